@@ -1,0 +1,1 @@
+"""Kurator bot: entry point, settings, assembly, texts, keyboards and the CLI."""

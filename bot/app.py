@@ -1,0 +1,106 @@
+"""Assembly: factories for Bot, Dispatcher and the running application (nothing at import time)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import ErrorEvent
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import menus, texts
+from bot.middlewares import DbSessionMiddleware, UserContextMiddleware
+from bot.settings import Settings
+from core.clock import Clock, SystemClock
+from db.engine import build_engine, build_session_factory
+from db.migrate import upgrade
+from handlers import build_routers
+
+log = logging.getLogger(__name__)
+
+
+def build_bot(settings: Settings) -> Bot:
+    """A Bot talking to Telegram or to TELEGRAM_API_URL (the emulator or a local Bot API server)."""
+    if settings.bot_token is None:
+        raise ValueError("BOT_TOKEN is not set")
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        if settings.telegram_api_url
+        else AiohttpSession()
+    )
+    return Bot(
+        settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def build_dispatcher(
+    session_factory: async_sessionmaker[AsyncSession], clock: Clock, settings: Settings
+) -> Dispatcher:
+    """The production dispatcher: middlewares, routers, error handler, dependencies."""
+    dp = Dispatcher(storage=MemoryStorage(), clock=clock, settings=settings)
+    dp.update.outer_middleware(DbSessionMiddleware(session_factory))
+    dp.update.outer_middleware(UserContextMiddleware())
+    dp.include_routers(*build_routers())
+    dp.errors.register(_on_error)
+    dp.startup.register(_on_startup)
+    return dp
+
+
+async def _on_startup(bot: Bot) -> None:
+    await menus.publish_default_menu(bot)
+
+
+async def _on_error(event: ErrorEvent) -> bool:
+    log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
+    message = event.update.message or (
+        event.update.callback_query.message if event.update.callback_query else None
+    )
+    if message is not None and hasattr(message, "answer"):
+        try:
+            await message.answer(texts.GENERIC_ERROR)
+        except Exception:  # the apology itself may fail (blocked, network); it was logged above
+            log.warning("could not report the error to chat %s", message.chat.id)
+    return True
+
+
+class Application:
+    """One Kurator process: database, bot and dispatcher, run by long polling."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.engine: AsyncEngine = build_engine(settings.database_url)
+        self.session_factory = build_session_factory(self.engine)
+        self.bot = build_bot(settings)
+        self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings)
+
+    async def prepare(self) -> None:
+        """Migrate the database to head (automatic upgrade at start)."""
+        await upgrade(self.engine)
+
+    async def run_polling(self, **kwargs: Any) -> None:
+        """Serve updates until stopped; closes the bot session and the engine on the way out."""
+        try:
+            await self.prepare()
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.dispatcher.start_polling(
+                self.bot,
+                polling_timeout=self.settings.polling_timeout,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                **kwargs,
+            )
+        finally:
+            await self.bot.session.close()
+            await self.engine.dispose()
+
+    async def stop(self) -> None:
+        """Ask the polling loop to finish."""
+        await self.dispatcher.stop_polling()

@@ -1,0 +1,234 @@
+"""Command line: run the bot, migrate, manage schools and invitations, run the emulator."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from core.clock import SystemClock
+from core.codes import parse_duration_seconds
+from core.errors import DomainError
+from core.roles import parse_role
+from db.engine import build_engine, build_session_factory
+from db.migrate import check, current_revision, upgrade
+
+NO_TOKEN = (
+    "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
+    "BOT_TOKEN=<token> into the environment or into a .env file in the current directory."
+)
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A failure to report on stderr with exit code 1."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Kurator Telegram bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot by long polling (the default)")
+
+    db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="migrate the database to the newest schema")
+    db.add_parser("check", help="fail if the models and the migrations differ")
+    db.add_parser("current", help="print the schema revision")
+
+    school = sub.add_parser("school", help="manage schools").add_subparsers(dest="school_command", required=True)
+    add = school.add_parser("add", help="add a school")
+    add.add_argument("name")
+    add.add_argument("--short", dest="short_name")
+    add.add_argument("--municipality")
+    add.add_argument("--timezone", help="IANA name, e.g. Asia/Yekaterinburg")
+    school.add_parser("list", help="list schools")
+
+    invite = sub.add_parser("invite", help="create, list or revoke invitations")
+    invite.add_argument("--school", help="school id, name or short name")
+    invite.add_argument("--role", default="curator", help="curator, coordinator, observer or admin")
+    invite.add_argument("--expires", default="14d", help="lifetime: 30m, 12h, 14d, 2w (default 14d)")
+    invite.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
+    invite.add_argument("--list", action="store_true", help="list active invitations")
+    invite.add_argument("--revoke", type=int, metavar="ID", help="revoke invitation ID")
+
+    emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=8081)
+    emu.add_argument("--token", action="append", default=[], help="bot token to accept (repeatable)")
+    emu.add_argument("--username", default="kurator_test_bot")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m bot`; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    command = args.command or "run"
+    try:
+        if command == "run":
+            return run_bot(settings)
+        if command == "emulator":
+            return asyncio.run(_run_emulator(args))
+        handler = _COMMANDS[command]
+        return asyncio.run(handler(settings, args))
+    except (CliError, DomainError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def run_bot(settings: Settings) -> int:
+    """Run by long polling until interrupted."""
+    if settings.bot_token is None:
+        print(NO_TOKEN, file=sys.stderr)
+        return EXIT_USAGE
+    from bot.app import Application
+
+    asyncio.run(Application(settings).run_polling())
+    return 0
+
+
+async def _with_session(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]
+) -> Any:
+    """Migrate, run `work` in one transaction, dispose the engine."""
+    engine = build_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with build_session_factory(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    engine = build_engine(settings.database_url)
+    try:
+        if args.db_command == "upgrade":
+            await upgrade(engine)
+            print(f"database at revision {await current_revision(engine)}")
+        elif args.db_command == "check":
+            await upgrade(engine)
+            await check(engine)
+            print("models and migrations agree")
+        else:
+            print(await current_revision(engine) or "empty")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _school(settings: Settings, args: argparse.Namespace) -> int:
+    from core.schools import add_school, list_schools
+
+    clock = SystemClock()
+    if args.school_command == "add":
+        school = await _with_session(
+            settings,
+            lambda s: add_school(
+                s, clock, name=args.name, short_name=args.short_name,
+                municipality=args.municipality, timezone=args.timezone,
+            ),
+        )
+        print(f"school {school.id}: {school.name}")
+    else:
+        for school in await _with_session(settings, list_schools):
+            print(f"{school.id}\t{school.name}\t{school.timezone or '-'}")
+    return 0
+
+
+async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    from core.invitations import (
+        create_invitation,
+        invitation_link,
+        list_invitations,
+        revoke_invitation,
+    )
+    from core.schools import find_school
+
+    clock = SystemClock()
+    if args.list:
+        for inv in await _with_session(settings, lambda s: list_invitations(s, clock)):
+            print(f"{inv.id}\t{inv.role.value}\t{inv.school_name or '-'}\t"
+                  f"{inv.uses}/{inv.max_uses}\texpires {inv.expires_at:%Y-%m-%d %H:%M} UTC")
+        return 0
+    if args.revoke is not None:
+        await _with_session(settings, lambda s: revoke_invitation(s, clock, args.revoke))
+        print(f"invitation {args.revoke} revoked")
+        return 0
+    try:
+        role = parse_role(args.role)
+        ttl = timedelta(seconds=parse_duration_seconds(args.expires))
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    username = await _bot_username(settings)
+
+    async def create(session: AsyncSession) -> Any:
+        school_id = (await find_school(session, args.school)).id if args.school else None
+        return await create_invitation(
+            session, clock, role=role, school_id=school_id, ttl=ttl, max_uses=args.uses
+        )
+
+    created = await _with_session(settings, create)
+    print(invitation_link(username, created.code))
+    print(
+        f"invitation {created.id}: {created.role.value}"
+        f"{' of ' + created.school_name if created.school_name else ''}, "
+        f"{created.max_uses} use(s), expires {created.expires_at:%Y-%m-%d %H:%M} UTC",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def _bot_username(settings: Settings) -> str:
+    """BOT_USERNAME, else asked from Telegram with getMe."""
+    if settings.bot_username:
+        return settings.bot_username.lstrip("@")
+    if settings.bot_token is None:
+        raise CliError("set BOT_USERNAME (or BOT_TOKEN) so the invitation link can name the bot")
+    from bot.app import build_bot
+
+    bot = build_bot(settings)
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    if not me.username:
+        raise CliError("the bot has no username")
+    return me.username
+
+
+async def _run_emulator(args: argparse.Namespace) -> int:
+    from emulator import Emulator, EmulatorServer
+
+    emu = Emulator()
+    for token in args.token or ["123456:TEST-token"]:
+        emu.add_bot(token, args.username)
+    async with EmulatorServer(emu, host=args.host, port=args.port) as server:
+        print(f"Bot API emulator at {server.url} (TELEGRAM_API_URL={server.url})", flush=True)
+        await asyncio.Event().wait()
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+    "db": _db,
+    "school": _school,
+    "invite": _invite,
+}

@@ -1,0 +1,48 @@
+"""Which commands each role sees, and publishing them as per-chat menus (setMyCommands)."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+
+from bot import texts
+from core.roles import Role
+
+# Order matters: it is the order of the menu and of /help.
+COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
+    None: ("start", "help"),
+    Role.OBSERVER: ("help", "me"),
+    Role.CURATOR: ("help", "me"),
+    Role.COORDINATOR: ("help", "me", "schools"),
+    Role.ADMIN: ("help", "me", "schools"),
+}
+
+
+def commands_for(roles: frozenset[Role]) -> list[str]:
+    """Union of the roles' commands, in first-seen order; newcomers get the default list."""
+    if not roles:
+        return list(COMMANDS_BY_ROLE[None])
+    seen: dict[str, None] = {}
+    for role in Role:  # iterate in a fixed order
+        if role in roles:
+            seen.update(dict.fromkeys(COMMANDS_BY_ROLE[role]))
+    return list(seen)
+
+
+def _bot_commands(names: list[str]) -> list[BotCommand]:
+    return [BotCommand(command=n, description=texts.COMMAND_DESCRIPTIONS[n]) for n in names]
+
+
+async def publish_default_menu(bot: Bot) -> None:
+    """The menu for people without a role."""
+    await bot.set_my_commands(_bot_commands(commands_for(frozenset())), scope=BotCommandScopeDefault())
+
+
+async def publish_menu(bot: Bot, chat_id: int, roles: frozenset[Role]) -> None:
+    """The menu of one private chat, by the person's roles."""
+    await bot.set_my_commands(_bot_commands(commands_for(roles)), scope=BotCommandScopeChat(chat_id=chat_id))
+
+
+def allowed(command: str, roles: frozenset[Role]) -> bool:
+    """True if one of `roles` has `command` in its menu."""
+    return command in commands_for(roles)

@@ -1,0 +1,45 @@
+"""Runtime settings read from the environment and `.env` (pydantic-settings)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///kurator.sqlite3"
+
+
+class Settings(BaseSettings):
+    """All configuration of one Kurator process."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    bot_token: SecretStr | None = Field(default=None)
+    bot_username: str | None = Field(default=None)
+    database_url: str = Field(default=DEFAULT_DATABASE_URL)
+    telegram_api_url: str | None = Field(default=None)
+    default_timezone: str = Field(default="Europe/Moscow")
+    log_level: str = Field(default="INFO")
+    polling_timeout: int = Field(default=30, ge=0, le=50)
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+    @field_validator("bot_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _upper_level(cls, value: str) -> str:
+        return value.upper()

@@ -1,0 +1,41 @@
+"""Domain errors: each carries a machine code that the presentation layer maps to a text."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of expected failures that a user or operator should be told about."""
+
+    code = "error"
+
+
+class NotFound(DomainError):
+    """A referenced object does not exist."""
+
+    code = "not_found"
+
+
+class InvalidInput(DomainError):
+    """An argument is malformed."""
+
+    code = "invalid_input"
+
+
+class InvitationError(DomainError):
+    """An invitation cannot be redeemed; `code` says why."""
+
+
+class InvitationUnknown(InvitationError):
+    code = "invitation_unknown"
+
+
+class InvitationExpired(InvitationError):
+    code = "invitation_expired"
+
+
+class InvitationRevoked(InvitationError):
+    code = "invitation_revoked"
+
+
+class InvitationUsedUp(InvitationError):
+    code = "invitation_used_up"

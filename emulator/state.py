@@ -1,0 +1,249 @@
+"""In-memory world of the emulator: bots, people, chats, messages, files and pending updates."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import hashlib
+import itertools
+import random
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from emulator.ratelimit import FloodControl, RateLimits
+
+
+@dataclass
+class EmuUser:
+    """A Telegram account that a test or the sandbox speaks for."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "ru"
+    is_bot: bool = False
+
+    def as_api(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            value = getattr(self, key)
+            if value is not None:
+                data[key] = value
+        return data
+
+
+@dataclass
+class EmuChat:
+    """A private chat (id = user id) or a group."""
+
+    id: int
+    type: str  # private | group | supergroup
+    title: str | None = None
+    user: EmuUser | None = None  # the other side of a private chat
+    members: set[int] = field(default_factory=set)
+    next_message_id: int = 1
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    log: list[dict[str, Any]] = field(default_factory=list)  # what the bot did here, in order
+
+    @property
+    def is_group(self) -> bool:
+        return self.type in ("group", "supergroup")
+
+    def as_api(self) -> dict[str, Any]:
+        if self.user is not None:
+            data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.user.first_name}
+            if self.user.last_name:
+                data["last_name"] = self.user.last_name
+            if self.user.username:
+                data["username"] = self.user.username
+            return data
+        return {"id": self.id, "type": self.type, "title": self.title or ""}
+
+
+@dataclass
+class StoredFile:
+    """Bytes behind a file_id."""
+
+    file_id: str
+    file_unique_id: str
+    data: bytes
+    file_path: str
+    file_name: str | None = None
+    mime_type: str | None = None
+
+
+@dataclass
+class FaultPlan:
+    """Injected failures: a share of bot requests answered with 429, 5xx or a hang."""
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ("429", "500", "timeout")
+    methods: frozenset[str] | None = None  # None: every send/edit method
+    retry_after: int = 1
+    hang_seconds: float = 30.0
+    seed: int | None = None
+
+
+@dataclass
+class BotAccount:
+    """One bot token's state: identity, update queue, commands, flood buckets."""
+
+    token: str
+    user: EmuUser
+    flood: FloodControl
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    next_update_id: int = 1
+    confirmed_offset: int = 0
+    poller: asyncio.Future[None] | None = None
+    commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    webhook_url: str = ""
+    webhook_secret: str | None = None
+    blocked_by: set[int] = field(default_factory=set)
+    started_by: set[int] = field(default_factory=set)
+    callback_queries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    flood_until: dict[int | None, float] = field(default_factory=dict)
+
+
+@dataclass
+class Stats:
+    """Counters the tests and benchmarks read."""
+
+    requests: dict[str, int] = field(default_factory=dict)
+    sent_messages: int = 0
+    rate_limited: int = 0
+    early_retries: int = 0  # requests that came back before retry_after elapsed
+    faults: int = 0
+
+
+class Emulator:
+    """The whole emulated Telegram; one instance per server."""
+
+    def __init__(
+        self,
+        limits: RateLimits | None = None,
+        *,
+        now: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limits = limits or RateLimits()
+        self.now = now
+        self.monotonic = monotonic
+        self.bots: dict[str, BotAccount] = {}
+        self.users: dict[int, EmuUser] = {}
+        self.chats: dict[int, EmuChat] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.files_by_path: dict[str, StoredFile] = {}
+        self.faults = FaultPlan()
+        self.fault_rng = random.Random()
+        self.stats = Stats()
+        self.changed = asyncio.Condition()
+        self._user_ids = itertools.count(100_000_001)
+        self._group_ids = itertools.count(1)
+        self._callback_ids = itertools.count(1)
+        self._media_group_ids = itertools.count(1)
+
+    # --- world building -------------------------------------------------------------------
+    def add_bot(self, token: str, username: str = "kurator_test_bot", first_name: str = "Куратор") -> BotAccount:
+        bot_id = int(token.split(":", 1)[0])
+        account = BotAccount(
+            token=token,
+            user=EmuUser(id=bot_id, first_name=first_name, username=username, is_bot=True, language_code=None),
+            flood=FloodControl(self.limits, self.monotonic),
+        )
+        self.bots[token] = account
+        return account
+
+    def add_user(
+        self,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        user_id: int | None = None,
+        language_code: str | None = "ru",
+    ) -> EmuUser:
+        user = EmuUser(
+            id=user_id if user_id is not None else next(self._user_ids),
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language_code,
+        )
+        self.users[user.id] = user
+        self.chats[user.id] = EmuChat(id=user.id, type="private", user=user)
+        return user
+
+    def add_group(self, title: str, member_ids: list[int], *, supergroup: bool = False) -> EmuChat:
+        base = -1_000_000_000_000 if supergroup else -1_000_000
+        chat = EmuChat(
+            id=base - next(self._group_ids),
+            type="supergroup" if supergroup else "group",
+            title=title,
+            members=set(member_ids),
+        )
+        self.chats[chat.id] = chat
+        return chat
+
+    # --- messages -------------------------------------------------------------------------
+    def store_message(self, chat: EmuChat, sender: EmuUser, content: dict[str, Any]) -> dict[str, Any]:
+        """Append a message to a chat and return its API object."""
+        message: dict[str, Any] = {
+            "message_id": chat.next_message_id,
+            "from": sender.as_api(),
+            "chat": chat.as_api(),
+            "date": int(self.now()),
+        }
+        message.update(content)
+        chat.next_message_id += 1
+        chat.messages[message["message_id"]] = message
+        return message
+
+    def log_event(self, chat: EmuChat, kind: str, message: dict[str, Any]) -> None:
+        """Record a bot action in a chat (new, edit, delete) for the people reading it."""
+        chat.log.append({"seq": len(chat.log) + 1, "kind": kind, "message": copy.deepcopy(message)})
+
+    async def notify(self) -> None:
+        """Wake everyone waiting for a change (new update, new bot message, edit)."""
+        async with self.changed:
+            self.changed.notify_all()
+
+    def enqueue_update(self, bot: BotAccount, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": bot.next_update_id, kind: payload}
+        bot.next_update_id += 1
+        bot.updates.append(update)
+        return update
+
+    def pending_updates(self, bot: BotAccount, offset: int | None, limit: int) -> list[dict[str, Any]]:
+        """Updates from `offset` on; confirming an offset forgets earlier ones, as Telegram does."""
+        if offset is not None and offset > 0:
+            bot.confirmed_offset = max(bot.confirmed_offset, offset)
+            bot.updates = [u for u in bot.updates if u["update_id"] >= bot.confirmed_offset]
+        return bot.updates[:limit]
+
+    # --- files ----------------------------------------------------------------------------
+    def store_file(self, data: bytes, *, file_name: str | None, mime_type: str | None, folder: str) -> StoredFile:
+        unique = hashlib.sha256(data).hexdigest()[:16]
+        file_id = "BQAC" + secrets.token_urlsafe(24)
+        extension = ""
+        if file_name and "." in file_name:
+            extension = "." + file_name.rsplit(".", 1)[1]
+        stored = StoredFile(
+            file_id=file_id,
+            file_unique_id="AgAD" + unique,
+            data=data,
+            file_path=f"{folder}/file_{len(self.files)}{extension}",
+            file_name=file_name,
+            mime_type=mime_type,
+        )
+        self.files[file_id] = stored
+        self.files_by_path[stored.file_path] = stored
+        return stored
+
+    def new_callback_id(self) -> str:
+        return str(next(self._callback_ids) * 7919 + 1_000_000_000)
+
+    def new_media_group_id(self) -> str:
+        return str(13_000_000_000 + next(self._media_group_ids))

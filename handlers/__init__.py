@@ -1,0 +1,12 @@
+"""aiogram routers, one module per conversation; `build_routers` returns fresh instances."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from handlers import fallback, onboarding, schools
+
+
+def build_routers() -> list[Router]:
+    """New routers for one dispatcher (a router cannot be included twice)."""
+    return [onboarding.build_router(), schools.build_router(), fallback.build_router()]

@@ -1,0 +1,36 @@
+"""Last resort for private messages: known-but-forbidden commands, unknown commands, plain text."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import Message
+
+from bot import texts
+from bot.menus import COMMANDS_BY_ROLE
+from core.dto import UserContext
+
+_KNOWN = {c for names in COMMANDS_BY_ROLE.values() for c in names}
+
+
+async def other_command(message: Message, user_ctx: UserContext | None) -> None:
+    """A command nobody handled: either not allowed for this person or unknown."""
+    name = (message.text or "").split()[0].lstrip("/").split("@")[0].lower()
+    if user_ctx is not None and not user_ctx.is_active:
+        await message.answer(texts.DEACTIVATED)
+    elif name in _KNOWN:
+        await message.answer(texts.NO_PERMISSION if user_ctx and user_ctx.memberships else texts.NOT_MEMBER)
+    else:
+        await message.answer(texts.UNKNOWN_COMMAND)
+
+
+async def plain_text(message: Message, user_ctx: UserContext | None) -> None:
+    """Free text outside any conversation."""
+    await message.answer(texts.UNKNOWN_COMMAND if user_ctx and user_ctx.memberships else texts.NOT_MEMBER)
+
+
+def build_router() -> Router:
+    router = Router(name="fallback")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(other_command, F.text.startswith("/"))
+    router.message.register(plain_text, F.text)
+    return router

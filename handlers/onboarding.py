@@ -1,0 +1,62 @@
+"""Onboarding: /start with or without an invitation code, /help and /me."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import menus, texts
+from bot.profiles import profile_of
+from core.clock import Clock
+from core.dto import UserContext
+from core.errors import InvitationError
+from core.invitations import redeem_invitation
+
+
+async def start_with_code(
+    message: Message, command: CommandObject, session: AsyncSession, clock: Clock, bot: Bot
+) -> None:
+    """/start <code>: redeem the invitation and greet with school and role."""
+    assert message.from_user is not None and command.args is not None
+    try:
+        result = await redeem_invitation(
+            session, clock, code=command.args.strip(), profile=profile_of(message.from_user)
+        )
+    except InvitationError as exc:
+        await message.answer(texts.INVITATION_ERRORS[exc.code])
+        return
+    await menus.publish_menu(bot, message.chat.id, result.context.roles)
+    await message.answer(
+        texts.greeting(message.from_user.first_name, result.membership, result.already_member)
+    )
+
+
+async def start_plain(message: Message, user_ctx: UserContext | None) -> None:
+    """/start alone: explain how to join, or show who the person is."""
+    if user_ctx and user_ctx.memberships:
+        await message.answer(texts.me(user_ctx))
+    else:
+        await message.answer(texts.START_NO_CODE)
+
+
+async def show_help(message: Message, user_ctx: UserContext | None) -> None:
+    """/help: the commands this person can use."""
+    roles = user_ctx.roles if user_ctx and user_ctx.is_active else frozenset()
+    await message.answer(texts.help_text(menus.commands_for(roles), user_ctx))
+
+
+async def show_me(message: Message, user_ctx: UserContext | None) -> None:
+    """/me: roles and schools."""
+    await message.answer(texts.me(user_ctx) if user_ctx else texts.NOT_MEMBER)
+
+
+def build_router() -> Router:
+    router = Router(name="onboarding")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(start_with_code, CommandStart(deep_link=True))
+    router.message.register(start_plain, CommandStart())
+    router.message.register(show_help, Command("help"))
+    router.message.register(show_me, Command("me"))
+    return router
