@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -81,6 +82,11 @@ class Application:
         self.session_factory = build_session_factory(self.engine)
         self.bot = build_bot(settings)
         self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings)
+        self.started = asyncio.Event()
+        self.dispatcher.startup.register(self._mark_started)
+
+    async def _mark_started(self) -> None:
+        self.started.set()
 
     async def prepare(self) -> None:
         """Migrate the database to head (automatic upgrade at start)."""
@@ -102,5 +108,6 @@ class Application:
             await self.engine.dispose()
 
     async def stop(self) -> None:
-        """Ask the polling loop to finish."""
-        await self.dispatcher.stop_polling()
+        """Ask the polling loop to finish (no-op if it never started)."""
+        if self.started.is_set():
+            await self.dispatcher.stop_polling()

@@ -1,0 +1,64 @@
+"""Shared fixtures: a clock, a database file migrated to head, the emulator and the running bot."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.settings import Settings
+from core.clock import ManualClock
+from db.engine import build_engine, build_session_factory
+from db.migrate import upgrade
+from emulator import EmulatorClient, EmulatorServer
+from tests.harness import TOKEN, World, emulator_server, running_bot
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # Starts at the real time so that CLI subprocesses (system clock) and the bot agree.
+    return ManualClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def db_url(tmp_path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'kurator.sqlite3'}"
+
+
+@pytest.fixture
+async def session_factory(db_url) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = build_engine(db_url)
+    await upgrade(engine)
+    yield build_session_factory(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[EmulatorServer]:
+    async with emulator_server() as srv:
+        yield srv
+
+
+@pytest.fixture
+async def client(server) -> AsyncIterator[EmulatorClient]:
+    async with EmulatorClient(server.url, bot_token=TOKEN) as c:
+        yield c
+
+
+@pytest.fixture
+def settings(server, db_url) -> Settings:
+    return Settings(
+        bot_token=TOKEN,
+        telegram_api_url=server.url,
+        database_url=db_url,
+        polling_timeout=10,
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+async def world(server, client, settings, clock) -> AsyncIterator[World]:
+    async with running_bot(settings, clock) as app:
+        yield World(server=server, client=client, app=app, settings=settings, clock=clock)

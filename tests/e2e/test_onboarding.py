@@ -1,0 +1,128 @@
+"""Onboarding end to end: CLI invitations redeemed by /start through the emulator."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from tests.harness import BOT_USERNAME, World
+
+SCHOOL = "МАОУ «СОШ № 21 г. Челябинска»"
+
+
+async def _invite(world: World, *args: str) -> tuple[str, int]:
+    result = await world.cli("invite", *args)
+    link = result.stdout.strip().splitlines()[-1]
+    match = re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]{{43}})", link)
+    assert match, link
+    invitation_id = int(re.search(r"invitation (\d+):", result.stderr).group(1))
+    return match.group(1), invitation_id
+
+
+async def _add_school(world: World) -> None:
+    await world.cli("school", "add", SCHOOL, "--short", "СОШ № 21", "--timezone", "Asia/Yekaterinburg")
+
+
+async def test_cli_invitation_is_redeemed_and_greets_with_school_and_role(world: World) -> None:
+    await _add_school(world)
+    code, _ = await _invite(world, "--school", "СОШ № 21", "--role", "curator")
+    alice = await world.person("Алиса", "Петрова")
+
+    await alice.send(f"/start {code}")
+    greeting = await alice.expect_reply()
+
+    assert "Алиса" in greeting.text
+    assert "куратор" in greeting.text
+    assert SCHOOL in greeting.text
+    assert await alice.menu() == ["help", "me"]
+    await alice.send("/me")
+    assert SCHOOL in (await alice.expect_reply("куратор")).text
+
+
+async def test_single_use_code_cannot_be_reused_by_another_person(world: World) -> None:
+    await _add_school(world)
+    code, _ = await _invite(world, "--school", SCHOOL, "--role", "curator")
+    alice, bob = await world.person("Алиса"), await world.person("Борис")
+
+    await alice.send(f"/start {code}")
+    await alice.expect_reply("куратор")
+    await bob.send(f"/start {code}")
+    refusal = await bob.expect_reply()
+    # The first person opening the link again is not refused: it is their invitation.
+    await alice.send(f"/start {code}")
+    again = await alice.expect_reply()
+
+    assert "уже использовано" in refusal.text
+    assert "уже подключены" in again.text
+    assert await bob.menu() == ["start", "help"]
+
+
+async def test_multi_use_code_admits_up_to_its_limit(world: World) -> None:
+    await _add_school(world)
+    code, _ = await _invite(world, "--school", SCHOOL, "--role", "observer", "--uses", "2")
+    people = [await world.person(name) for name in ("Вера", "Галина", "Дина")]
+
+    replies = []
+    for person in people:
+        await person.send(f"/start {code}")
+        replies.append((await person.expect_reply()).text)
+
+    assert "наблюдатель" in replies[0] and "наблюдатель" in replies[1]
+    assert "уже использовано" in replies[2]
+
+
+async def test_expired_code_is_refused(world: World) -> None:
+    await _add_school(world)
+    code, _ = await _invite(world, "--school", SCHOOL, "--expires", "1h")
+    world.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    alice = await world.person("Алиса")
+
+    await alice.send(f"/start {code}")
+
+    assert "истёк" in (await alice.expect_reply()).text
+
+
+async def test_revoked_code_is_refused(world: World) -> None:
+    await _add_school(world)
+    code, invitation_id = await _invite(world, "--school", SCHOOL)
+    await world.cli("invite", "--revoke", str(invitation_id))
+    alice = await world.person("Алиса")
+
+    await alice.send(f"/start {code}")
+
+    assert "отозвано" in (await alice.expect_reply()).text
+
+
+async def test_unknown_code_and_plain_start_explain_how_to_join(world: World) -> None:
+    alice = await world.person("Алиса")
+
+    await alice.send("/start " + "x" * 43)
+    unknown = await alice.expect_reply()
+    await alice.send("/start")
+    plain = await alice.expect_reply()
+
+    assert "не найдена" in unknown.text
+    assert "ссылку-приглашение" in plain.text
+    assert await alice.menu() == ["start", "help"]
+
+
+async def test_menu_and_commands_depend_on_role(world: World) -> None:
+    await _add_school(world)
+    curator_code, _ = await _invite(world, "--school", SCHOOL, "--role", "curator")
+    coordinator_code, _ = await _invite(world, "--role", "coordinator")
+    curator, coordinator = await world.person("Алиса"), await world.person("Ольга")
+
+    await curator.send(f"/start {curator_code}")
+    await curator.expect_reply("куратор")
+    await coordinator.send(f"/start {coordinator_code}")
+    await coordinator.expect_reply("координатор")
+
+    assert await coordinator.menu() == ["help", "me", "schools"]
+    assert await curator.menu() == ["help", "me"]
+    await coordinator.send("/schools")
+    assert SCHOOL in (await coordinator.expect_reply("Школы")).text
+    await curator.send("/schools")
+    assert "недоступна" in (await curator.expect_reply()).text
+    await curator.send("/help")
+    help_text = (await curator.expect_reply()).text
+    assert "/me" in help_text and "/schools" not in help_text

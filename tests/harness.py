@@ -1,0 +1,97 @@
+"""Test harness: emulator server, a migrated database, the real bot polling, and fake people."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import Application
+from bot.settings import Settings
+from core.clock import Clock
+from emulator import Emulator, EmulatorClient, EmulatorServer, FakeUser, RateLimits
+
+TOKEN = "123456789:AAE-kurator-test-token_0123456789abcdef"
+BOT_USERNAME = "kurator_test_bot"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class World:
+    """Everything an end-to-end test touches."""
+
+    server: EmulatorServer
+    client: EmulatorClient
+    app: Application
+    settings: Settings
+    clock: Clock
+
+    async def person(self, first_name: str, last_name: str | None = None) -> FakeUser:
+        return await self.client.add_user(first_name, last_name)
+
+    async def cli(self, *args: str, check: bool = True) -> CliResult:
+        """Run `python -m bot ARGS` against this world's database and emulator."""
+        return await run_cli(self.settings, *args, check=check)
+
+
+def cli_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_"))}
+    env.update(DATABASE_URL=settings.database_url, LOG_LEVEL="WARNING")
+    if settings.bot_token is not None:
+        env["BOT_TOKEN"] = settings.bot_token.get_secret_value()
+    if settings.telegram_api_url:
+        env["TELEGRAM_API_URL"] = settings.telegram_api_url
+    return env
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+async def run_cli(settings: Settings, *args: str, check: bool = True, stdin: str | None = None) -> CliResult:
+    """Run the CLI in a subprocess without blocking the loop (the emulator lives in it)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args,
+        cwd=ROOT, env=cli_env(settings),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode() if stdin else None), 120)
+    result = CliResult(process.returncode or 0, out.decode(), err.decode())
+    if check and result.returncode != 0:
+        raise AssertionError(f"CLI failed ({result.returncode}): {result.stderr}")
+    return result
+
+
+@contextlib.asynccontextmanager
+async def emulator_server(limits: RateLimits | None = None) -> AsyncIterator[EmulatorServer]:
+    emu = Emulator(limits)
+    emu.add_bot(TOKEN, BOT_USERNAME)
+    async with EmulatorServer(emu) as server:
+        yield server
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings, clock: Clock) -> AsyncIterator[Application]:
+    """The real application polling the emulator until the block ends."""
+    app = Application(settings, clock)
+    task = asyncio.create_task(app.run_polling(handle_signals=False))
+    started = asyncio.create_task(app.started.wait())
+    done, _ = await asyncio.wait({task, started}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        started.cancel()
+        task.result()  # re-raise the start-up failure
+    if started not in done:
+        task.cancel()
+        raise TimeoutError("bot did not start")
+    try:
+        yield app
+    finally:
+        await app.stop()
+        await asyncio.wait_for(task, 30)
