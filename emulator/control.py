@@ -7,6 +7,8 @@ import random
 import re
 from typing import Any
 
+from urllib.parse import unquote
+
 from aiohttp import web
 
 from emulator.errors import ApiError
@@ -125,7 +127,7 @@ async def upload(request: web.Request) -> web.Response:
     files: list[tuple[str, str | None, bytes]] = []
     async for part in reader:
         if part.filename is not None:
-            files.append((part.filename, part.headers.get("Content-Type"), bytes(await part.read(decode=False))))  # type: ignore[union-attr]
+            files.append((unquote(part.filename), part.headers.get("Content-Type"), bytes(await part.read(decode=False))))  # type: ignore[union-attr]
         elif part.name:
             fields[part.name] = await part.text()  # type: ignore[union-attr]
     bot, user = _bot(emu, fields), _user(emu, request)

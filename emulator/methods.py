@@ -109,6 +109,7 @@ async def get_updates(emu: Emulator, bot: BotAccount, params: dict[str, Any]) ->
     timeout = max(0, min(50, _int(params, "timeout", 0) or 0))
     if bot.poller is not None and not bot.poller.done():
         bot.poller.set_exception(ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"))
+        await emu.notify()
     me: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     bot.poller = me
     deadline = asyncio.get_running_loop().time() + timeout
@@ -180,8 +181,8 @@ async def send_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -
         content["entities"] = entities
     if markup:
         content["reply_markup"] = markup
+    emu.admit(bot, chat)
     message = emu.store_message(chat, bot.user, content)
-    emu.stats.sent_messages += 1
     await _log(emu, chat, "new", message)
     return message
 
@@ -331,8 +332,8 @@ async def _send_media(emu: Emulator, bot: BotAccount, params: dict[str, Any], fi
         content["caption_entities"] = entities
     if markup:
         content["reply_markup"] = markup
+    emu.admit(bot, chat)
     message = emu.store_message(chat, bot.user, content)
-    emu.stats.sent_messages += 1
     await _log(emu, chat, "new", message)
     return message
 
@@ -375,10 +376,10 @@ async def send_media_group(emu: Emulator, bot: BotAccount, params: dict[str, Any
         if entities:
             content["caption_entities"] = entities
         prepared.append(content)
+    emu.admit(bot, chat, len(prepared))
     messages = []
     for content in prepared:
         message = emu.store_message(chat, bot.user, content)
-        emu.stats.sent_messages += 1
         emu.log_event(chat, "new", message)
         messages.append(message)
     await emu.notify()
@@ -410,7 +411,7 @@ async def copy_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -
     markup = validate.reply_markup(params.get("reply_markup"))
     if markup:
         content["reply_markup"] = markup
+    emu.admit(bot, chat)
     message = emu.store_message(chat, bot.user, content)
-    emu.stats.sent_messages += 1
     await _log(emu, chat, "new", message)
     return {"message_id": message["message_id"]}

@@ -7,6 +7,8 @@ import json
 import logging
 from typing import Any
 
+from urllib.parse import unquote
+
 from aiohttp import web
 
 from emulator import control
@@ -39,11 +41,14 @@ async def _read_params(request: web.Request, spec_method: str) -> dict[str, Any]
                     continue
                 if part.filename is not None:
                     data = await part.read(decode=False)  # type: ignore[union-attr]
-                    params[part.name] = (part.filename, part.headers.get("Content-Type"), bytes(data))
+                    params[part.name] = (unquote(part.filename), part.headers.get("Content-Type"), bytes(data))
                 else:
                     params[part.name] = await part.text()  # type: ignore[union-attr]
         else:
             params.update(await request.post())
+    for name, value in list(params.items()):
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[name] = params.get(value.removeprefix("attach://"), value)
     fields = method_fields(spec_method)
     for name, value in list(params.items()):
         field = fields.get(name)
@@ -62,26 +67,6 @@ def _check_required(spec_method: str, params: dict[str, Any]) -> None:
             if name == "text":
                 raise bad_request("message text is empty")
             raise bad_request(f"{name} is empty")
-
-
-def _flood(emu: Emulator, bot: BotAccount, impl: Method, params: dict[str, Any]) -> None:
-    """Count the send against flood limits; a request inside a cool-down is an early retry."""
-    try:
-        chat_id = int(params.get("chat_id") or 0)
-    except (TypeError, ValueError):
-        return
-    chat = emu.chats.get(chat_id)
-    if chat is None:
-        return
-    now = emu.monotonic()
-    if now < max(bot.flood_until.get(chat_id, 0.0), bot.flood_until.get(None, 0.0)):
-        emu.stats.early_retries += 1
-    count = len(params["media"]) if impl.name == "sendMediaGroup" and isinstance(params.get("media"), list) else 1
-    retry_after = bot.flood.check(chat_id, chat.is_group, count)
-    if retry_after:
-        emu.stats.rate_limited += 1
-        bot.flood_until[chat_id] = now + retry_after
-        raise too_many(retry_after)
 
 
 async def _inject_fault(emu: Emulator, request: web.Request, impl: Method) -> None:
@@ -123,8 +108,6 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
         params = await _read_params(request, impl.name)
         _check_required(impl.name, params)
         await _inject_fault(emu, request, impl)
-        if impl.sends:
-            _flood(emu, bot, impl, params)
         result = await impl.impl(emu, bot, params)
     except ApiError as exc:
         return web.json_response(exc.body(), status=exc.code)
@@ -166,7 +149,7 @@ class EmulatorServer:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> EmulatorServer:
-        self._runner = web.AppRunner(build_app(self.emulator), handle_signals=False, shutdown_timeout=1)
+        self._runner = web.AppRunner(build_app(self.emulator), handle_signals=False, shutdown_timeout=0.2, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from emulator.errors import too_many
 from emulator.ratelimit import FloodControl, RateLimits
 
 
@@ -200,6 +201,22 @@ class Emulator:
         chat.next_message_id += 1
         chat.messages[message["message_id"]] = message
         return message
+
+    def admit(self, bot: BotAccount, chat: EmuChat, count: int = 1) -> None:
+        """Count `count` outgoing messages against flood limits or raise 429.
+
+        A request that arrives while a previous 429's retry_after is still running is
+        counted as an early retry: a well-behaved client never makes one.
+        """
+        now = self.monotonic()
+        if now < max(bot.flood_until.get(chat.id, 0.0), bot.flood_until.get(None, 0.0)):
+            self.stats.early_retries += 1
+        retry_after = bot.flood.check(chat.id, chat.is_group, count)
+        if retry_after:
+            self.stats.rate_limited += 1
+            bot.flood_until[chat.id] = now + retry_after
+            raise too_many(retry_after)
+        self.stats.sent_messages += count
 
     def log_event(self, chat: EmuChat, kind: str, message: dict[str, Any]) -> None:
         """Record a bot action in a chat (new, edit, delete) for the people reading it."""

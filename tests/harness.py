@@ -10,9 +10,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from datetime import timedelta
+
 from bot.app import Application
 from bot.settings import Settings
 from core.clock import Clock
+from core.invitations import create_invitation
+from core.roles import Role
+from core.schools import add_school
 from emulator import Emulator, EmulatorClient, EmulatorServer, FakeUser, RateLimits
 
 TOKEN = "123456789:AAE-kurator-test-token_0123456789abcdef"
@@ -32,6 +37,18 @@ class World:
 
     async def person(self, first_name: str, last_name: str | None = None) -> FakeUser:
         return await self.client.add_user(first_name, last_name)
+
+    async def add_school(self, name: str, timezone: str | None = "Asia/Yekaterinburg", short_name: str | None = None) -> int:
+        """Add a school in-process (the CLI path has its own tests)."""
+        async with self.app.session_factory() as session, session.begin():
+            school = await add_school(session, self.clock, name=name, short_name=short_name, timezone=timezone)
+        return school.id
+
+    async def invite(self, role: Role, school_id: int | None = None, *, uses: int = 1, ttl: timedelta = timedelta(days=14)) -> str:
+        """Create an invitation in-process and return its code."""
+        async with self.app.session_factory() as session, session.begin():
+            created = await create_invitation(session, self.clock, role=role, school_id=school_id, ttl=ttl, max_uses=uses)
+        return created.code
 
     async def cli(self, *args: str, check: bool = True) -> CliResult:
         """Run `python -m bot ARGS` against this world's database and emulator."""

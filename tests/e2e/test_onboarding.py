@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from core.roles import Role
 from tests.harness import BOT_USERNAME, World
 
 SCHOOL = "МАОУ «СОШ № 21 г. Челябинска»"
@@ -40,8 +41,7 @@ async def test_cli_invitation_is_redeemed_and_greets_with_school_and_role(world:
 
 
 async def test_single_use_code_cannot_be_reused_by_another_person(world: World) -> None:
-    await _add_school(world)
-    code, _ = await _invite(world, "--school", SCHOOL, "--role", "curator")
+    code = await world.invite(Role.CURATOR, await world.add_school(SCHOOL))
     alice, bob = await world.person("Алиса"), await world.person("Борис")
 
     await alice.send(f"/start {code}")
@@ -58,8 +58,7 @@ async def test_single_use_code_cannot_be_reused_by_another_person(world: World) 
 
 
 async def test_multi_use_code_admits_up_to_its_limit(world: World) -> None:
-    await _add_school(world)
-    code, _ = await _invite(world, "--school", SCHOOL, "--role", "observer", "--uses", "2")
+    code = await world.invite(Role.OBSERVER, await world.add_school(SCHOOL), uses=2)
     people = [await world.person(name) for name in ("Вера", "Галина", "Дина")]
 
     replies = []
@@ -72,8 +71,7 @@ async def test_multi_use_code_admits_up_to_its_limit(world: World) -> None:
 
 
 async def test_expired_code_is_refused(world: World) -> None:
-    await _add_school(world)
-    code, _ = await _invite(world, "--school", SCHOOL, "--expires", "1h")
+    code = await world.invite(Role.CURATOR, await world.add_school(SCHOOL), ttl=timedelta(hours=1))
     world.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
     alice = await world.person("Алиса")
 
@@ -107,9 +105,8 @@ async def test_unknown_code_and_plain_start_explain_how_to_join(world: World) ->
 
 
 async def test_menu_and_commands_depend_on_role(world: World) -> None:
-    await _add_school(world)
-    curator_code, _ = await _invite(world, "--school", SCHOOL, "--role", "curator")
-    coordinator_code, _ = await _invite(world, "--role", "coordinator")
+    curator_code = await world.invite(Role.CURATOR, await world.add_school(SCHOOL))
+    coordinator_code = await world.invite(Role.COORDINATOR)
     curator, coordinator = await world.person("Алиса"), await world.person("Ольга")
 
     await curator.send(f"/start {curator_code}")
