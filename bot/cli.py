@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -38,12 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot by long polling (the default)")
 
-    db = sub.add_parser("db", help="database migrations").add_subparsers(dest="db_command", required=True)
+    db = sub.add_parser("db", help="database migrations").add_subparsers(
+        dest="db_command", required=True
+    )
     db.add_parser("upgrade", help="migrate the database to the newest schema")
     db.add_parser("check", help="fail if the models and the migrations differ")
     db.add_parser("current", help="print the schema revision")
 
-    school = sub.add_parser("school", help="manage schools").add_subparsers(dest="school_command", required=True)
+    school = sub.add_parser("school", help="manage schools").add_subparsers(
+        dest="school_command", required=True
+    )
     add = school.add_parser("add", help="add a school")
     add.add_argument("name")
     add.add_argument("--short", dest="short_name")
@@ -54,15 +58,21 @@ def _parser() -> argparse.ArgumentParser:
     invite = sub.add_parser("invite", help="create, list or revoke invitations")
     invite.add_argument("--school", help="school id, name or short name")
     invite.add_argument("--role", default="curator", help="curator, coordinator, observer or admin")
-    invite.add_argument("--expires", default="14d", help="lifetime: 30m, 12h, 14d, 2w (default 14d)")
-    invite.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
+    invite.add_argument(
+        "--expires", default="14d", help="lifetime: 30m, 12h, 14d, 2w (default 14d)"
+    )
+    invite.add_argument(
+        "--uses", type=int, default=1, help="how many people may use it (default 1)"
+    )
     invite.add_argument("--list", action="store_true", help="list active invitations")
     invite.add_argument("--revoke", type=int, metavar="ID", help="revoke invitation ID")
 
     emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=8081)
-    emu.add_argument("--token", action="append", default=[], help="bot token to accept (repeatable)")
+    emu.add_argument(
+        "--token", action="append", default=[], help="bot token to accept (repeatable)"
+    )
     emu.add_argument("--username", default="kurator_test_bot")
     return parser
 
@@ -105,9 +115,7 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-async def _with_session(
-    settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]
-) -> Any:
+async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
     """Migrate, run `work` in one transaction, dispose the engine."""
     engine = build_engine(settings.database_url)
     try:
@@ -143,8 +151,12 @@ async def _school(settings: Settings, args: argparse.Namespace) -> int:
         school = await _with_session(
             settings,
             lambda s: add_school(
-                s, clock, name=args.name, short_name=args.short_name,
-                municipality=args.municipality, timezone=args.timezone,
+                s,
+                clock,
+                name=args.name,
+                short_name=args.short_name,
+                municipality=args.municipality,
+                timezone=args.timezone,
             ),
         )
         print(f"school {school.id}: {school.name}")
@@ -166,8 +178,10 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     clock = SystemClock()
     if args.list:
         for inv in await _with_session(settings, lambda s: list_invitations(s, clock)):
-            print(f"{inv.id}\t{inv.role.value}\t{inv.school_name or '-'}\t"
-                  f"{inv.uses}/{inv.max_uses}\texpires {inv.expires_at:%Y-%m-%d %H:%M} UTC")
+            print(
+                f"{inv.id}\t{inv.role.value}\t{inv.school_name or '-'}\t"
+                f"{inv.uses}/{inv.max_uses}\texpires {inv.expires_at:%Y-%m-%d %H:%M} UTC"
+            )
         return 0
     if args.revoke is not None:
         await _with_session(settings, lambda s: revoke_invitation(s, clock, args.revoke))
@@ -227,7 +241,7 @@ async def _run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Awaitable[int]]] = {
+_COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "db": _db,
     "school": _school,
     "invite": _invite,

@@ -17,5 +17,7 @@ class HasRole(Filter):
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    async def __call__(self, event: TelegramObject, user_ctx: UserContext | None = None, **_: Any) -> bool:
+    async def __call__(
+        self, event: TelegramObject, user_ctx: UserContext | None = None, **_: Any
+    ) -> bool:
         return bool(user_ctx and user_ctx.is_active and user_ctx.roles & self.roles)

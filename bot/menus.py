@@ -35,12 +35,16 @@ def _bot_commands(names: list[str]) -> list[BotCommand]:
 
 async def publish_default_menu(bot: Bot) -> None:
     """The menu for people without a role."""
-    await bot.set_my_commands(_bot_commands(commands_for(frozenset())), scope=BotCommandScopeDefault())
+    await bot.set_my_commands(
+        _bot_commands(commands_for(frozenset())), scope=BotCommandScopeDefault()
+    )
 
 
 async def publish_menu(bot: Bot, chat_id: int, roles: frozenset[Role]) -> None:
     """The menu of one private chat, by the person's roles."""
-    await bot.set_my_commands(_bot_commands(commands_for(roles)), scope=BotCommandScopeChat(chat_id=chat_id))
+    await bot.set_my_commands(
+        _bot_commands(commands_for(roles)), scope=BotCommandScopeChat(chat_id=chat_id)
+    )
 
 
 def allowed(command: str, roles: frozenset[Role]) -> bool:

@@ -33,7 +33,7 @@ class DbSessionMiddleware(BaseMiddleware):
 
 
 class UserContextMiddleware(BaseMiddleware):
-    """Puts `user_ctx` (UserContext or None) into handler data; updates without a sender get None."""
+    """Puts `user_ctx` (UserContext or None) into handler data; no sender means None."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: User | None = data.get("event_from_user")

@@ -6,6 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
 
 from core import audit
 from core.clock import Clock
@@ -13,7 +15,6 @@ from core.codes import hash_code, looks_like_payload, new_code
 from core.dto import (
     CreatedInvitation,
     InvitationInfo,
-    MembershipInfo,
     Redemption,
     TelegramProfile,
 )
@@ -180,7 +181,9 @@ async def redeem_invitation(
         )
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             raise InvitationUsedUp()
-        session.add(InvitationRedemption(invitation_id=invitation.id, user_id=user.id, redeemed_at=now))
+        session.add(
+            InvitationRedemption(invitation_id=invitation.id, user_id=user.id, redeemed_at=now)
+        )
     already_member = await _grant(session, clock, user.id, invitation)
     await session.flush()
     context = await context_for(session, user)
@@ -232,8 +235,8 @@ async def _grant(session: AsyncSession, clock: Clock, user_id: int, inv: Invitat
     return False
 
 
-def _same(column: object, value: int | None) -> object:
-    return column.is_(None) if value is None else column == value  # type: ignore[attr-defined]
+def _same(column: InstrumentedAttribute[int | None], value: int | None) -> ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def invitation_link(bot_username: str, code: str) -> str:

@@ -31,7 +31,9 @@ def validate_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(f"unknown time zone {name!r}; use an IANA name such as Asia/Yekaterinburg")
+        raise InvalidInput(
+            f"unknown time zone {name!r}; use an IANA name such as Asia/Yekaterinburg"
+        ) from None
     return name
 
 
@@ -85,9 +87,7 @@ async def find_school(session: AsyncSession, ref: str) -> SchoolInfo:
     # SQLite's lower() folds ASCII only, so Cyrillic names are compared here.
     key = " ".join(ref.split()).casefold()
     candidates = await session.scalars(select(School).where(School.merged_into_id.is_(None)))
-    matches = [
-        s for s in candidates if key in (s.name.casefold(), (s.short_name or "").casefold())
-    ]
+    matches = [s for s in candidates if key in (s.name.casefold(), (s.short_name or "").casefold())]
     if len(matches) == 1:
         return _info(matches[0])
     if not matches:

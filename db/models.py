@@ -80,7 +80,9 @@ class PlanSchool(Base):
 
     __tablename__ = "plan_schools"
 
-    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True
+    )
     school_id: Mapped[int] = mapped_column(ForeignKey("schools.id"), primary_key=True, index=True)
 
 

@@ -1,4 +1,4 @@
-"""Telegram Bot API emulator: a local HTTP server that answers like Telegram, for tests and the sandbox.
+"""Telegram Bot API emulator: a local server that answers like Telegram, for tests and the sandbox.
 
 Covered and not covered: see docs/emulator.md.
 """
@@ -8,4 +8,12 @@ from emulator.ratelimit import RateLimits
 from emulator.server import EmulatorServer, build_app
 from emulator.state import Emulator
 
-__all__ = ["BotMessage", "Emulator", "EmulatorClient", "EmulatorServer", "FakeUser", "RateLimits", "build_app"]
+__all__ = [
+    "BotMessage",
+    "Emulator",
+    "EmulatorClient",
+    "EmulatorServer",
+    "FakeUser",
+    "RateLimits",
+    "build_app",
+]

@@ -33,7 +33,9 @@ class BotMessage:
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> BotMessage:
-        return cls(raw["message_id"], raw["chat"]["id"], raw.get("text") or raw.get("caption") or "", raw)
+        return cls(
+            raw["message_id"], raw["chat"]["id"], raw.get("text") or raw.get("caption") or "", raw
+        )
 
 
 class EmulatorClient:
@@ -62,7 +64,9 @@ class EmulatorClient:
         return self._http
 
     async def _call(self, verb: str, path: str, **kwargs: Any) -> Any:
-        async with self.http.request(verb, f"{self.base_url}/_emulator/{path}", **kwargs) as response:
+        async with self.http.request(
+            verb, f"{self.base_url}/_emulator/{path}", **kwargs
+        ) as response:
             body = await response.json()
         if not body.get("ok"):
             raise ControlError(body.get("error", body))
@@ -82,16 +86,31 @@ class EmulatorClient:
     async def add_bot(self, token: str, username: str) -> dict[str, Any]:
         return dict(await self._call("POST", "bots", json={"token": token, "username": username}))
 
-    async def add_user(self, first_name: str, last_name: str | None = None, username: str | None = None) -> FakeUser:
-        data = await self.post("users", {"first_name": first_name, "last_name": last_name, "username": username})
+    async def add_user(
+        self, first_name: str, last_name: str | None = None, username: str | None = None
+    ) -> FakeUser:
+        data = await self.post(
+            "users", {"first_name": first_name, "last_name": last_name, "username": username}
+        )
         return FakeUser(self, data)
 
-    async def add_group(self, title: str, members: list[FakeUser], added_by: FakeUser | None = None) -> int:
-        data = await self.post("groups", {"title": title, "member_ids": [m.id for m in members], "added_by": added_by.id if added_by else None})
+    async def add_group(
+        self, title: str, members: list[FakeUser], added_by: FakeUser | None = None
+    ) -> int:
+        data = await self.post(
+            "groups",
+            {
+                "title": title,
+                "member_ids": [m.id for m in members],
+                "added_by": added_by.id if added_by else None,
+            },
+        )
         return int(data["id"])
 
     async def set_faults(self, rate: float, kinds: list[str] | None = None, **extra: Any) -> None:
-        await self.post("faults", {"rate": rate, "kinds": kinds or ["429", "500", "timeout"], **extra})
+        await self.post(
+            "faults", {"rate": rate, "kinds": kinds or ["429", "500", "timeout"], **extra}
+        )
 
     async def set_limits(self, **limits: Any) -> None:
         await self.post("limits", limits)
@@ -120,7 +139,9 @@ class FakeUser:
     def id(self) -> int:
         return int(self.profile["id"])
 
-    async def send(self, text: str, *, chat_id: int | None = None, reply_to: int | None = None) -> dict[str, Any]:
+    async def send(
+        self, text: str, *, chat_id: int | None = None, reply_to: int | None = None
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": text}
         if chat_id is not None:
             payload["chat_id"] = chat_id
@@ -128,7 +149,13 @@ class FakeUser:
             payload["reply_to_message_id"] = reply_to
         return dict(await self.client.post(f"users/{self.id}/send", payload))
 
-    async def upload(self, *files: Path | tuple[str, bytes], kind: str = "document", caption: str | None = None, chat_id: int | None = None) -> list[dict[str, Any]]:
+    async def upload(
+        self,
+        *files: Path | tuple[str, bytes],
+        kind: str = "document",
+        caption: str | None = None,
+        chat_id: int | None = None,
+    ) -> list[dict[str, Any]]:
         form = aiohttp.FormData()
         form.add_field("kind", kind)
         if caption:
@@ -142,16 +169,22 @@ class FakeUser:
             form.add_field("file", data, filename=name)
         return list(await self.client._call("POST", f"users/{self.id}/upload", data=form))
 
-    async def events(self, *, chat_id: int | None = None, wait: float | None = None) -> list[dict[str, Any]]:
+    async def events(
+        self, *, chat_id: int | None = None, wait: float | None = None
+    ) -> list[dict[str, Any]]:
         """Every bot action in the chat since the last call (waits for at least one)."""
         chat = chat_id if chat_id is not None else self.id
         after = self.seen.get(chat, 0)
-        events = await self.client.log(chat, after=after, wait=self.timeout if wait is None else wait)
+        events = await self.client.log(
+            chat, after=after, wait=self.timeout if wait is None else wait
+        )
         if events:
             self.seen[chat] = events[-1]["seq"]
         return events
 
-    async def expect_reply(self, contains: str | None = None, *, chat_id: int | None = None) -> BotMessage:
+    async def expect_reply(
+        self, contains: str | None = None, *, chat_id: int | None = None
+    ) -> BotMessage:
         """The next new bot message in the chat; fails if none arrives in time."""
         for event in await self._next_events(chat_id):
             if event["kind"] == "new":
@@ -184,12 +217,18 @@ class FakeUser:
         events = await self.client.log(chat, after=self.seen.get(chat, 0), wait=wait)
         assert not events, f"unexpected bot actions: {events}"
 
-    async def press(self, button: str, message: BotMessage | None = None, *, chat_id: int | None = None) -> dict[str, Any] | None:
-        """Press a button by its text under `message` (default: the latest message with buttons); returns the bot's answer."""
+    async def press(
+        self, button: str, message: BotMessage | None = None, *, chat_id: int | None = None
+    ) -> dict[str, Any] | None:
+        """Press a button by text under `message` (default: latest with buttons); get the answer."""
         chat = chat_id if chat_id is not None else self.id
         if message is None:
             events = await self.client.log(chat)
-            with_buttons = [e["message"] for e in events if e["kind"] != "delete" and e["message"].get("reply_markup")]
+            with_buttons = [
+                e["message"]
+                for e in events
+                if e["kind"] != "delete" and e["message"].get("reply_markup")
+            ]
             if not with_buttons:
                 raise AssertionError("no message with buttons in the chat")
             message = BotMessage.of(with_buttons[-1])
@@ -197,13 +236,20 @@ class FakeUser:
         if chat_id is not None:
             payload["chat_id"] = chat_id
         result = await self.client.post(f"users/{self.id}/press", payload)
-        answer = await self.client.get(f"callbacks/{result['callback_query_id']}", wait=self.timeout)
+        answer = await self.client.get(
+            f"callbacks/{result['callback_query_id']}", wait=self.timeout
+        )
         return dict(answer) if answer else None
 
     async def press_data(self, message: BotMessage, callback_data: str) -> dict[str, Any] | None:
         """Press with arbitrary (possibly forged) callback data."""
-        result = await self.client.post(f"users/{self.id}/press", {"message_id": message.message_id, "callback_data": callback_data})
-        answer = await self.client.get(f"callbacks/{result['callback_query_id']}", wait=self.timeout)
+        result = await self.client.post(
+            f"users/{self.id}/press",
+            {"message_id": message.message_id, "callback_data": callback_data},
+        )
+        answer = await self.client.get(
+            f"callbacks/{result['callback_query_id']}", wait=self.timeout
+        )
         return dict(answer) if answer else None
 
     async def block(self) -> None:

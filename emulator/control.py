@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import random
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
-
 from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from emulator.errors import ApiError
 from emulator.ratelimit import FloodControl, RateLimits
@@ -52,7 +52,9 @@ def _chat_for(emu: Emulator, user: EmuUser, body: dict[str, Any]) -> EmuChat:
     return chat
 
 
-async def _deliver(emu: Emulator, bot: BotAccount, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+async def _deliver(
+    emu: Emulator, bot: BotAccount, kind: str, payload: dict[str, Any]
+) -> dict[str, Any]:
     update = emu.enqueue_update(bot, kind, payload)
     await emu.notify()
     return update
@@ -80,7 +82,11 @@ async def add_group(request: web.Request) -> web.Response:
     emu = _emu(request)
     body = await request.json()
     bot = _bot(emu, body)
-    chat = emu.add_group(body.get("title", "Группа"), list(body.get("member_ids", [])), supergroup=bool(body.get("supergroup")))
+    chat = emu.add_group(
+        body.get("title", "Группа"),
+        list(body.get("member_ids", [])),
+        supergroup=bool(body.get("supergroup")),
+    )
     added_by = emu.users.get(int(body["added_by"])) if body.get("added_by") else None
     if body.get("with_bot", True):
         chat.members.add(bot.user.id)
@@ -126,22 +132,52 @@ async def upload(request: web.Request) -> web.Response:
     fields: dict[str, str] = {}
     files: list[tuple[str, str | None, bytes]] = []
     async for part in reader:
+        if not isinstance(part, BodyPartReader):
+            continue
         if part.filename is not None:
-            files.append((unquote(part.filename), part.headers.get("Content-Type"), bytes(await part.read(decode=False))))  # type: ignore[union-attr]
+            files.append(
+                (
+                    unquote(part.filename),
+                    part.headers.get("Content-Type"),
+                    bytes(await part.read(decode=False)),
+                )
+            )
         elif part.name:
-            fields[part.name] = await part.text()  # type: ignore[union-attr]
+            fields[part.name] = await part.text()
     bot, user = _bot(emu, fields), _user(emu, request)
     chat = _chat_for(emu, user, fields)
     kind = fields.get("kind", "document")
     group_id = emu.new_media_group_id() if len(files) > 1 else None
     messages = []
     for index, (name, mime, data) in enumerate(files):
-        stored = emu.store_file(data, file_name=name, mime_type=mime, folder="photos" if kind == "photo" else "documents")
+        stored = emu.store_file(
+            data,
+            file_name=name,
+            mime_type=mime,
+            folder="photos" if kind == "photo" else "documents",
+        )
         content: dict[str, Any]
         if kind == "photo":
-            content = {"photo": [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_size": len(data), "width": 1280, "height": 960}]}
+            content = {
+                "photo": [
+                    {
+                        "file_id": stored.file_id,
+                        "file_unique_id": stored.file_unique_id,
+                        "file_size": len(data),
+                        "width": 1280,
+                        "height": 960,
+                    }
+                ]
+            }
         else:
-            content = {"document": {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_name": name, "file_size": len(data)}}
+            content = {
+                "document": {
+                    "file_id": stored.file_id,
+                    "file_unique_id": stored.file_unique_id,
+                    "file_name": name,
+                    "file_size": len(data),
+                }
+            }
             if mime:
                 content["document"]["mime_type"] = mime
         if group_id:
@@ -167,13 +203,23 @@ async def press(request: web.Request) -> web.Response:
     data = body.get("callback_data")
     if data is None:
         wanted = body.get("text")
-        buttons = [b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row]
-        found = [b for b in buttons if b.get("text") == wanted] or [b for b in buttons if wanted and wanted in b.get("text", "")]
+        buttons = [
+            b for row in message.get("reply_markup", {}).get("inline_keyboard", []) for b in row
+        ]
+        found = [b for b in buttons if b.get("text") == wanted] or [
+            b for b in buttons if wanted and wanted in b.get("text", "")
+        ]
         if not found or "callback_data" not in found[0]:
             raise ApiError(404, f"no button {wanted!r} under message {message['message_id']}")
         data = found[0]["callback_data"]
     query_id = emu.new_callback_id()
-    query = {"id": query_id, "from": user.as_api(), "message": message, "chat_instance": str(abs(chat.id) * 31 + 7), "data": data}
+    query = {
+        "id": query_id,
+        "from": user.as_api(),
+        "message": message,
+        "chat_instance": str(abs(chat.id) * 31 + 7),
+        "data": data,
+    }
     bot.callback_queries[query_id] = {"query": query, "answer": None}
     await _deliver(emu, bot, "callback_query", query)
     return web.json_response({"ok": True, "result": {"callback_query_id": query_id}})
@@ -195,7 +241,11 @@ async def block(request: web.Request) -> web.Response:
     if not blocked:
         payload["new_chat_member"] = {"status": "member", "user": bot.user.as_api()}
     else:
-        payload["new_chat_member"] = {"status": "kicked", "user": bot.user.as_api(), "until_date": 0}
+        payload["new_chat_member"] = {
+            "status": "kicked",
+            "user": bot.user.as_api(),
+            "until_date": 0,
+        }
     await _deliver(emu, bot, "my_chat_member", payload)
     return web.json_response({"ok": True, "result": True})
 
@@ -291,12 +341,24 @@ async def limits(request: web.Request) -> web.Response:
 
 async def stats(request: web.Request) -> web.Response:
     s = _emu(request).stats
-    return web.json_response({"ok": True, "result": {
-        "requests": s.requests, "sent_messages": s.sent_messages, "rate_limited": s.rate_limited,
-        "early_retries": s.early_retries, "faults": s.faults}})
+    return web.json_response(
+        {
+            "ok": True,
+            "result": {
+                "requests": s.requests,
+                "sent_messages": s.sent_messages,
+                "rate_limited": s.rate_limited,
+                "early_retries": s.early_retries,
+                "faults": s.faults,
+            },
+        }
+    )
 
 
-def _guard(handler: Any) -> Any:
+ControlHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _guard(handler: ControlHandler) -> ControlHandler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         try:
             return await handler(request)

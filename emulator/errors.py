@@ -15,7 +15,11 @@ class ApiError(Exception):
         self.retry_after = retry_after
 
     def body(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"ok": False, "error_code": self.code, "description": self.description}
+        data: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
         if self.retry_after is not None:
             data["parameters"] = {"retry_after": self.retry_after}
         return data

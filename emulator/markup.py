@@ -67,7 +67,7 @@ def _unescape(raw: str, offset: int) -> str:
             return chr(int(name[1:]))
         if name in _NAMED:
             return _NAMED[name]
-        raise ParseError(f"Unsupported HTML entity \"&{name};\" at byte offset {offset}")
+        raise ParseError(f'Unsupported HTML entity "&{name};" at byte offset {offset}')
 
     if "<" in raw or ">" in raw:
         raise ParseError(f"Unexpected character at byte offset {offset}")
@@ -89,11 +89,20 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             raise ParseError(f'Unsupported {kind} tag "{name}" at byte offset {byte_at}')
         if closing:
             if not stack or stack[-1][0] != name:
-                raise ParseError(f'Unmatched end tag at byte offset {byte_at}, expected "</{stack[-1][0]}>", found "</{name}>"' if stack else f"Unexpected end tag at byte offset {byte_at}")
+                raise ParseError(
+                    f"Unmatched end tag at byte offset {byte_at}, "
+                    f'expected "</{stack[-1][0]}>", found "</{name}>"'
+                    if stack
+                    else f"Unexpected end tag at byte offset {byte_at}"
+                )
             tag, start, extra = stack.pop()
             length = out.length - start
             if length > 0:
-                entity: dict[str, Any] = {"type": _HTML_SIMPLE[tag], "offset": start, "length": length}
+                entity: dict[str, Any] = {
+                    "type": _HTML_SIMPLE[tag],
+                    "offset": start,
+                    "length": length,
+                }
                 entity.update(extra)
                 out.entities.append(entity)
             continue
@@ -101,21 +110,23 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
             m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or ""
             for m in _ATTR_RE.finditer(attrs_text or "")
         }
-        extra: dict[str, Any] = {}
+        attrs_extra: dict[str, Any] = {}
         if name == "a":
             href = attrs.get("href")
             if not href:
-                raise ParseError(f'Can\'t find attribute "href" of tag "a" at byte offset {byte_at}')
-            extra["url"] = _unescape(href, byte_at)
+                raise ParseError(
+                    f'Can\'t find attribute "href" of tag "a" at byte offset {byte_at}'
+                )
+            attrs_extra["url"] = _unescape(href, byte_at)
         elif name == "span" and attrs.get("class") != "tg-spoiler":
             raise ParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {byte_at}')
         elif name == "tg-emoji":
             if "emoji-id" not in attrs:
                 raise ParseError(f'Can\'t find attribute "emoji-id" at byte offset {byte_at}')
-            extra["custom_emoji_id"] = attrs["emoji-id"]
+            attrs_extra["custom_emoji_id"] = attrs["emoji-id"]
         elif name == "blockquote" and "expandable" in (attrs_text or ""):
-            extra["type"] = "expandable_blockquote"
-        stack.append((name, out.length, extra))
+            attrs_extra["type"] = "expandable_blockquote"
+        stack.append((name, out.length, attrs_extra))
     out.add(_unescape(source[pos:], len(source[:pos].encode())))
     if stack:
         raise ParseError(f"Can't find end tag corresponding to start tag {stack[-1][0]}")
@@ -124,7 +135,13 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 _MD2_RESERVED = set("_*[]()~`>#+-=|{}.!")
-_MD2_MARKERS = [("||", "spoiler"), ("__", "underline"), ("*", "bold"), ("_", "italic"), ("~", "strikethrough")]
+_MD2_MARKERS = [
+    ("||", "spoiler"),
+    ("__", "underline"),
+    ("*", "bold"),
+    ("_", "italic"),
+    ("~", "strikethrough"),
+]
 
 
 def parse_markdown_v2(source: str) -> tuple[str, list[dict[str, Any]]]:
@@ -137,7 +154,9 @@ def parse_markdown_v2(source: str) -> tuple[str, list[dict[str, Any]]]:
         byte_at = len(source[:i].encode())
         if ch == "\\":
             if i + 1 >= len(source):
-                raise ParseError(f"Character '\\' is reserved and must be escaped with the preceding '\\'")
+                raise ParseError(
+                    "Character '\\' is reserved and must be escaped with the preceding '\\'"
+                )
             out.add(source[i + 1])
             i += 2
             continue
@@ -179,7 +198,12 @@ def parse_markdown_v2(source: str) -> tuple[str, list[dict[str, Any]]]:
                 out.entities.append({**e, "offset": e["offset"] + start})
             out.add(inner_text)
             out.entities.append(
-                {"type": "text_link", "offset": start, "length": out.length - start, "url": source[close + 2 : end]}
+                {
+                    "type": "text_link",
+                    "offset": start,
+                    "length": out.length - start,
+                    "url": source[close + 2 : end],
+                }
             )
             i = end + 1
             continue
@@ -188,19 +212,25 @@ def parse_markdown_v2(source: str) -> tuple[str, list[dict[str, Any]]]:
                 if stack and stack[-1][0] == kind:
                     _, start = stack.pop()
                     if out.length > start:
-                        out.entities.append({"type": kind, "offset": start, "length": out.length - start})
+                        out.entities.append(
+                            {"type": kind, "offset": start, "length": out.length - start}
+                        )
                 else:
                     stack.append((kind, out.length))
                 i += len(marker)
                 break
         else:
             if ch in _MD2_RESERVED:
-                raise ParseError(f"Character '{ch}' is reserved and must be escaped with the preceding '\\'")
+                raise ParseError(
+                    f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
+                )
             out.add(ch)
             i += 1
     if stack:
         kind = stack[-1][0]
-        raise ParseError(f"Can't find end of {kind.capitalize()} entity at byte offset {len(source.encode())}")
+        raise ParseError(
+            f"Can't find end of {kind.capitalize()} entity at byte offset {len(source.encode())}"
+        )
     out.entities.sort(key=lambda e: (e["offset"], -e["length"]))
     return out.text(), out.entities
 
@@ -222,4 +252,4 @@ def parse(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]
         return parse_markdown_v2(text)
     if mode == "markdown":
         return parse_markdown_legacy(text)
-    raise ParseError(f"Unsupported parse_mode")
+    raise ParseError("Unsupported parse_mode")

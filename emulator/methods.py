@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,6 +16,10 @@ from emulator.state import BotAccount, EmuChat, Emulator
 MAX_DOWNLOAD = 20 * 1024 * 1024
 MAX_UPLOAD = 50 * 1024 * 1024
 MAX_PHOTO = 10 * 1024 * 1024
+NOT_MODIFIED = (
+    "message is not modified: specified new message content and reply markup are exactly "
+    "the same as a current content and reply markup of the message"
+)
 
 Impl = Callable[[Emulator, BotAccount, dict[str, Any]], Awaitable[Any]]
 
@@ -32,7 +37,9 @@ class Method:
 METHODS: dict[str, Method] = {}
 
 
-def method(name: str, params: tuple[str, ...] = (), *, sends: bool = False) -> Callable[[Impl], Impl]:
+def method(
+    name: str, params: tuple[str, ...] = (), *, sends: bool = False
+) -> Callable[[Impl], Impl]:
     def register(fn: Impl) -> Impl:
         METHODS[name.lower()] = Method(name, frozenset(params), fn, sends)
         return fn
@@ -96,19 +103,31 @@ async def _log(emu: Emulator, chat: EmuChat, kind: str, message: dict[str, Any])
 @method("getMe")
 async def get_me(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     data = bot.user.as_api()
-    data.update(can_join_groups=True, can_read_all_group_messages=False, supports_inline_queries=False)
+    data.update(
+        can_join_groups=True, can_read_all_group_messages=False, supports_inline_queries=False
+    )
     return data
 
 
 @method("getUpdates", ("offset", "limit", "timeout", "allowed_updates"))
 async def get_updates(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     if bot.webhook_url:
-        raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
+        raise ApiError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
     offset = _int(params, "offset")
     limit = max(1, min(100, _int(params, "limit", 100) or 100))
     timeout = max(0, min(50, _int(params, "timeout", 0) or 0))
     if bot.poller is not None and not bot.poller.done():
-        bot.poller.set_exception(ApiError(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"))
+        bot.poller.set_exception(
+            ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+            )
+        )
         await emu.notify()
     me: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     bot.poller = me
@@ -122,10 +141,8 @@ async def get_updates(emu: Emulator, bot: BotAccount, params: dict[str, Any]) ->
                 remaining = deadline - asyncio.get_running_loop().time()
                 if updates or remaining <= 0:
                     return updates
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(emu.changed.wait(), remaining)
-                except TimeoutError:
-                    pass
     finally:
         if bot.poller is me:
             bot.poller = None
@@ -142,7 +159,11 @@ async def delete_webhook(emu: Emulator, bot: BotAccount, params: dict[str, Any])
 
 @method("getWebhookInfo")
 async def get_webhook_info(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
-    return {"url": bot.webhook_url, "has_custom_certificate": False, "pending_update_count": len(bot.updates)}
+    return {
+        "url": bot.webhook_url,
+        "has_custom_certificate": False,
+        "pending_update_count": len(bot.updates),
+    }
 
 
 @method("setMyCommands", ("commands", "scope", "language_code"))
@@ -154,7 +175,9 @@ async def set_my_commands(emu: Emulator, bot: BotAccount, params: dict[str, Any]
 
 @method("getMyCommands", ("scope", "language_code"))
 async def get_my_commands(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
-    return bot.commands.get(validate.scope_key(params.get("scope"), params.get("language_code")), [])
+    return bot.commands.get(
+        validate.scope_key(params.get("scope"), params.get("language_code")), []
+    )
 
 
 @method("deleteMyCommands", ("scope", "language_code"))
@@ -168,13 +191,25 @@ async def delete_my_commands(emu: Emulator, bot: BotAccount, params: dict[str, A
 
 @method(
     "sendMessage",
-    ("chat_id", "text", "parse_mode", "entities", "reply_markup", "link_preview_options",
-     "disable_notification", "protect_content", "reply_parameters", "message_thread_id"),
+    (
+        "chat_id",
+        "text",
+        "parse_mode",
+        "entities",
+        "reply_markup",
+        "link_preview_options",
+        "disable_notification",
+        "protect_content",
+        "reply_parameters",
+        "message_thread_id",
+    ),
     sends=True,
 )
 async def send_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
-    text, entities = validate.formatted(params.get("text"), params.get("parse_mode"), params.get("entities"))
+    text, entities = validate.formatted(
+        params.get("text"), params.get("parse_mode"), params.get("entities")
+    )
     markup = validate.reply_markup(params.get("reply_markup"))
     content: dict[str, Any] = {"text": text}
     if entities:
@@ -189,18 +224,32 @@ async def send_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -
 
 @method(
     "editMessageText",
-    ("chat_id", "message_id", "inline_message_id", "text", "parse_mode", "entities",
-     "link_preview_options", "reply_markup"),
+    (
+        "chat_id",
+        "message_id",
+        "inline_message_id",
+        "text",
+        "parse_mode",
+        "entities",
+        "link_preview_options",
+        "reply_markup",
+    ),
 )
 async def edit_message_text(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
     message = _message(chat, params)
     if "text" not in message:
         raise bad_request("there is no text in the message to edit")
-    text, entities = validate.formatted(params.get("text"), params.get("parse_mode"), params.get("entities"))
+    text, entities = validate.formatted(
+        params.get("text"), params.get("parse_mode"), params.get("entities")
+    )
     markup = validate.reply_markup(params.get("reply_markup"))
-    if text == message.get("text") and entities == message.get("entities", []) and markup == message.get("reply_markup"):
-        raise bad_request("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+    if (
+        text == message.get("text")
+        and entities == message.get("entities", [])
+        and markup == message.get("reply_markup")
+    ):
+        raise bad_request(NOT_MODIFIED)
     message["text"] = text
     message.pop("entities", None)
     if entities:
@@ -219,7 +268,7 @@ async def edit_message_reply_markup(emu: Emulator, bot: BotAccount, params: dict
     message = _message(chat, params)
     markup = validate.reply_markup(params.get("reply_markup"))
     if markup == message.get("reply_markup"):
-        raise bad_request("message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+        raise bad_request(NOT_MODIFIED)
     message.pop("reply_markup", None)
     if markup:
         message["reply_markup"] = markup
@@ -228,11 +277,27 @@ async def edit_message_reply_markup(emu: Emulator, bot: BotAccount, params: dict
     return message
 
 
-@method("editMessageCaption", ("chat_id", "message_id", "inline_message_id", "caption", "parse_mode", "caption_entities", "reply_markup"))
+@method(
+    "editMessageCaption",
+    (
+        "chat_id",
+        "message_id",
+        "inline_message_id",
+        "caption",
+        "parse_mode",
+        "caption_entities",
+        "reply_markup",
+    ),
+)
 async def edit_message_caption(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
     message = _message(chat, params)
-    caption, entities = validate.formatted(params.get("caption"), params.get("parse_mode"), params.get("caption_entities"), caption=True)
+    caption, entities = validate.formatted(
+        params.get("caption"),
+        params.get("parse_mode"),
+        params.get("caption_entities"),
+        caption=True,
+    )
     markup = validate.reply_markup(params.get("reply_markup"))
     message["caption"] = caption
     message.pop("caption_entities", None)
@@ -265,7 +330,10 @@ async def answer_callback_query(emu: Emulator, bot: BotAccount, params: dict[str
     text = params.get("text")
     if text is not None and len(str(text)) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
-    query["answer"] = {"text": text, "show_alert": str(params.get("show_alert", "")).lower() == "true"}
+    query["answer"] = {
+        "text": text,
+        "show_alert": str(params.get("show_alert", "")).lower() == "true",
+    }
     await emu.notify()
     return True
 
@@ -279,7 +347,9 @@ async def send_chat_action(emu: Emulator, bot: BotAccount, params: dict[str, Any
 # --- files ----------------------------------------------------------------------------------
 
 
-def _file_from(emu: Emulator, value: Any, *, limit: int, folder: str) -> tuple[bytes, str | None, str | None, str | None]:
+def _file_from(
+    emu: Emulator, value: Any, *, limit: int, folder: str
+) -> tuple[bytes, str | None, str | None, str | None]:
     """(bytes, file_name, mime_type, reused file_id) for an upload or an existing file_id."""
     if isinstance(value, tuple):  # (file_name, mime_type, data) from a multipart upload
         file_name, mime_type, data = value
@@ -303,8 +373,16 @@ def _image_size(data: bytes) -> tuple[int, int]:
 
 def document_object(emu: Emulator, value: Any) -> dict[str, Any]:
     data, name, mime, reused = _file_from(emu, value, limit=MAX_UPLOAD, folder="documents")
-    stored = emu.files[reused] if reused else emu.store_file(data, file_name=name, mime_type=mime, folder="documents")
-    doc: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_size": len(data)}
+    stored = (
+        emu.files[reused]
+        if reused
+        else emu.store_file(data, file_name=name, mime_type=mime, folder="documents")
+    )
+    doc: dict[str, Any] = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": len(data),
+    }
     if stored.file_name:
         doc["file_name"] = stored.file_name
     if stored.mime_type:
@@ -314,18 +392,41 @@ def document_object(emu: Emulator, value: Any) -> dict[str, Any]:
 
 def photo_object(emu: Emulator, value: Any) -> list[dict[str, Any]]:
     data, name, mime, reused = _file_from(emu, value, limit=MAX_PHOTO, folder="photos")
-    stored = emu.files[reused] if reused else emu.store_file(data, file_name=name, mime_type=mime, folder="photos")
+    stored = (
+        emu.files[reused]
+        if reused
+        else emu.store_file(data, file_name=name, mime_type=mime, folder="photos")
+    )
     width, height = _image_size(data)
-    return [{"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_size": len(data), "width": width, "height": height}]
+    return [
+        {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(data),
+            "width": width,
+            "height": height,
+        }
+    ]
 
 
-async def _send_media(emu: Emulator, bot: BotAccount, params: dict[str, Any], field: str) -> dict[str, Any]:
+async def _send_media(
+    emu: Emulator, bot: BotAccount, params: dict[str, Any], field: str
+) -> dict[str, Any]:
     chat = target_chat(emu, bot, params)
     if params.get(field) is None:
         raise bad_request(f"there is no {field} in the request")
-    caption, entities = validate.formatted(params.get("caption"), params.get("parse_mode"), params.get("caption_entities"), caption=True)
+    caption, entities = validate.formatted(
+        params.get("caption"),
+        params.get("parse_mode"),
+        params.get("caption_entities"),
+        caption=True,
+    )
     markup = validate.reply_markup(params.get("reply_markup"))
-    content: dict[str, Any] = {field: document_object(emu, params[field]) if field == "document" else photo_object(emu, params[field])}
+    content: dict[str, Any] = {
+        field: document_object(emu, params[field])
+        if field == "document"
+        else photo_object(emu, params[field])
+    }
     if caption:
         content["caption"] = caption
     if entities:
@@ -338,8 +439,16 @@ async def _send_media(emu: Emulator, bot: BotAccount, params: dict[str, Any], fi
     return message
 
 
-_MEDIA_PARAMS = ("chat_id", "caption", "parse_mode", "caption_entities", "reply_markup",
-                 "disable_notification", "protect_content", "reply_parameters")
+_MEDIA_PARAMS = (
+    "chat_id",
+    "caption",
+    "parse_mode",
+    "caption_entities",
+    "reply_markup",
+    "disable_notification",
+    "protect_content",
+    "reply_parameters",
+)
 
 
 @method("sendDocument", ("document", "disable_content_type_detection", *_MEDIA_PARAMS), sends=True)
@@ -352,7 +461,11 @@ async def send_photo(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> 
     return await _send_media(emu, bot, params, "photo")
 
 
-@method("sendMediaGroup", ("chat_id", "media", "disable_notification", "protect_content", "reply_parameters"), sends=True)
+@method(
+    "sendMediaGroup",
+    ("chat_id", "media", "disable_notification", "protect_content", "reply_parameters"),
+    sends=True,
+)
 async def send_media_group(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
     media = params.get("media")
@@ -361,16 +474,28 @@ async def send_media_group(emu: Emulator, bot: BotAccount, params: dict[str, Any
     group_id = emu.new_media_group_id()
     prepared = []
     for item in media:
-        if not isinstance(item, dict) or item.get("type") not in ("photo", "document", "video", "audio"):
+        if not isinstance(item, dict) or item.get("type") not in (
+            "photo",
+            "document",
+            "video",
+            "audio",
+        ):
             raise bad_request("wrong media type in the album")
         source = item.get("media")
         if isinstance(source, str) and source.startswith("attach://"):
             source = params.get(source.removeprefix("attach://"))
             if source is None:
                 raise bad_request("wrong file identifier/HTTP URL specified")
-        caption, entities = validate.formatted(item.get("caption"), item.get("parse_mode"), item.get("caption_entities"), caption=True)
-        body = photo_object(emu, source) if item["type"] == "photo" else document_object(emu, source)
-        content: dict[str, Any] = {"media_group_id": group_id, item["type"] if item["type"] == "photo" else "document": body}
+        caption, entities = validate.formatted(
+            item.get("caption"), item.get("parse_mode"), item.get("caption_entities"), caption=True
+        )
+        body = (
+            photo_object(emu, source) if item["type"] == "photo" else document_object(emu, source)
+        )
+        content: dict[str, Any] = {
+            "media_group_id": group_id,
+            item["type"] if item["type"] == "photo" else "document": body,
+        }
         if caption:
             content["caption"] = caption
         if entities:
@@ -391,14 +516,33 @@ async def get_file(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> An
     stored = emu.files.get(str(params.get("file_id", "")))
     if stored is None:
         raise bad_request("invalid file_id")
-    result: dict[str, Any] = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id, "file_size": len(stored.data)}
+    result: dict[str, Any] = {
+        "file_id": stored.file_id,
+        "file_unique_id": stored.file_unique_id,
+        "file_size": len(stored.data),
+    }
     if len(stored.data) > MAX_DOWNLOAD:
         raise bad_request("file is too big")
     result["file_path"] = stored.file_path
     return result
 
 
-@method("copyMessage", ("chat_id", "from_chat_id", "message_id", "caption", "parse_mode", "caption_entities", "reply_markup", "disable_notification", "protect_content", "reply_parameters"), sends=True)
+@method(
+    "copyMessage",
+    (
+        "chat_id",
+        "from_chat_id",
+        "message_id",
+        "caption",
+        "parse_mode",
+        "caption_entities",
+        "reply_markup",
+        "disable_notification",
+        "protect_content",
+        "reply_parameters",
+    ),
+    sends=True,
+)
 async def copy_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
     source_chat = emu.chats.get(_int(params, "from_chat_id") or 0)
@@ -407,7 +551,22 @@ async def copy_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -
     source = source_chat.messages.get(_int(params, "message_id") or 0)
     if source is None:
         raise bad_request("message to copy not found")
-    content = {k: v for k, v in source.items() if k in ("text", "entities", "document", "photo", "caption", "caption_entities", "voice", "video", "video_note")}
+    content = {
+        k: v
+        for k, v in source.items()
+        if k
+        in (
+            "text",
+            "entities",
+            "document",
+            "photo",
+            "caption",
+            "caption_entities",
+            "voice",
+            "video",
+            "video_note",
+        )
+    }
     markup = validate.reply_markup(params.get("reply_markup"))
     if markup:
         content["reply_markup"] = markup

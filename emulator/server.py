@@ -6,16 +6,15 @@ import asyncio
 import json
 import logging
 from typing import Any
-
 from urllib.parse import unquote
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from emulator import control
 from emulator.errors import ApiError, bad_request, too_many
 from emulator.methods import METHODS, Method
 from emulator.spec import method_fields, required_params
-from emulator.state import BotAccount, Emulator
+from emulator.state import Emulator
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +36,17 @@ async def _read_params(request: web.Request, spec_method: str) -> dict[str, Any]
         elif request.content_type.startswith("multipart/"):
             reader = await request.multipart()
             async for part in reader:
-                if part.name is None or not hasattr(part, "read"):
+                if not isinstance(part, BodyPartReader) or part.name is None:
                     continue
                 if part.filename is not None:
-                    data = await part.read(decode=False)  # type: ignore[union-attr]
-                    params[part.name] = (unquote(part.filename), part.headers.get("Content-Type"), bytes(data))
+                    data = await part.read(decode=False)
+                    params[part.name] = (
+                        unquote(part.filename),
+                        part.headers.get("Content-Type"),
+                        bytes(data),
+                    )
                 else:
-                    params[part.name] = await part.text()  # type: ignore[union-attr]
+                    params[part.name] = await part.text()
         else:
             params.update(await request.post())
     for name, value in list(params.items()):
@@ -52,12 +55,12 @@ async def _read_params(request: web.Request, spec_method: str) -> dict[str, Any]
     fields = method_fields(spec_method)
     for name, value in list(params.items()):
         field = fields.get(name)
-        if isinstance(value, str) and field and not set(field["types"]) <= _SCALAR_TYPES:
-            if value[:1] in "[{":
-                try:
-                    params[name] = json.loads(value)
-                except json.JSONDecodeError:
-                    raise bad_request(f"can't parse {name} JSON object") from None
+        structured = field is not None and not set(field["types"]) <= _SCALAR_TYPES
+        if structured and isinstance(value, str) and value[:1] in "[{":
+            try:
+                params[name] = json.loads(value)
+            except json.JSONDecodeError:
+                raise bad_request(f"can't parse {name} JSON object") from None
     return params
 
 
@@ -122,7 +125,9 @@ async def download(request: web.Request) -> web.StreamResponse:
     stored = emu.files_by_path.get(request.match_info["path"])
     if stored is None:
         return web.json_response(ApiError(404, "Not Found").body(), status=404)
-    return web.Response(body=stored.data, content_type=stored.mime_type or "application/octet-stream")
+    return web.Response(
+        body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+    )
 
 
 def build_app(emu: Emulator) -> web.Application:
@@ -138,7 +143,9 @@ def build_app(emu: Emulator) -> web.Application:
 class EmulatorServer:
     """Runs the emulator on a loopback port; `url` is what TELEGRAM_API_URL should be."""
 
-    def __init__(self, emu: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, emu: Emulator | None = None, *, host: str = "127.0.0.1", port: int = 0
+    ) -> None:
         self.emulator = emu or Emulator()
         self.host = host
         self.port = port
@@ -149,7 +156,9 @@ class EmulatorServer:
         return f"http://{self.host}:{self.port}"
 
     async def start(self) -> EmulatorServer:
-        self._runner = web.AppRunner(build_app(self.emulator), handle_signals=False, shutdown_timeout=0.2, access_log=None)
+        self._runner = web.AppRunner(
+            build_app(self.emulator), handle_signals=False, shutdown_timeout=0.2, access_log=None
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

@@ -56,7 +56,11 @@ class EmuChat:
 
     def as_api(self) -> dict[str, Any]:
         if self.user is not None:
-            data: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.user.first_name}
+            data: dict[str, Any] = {
+                "id": self.id,
+                "type": "private",
+                "first_name": self.user.first_name,
+            }
             if self.user.last_name:
                 data["last_name"] = self.user.last_name
             if self.user.username:
@@ -148,11 +152,15 @@ class Emulator:
         self._media_group_ids = itertools.count(1)
 
     # --- world building -------------------------------------------------------------------
-    def add_bot(self, token: str, username: str = "kurator_test_bot", first_name: str = "Куратор") -> BotAccount:
+    def add_bot(
+        self, token: str, username: str = "kurator_test_bot", first_name: str = "Куратор"
+    ) -> BotAccount:
         bot_id = int(token.split(":", 1)[0])
         account = BotAccount(
             token=token,
-            user=EmuUser(id=bot_id, first_name=first_name, username=username, is_bot=True, language_code=None),
+            user=EmuUser(
+                id=bot_id, first_name=first_name, username=username, is_bot=True, language_code=None
+            ),
             flood=FloodControl(self.limits, self.monotonic),
         )
         self.bots[token] = account
@@ -189,7 +197,9 @@ class Emulator:
         return chat
 
     # --- messages -------------------------------------------------------------------------
-    def store_message(self, chat: EmuChat, sender: EmuUser, content: dict[str, Any]) -> dict[str, Any]:
+    def store_message(
+        self, chat: EmuChat, sender: EmuUser, content: dict[str, Any]
+    ) -> dict[str, Any]:
         """Append a message to a chat and return its API object."""
         message: dict[str, Any] = {
             "message_id": chat.next_message_id,
@@ -233,7 +243,9 @@ class Emulator:
         bot.updates.append(update)
         return update
 
-    def pending_updates(self, bot: BotAccount, offset: int | None, limit: int) -> list[dict[str, Any]]:
+    def pending_updates(
+        self, bot: BotAccount, offset: int | None, limit: int
+    ) -> list[dict[str, Any]]:
         """Updates from `offset` on; confirming an offset forgets earlier ones, as Telegram does."""
         if offset is not None and offset > 0:
             bot.confirmed_offset = max(bot.confirmed_offset, offset)
@@ -241,7 +253,9 @@ class Emulator:
         return bot.updates[:limit]
 
     # --- files ----------------------------------------------------------------------------
-    def store_file(self, data: bytes, *, file_name: str | None, mime_type: str | None, folder: str) -> StoredFile:
+    def store_file(
+        self, data: bytes, *, file_name: str | None, mime_type: str | None, folder: str
+    ) -> StoredFile:
         unique = hashlib.sha256(data).hexdigest()[:16]
         file_id = "BQAC" + secrets.token_urlsafe(24)
         extension = ""

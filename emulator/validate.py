@@ -14,7 +14,9 @@ MAX_CALLBACK_DATA = 64
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
-def formatted(text: Any, parse_mode: Any, entities: Any, *, caption: bool = False) -> tuple[str, list[dict[str, Any]]]:
+def formatted(
+    text: Any, parse_mode: Any, entities: Any, *, caption: bool = False
+) -> tuple[str, list[dict[str, Any]]]:
     """Plain text and entities after parsing; raises 400 on bad markup or length."""
     if text is None:
         text = ""
@@ -47,7 +49,9 @@ def reply_markup(markup: Any) -> dict[str, Any] | None:
     if "inline_keyboard" in markup:
         rows = markup["inline_keyboard"]
         if not isinstance(rows, list) or not all(isinstance(r, list) for r in rows):
-            raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+            raise bad_request(
+                "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+            )
         if sum(len(r) for r in rows) > 100:
             raise bad_request("BUTTONS_TOO_MUCH")
         for row in rows:
@@ -71,12 +75,27 @@ def reply_markup(markup: Any) -> dict[str, Any] | None:
 
 def _inline_button(button: Any) -> None:
     if not isinstance(button, dict):
-        raise bad_request("can't parse inline keyboard button: InlineKeyboardButton must be an Object")
+        raise bad_request(
+            "can't parse inline keyboard button: InlineKeyboardButton must be an Object"
+        )
     if not button.get("text"):
         raise bad_request("text buttons are unallowed in the inline keyboard")
-    actions = [k for k in ("url", "callback_data", "web_app", "login_url", "switch_inline_query",
-                           "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-                           "copy_text", "callback_game", "pay") if k in button]
+    actions = [
+        k
+        for k in (
+            "url",
+            "callback_data",
+            "web_app",
+            "login_url",
+            "switch_inline_query",
+            "switch_inline_query_current_chat",
+            "switch_inline_query_chosen_chat",
+            "copy_text",
+            "callback_game",
+            "pay",
+        )
+        if k in button
+    ]
     if len(actions) != 1:
         raise bad_request("text buttons are unallowed in the inline keyboard")
     if "callback_data" in button:

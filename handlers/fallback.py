@@ -18,14 +18,18 @@ async def other_command(message: Message, user_ctx: UserContext | None) -> None:
     if user_ctx is not None and not user_ctx.is_active:
         await message.answer(texts.DEACTIVATED)
     elif name in _KNOWN:
-        await message.answer(texts.NO_PERMISSION if user_ctx and user_ctx.memberships else texts.NOT_MEMBER)
+        await message.answer(
+            texts.NO_PERMISSION if user_ctx and user_ctx.memberships else texts.NOT_MEMBER
+        )
     else:
         await message.answer(texts.UNKNOWN_COMMAND)
 
 
 async def plain_text(message: Message, user_ctx: UserContext | None) -> None:
     """Free text outside any conversation."""
-    await message.answer(texts.UNKNOWN_COMMAND if user_ctx and user_ctx.memberships else texts.NOT_MEMBER)
+    await message.answer(
+        texts.UNKNOWN_COMMAND if user_ctx and user_ctx.memberships else texts.NOT_MEMBER
+    )
 
 
 def build_router() -> Router:

@@ -8,9 +8,8 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
-
 from datetime import timedelta
+from pathlib import Path
 
 from bot.app import Application
 from bot.settings import Settings
@@ -38,16 +37,29 @@ class World:
     async def person(self, first_name: str, last_name: str | None = None) -> FakeUser:
         return await self.client.add_user(first_name, last_name)
 
-    async def add_school(self, name: str, timezone: str | None = "Asia/Yekaterinburg", short_name: str | None = None) -> int:
+    async def add_school(
+        self, name: str, timezone: str | None = "Asia/Yekaterinburg", short_name: str | None = None
+    ) -> int:
         """Add a school in-process (the CLI path has its own tests)."""
         async with self.app.session_factory() as session, session.begin():
-            school = await add_school(session, self.clock, name=name, short_name=short_name, timezone=timezone)
+            school = await add_school(
+                session, self.clock, name=name, short_name=short_name, timezone=timezone
+            )
         return school.id
 
-    async def invite(self, role: Role, school_id: int | None = None, *, uses: int = 1, ttl: timedelta = timedelta(days=14)) -> str:
+    async def invite(
+        self,
+        role: Role,
+        school_id: int | None = None,
+        *,
+        uses: int = 1,
+        ttl: timedelta = timedelta(days=14),
+    ) -> str:
         """Create an invitation in-process and return its code."""
         async with self.app.session_factory() as session, session.begin():
-            created = await create_invitation(session, self.clock, role=role, school_id=school_id, ttl=ttl, max_uses=uses)
+            created = await create_invitation(
+                session, self.clock, role=role, school_id=school_id, ttl=ttl, max_uses=uses
+            )
         return created.code
 
     async def cli(self, *args: str, check: bool = True) -> CliResult:
@@ -56,7 +68,9 @@ class World:
 
 
 def cli_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_"))
+    }
     env.update(DATABASE_URL=settings.database_url, LOG_LEVEL="WARNING")
     if settings.bot_token is not None:
         env["BOT_TOKEN"] = settings.bot_token.get_secret_value()
@@ -72,12 +86,20 @@ class CliResult:
     stderr: str
 
 
-async def run_cli(settings: Settings, *args: str, check: bool = True, stdin: str | None = None) -> CliResult:
+async def run_cli(
+    settings: Settings, *args: str, check: bool = True, stdin: str | None = None
+) -> CliResult:
     """Run the CLI in a subprocess without blocking the loop (the emulator lives in it)."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args,
-        cwd=ROOT, env=cli_env(settings),
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        env=cli_env(settings),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(stdin.encode() if stdin else None), 120)
     result = CliResult(process.returncode or 0, out.decode(), err.decode())

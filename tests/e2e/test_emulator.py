@@ -1,4 +1,4 @@
-"""The emulator answers like Telegram: validation errors, 403s, flood limits, faults, files, updates."""
+"""The emulator answers like Telegram: validation, 403s, flood limits, faults, files, updates."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ async def bot(server) -> AsyncIterator[Bot]:
 
 @pytest.fixture
 async def alice(client) -> FakeUser:
-    person = await client.add_user("Алиса")
+    person: FakeUser = await client.add_user("Алиса")
     await person.send("/start")
     return person
 
@@ -104,14 +104,18 @@ async def test_markup_is_parsed_into_entities_or_refused(bot: Bot, alice: FakeUs
 
 async def test_callback_data_limit(bot: Bot, alice: FakeUser) -> None:
     def keyboard(data: str) -> InlineKeyboardMarkup:
-        return InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Да", callback_data=data)]])
+        return InlineKeyboardMarkup(
+            inline_keyboard=[[InlineKeyboardButton(text="Да", callback_data=data)]]
+        )
 
     await bot.send_message(alice.id, "ok", reply_markup=keyboard("x" * 64))
     with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
         await bot.send_message(alice.id, "no", reply_markup=keyboard("ж" * 33))  # 66 bytes
 
 
-async def test_unknown_chat_blocked_user_and_stranger(bot: Bot, client: EmulatorClient, alice: FakeUser) -> None:
+async def test_unknown_chat_blocked_user_and_stranger(
+    bot: Bot, client: EmulatorClient, alice: FakeUser
+) -> None:
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.send_message(999, "hi")
     stranger = await client.add_user("Незнакомец")
@@ -124,7 +128,9 @@ async def test_unknown_chat_blocked_user_and_stranger(bot: Bot, client: Emulator
     assert (await bot.send_message(alice.id, "снова")).text == "снова"
 
 
-async def test_private_chat_flood_limit_answers_429_with_retry_after(bot: Bot, alice: FakeUser) -> None:
+async def test_private_chat_flood_limit_answers_429_with_retry_after(
+    bot: Bot, alice: FakeUser
+) -> None:
     for index in range(3):  # the burst allowance
         await bot.send_message(alice.id, f"m{index}")
     with pytest.raises(TelegramRetryAfter) as caught:
@@ -132,7 +138,9 @@ async def test_private_chat_flood_limit_answers_429_with_retry_after(bot: Bot, a
     assert caught.value.retry_after >= 1
 
 
-async def test_group_flood_limit_is_20_per_minute(bot: Bot, client: EmulatorClient, alice: FakeUser) -> None:
+async def test_group_flood_limit_is_20_per_minute(
+    bot: Bot, client: EmulatorClient, alice: FakeUser
+) -> None:
     group_id = await client.add_group("РМО", [alice])
     for index in range(20):
         await bot.send_message(group_id, f"g{index}")
@@ -158,7 +166,9 @@ async def test_global_limit_is_30_per_second(bot: Bot, client: EmulatorClient) -
     assert (await client.stats())["early_retries"] == 1
 
 
-async def test_injected_faults_map_to_aiogram_exceptions(server, client: EmulatorClient, alice: FakeUser) -> None:
+async def test_injected_faults_map_to_aiogram_exceptions(
+    server, client: EmulatorClient, alice: FakeUser
+) -> None:
     bot = make_bot(server, timeout=0.5)
     try:
         await client.set_faults(1.0, ["500"])
@@ -178,7 +188,9 @@ async def test_injected_faults_map_to_aiogram_exceptions(server, client: Emulato
         await bot.session.close()
 
 
-async def test_faults_at_a_rate_are_reproducible_with_a_seed(bot: Bot, client: EmulatorClient) -> None:
+async def test_faults_at_a_rate_are_reproducible_with_a_seed(
+    bot: Bot, client: EmulatorClient
+) -> None:
     async def outcomes() -> list[bool]:
         await client.set_faults(0.5, ["500"], seed=7)
         results = []
@@ -197,7 +209,9 @@ async def test_faults_at_a_rate_are_reproducible_with_a_seed(bot: Bot, client: E
     assert first == second and 0 < sum(first) < 20
 
 
-async def test_get_updates_long_polls_and_forgets_confirmed_offsets(bot: Bot, client: EmulatorClient) -> None:
+async def test_get_updates_long_polls_and_forgets_confirmed_offsets(
+    bot: Bot, client: EmulatorClient
+) -> None:
     person = await client.add_user("Борис")
     waiting = asyncio.create_task(bot.get_updates(timeout=5))
     await asyncio.sleep(0)  # let the poll reach the server before the message exists
@@ -219,10 +233,14 @@ async def test_second_poller_terminates_the_first(server, bot: Bot) -> None:
     await other.session.close()
 
 
-async def test_documents_photos_albums_and_downloads(bot: Bot, client: EmulatorClient, alice: FakeUser) -> None:
+async def test_documents_photos_albums_and_downloads(
+    bot: Bot, client: EmulatorClient, alice: FakeUser
+) -> None:
     await client.set_limits(off=True)
     payload = "Протокол заседания".encode() * 100
-    sent = await bot.send_document(alice.id, BufferedInputFile(payload, "протокол.docx"), caption="<i>файл</i>")
+    sent = await bot.send_document(
+        alice.id, BufferedInputFile(payload, "протокол.docx"), caption="<i>файл</i>"
+    )
     assert sent.document is not None and sent.document.file_name == "протокол.docx"
     assert sent.caption == "файл"
     file = await bot.get_file(sent.document.file_id)
@@ -252,15 +270,23 @@ async def test_user_uploads_reach_the_bot_as_files(bot: Bot, alice: FakeUser) ->
     assert (await bot.download_file(file.file_path)).read() == b"%PDF-1.4 test"  # type: ignore[union-attr, arg-type]
 
 
-async def test_edits_deletes_and_callback_answers(bot: Bot, client: EmulatorClient, alice: FakeUser) -> None:
+async def test_edits_deletes_and_callback_answers(
+    bot: Bot, client: EmulatorClient, alice: FakeUser
+) -> None:
     await client.set_limits(off=True)
-    markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="Готово", callback_data="done:1")]])
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="Готово", callback_data="done:1")]]
+    )
     sent = await bot.send_message(alice.id, "пункт", reply_markup=markup)
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await bot.edit_message_text("пункт", chat_id=alice.id, message_id=sent.message_id, reply_markup=markup)
+        await bot.edit_message_text(
+            "пункт", chat_id=alice.id, message_id=sent.message_id, reply_markup=markup
+        )
     edited = await bot.edit_message_text("пункт ✅", chat_id=alice.id, message_id=sent.message_id)
     assert edited.text == "пункт ✅" and edited.reply_markup is None  # type: ignore[union-attr]
-    await bot.edit_message_reply_markup(chat_id=alice.id, message_id=sent.message_id, reply_markup=markup)
+    await bot.edit_message_reply_markup(
+        chat_id=alice.id, message_id=sent.message_id, reply_markup=markup
+    )
 
     pressing = asyncio.create_task(alice.press("Готово"))
     query = (await next_update(bot, lambda u: u.callback_query is not None)).callback_query
@@ -281,7 +307,8 @@ async def test_commands_per_scope(bot: Bot, alice: FakeUser) -> None:
 
     await bot.set_my_commands([BotCommand(command="help", description="Помощь")])
     await bot.set_my_commands(
-        [BotCommand(command="status", description="Статус")], scope=BotCommandScopeChat(chat_id=alice.id)
+        [BotCommand(command="status", description="Статус")],
+        scope=BotCommandScopeChat(chat_id=alice.id),
     )
     assert await alice.menu() == ["status"]
     assert [c.command for c in await bot.get_my_commands()] == ["help"]

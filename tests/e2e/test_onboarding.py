@@ -16,12 +16,16 @@ async def _invite(world: World, *args: str) -> tuple[str, int]:
     link = result.stdout.strip().splitlines()[-1]
     match = re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]{{43}})", link)
     assert match, link
-    invitation_id = int(re.search(r"invitation (\d+):", result.stderr).group(1))
+    found = re.search(r"invitation (\d+):", result.stderr)
+    assert found, result.stderr
+    invitation_id = int(found.group(1))
     return match.group(1), invitation_id
 
 
 async def _add_school(world: World) -> None:
-    await world.cli("school", "add", SCHOOL, "--short", "СОШ № 21", "--timezone", "Asia/Yekaterinburg")
+    await world.cli(
+        "school", "add", SCHOOL, "--short", "СОШ № 21", "--timezone", "Asia/Yekaterinburg"
+    )
 
 
 async def test_cli_invitation_is_redeemed_and_greets_with_school_and_role(world: World) -> None:

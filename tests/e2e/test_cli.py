@@ -1,0 +1,98 @@
+"""`python -m bot` as an operator runs it: no token, a run against the emulator, admin commands."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+
+from bot.settings import Settings
+from emulator import EmulatorClient
+from tests.harness import ROOT, TOKEN, cli_env, run_cli
+
+
+async def test_no_token_exits_2_with_instructions(tmp_path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "BOT_TOKEN"}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}"
+    env["PYTHONPATH"] = str(ROOT)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await process.communicate()
+    assert process.returncode == 2
+    message = err.decode().strip()
+    assert "BOT_TOKEN" in message and "@BotFather" in message and ".env" in message
+    assert len(message.splitlines()) == 1
+
+
+async def test_bot_process_serves_updates_from_the_emulator(
+    settings: Settings, client: EmulatorClient
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=ROOT,
+        env=cli_env(settings),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        person = await client.add_user("Алиса")
+        person.timeout = 60  # includes interpreter start-up and migration
+        await person.send("/start")
+        reply = await person.expect_reply()
+        assert "ссылку-приглашение" in reply.text
+        assert await person.menu() == ["start", "help"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, err.decode()
+    assert TOKEN not in err.decode()  # the token never reaches the logs
+
+
+async def test_db_commands(settings: Settings) -> None:
+    assert "0001" in (await run_cli(settings, "db", "upgrade")).stdout
+    assert "agree" in (await run_cli(settings, "db", "check")).stdout
+    assert (await run_cli(settings, "db", "current")).stdout.strip() == "0001"
+
+
+async def test_school_and_invite_errors_are_clear(settings: Settings) -> None:
+    await run_cli(
+        settings,
+        "school",
+        "add",
+        "МБОУ «НОШ № 95 г. Челябинска»",
+        "--timezone",
+        "Asia/Yekaterinburg",
+    )
+    listing = (await run_cli(settings, "school", "list")).stdout
+    assert "НОШ № 95" in listing and "Asia/Yekaterinburg" in listing
+
+    cases = {
+        ("school", "add", "Школа", "--timezone", "Mars/Olympus"): "unknown time zone",
+        ("school", "add", "МБОУ «НОШ № 95 г. Челябинска»"): "already exists",
+        ("invite", "--school", "Лицей № 1"): "no school matches",
+        ("invite", "--role", "director"): "unknown role",
+        ("invite", "--school", "1", "--expires", "soon"): "bad duration",
+        ("invite", "--role", "curator"): "needs a school",
+        ("invite", "--revoke", "99"): "no invitation",
+    }
+    for args, fragment in cases.items():
+        result = await run_cli(settings, *args, check=False)
+        assert result.returncode == 1, (args, result.stderr)
+        assert fragment in result.stderr, (args, result.stderr)
+
+
+async def test_invite_list_shows_active_invitations(settings: Settings) -> None:
+    await run_cli(settings, "school", "add", "Лицей № 82")
+    await run_cli(settings, "invite", "--school", "Лицей № 82", "--uses", "5")
+    listing = (await run_cli(settings, "invite", "--list")).stdout
+    assert "curator\tЛицей № 82\t0/5" in listing
