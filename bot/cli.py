@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     invite.add_argument("--list", action="store_true", help="list active invitations")
     invite.add_argument("--revoke", type=int, metavar="ID", help="revoke invitation ID")
 
+    periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
+    periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
+
     emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=8081)
@@ -93,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "run":
             return run_bot(settings)
+        if command == "periods":
+            return _periods(args)
         if command == "emulator":
             return asyncio.run(_run_emulator(args))
         handler = _COMMANDS[command]
@@ -227,6 +232,25 @@ async def _bot_username(settings: Settings) -> str:
     if not me.username:
         raise CliError("the bot has no username")
     return me.username
+
+
+def _periods(args: argparse.Namespace) -> int:
+    """One JSON object per input line: the parsed period plus the text."""
+    import json
+
+    from core.periods import PeriodContext, parse_academic_year, parse_period
+
+    year = None
+    if args.year:
+        year = parse_academic_year(args.year)
+        if year is None:
+            raise CliError(f"bad --year {args.year!r}; use e.g. 2020/2021")
+    context = PeriodContext(academic_year=year)
+    for line in sys.stdin:
+        text = line.rstrip("\n").replace("\\n", "\n")
+        result = {"text": text, **parse_period(text, context).to_json()}
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
 
 
 async def _run_emulator(args: argparse.Namespace) -> int:

@@ -96,3 +96,22 @@ async def test_invite_list_shows_active_invitations(settings: Settings) -> None:
     await run_cli(settings, "invite", "--school", "Лицей № 82", "--uses", "5")
     listing = (await run_cli(settings, "invite", "--list")).stdout
     assert "curator\tЛицей № 82\t0/5" in listing
+
+
+async def test_periods_command_prints_one_json_object_per_line(settings: Settings) -> None:
+    import json
+
+    result = await run_cli(
+        settings,
+        "periods",
+        "--year",
+        "2020/2021",
+        stdin="до 31.11.2020\nНоябрь,\\nапрель\nпо графику\n",
+    )
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["text"] for r in rows] == ["до 31.11.2020", "Ноябрь,\nапрель", "по графику"]
+    assert rows[0]["due"] == "2020-11-30" and rows[0]["flags"] == ["clamped_day"]
+    assert rows[1]["kind"] == "list" and len(rows[1]["parts"]) == 2
+    assert rows[2]["kind"] == "relative" and "needs_date" in rows[2]["flags"]
+    bad = await run_cli(settings, "periods", "--year", "2020/2023", check=False, stdin="")
+    assert bad.returncode == 1 and "bad --year" in bad.stderr

@@ -1,0 +1,661 @@
+"""Russian period grammar: the text of a "Сроки" cell -> start/due dates, recurrence and flags.
+
+Pure module (no I/O). `parse_period(text, context)` never raises: anything it cannot read comes
+back as kind "unknown" with the flag `needs_date`, so a person decides instead of a guess.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+
+KINDS = (
+    "date", "deadline", "month", "range", "term", "academic_year", "years",
+    "recurring", "list", "relative", "unknown",
+)  # fmt: skip
+
+_MONTHS = {
+    "январ": 1, "янв": 1, "феврал": 2, "фев": 2, "март": 3, "мар": 3, "апрел": 4, "апр": 4,
+    "ма": 5, "июн": 6, "июл": 7, "август": 8, "авг": 8, "сентябр": 9, "сен": 9, "сент": 9,
+    "октябр": 10, "окт": 10, "ноябр": 11, "ноя": 11, "нояб": 11, "декабр": 12, "дек": 12,
+}  # fmt: skip
+_MONTH_RE = re.compile(
+    r"^(январ[ьяе]|янв|феврал[ьяе]|фев|марта?|марте|мар|апрел[ьяе]|апр|ма[йяе]|июн[ьяе]|июл[ьяе]"
+    r"|августа?|августе|авг|сентябр[ьяе]|сент?|октябр[ьяе]|окт|ноябр[ьяе]|нояб?|декабр[ьяе]|дек)$"
+)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "і": 1, "іі": 2, "ііі": 3, "іv": 4}
+_WEEKDAYS = {
+    "понедельник": 1, "вторник": 2, "сред": 3, "четверг": 4, "пятниц": 5, "суббот": 6,
+    "воскресень": 7,
+}  # fmt: skip
+_RELATIVE_MARKERS = (
+    "по окончани", "по завершени", "по итогам", "по графику", "по мере", "по плану",
+    "по запросу", "по согласованию", "по необходимости", "по приказу", "после ", "по факту",
+    "по результатам", "при необходимости", "по расписанию", "в соответствии",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Terms:
+    """School term boundaries as (month, day) pairs; a plan may override the defaults."""
+
+    quarters: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
+        ((9, 1), (10, 31)),
+        ((11, 1), (12, 31)),
+        ((1, 1), (3, 31)),
+        ((4, 1), (5, 31)),
+    )
+    halves: tuple[tuple[tuple[int, int], tuple[int, int]], ...] = (
+        ((9, 1), (12, 31)),
+        ((1, 1), (5, 31)),
+    )
+
+
+@dataclass(frozen=True)
+class PeriodContext:
+    """What the plan tells about time: its academic year Y (for Y/Y+1) and term boundaries."""
+
+    academic_year: int | None = None
+    terms: Terms = field(default_factory=Terms)
+    span: tuple[date, date] | None = None  # the plan's whole period, bounds recurring items
+
+    def plan_span(self) -> tuple[date, date] | None:
+        if self.span is not None:
+            return self.span
+        if self.academic_year is not None:
+            return date(self.academic_year, 9, 1), date(self.academic_year + 1, 8, 31)
+        return None
+
+
+@dataclass(frozen=True)
+class Period:
+    """The understood meaning of a period phrase."""
+
+    kind: str
+    start: date | None = None
+    due: date | None = None
+    recurrence: dict[str, Any] | None = None
+    parts: tuple[Period, ...] = ()
+    flags: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON contract: kind, start, due, recurrence, parts, flags."""
+        return {
+            "kind": self.kind,
+            "start": self.start.isoformat() if self.start else None,
+            "due": self.due.isoformat() if self.due else None,
+            "recurrence": self.recurrence,
+            "parts": [p.to_json() for p in self.parts],
+            "flags": list(self.flags),
+        }
+
+
+def _flagged(period: Period, *flags: str) -> Period:
+    merged = tuple(dict.fromkeys((*period.flags, *flags)))
+    return replace(period, flags=merged)
+
+
+UNKNOWN = Period("unknown", flags=("needs_date",))
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tok:
+    """One token: kind in NUM, DATE, MONTH, ROMAN, TERM, WORD, DASH, SEP, SLASH."""
+
+    kind: str
+    text: str
+    value: Any = None
+
+
+_TOKEN_RE = re.compile(
+    r"(?P<DATE>\d{1,2}\.\d{1,2}(?:\.\d{2,5})?(?!\d))"
+    r"|(?P<NUM>\d+)"
+    r"|(?P<WORD>[a-zа-яёіі]+\.?)"
+    r"|(?P<DASH>-)"
+    r"|(?P<SLASH>/)"
+    r"|(?P<SEP>[,;\n]|\bи\b)"
+    r"|(?P<SKIP>.)",
+    re.S,
+)
+_NOISE = {"г", "г.", "гг", "гг.", "года", "год", "году", "годы", "годов", "гг.г.", "г.г."}
+
+
+def normalize(text: str) -> str:
+    """Lower case, one kind of dash, no markup or parentheses, collapsed spaces."""
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = text.replace("\\n", "\n").lower().replace("ё", "е")
+    text = re.sub(r"[\u2010-\u2015\u2212]", "-", text)
+    text = re.sub(r"[()\[\]«»\"]", " ", text)
+    text = re.sub(r"\s*-\s*", "-", text)  # a line break next to a dash continues the range
+    text = re.sub(r"(\d)([а-я])", r"\1 \2", text)
+    text = re.sub(r"([а-я])(\d)", r"\1 \2", text)
+    text = re.sub(r"г\.\s*г\.?", "гг.", text)
+    return re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+
+
+def tokenize(text: str) -> list[Tok]:
+    """Tokens of a normalized phrase; noise words (г., года) are dropped."""
+    tokens: list[Tok] = []
+    for match in _TOKEN_RE.finditer(text):
+        kind = match.lastgroup or "SKIP"
+        raw = match.group(0)
+        if kind == "SKIP":
+            continue
+        if kind == "WORD":
+            word = raw.rstrip(".")
+            if raw in _NOISE or word in _NOISE:
+                continue
+            if word == "и":
+                tokens.append(Tok("SEP", raw))
+            elif _MONTH_RE.match(word):
+                tokens.append(Tok("MONTH", raw, _month_of(word)))
+            elif word in _ROMAN:
+                tokens.append(Tok("ROMAN", raw, _ROMAN[word]))
+            elif _term_name(word):
+                tokens.append(Tok("TERM", word, _term_name(word)))
+            else:
+                tokens.append(Tok("WORD", word))
+        elif kind == "NUM":
+            tokens.append(Tok("NUM", raw, int(raw)))
+        elif kind == "DATE":
+            parts = raw.split(".")
+            tokens.append(
+                Tok(
+                    "DATE",
+                    raw,
+                    (int(parts[0]), int(parts[1]), parts[2] if len(parts) > 2 else None),
+                )
+            )
+        else:
+            tokens.append(Tok(kind, raw))
+    return tokens
+
+
+_TERM_WORDS = {"четверт": "quarter", "полугод": "half", "квартал": "calquarter"}
+
+
+def _term_name(word: str) -> str | None:
+    for stem, name in _TERM_WORDS.items():
+        if word.startswith(stem):
+            return name
+    return None
+
+
+def _month_of(word: str) -> int:
+    for stem in sorted(_MONTHS, key=len, reverse=True):
+        if word.startswith(stem):
+            return _MONTHS[stem]
+    raise ValueError(word)  # unreachable: _MONTH_RE matched
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _last_day(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _day(year: int, month: int, day: int, flags: list[str]) -> date | None:
+    if not (1 <= month <= 12) or day < 1 or not (1900 <= year <= 2200):
+        return None
+    last = _last_day(year, month)
+    if day > last:
+        if day > 31:
+            return None
+        flags.append("clamped_day")
+        day = last
+    return date(year, month, day)
+
+
+def _fix_year(raw: str, flags: list[str], near: int | None = None) -> int | None:
+    """A 4-digit year, a 2-digit one (20 -> 2020), or a 5-digit typo repaired when unambiguous."""
+    if len(raw) == 4:
+        return int(raw)
+    if len(raw) == 2:
+        return 2000 + int(raw)
+    if len(raw) == 5:
+        options = sorted({int(raw[:i] + raw[i + 1 :]) for i in range(5)} & set(range(1990, 2100)))
+        if near is not None:
+            later = [y for y in options if y >= near]
+            options = later[:1] if later else options
+        if len(options) == 1:
+            flags.append("typo_fixed")
+            return options[0]
+    return None
+
+
+def _infer_year(month: int, context: PeriodContext, flags: list[str]) -> int | None:
+    if context.academic_year is None:
+        return None
+    flags.append("year_inferred")
+    return context.academic_year if month >= 9 else context.academic_year + 1
+
+
+# --- points: the smallest dated things ---------------------------------------------------------
+
+
+@dataclass
+class Point:
+    """A dated thing before years are settled: a day, a month, a year, or a term."""
+
+    kind: str  # day | month | year | term
+    month: int | None = None
+    day: int | None = None
+    year: int | None = None
+    term: tuple[str, int] | None = None  # ("quarter"|"half"|"calquarter", n)
+
+    def bounds(self, context: PeriodContext, flags: list[str]) -> tuple[date, date] | None:
+        if self.kind == "year":
+            assert self.year is not None
+            return date(self.year, 1, 1), date(self.year, 12, 31)
+        if self.kind == "term":
+            return self._term_bounds(context, flags)
+        assert self.month is not None
+        year = self.year if self.year is not None else _infer_year(self.month, context, flags)
+        if year is None:
+            return None
+        if self.kind == "month":
+            return date(year, self.month, 1), date(year, self.month, _last_day(year, self.month))
+        assert self.day is not None
+        found = _day(year, self.month, self.day, flags)
+        return (found, found) if found else None
+
+    def _term_bounds(self, context: PeriodContext, flags: list[str]) -> tuple[date, date] | None:
+        assert self.term is not None
+        name, number = self.term
+        if name == "calquarter":
+            year = self.year
+            if year is None:
+                if context.academic_year is None:
+                    return None
+                flags.append("year_inferred")
+                year = context.academic_year + (0 if number >= 3 else 1)
+            first = 3 * (number - 1) + 1
+            return date(year, first, 1), date(year, first + 2, _last_day(year, first + 2))
+        table = context.terms.quarters if name == "quarter" else context.terms.halves
+        if not 1 <= number <= len(table):
+            return None
+        (m1, d1), (m2, d2) = table[number - 1]
+        base = self.year
+        if base is None:
+            if context.academic_year is None:
+                return None
+            flags.append("year_inferred")
+            base = context.academic_year
+            y1 = base if m1 >= 9 else base + 1
+        else:  # "II полугодие 2021": the calendar year named is the one the term falls in
+            y1 = base
+        y2 = y1 if (m2, d2) >= (m1, d1) else y1 + 1
+        return date(y1, m1, min(d1, _last_day(y1, m1))), date(y2, m2, min(d2, _last_day(y2, m2)))
+
+
+def _term_word(tok: Tok | None) -> str | None:
+    return str(tok.value) if tok is not None and tok.kind == "TERM" else None
+
+
+class _Parser:
+    """Recursive descent over the tokens of one list part."""
+
+    def __init__(self, tokens: list[Tok], context: PeriodContext, flags: list[str]) -> None:
+        self.toks = tokens
+        self.i = 0
+        self.context = context
+        self.flags = flags
+
+    def peek(self, offset: int = 0) -> Tok | None:
+        j = self.i + offset
+        return self.toks[j] if j < len(self.toks) else None
+
+    def take(self) -> Tok:
+        tok = self.toks[self.i]
+        self.i += 1
+        return tok
+
+    def at(self, kind: str, offset: int = 0) -> bool:
+        tok = self.peek(offset)
+        return tok is not None and tok.kind == kind
+
+    def year_after(self, near: int | None = None) -> int | None:
+        """An optional year right here; "октябрь - 2019 ..." also names October's year."""
+        if (
+            self.at("DASH")
+            and self.at("NUM", 1)
+            and not self.at("DASH", 2)
+            and self.peek(2) is not None
+        ):
+            tok = self.peek(1)
+            assert tok is not None
+            if len(tok.text) == 4:
+                self.i += 2
+                return int(tok.text)
+        tok = self.peek()
+        if tok is not None and tok.kind == "NUM" and len(tok.text) in (4, 5):
+            year = _fix_year(tok.text, self.flags, near)
+            if year is not None:
+                self.i += 1
+                return year
+        return None
+
+    def point(self, near: int | None = None) -> Point | None:
+        """DATE | DAY MONTH [YEAR] | MONTH [YEAR] | YEAR | (ROMAN|NUM) TERM [YEAR]."""
+        tok = self.peek()
+        if tok is None:
+            return None
+        if tok.kind == "DATE":
+            self.take()
+            day, month, year_text = tok.value
+            year = _fix_year(year_text, self.flags, near) if year_text else None
+            if year_text and year is None:
+                return None
+            return Point("day", month=month, day=day, year=year)
+        if tok.kind in ("ROMAN", "NUM") and _term_word(self.peek(1)):
+            number = tok.value
+            name = _term_word(self.peek(1))
+            self.i += 2
+            return Point("term", term=(name or "quarter", number), year=self.year_after())
+        if tok.kind == "NUM" and self.at("MONTH", 1) and len(tok.text) <= 2:
+            self.take()
+            month = self.take().value
+            return Point("day", month=month, day=tok.value, year=self.year_after(near))
+        if tok.kind == "MONTH":
+            self.take()
+            return Point("month", month=tok.value, year=self.year_after(near))
+        if tok.kind == "NUM" and len(tok.text) in (4, 5):
+            year = _fix_year(tok.text, self.flags, near)
+            if year is not None:
+                self.take()
+                return Point("year", year=year)
+        return None
+
+
+# --- the grammar -------------------------------------------------------------------------------
+
+
+def _words(tokens: list[Tok]) -> list[str]:
+    return [t.text for t in tokens if t.kind == "WORD"]
+
+
+def _academic(
+    tokens: list[Tok], norm: str, context: PeriodContext, flags: list[str]
+) -> Period | None:
+    """'в течение (учебного) года', '2020/2021 учебного года', '2021-2022 уч.г.'."""
+    words = _words(tokens)
+    academic_word = any(w.startswith(("учебн", "уч")) for w in words)
+    during = any(w.startswith(("течени", "теч")) for w in words)
+    nums = [t for t in tokens if t.kind == "NUM" and len(t.text) in (4, 5)]
+    if "год" not in norm and not academic_word:
+        return None
+    if any(t.kind in ("MONTH", "DATE", "ROMAN") for t in tokens):
+        return None
+    if nums:
+        first = _fix_year(nums[0].text, flags)
+        if first is None:
+            return None
+        if len(nums) == 2:
+            second = _fix_year(nums[1].text, flags, first)
+            if second != first + 1:
+                return None
+        if academic_word or (len(nums) == 2 and any(t.kind == "SLASH" for t in tokens)):
+            return Period(
+                "academic_year", date(first, 9, 1), date(first + 1, 8, 31), flags=tuple(flags)
+            )
+        if during and len(nums) == 1:  # "в течение 2021 года"
+            return Period("years", date(first, 1, 1), date(first, 12, 31), flags=tuple(flags))
+        return None
+    if during or academic_word:
+        if context.academic_year is None:
+            return Period("academic_year", flags=(*flags, "needs_date"))
+        y = context.academic_year
+        return Period(
+            "academic_year", date(y, 9, 1), date(y + 1, 8, 31), flags=(*flags, "year_inferred")
+        )
+    return None
+
+
+def _recurring(
+    tokens: list[Tok], norm: str, context: PeriodContext, flags: list[str]
+) -> Period | None:
+    words = _words(tokens)
+    rule: dict[str, Any] | None = None
+    if any(w.startswith("ежегодн") for w in words):
+        rule = {"every": "year", "day": None}
+    elif any(w.startswith("ежеквартальн") for w in words):
+        rule = {"every": "month", "day": None, "interval": 3}
+    elif any(w.startswith("ежемесячн") for w in words) or re.search(r"кажд\w* месяц", norm):
+        rule = {"every": "month", "day": None}
+    elif any(w.startswith("еженедельн") for w in words) or re.search(r"кажд\w* недел", norm):
+        rule = {"every": "week", "day": None}
+    else:
+        found = re.search(
+            r"(?:кажд\w*|по)\s+(понедельник|вторник|сред|четверг|пятниц|суббот|воскресень)", norm
+        )
+        if found:
+            rule = {"every": "week", "day": _WEEKDAYS[found.group(1)]}
+    if rule is None:
+        return None
+    day = re.search(r"(\d{1,2})\s*(?:-?го\s+)?числ", norm)
+    if day and rule["every"] == "month":
+        rule["day"] = int(day.group(1))
+    span = context.plan_span()
+    if span is None:
+        return Period("recurring", recurrence=rule, flags=(*flags, "needs_date"))
+    return Period("recurring", span[0], span[1], recurrence=rule, flags=tuple(flags))
+
+
+def _expression(parser: _Parser) -> tuple[Point, Point | None] | None:
+    """point [- point], or a day range "1-15 марта 2021"."""
+    if parser.at("NUM") and parser.at("DASH", 1) and len(parser.peek().text) <= 2:  # type: ignore[union-attr]
+        day = parser.take().value
+        parser.take()
+        end_point = parser.point()
+        if end_point is None or end_point.kind != "day":
+            return None
+        return Point("day", month=end_point.month, day=day, year=end_point.year), end_point
+    numbered = ("ROMAN", "NUM")
+    tok0, tok2 = parser.peek(), parser.peek(2)
+    if (
+        tok0 is not None
+        and tok0.kind in numbered
+        and parser.at("DASH", 1)
+        and tok2 is not None
+        and tok2.kind in numbered
+        and parser.at("TERM", 3)
+    ):  # "I-II четверть": both ends share the term word and the year
+        parser.i += 1
+        parser.take()
+        second_term = parser.point()
+        if second_term is None or second_term.term is None:
+            return None
+        first_term = Point("term", term=(second_term.term[0], tok0.value), year=second_term.year)
+        return first_term, second_term
+    first = parser.point()
+    if first is None:
+        return None
+    if not parser.at("DASH"):
+        return first, None
+    parser.take()
+    second = parser.point(near=first.year)
+    return (first, second) if second is not None else None
+
+
+def _period_of(
+    first: Point, second: Point | None, context: PeriodContext, flags: list[str]
+) -> Period:
+    if second is not None:
+        return _range(first, second, context, flags)
+    kind = {"day": "date", "month": "month", "year": "years", "term": "term"}[first.kind]
+    bounds = first.bounds(context, flags)
+    if bounds is None:
+        return Period(kind, flags=(*flags, "needs_date"))
+    return Period(kind, bounds[0], bounds[1], flags=tuple(dict.fromkeys(flags)))
+
+
+def _single(tokens: list[Tok], context: PeriodContext, flags: list[str]) -> Period | None:
+    """One phrase: [до|к|по|не позднее|с] expression, or several expressions side by side."""
+    words = _words(tokens)
+    lead = tokens[0].text if tokens and tokens[0].kind == "WORD" else ""
+    deadline = (
+        lead in ("до", "к", "по") or words[:2] == ["не", "позднее"] or words[:2] == ["не", "позже"]
+    )
+    to_end = any(w.startswith(("конц", "окончан")) for w in words)
+    significant = [t for t in tokens if t.kind not in ("WORD", "SEP")]
+    if not significant:
+        return None
+    parser = _Parser(significant, context, flags)
+    expressions = []
+    while parser.i < len(significant):
+        found = _expression(parser)
+        if found is None:
+            return None
+        expressions.append(found)
+    if len(expressions) > 1:  # "Сентябрь-октябрь 2019 2019-2020 гг.": a list without commas
+        parts = tuple(_period_of(a, b, context, []) for a, b in expressions)
+        return _list_of(parts)
+    first, second = expressions[0]
+    period = _period_of(first, second, context, flags)
+    if second is not None or period.due is None:
+        return period
+    if deadline:
+        if first.kind == "month" and not to_end:
+            # "до ноября": before November begins.
+            assert period.start is not None
+            year, month = (
+                (period.start.year, period.start.month - 1)
+                if period.start.month > 1
+                else (period.start.year - 1, 12)
+            )
+            return Period(
+                "deadline",
+                None,
+                date(year, month, _last_day(year, month)),
+                flags=(*period.flags, "ambiguous"),
+            )
+        return Period("deadline", None, period.due, flags=period.flags)
+    if lead == "с":
+        return Period("range", period.start, None, flags=(*period.flags, "needs_date"))
+    return period
+
+
+def _range(first: Point, second: Point, context: PeriodContext, flags: list[str]) -> Period:
+    """From the start of `first` to the end of `second`; years flow from right to left."""
+    if first.kind in ("month", "day") and first.year is None and second.year is not None:
+        assert first.month is not None and second.month is not None
+        first.year = second.year if first.month <= second.month else second.year - 1
+    if second.kind in ("month", "day") and second.year is None and first.year is not None:
+        assert first.month is not None and second.month is not None
+        second.year = first.year if second.month >= first.month else first.year + 1
+    if first.kind in ("month", "day") and first.year is None and second.year is None:
+        # Anchor on the end: "август-сентябрь" of 2018/2019 is Aug-Sep 2018, not Aug 2019 on.
+        assert first.month is not None and second.month is not None
+        end = second.bounds(context, flags)
+        if end is not None:
+            second.year = end[1].year
+            first.year = second.year if first.month <= second.month else second.year - 1
+    lo, hi = first.bounds(context, flags), second.bounds(context, flags)
+    if lo is None or hi is None:
+        return Period("range", flags=(*flags, "needs_date"))
+    if hi[1] < lo[0]:
+        return Period("range", lo[0], hi[1], flags=(*flags, "ambiguous", "needs_date"))
+    kind = "years" if first.kind == "year" else "range"
+    if first.kind == "term" and second.kind == "term":
+        kind = "term"
+    return Period(kind, lo[0], hi[1], flags=tuple(dict.fromkeys(flags)))
+
+
+def _split_list(tokens: list[Tok]) -> list[list[Tok]]:
+    parts: list[list[Tok]] = [[]]
+    for tok in tokens:
+        if tok.kind == "SEP":
+            parts.append([])
+        else:
+            parts[-1].append(tok)
+    return [p for p in parts if p]
+
+
+def parse_academic_year(text: str) -> int | None:
+    """'2020/2021', '2020-2021', '2020/21' or '2020' -> 2020; None if not a sensible year."""
+    found = re.fullmatch(r"\s*(\d{4})\s*(?:[/-]\s*(\d{2}|\d{4}))?\s*", text)
+    if not found:
+        return None
+    first = int(found.group(1))
+    if found.group(2):
+        second = int(found.group(2))
+        if second % 100 != (first + 1) % 100:
+            return None
+    return first if 1990 <= first <= 2100 else None
+
+
+def parse_period(text: str, context: PeriodContext | None = None) -> Period:
+    """Parse one "Сроки" phrase; never raises."""
+    try:
+        return _parse(text, context or PeriodContext())
+    except Exception:  # a bug must not stop an import: the row is flagged instead
+        return _flagged(UNKNOWN, "parser_error")
+
+
+def _parse(text: str, context: PeriodContext) -> Period:
+    norm = normalize(text)
+    if not norm:
+        return UNKNOWN
+    tokens = tokenize(norm)
+    flags: list[str] = []
+    has_dates = any(t.kind in ("DATE", "MONTH", "ROMAN") or _is_year(t) for t in tokens)
+    recurring = _recurring(tokens, norm, context, flags)
+    if recurring is not None:
+        return recurring
+    if not has_dates and any(marker in norm + " " for marker in _RELATIVE_MARKERS):
+        return Period("relative", flags=("needs_date",))
+    academic = _academic(tokens, norm, context, list(flags))
+    if academic is not None:
+        return academic
+    parts = _split_list(tokens)
+    if len(parts) > 1:
+        return _list(parts, context)
+    single = _single(parts[0] if parts else [], context, flags)
+    if single is not None:
+        return single
+    return UNKNOWN
+
+
+def _list(parts: list[list[Tok]], context: PeriodContext) -> Period:
+    # A year written only at the end applies to the parts before it ("март, апрель 2021").
+    trailing_year = next(
+        (t for t in reversed(parts[-1]) if t.kind == "NUM" and len(t.text) == 4), None
+    )
+    parsed: list[Period] = []
+    for part in parts:
+        has_year = any(_is_year(t) or (t.kind == "DATE" and t.value[2]) for t in part)
+        if not has_year and trailing_year is not None:
+            part = [*part, trailing_year]
+        flags: list[str] = []
+        period = _academic(part, " ".join(t.text for t in part), context, flags) or _single(
+            part, context, flags
+        )
+        parsed.append(period if period is not None else UNKNOWN)
+    if all(p.kind == "unknown" for p in parsed):
+        return UNKNOWN
+    return _list_of(tuple(parsed))
+
+
+def _is_year(tok: Tok) -> bool:
+    return tok.kind == "NUM" and len(tok.text) >= 4
+
+
+def _list_of(parts: tuple[Period, ...]) -> Period:
+    """A list period spanning its parts; flags of the parts carry over."""
+    starts = [d for p in parts if (d := p.start or p.due) is not None]
+    dues = [p.due for p in parts if p.due]
+    flags = tuple(dict.fromkeys(f for p in parts for f in p.flags))
+    return Period(
+        "list",
+        min(starts) if starts else None,
+        max(dues) if dues else None,
+        parts=parts,
+        flags=flags,
+    )
