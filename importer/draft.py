@@ -1,0 +1,184 @@
+"""The interpreted plan before it is stored: what a preview shows and an import writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from core.periods import Period
+
+
+@dataclass
+class DraftSchool:
+    key: str
+    name: str
+
+
+@dataclass
+class DraftDirection:
+    code: str
+    title: str = ""
+    coordinators: str = ""
+    curator: str = ""
+    school_keys: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DraftStage:
+    title: str
+    period_text: str | None
+    period: Period | None
+
+
+@dataclass
+class DraftActivity:
+    title: str
+    period_text: str
+    period: Period
+    number: str | None = None
+    responsible: str | None = None
+    expected_result: str | None = None
+    result_form: str | None = None
+    participants: str | None = None
+    indicators: str | None = None
+    stage: str | None = None
+    direction: str | None = None
+    level: str | None = None  # "municipal" | "school"
+    section: str | None = None
+    row_text: str = ""
+
+    @property
+    def needs_date(self) -> bool:
+        return "needs_date" in self.period.flags or (
+            self.period.due is None and self.period.kind != "recurring"
+        )
+
+
+@dataclass
+class DraftSeminar:
+    topic: str
+    date_text: str
+    period: Period
+    audience: str | None = None
+    direction: str | None = None
+    row_text: str = ""
+
+
+@dataclass
+class PlanDraft:
+    """A whole plan as understood from a document."""
+
+    title: str
+    academic_year: int | None
+    year_from: int | None
+    year_to: int | None
+    directions: list[DraftDirection] = field(default_factory=list)
+    stages: list[DraftStage] = field(default_factory=list)
+    activities: list[DraftActivity] = field(default_factory=list)
+    seminars: list[DraftSeminar] = field(default_factory=list)
+    schools: list[DraftSchool] = field(default_factory=list)
+    single_school: str | None = None  # key of the school whose own plan this is
+
+    def span(self) -> tuple[date, date] | None:
+        """The plan's own period: one academic year, or the calendar years it names."""
+        if self.academic_year is not None and self.year_to in (None, self.academic_year + 1):
+            return date(self.academic_year, 9, 1), date(self.academic_year + 1, 8, 31)
+        if self.year_from is not None and self.year_to is not None:
+            return date(self.year_from, 1, 1), date(self.year_to, 12, 31)
+        return None
+
+    def flagged(self) -> list[dict[str, Any]]:
+        """Rows a person must look at: unreadable or missing dates, repaired typos, guesses."""
+        notable = {"needs_date", "typo_fixed", "clamped_day", "ambiguous", "parser_error"}
+        span = self.span()
+        rows = []
+        for index, activity in enumerate(self.activities):
+            reasons = sorted(set(activity.period.flags) & notable)
+            if activity.needs_date and "needs_date" not in reasons:
+                reasons.append("needs_date")
+            period = activity.period
+            if (
+                span
+                and period.due
+                and (period.due < span[0] or (period.start or period.due) > span[1])
+            ):
+                reasons.append("outside_plan")
+            if reasons:
+                rows.append(
+                    {
+                        "activity": index,
+                        "number": activity.number,
+                        "title": activity.title,
+                        "period_text": activity.period_text,
+                        "reasons": reasons,
+                        "row_text": activity.row_text,
+                    }
+                )
+        for index, seminar in enumerate(self.seminars):
+            if seminar.period.start is None:
+                rows.append(
+                    {
+                        "seminar": index,
+                        "title": seminar.topic,
+                        "period_text": seminar.date_text,
+                        "reasons": ["needs_date"],
+                        "row_text": seminar.row_text,
+                    }
+                )
+        return rows
+
+    def to_json(self) -> dict[str, Any]:
+        """The preview as one JSON document (the `import --json` contract)."""
+        return {
+            "plan": {
+                "title": self.title,
+                "academic_year": self.academic_year,
+                "year_from": self.year_from,
+                "year_to": self.year_to,
+            },
+            "directions": [
+                {
+                    "code": d.code,
+                    "title": d.title,
+                    "coordinators": d.coordinators,
+                    "curator": d.curator,
+                    "schools": d.school_keys,
+                }
+                for d in self.directions
+            ],
+            "stages": [
+                {
+                    "title": s.title,
+                    "period_text": s.period_text,
+                    "period": s.period.to_json() if s.period else None,
+                }
+                for s in self.stages
+            ],
+            "schools": [{"key": s.key, "name": s.name} for s in self.schools],
+            "activities": [
+                {
+                    "number": a.number,
+                    "title": a.title,
+                    "period_text": a.period_text,
+                    "period": a.period.to_json(),
+                    "responsible": a.responsible,
+                    "expected_result": a.expected_result,
+                    "stage": a.stage,
+                    "direction": a.direction,
+                    "level": a.level,
+                }
+                for a in self.activities
+            ],
+            "seminars": [
+                {
+                    "topic": s.topic,
+                    "date_text": s.date_text,
+                    "period": s.period.to_json(),
+                    "audience": s.audience,
+                    "direction": s.direction,
+                }
+                for s in self.seminars
+            ],
+            "flagged": self.flagged(),
+        }

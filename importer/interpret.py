@@ -1,0 +1,530 @@
+"""Understand raw plan tables: columns by meaning, stages, levels, directions, items, seminars.
+
+Pure: `interpret(RawDocument) -> PlanDraft`. Two layouts are recognised:
+- row layout: one activity per row under a header (№, наименование, сроки, ответственные, ...);
+- direction layout: directions I..IV as columns, activity kinds as rows, dates inside cells.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from core.periods import Period, PeriodContext, Terms, parse_period
+from importer.draft import (
+    DraftActivity,
+    DraftDirection,
+    DraftSchool,
+    DraftSeminar,
+    DraftStage,
+    PlanDraft,
+)
+from importer.model import RawDocument, RawTable, one_line, paragraphs
+from importer.schools import full_school_names, parse_school_list
+
+ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("period", re.compile(r"срок|интервал|^дата|период", re.I)),
+    ("responsible", re.compile(r"ответствен|фио|исполнител", re.I)),
+    ("form", re.compile(r"форма", re.I)),
+    ("participants", re.compile(r"участник|категори", re.I)),
+    ("indicators", re.compile(r"критери|индикатор|показател|требовани", re.I)),
+    ("result", re.compile(r"результат", re.I)),
+    ("task", re.compile(r"задач", re.I)),
+    ("title", re.compile(r"наименовани|перечень|мероприяти|содержани", re.I)),
+    ("number", re.compile(r"^№|п/п", re.I)),
+]
+_ROMAN = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII"}
+_ITEM_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(?!\d)\s*(?=[А-ЯЁA-Z«])")
+_STAGE_RE = re.compile(r"(^|\s)([IVX]+|\d+)\s*[-.]?\s*этап|^этап\s", re.I)
+_MUNICIPAL_RE = re.compile(r"^муниципальный уровень", re.I)
+_SCHOOL_LEVEL_RE = re.compile(
+    r"^(уровень (образовательной организации|оо|оу)|школьный уровень)", re.I
+)
+_PARENS_RE = re.compile(r"\(([^()]*)\)")
+_TITLE_RE = re.compile(r"план|дорожная карта|программ", re.I)
+
+
+def interpret(
+    doc: RawDocument,
+    *,
+    title: str | None = None,
+    academic_year: int | None = None,
+    terms: Terms | None = None,
+) -> PlanDraft:
+    """The plan a document describes."""
+    year_from, year_to, found_year = _years_from_preamble(doc)
+    year = academic_year if academic_year is not None else found_year
+    if year is None:
+        year = _year_from_dates(doc)
+    span = None
+    if year_from is not None and year_to is not None:
+        from datetime import date
+
+        span = (date(year_from, 1, 1), date(year_to, 12, 31))
+    context = PeriodContext(academic_year=year, terms=terms or Terms(), span=span)
+    draft = PlanDraft(
+        title=title or _title(doc),
+        academic_year=year,
+        year_from=year_from if year_from is not None else year,
+        year_to=year_to if year_to is not None else (year + 1 if year is not None else None),
+    )
+    if _direction_header(doc) is not None:
+        _DirectionLayout(doc, draft, context).run()
+    else:
+        _RowLayout(doc, draft, context).run()
+        _single_school(doc, draft)
+    return draft
+
+
+# --- plan-level facts ---------------------------------------------------------------------
+
+
+def _title(doc: RawDocument) -> str:
+    for paragraph in doc.preamble:
+        lines = paragraph.split("\n")
+        for line in lines:
+            if _TITLE_RE.search(line):
+                chosen = lines if len(lines) <= 6 else [line]
+                return one_line(" ".join(chosen))[:500]
+    return doc.source_name or "План"
+
+
+def _years_from_preamble(doc: RawDocument) -> tuple[int | None, int | None, int | None]:
+    text = " ".join(doc.preamble)
+    academic = re.search(r"(\d{4})\s*/\s*(\d{2,4})\s*(учебн|уч\.)", text, re.I)
+    if academic:
+        first = int(academic.group(1))
+        return first, first + 1, first
+    span = re.search(r"(?:период\w*|на)\s*(\d{4})\s*[-–—]\s*(\d{4})", text, re.I)
+    if span:
+        first, last = int(span.group(1)), int(span.group(2))
+        if 0 < last - first <= 10:
+            return first, last, first
+    return None, None, None
+
+
+def _year_from_dates(doc: RawDocument) -> int | None:
+    """The academic year most explicit dates of the document fall in."""
+    votes: Counter[int] = Counter()
+    for table in doc.tables:
+        for row in table.rows:
+            for cell in row:
+                for text in [cell, *_PARENS_RE.findall(cell)]:
+                    if len(text) > 80 or not re.search(r"\d{4}", text):
+                        continue
+                    period = parse_period(text)
+                    day = period.start or period.due
+                    if day is None or period.kind in ("years", "unknown", "list"):
+                        continue
+                    votes[day.year if day.month >= 9 else day.year - 1] += 1
+    if not votes:
+        return None
+    best = max(votes.values())
+    return min(y for y, n in votes.items() if n == best)
+
+
+def _single_school(doc: RawDocument, draft: PlanDraft) -> None:
+    """A school's own plan names the school in its title."""
+    refs = full_school_names(draft.title)
+    if refs:
+        draft.schools.append(DraftSchool(refs[0].key, refs[0].name))
+        draft.single_school = refs[0].key
+
+
+def split_period_suffix(text: str, context: PeriodContext) -> tuple[str, str, Period]:
+    """Text without its last dated "(...)" group, the group's text, and its period."""
+    for match in reversed(list(_PARENS_RE.finditer(text))):
+        inner = match.group(1).strip()
+        period = parse_period(inner, context)
+        if period.kind not in ("unknown", "relative"):
+            rest = (text[: match.start()] + text[match.end() :]).strip()
+            return one_line(rest), inner, period
+    return one_line(text), "", parse_period("", context)
+
+
+# --- row layout ---------------------------------------------------------------------------
+
+
+def column_roles(cells: list[str]) -> dict[str, int]:
+    """Role -> column index for a header row (each role once, first match wins)."""
+    roles: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        text = one_line(cell)
+        if not text:
+            continue
+        for role, pattern in ROLE_PATTERNS:
+            if pattern.search(text) and role not in roles:
+                roles[role] = index
+                break
+    return roles
+
+
+def _is_header(cells: list[str]) -> bool:
+    """Column names: short cells, most of them naming a role, none of them a number."""
+    filled = [one_line(c) for c in cells if c.strip()]
+    if any(re.match(r"^\d+\.?$", text) or len(text) > 150 for text in filled):
+        return False
+    roles = column_roles(cells)
+    return "title" in roles and len(roles) >= max(2, round(0.6 * len(filled)))
+
+
+def split_items(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Lead text and numbered items ("1. Разработка ... 2. Организация ...")."""
+    matches = list(_ITEM_RE.finditer(text))
+    if not matches:
+        return text.strip(), []
+    lead = text[: matches[0].start()].strip()
+    items = []
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        items.append((match.group(1), text[match.end() : end].strip()))
+    return lead, items
+
+
+_FIELDS = ("result", "responsible", "form", "participants", "indicators")
+_ATTRS = {
+    "result": "expected_result",
+    "responsible": "responsible",
+    "form": "result_form",
+    "participants": "participants",
+    "indicators": "indicators",
+}
+
+
+@dataclass
+class _RowLayout:
+    doc: RawDocument
+    draft: PlanDraft
+    context: PeriodContext
+    roles: dict[str, int] = field(default_factory=dict)
+    width: int = 0
+    header: list[str] = field(default_factory=list)
+    stage: str | None = None
+    level: str | None = None
+    section: str | None = None
+
+    def run(self) -> None:
+        for table in self.doc.tables:
+            self._table(table)
+
+    def _table(self, table: RawTable) -> None:
+        for row in table.rows:
+            if _is_header(row):
+                if not self.roles or [one_line(c) for c in row] != self.header:
+                    self.roles, self.width = column_roles(row), len(row)
+                    self.header = [one_line(c) for c in row]
+                continue
+            if not self.roles or not any(c.strip() for c in row):
+                continue
+            self._row(self._align(row))
+
+    def _align(self, row: list[str]) -> list[str]:
+        # Merged cells drop columns on the left in the text of split tables: align right.
+        if len(row) < self.width:
+            return [""] * (self.width - len(row)) + row
+        return row[: max(self.width, len(row))]
+
+    def _cell(self, row: list[str], role: str) -> str:
+        index = self.roles.get(role)
+        return row[index] if index is not None and index < len(row) else ""
+
+    def _row(self, row: list[str]) -> None:
+        filled = [one_line(c) for c in row if c.strip()]
+        if filled and len(set(filled)) == 1:
+            text = filled[0]
+            if _STAGE_RE.search(text):
+                self._stage(text)
+                return
+            if self._level(text):
+                return
+        title_index = self.roles.get("title")
+        title = self._cell(row, "title")
+        if not split_items(title)[1]:
+            # Merged cells can push the activity out of its column: take the numbered cell.
+            skip = {self.roles.get("task"), self.roles.get("number"), title_index}
+            numbered = [i for i, c in enumerate(row) if i not in skip and _ITEM_RE.match(c)]
+            if numbered and (not title or not title[:1].islower()):
+                title_index = numbered[0]
+                title = row[title_index]
+        task = self._cell(row, "task")
+        if task:
+            self.section = one_line(split_items(task)[1][0][1] if split_items(task)[1] else task)
+        period_text = self._period_text(row, title_index)
+        number_cell = one_line(self._cell(row, "number")).rstrip(".") or None
+        lead, items = split_items(title)
+        previous = self.draft.activities[-1] if self.draft.activities else None
+        continuation = (
+            previous is not None
+            and not number_cell
+            and bool(lead)
+            and (bool(items) or lead[:1].islower())
+        )
+        if continuation and previous is not None:
+            self._continue(previous, row, lead, period_text if not items else "")
+            if not items:
+                return
+        elif lead and not items:
+            items = [(number_cell or "", lead)]
+        elif lead and items:
+            items[0] = (items[0][0], f"{lead} {items[0][1]}")
+        if not items:
+            return
+        self._add_items(row, items, number_cell, period_text, continuation)
+
+    def _period_text(self, row: list[str], title_index: int | None) -> str:
+        text = self._cell(row, "period")
+        if text and parse_period(text, self.context).kind not in ("unknown",):
+            return text
+        for index in range(len(row) - 1, -1, -1):  # the period column moved or was merged away
+            cell = row[index]
+            if index == title_index or not cell or len(cell) > 80:
+                continue
+            if parse_period(cell, self.context).kind not in ("unknown", "relative"):
+                return cell
+        return text
+
+    def _add_items(
+        self,
+        row: list[str],
+        items: list[tuple[str, str]],
+        number_cell: str | None,
+        period_text: str,
+        continuation: bool,
+    ) -> None:
+        whole = parse_period(period_text, self.context)
+        pieces = (
+            list(whole.parts) if whole.kind == "list" and len(whole.parts) == len(items) > 1 else []
+        )
+        extras = {role: self._new_part(self._cell(row, role), continuation) for role in _FIELDS}
+        for index, (number, text) in enumerate(items):
+            activity = DraftActivity(
+                title=one_line(text),
+                period_text=one_line(period_text),
+                period=pieces[index] if pieces else whole,
+                number=number or number_cell,
+                stage=self.stage,
+                level=self.level,
+                section=self.section,
+                row_text=" | ".join(one_line(c) for c in row if c.strip()),
+            )
+            for role, value in extras.items():
+                if value:
+                    setattr(activity, _ATTRS[role], value)
+            self.draft.activities.append(activity)
+
+    @staticmethod
+    def _new_part(cell: str, continuation: bool) -> str | None:
+        parts = paragraphs(cell)
+        if continuation and len(parts) > 1:
+            parts = parts[1:]
+        return one_line(" ".join(parts)) or None
+
+    def _continue(
+        self, previous: DraftActivity, row: list[str], lead: str, period_text: str
+    ) -> None:
+        previous.title = one_line(f"{previous.title} {lead}")
+        previous.row_text = one_line(
+            f"{previous.row_text} | " + " | ".join(one_line(c) for c in row if c.strip())
+        )
+        for role in _FIELDS:
+            parts = paragraphs(self._cell(row, role))
+            if not parts:
+                continue
+            attr = _ATTRS[role]
+            current = getattr(previous, attr)
+            setattr(previous, attr, one_line(f"{current or ''} {parts[0]}"))
+        if period_text and previous.period.due is None and previous.period.kind != "recurring":
+            previous.period_text = one_line(period_text)
+            previous.period = parse_period(period_text, self.context)
+
+    def _stage(self, text: str) -> None:
+        title, period_text, period = split_period_suffix(text, self.context)
+        self.stage = title.rstrip(".")
+        self.draft.stages.append(
+            DraftStage(self.stage, period_text or None, period if period_text else None)
+        )
+
+    def _level(self, text: str) -> bool:
+        if _MUNICIPAL_RE.match(text):
+            self.level = "municipal"
+            return True
+        if _SCHOOL_LEVEL_RE.match(text):
+            self.level = "school"
+            return True
+        return False
+
+
+# --- direction layout ---------------------------------------------------------------------
+
+
+def _direction_header(doc: RawDocument) -> tuple[int, list[int]] | None:
+    for t_index, table in enumerate(doc.tables):
+        for row in table.rows:
+            columns = _roman_columns(row)
+            if columns:
+                return t_index, columns
+    return None
+
+
+def _roman_columns(row: list[str]) -> list[int] | None:
+    filled = [(i, one_line(c)) for i, c in enumerate(row) if c.strip()]
+    if len(filled) >= 2 and all(text in _ROMAN for _, text in filled):
+        return [i for i, _ in filled]
+    return None
+
+
+_INFO_ROWS = [
+    ("title", re.compile(r"^тема", re.I)),
+    ("coordinators", re.compile(r"координатор", re.I)),
+    ("curator", re.compile(r"куратор", re.I)),
+    ("schools", re.compile(r"площадк|организаци", re.I)),
+]
+
+
+@dataclass
+class _Cell:
+    section: str | None
+    direction: str
+    text: str
+
+
+@dataclass
+class _DirectionLayout:
+    doc: RawDocument
+    draft: PlanDraft
+    context: PeriodContext
+    known_schools: dict[str, str] = field(default_factory=dict)
+
+    def run(self) -> None:
+        directions: dict[str, DraftDirection] = {}
+        rows: list[dict[int, _Cell]] = []
+        section: str | None = None
+        for table in self.doc.tables:
+            columns: list[int] = []
+            codes: dict[int, str] = {}
+            after_header = False
+            for row in table.rows:
+                roman = _roman_columns(row)
+                if roman:
+                    columns = roman
+                    codes = {c: one_line(row[c]) for c in roman}
+                    for code in codes.values():
+                        directions.setdefault(code, DraftDirection(code))
+                    after_header = True
+                    continue
+                if not columns or all(
+                    one_line(c) in ("", "НАПРАВЛЕНИЯ") or one_line(c).upper() == "НАПРАВЛЕНИЯ"
+                    for c in row
+                ):
+                    continue
+                label_index = columns[0] - 1
+                label = one_line(row[label_index]) if label_index >= 0 else ""
+                info = next(
+                    (name for name, pattern in _INFO_ROWS if label and pattern.search(label)), None
+                )
+                if info is not None and not rows:
+                    self._info(directions, codes, row, info)
+                    after_header = False
+                    continue
+                cells = {c: row[c] for c in columns if c < len(row) and row[c].strip()}
+                if (
+                    after_header
+                    and not label
+                    and rows
+                    and all(_continues(t) for t in cells.values())
+                ):
+                    self._append(rows[-1], cells)
+                    after_header = False
+                    continue
+                after_header = False
+                if label:
+                    section = label
+                if cells:
+                    rows.append({c: _Cell(section, codes[c], text) for c, text in cells.items()})
+        self.draft.directions = list(directions.values())
+        for row_cells in rows:
+            for cell in row_cells.values():
+                self._item(cell)
+        self._schools()
+
+    def _info(
+        self,
+        directions: dict[str, DraftDirection],
+        codes: dict[int, str],
+        row: list[str],
+        info: str,
+    ) -> None:
+        by_code = {d.code: d for d in directions.values()}
+        for column, code in codes.items():
+            direction = by_code.get(code)
+            if direction is None or column >= len(row):
+                continue
+            text = one_line(row[column])
+            if info == "title":
+                direction.title = text
+            elif info == "coordinators":
+                direction.coordinators = one_line(f"{direction.coordinators} {text}")
+            elif info == "curator":
+                direction.curator = text
+            else:
+                refs = parse_school_list(text)
+                direction.school_keys = [ref.key for ref in refs]
+                self.known_schools.update({ref.key: ref.name for ref in refs})
+
+    @staticmethod
+    def _append(previous: dict[int, _Cell], cells: dict[int, str]) -> None:
+        last = list(previous)[-1] if previous else None
+        for column, text in cells.items():
+            target = previous.get(column) or (previous.get(last) if last is not None else None)
+            if target is not None:
+                target.text = f"{target.text} {text}"
+
+    def _item(self, cell: _Cell) -> None:
+        text = one_line(cell.text)
+        body, period_text, period = split_period_suffix(text, self.context)
+        if body.lower().startswith("семинар"):
+            topic = _topic(body)
+            audience = re.search(r"\bдля\s+(.+?)\s+по теме", body)
+            self.draft.seminars.append(
+                DraftSeminar(
+                    topic=topic,
+                    date_text=period_text,
+                    period=period,
+                    audience=audience.group(1) if audience else None,
+                    direction=cell.direction,
+                    row_text=text,
+                )
+            )
+            return
+        self.draft.activities.append(
+            DraftActivity(
+                title=body,
+                period_text=period_text,
+                period=period,
+                direction=cell.direction,
+                section=cell.section,
+                row_text=text,
+            )
+        )
+
+    def _schools(self) -> None:
+        names = dict(self.known_schools)
+        for direction in self.draft.directions:
+            for ref in full_school_names(direction.curator):
+                if ref.key in names:
+                    names[ref.key] = ref.name
+        self.draft.schools = [DraftSchool(key, name) for key, name in names.items()]
+
+
+def _continues(text: str) -> bool:
+    stripped = one_line(text)
+    return bool(stripped) and (stripped[0].islower() or stripped[0] == "(")
+
+
+def _topic(body: str) -> str:
+    found = re.search(r"по теме:?\s*(.+)$", body) or re.search(r"(«.+»)", body)
+    topic = found.group(1) if found else body
+    if topic.startswith("«") and topic.endswith("»"):
+        topic = topic[1:-1]
+    return one_line(topic)

@@ -1,0 +1,45 @@
+"""The raw shape every reader produces: preamble lines and tables of text cells."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TAG_RE = re.compile(r"<[^>]+>")
+_BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
+
+
+@dataclass
+class RawTable:
+    """One table as rows of cell texts (a table split across pages may come as several)."""
+
+    rows: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class RawDocument:
+    """Everything a reader found: free text before/between tables, and the tables."""
+
+    preamble: list[str] = field(default_factory=list)
+    tables: list[RawTable] = field(default_factory=list)
+    source_name: str = ""
+
+
+def clean(text: str) -> str:
+    """Cell text without markup, bookmarks, bold markers and doubled spaces; paragraphs kept."""
+    text = _BOOKMARK_RE.sub("", text)
+    text = re.sub(r"</p>\s*<p>", "\n", text)
+    text = _TAG_RE.sub("", text).replace("**", "")
+    text = text.replace("\xa0", " ")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(line for line in lines if line).strip()
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of a cleaned cell."""
+    return [p for p in text.split("\n") if p.strip()]
+
+
+def one_line(text: str) -> str:
+    """A cell's text on one line."""
+    return " ".join(text.split())
