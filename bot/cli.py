@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -66,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     invite.add_argument("--list", action="store_true", help="list active invitations")
     invite.add_argument("--revoke", type=int, metavar="ID", help="revoke invitation ID")
+
+    imp = sub.add_parser("import", help="import a plan (DOCX, XLSX, CSV or text)")
+    imp.add_argument("file")
+    imp.add_argument("--plan", help="plan title (default: from the document)")
+    imp.add_argument("--year", help="academic year, e.g. 2020/2021 (default: from the document)")
+    imp.add_argument("--timezone", help="IANA zone of the plan (default: DEFAULT_TIMEZONE)")
+    imp.add_argument("--dry-run", action="store_true", help="show the preview, store nothing")
+    imp.add_argument("--json", action="store_true", help="print the preview as JSON")
 
     periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
     periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
@@ -265,8 +274,64 @@ async def _run_emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_file(path: Path, limit: int, too_big: str) -> bytes:
+    if not path.is_file():
+        raise CliError(f"no such file: {path}")
+    if path.stat().st_size > limit:
+        raise CliError(too_big)
+    return path.read_bytes()
+
+
+async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from bot import preview
+    from core.periods import parse_academic_year
+    from core.plan_import import file_digest, import_plan
+    from importer.files import FILE_ERRORS, MAX_FILE_BYTES, ImportFileError, load_plan
+
+    path = Path(args.file)
+    year = None
+    if args.year:
+        year = parse_academic_year(args.year)
+        if year is None:
+            raise CliError(f"bad --year {args.year!r}; use e.g. 2020/2021")
+    data = await asyncio.to_thread(_read_file, path, MAX_FILE_BYTES, FILE_ERRORS["too_big"])
+    try:
+        draft = load_plan(data, path.name, title=args.plan, academic_year=year)
+    except ImportFileError as exc:
+        raise CliError(
+            f"{FILE_ERRORS[exc.code]} ({exc.detail})" if exc.detail else FILE_ERRORS[exc.code]
+        ) from None
+    timezone = args.timezone or settings.default_timezone
+    if args.json:
+        document = draft.to_json()
+    else:
+        print(preview.text_preview(draft))
+    if not args.dry_run:
+        report = await _with_session(
+            settings,
+            lambda s: import_plan(
+                s,
+                SystemClock(),
+                draft,
+                timezone=timezone,
+                source_file=path.name,
+                source_sha256=file_digest(data),
+            ),
+        )
+        if args.json:
+            document["import"] = preview.report_json(report)
+        else:
+            print(preview.report_text(report))
+    if args.json:
+        print(json.dumps(document, ensure_ascii=False, indent=1, default=str))
+    return 0
+
+
 _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
     "db": _db,
     "school": _school,
     "invite": _invite,
+    "import": _import,
 }

@@ -158,6 +158,7 @@ class Activity(Base):
     participants: Mapped[str | None] = mapped_column(Text)
     indicators: Mapped[str | None] = mapped_column(Text)
     level: Mapped[Level | None] = mapped_column(_enum(Level))
+    section: Mapped[str | None] = mapped_column(Text)  # activity kind or task the row sits under
     position: Mapped[int] = mapped_column(Integer, default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -320,6 +321,7 @@ class Seminar(Base):
     )
     topic: Mapped[str] = mapped_column(Text)
     date_text: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date | None] = mapped_column(Date)  # known day; the time may still be unset
     starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     place: Mapped[str | None] = mapped_column(Text)
     audience_text: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,358 @@
+"""Store a plan draft in one transaction: create or update a plan, its schools and assignments.
+
+Re-importing a changed document updates the plan in place: activities are matched by a stable
+key (direction, level, normalised title), changes are reported, removed activities are
+cancelled, and submitted or accepted work is never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit
+from core.clock import Clock
+from core.periods import Period
+from core.schools import validate_timezone
+from core.states import AssignmentStatus, Level
+from db.models import (
+    Activity,
+    Assignment,
+    Direction,
+    DirectionSchool,
+    Plan,
+    PlanSchool,
+    School,
+    Seminar,
+    Stage,
+)
+from importer.draft import DraftActivity, DraftSchool, PlanDraft
+
+_SCOPE_DEPARTMENT = re.compile(r"(?<![А-ЯЁа-яё])(УО|ЦРО|Комитет|управлени[ея] образования)", re.I)
+_SCOPE_SCHOOLS = re.compile(r"(?<![А-ЯЁа-яё])(ОО|ОУ|школ)", re.I)
+_TRACKED = ("title", "period_text", "start_date", "due_date", "responsible_text", "expected_result")
+_REOPENABLE = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED, AssignmentStatus.CANCELLED)
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for the CLI and the chat."""
+
+    plan_id: int
+    created: bool
+    counts: dict[str, int]
+    added: list[str] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept_work: int = 0  # submitted/accepted assignments of removed activities left as they were
+    flagged_activity_ids: list[int] = field(default_factory=list)
+
+
+def activity_key(activity: DraftActivity, seen: dict[str, int]) -> str:
+    """Stable identity of a row across versions of a document."""
+    title = re.sub(r"\W+", " ", activity.title.lower()).strip()
+    base = f"{activity.direction or ''}|{activity.level or ''}|{title}"
+    digest = hashlib.sha1(base.encode()).hexdigest()[:40]
+    seen[digest] = seen.get(digest, 0) + 1
+    return digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+
+
+def file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+async def import_plan(
+    session: AsyncSession,
+    clock: Clock,
+    draft: PlanDraft,
+    *,
+    timezone: str,
+    source_file: str | None = None,
+    source_sha256: str | None = None,
+    actor_user_id: int | None = None,
+) -> ImportReport:
+    """Create the plan or update the plan with the same title; never commits by itself."""
+    validate_timezone(timezone)
+    now = clock.now()
+    plan = await session.scalar(
+        select(Plan).where(Plan.title == draft.title, Plan.archived_at.is_(None))
+    )
+    created = plan is None
+    if plan is None:
+        plan = Plan(
+            title=draft.title, timezone=timezone, settings={}, created_at=now, updated_at=now
+        )
+        session.add(plan)
+    plan.academic_year = draft.academic_year
+    plan.year_from, plan.year_to = draft.year_from, draft.year_to
+    plan.source_file, plan.source_sha256, plan.updated_at = source_file, source_sha256, now
+    await session.flush()
+
+    schools = await _schools(session, clock, plan, draft.schools, timezone)
+    directions = await _directions(session, plan, draft, schools)
+    stages = await _stages(session, plan, draft)
+    report = ImportReport(plan_id=plan.id, created=created, counts={})
+    await _activities(session, now, plan, draft, directions, stages, schools, report)
+    await _seminars(session, now, plan, draft, directions, actor_user_id)
+    report.counts = {
+        "directions": len(draft.directions), "stages": len(draft.stages),
+        "activities": len(draft.activities), "seminars": len(draft.seminars),
+        "schools": len(draft.schools),
+    }  # fmt: skip
+    audit.record(
+        session, clock, actor_user_id=actor_user_id,
+        action="plan.import" if created else "plan.reimport", entity_type="plan", entity_id=plan.id,
+        after={"counts": report.counts, "added": len(report.added), "changed": len(report.changed),
+               "removed": len(report.removed), "source_sha256": source_sha256},
+    )  # fmt: skip
+    return report
+
+
+async def _schools(
+    session: AsyncSession, clock: Clock, plan: Plan, refs: list[DraftSchool], timezone: str
+) -> dict[str, int]:
+    """Key -> school id, creating schools that do not exist yet; attach all to the plan."""
+    existing = list(await session.scalars(select(School).where(School.merged_into_id.is_(None))))
+    by_name = {s.name.casefold(): s for s in existing}
+    by_short = {(s.short_name or "").casefold(): s for s in existing if s.short_name}
+    attached = set(
+        await session.scalars(select(PlanSchool.school_id).where(PlanSchool.plan_id == plan.id))
+    )
+    result: dict[str, int] = {}
+    for ref in refs:
+        school = by_name.get(ref.name.casefold()) or by_short.get(ref.name.casefold())
+        if school is None:
+            number = re.search(r"№\s*(\d+)", ref.name)
+            school = School(
+                name=ref.name,
+                short_name=ref.name if len(ref.name) <= 40 else None,
+                number=number.group(1) if number else None,
+                timezone=timezone,
+                created_at=clock.now(),
+            )
+            session.add(school)
+            await session.flush()
+            by_name[ref.name.casefold()] = school
+        result[ref.key] = school.id
+        if school.id not in attached:
+            session.add(PlanSchool(plan_id=plan.id, school_id=school.id))
+            attached.add(school.id)
+    await session.flush()
+    return result
+
+
+async def _directions(
+    session: AsyncSession, plan: Plan, draft: PlanDraft, schools: dict[str, int]
+) -> dict[str, int]:
+    current = {
+        d.code: d
+        for d in await session.scalars(select(Direction).where(Direction.plan_id == plan.id))
+    }
+    result: dict[str, int] = {}
+    for position, item in enumerate(draft.directions):
+        direction = current.get(item.code)
+        if direction is None:
+            direction = Direction(plan_id=plan.id, code=item.code)
+            session.add(direction)
+        direction.title = item.title or f"Направление {item.code}"
+        direction.coordinators_text = item.coordinators or None
+        direction.curator_text = item.curator or None
+        direction.position = position
+        await session.flush()
+        result[item.code] = direction.id
+        linked = set(
+            await session.scalars(
+                select(DirectionSchool.school_id).where(
+                    DirectionSchool.direction_id == direction.id
+                )
+            )
+        )
+        for key in item.school_keys:
+            if key in schools and schools[key] not in linked:
+                session.add(DirectionSchool(direction_id=direction.id, school_id=schools[key]))
+                linked.add(schools[key])
+    await session.flush()
+    return result
+
+
+async def _stages(session: AsyncSession, plan: Plan, draft: PlanDraft) -> dict[str, int]:
+    current = {
+        s.title: s for s in await session.scalars(select(Stage).where(Stage.plan_id == plan.id))
+    }
+    result: dict[str, int] = {}
+    for position, item in enumerate(draft.stages):
+        stage = current.get(item.title)
+        if stage is None:
+            stage = Stage(plan_id=plan.id, title=item.title)
+            session.add(stage)
+        stage.period_text = item.period_text
+        stage.start_date = item.period.start if item.period else None
+        stage.due_date = item.period.due if item.period else None
+        stage.position = position
+        await session.flush()
+        result[item.title] = stage.id
+    return result
+
+
+def _scope(
+    activity: DraftActivity, draft: PlanDraft, directions: dict[str, Any], schools: dict[str, int]
+) -> tuple[bool, set[int]]:
+    """(department takes part, school ids) for one activity."""
+    if activity.direction is not None:
+        keys = next((d.school_keys for d in draft.directions if d.code == activity.direction), [])
+        return False, {schools[k] for k in keys if k in schools}
+    if draft.single_school is not None and draft.single_school in schools:
+        return False, {schools[draft.single_school]}
+    text = activity.responsible or ""
+    department = bool(_SCOPE_DEPARTMENT.search(text)) or activity.level == "municipal"
+    every_school = bool(_SCOPE_SCHOOLS.search(text)) or activity.level == "school"
+    ids = set(schools.values()) if every_school else set()
+    return department or not ids, ids
+
+
+def _period_fields(period: Period) -> dict[str, Any]:
+    return {
+        "period_kind": period.kind, "start_date": period.start, "due_date": period.due,
+        "recurrence": period.recurrence, "period_flags": list(period.flags),
+    }  # fmt: skip
+
+
+async def _activities(
+    session: AsyncSession,
+    now: datetime,
+    plan: Plan,
+    draft: PlanDraft,
+    directions: dict[str, int],
+    stages: dict[str, int],
+    schools: dict[str, int],
+    report: ImportReport,
+) -> None:
+    current = {
+        a.source_key: a
+        for a in await session.scalars(select(Activity).where(Activity.plan_id == plan.id))
+    }
+    seen: dict[str, int] = {}
+    kept: set[str] = set()
+    flagged_rows = {row["activity"] for row in draft.flagged() if "activity" in row}
+    for position, item in enumerate(draft.activities):
+        key = activity_key(item, seen)
+        kept.add(key)
+        values: dict[str, Any] = {
+            "title": item.title, "number": item.number, "period_text": item.period_text or None,
+            "responsible_text": item.responsible, "expected_result": item.expected_result,
+            "result_form": item.result_form, "participants": item.participants,
+            "indicators": item.indicators, "section": item.section, "position": position,
+            "level": Level(item.level) if item.level else None,
+            "direction_id": directions.get(item.direction) if item.direction else None,
+            "stage_id": stages.get(item.stage) if item.stage else None,
+            **_period_fields(item.period),
+        }  # fmt: skip
+        activity = current.get(key)
+        if activity is None:
+            activity = Activity(plan_id=plan.id, source_key=key, **values)
+            session.add(activity)
+            if current:
+                report.added.append(item.title)
+        else:
+            before = {f: getattr(activity, f) for f in _TRACKED}
+            for name, value in values.items():
+                setattr(activity, name, value)
+            activity.cancelled_at = None
+            diff = {
+                f: {"before": _plain(before[f]), "after": _plain(getattr(activity, f))}
+                for f in _TRACKED
+                if before[f] != getattr(activity, f)
+            }
+            if diff:
+                report.changed.append({"title": item.title, "fields": diff})
+        await session.flush()
+        if position in flagged_rows:
+            report.flagged_activity_ids.append(activity.id)
+        department, school_ids = _scope(item, draft, directions, schools)
+        await _assign(session, now, activity, department, school_ids)
+    for key, activity in current.items():
+        if key not in kept and activity.cancelled_at is None:
+            activity.cancelled_at = now
+            report.removed.append(activity.title)
+            report.kept_work += await _cancel_open(session, now, activity)
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+async def _assign(
+    session: AsyncSession, now: datetime, activity: Activity, department: bool, school_ids: set[int]
+) -> None:
+    """Make sure the activity has one assignment per school (and one for the department)."""
+    rows = list(
+        await session.scalars(select(Assignment).where(Assignment.activity_id == activity.id))
+    )
+    have = {a.school_id for a in rows}
+    wanted: set[int | None] = set(school_ids) | ({None} if department else set())
+    for school_id in wanted - have:
+        session.add(Assignment(
+            activity_id=activity.id, school_id=school_id, status=AssignmentStatus.OPEN,
+            due_date=activity.due_date, version=1, updated_at=now,
+        ))  # fmt: skip
+    for assignment in rows:
+        if assignment.school_id not in wanted or assignment.status not in _REOPENABLE:
+            continue  # submitted and accepted work stays exactly as it is
+        status = (
+            AssignmentStatus.OPEN
+            if assignment.status == AssignmentStatus.CANCELLED
+            else assignment.status
+        )
+        if (status, assignment.due_date) != (assignment.status, activity.due_date):
+            assignment.status, assignment.due_date = status, activity.due_date
+            assignment.version += 1
+            assignment.updated_at = now
+    await session.flush()
+
+
+async def _cancel_open(session: AsyncSession, now: datetime, activity: Activity) -> int:
+    """Cancel open work of a removed activity; return how many submitted/accepted were kept."""
+    kept = 0
+    for assignment in await session.scalars(
+        select(Assignment).where(Assignment.activity_id == activity.id)
+    ):
+        if assignment.status in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED):
+            assignment.status = AssignmentStatus.CANCELLED
+            assignment.version += 1
+            assignment.updated_at = now
+        elif assignment.status in (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED):
+            kept += 1
+    return kept
+
+
+async def _seminars(
+    session: AsyncSession, now: datetime, plan: Plan, draft: PlanDraft,
+    directions: dict[str, int], actor_user_id: int | None,
+) -> None:  # fmt: skip
+    current = {
+        (s.direction_id, s.topic): s
+        for s in await session.scalars(select(Seminar).where(Seminar.plan_id == plan.id))
+    }
+    for item in draft.seminars:
+        direction_id = directions.get(item.direction) if item.direction else None
+        seminar = current.get((direction_id, item.topic))
+        if seminar is None:
+            seminar = Seminar(
+                plan_id=plan.id,
+                direction_id=direction_id,
+                topic=item.topic,
+                created_at=now,
+                created_by_id=actor_user_id,
+            )
+            session.add(seminar)
+        seminar.date_text = item.date_text or None
+        seminar.audience_text = item.audience
+        # Plans give the day only; the time stays unset until a coordinator gives it.
+        seminar.starts_on = item.period.start if item.period.kind == "date" else None
+    await session.flush()

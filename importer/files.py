@@ -1,0 +1,132 @@
+"""Turn an uploaded or local file into a RawDocument, refusing what is unsafe or unreadable."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import PurePath
+from typing import Any
+
+from importer.draft import PlanDraft
+from importer.model import RawDocument
+from importer.text_reader import read_text
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # Telegram's getFile limit; also the CLI's
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_MEMBERS = 2000
+MAX_RATIO = 200  # uncompressed / compressed, per member
+_ARCHIVE_SUFFIXES = (".zip", ".docx", ".xlsx", ".rar", ".7z", ".gz", ".tar", ".jar")
+
+
+FILE_ERRORS = {
+    "empty": "the file is empty",
+    "too_big": "the file is larger than 20 MB",
+    "corrupt": "the file is damaged or is not a real DOCX/XLSX",
+    "wrong_type": "unsupported file type: use DOCX, XLSX, CSV or TXT",
+    "zip_bomb": "the file unpacks to too much data",
+    "nested_archive": "the file contains an embedded archive",
+    "no_plan": "no plan table was found in the file",
+}
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported; `code` picks the message shown to people."""
+
+    def __init__(self, code: str, detail: str = "") -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+
+
+def file_kind(name: str, data: bytes) -> str:
+    """docx | xlsx | csv | text, from the extension, checked against the content."""
+    suffix = PurePath(name).suffix.lower()
+    is_zip = data[:4] == b"PK\x03\x04"
+    if suffix in (".docx", ".xlsx"):
+        if not is_zip:
+            raise ImportFileError("corrupt", f"{name} is not a valid {suffix} file")
+        return suffix[1:]
+    if suffix in (".csv",):
+        return "csv"
+    if suffix in (".txt", ".tsv", ".text", ""):
+        if is_zip or b"\x00" in data[:4096]:
+            raise ImportFileError("wrong_type", f"{name} is binary, not text")
+        return "text"
+    raise ImportFileError("wrong_type", f"unsupported file type {suffix or '(none)'}")
+
+
+def check_zip(data: bytes) -> zipfile.ZipFile:
+    """Open a ZIP only if it is intact, small when unpacked and holds no nested archives."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise ImportFileError("corrupt", str(exc)) from None
+    if len(members) > MAX_MEMBERS:
+        raise ImportFileError("zip_bomb", f"{len(members)} members")
+    total = 0
+    for member in members:
+        total += member.file_size
+        if member.filename.lower().endswith(_ARCHIVE_SUFFIXES):
+            raise ImportFileError("nested_archive", member.filename)
+        if (
+            member.compress_size
+            and member.file_size / member.compress_size > MAX_RATIO
+            and member.file_size > 1_000_000
+        ):
+            raise ImportFileError("zip_bomb", f"{member.filename} expands {member.file_size} bytes")
+    if total > MAX_UNPACKED_BYTES:
+        raise ImportFileError("zip_bomb", f"{total} bytes unpacked")
+    bad = archive.testzip()
+    if bad is not None:
+        raise ImportFileError("corrupt", f"damaged member {bad}")
+    return archive
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1251, as Russian offices save files."""
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("wrong_type", "not a text file in UTF-8 or Windows-1251")
+
+
+def load_plan(data: bytes, name: str, **options: Any) -> PlanDraft:
+    """Read and interpret a file; a file without any activity or seminar is refused."""
+    from importer.interpret import interpret
+
+    draft = interpret(read_document(data, name), **options)
+    if not draft.activities and not draft.seminars:
+        raise ImportFileError("no_plan", name)
+    return draft
+
+
+def read_document(data: bytes, name: str) -> RawDocument:
+    """A RawDocument from file bytes; raises ImportFileError for anything unusable."""
+    if not data:
+        raise ImportFileError("empty", name)
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError("too_big", f"{len(data)} bytes")
+    kind = file_kind(name, data)
+    if kind in ("docx", "xlsx"):
+        check_zip(data)
+        try:
+            if kind == "docx":
+                from importer.docx_reader import read_docx
+
+                return read_docx(data, name)
+            from importer.xlsx_reader import read_xlsx
+
+            return read_xlsx(data, name)
+        except ImportFileError:
+            raise
+        except Exception as exc:  # python-docx/openpyxl raise many types on damaged files
+            raise ImportFileError("corrupt", f"{type(exc).__name__}: {exc}") from None
+    text = decode_text(data)
+    if kind == "csv":
+        from importer.csv_reader import read_csv
+
+        return read_csv(text, name)
+    return read_text(text, name)
