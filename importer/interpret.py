@@ -238,6 +238,7 @@ class _RowLayout:
                 return
             if self._level(text):
                 return
+        row = [self._strip_level(cell) for cell in row]
         title_index = self.roles.get("title")
         title = self._cell(row, "title")
         if not split_items(title)[1]:
@@ -344,6 +345,15 @@ class _RowLayout:
         self.draft.stages.append(
             DraftStage(self.stage, period_text or None, period if period_text else None)
         )
+
+    def _strip_level(self, cell: str) -> str:
+        """ "Муниципальный уровень Разработка ..." inside a cell sets the level for the row."""
+        for pattern, level in ((_MUNICIPAL_RE, "municipal"), (_SCHOOL_LEVEL_RE, "school")):
+            found = pattern.match(cell)
+            if found and cell[found.end() :].strip():
+                self.level = level
+                return cell[found.end() :].strip()
+        return cell
 
     def _level(self, text: str) -> bool:
         if _MUNICIPAL_RE.match(text):
