@@ -101,16 +101,27 @@ async def import_plan(
     await _activities(session, now, plan, draft, directions, stages, schools, report)
     await _seminars(session, now, plan, draft, directions, actor_user_id)
     report.counts = {
-        "directions": len(draft.directions), "stages": len(draft.stages),
-        "activities": len(draft.activities), "seminars": len(draft.seminars),
+        "directions": len(draft.directions),
+        "stages": len(draft.stages),
+        "activities": len(draft.activities),
+        "seminars": len(draft.seminars),
         "schools": len(draft.schools),
-    }  # fmt: skip
+    }
     audit.record(
-        session, clock, actor_user_id=actor_user_id,
-        action="plan.import" if created else "plan.reimport", entity_type="plan", entity_id=plan.id,
-        after={"counts": report.counts, "added": len(report.added), "changed": len(report.changed),
-               "removed": len(report.removed), "source_sha256": source_sha256},
-    )  # fmt: skip
+        session,
+        clock,
+        actor_user_id=actor_user_id,
+        action="plan.import" if created else "plan.reimport",
+        entity_type="plan",
+        entity_id=plan.id,
+        after={
+            "counts": report.counts,
+            "added": len(report.added),
+            "changed": len(report.changed),
+            "removed": len(report.removed),
+            "source_sha256": source_sha256,
+        },
+    )
     return report
 
 
@@ -218,9 +229,12 @@ def _scope(
 
 def _period_fields(period: Period) -> dict[str, Any]:
     return {
-        "period_kind": period.kind, "start_date": period.start, "due_date": period.due,
-        "recurrence": period.recurrence, "period_flags": list(period.flags),
-    }  # fmt: skip
+        "period_kind": period.kind,
+        "start_date": period.start,
+        "due_date": period.due,
+        "recurrence": period.recurrence,
+        "period_flags": list(period.flags),
+    }
 
 
 async def _activities(
@@ -244,15 +258,21 @@ async def _activities(
         key = activity_key(item, seen)
         kept.add(key)
         values: dict[str, Any] = {
-            "title": item.title, "number": item.number, "period_text": item.period_text or None,
-            "responsible_text": item.responsible, "expected_result": item.expected_result,
-            "result_form": item.result_form, "participants": item.participants,
-            "indicators": item.indicators, "section": item.section, "position": position,
+            "title": item.title,
+            "number": item.number,
+            "period_text": item.period_text or None,
+            "responsible_text": item.responsible,
+            "expected_result": item.expected_result,
+            "result_form": item.result_form,
+            "participants": item.participants,
+            "indicators": item.indicators,
+            "section": item.section,
+            "position": position,
             "level": Level(item.level) if item.level else None,
             "direction_id": directions.get(item.direction) if item.direction else None,
             "stage_id": stages.get(item.stage) if item.stage else None,
             **_period_fields(item.period),
-        }  # fmt: skip
+        }
         activity = current.get(key)
         if activity is None:
             activity = Activity(plan_id=plan.id, source_key=key, **values)
@@ -297,10 +317,16 @@ async def _assign(
     have = {a.school_id for a in rows}
     wanted: set[int | None] = set(school_ids) | ({None} if department else set())
     for school_id in wanted - have:
-        session.add(Assignment(
-            activity_id=activity.id, school_id=school_id, status=AssignmentStatus.OPEN,
-            due_date=activity.due_date, version=1, updated_at=now,
-        ))  # fmt: skip
+        session.add(
+            Assignment(
+                activity_id=activity.id,
+                school_id=school_id,
+                status=AssignmentStatus.OPEN,
+                due_date=activity.due_date,
+                version=1,
+                updated_at=now,
+            )
+        )
     for assignment in rows:
         if assignment.school_id not in wanted or assignment.status not in _REOPENABLE:
             continue  # submitted and accepted work stays exactly as it is
@@ -332,9 +358,13 @@ async def _cancel_open(session: AsyncSession, now: datetime, activity: Activity)
 
 
 async def _seminars(
-    session: AsyncSession, now: datetime, plan: Plan, draft: PlanDraft,
-    directions: dict[str, int], actor_user_id: int | None,
-) -> None:  # fmt: skip
+    session: AsyncSession,
+    now: datetime,
+    plan: Plan,
+    draft: PlanDraft,
+    directions: dict[str, int],
+    actor_user_id: int | None,
+) -> None:
     current = {
         (s.direction_id, s.topic): s
         for s in await session.scalars(select(Seminar).where(Seminar.plan_id == plan.id))

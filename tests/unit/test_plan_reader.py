@@ -22,8 +22,14 @@ COUNTS = {
 
 
 def _counts(draft) -> tuple[int, ...]:
-    return (len(draft.directions), len(draft.stages), len(draft.activities),
-            len(draft.seminars), len(draft.schools), len(draft.flagged()))  # fmt: skip
+    return (
+        len(draft.directions),
+        len(draft.stages),
+        len(draft.activities),
+        len(draft.seminars),
+        len(draft.schools),
+        len(draft.flagged()),
+    )
 
 
 @pytest.mark.parametrize("seed", sorted(COUNTS))
@@ -54,8 +60,12 @@ def test_seed_000_directions_pilot_schools_and_seminars() -> None:
     names = {s.key: s.name for s in draft.schools}
     assert names["ОО-95"] == "МБОУ «НОШ № 95 г. Челябинска»"  # the curator's school, full name
     dated = [(s.direction, s.period.start) for s in draft.seminars if s.period.kind == "date"]
-    assert dated[:4] == [("I", date(2018, 10, 8)), ("II", date(2018, 10, 22)),
-                         ("III", date(2018, 11, 12)), ("IV", date(2018, 11, 26))]  # fmt: skip
+    assert dated[:4] == [
+        ("I", date(2018, 10, 8)),
+        ("II", date(2018, 10, 22)),
+        ("III", date(2018, 11, 12)),
+        ("IV", date(2018, 11, 26)),
+    ]
     assert len(dated) == 10
     assert draft.seminars[0].topic.startswith("Ревизия нормативной локальной базы")
     assert draft.seminars[0].audience and draft.seminars[0].audience.startswith("педагогов")
@@ -66,7 +76,10 @@ def test_seed_000_directions_pilot_schools_and_seminars() -> None:
 def test_seed_001_stages_single_school_and_flags() -> None:
     draft = interpret(read_text(seed_text("001")))
     assert [s.title for s in draft.stages] == [
-        "I этап. Организационно-подготовительный", "II этап. Деятельностный", "III этап. Рефлексивный"]  # fmt: skip
+        "I этап. Организационно-подготовительный",
+        "II этап. Деятельностный",
+        "III этап. Рефлексивный",
+    ]
     assert draft.stages[0].period and draft.stages[0].period.start == date(2020, 9, 1)
     assert (
         draft.single_school == "ОО-21" and draft.schools[0].name == "МАОУ «СОШ № 21 г. Челябинска»"
@@ -110,15 +123,21 @@ def test_seed_004_needs_a_year_and_maps_responsible() -> None:
 
 
 def test_xlsx_and_csv_plans() -> None:
-    rows = [["№", "Наименование мероприятия", "Сроки", "Ответственные", "Ожидаемый результат"],
-            ["1", "Издание приказа", "до 10.11.2020", "УО", "Приказ"],
-            ["2", "Семинар для кураторов", "Ноябрь 2020", "ОО", "Протокол"]]  # fmt: skip
-    for data, name in ((xlsx_from_rows("План мероприятий на 2020/2021 учебный год", rows), "plan.xlsx"),
-                       (csv_from_rows("План мероприятий на 2020/2021 учебный год", rows), "plan.csv")):  # fmt: skip
+    rows = [
+        ["№", "Наименование мероприятия", "Сроки", "Ответственные", "Ожидаемый результат"],
+        ["1", "Издание приказа", "до 10.11.2020", "УО", "Приказ"],
+        ["2", "Семинар для кураторов", "Ноябрь 2020", "ОО", "Протокол"],
+    ]
+    for data, name in (
+        (xlsx_from_rows("План мероприятий на 2020/2021 учебный год", rows), "plan.xlsx"),
+        (csv_from_rows("План мероприятий на 2020/2021 учебный год", rows), "plan.csv"),
+    ):
         draft = load_plan(data, name)
         assert draft.academic_year == 2020
         assert [(a.number, a.title, a.period.due) for a in draft.activities] == [
-            ("1", "Издание приказа", date(2020, 11, 10)), ("2", "Семинар для кураторов", date(2020, 11, 30))]  # fmt: skip
+            ("1", "Издание приказа", date(2020, 11, 10)),
+            ("2", "Семинар для кураторов", date(2020, 11, 30)),
+        ]
 
 
 @pytest.mark.parametrize(
