@@ -212,9 +212,13 @@ async def _stages(session: AsyncSession, plan: Plan, draft: PlanDraft) -> dict[s
 
 
 def _scope(
-    activity: DraftActivity, draft: PlanDraft, directions: dict[str, Any], schools: dict[str, int]
+    activity: DraftActivity, draft: PlanDraft, schools: dict[str, int], plan_schools: set[int]
 ) -> tuple[bool, set[int]]:
-    """(department takes part, school ids) for one activity."""
+    """(department takes part, school ids) for one activity.
+
+    УО in the responsible text (or a municipal-level row) -> the department (coordinators);
+    ОО/ОУ (or a school-level row) -> every school taking part in the plan.
+    """
     if activity.direction is not None:
         keys = next((d.school_keys for d in draft.directions if d.code == activity.direction), [])
         return False, {schools[k] for k in keys if k in schools}
@@ -223,7 +227,7 @@ def _scope(
     text = activity.responsible or ""
     department = bool(_SCOPE_DEPARTMENT.search(text)) or activity.level == "municipal"
     every_school = bool(_SCOPE_SCHOOLS.search(text)) or activity.level == "school"
-    ids = set(schools.values()) if every_school else set()
+    ids = set(plan_schools) if every_school else set()
     return department or not ids, ids
 
 
@@ -247,6 +251,9 @@ async def _activities(
     schools: dict[str, int],
     report: ImportReport,
 ) -> None:
+    plan_schools = set(
+        await session.scalars(select(PlanSchool.school_id).where(PlanSchool.plan_id == plan.id))
+    )
     current = {
         a.source_key: a
         for a in await session.scalars(select(Activity).where(Activity.plan_id == plan.id))
@@ -294,7 +301,7 @@ async def _activities(
         await session.flush()
         if position in flagged_rows:
             report.flagged_activity_ids.append(activity.id)
-        department, school_ids = _scope(item, draft, directions, schools)
+        department, school_ids = _scope(item, draft, schools, plan_schools)
         await _assign(session, now, activity, department, school_ids)
     for key, activity in current.items():
         if key not in kept and activity.cancelled_at is None:
@@ -328,13 +335,14 @@ async def _assign(
             )
         )
     for assignment in rows:
-        if assignment.school_id not in wanted or assignment.status not in _REOPENABLE:
+        if assignment.status not in _REOPENABLE:
             continue  # submitted and accepted work stays exactly as it is
-        status = (
-            AssignmentStatus.OPEN
-            if assignment.status == AssignmentStatus.CANCELLED
-            else assignment.status
-        )
+        if assignment.school_id not in wanted:
+            status = AssignmentStatus.CANCELLED  # no longer in scope of the activity
+        elif assignment.status == AssignmentStatus.CANCELLED:
+            status = AssignmentStatus.OPEN
+        else:
+            status = assignment.status
         if (status, assignment.due_date) != (assignment.status, activity.due_date):
             assignment.status, assignment.due_date = status, activity.due_date
             assignment.version += 1

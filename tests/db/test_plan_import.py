@@ -1,0 +1,184 @@
+"""Storing plans: counts in the database, assignment scopes, and re-import of a changed plan."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+
+from core.clock import ManualClock
+from core.plan_import import import_plan
+from core.states import AssignmentStatus
+from db.models import (
+    Activity,
+    Assignment,
+    AuditEntry,
+    Direction,
+    DirectionSchool,
+    Plan,
+    PlanSchool,
+    School,
+    Seminar,
+    Stage,
+)
+from importer.interpret import interpret
+from importer.text_reader import read_text
+from tests.plan_files import seed_text
+
+CLOCK = ManualClock(datetime(2020, 11, 2, 4, 0, tzinfo=UTC))
+
+
+async def _count(session, model) -> int:
+    return int(await session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_seed_000_is_stored_with_directions_schools_and_scoped_assignments(
+    session_factory,
+) -> None:
+    draft = interpret(read_text(seed_text("000")))
+    async with session_factory() as session, session.begin():
+        report = await import_plan(session, CLOCK, draft, timezone="Asia/Yekaterinburg")
+    async with session_factory() as session:
+        counts = [
+            await _count(session, m)
+            for m in (Plan, Direction, Activity, Seminar, School, PlanSchool, Stage)
+        ]
+        assert counts == [1, 4, 19, 14, 35, 35, 0]
+        assert await _count(session, DirectionSchool) == 15 + 13 + 11 + 3
+        expected = sum(
+            len(next(d for d in draft.directions if d.code == a.direction).school_keys)
+            for a in draft.activities
+        )
+        assert await _count(session, Assignment) == expected
+        dated = await session.scalar(select(Seminar).where(Seminar.starts_on == date(2018, 10, 8)))
+        assert dated is not None and dated.starts_at is None  # the plan gives no time
+        zones = set(await session.scalars(select(School.timezone)))
+        assert zones == {"Asia/Yekaterinburg"}
+        assert await session.scalar(select(AuditEntry.action)) == "plan.import"
+    assert report.created and len(report.flagged_activity_ids) == 5
+
+
+async def test_single_school_plan_assigns_every_item_to_the_school(session_factory) -> None:
+    async with session_factory() as session, session.begin():
+        await import_plan(
+            session, CLOCK, interpret(read_text(seed_text("001"))), timezone="Asia/Yekaterinburg"
+        )
+    async with session_factory() as session:
+        rows = (
+            await session.execute(
+                select(Assignment.school_id, Assignment.due_date, Activity.number).join(
+                    Activity, Activity.id == Assignment.activity_id
+                )
+            )
+        ).all()
+        assert (
+            len(rows) == 23
+            and len({r.school_id for r in rows}) == 1
+            and None not in {r.school_id for r in rows}
+        )
+        assert {r.number: r.due_date for r in rows}["2"] == date(2020, 11, 30)
+
+
+async def test_responsible_text_maps_to_department_and_schools(session_factory) -> None:
+    draft = interpret(read_text(seed_text("004")), academic_year=2020)
+    async with session_factory() as session, session.begin():
+        school = School(name="МБОУ «Богучанская СОШ № 1»", created_at=CLOCK.now())
+        session.add(school)
+        await session.flush()
+        first = await import_plan(session, CLOCK, draft, timezone="Asia/Krasnoyarsk")
+        session.add(PlanSchool(plan_id=first.plan_id, school_id=school.id))
+        await import_plan(
+            session, CLOCK, draft, timezone="Asia/Krasnoyarsk"
+        )  # re-import picks up the school
+    async with session_factory() as session:
+        rows = (
+            await session.execute(
+                select(Activity.number, Activity.responsible_text, Assignment.school_id)
+                .join(Assignment, Assignment.activity_id == Activity.id)
+                .where(Assignment.status != AssignmentStatus.CANCELLED)
+            )
+        ).all()
+    scopes: dict[str, set[int | None]] = {}
+    for number, responsible, school_id in rows:
+        scopes.setdefault(f"{number}:{responsible}", set()).add(school_id)
+    assert scopes["1:УО"] == {None}
+    assert scopes["2:УО, ОУ"] == {None, school.id}
+    assert scopes["4:ОО"] == {school.id}
+
+
+def _modified_001() -> str:
+    text = seed_text("001")
+    text = text.replace(
+        "3.\tПредоставление информации по самооценке в МБУ ДПО ЦРО\tНоябрь 2020",
+        "3.\tПредоставление информации по самооценке в МБУ ДПО ЦРО\tДекабрь 2020",
+    )
+    lines = [line for line in text.split("\n") if not line.startswith("9.\t")]
+    lines.insert(
+        lines.index(next(x for x in lines if x.startswith("24.\t"))) + 1,
+        "25.\tПубликация итогового отчёта на сайте\tиюнь 2021\tКуратор проекта\tОтчёт на сайте",
+    )
+    return "\n".join(lines)
+
+
+async def test_reimport_reports_changes_and_keeps_submitted_and_accepted_work(
+    session_factory,
+) -> None:
+    async with session_factory() as session, session.begin():
+        await import_plan(
+            session, CLOCK, interpret(read_text(seed_text("001"))), timezone="Asia/Yekaterinburg"
+        )
+    async with session_factory() as session, session.begin():
+        by_number = {a.number: a for a in await session.scalars(select(Activity))}
+        for number, status in (("2", AssignmentStatus.SUBMITTED), ("9", AssignmentStatus.ACCEPTED)):
+            assignment = await session.scalar(
+                select(Assignment).where(Assignment.activity_id == by_number[number].id)
+            )
+            assert assignment is not None
+            assignment.status = status
+
+    async with session_factory() as session, session.begin():
+        report = await import_plan(
+            session, CLOCK, interpret(read_text(_modified_001())), timezone="Asia/Yekaterinburg"
+        )
+
+    assert not report.created
+    assert report.added == ["Публикация итогового отчёта на сайте"]
+    assert [c["title"] for c in report.changed] == [
+        "Предоставление информации по самооценке в МБУ ДПО ЦРО"
+    ]
+    assert report.changed[0]["fields"]["due_date"] == {
+        "before": "2020-11-30",
+        "after": "2020-12-31",
+    }
+    assert len(report.removed) == 1 and report.removed[0].startswith(
+        "Организация и проведение обучения классных"
+    )
+    assert report.kept_work == 1
+    async with session_factory() as session:
+        activities = {a.number: a for a in await session.scalars(select(Activity))}
+        assert len(activities) == 24 and await _count(session, Plan) == 1
+        assert activities["9"].cancelled_at is not None
+        statuses = {
+            number: await session.scalar(
+                select(Assignment.status).where(Assignment.activity_id == activity.id)
+            )
+            for number, activity in activities.items()
+        }
+        assert statuses["2"] == AssignmentStatus.SUBMITTED
+        assert statuses["9"] == AssignmentStatus.ACCEPTED
+        assert statuses["25"] == AssignmentStatus.OPEN
+        due = await session.scalar(
+            select(Assignment.due_date).where(Assignment.activity_id == activities["3"].id)
+        )
+        assert due == date(2020, 12, 31)
+
+
+async def test_importing_the_same_plan_twice_changes_nothing(session_factory) -> None:
+    draft = interpret(read_text(seed_text("003")))
+    async with session_factory() as session, session.begin():
+        await import_plan(session, CLOCK, draft, timezone="Europe/Moscow")
+    async with session_factory() as session, session.begin():
+        report = await import_plan(session, CLOCK, draft, timezone="Europe/Moscow")
+    assert (report.added, report.changed, report.removed) == ([], [], [])
+    async with session_factory() as session:
+        assert await _count(session, Activity) == 28
