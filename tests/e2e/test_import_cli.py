@@ -1,0 +1,110 @@
+"""`python -m bot import`: preview, JSON, commit in one transaction, refusals that store nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from db.models import Activity, Plan, School
+from tests.harness import run_cli
+from tests.plan_files import seed_docx, seed_path
+
+
+async def _plans(session_factory) -> tuple[int, int, int]:
+    async with session_factory() as session:
+        return tuple(
+            [
+                int(await session.scalar(select(func.count()).select_from(model)) or 0)
+                for model in (Plan, Activity, School)
+            ]
+        )  # type: ignore[return-value]
+
+
+async def test_json_dry_run_previews_without_storing(settings: Settings, session_factory) -> None:
+    result = await run_cli(settings, "import", str(seed_path("001")), "--json", "--dry-run")
+    preview = json.loads(result.stdout)
+    assert set(preview) == {
+        "plan",
+        "directions",
+        "stages",
+        "schools",
+        "activities",
+        "seminars",
+        "flagged",
+    }
+    assert preview["plan"]["academic_year"] == 2020
+    assert len(preview["activities"]) == 23
+    first = preview["activities"][0]
+    assert set(first) == {
+        "number",
+        "title",
+        "period_text",
+        "period",
+        "responsible",
+        "expected_result",
+        "stage",
+        "direction",
+        "level",
+    }
+    assert (
+        first["period"]["due"] == "2020-11-10"
+        and first["responsible"] == "Куратор проекта Охрименко О.Ю."
+    )
+    assert [f["reasons"] for f in preview["flagged"]] == [["clamped_day"], ["outside_plan"]]
+    assert (
+        "Издание приказа" in preview["flagged"][0]["row_text"] or preview["flagged"][0]["row_text"]
+    )
+    assert await _plans(session_factory) == (0, 0, 0)
+
+
+async def test_import_commits_and_reimport_reports_no_changes(
+    settings: Settings, session_factory, tmp_path: Path
+) -> None:
+    docx_file = tmp_path / "network-plan.docx"
+    docx_file.write_bytes(seed_docx("000"))
+    first = await run_cli(settings, "import", str(docx_file), "--timezone", "Asia/Yekaterinburg")
+    assert "Directions: 4" in first.stdout and "Seminars: 14" in first.stdout
+    assert "Flagged: 5" in first.stdout and "created" in first.stdout
+    assert await _plans(session_factory) == (1, 19, 35)
+    again = await run_cli(settings, "import", str(docx_file))
+    assert "updated" in again.stdout and "Added: 0, changed: 0, removed: 0" in again.stdout
+    assert await _plans(session_factory) == (1, 19, 35)
+
+
+def _nested_archive() -> bytes:
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("secret.txt", "x")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/embeddings/package.zip", inner.getvalue())
+    return outer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("truncated.docx", lambda: seed_docx("001")[:3000], "damaged"),
+        ("plan.pdf", lambda: b"%PDF-1.7 plan", "unsupported file type"),
+        ("empty.docx", lambda: b"", "empty"),
+        ("huge.txt", lambda: b"a" * (30 * 1024 * 1024), "larger than 20 MB"),
+        ("nested.docx", _nested_archive, "embedded archive"),
+        ("letter.txt", lambda: "Письмо без таблицы".encode(), "no plan table"),
+    ],
+)
+async def test_malformed_files_get_a_message_and_store_nothing(
+    settings: Settings, session_factory, tmp_path: Path, name: str, content, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content())
+    result = await run_cli(settings, "import", str(path), check=False)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert await _plans(session_factory) == (0, 0, 0)
