@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
 from bot.middlewares import DbSessionMiddleware, UserContextMiddleware
+from bot.pacing import RequestPacer
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from db.engine import build_engine, build_session_factory
@@ -35,6 +36,7 @@ def build_bot(settings: Settings) -> Bot:
         if settings.telegram_api_url
         else AiohttpSession()
     )
+    session.middleware(RequestPacer())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from html import escape
 
+from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
 from core.roles import RANK, Role
+from importer.draft import PlanDraft
 
 ROLE_NAMES: dict[Role, str] = {
     Role.ADMIN: "администратор",
@@ -109,3 +111,101 @@ def schools_list(rows: list[tuple[str, str | None]]) -> str:
         return NO_SCHOOLS
     lines = [f"• {escape(name)}" + (f" ({escape(tz)})" if tz else "") for name, tz in rows]
     return f"<b>Школы ({len(rows)})</b>\n" + "\n".join(lines)
+
+
+# --- plan import in chat -----------------------------------------------------------------
+
+IMPORT_FILE_ERRORS: dict[str, str] = {
+    "empty": "Файл пустой. Пришлите план-график в DOCX, XLSX, CSV или TXT.",
+    "too_big": "Файл больше 20 МБ — такой бот не может скачать. Сожмите или разделите план.",
+    "corrupt": "Файл повреждён или это не настоящий DOCX/XLSX. Пересохраните его и пришлите снова.",
+    "wrong_type": "Этот тип файла не подходит. Пришлите план-график в DOCX, XLSX, CSV или TXT.",
+    "zip_bomb": "Файл распаковывается в слишком большой объём — импорт остановлен.",
+    "nested_archive": "Внутри файла есть вложенный архив — такой файл не импортируется.",
+    "no_plan": "В файле не нашлось таблицы плана (мероприятия и сроки). Проверьте файл.",
+}
+IMPORT_READING = "Читаю план…"
+IMPORT_CANCELLED = "Импорт отменён. Ничего не сохранено."
+IMPORT_CONFIRM = "✅ Импортировать"
+IMPORT_CANCEL = "✖️ Отмена"
+IMPORT_STALE = "Этот предпросмотр уже не действует. Пришлите файл ещё раз."
+FIX_SKIP = "Пропустить"
+FIX_STOP = "Закончить"
+FIX_NOT_UNDERSTOOD = (
+    "Не понял дату. Напишите, например: 15.03.2021, «до 1 марта», «март 2021» или "
+    "«октябрь - ноябрь»."
+)
+FIX_DONE = "Готово: все строки просмотрены."
+FIX_STOPPED = "Хорошо, остальные строки можно уточнить позже."
+
+_REASONS = {
+    "needs_date": "срок не указан или не распознан",
+    "typo_fixed": "исправлена опечатка",
+    "clamped_day": "такого дня нет, взят последний день месяца",
+    "ambiguous": "срок понят неоднозначно",
+    "outside_plan": "дата вне периода плана",
+    "parser_error": "срок не распознан",
+}
+
+
+def _date(value: object) -> str:
+    return value.strftime("%d.%m.%Y") if hasattr(value, "strftime") else "—"
+
+
+def import_preview(draft: PlanDraft) -> str:
+    """Counts, the academic year and the rows that need a look, fitting one message."""
+    year = (
+        f"{draft.academic_year}/{draft.academic_year + 1}" if draft.academic_year else "не указан"
+    )
+    lines = [
+        f"<b>{escape(draft.title[:300])}</b>",
+        f"Учебный год: {year}",
+        f"Направлений: {len(draft.directions)}, этапов: {len(draft.stages)}",
+        f"Мероприятий: {len(draft.activities)}, семинаров: {len(draft.seminars)}",
+        f"Школ: {len(draft.schools)}",
+    ]
+    flagged = draft.flagged()
+    if flagged:
+        lines.append(f"\n<b>Требуют внимания: {len(flagged)}</b>")
+        for row in flagged[:10]:
+            reasons = ", ".join(_REASONS.get(r, r) for r in row["reasons"])
+            lines.append(
+                f"• {escape(row['title'][:80])} — «{escape(row['period_text'] or '—')}»: {reasons}"
+            )
+        if len(flagged) > 10:
+            lines.append(f"… и ещё {len(flagged) - 10}")
+    lines.append("\nИмпортировать план?")
+    return "\n".join(lines)
+
+
+def import_done(
+    created: bool, counts: dict[str, int], added: int, changed: int, removed: int, flagged: int
+) -> str:
+    head = "План импортирован." if created else "План обновлён."
+    activities, seminars, schools = counts["activities"], counts["seminars"], counts["schools"]
+    lines = [f"✅ {head} Мероприятий: {activities}, семинаров: {seminars}, школ: {schools}."]
+    if not created:
+        lines.append(f"Добавлено: {added}, изменено: {changed}, снято: {removed}.")
+    if flagged:
+        lines.append(f"Осталось уточнить сроки: {flagged}. Покажу их по одному.")
+    return "\n".join(lines)
+
+
+def fix_prompt(index: int, total: int, brief: ActivityBrief) -> str:
+    """One flagged row: what it says and what to send."""
+    reasons = (
+        ", ".join(_REASONS.get(f, f) for f in brief.flags if f in _REASONS)
+        or _REASONS["needs_date"]
+    )
+    number = f"№ {escape(brief.number)} " if brief.number else ""
+    understood = f"{_date(brief.start)} – {_date(brief.due)}" if brief.due else "нет даты"
+    return (
+        f"Строка {index} из {total}: {number}<b>{escape(brief.title[:300])}</b>\n"
+        f"Срок в плане: «{escape(brief.period_text or '—')}» ({reasons}).\n"
+        f"Сейчас понято: {understood}.\n\n"
+        "Пришлите срок (например 15.03.2021 или «март 2021») или нажмите «Пропустить»."
+    )
+
+
+def fix_saved(due: object) -> str:
+    return f"Срок сохранён: до {_date(due)}."

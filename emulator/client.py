@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,7 +133,7 @@ class FakeUser:
 
     client: EmulatorClient
     profile: dict[str, Any]
-    seen: dict[int, int] = field(default_factory=dict)  # chat id -> last log seq consumed
+    cursors: dict[tuple[int, str], int] = field(default_factory=dict)  # (chat, kind) -> last seq
     timeout: float = 10.0
 
     @property
@@ -169,53 +170,49 @@ class FakeUser:
             form.add_field("file", data, filename=name)
         return list(await self.client._call("POST", f"users/{self.id}/upload", data=form))
 
-    async def events(
-        self, *, chat_id: int | None = None, wait: float | None = None
-    ) -> list[dict[str, Any]]:
-        """Every bot action in the chat since the last call (waits for at least one)."""
-        chat = chat_id if chat_id is not None else self.id
-        after = self.seen.get(chat, 0)
-        events = await self.client.log(
-            chat, after=after, wait=self.timeout if wait is None else wait
-        )
-        if events:
-            self.seen[chat] = events[-1]["seq"]
-        return events
-
     async def expect_reply(
         self, contains: str | None = None, *, chat_id: int | None = None
     ) -> BotMessage:
         """The next new bot message in the chat; fails if none arrives in time."""
-        for event in await self._next_events(chat_id):
-            if event["kind"] == "new":
-                message = BotMessage.of(event["message"])
-                if contains is not None:
-                    assert contains in message.text, f"{contains!r} not in {message.text!r}"
-                return message
-        raise AssertionError("no new bot message arrived")
+        event = await self._next_of("new", chat_id)
+        if event is None:
+            raise AssertionError("no new bot message arrived")
+        message = BotMessage.of(event["message"])
+        if contains is not None:
+            assert contains in message.text, f"{contains!r} not in {message.text!r}"
+        return message
 
     async def expect_edit(self, *, chat_id: int | None = None) -> BotMessage:
         """The next edit of a bot message in the chat."""
-        for event in await self._next_events(chat_id):
-            if event["kind"] == "edit":
-                return BotMessage.of(event["message"])
-        raise AssertionError("no bot message was edited")
+        event = await self._next_of("edit", chat_id)
+        if event is None:
+            raise AssertionError("no bot message was edited")
+        return BotMessage.of(event["message"])
 
-    async def _next_events(self, chat_id: int | None) -> list[dict[str, Any]]:
-        # Consume one event at a time so a later expect_* sees the rest.
+    async def _next_of(self, kind: str, chat_id: int | None) -> dict[str, Any] | None:
+        """Next event of `kind`; new messages and edits are followed by separate cursors."""
         chat = chat_id if chat_id is not None else self.id
-        after = self.seen.get(chat, 0)
-        events = await self.client.log(chat, after=after, wait=self.timeout)
-        if not events:
-            return []
-        self.seen[chat] = events[0]["seq"]
-        return events[:1]
+        key = (chat, kind)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        while True:
+            remaining = deadline - loop.time()
+            events = await self.client.log(
+                chat, after=self.cursors.get(key, 0), wait=max(remaining, 0)
+            )
+            for event in events:
+                self.cursors[key] = event["seq"]
+                if event["kind"] == kind:
+                    return event
+            if not events or loop.time() >= deadline:
+                return None
 
     async def expect_silence(self, *, chat_id: int | None = None, wait: float = 0.3) -> None:
-        """Nothing new from the bot in the chat (checked without waiting for the full timeout)."""
+        """No new bot message in the chat within `wait` seconds."""
         chat = chat_id if chat_id is not None else self.id
-        events = await self.client.log(chat, after=self.seen.get(chat, 0), wait=wait)
-        assert not events, f"unexpected bot actions: {events}"
+        events = await self.client.log(chat, after=self.cursors.get((chat, "new"), 0), wait=wait)
+        fresh = [e for e in events if e["kind"] == "new"]
+        assert not fresh, f"unexpected bot messages: {fresh}"
 
     async def press(
         self, button: str, message: BotMessage | None = None, *, chat_id: int | None = None

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import fallback, onboarding, schools
+from handlers import fallback, onboarding, plan_import, schools
 
 
 def build_routers() -> list[Router]:
     """New routers for one dispatcher (a router cannot be included twice)."""
-    return [onboarding.build_router(), schools.build_router(), fallback.build_router()]
+    return [
+        onboarding.build_router(),
+        schools.build_router(),
+        plan_import.build_router(),
+        fallback.build_router(),
+    ]

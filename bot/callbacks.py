@@ -1,0 +1,18 @@
+"""Typed callback data: ids and verbs only, never state the bot would have to trust."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class ImportAction(CallbackData, prefix="imp"):
+    """Confirm or cancel the import previewed in this chat."""
+
+    action: str  # confirm | cancel
+
+
+class FixAction(CallbackData, prefix="fix"):
+    """Skip the flagged row shown, or stop reviewing rows."""
+
+    action: str  # skip | stop
+    activity_id: int

@@ -1,0 +1,161 @@
+"""Plan import in chat: a coordinator sends the file, sees a preview, confirms, then fixes dates."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, texts
+from bot.callbacks import FixAction, ImportAction
+from bot.filters import HasRole
+from bot.settings import Settings
+from core.activities import activity_brief, set_activity_period
+from core.clock import Clock
+from core.dto import UserContext
+from core.errors import InvalidInput
+from core.plan_import import file_digest, import_plan
+from core.roles import Role
+from importer.draft import PlanDraft
+from importer.files import MAX_FILE_BYTES, ImportFileError, load_plan
+
+
+class ImportFlow(StatesGroup):
+    confirm = State()
+    fix = State()
+
+
+async def _load(bot: Bot, file_id: str, name: str) -> tuple[PlanDraft, bytes]:
+    buffer = await bot.download(file_id)
+    assert buffer is not None
+    data = buffer.read()
+    # Parsing is CPU work on a whole document: keep the event loop free meanwhile.
+    return await asyncio.to_thread(load_plan, data, name), data
+
+
+async def receive_file(message: Message, bot: Bot, state: FSMContext) -> None:
+    """A document from an admin or coordinator: preview it and ask to confirm."""
+    document = message.document
+    assert document is not None
+    name = document.file_name or "plan"
+    if document.file_size and document.file_size > MAX_FILE_BYTES:
+        await message.answer(texts.IMPORT_FILE_ERRORS["too_big"])
+        return
+    try:
+        draft, _ = await _load(bot, document.file_id, name)
+    except ImportFileError as exc:
+        await message.answer(texts.IMPORT_FILE_ERRORS[exc.code])
+        return
+    await state.set_state(ImportFlow.confirm)
+    await state.set_data({"file_id": document.file_id, "name": name})
+    await message.answer(texts.import_preview(draft), reply_markup=keyboards.import_confirm())
+
+
+async def confirm(
+    query: CallbackQuery, callback_data: ImportAction, state: FSMContext, bot: Bot,
+    session: AsyncSession, clock: Clock, settings: Settings, user_ctx: UserContext,
+) -> None:  # fmt: skip
+    """Store the previewed plan in this update's transaction, then walk the flagged rows."""
+    data: dict[str, Any] = await state.get_data()
+    message = query.message
+    if (
+        await state.get_state() != ImportFlow.confirm.state
+        or "file_id" not in data
+        or not isinstance(message, Message)
+    ):
+        await query.answer(texts.IMPORT_STALE, show_alert=True)
+        return
+    if callback_data.action == "cancel":
+        await state.clear()
+        await query.answer()
+        await message.edit_text(texts.IMPORT_CANCELLED)
+        return
+    await query.answer()
+    draft, raw = await _load(bot, data["file_id"], data["name"])
+    report = await import_plan(
+        session, clock, draft, timezone=settings.default_timezone, source_file=data["name"],
+        source_sha256=file_digest(raw), actor_user_id=user_ctx.user_id,
+    )  # fmt: skip
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(texts.import_done(
+        report.created, report.counts, len(report.added), len(report.changed),
+        len(report.removed), len(report.flagged_activity_ids),
+    ))  # fmt: skip
+    if report.flagged_activity_ids:
+        await state.set_state(ImportFlow.fix)
+        await state.set_data(
+            {"pending": report.flagged_activity_ids, "total": len(report.flagged_activity_ids)}
+        )
+        await _show_next(message, state, session)
+    else:
+        await state.clear()
+
+
+async def _show_next(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    data = await state.get_data()
+    pending: list[int] = data.get("pending", [])
+    if not pending:
+        await state.clear()
+        await message.answer(texts.FIX_DONE)
+        return
+    total = int(data.get("total", len(pending)))
+    brief = await activity_brief(session, pending[0])
+    await message.answer(
+        texts.fix_prompt(total - len(pending) + 1, total, brief),
+        reply_markup=keyboards.fix_row(brief.id),
+    )
+
+
+async def fix_date(
+    message: Message, state: FSMContext, session: AsyncSession, clock: Clock, user_ctx: UserContext
+) -> None:
+    """The coordinator's date for the row shown."""
+    pending: list[int] = (await state.get_data()).get("pending", [])
+    if not pending:
+        await state.clear()
+        return
+    try:
+        period = await set_activity_period(
+            session, clock, pending[0], message.text or "", actor_user_id=user_ctx.user_id
+        )
+    except InvalidInput:
+        await message.answer(texts.FIX_NOT_UNDERSTOOD)
+        return
+    await message.answer(texts.fix_saved(period.due))
+    await state.update_data(pending=pending[1:])
+    await _show_next(message, state, session)
+
+
+async def fix_button(
+    query: CallbackQuery, callback_data: FixAction, state: FSMContext, session: AsyncSession
+) -> None:
+    """Skip the row shown, or stop reviewing."""
+    pending: list[int] = (await state.get_data()).get("pending", [])
+    message = query.message
+    if not pending or pending[0] != callback_data.activity_id or not isinstance(message, Message):
+        await query.answer(texts.IMPORT_STALE, show_alert=True)
+        return
+    await query.answer()
+    await message.edit_reply_markup(reply_markup=None)
+    if callback_data.action == "stop":
+        await state.clear()
+        await message.answer(texts.FIX_STOPPED)
+        return
+    await state.update_data(pending=pending[1:])
+    await _show_next(message, state, session)
+
+
+def build_router() -> Router:
+    router = Router(name="plan_import")
+    can_import = HasRole(Role.ADMIN, Role.COORDINATOR)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(receive_file, F.document, can_import)
+    router.callback_query.register(confirm, ImportAction.filter(), can_import)
+    router.message.register(fix_date, ImportFlow.fix, F.text, ~F.text.startswith("/"), can_import)
+    router.callback_query.register(fix_button, FixAction.filter(), ImportFlow.fix, can_import)
+    return router

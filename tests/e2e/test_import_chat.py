@@ -1,0 +1,88 @@
+"""Plan import in chat: preview, confirm or cancel, flagged rows one by one, refusals."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from core.roles import Role
+from db.models import Activity, AuditEntry, Plan
+from tests.harness import World
+from tests.plan_files import seed_docx
+
+
+async def _coordinator(world: World):
+    person = await world.person("Ольга", "Методист")
+    await person.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await person.expect_reply("координатор")
+    return person
+
+
+async def _plan_count(world: World) -> int:
+    async with world.app.session_factory() as session:
+        return int(await session.scalar(select(func.count()).select_from(Plan)) or 0)
+
+
+async def test_upload_preview_confirm_and_fix_flagged_rows(world: World) -> None:
+    olga = await _coordinator(world)
+    await olga.upload(("roadmap-21.docx", seed_docx("001")))
+    preview = await olga.expect_reply("Мероприятий: 23")
+    assert "Учебный год: 2020/2021" in preview.text and "Требуют внимания: 2" in preview.text
+    assert preview.buttons == ["✅ Импортировать", "✖️ Отмена"]
+    assert await _plan_count(world) == 0  # nothing stored before confirmation
+
+    await olga.press("✅ Импортировать", preview)
+    assert "План импортирован" in (await olga.expect_reply()).text
+    first = await olga.expect_reply("Строка 1 из 2")
+    assert "Диагностика педагогического коллектива" in first.text and "31.11.2020" in first.text
+
+    await olga.send("когда-нибудь")
+    await olga.expect_reply("Не понял дату")
+    await olga.send("до 30.11.2020")
+    await olga.expect_reply("Срок сохранён: до 30.11.2020")
+    second = await olga.expect_reply("Строка 2 из 2")
+    await olga.press("Пропустить", second)
+    await olga.expect_reply("все строки просмотрены")
+
+    async with world.app.session_factory() as session:
+        fixed = await session.scalar(select(Activity).where(Activity.number == "2"))
+        assert fixed is not None and fixed.due_date == date(2020, 11, 30)
+        assert "set_by_coordinator" in fixed.period_flags
+        actions = set(await session.scalars(select(AuditEntry.action)))
+        assert {"plan.import", "activity.set_period"} <= actions
+    assert await _plan_count(world) == 1
+
+
+async def test_cancel_stores_nothing_and_old_buttons_go_stale(world: World) -> None:
+    olga = await _coordinator(world)
+    await olga.upload(("network.docx", seed_docx("000")))
+    preview = await olga.expect_reply("Направлений: 4")
+    await olga.press("✖️ Отмена", preview)
+    assert "Ничего не сохранено" in (await olga.expect_edit()).text
+    answer = await olga.press_data(preview, "imp:confirm")
+    assert answer is not None and "не действует" in (answer["text"] or "")
+    assert await _plan_count(world) == 0
+
+
+async def test_bad_files_in_chat_get_a_clear_message(world: World) -> None:
+    olga = await _coordinator(world)
+    cases = [
+        (("plan.pdf", b"%PDF-1.4"), "тип файла не подходит"),
+        (("plan.docx", seed_docx("001")[:2000]), "повреждён"),
+        (("letter.txt", "Добрый день! Таблицы нет.".encode()), "не нашлось таблицы"),
+    ]
+    for upload, fragment in cases:
+        await olga.upload(upload)
+        await olga.expect_reply(fragment)
+    assert await _plan_count(world) == 0
+
+
+async def test_curators_cannot_import(world: World) -> None:
+    school_id = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    alice = await world.person("Алиса")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school_id)}")
+    await alice.expect_reply("куратор")
+    await alice.upload(("roadmap.docx", seed_docx("001")))
+    await alice.expect_silence(wait=1.0)
+    assert await _plan_count(world) == 0

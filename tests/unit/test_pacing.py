@@ -1,0 +1,97 @@
+"""The outgoing pacer: bursts then steady rates per chat and globally; 429 blocks and retries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import GetMe, SendMediaGroup, SendMessage
+from aiogram.types import InputMediaPhoto
+
+from bot.pacing import PaceLimits, RequestPacer
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _pacer(**limits: Any) -> tuple[RequestPacer, FakeTime, list[tuple[float, str]]]:
+    time = FakeTime()
+    pacer = RequestPacer(PaceLimits(margin=1.0, **limits), monotonic=time, sleep=time.sleep)
+    sent: list[tuple[float, str]] = []
+    return pacer, time, sent
+
+
+async def test_private_chat_gets_a_burst_then_one_per_second() -> None:
+    pacer, time, sent = _pacer()
+
+    async def request(bot: Any, method: Any) -> Any:
+        sent.append((time.now, method.text))
+        return "ok"
+
+    for index in range(5):
+        await pacer(request, None, SendMessage(chat_id=1, text=str(index)))  # type: ignore[arg-type]
+    assert [t for t, _ in sent] == [0.0, 0.0, 0.0, 1.0, 2.0]
+
+
+async def test_groups_are_paced_at_20_per_minute_and_other_methods_are_free() -> None:
+    pacer, time, sent = _pacer()
+
+    async def request(bot: Any, method: Any) -> Any:
+        sent.append((time.now, type(method).__name__))
+        return "ok"
+
+    for _ in range(22):
+        await pacer(request, None, SendMessage(chat_id=-100, text="x"))  # type: ignore[arg-type]
+    await pacer(request, None, GetMe())  # type: ignore[arg-type]
+    times = [t for t, name in sent if name == "SendMessage"]
+    assert times[19] == 0.0 and times[20] == pytest.approx(3.0) and times[21] == pytest.approx(6.0)
+    assert sent[-1][1] == "GetMe" and sent[-1][0] == pytest.approx(6.0)
+
+
+async def test_an_album_counts_as_several_messages() -> None:
+    pacer, time, sent = _pacer()
+
+    async def request(bot: Any, method: Any) -> Any:
+        sent.append((time.now, type(method).__name__))
+        return "ok"
+
+    media = [InputMediaPhoto(media=f"id{i}") for i in range(3)]
+    await pacer(request, None, SendMediaGroup(chat_id=1, media=media))  # type: ignore[arg-type]
+    await pacer(request, None, SendMessage(chat_id=1, text="after"))  # type: ignore[arg-type]
+    assert [t for t, _ in sent] == [0.0, 1.0]
+
+
+async def test_429_blocks_the_chat_for_retry_after_then_retries() -> None:
+    pacer, time, sent = _pacer()
+    failures = [True]
+
+    async def request(bot: Any, method: Any) -> Any:
+        sent.append((time.now, method.text))
+        if failures and failures.pop():
+            raise TelegramRetryAfter(method=method, message="flood", retry_after=7)
+        return "ok"
+
+    result: Any = await pacer(request, None, SendMessage(chat_id=1, text="a"))  # type: ignore[arg-type]
+    assert result == "ok"
+    assert [t for t, _ in sent] == [0.0, 7.0]
+    assert pacer.retries == 1
+
+
+async def test_a_chat_that_keeps_answering_429_gives_up_after_the_retry_budget() -> None:
+    pacer, _, _ = _pacer(max_retries=2)
+
+    async def request(bot: Any, method: Any) -> Any:
+        raise TelegramRetryAfter(method=method, message="flood", retry_after=1)
+
+    with pytest.raises(TelegramRetryAfter):
+        await pacer(request, None, SendMessage(chat_id=1, text="a"))  # type: ignore[arg-type]
+    assert pacer.retries == 2
