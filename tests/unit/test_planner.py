@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
@@ -24,7 +25,7 @@ def person(user_id: int = 1, zone: ZoneInfo = EKB, policy: ReminderPolicy = POLI
 
 
 def item(due: date | None = date(2020, 11, 10), start: date | None = None, **extra) -> WorkItem:
-    values = {
+    values: dict[str, Any] = {
         "assignment_id": 7,
         "activity_id": 3,
         "plan_id": 1,
