@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -18,11 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import menus, texts
 from bot.middlewares import DbSessionMiddleware, UserContextMiddleware
 from bot.pacing import RequestPacer
+from bot.reminder_render import render
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
 from handlers import build_routers
+from scheduler import build_scheduler
+from scheduler.sender import OutboxSender
+from scheduler.service import ReminderService
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +92,16 @@ class Application:
         self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings)
         self.started = asyncio.Event()
         self.dispatcher.startup.register(self._mark_started)
+        worker = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+        sender = OutboxSender(self.session_factory, self.bot, self.clock, render, worker=worker)
+        self.reminders = ReminderService(
+            self.session_factory, sender, self.clock, settings.default_timezone
+        )
+        self.scheduler = build_scheduler(self.reminders, settings.reminder_tick_seconds)
 
     async def _mark_started(self) -> None:
+        if self.settings.scheduler_enabled:
+            self.scheduler.start()
         self.started.set()
 
     async def prepare(self) -> None:
@@ -106,6 +120,8 @@ class Application:
                 **kwargs,
             )
         finally:
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
             await self.bot.session.close()
             await self.engine.dispose()
 

@@ -16,3 +16,17 @@ class FixAction(CallbackData, prefix="fix"):
 
     action: str  # skip | stop
     activity_id: int
+
+
+class RemindAction(CallbackData, prefix="rem"):
+    """A button under a reminder: done, report, snooze, help — about one assignment."""
+
+    action: str  # done | report | tomorrow | help
+    assignment_id: int
+
+
+class RsvpAction(CallbackData, prefix="rsvp"):
+    """A participant's answer to a seminar reminder."""
+
+    answer: str  # yes | no
+    seminar_id: int

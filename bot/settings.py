@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     default_timezone: str = Field(default="Europe/Moscow")
     log_level: str = Field(default="INFO")
     polling_timeout: int = Field(default=30, ge=0, le=50)
+    scheduler_enabled: bool = Field(default=True)
+    reminder_tick_seconds: int = Field(default=60, ge=5, le=3600)
+    worker_id: str | None = Field(default=None)
 
     @field_validator("default_timezone")
     @classmethod

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
+from typing import Any
 
 from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
@@ -209,3 +211,137 @@ def fix_prompt(index: int, total: int, brief: ActivityBrief) -> str:
 
 def fix_saved(due: object) -> str:
     return f"Срок сохранён: до {_date(due)}."
+
+
+# --- reminders ----------------------------------------------------------------------------
+
+_MONTHS_GEN = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+]
+_WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
+
+BTN_DONE = "✅ Выполнено"
+BTN_REPORT = "📎 Отчёт"
+BTN_TOMORROW = "⏰ Напомнить завтра"
+BTN_HELP = "❓ Нужна помощь"
+BTN_YES = "Буду"
+BTN_NO = "Не смогу"
+REMINDER_ACTION_SOON = (
+    "Спасибо! Отметка выполнения и отчёты появятся в ближайшем обновлении бота. "
+    "Пока сообщите координатору обычным способом."
+)
+RSVP_THANKS = {"yes": "Отметил: вы будете.", "no": "Отметил: вы не сможете."}
+
+
+def plural(n: int, one: str, few: str, many: str) -> str:
+    """Russian plural: 1 день, 2 дня, 5 дней, 21 день."""
+    n = abs(n)
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many
+
+
+def day_month(day: date) -> str:
+    """'10 ноября, вт'."""
+    return f"{day.day} {_MONTHS_GEN[day.month - 1]}, {_WEEKDAYS[day.weekday()]}"
+
+
+def days_left(n: int) -> str:
+    if n == 0:
+        return "сегодня"
+    if n == 1:
+        return "завтра"
+    if n < 0:
+        return f"просрочено на {-n} {plural(-n, 'день', 'дня', 'дней')}"
+    return f"через {n} {plural(n, 'день', 'дня', 'дней')}"
+
+
+def _when(payload: dict[str, Any], today: date) -> str:
+    due = payload.get("due")
+    if not due:
+        return "срок не указан"
+    day = date.fromisoformat(due)
+    return f"до {day_month(day)} — {days_left((day - today).days)}"
+
+
+_HEADS = {
+    "deadline": "⏰ Напоминание о сроке",
+    "snoozed": "⏰ Напоминаю, как договорились",
+    "start": "▶️ Начинается период работы",
+    "checkin": "🔎 Середина срока: как продвигается?",
+    "recurring": "🔁 Регулярное мероприятие",
+    "overdue": "⚠️ Срок прошёл",
+}
+
+
+def reminder(items: list[dict[str, Any]], today: date) -> str:
+    """One or several reminders for one person at one moment."""
+    if len(items) == 1:
+        item = items[0]
+        lines = [
+            f"<b>{_HEADS.get(item['kind'], _HEADS['deadline'])}</b>",
+            escape(item["title"]),
+            _when(item, today),
+        ]
+        if item.get("occurrence"):
+            lines.append(f"Ближайшее: {day_month(date.fromisoformat(item['occurrence']))}")
+        if item.get("expected_result"):
+            lines.append(f"Что приложить: <i>{escape(item['expected_result'])}</i>")
+        if item.get("plan"):
+            lines.append(f"План: {escape(item['plan'][:120])}")
+        return "\n".join(lines)
+    lines = [f"<b>⏰ Напоминания ({len(items)})</b>"]
+    for index, item in enumerate(items, 1):
+        lines.append(f"{index}. {escape(item['title'][:200])}\n   {_when(item, today)}")
+    return "\n".join(lines)
+
+
+def escalation(items: list[dict[str, Any]], today: date) -> str:
+    """To a coordinator: items overdue for several days."""
+    lines = [f"<b>⚠️ Просрочено ({len(items)})</b>"]
+    for item in items:
+        school = f" — {escape(item['school'])}" if item.get("school") else ""
+        lines.append(f"• {escape(item['title'][:200])}{school}\n  {_when(item, today)}")
+    return "\n".join(lines)
+
+
+def seminar(item: dict[str, Any], soon: bool) -> str:
+    day = date.fromisoformat(item["day"])
+    head = "Скоро семинар" if soon else "Завтра семинар"
+    time_text = ""
+    if item.get("starts_local"):
+        time_text = f" в {item['starts_local']}"
+    return (
+        f"<b>📅 {head}</b>: {day_month(day)}{time_text}\n{escape(item['topic'][:600])}\n\nПридёте?"
+    )
+
+
+def digest(name: str | None, rows: list[tuple[str, date | None]], overdue: int, today: date) -> str:
+    """Monday digest: this week's items and how many are overdue."""
+    hello = f"Доброе утро, {escape(name)}!" if name else "Доброе утро!"
+    if not rows and not overdue:
+        return f"{hello}\nНа этой неделе сроков нет."
+    lines = [f"{hello}\n<b>Сроки на этой неделе ({len(rows)})</b>"]
+    lines += [f"• {escape(title[:150])} — до {day_month(due)}" for title, due in rows if due]
+    if overdue:
+        lines.append(f"\n⚠️ Просрочено: {overdue}")
+    return "\n".join(lines)
+
+
+def blocked_notice(name: str | None, school: str | None) -> str:
+    who = escape(name or "Участник")
+    where = f" ({escape(school)})" if school else ""
+    return f"🚫 {who}{where} заблокировал(а) бота и больше не получает напоминаний."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import fallback, onboarding, plan_import, schools
+from handlers import fallback, onboarding, plan_import, reminders, schools
 
 
 def build_routers() -> list[Router]:
@@ -13,5 +13,6 @@ def build_routers() -> list[Router]:
         onboarding.build_router(),
         schools.build_router(),
         plan_import.build_router(),
+        reminders.build_router(),
         fallback.build_router(),
     ]

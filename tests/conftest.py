@@ -36,8 +36,9 @@ async def session_factory(db_url) -> AsyncIterator[async_sessionmaker[AsyncSessi
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[EmulatorServer]:
-    async with emulator_server() as srv:
+async def server(clock) -> AsyncIterator[EmulatorServer]:
+    # Message dates follow the test clock, so delivery times can be asserted.
+    async with emulator_server(now=lambda: clock.now().timestamp()) as srv:
         yield srv
 
 
@@ -54,6 +55,7 @@ def settings(server, db_url) -> Settings:
         telegram_api_url=server.url,
         database_url=db_url,
         polling_timeout=10,
+        scheduler_enabled=False,  # tests tick by hand after moving the clock
         _env_file=None,
     )
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -109,8 +109,10 @@ async def run_cli(
 
 
 @contextlib.asynccontextmanager
-async def emulator_server(limits: RateLimits | None = None) -> AsyncIterator[EmulatorServer]:
-    emu = Emulator(limits)
+async def emulator_server(
+    limits: RateLimits | None = None, now: Callable[[], float] | None = None
+) -> AsyncIterator[EmulatorServer]:
+    emu = Emulator(limits, now=now) if now else Emulator(limits)
     emu.add_bot(TOKEN, BOT_USERNAME)
     async with EmulatorServer(emu) as server:
         yield server

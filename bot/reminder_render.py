@@ -1,0 +1,138 @@
+"""Turn a group of outbox rows (one person, one moment) into the message to send."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, texts
+from core.roles import Role
+from core.states import AssignmentStatus
+from db.models import Activity, Assignment, Membership, OutboxMessage, Plan, School, User
+
+ASSIGNMENT_KINDS = {"deadline", "start", "checkin", "recurring", "overdue", "snoozed"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    markup: InlineKeyboardMarkup | None = None
+
+
+def family(kind: str) -> str:
+    """Rows of one family for one person at one moment become one message."""
+    return "assignment" if kind in ASSIGNMENT_KINDS else kind
+
+
+async def _items(session: AsyncSession, rows: list[OutboxMessage]) -> list[dict[str, Any]]:
+    ids = [r.target_id for r in rows if r.target_id is not None]
+    details = {
+        assignment_id: (activity, plan_title, school_name)
+        for assignment_id, activity, plan_title, school_name in (
+            await session.execute(
+                select(Assignment.id, Activity, Plan.title, School.name)
+                .join(Activity, Activity.id == Assignment.activity_id)
+                .join(Plan, Plan.id == Activity.plan_id)
+                .outerjoin(School, School.id == Assignment.school_id)
+                .where(Assignment.id.in_(ids))
+            )
+        ).tuples()
+    }
+    items = []
+    for row in rows:
+        activity, plan_title, school_name = details.get(row.target_id or 0, (None, None, None))
+        items.append(
+            {
+                **row.payload,
+                "kind": row.kind,
+                "plan": plan_title,
+                "school": school_name,
+                "expected_result": activity.expected_result if activity else None,
+            }
+        )
+    return items
+
+
+async def render(
+    session: AsyncSession, rows: list[OutboxMessage], now: datetime, zone: ZoneInfo
+) -> Rendered:
+    """The text and buttons for `rows`, all of one family, for one recipient."""
+    today = now.astimezone(zone).date()
+    kind = family(rows[0].kind)
+    if kind == "assignment":
+        items = await _items(session, rows)
+        ids = [int(r.target_id or 0) for r in rows]
+        return Rendered(texts.reminder(items, today), keyboards.reminder_actions(ids))
+    if kind == "escalation":
+        return Rendered(texts.escalation(await _items(session, rows), today))
+    if kind in ("seminar", "seminar_soon"):
+        payload = dict(rows[0].payload)
+        if payload.get("starts_at"):
+            payload["starts_local"] = (
+                datetime.fromisoformat(payload["starts_at"]).astimezone(zone).strftime("%H:%M")
+            )
+        return Rendered(
+            texts.seminar(payload, soon=kind == "seminar_soon"),
+            keyboards.rsvp(int(rows[0].target_id or 0)),
+        )
+    if kind == "digest":
+        return Rendered(await _digest(session, rows[0], today))
+    if kind == "blocked_notice":
+        return Rendered(
+            texts.blocked_notice(rows[0].payload.get("name"), rows[0].payload.get("school"))
+        )
+    raise ValueError(f"no renderer for {kind}")
+
+
+async def _digest(session: AsyncSession, row: OutboxMessage, today: date) -> str:
+    user = await session.get(User, row.recipient_user_id)
+    school_ids = list(
+        await session.scalars(
+            select(Membership.school_id).where(
+                Membership.user_id == row.recipient_user_id,
+                Membership.role == Role.CURATOR,
+                Membership.revoked_at.is_(None),
+                Membership.school_id.is_not(None),
+            )
+        )
+    )
+    open_states = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
+    week_end = today + timedelta(days=6 - today.weekday())
+    base = (
+        select(Activity.title, Assignment.due_date)
+        .join(Activity, Activity.id == Assignment.activity_id)
+        .where(
+            Assignment.school_id.in_(school_ids),
+            Assignment.status.in_(open_states),
+            Activity.cancelled_at.is_(None),
+        )
+    )
+    rows = (
+        (
+            await session.execute(
+                base.where(Assignment.due_date >= today, Assignment.due_date <= week_end)
+                .order_by(Assignment.due_date)
+                .limit(15)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    overdue = await session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .join(Activity, Activity.id == Assignment.activity_id)
+        .where(
+            Assignment.school_id.in_(school_ids),
+            Assignment.status.in_(open_states),
+            Activity.cancelled_at.is_(None),
+            Assignment.due_date < today,
+        )
+    )
+    return texts.digest(user.full_name if user else None, list(rows), int(overdue or 0), today)

@@ -1,0 +1,102 @@
+"""People's reachability: blocking and unblocking the bot, and telling coordinators once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit
+from core.clock import Clock
+from core.roles import Role
+from core.states import OutboxStatus
+from db.models import Membership, OutboxMessage, School, User
+
+
+async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int:
+    """Record that the person blocked the bot; queue one notice per coordinator. Returns notices."""
+    user = await session.get(User, user_id)
+    if user is None or user.blocked_at is not None:
+        return 0
+    now = clock.now()
+    user.blocked_at = now
+    audit.record(
+        session,
+        clock,
+        actor_user_id=None,
+        action="user.blocked_bot",
+        entity_type="user",
+        entity_id=user.id,
+    )
+    memberships = list(
+        await session.scalars(
+            select(Membership).where(Membership.user_id == user.id, Membership.revoked_at.is_(None))
+        )
+    )
+    school_ids = {m.school_id for m in memberships if m.school_id is not None}
+    school_name = None
+    if school_ids:
+        school = await session.get(School, sorted(school_ids)[0])
+        school_name = school.name if school else None
+    coordinators = (
+        (
+            await session.execute(
+                select(User.id, User.telegram_id)
+                .join(Membership, Membership.user_id == User.id)
+                .where(
+                    Membership.role == Role.COORDINATOR,
+                    Membership.revoked_at.is_(None),
+                    User.is_active.is_(True),
+                    User.blocked_at.is_(None),
+                    User.started_at.is_not(None),
+                    User.id != user.id,
+                )
+                .distinct()
+            )
+        )
+        .tuples()
+        .all()
+    )
+    count = 0
+    for coordinator_id, chat_id in coordinators:
+        try:
+            async with session.begin_nested():
+                session.add(
+                    OutboxMessage(
+                        dedupe_key=f"blocked_notice:user:{user.id}:{coordinator_id}:{now:%Y%m%d}",
+                        kind="blocked_notice",
+                        target_type="user",
+                        target_id=user.id,
+                        recipient_user_id=coordinator_id,
+                        chat_id=chat_id,
+                        scheduled_at=now,
+                        not_after=None,
+                        payload={
+                            "name": user.full_name,
+                            "school": school_name,
+                            "tz": "Europe/Moscow",
+                        },
+                        status=OutboxStatus.PENDING,
+                        attempts=0,
+                        created_at=now,
+                    )
+                )
+            count += 1
+        except IntegrityError:
+            continue
+    return count
+
+
+async def mark_unblocked(session: AsyncSession, clock: Clock, telegram_id: int) -> None:
+    """The person pressed Start again after blocking: reachable again."""
+    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
+    if user is not None and user.blocked_at is not None:
+        user.blocked_at = None
+        audit.record(
+            session,
+            clock,
+            actor_user_id=user.id,
+            action="user.unblocked_bot",
+            entity_type="user",
+            entity_id=user.id,
+        )

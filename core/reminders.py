@@ -1,0 +1,399 @@
+"""Reminder planning against the database: load work and people, write and reconcile the outbox.
+
+The planner (`core.planner`) decides; this module feeds it from the database and writes its
+answer as outbox rows with unique keys, so running it twice, or in two processes, is harmless.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.planner import (
+    Person,
+    Reminder,
+    SeminarItem,
+    WorkItem,
+    plan_digests,
+    plan_seminar,
+    plan_work,
+)
+from core.reminder_policy import ReminderPolicy, resolve_zone
+from core.roles import Role
+from core.states import AssignmentStatus, OutboxStatus
+from db.models import (
+    Activity,
+    Assignment,
+    DirectionSchool,
+    Membership,
+    OutboxMessage,
+    Plan,
+    PlanSchool,
+    School,
+    Seminar,
+    SeminarSchool,
+    User,
+)
+
+OPEN_STATES = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
+PLANNED_KINDS = (
+    "deadline",
+    "start",
+    "checkin",
+    "recurring",
+    "overdue",
+    "escalation",
+    "snoozed",
+    "seminar",
+    "seminar_soon",
+    "digest",
+)
+LOOKBACK = timedelta(days=3)
+HORIZON = timedelta(hours=26)
+
+
+@dataclass(frozen=True)
+class _Member:
+    user: User
+    role: Role
+    school_id: int | None
+    plan_id: int | None
+    direction_id: int | None
+
+
+class _People:
+    """Active, reachable members indexed for the lookups the planner needs."""
+
+    def __init__(self, rows: Iterable[tuple[Membership, User]], default_zone: str) -> None:
+        self.default_zone = default_zone
+        self.curators: dict[int, list[_Member]] = defaultdict(list)
+        self.coordinators: list[_Member] = []
+        for membership, user in rows:
+            member = _Member(
+                user,
+                membership.role,
+                membership.school_id,
+                membership.plan_id,
+                membership.direction_id,
+            )
+            if membership.role == Role.CURATOR and membership.school_id is not None:
+                self.curators[membership.school_id].append(member)
+            elif membership.role == Role.COORDINATOR:
+                self.coordinators.append(member)
+
+    def person(
+        self, user: User, zone_names: tuple[str | None, ...], plan_policy: ReminderPolicy
+    ) -> Person:
+        zone = resolve_zone(user.timezone, *zone_names, self.default_zone)
+        policy = plan_policy.merged((user.settings or {}).get("reminders"))
+        return Person(user.id, user.telegram_id, zone, policy)
+
+    def curators_of(self, school_id: int, plan_id: int) -> list[_Member]:
+        return [m for m in self.curators.get(school_id, []) if m.plan_id in (None, plan_id)]
+
+    def coordinators_of(self, plan_id: int, direction_id: int | None) -> list[_Member]:
+        return [
+            m
+            for m in self.coordinators
+            if m.plan_id in (None, plan_id) and m.direction_id in (None, direction_id)
+        ]
+
+
+async def _people(session: AsyncSession, default_zone: str) -> _People:
+    rows = await session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.revoked_at.is_(None),
+            Membership.role.in_([Role.CURATOR, Role.COORDINATOR]),
+            User.is_active.is_(True),
+            User.blocked_at.is_(None),
+            User.forgotten_at.is_(None),
+            User.started_at.is_not(None),
+        )
+    )
+    return _People(rows.tuples().all(), default_zone)
+
+
+def _policy(plan: Plan) -> ReminderPolicy:
+    return ReminderPolicy().merged((plan.settings or {}).get("reminders"))
+
+
+async def load_work(
+    session: AsyncSession, default_zone: str
+) -> tuple[list[WorkItem], list[SeminarItem], list[Person]]:
+    """Open assignments with recipients, dated seminars with audience, and digest readers."""
+    people = await _people(session, default_zone)
+    plans = {p.id: p for p in await session.scalars(select(Plan).where(Plan.archived_at.is_(None)))}
+    schools = {s.id: s for s in await session.scalars(select(School))}
+    rows = await session.execute(
+        select(Assignment, Activity)
+        .join(Activity, Activity.id == Assignment.activity_id)
+        .where(
+            Assignment.status.in_(OPEN_STATES),
+            Activity.cancelled_at.is_(None),
+            Activity.plan_id.in_(list(plans)),
+        )
+    )
+    work: list[WorkItem] = []
+    for assignment, activity in rows.tuples():
+        plan = plans[activity.plan_id]
+        policy = _policy(plan)
+        coordinators = tuple(
+            people.person(m.user, (plan.timezone,), policy)
+            for m in people.coordinators_of(plan.id, activity.direction_id)
+        )
+        escalate_to: tuple[Person, ...]
+        if assignment.school_id is None:
+            curators, escalate_to = coordinators, ()
+        else:
+            school_zone = (
+                schools[assignment.school_id].timezone if assignment.school_id in schools else None
+            )
+            curators = tuple(
+                people.person(m.user, (school_zone, plan.timezone), policy)
+                for m in people.curators_of(assignment.school_id, plan.id)
+            )
+            escalate_to = coordinators
+        if not curators and not escalate_to:
+            continue
+        work.append(
+            WorkItem(
+                assignment_id=assignment.id,
+                activity_id=activity.id,
+                plan_id=plan.id,
+                title=activity.title,
+                start=activity.start_date,
+                due=assignment.due_date,
+                period_kind=activity.period_kind,
+                recurrence=activity.recurrence,
+                curators=curators,
+                coordinators=escalate_to,
+                snoozed_until=assignment.snoozed_until,
+            )
+        )
+    seminars = await _seminars(session, people, plans, schools)
+    readers: dict[int, Person] = {}
+    for members in [*people.curators.values(), people.coordinators]:
+        for member in members:
+            if (member.user.settings or {}).get("digest", True) and member.user.id not in readers:
+                zone_school = schools.get(member.school_id) if member.school_id else None
+                readers[member.user.id] = people.person(
+                    member.user, (zone_school.timezone if zone_school else None,), ReminderPolicy()
+                )
+    return work, seminars, list(readers.values())
+
+
+async def _seminars(
+    session: AsyncSession, people: _People, plans: dict[int, Plan], schools: dict[int, School]
+) -> list[SeminarItem]:
+    result = []
+    seminars = await session.scalars(
+        select(Seminar).where(
+            Seminar.cancelled_at.is_(None),
+            Seminar.plan_id.in_(list(plans)),
+            or_(Seminar.starts_on.is_not(None), Seminar.starts_at.is_not(None)),
+        )
+    )
+    for seminar in seminars:
+        plan = plans[seminar.plan_id]
+        school_ids = set(
+            await session.scalars(
+                select(SeminarSchool.school_id).where(SeminarSchool.seminar_id == seminar.id)
+            )
+        )
+        if seminar.direction_id is not None:
+            school_ids |= set(
+                await session.scalars(
+                    select(DirectionSchool.school_id).where(
+                        DirectionSchool.direction_id == seminar.direction_id
+                    )
+                )
+            )
+        elif not school_ids:
+            school_ids = set(
+                await session.scalars(
+                    select(PlanSchool.school_id).where(PlanSchool.plan_id == plan.id)
+                )
+            )
+        audience: dict[int, Person] = {}
+        for school_id in school_ids:
+            zone = schools[school_id].timezone if school_id in schools else None
+            for member in people.curators_of(school_id, plan.id):
+                audience.setdefault(
+                    member.user.id, people.person(member.user, (zone, plan.timezone), _policy(plan))
+                )
+        result.append(
+            SeminarItem(
+                seminar.id,
+                seminar.topic,
+                seminar.starts_on,
+                seminar.starts_at,
+                tuple(audience.values()),
+            )
+        )
+    return result
+
+
+def plan_window(
+    work: list[WorkItem],
+    seminars: list[SeminarItem],
+    readers: list[Person],
+    since: datetime,
+    until: datetime,
+) -> list[Reminder]:
+    """Every reminder of the loaded state scheduled in [since, until)."""
+    reminders: list[Reminder] = []
+    for item in work:
+        reminders.extend(plan_work(item, since, until))
+    for seminar in seminars:
+        reminders.extend(plan_seminar(seminar, since, until))
+    reminders.extend(plan_digests(readers, since, until))
+    reminders.sort(key=lambda r: (r.scheduled_at, r.person.user_id, r.kind, r.target_id))
+    return reminders
+
+
+async def preview(
+    session: AsyncSession, since: datetime, until: datetime, default_zone: str
+) -> list[Reminder]:
+    """What the current database would send in a window (nothing is written)."""
+    work, seminars, readers = await load_work(session, default_zone)
+    return plan_window(work, seminars, readers, since, until)
+
+
+async def refresh_outbox(session: AsyncSession, clock: Clock, default_zone: str) -> dict[str, int]:
+    """Write the reminders of [now - lookback, now + horizon) to the outbox; cancel the obsolete.
+
+    Missed reminders still useful are queued as due; those past their `not_after` are recorded
+    as skipped. Pending future rows that the planner no longer produces (item done, settings
+    changed) are cancelled.
+    """
+    now = clock.now()
+    since, until = now - LOOKBACK, now + HORIZON
+    planned = await preview(session, since, until, default_zone)
+    existing = set(
+        await session.scalars(
+            select(OutboxMessage.dedupe_key).where(
+                OutboxMessage.scheduled_at >= since, OutboxMessage.scheduled_at < until
+            )
+        )
+    )
+    counts = {"queued": 0, "skipped": 0, "cancelled": 0}
+    fresh: list[OutboxMessage] = []
+    for reminder in planned:
+        if reminder.dedupe_key in existing:
+            continue
+        existing.add(reminder.dedupe_key)
+        stale = reminder.not_after is not None and reminder.not_after <= now
+        if reminder.scheduled_at < now - timedelta(days=1) and reminder.kind in (
+            "digest",
+            "overdue",
+            "escalation",
+        ):
+            stale = True  # an old nudge after downtime is noise, not help
+        status = OutboxStatus.SKIPPED if stale else OutboxStatus.PENDING
+        counts["skipped" if stale else "queued"] += 1
+        fresh.append(_row(reminder, status, now))
+    await _insert(session, fresh)
+    wanted = {r.dedupe_key for r in planned}
+    obsolete = await session.scalars(
+        select(OutboxMessage.id).where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.scheduled_at >= now,
+            OutboxMessage.scheduled_at < until,
+            OutboxMessage.kind.in_(PLANNED_KINDS),
+            OutboxMessage.dedupe_key.not_in(wanted) if wanted else and_(True),
+        )
+    )
+    ids = list(obsolete)
+    if ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED)
+            .execution_options(synchronize_session=False)
+        )
+    counts["cancelled"] = len(ids)
+    return counts
+
+
+def _row(reminder: Reminder, status: OutboxStatus, now: datetime) -> OutboxMessage:
+    return OutboxMessage(
+        dedupe_key=reminder.dedupe_key,
+        kind=reminder.kind,
+        target_type=reminder.target_type,
+        target_id=reminder.target_id,
+        recipient_user_id=reminder.person.user_id,
+        chat_id=reminder.person.chat_id,
+        scheduled_at=reminder.scheduled_at,
+        not_after=reminder.not_after,
+        payload={**_jsonable(reminder.payload), "tz": reminder.person.zone.key},
+        status=status,
+        attempts=0,
+        created_at=now,
+    )
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
+
+
+async def _insert(session: AsyncSession, rows: list[OutboxMessage]) -> None:
+    """Insert rows; a row another process inserted meanwhile is simply dropped."""
+    if not rows:
+        return
+    try:
+        async with session.begin_nested():
+            session.add_all(rows)
+    except IntegrityError:
+        for row in rows:
+            try:
+                async with session.begin_nested():
+                    session.add(_copy(row))
+            except IntegrityError:
+                continue
+
+
+def _copy(row: OutboxMessage) -> OutboxMessage:
+    return OutboxMessage(
+        **{
+            c: getattr(row, c)
+            for c in (
+                "dedupe_key",
+                "kind",
+                "target_type",
+                "target_id",
+                "recipient_user_id",
+                "chat_id",
+                "scheduled_at",
+                "not_after",
+                "payload",
+                "status",
+                "attempts",
+                "created_at",
+            )
+        }
+    )
+
+
+async def cancel_pending_for(session: AsyncSession, assignment_id: int) -> int:
+    """Cancel reminders not yet sent about an assignment (its state changed)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.target_type == "assignment",
+            OutboxMessage.target_id == assignment_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,60 @@
+"""Buttons under reminders and seminar RSVPs; the bot learning it was blocked or unblocked."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
+from aiogram.types import CallbackQuery, ChatMemberUpdated
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import texts
+from bot.callbacks import RemindAction, RsvpAction
+from core.clock import Clock
+from core.dto import UserContext
+from core.people import mark_blocked, mark_unblocked
+from core.seminars import answer_rsvp
+from core.states import RsvpAnswer
+
+
+async def reminder_button(query: CallbackQuery, callback_data: RemindAction) -> None:
+    """Done/report/snooze/help arrive with the curator flows; until then, a polite answer."""
+    await query.answer(texts.REMINDER_ACTION_SOON, show_alert=True)
+
+
+async def rsvp(
+    query: CallbackQuery,
+    callback_data: RsvpAction,
+    session: AsyncSession,
+    clock: Clock,
+    user_ctx: UserContext | None,
+) -> None:
+    """Record Буду / Не смогу for the seminar."""
+    if user_ctx is None:
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    answer = RsvpAnswer.YES if callback_data.answer == "yes" else RsvpAnswer.NO
+    await answer_rsvp(
+        session, clock, seminar_id=callback_data.seminar_id, user_id=user_ctx.user_id, answer=answer
+    )
+    await query.answer(texts.RSVP_THANKS[answer.value])
+
+
+async def blocked(
+    event: ChatMemberUpdated, session: AsyncSession, clock: Clock, user_ctx: UserContext | None
+) -> None:
+    if user_ctx is not None:
+        await mark_blocked(session, clock, user_ctx.user_id)
+
+
+async def unblocked(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
+    await mark_unblocked(session, clock, event.from_user.id)
+
+
+def build_router() -> Router:
+    router = Router(name="reminders")
+    router.callback_query.register(reminder_button, RemindAction.filter())
+    router.callback_query.register(rsvp, RsvpAction.filter())
+    private = F.chat.type == "private"
+    router.my_chat_member.register(blocked, private, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+    router.my_chat_member.register(unblocked, private, ChatMemberUpdatedFilter(JOIN_TRANSITION))
+    return router

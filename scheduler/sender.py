@@ -1,0 +1,263 @@
+"""The delivery loop: claim due outbox rows, send them paced, record every attempt.
+
+Guarantee: a row is marked sent in its own transaction right after Telegram accepts the
+message. A crash between the two can repeat that one message (at most one group per worker,
+since a worker sends one message at a time); a claim held by a dead worker expires after
+CLAIM_TTL and the row is sent again. Nothing is lost: unsent rows stay pending or claimed.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.reminder_render import Rendered, family
+from core.clock import Clock
+from core.people import mark_blocked
+from core.states import AssignmentStatus, OutboxStatus
+from db.models import Activity, Assignment, DeliveryAttempt, OutboxMessage, Plan, Seminar, User
+
+log = logging.getLogger(__name__)
+
+CLAIM_TTL = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+BATCH = 200
+Renderer = Callable[[AsyncSession, list[OutboxMessage], datetime, ZoneInfo], Awaitable[Rendered]]
+
+
+def backoff(attempt: int, rng: random.Random) -> timedelta:
+    """Exponential backoff with full jitter: up to 15 s, 30 s, 60 s ... capped at 30 min."""
+    return timedelta(seconds=rng.uniform(0.5, 1.0) * min(15 * 2 ** (attempt - 1), 1800))
+
+
+class OutboxSender:
+    """Sends what is due; safe to run in several processes against one database."""
+
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        bot: Bot,
+        clock: Clock,
+        render: Renderer,
+        *,
+        worker: str,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.bot = bot
+        self.clock = clock
+        self.render = render
+        self.worker = worker
+        self.rng = rng or random.Random()
+
+    async def drain(self) -> int:
+        """Send every due row; returns how many messages went out."""
+        sent = 0
+        while True:
+            rows = await self._claim()
+            if not rows:
+                return sent
+            rows.sort(key=_group_key)
+            for _, group in groupby(rows, key=_group_key):
+                sent += await self._deliver(list(group))
+
+    async def _claim(self) -> list[OutboxMessage]:
+        now = self.clock.now()
+        due = [
+            OutboxMessage.scheduled_at <= now,
+            or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+            or_(
+                OutboxMessage.status == OutboxStatus.PENDING,
+                (OutboxMessage.status == OutboxStatus.CLAIMED)
+                & (OutboxMessage.claimed_until < now),
+            ),
+        ]
+        async with self.session_factory() as session, session.begin():
+            candidates = (
+                select(OutboxMessage.id)
+                .where(*due)
+                .order_by(OutboxMessage.scheduled_at, OutboxMessage.id)
+                .limit(BATCH)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                candidates = candidates.with_for_update(skip_locked=True)
+            ids = list(await session.scalars(candidates))
+            if not ids:
+                return []
+            # The conditions are repeated so a row another worker claimed meanwhile is left alone.
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), *due)
+                .values(
+                    status=OutboxStatus.CLAIMED,
+                    claimed_by=self.worker,
+                    claimed_until=now + CLAIM_TTL,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        async with self.session_factory() as session:
+            return list(
+                await session.scalars(
+                    select(OutboxMessage).where(
+                        OutboxMessage.id.in_(ids),
+                        OutboxMessage.claimed_by == self.worker,
+                        OutboxMessage.status == OutboxStatus.CLAIMED,
+                    )
+                )
+            )
+
+    async def _deliver(self, rows: list[OutboxMessage]) -> int:
+        now = self.clock.now()
+        async with self.session_factory() as session, session.begin():
+            fresh = [await session.get(OutboxMessage, r.id) for r in rows]
+            live = [
+                r
+                for r in fresh
+                if r is not None
+                and r.status == OutboxStatus.CLAIMED
+                and r.claimed_by == self.worker
+            ]
+            valid: list[OutboxMessage] = []
+            for row in live:
+                verdict = await _still_wanted(session, row, now)
+                if verdict is None:
+                    valid.append(row)
+                else:
+                    row.status = verdict
+                    session.add(
+                        DeliveryAttempt(
+                            outbox_id=row.id, attempted_at=now, result=verdict.value, error=None
+                        )
+                    )
+            if not valid:
+                return 0
+            zone = ZoneInfo(valid[0].payload.get("tz") or "Europe/Moscow")
+            rendered = await self.render(session, valid, now, zone)
+            ids = [r.id for r in valid]
+            chat_id = valid[0].chat_id
+            recipient = valid[0].recipient_user_id
+        try:
+            message = await self.bot.send_message(
+                chat_id, rendered.text, reply_markup=rendered.markup
+            )
+        except TelegramForbiddenError as exc:
+            await self._finish(ids, OutboxStatus.FAILED, f"forbidden: {exc.message}")
+            if recipient is not None:
+                async with self.session_factory() as session, session.begin():
+                    await mark_blocked(session, self.clock, recipient)
+            return 0
+        except TelegramBadRequest as exc:
+            await self._finish(ids, OutboxStatus.FAILED, f"bad request: {exc.message}")
+            return 0
+        except TelegramRetryAfter as exc:
+            await self._retry(
+                ids, f"429: retry after {exc.retry_after}", timedelta(seconds=exc.retry_after)
+            )
+            return 0
+        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
+            await self._retry(ids, f"{type(exc).__name__}: {exc}", None)
+            return 0
+        await self._finish(ids, OutboxStatus.SENT, None, message.message_id)
+        return 1
+
+    async def _finish(
+        self, ids: list[int], status: OutboxStatus, error: str | None, message_id: int | None = None
+    ) -> None:
+        now = self.clock.now()
+        async with self.session_factory() as session, session.begin():
+            for row_id in ids:
+                row = await session.get(OutboxMessage, row_id)
+                if row is None:
+                    continue
+                row.status, row.attempts, row.last_error = status, row.attempts + 1, error
+                row.claimed_by = row.claimed_until = None
+                if status == OutboxStatus.SENT:
+                    row.sent_at, row.telegram_message_id = now, message_id
+                session.add(
+                    DeliveryAttempt(
+                        outbox_id=row.id, attempted_at=now, result=status.value, error=error
+                    )
+                )
+
+    async def _retry(self, ids: list[int], error: str, wait: timedelta | None) -> None:
+        now = self.clock.now()
+        async with self.session_factory() as session, session.begin():
+            for row_id in ids:
+                row = await session.get(OutboxMessage, row_id)
+                if row is None:
+                    continue
+                row.attempts += 1
+                row.last_error = error
+                row.claimed_by = row.claimed_until = None
+                if row.attempts >= MAX_ATTEMPTS:
+                    row.status = OutboxStatus.FAILED
+                else:
+                    row.status = OutboxStatus.PENDING
+                    row.next_attempt_at = now + (wait or backoff(row.attempts, self.rng))
+                session.add(
+                    DeliveryAttempt(outbox_id=row.id, attempted_at=now, result="retry", error=error)
+                )
+        log.info("delivery of %s postponed: %s", ids, error)
+
+
+def _group_key(row: OutboxMessage) -> tuple[int, datetime, str]:
+    return row.chat_id, row.scheduled_at, family(row.kind)
+
+
+async def _still_wanted(
+    session: AsyncSession, row: OutboxMessage, now: datetime
+) -> OutboxStatus | None:
+    """None if the row should go now, else the status it ends with (cancelled or skipped)."""
+    if row.not_after is not None and row.not_after <= now:
+        return OutboxStatus.SKIPPED
+    if row.recipient_user_id is not None:
+        user = await session.get(User, row.recipient_user_id)
+        if (
+            user is None
+            or not user.is_active
+            or user.blocked_at is not None
+            or user.forgotten_at is not None
+        ):
+            return OutboxStatus.CANCELLED
+    if row.target_type == "assignment" and row.kind != "escalation":
+        found = (
+            await session.execute(
+                select(Assignment.status, Activity.cancelled_at, Plan.archived_at)
+                .join(Activity, Activity.id == Assignment.activity_id)
+                .join(Plan, Plan.id == Activity.plan_id)
+                .where(Assignment.id == row.target_id)
+            )
+        ).first()
+        if (
+            found is None
+            or found[0] not in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
+            or found[1]
+            or found[2]
+        ):
+            return OutboxStatus.CANCELLED
+    if row.kind == "escalation":
+        status = await session.scalar(
+            select(Assignment.status).where(Assignment.id == row.target_id)
+        )
+        if status not in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED):
+            return OutboxStatus.CANCELLED
+    if row.target_type == "seminar":
+        seminar = await session.get(Seminar, row.target_id)
+        if seminar is None or seminar.cancelled_at is not None:
+            return OutboxStatus.CANCELLED
+    return None
