@@ -33,16 +33,21 @@ from scheduler.service import ReminderService
 log = logging.getLogger(__name__)
 
 
-def build_bot(settings: Settings) -> Bot:
+def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
     """A Bot talking to Telegram or to TELEGRAM_API_URL (the emulator or a local Bot API server)."""
     if settings.bot_token is None:
         raise ValueError("BOT_TOKEN is not set")
-    session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    api = (
+        TelegramAPIServer.from_base(settings.telegram_api_url)
         if settings.telegram_api_url
-        else AiohttpSession()
+        else None
     )
-    session.middleware(RequestPacer())
+    session = (
+        AiohttpSession(api=api, timeout=settings.request_timeout)
+        if api
+        else AiohttpSession(timeout=settings.request_timeout)
+    )
+    session.middleware(pacer or RequestPacer())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -88,7 +93,8 @@ class Application:
         self.clock = clock or SystemClock()
         self.engine: AsyncEngine = build_engine(settings.database_url)
         self.session_factory = build_session_factory(self.engine)
-        self.bot = build_bot(settings)
+        self.pacer = RequestPacer()
+        self.bot = build_bot(settings, self.pacer)
         self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings)
         self.started = asyncio.Event()
         self.dispatcher.startup.register(self._mark_started)

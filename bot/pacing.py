@@ -29,7 +29,7 @@ _ALSO_MESSAGES = {"CopyMessage", "ForwardMessage", "CopyMessages", "ForwardMessa
 
 @dataclass(frozen=True)
 class PaceLimits:
-    """Sending budget; defaults follow Telegram's published guidance with a 5% margin."""
+    """Sending budget; defaults follow Telegram's published guidance with a 2% margin."""
 
     global_per_second: float = 30.0
     global_burst: int = 30
@@ -37,7 +37,7 @@ class PaceLimits:
     private_burst: int = 3
     group_per_minute: float = 20.0
     group_burst: int = 20
-    margin: float = 1.05
+    margin: float = 1.02
     max_retries: int = 5
 
 
@@ -66,15 +66,17 @@ class RequestPacer(BaseRequestMiddleware):
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
-        self.limits = limits or PaceLimits()
         self._now = monotonic
         self._sleep = sleep
-        self._global = _Gcra(
-            self.limits.global_per_second, self.limits.global_burst, self.limits.margin
-        )
-        self._chats: dict[int | str, _Gcra] = {}
+        self.configure(limits or PaceLimits())
         self.waited = 0.0  # seconds spent waiting, for benchmarks
         self.retries = 0
+
+    def configure(self, limits: PaceLimits) -> None:
+        """Use new limits from now on (simulations lift them; time there is not real)."""
+        self.limits = limits
+        self._global = _Gcra(limits.global_per_second, limits.global_burst, limits.margin)
+        self._chats: dict[int | str, _Gcra] = {}
 
     def _chat(self, chat_id: int | str) -> _Gcra:
         gcra = self._chats.get(chat_id)

@@ -42,7 +42,7 @@ async def _items(session: AsyncSession, rows: list[OutboxMessage]) -> list[dict[
                 .outerjoin(School, School.id == Assignment.school_id)
                 .where(Assignment.id.in_(ids))
             )
-        ).tuples()
+        )
     }
     items = []
     for row in rows:
@@ -114,16 +114,12 @@ async def _digest(session: AsyncSession, row: OutboxMessage, today: date) -> str
         )
     )
     rows = (
-        (
-            await session.execute(
-                base.where(Assignment.due_date >= today, Assignment.due_date <= week_end)
-                .order_by(Assignment.due_date)
-                .limit(15)
-            )
+        await session.execute(
+            base.where(Assignment.due_date >= today, Assignment.due_date <= week_end)
+            .order_by(Assignment.due_date)
+            .limit(15)
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     overdue = await session.scalar(
         select(func.count())
         .select_from(Assignment)

@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     polling_timeout: int = Field(default=30, ge=0, le=50)
     scheduler_enabled: bool = Field(default=True)
+    request_timeout: float = Field(default=30.0, gt=0)
     reminder_tick_seconds: int = Field(default=60, ge=5, le=3600)
     worker_id: str | None = Field(default=None)
 

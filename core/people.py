@@ -39,24 +39,20 @@ async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int
         school = await session.get(School, sorted(school_ids)[0])
         school_name = school.name if school else None
     coordinators = (
-        (
-            await session.execute(
-                select(User.id, User.telegram_id)
-                .join(Membership, Membership.user_id == User.id)
-                .where(
-                    Membership.role == Role.COORDINATOR,
-                    Membership.revoked_at.is_(None),
-                    User.is_active.is_(True),
-                    User.blocked_at.is_(None),
-                    User.started_at.is_not(None),
-                    User.id != user.id,
-                )
-                .distinct()
+        await session.execute(
+            select(User.id, User.telegram_id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.role == Role.COORDINATOR,
+                Membership.revoked_at.is_(None),
+                User.is_active.is_(True),
+                User.blocked_at.is_(None),
+                User.started_at.is_not(None),
+                User.id != user.id,
             )
+            .distinct()
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     count = 0
     for coordinator_id, chat_id in coordinators:
         try:

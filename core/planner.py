@@ -254,12 +254,13 @@ def plan_digests(people: Iterable[Person], since: datetime, until: datetime) -> 
             moment = at_hour(day, person.zone, person.policy)
             if _within(moment, since, until):
                 week = day.isocalendar()
+                # A digest read in the afternoon still helps; yesterday's does not.
                 yield Reminder(
                     "digest",
                     "user",
                     person.user_id,
                     person,
                     moment,
-                    moment + timedelta(days=1),
+                    moment + timedelta(hours=8),
                     {"week": f"{week.year}-W{week.week:02d}", "day": day.isoformat()},
                 )

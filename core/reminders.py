@@ -120,7 +120,7 @@ async def _people(session: AsyncSession, default_zone: str) -> _People:
             User.started_at.is_not(None),
         )
     )
-    return _People(rows.tuples().all(), default_zone)
+    return _People(rows.all(), default_zone)
 
 
 def _policy(plan: Plan) -> ReminderPolicy:
@@ -144,7 +144,7 @@ async def load_work(
         )
     )
     work: list[WorkItem] = []
-    for assignment, activity in rows.tuples():
+    for assignment, activity in rows:
         plan = plans[activity.plan_id]
         policy = _policy(plan)
         coordinators = tuple(
@@ -288,11 +288,17 @@ async def refresh_outbox(session: AsyncSession, clock: Clock, default_zone: str)
     )
     counts = {"queued": 0, "skipped": 0, "cancelled": 0}
     fresh: list[OutboxMessage] = []
+    latest_missed = _latest_missed(planned, now)
     for reminder in planned:
         if reminder.dedupe_key in existing:
             continue
         existing.add(reminder.dedupe_key)
         stale = reminder.not_after is not None and reminder.not_after <= now
+        if (
+            reminder.scheduled_at < now
+            and latest_missed.get(_thread(reminder)) != reminder.dedupe_key
+        ):
+            stale = True  # after downtime only the latest missed reminder of a thread is useful
         if reminder.scheduled_at < now - timedelta(days=1) and reminder.kind in (
             "digest",
             "overdue",
@@ -323,6 +329,26 @@ async def refresh_outbox(session: AsyncSession, clock: Clock, default_zone: str)
         )
     counts["cancelled"] = len(ids)
     return counts
+
+
+def _thread(reminder: Reminder) -> tuple[str, str, int, int]:
+    family = (
+        "assignment"
+        if reminder.target_type == "assignment" and reminder.kind != "escalation"
+        else reminder.kind
+    )
+    return family, reminder.target_type, reminder.target_id, reminder.person.user_id
+
+
+def _latest_missed(planned: list[Reminder], now: datetime) -> dict[tuple[str, str, int, int], str]:
+    """For each thread (item and person), the key of the latest reminder already due."""
+    latest: dict[tuple[str, str, int, int], Reminder] = {}
+    for reminder in planned:
+        if reminder.scheduled_at < now:
+            current = latest.get(_thread(reminder))
+            if current is None or reminder.scheduled_at > current.scheduled_at:
+                latest[_thread(reminder)] = reminder
+    return {thread: reminder.dedupe_key for thread, reminder in latest.items()}
 
 
 def _row(reminder: Reminder, status: OutboxStatus, now: datetime) -> OutboxMessage:

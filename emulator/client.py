@@ -249,8 +249,8 @@ class FakeUser:
         )
         return dict(answer) if answer else None
 
-    async def block(self) -> None:
-        await self.client.post(f"users/{self.id}/block")
+    async def block(self, *, silent: bool = False) -> None:
+        await self.client.post(f"users/{self.id}/block", {"silent": silent})
 
     async def unblock(self) -> None:
         await self.client.post(f"users/{self.id}/unblock")

@@ -6,6 +6,7 @@ import asyncio
 import random
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import fields
 from typing import Any
 from urllib.parse import unquote
 
@@ -231,6 +232,8 @@ async def block(request: web.Request) -> web.Response:
     bot, user = _bot(emu, body), _user(emu, request)
     blocked = request.match_info["action"] == "block"
     (bot.blocked_by.add if blocked else bot.blocked_by.discard)(user.id)
+    if body.get("silent"):  # the bot learns of it only from a 403, as after missed updates
+        return web.json_response({"ok": True, "result": True})
     payload = {
         "chat": emu.chats[user.id].as_api(),
         "from": user.as_api(),
@@ -333,7 +336,12 @@ async def faults(request: web.Request) -> web.Response:
 async def limits(request: web.Request) -> web.Response:
     emu = _emu(request)
     body = await request.json()
-    emu.limits = RateLimits.off() if body.get("off") else RateLimits(**body)
+    known = {f.name for f in fields(RateLimits)}
+    emu.limits = (
+        RateLimits.off()
+        if body.get("off")
+        else RateLimits(**{k: v for k, v in body.items() if k in known})
+    )
     for bot in emu.bots.values():
         bot.flood = FloodControl(emu.limits, emu.monotonic)
     return web.json_response({"ok": True, "result": True})

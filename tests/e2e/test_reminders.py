@@ -1,0 +1,358 @@
+"""Reminders end to end: a simulated school month in three time zones, faults, crashes, blocks."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from bot.pacing import PaceLimits
+from core.clock import ManualClock
+from core.plan_import import import_plan
+from core.roles import Role
+from core.states import AssignmentStatus, OutboxStatus
+from db.models import Activity, Assignment, DeliveryAttempt, OutboxMessage, PlanSchool, User
+from emulator import FakeUser
+from importer.interpret import interpret
+from importer.text_reader import read_text
+from scheduler.sender import OutboxSender
+from tests.harness import TOKEN, World
+from tests.plan_files import seed_text
+
+START = datetime(2020, 9, 1, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+async def _school(world: World, name: str, zone: str) -> int:
+    return await world.add_school(name, timezone=zone)
+
+
+async def _curator(world: World, name: str, school_id: int) -> FakeUser:
+    person = await world.person(name)
+    await person.send(f"/start {await world.invite(Role.CURATOR, school_id)}")
+    await person.expect_reply("куратор")
+    return person
+
+
+async def _import(
+    world: World, seed: str, zone: str, year: int | None = None, attach: list[int] | None = None
+) -> int:
+    draft = interpret(read_text(seed_text(seed)), academic_year=year)
+    async with world.app.session_factory() as session, session.begin():
+        report = await import_plan(session, world.clock, draft, timezone=zone)
+        for school_id in attach or []:
+            session.add(PlanSchool(plan_id=report.plan_id, school_id=school_id))
+        await session.flush()
+        if attach:
+            await import_plan(
+                session, world.clock, draft, timezone=zone
+            )  # assign the attached schools
+    return report.plan_id
+
+
+async def _messages(world: World, person: FakeUser) -> list[tuple[datetime, str]]:
+    log = await world.client.log(person.id)
+    return [
+        (datetime.fromtimestamp(e["message"]["date"], UTC), e["message"].get("text", ""))
+        for e in log
+        if e["kind"] == "new"
+    ]
+
+
+async def _run(world: World, hours: int, step: timedelta = timedelta(hours=1)) -> None:
+    for _ in range(int(timedelta(hours=hours) / step)):
+        world.clock.advance(step)  # type: ignore[attr-defined]
+        await world.app.reminders.tick()
+
+
+def _about(messages: list[tuple[datetime, str]], title: str, head: str = "") -> list[datetime]:
+    return [when for when, text in messages if title in text and head in text]
+
+
+async def _tick_days(world: World, days: int, hours_utc: tuple[int, ...]) -> None:
+    """Tick at the given UTC hours of each day (where 09:00/08:00 local falls in each zone)."""
+    for _ in range(days):
+        day = world.clock.now().replace(hour=0, minute=0)
+        for hour in hours_utc:
+            moment = day + timedelta(hours=hour)
+            if moment > world.clock.now():
+                world.clock.set(moment)  # type: ignore[attr-defined]
+            await world.app.reminders.tick()
+        world.clock.set(day + timedelta(days=1))  # type: ignore[attr-defined]
+
+
+async def test_a_school_year_in_three_time_zones(world: World) -> None:
+    ekb = await _school(world, "МАОУ «СОШ № 21 г. Челябинска»", "Asia/Yekaterinburg")
+    msk = await _school(world, "ГБОУ «Школа № 7 г. Ломоносова»", "Europe/Moscow")
+    krs = await _school(world, "МБОУ «Богучанская СОШ № 1»", "Asia/Krasnoyarsk")
+    alice = await _curator(world, "Алиса", ekb)
+    boris = await _curator(world, "Борис", msk)
+    vera = await _curator(world, "Вера", krs)
+    await _import(world, "001", "Asia/Yekaterinburg")
+    await _import(world, "004", "Asia/Krasnoyarsk", year=2020, attach=[msk, krs])
+    async with world.app.session_factory() as session, session.begin():  # Борис: reminders at 22:00
+        await session.execute(
+            update(User)
+            .where(User.telegram_id == boris.id)
+            .values(settings={"reminders": {"hour": 22}})
+        )
+    # Simulated time runs far faster than real time: lift real-time flood limits on both sides.
+    world.app.pacer.configure(
+        PaceLimits(
+            global_per_second=1e6, global_burst=10**6, private_per_second=1e6, private_burst=10**6
+        )
+    )
+    await world.client.set_limits(off=True)
+    hours = (2, 4, 5, 6)  # 09:00 Krasnoyarsk, Yekaterinburg; 08:00 and 09:00 Moscow
+    await _tick_days(world, 68, hours)  # Sep 1 -> Nov 8
+    async with world.app.session_factory() as session, session.begin():  # the order is handed in
+        first = await session.scalar(
+            select(Activity.id).where(Activity.title.startswith("Издание приказа"))
+        )
+        await session.execute(
+            update(Assignment)
+            .where(Assignment.activity_id == first)
+            .values(status=AssignmentStatus.SUBMITTED)
+        )
+    await _tick_days(world, 297, hours)  # -> Sep 1, 2021
+
+    a, b, v = (
+        await _messages(world, alice),
+        await _messages(world, boris),
+        await _messages(world, vera),
+    )
+    order = "Издание приказа"
+    assert _about(a, order, "Напоминание") == [
+        datetime(2020, 11, d, 4, 0, tzinfo=UTC) for d in (3, 7)
+    ]
+    assert _about(a, order, "Срок прошёл") == []  # handed in before the deadline: nothing after
+    round_table = "Проведение круглого стола"  # due October 2020 (plan 004, "ОУ")
+    assert _about(v, round_table, "Напоминание")[-1] == datetime(2020, 10, 31, 2, 0, tzinfo=UTC)
+    assert _about(v, round_table, "Срок прошёл")[:3] == [
+        datetime(2020, 11, d, 2, 0, tzinfo=UTC) for d in (1, 8, 15)
+    ]
+    assert _about(b, round_table, "Срок прошёл")[:3] == [
+        datetime(2020, 11, d, 5, 0, tzinfo=UTC) for d in (2, 9, 16)
+    ]
+    for messages, zone_hour in ((a, 4), (v, 2), (b, 5)):
+        later = [when for when, _ in messages if when >= START + timedelta(days=1)]
+        assert len(later) > 50
+        assert {when.hour for when in later} == {zone_hour}  # 09:00 local; Борис's 22:00 -> 08:00
+        assert all(when.minute == 0 for when in later)
+    digests = [
+        when.date()
+        for when, text in a
+        if "Доброе утро" in text and when >= START + timedelta(days=1)
+    ]
+    assert len(digests) == 52 and all(day.weekday() == 0 for day in digests)
+    async with world.app.session_factory() as session:
+        rows = (
+            await session.execute(
+                select(
+                    OutboxMessage.chat_id,
+                    OutboxMessage.telegram_message_id,
+                    OutboxMessage.scheduled_at,
+                ).where(OutboxMessage.status == OutboxStatus.SENT)
+            )
+        ).all()
+    dates = {
+        (p.id, e["message"]["message_id"]): e["message"]["date"]
+        for p in (alice, boris, vera)
+        for e in await world.client.log(p.id)
+        if e["kind"] == "new"
+    }
+    on_time = [
+        dates[(chat, mid)] == int(at.timestamp())
+        for chat, mid, at in rows
+        if at >= START + timedelta(days=1)
+    ]
+    assert on_time and all(on_time)  # every reminder went out at its scheduled minute
+    greetings = 3
+    assert len(a) + len(b) + len(v) - greetings == len(
+        {(chat, mid) for chat, mid, _ in rows}
+    )  # none twice
+
+
+async def _burst_setup(world: World, people: int) -> list[FakeUser]:
+    school = await _school(world, "МАОУ «СОШ № 21 г. Челябинска»", "Asia/Yekaterinburg")
+    await world.client.set_limits(off=True)  # onboarding many people quickly is not the test
+    curators = [await _curator(world, f"Куратор{i}", school) for i in range(people)]
+    await world.client.set_limits(global_per_second=30, private_per_second=1, private_burst=3)
+    await _import(world, "001", "Asia/Yekaterinburg")
+    await world.app.reminders.tick()  # catch up with day one before the burst
+    for person in curators:
+        person.cursors.clear()
+    return curators
+
+
+async def _burst_at_nov_3(world: World, curators: list[FakeUser]) -> list[int]:
+    """Reminders about the order (due Nov 10) each curator got since Nov 3, 09:00 local."""
+    counts = []
+    for person in curators:
+        counts.append(
+            len(
+                [
+                    w
+                    for w, t in await _messages(world, person)
+                    if w >= datetime(2020, 11, 3, 4, 0, tzinfo=UTC) and "Издание приказа" in t
+                ]
+            )
+        )
+    return counts
+
+
+async def _until_quiet(
+    world: World, step: timedelta = timedelta(minutes=1), limit: int = 120
+) -> None:
+    """Tick until nothing due is left pending (retries wait on the test clock)."""
+    for _ in range(limit):
+        await world.app.reminders.tick()
+        async with world.app.session_factory() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED]),
+                    OutboxMessage.scheduled_at <= world.clock.now(),
+                )
+            )
+        if not waiting:
+            return
+        world.clock.advance(step)  # type: ignore[attr-defined]
+    raise AssertionError("outbox did not drain")
+
+
+@pytest.fixture
+def settings(server, db_url):
+    from bot.settings import Settings
+
+    return Settings(
+        bot_token=TOKEN,
+        telegram_api_url=server.url,
+        database_url=db_url,
+        polling_timeout=10,
+        scheduler_enabled=False,
+        request_timeout=1.0,
+        _env_file=None,
+    )
+
+
+async def test_twenty_percent_faults_deliver_everything_once_within_limits(world: World) -> None:
+    curators = await _burst_setup(world, 40)
+    world.clock.set(datetime(2020, 11, 3, 4, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.client.set_faults(
+        0.2, ["429", "500", "timeout"], retry_after=1, hang_seconds=2.0, seed=11
+    )
+    await _until_quiet(world)
+    await world.client.set_faults(0.0)
+    assert await _burst_at_nov_3(world, curators) == [1] * 40
+    stats = await world.client.stats()
+    assert stats["faults"] > 0
+    assert stats["early_retries"] == 0  # after a 429 the bot waited as told
+    async with world.app.session_factory() as session:
+        retried = await session.scalar(
+            select(func.count())
+            .select_from(DeliveryAttempt)
+            .where(DeliveryAttempt.result == "retry")
+        )
+        failed = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.FAILED)
+        )
+    assert retried and not failed
+
+
+class CrashAfter:
+    """A bot whose process dies right after Telegram accepted the n-th message."""
+
+    def __init__(self, bot, n: int) -> None:
+        self.bot, self.n, self.sent = bot, n, 0
+
+    async def send_message(self, *args, **kwargs):
+        result = await self.bot.send_message(*args, **kwargs)
+        self.sent += 1
+        if self.sent == self.n:
+            raise asyncio.CancelledError("process killed")
+        return result
+
+
+async def test_a_crash_mid_burst_loses_nothing_and_repeats_at_most_one(world: World) -> None:
+    curators = await _burst_setup(world, 30)
+    world.clock.set(datetime(2020, 11, 3, 4, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.plan()
+    from bot.reminder_render import render
+
+    crashing: Any = CrashAfter(world.app.bot, 10)
+    dying = OutboxSender(world.app.session_factory, crashing, world.clock, render, worker="dies")
+    with pytest.raises(asyncio.CancelledError):
+        await dying.drain()
+    assert crashing.sent == 10
+    world.clock.advance(timedelta(minutes=6))  # type: ignore[attr-defined]  # the dead worker's claims expire
+    await _until_quiet(world)
+    got = await _messages_since(world, curators, datetime(2020, 11, 3, 4, 0, tzinfo=UTC))
+    assert all(n >= 1 for n in got)
+    assert sum(got) - len(curators) <= 1  # the documented bound: one message per crash
+
+
+async def _messages_since(world: World, curators: list[FakeUser], since: datetime) -> list[int]:
+    """Reminders about the order each curator got since `since`."""
+    return [
+        len([w for w, t in await _messages(world, p) if w >= since and "Издание приказа" in t])
+        for p in curators
+    ]
+
+
+async def test_downtime_sends_the_useful_and_skips_the_stale(world: World) -> None:
+    school = await _school(world, "МАОУ «СОШ № 21 г. Челябинска»", "Asia/Yekaterinburg")
+    alice = await _curator(world, "Алиса", school)
+    await _import(world, "001", "Asia/Yekaterinburg")
+    await world.app.reminders.tick()
+    world.clock.set(datetime(2020, 11, 11, 7, 0, tzinfo=UTC))  # type: ignore[attr-defined]  # down since Nov 1
+    await world.app.reminders.tick()
+    after = [
+        (w, t) for w, t in await _messages(world, alice) if w >= datetime(2020, 11, 11, tzinfo=UTC)
+    ]
+    about_order = [t for _, t in after if "Издание приказа" in t]
+    assert len(about_order) == 1 and "Срок прошёл" in about_order[0]
+    async with world.app.session_factory() as session:
+        skipped = list(
+            await session.scalars(
+                select(OutboxMessage.kind).where(OutboxMessage.status == OutboxStatus.SKIPPED)
+            )
+        )
+    assert "deadline" in skipped
+
+
+async def test_a_blocked_user_is_marked_and_the_coordinator_told_once(world: World) -> None:
+    school = await _school(world, "МАОУ «СОШ № 21 г. Челябинска»", "Asia/Yekaterinburg")
+    alice = await _curator(world, "Алиса", school)
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    await _import(world, "001", "Asia/Yekaterinburg")
+    await alice.block(silent=True)
+    await _run(world, hours=5 * 24)
+    async with world.app.session_factory() as session:
+        user = await session.scalar(select(User).where(User.telegram_id == alice.id))
+        assert user is not None and user.blocked_at is not None
+        failures = (
+            await session.execute(
+                select(DeliveryAttempt.attempted_at, OutboxMessage.kind)
+                .join(OutboxMessage)
+                .where(
+                    OutboxMessage.recipient_user_id == user.id, DeliveryAttempt.result == "failed"
+                )
+            )
+        ).all()
+    # One send refused with 403 (several rows may have been grouped in it), then no more tries.
+    assert len({at for at, _ in failures}) == 1, failures
+    notices = [t for _, t in await _messages(world, olga) if "заблокировал" in t]
+    assert len(notices) == 1 and "Алиса" in notices[0]
