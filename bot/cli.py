@@ -76,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--dry-run", action="store_true", help="show the preview, store nothing")
     imp.add_argument("--json", action="store_true", help="print the preview as JSON")
 
+    rem = sub.add_parser("reminders", help="reminders").add_subparsers(
+        dest="rem_command", required=True
+    )
+    rem_plan = rem.add_parser("plan", help="list the reminders the database would send in a window")
+    rem_plan.add_argument("--from", dest="since", required=True, help="YYYY-MM-DD (UTC midnight)")
+    rem_plan.add_argument("--to", dest="until", required=True, help="YYYY-MM-DD (exclusive)")
+    rem_plan.add_argument("--json", action="store_true")
+
     periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
     periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
 
@@ -282,6 +290,44 @@ def _read_file(path: Path, limit: int, too_big: str) -> bytes:
     return path.read_bytes()
 
 
+async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
+    """Preview reminders: recipient, kind, item, local and UTC send time."""
+    import json
+    from datetime import UTC, datetime
+
+    from core.reminders import preview
+
+    try:
+        since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
+        until = datetime.fromisoformat(args.until).replace(tzinfo=UTC)
+    except ValueError:
+        raise CliError("dates must look like 2020-11-01") from None
+    if until <= since:
+        raise CliError("--to must be after --from")
+    reminders = await _with_session(
+        settings, lambda s: preview(s, since, until, settings.default_timezone)
+    )
+    rows = [
+        {
+            "recipient_user_id": r.person.user_id,
+            "kind": r.kind,
+            "item": r.payload.get("title") or r.payload.get("topic") or r.payload.get("week"),
+            "local": r.scheduled_at.astimezone(r.person.zone).isoformat(),
+            "timezone": r.person.zone.key,
+            "utc": r.scheduled_at.isoformat(),
+        }
+        for r in reminders
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for row in rows:
+            item, who = str(row["item"])[:70], f"user {row['recipient_user_id']}"
+            print(f"{row['utc']}  {row['local']}  {who:<11} {row['kind']:<12} {item}")
+        print(f"{len(rows)} reminder(s)")
+    return 0
+
+
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
@@ -334,4 +380,5 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
     "school": _school,
     "invite": _invite,
     "import": _import,
+    "reminders": _reminders,
 }

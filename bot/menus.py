@@ -13,8 +13,8 @@ COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.OBSERVER: ("help", "me"),
     Role.CURATOR: ("help", "me"),
-    Role.COORDINATOR: ("help", "me", "schools"),
-    Role.ADMIN: ("help", "me", "schools"),
+    Role.COORDINATOR: ("help", "me", "schools", "upcoming"),
+    Role.ADMIN: ("help", "me", "schools", "upcoming"),
 }
 
 

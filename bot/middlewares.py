@@ -14,22 +14,42 @@ from core.users import load_context
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+class AfterCommit:
+    """Replies a handler wants sent only once its transaction is durable."""
+
+    def __init__(self) -> None:
+        self._calls: list[Callable[[], Awaitable[Any]]] = []
+
+    def __call__(self, call: Callable[[], Awaitable[Any]]) -> None:
+        self._calls.append(call)
+
+    async def run(self) -> None:
+        for call in self._calls:
+            await call()
+
+
 class DbSessionMiddleware(BaseMiddleware):
-    """Opens a session per update; commits if the handler returned, rolls back if it raised."""
+    """Opens a session per update; commits if the handler returned, rolls back if it raised.
+
+    Handlers get `after_commit` to acknowledge a change only once it is stored.
+    """
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self.session_factory = session_factory
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        deferred = AfterCommit()
         async with self.session_factory() as session:
             data["session"] = session
+            data["after_commit"] = deferred
             try:
                 result = await handler(event, data)
             except BaseException:
                 await session.rollback()
                 raise
             await session.commit()
-            return result
+        await deferred.run()
+        return result
 
 
 class UserContextMiddleware(BaseMiddleware):

@@ -23,6 +23,7 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "help": "Что умеет бот",
     "me": "Мои школы и роли",
     "schools": "Список школ",
+    "upcoming": "Напоминания на неделю",
 }
 
 START_NO_CODE = (
@@ -345,3 +346,35 @@ def blocked_notice(name: str | None, school: str | None) -> str:
     who = escape(name or "Участник")
     where = f" ({escape(school)})" if school else ""
     return f"🚫 {who}{where} заблокировал(а) бота и больше не получает напоминаний."
+
+
+_KIND_NAMES = {
+    "deadline": "срок",
+    "start": "начало",
+    "checkin": "середина срока",
+    "recurring": "регулярное",
+    "overdue": "просрочка",
+    "escalation": "эскалация",
+    "snoozed": "отложенное",
+    "seminar": "семинар",
+    "seminar_soon": "семинар",
+}
+
+
+def upcoming(rows: list[tuple[date, str, str]], days: int) -> str:
+    """/upcoming: reminders of the next days by local day, kind and item."""
+    if not rows:
+        return f"В ближайшие {days} {plural(days, 'день', 'дня', 'дней')} напоминаний нет."
+    lines = [f"<b>Напоминания на {days} {plural(days, 'день', 'дня', 'дней')}: {len(rows)}</b>"]
+    current: date | None = None
+    shown = 0
+    for day, kind, title in rows:
+        if day != current:
+            current = day
+            count = sum(1 for d, _, _ in rows if d == day)
+            lines.append(f"\n<b>{day_month(day)}</b> — {count}")
+            shown = 0
+        if shown < 5:
+            lines.append(f"• {_KIND_NAMES.get(kind, kind)}: {escape(title[:90])}")
+        shown += 1
+    return "\n".join(lines)

@@ -106,6 +106,7 @@ def _for_curator(
     base = {
         "assignment_id": item.assignment_id,
         "activity_id": item.activity_id,
+        "plan_id": item.plan_id,
         "title": item.title,
     }
 

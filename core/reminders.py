@@ -269,6 +269,24 @@ async def preview(
     return plan_window(work, seminars, readers, since, until)
 
 
+async def upcoming_for(
+    session: AsyncSession,
+    clock: Clock,
+    plan_ids: set[int] | None,
+    days: int,
+    default_zone: str,
+) -> list[Reminder]:
+    """Reminders of the next `days` about plans in a coordinator's scope (None: every plan)."""
+    now = clock.now()
+    found = await preview(session, now, now + timedelta(days=days), default_zone)
+    return [
+        r
+        for r in found
+        if r.kind not in ("digest",)
+        and (plan_ids is None or r.payload.get("plan_id") in plan_ids or r.target_type == "seminar")
+    ]
+
+
 async def refresh_outbox(session: AsyncSession, clock: Clock, default_zone: str) -> dict[str, int]:
     """Write the reminders of [now - lookback, now + horizon) to the outbox; cancel the obsolete.
 

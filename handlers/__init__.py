@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import fallback, onboarding, plan_import, reminders, schools
+from handlers import fallback, onboarding, plan_import, reminders, schools, upcoming
 
 
 def build_routers() -> list[Router]:
@@ -14,5 +14,6 @@ def build_routers() -> list[Router]:
         schools.build_router(),
         plan_import.build_router(),
         reminders.build_router(),
+        upcoming.build_router(),
         fallback.build_router(),
     ]

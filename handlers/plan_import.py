@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards, texts
 from bot.callbacks import FixAction, ImportAction
 from bot.filters import HasRole
+from bot.middlewares import AfterCommit
 from bot.settings import Settings
 from core.activities import activity_brief, set_activity_period
 from core.clock import Clock
@@ -57,9 +58,16 @@ async def receive_file(message: Message, bot: Bot, state: FSMContext) -> None:
 
 
 async def confirm(
-    query: CallbackQuery, callback_data: ImportAction, state: FSMContext, bot: Bot,
-    session: AsyncSession, clock: Clock, settings: Settings, user_ctx: UserContext,
-) -> None:  # fmt: skip
+    query: CallbackQuery,
+    callback_data: ImportAction,
+    state: FSMContext,
+    bot: Bot,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
     """Store the previewed plan in this update's transaction, then walk the flagged rows."""
     data: dict[str, Any] = await state.get_data()
     message = query.message
@@ -78,41 +86,56 @@ async def confirm(
     await query.answer()
     draft, raw = await _load(bot, data["file_id"], data["name"])
     report = await import_plan(
-        session, clock, draft, timezone=settings.default_timezone, source_file=data["name"],
-        source_sha256=file_digest(raw), actor_user_id=user_ctx.user_id,
-    )  # fmt: skip
-    await message.edit_reply_markup(reply_markup=None)
-    await message.answer(texts.import_done(
-        report.created, report.counts, len(report.added), len(report.changed),
-        len(report.removed), len(report.flagged_activity_ids),
-    ))  # fmt: skip
+        session,
+        clock,
+        draft,
+        timezone=settings.default_timezone,
+        source_file=data["name"],
+        source_sha256=file_digest(raw),
+        actor_user_id=user_ctx.user_id,
+    )
+    done = texts.import_done(
+        report.created,
+        report.counts,
+        len(report.added),
+        len(report.changed),
+        len(report.removed),
+        len(report.flagged_activity_ids),
+    )
+    after_commit(lambda: message.edit_reply_markup(reply_markup=None))
+    after_commit(lambda: message.answer(done))
     if report.flagged_activity_ids:
         await state.set_state(ImportFlow.fix)
-        await state.set_data(
-            {"pending": report.flagged_activity_ids, "total": len(report.flagged_activity_ids)}
-        )
-        await _show_next(message, state, session)
+        flagged = report.flagged_activity_ids
+        await state.set_data({"pending": flagged, "total": len(flagged)})
+        await _show_next(message, state, session, after_commit)
     else:
         await state.clear()
 
 
-async def _show_next(message: Message, state: FSMContext, session: AsyncSession) -> None:
+async def _show_next(
+    message: Message, state: FSMContext, session: AsyncSession, after_commit: AfterCommit
+) -> None:
+    """Queue the prompt for the next flagged row (sent once the transaction is stored)."""
     data = await state.get_data()
     pending: list[int] = data.get("pending", [])
     if not pending:
         await state.clear()
-        await message.answer(texts.FIX_DONE)
+        after_commit(lambda: message.answer(texts.FIX_DONE))
         return
     total = int(data.get("total", len(pending)))
     brief = await activity_brief(session, pending[0])
-    await message.answer(
-        texts.fix_prompt(total - len(pending) + 1, total, brief),
-        reply_markup=keyboards.fix_row(brief.id),
-    )
+    prompt = texts.fix_prompt(total - len(pending) + 1, total, brief)
+    after_commit(lambda: message.answer(prompt, reply_markup=keyboards.fix_row(brief.id)))
 
 
 async def fix_date(
-    message: Message, state: FSMContext, session: AsyncSession, clock: Clock, user_ctx: UserContext
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
 ) -> None:
     """The coordinator's date for the row shown."""
     pending: list[int] = (await state.get_data()).get("pending", [])
@@ -126,13 +149,17 @@ async def fix_date(
     except InvalidInput:
         await message.answer(texts.FIX_NOT_UNDERSTOOD)
         return
-    await message.answer(texts.fix_saved(period.due))
+    after_commit(lambda: message.answer(texts.fix_saved(period.due)))
     await state.update_data(pending=pending[1:])
-    await _show_next(message, state, session)
+    await _show_next(message, state, session, after_commit)
 
 
 async def fix_button(
-    query: CallbackQuery, callback_data: FixAction, state: FSMContext, session: AsyncSession
+    query: CallbackQuery,
+    callback_data: FixAction,
+    state: FSMContext,
+    session: AsyncSession,
+    after_commit: AfterCommit,
 ) -> None:
     """Skip the row shown, or stop reviewing."""
     pending: list[int] = (await state.get_data()).get("pending", [])
@@ -147,7 +174,7 @@ async def fix_button(
         await message.answer(texts.FIX_STOPPED)
         return
     await state.update_data(pending=pending[1:])
-    await _show_next(message, state, session)
+    await _show_next(message, state, session, after_commit)
 
 
 def build_router() -> Router:

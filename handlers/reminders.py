@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.callbacks import RemindAction, RsvpAction
+from bot.middlewares import AfterCommit
 from core.clock import Clock
 from core.dto import UserContext
 from core.people import mark_blocked, mark_unblocked
@@ -27,6 +28,7 @@ async def rsvp(
     session: AsyncSession,
     clock: Clock,
     user_ctx: UserContext | None,
+    after_commit: AfterCommit,
 ) -> None:
     """Record Буду / Не смогу for the seminar."""
     if user_ctx is None:
@@ -36,7 +38,7 @@ async def rsvp(
     await answer_rsvp(
         session, clock, seminar_id=callback_data.seminar_id, user_id=user_ctx.user_id, answer=answer
     )
-    await query.answer(texts.RSVP_THANKS[answer.value])
+    after_commit(lambda: query.answer(texts.RSVP_THANKS[answer.value]))
 
 
 async def blocked(

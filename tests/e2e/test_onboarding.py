@@ -118,7 +118,7 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
     await coordinator.send(f"/start {coordinator_code}")
     await coordinator.expect_reply("координатор")
 
-    assert await coordinator.menu() == ["help", "me", "schools"]
+    assert await coordinator.menu() == ["help", "me", "schools", "upcoming"]
     assert await curator.menu() == ["help", "me"]
     await coordinator.send("/schools")
     assert SCHOOL in (await coordinator.expect_reply("Школы")).text

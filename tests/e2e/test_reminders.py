@@ -356,3 +356,63 @@ async def test_a_blocked_user_is_marked_and_the_coordinator_told_once(world: Wor
     assert len({at for at, _ in failures}) == 1, failures
     notices = [t for _, t in await _messages(world, olga) if "заблокировал" in t]
     assert len(notices) == 1 and "Алиса" in notices[0]
+
+
+async def test_buttons_rsvp_upcoming_and_the_preview_cli(world: World) -> None:
+    from db.models import Attendance, Seminar
+
+    school = await _school(world, "МАОУ «СОШ № 21 г. Челябинска»", "Asia/Yekaterinburg")
+    alice = await _curator(world, "Алиса", school)
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    plan_id = await _import(world, "001", "Asia/Yekaterinburg")
+    async with world.app.session_factory() as session, session.begin():
+        session.add(
+            Seminar(
+                plan_id=plan_id,
+                topic="Семинар по МСОКО",
+                starts_on=datetime(2020, 11, 5).date(),
+                created_at=world.clock.now(),
+            )
+        )
+    world.clock.set(datetime(2020, 11, 3, 4, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.tick()
+    reminder = next(
+        m for m in [await alice.expect_reply() for _ in range(3)] if "Издание приказа" in m.text
+    )
+    assert reminder.buttons == [
+        "✅ Выполнено",
+        "📎 Отчёт",
+        "⏰ Напомнить завтра",
+        "❓ Нужна помощь",
+    ]
+    answer = await alice.press("✅ Выполнено", reminder)
+    assert answer is not None and "ближайшем обновлении" in (answer["text"] or "")
+
+    world.clock.set(datetime(2020, 11, 4, 4, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.tick()
+    invitation = await alice.expect_reply("Завтра семинар")
+    assert invitation.buttons == ["Буду", "Не смогу"]
+    assert (await alice.press("Буду", invitation) or {}).get("text") == "Отметил: вы будете."
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Attendance)) == 1
+
+    await olga.send("/upcoming")
+    week = await olga.expect_reply("Напоминания на 7 дней")
+    assert "Издание приказа" in week.text and "10 ноября" in week.text
+
+    from tests.harness import run_cli
+
+    result = await run_cli(
+        world.settings, "reminders", "plan", "--from", "2020-11-05", "--to", "2020-11-12", "--json"
+    )
+    import json
+
+    rows = json.loads(result.stdout)
+    order = [r for r in rows if r["item"].startswith("Издание приказа") and r["kind"] == "deadline"]
+    assert [(r["local"], r["utc"]) for r in order] == [
+        ("2020-11-07T09:00:00+05:00", "2020-11-07T04:00:00+00:00"),
+        ("2020-11-09T09:00:00+05:00", "2020-11-09T04:00:00+00:00"),
+        ("2020-11-10T09:00:00+05:00", "2020-11-10T04:00:00+00:00"),
+    ]
