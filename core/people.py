@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,7 +10,7 @@ from core import audit
 from core.clock import Clock
 from core.roles import Role
 from core.states import OutboxStatus
-from db.models import Membership, OutboxMessage, School, User
+from db.models import Membership, OutboxMessage, PlanSchool, School, User
 
 
 async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int:
@@ -38,6 +38,13 @@ async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int
     if school_ids:
         school = await session.get(School, sorted(school_ids)[0])
         school_name = school.name if school else None
+    # Their coordinators: those of the plans (any plan, for coordinators without one) their
+    # schools take part in.
+    plan_ids = set(
+        await session.scalars(
+            select(PlanSchool.plan_id).where(PlanSchool.school_id.in_(school_ids))
+        )
+    )
     coordinators = (
         await session.execute(
             select(User.id, User.telegram_id)
@@ -45,6 +52,7 @@ async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int
             .where(
                 Membership.role == Role.COORDINATOR,
                 Membership.revoked_at.is_(None),
+                or_(Membership.plan_id.is_(None), Membership.plan_id.in_(plan_ids)),
                 User.is_active.is_(True),
                 User.blocked_at.is_(None),
                 User.started_at.is_not(None),
