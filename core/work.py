@@ -1,0 +1,544 @@
+"""A curator's work on plan items: listing, cards, submitting evidence, undo, snooze, review.
+
+Every use case re-checks who may do what to which assignment now (role, school, direction,
+state); callers pass only ids. Domain errors carry codes the texts map to Russian.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit
+from core.clock import Clock
+from core.dto import UserContext
+from core.errors import DomainError
+from core.reminders import cancel_pending_for
+from core.roles import Role
+from core.states import AssignmentStatus, SubmissionStatus
+from db.models import (
+    Activity,
+    Assignment,
+    Direction,
+    EvidenceFile,
+    Plan,
+    School,
+    Stage,
+    Submission,
+)
+
+UNDO_WINDOW = timedelta(minutes=10)
+PAGE_SIZE = 5
+OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
+DONE = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
+
+
+class WorkError(DomainError):
+    """An action on an item that is not allowed now; `code` says why."""
+
+    def __init__(self, code: str, status: AssignmentStatus | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    assignment_id: int
+    title: str
+    due: date | None
+    status: AssignmentStatus
+    school: str | None
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    rows: list[ItemRow]
+    page: int
+    pages: int
+    total: int
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """A file as Telegram describes it."""
+
+    kind: str
+    file_id: str
+    file_unique_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    media_group_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemCard:
+    assignment_id: int
+    version: int
+    status: AssignmentStatus
+    plan: str
+    direction: str | None
+    stage: str | None
+    school: str | None
+    title: str
+    period_text: str | None
+    start: date | None
+    due: date | None
+    responsible: str | None
+    expected_result: str | None
+    files: list[str] = field(default_factory=list)
+    last_comment: str | None = None
+    review_comment: str | None = None
+    can_act: bool = False
+    can_review: bool = False
+    pending_submission_id: int | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionInfo:
+    submission_id: int
+    assignment_id: int
+    title: str
+    school: str | None
+    comment: str | None
+    files: list[FileInfo]
+    curator_chat_ids: list[int]
+    coordinator_chat_ids: list[int]
+
+
+def curator_schools(user: UserContext, plan_id: int | None = None) -> set[int]:
+    return {
+        m.school_id
+        for m in user.memberships
+        if m.role == Role.CURATOR
+        and m.school_id is not None
+        and (plan_id is None or m.plan_id in (None, plan_id))
+    }
+
+
+def viewer_schools(user: UserContext) -> set[int]:
+    return {
+        m.school_id
+        for m in user.memberships
+        if m.role in (Role.CURATOR, Role.OBSERVER) and m.school_id
+    }
+
+
+def can_review(user: UserContext, plan_id: int, direction_id: int | None) -> bool:
+    """Admins anywhere; coordinators of the plan (and of the direction, when theirs is set)."""
+    for m in user.memberships:
+        if m.role == Role.ADMIN:
+            return True
+        if (
+            m.role == Role.COORDINATOR
+            and m.plan_id in (None, plan_id)
+            and m.direction_id in (None, direction_id)
+        ):
+            return True
+    return False
+
+
+async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, Activity, Plan]:
+    row = (
+        await session.execute(
+            select(Assignment, Activity, Plan)
+            .join(Activity, Activity.id == Assignment.activity_id)
+            .join(Plan, Plan.id == Activity.plan_id)
+            .where(Assignment.id == assignment_id)
+        )
+    ).first()
+    if row is None:
+        raise WorkError("not_found")
+    return row[0], row[1], row[2]
+
+
+def _may_act(user: UserContext, assignment: Assignment, activity: Activity) -> bool:
+    if assignment.school_id is None:
+        return can_review(user, activity.plan_id, activity.direction_id)
+    return assignment.school_id in curator_schools(user, activity.plan_id)
+
+
+async def my_items(
+    session: AsyncSession, user: UserContext, view: str, page: int, today: date
+) -> ItemPage:
+    """The person's items: open (soonest first), overdue, this week, or done."""
+    schools = curator_schools(user)
+    query = (
+        select(
+            Assignment.id,
+            Activity.title,
+            Assignment.due_date,
+            Assignment.status,
+            School.short_name,
+            School.name,
+        )
+        .join(Activity, Activity.id == Assignment.activity_id)
+        .join(Plan, Plan.id == Activity.plan_id)
+        .outerjoin(School, School.id == Assignment.school_id)
+        .where(
+            Assignment.school_id.in_(schools),
+            Activity.cancelled_at.is_(None),
+            Plan.archived_at.is_(None),
+        )
+    )
+    if view == "done":
+        query = query.where(Assignment.status.in_(DONE)).order_by(Assignment.updated_at.desc())
+    else:
+        query = query.where(Assignment.status.in_(OPEN))
+        if view == "overdue":
+            query = query.where(Assignment.due_date < today)
+        elif view == "week":
+            query = query.where(
+                Assignment.due_date >= today, Assignment.due_date <= today + timedelta(days=7)
+            )
+        query = query.order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id)
+    total = int(
+        await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 0), pages - 1)
+    rows = (await session.execute(query.offset(page * PAGE_SIZE).limit(PAGE_SIZE))).all()
+    return ItemPage(
+        [ItemRow(r[0], r[1], r[2], r[3], r[4] or r[5]) for r in rows], page, pages, total
+    )
+
+
+async def item_card(session: AsyncSession, user: UserContext, assignment_id: int) -> ItemCard:
+    """Everything about one item for someone allowed to see it."""
+    assignment, activity, plan = await _load(session, assignment_id)
+    reviewer = can_review(user, plan.id, activity.direction_id)
+    actor = _may_act(user, assignment, activity)
+    if not (actor or reviewer or assignment.school_id in viewer_schools(user)):
+        raise WorkError("forbidden")
+    direction = (
+        await session.get(Direction, activity.direction_id) if activity.direction_id else None
+    )
+    stage = await session.get(Stage, activity.stage_id) if activity.stage_id else None
+    school = await session.get(School, assignment.school_id) if assignment.school_id else None
+    last = await session.scalar(
+        select(Submission)
+        .where(Submission.assignment_id == assignment.id)
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    files = []
+    if last is not None and last.status != SubmissionStatus.WITHDRAWN:
+        files = [
+            f.file_name or f.kind
+            for f in await session.scalars(
+                select(EvidenceFile)
+                .where(EvidenceFile.submission_id == last.id)
+                .order_by(EvidenceFile.id)
+            )
+        ]
+    return ItemCard(
+        assignment_id=assignment.id,
+        version=assignment.version,
+        status=assignment.status,
+        plan=plan.title,
+        direction=f"{direction.code}. {direction.title}" if direction else None,
+        stage=stage.title if stage else None,
+        school=school.name if school else None,
+        title=activity.title,
+        period_text=activity.period_text,
+        start=activity.start_date,
+        due=assignment.due_date,
+        responsible=activity.responsible_text,
+        expected_result=activity.expected_result,
+        files=files,
+        last_comment=last.comment if last else None,
+        review_comment=last.review_comment if last else None,
+        can_act=actor and assignment.status in OPEN,
+        can_review=reviewer and assignment.status == AssignmentStatus.SUBMITTED,
+        pending_submission_id=last.id if last and last.status == SubmissionStatus.PENDING else None,
+    )
+
+
+async def begin_done(session: AsyncSession, user: UserContext, assignment_id: int) -> ItemCard:
+    """Check that the person may mark the item done now; the card carries the hint and version."""
+    card = await item_card(session, user, assignment_id)
+    if not card.can_act:
+        raise WorkError("wrong_state" if card.status not in OPEN else "forbidden", card.status)
+    return card
+
+
+async def submit(
+    session: AsyncSession,
+    clock: Clock,
+    user: UserContext,
+    assignment_id: int,
+    version: int,
+    comment: str | None,
+    files: list[FileInfo],
+) -> SubmissionInfo:
+    """Hand in the item with comment and files; the assignment waits for review."""
+    assignment, activity, _ = await _load(session, assignment_id)
+    if not _may_act(user, assignment, activity):
+        raise WorkError("forbidden")
+    if assignment.status not in OPEN or assignment.version != version:
+        raise WorkError("stale", assignment.status)
+    now = clock.now()
+    submission = Submission(
+        assignment_id=assignment.id,
+        user_id=user.user_id,
+        comment=comment,
+        status=SubmissionStatus.PENDING,
+        created_at=now,
+    )
+    session.add(submission)
+    await session.flush()
+    for item in files:
+        session.add(
+            EvidenceFile(
+                submission_id=submission.id,
+                kind=item.kind,
+                telegram_file_id=item.file_id,
+                file_unique_id=item.file_unique_id,
+                file_name=item.file_name,
+                mime_type=item.mime_type,
+                size=item.size,
+                media_group_id=item.media_group_id,
+                created_at=now,
+            )
+        )
+    before = assignment.status
+    assignment.status, assignment.submitted_at = AssignmentStatus.SUBMITTED, now
+    assignment.version += 1
+    assignment.updated_at = now
+    await cancel_pending_for(session, assignment.id)
+    audit.record(
+        session,
+        clock,
+        actor_user_id=user.user_id,
+        action="assignment.submit",
+        entity_type="assignment",
+        entity_id=assignment.id,
+        before={"status": before.value},
+        after={"status": "submitted", "submission_id": submission.id, "files": len(files)},
+    )
+    await session.flush()
+    return await submission_info(session, submission.id)
+
+
+async def submission_info(session: AsyncSession, submission_id: int) -> SubmissionInfo:
+    from db.models import Membership, User
+
+    submission = await session.get(Submission, submission_id)
+    if submission is None:
+        raise WorkError("not_found")
+    assignment, activity, plan = await _load(session, submission.assignment_id)
+    school = await session.get(School, assignment.school_id) if assignment.school_id else None
+    files = [
+        FileInfo(
+            f.kind,
+            f.telegram_file_id,
+            f.file_unique_id,
+            f.file_name,
+            f.mime_type,
+            f.size,
+            f.media_group_id,
+        )
+        for f in await session.scalars(
+            select(EvidenceFile)
+            .where(EvidenceFile.submission_id == submission.id)
+            .order_by(EvidenceFile.id)
+        )
+    ]
+    reachable = (User.is_active.is_(True), User.blocked_at.is_(None), User.started_at.is_not(None))
+    curators = list(
+        await session.scalars(
+            select(User.telegram_id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.role == Role.CURATOR,
+                Membership.school_id == assignment.school_id,
+                Membership.revoked_at.is_(None),
+                *reachable,
+            )
+            .distinct()
+        )
+    )
+    coordinators = list(
+        await session.scalars(
+            select(User.telegram_id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.role == Role.COORDINATOR,
+                Membership.revoked_at.is_(None),
+                (Membership.plan_id.is_(None)) | (Membership.plan_id == plan.id),
+                (Membership.direction_id.is_(None))
+                | (Membership.direction_id == activity.direction_id),
+                *reachable,
+            )
+            .distinct()
+        )
+    )
+    return SubmissionInfo(
+        submission.id,
+        assignment.id,
+        activity.title,
+        school.name if school else None,
+        submission.comment,
+        files,
+        curators,
+        coordinators,
+    )
+
+
+async def undo(session: AsyncSession, clock: Clock, user: UserContext, submission_id: int) -> int:
+    """Take back a submission within the undo window, before review; returns the assignment id."""
+    submission = await session.get(Submission, submission_id)
+    if submission is None or submission.user_id != user.user_id:
+        raise WorkError("forbidden")
+    assignment, _, _ = await _load(session, submission.assignment_id)
+    if (
+        submission.status != SubmissionStatus.PENDING
+        or assignment.status != AssignmentStatus.SUBMITTED
+    ):
+        raise WorkError("wrong_state", assignment.status)
+    if clock.now() - submission.created_at > UNDO_WINDOW:
+        raise WorkError("undo_expired", assignment.status)
+    submission.status = SubmissionStatus.WITHDRAWN
+    assignment.status, assignment.submitted_at = AssignmentStatus.OPEN, None
+    assignment.version += 1
+    assignment.updated_at = clock.now()
+    audit.record(
+        session,
+        clock,
+        actor_user_id=user.user_id,
+        action="assignment.undo",
+        entity_type="assignment",
+        entity_id=assignment.id,
+        before={"status": "submitted"},
+        after={"status": "open"},
+    )
+    return assignment.id
+
+
+async def snooze(
+    session: AsyncSession,
+    clock: Clock,
+    user: UserContext,
+    assignment_id: int,
+    days: int,
+    zone: ZoneInfo,
+) -> datetime:
+    """Move this item's next reminder to `days` days from now at 09:00 local (not the deadline)."""
+    assignment, activity, _ = await _load(session, assignment_id)
+    if not _may_act(user, assignment, activity):
+        raise WorkError("forbidden")
+    if assignment.status not in OPEN:
+        raise WorkError("wrong_state", assignment.status)
+    today = clock.now().astimezone(zone).date()
+    if assignment.due_date is None or assignment.due_date <= today:
+        raise WorkError("too_late", assignment.status)
+    target = min(today + timedelta(days=days), assignment.due_date)
+    moment = datetime.combine(target, time(9), zone)
+    assignment.snoozed_until = moment
+    await cancel_pending_for(session, assignment.id)
+    audit.record(
+        session,
+        clock,
+        actor_user_id=user.user_id,
+        action="assignment.snooze",
+        entity_type="assignment",
+        entity_id=assignment.id,
+        after={"until": moment.isoformat()},
+    )
+    return moment
+
+
+async def review(
+    session: AsyncSession,
+    clock: Clock,
+    user: UserContext,
+    submission_id: int,
+    accept: bool,
+    comment: str | None,
+) -> SubmissionInfo:
+    """Accept or return a submission; the item closes or reopens."""
+    submission = await session.get(Submission, submission_id)
+    if submission is None:
+        raise WorkError("not_found")
+    assignment, activity, plan = await _load(session, submission.assignment_id)
+    if not can_review(user, plan.id, activity.direction_id):
+        raise WorkError("forbidden")
+    if (
+        submission.status != SubmissionStatus.PENDING
+        or assignment.status != AssignmentStatus.SUBMITTED
+    ):
+        raise WorkError("stale", assignment.status)
+    now = clock.now()
+    submission.status = SubmissionStatus.ACCEPTED if accept else SubmissionStatus.RETURNED
+    submission.reviewer_id, submission.review_comment, submission.reviewed_at = (
+        user.user_id,
+        comment,
+        now,
+    )
+    assignment.status = AssignmentStatus.ACCEPTED if accept else AssignmentStatus.RETURNED
+    assignment.accepted_at = now if accept else None
+    assignment.version += 1
+    assignment.updated_at = now
+    audit.record(
+        session,
+        clock,
+        actor_user_id=user.user_id,
+        action="assignment.accept" if accept else "assignment.return",
+        entity_type="assignment",
+        entity_id=assignment.id,
+        before={"status": "submitted"},
+        after={"status": assignment.status.value, "comment": comment},
+    )
+    return await submission_info(session, submission.id)
+
+
+async def waiting_review(
+    session: AsyncSession, user: UserContext, limit: int = 20
+) -> list[tuple[int, str, str | None]]:
+    """Submissions waiting for this reviewer: (submission id, title, school)."""
+    rows = (
+        await session.execute(
+            select(
+                Submission.id, Activity.title, School.name, Activity.plan_id, Activity.direction_id
+            )
+            .join(Assignment, Assignment.id == Submission.assignment_id)
+            .join(Activity, Activity.id == Assignment.activity_id)
+            .outerjoin(School, School.id == Assignment.school_id)
+            .where(
+                Submission.status == SubmissionStatus.PENDING,
+                Assignment.status == AssignmentStatus.SUBMITTED,
+            )
+            .order_by(Submission.id)
+        )
+    ).all()
+    waiting: list[tuple[int, str, str | None]] = [
+        (r[0], r[1], r[2]) for r in rows if can_review(user, r[3], r[4])
+    ]
+    return waiting[:limit]
+
+
+async def stored(session: AsyncSession, evidence_id: int, path: str, sha256: str) -> None:
+    """Remember where the copy of an evidence file is kept."""
+    row = await session.get(EvidenceFile, evidence_id)
+    if row is not None:
+        row.stored_path, row.sha256 = path, sha256
+
+
+async def files_to_store(
+    session: AsyncSession, submission_id: int
+) -> list[tuple[int, str, str, str | None]]:
+    """(evidence id, file_id, file_unique_id, name) of files without a stored copy."""
+    rows = await session.execute(
+        select(
+            EvidenceFile.id,
+            EvidenceFile.telegram_file_id,
+            EvidenceFile.file_unique_id,
+            EvidenceFile.file_name,
+        ).where(EvidenceFile.submission_id == submission_id, EvidenceFile.stored_path.is_(None))
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
