@@ -18,7 +18,7 @@ from aiogram.types import ErrorEvent
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
-from bot.middlewares import DbSessionMiddleware, UserContextMiddleware
+from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
 from bot.pacing import RequestPacer
 from bot.reminder_render import render
 from bot.settings import Settings
@@ -59,7 +59,10 @@ def build_dispatcher(
     session_factory: async_sessionmaker[AsyncSession], clock: Clock, settings: Settings
 ) -> Dispatcher:
     """The production dispatcher: middlewares, routers, error handler, dependencies."""
-    dp = Dispatcher(storage=MemoryStorage(), clock=clock, settings=settings)
+    dp = Dispatcher(
+        storage=MemoryStorage(), clock=clock, settings=settings, session_factory=session_factory
+    )
+    dp.update.outer_middleware(ChatLockMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(UserContextMiddleware())
     dp.include_routers(*build_routers())

@@ -30,3 +30,38 @@ class RsvpAction(CallbackData, prefix="rsvp"):
 
     answer: str  # yes | no
     seminar_id: int
+
+
+class ItemsPage(CallbackData, prefix="my"):
+    """A page of /my in a view: open | overdue | week | done."""
+
+    view: str
+    page: int
+
+
+class ItemOpen(CallbackData, prefix="it"):
+    assignment_id: int
+
+
+class ItemAct(CallbackData, prefix="ia"):
+    """An action on an item card: done | tomorrow | later3 | help."""
+
+    action: str
+    assignment_id: int
+
+
+class DoneAct(CallbackData, prefix="dn"):
+    action: str  # send | cancel
+
+
+class UndoAct(CallbackData, prefix="undo"):
+    submission_id: int
+
+
+class ReviewAct(CallbackData, prefix="rv"):
+    action: str  # accept | return
+    submission_id: int
+
+
+class ReviewOpen(CallbackData, prefix="ro"):
+    submission_id: int

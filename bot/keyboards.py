@@ -6,7 +6,19 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import texts
-from bot.callbacks import FixAction, ImportAction, RemindAction, RsvpAction
+from bot.callbacks import (
+    DoneAct,
+    FixAction,
+    ImportAction,
+    ItemAct,
+    ItemOpen,
+    ItemsPage,
+    RemindAction,
+    ReviewAct,
+    ReviewOpen,
+    RsvpAction,
+    UndoAct,
+)
 
 
 def import_confirm() -> InlineKeyboardMarkup:
@@ -56,4 +68,102 @@ def rsvp(seminar_id: int) -> InlineKeyboardMarkup:
         text=texts.BTN_YES, callback_data=RsvpAction(answer="yes", seminar_id=seminar_id)
     )
     builder.button(text=texts.BTN_NO, callback_data=RsvpAction(answer="no", seminar_id=seminar_id))
+    return builder.as_markup()
+
+
+def items_page(
+    view: str, page: int, pages: int, assignment_ids: list[int], offset: int
+) -> InlineKeyboardMarkup:
+    """Numbers open the cards; arrows page; the last row switches the view."""
+    builder = InlineKeyboardBuilder()
+    for index, assignment_id in enumerate(assignment_ids, offset + 1):
+        builder.button(text=str(index), callback_data=ItemOpen(assignment_id=assignment_id))
+    sizes = [len(assignment_ids)] if assignment_ids else []
+    nav = 0
+    if page > 0:
+        builder.button(text="◀️", callback_data=ItemsPage(view=view, page=page - 1))
+        nav += 1
+    if page + 1 < pages:
+        builder.button(text="▶️", callback_data=ItemsPage(view=view, page=page + 1))
+        nav += 1
+    if nav:
+        sizes.append(nav)
+    for name, label in (
+        ("overdue", "⚠️ Просрочено"),
+        ("week", "📅 Неделя"),
+        ("open", "Все"),
+        ("done", "✅ Готово"),
+    ):
+        if name != view:
+            builder.button(text=label, callback_data=ItemsPage(view=name, page=0))
+    sizes.append(3)
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def item_actions(
+    assignment_id: int, can_act: bool, review_submission: int | None
+) -> InlineKeyboardMarkup | None:
+    builder = InlineKeyboardBuilder()
+    if can_act:
+        builder.button(
+            text=texts.BTN_DONE, callback_data=ItemAct(action="done", assignment_id=assignment_id)
+        )
+        builder.button(
+            text=texts.BTN_TOMORROW,
+            callback_data=ItemAct(action="tomorrow", assignment_id=assignment_id),
+        )
+        builder.button(
+            text=texts.BTN_IN_3_DAYS,
+            callback_data=ItemAct(action="later3", assignment_id=assignment_id),
+        )
+        builder.button(
+            text=texts.BTN_HELP, callback_data=ItemAct(action="help", assignment_id=assignment_id)
+        )
+        builder.adjust(1, 2, 1)
+    if review_submission is not None:
+        builder.button(
+            text=texts.BTN_ACCEPT,
+            callback_data=ReviewAct(action="accept", submission_id=review_submission),
+        )
+        builder.button(
+            text=texts.BTN_RETURN,
+            callback_data=ReviewAct(action="return", submission_id=review_submission),
+        )
+    return builder.as_markup() if can_act or review_submission is not None else None
+
+
+def done_controls() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_SEND, callback_data=DoneAct(action="send"))
+    builder.button(text=texts.BTN_CANCEL, callback_data=DoneAct(action="cancel"))
+    return builder.as_markup()
+
+
+def undo(submission_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_UNDO, callback_data=UndoAct(submission_id=submission_id))
+    return builder.as_markup()
+
+
+def review(submission_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_ACCEPT, callback_data=ReviewAct(action="accept", submission_id=submission_id)
+    )
+    builder.button(
+        text=texts.BTN_RETURN, callback_data=ReviewAct(action="return", submission_id=submission_id)
+    )
+    return builder.as_markup()
+
+
+def review_list(submission_ids: list[int]) -> InlineKeyboardMarkup | None:
+    if not submission_ids:
+        return None
+    builder = InlineKeyboardBuilder()
+    for index, submission_id in enumerate(submission_ids, 1):
+        builder.button(
+            text=f"Открыть {index}", callback_data=ReviewOpen(submission_id=submission_id)
+        )
+    builder.adjust(3)
     return builder.as_markup()

@@ -12,9 +12,9 @@ from core.roles import Role
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.OBSERVER: ("help", "me"),
-    Role.CURATOR: ("help", "me"),
-    Role.COORDINATOR: ("help", "me", "schools", "upcoming"),
-    Role.ADMIN: ("help", "me", "schools", "upcoming"),
+    Role.CURATOR: ("my", "help", "me"),
+    Role.COORDINATOR: ("review", "upcoming", "schools", "help", "me"),
+    Role.ADMIN: ("review", "upcoming", "schools", "help", "me"),
 }
 
 

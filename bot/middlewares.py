@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -49,6 +50,24 @@ class DbSessionMiddleware(BaseMiddleware):
                 raise
             await session.commit()
         await deferred.run()
+        return result
+
+
+class ChatLockMiddleware(BaseMiddleware):
+    """Handles one update per chat at a time, so an album's messages cannot race in a flow."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat = data.get("event_chat")
+        if chat is None:
+            return await handler(event, data)
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        async with lock:
+            result = await handler(event, data)
+        if not lock.locked() and len(self._locks) > 10_000:
+            self._locks.pop(chat.id, None)
         return result
 
 

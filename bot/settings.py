@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     request_timeout: float = Field(default=30.0, gt=0)
     reminder_tick_seconds: int = Field(default=60, ge=5, le=3600)
     worker_id: str | None = Field(default=None)
+    evidence_dir: str = Field(default="evidence")
+    evidence_max_files: int = Field(default=20, ge=1, le=100)
+    evidence_types: str = Field(
+        default="pdf,doc,docx,odt,rtf,txt,xls,xlsx,ods,csv,ppt,pptx,odp,jpg,jpeg,png,heic,webp,mp4,mov"
+    )
 
     @field_validator("default_timezone")
     @classmethod

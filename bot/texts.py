@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from html import escape
 from typing import Any
 
@@ -24,6 +24,8 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "me": "Мои школы и роли",
     "schools": "Список школ",
     "upcoming": "Напоминания на неделю",
+    "my": "Мои пункты",
+    "review": "Ждут проверки",
 }
 
 START_NO_CODE = (
@@ -377,4 +379,166 @@ def upcoming(rows: list[tuple[date, str, str]], days: int) -> str:
         if shown < 5:
             lines.append(f"• {_KIND_NAMES.get(kind, kind)}: {escape(title[:90])}")
         shown += 1
+    return "\n".join(lines)
+
+
+# --- my items, done flow, review -----------------------------------------------------------
+
+STATUS_NAMES = {
+    "open": "открыт",
+    "returned": "возвращён на доработку",
+    "submitted": "на проверке",
+    "accepted": "принят",
+    "cancelled": "снят",
+}
+VIEW_NAMES = {
+    "open": "Все открытые",
+    "overdue": "Просроченные",
+    "week": "На неделе",
+    "done": "Выполненные",
+}
+WORK_ERRORS = {
+    "not_found": "Пункт не найден.",
+    "forbidden": "Нет доступа к этому пункту.",
+    "wrong_state": "Сейчас это сделать нельзя: пункт {status}.",
+    "stale": "Кнопка устарела: пункт уже {status}.",
+    "undo_expired": "Отменить уже нельзя: прошло больше 10 минут.",
+    "too_late": "Перенести напоминание можно только до срока.",
+}
+BTN_SEND = "✅ Отправить"
+BTN_CANCEL = "✖️ Отмена"
+BTN_UNDO = "↩️ Отменить отправку"
+BTN_ACCEPT = "✅ Принять"
+BTN_RETURN = "↩️ Вернуть"
+BTN_IN_3_DAYS = "⏰ Через 3 дня"
+DONE_CANCELLED = "Отметка отменена, пункт остаётся открытым."
+DONE_EMPTY = "Пришлите файл или напишите комментарий — без этого отправлять нечего."
+FILE_TOO_BIG = "Файл «{name}» больше 20 МБ — бот не сможет его скачать. Сожмите или разделите его."
+FILE_FORBIDDEN = "Файл «{name}» такого типа не принимается (разрешены: {allowed})."
+TOO_MANY_FILES = "Не больше {limit} файлов в одной отметке."
+UNDONE = "Отправка отменена, пункт снова открыт."
+RETURN_ASK = "Напишите, что нужно исправить — комментарий получит куратор."
+NO_REVIEW = "Нет отметок, ожидающих проверки."
+HELP_SOON = (
+    "Вопрос координатору появится в следующем обновлении. Пока напишите координатору напрямую."
+)
+NO_ITEMS = {
+    "open": "Открытых пунктов нет 🎉",
+    "overdue": "Просроченных пунктов нет.",
+    "week": "На этой неделе сроков нет.",
+    "done": "Выполненных пунктов пока нет.",
+}
+
+
+def work_error(code: str, status: str | None = None) -> str:
+    return WORK_ERRORS[code].format(status=STATUS_NAMES.get(status or "", status or ""))
+
+
+def my_items(
+    view: str,
+    rows: list[tuple[str, date | None, str]],
+    page: int,
+    pages: int,
+    total: int,
+    today: date,
+) -> str:
+    """/my: a page of items with due dates; overdue ones marked."""
+    if not rows:
+        return NO_ITEMS.get(view, NO_ITEMS["open"])
+    lines = [
+        f"<b>{VIEW_NAMES[view]}: {total}</b>" + (f" (стр. {page + 1}/{pages})" if pages > 1 else "")
+    ]
+    for index, (title, due, status) in enumerate(rows, 1 + page * 5):
+        mark = "⚠️ " if due and due < today and status in ("open", "returned") else ""
+        when = f"до {day_month(due)}" if due else "срок не указан"
+        extra = " ↩️" if status == "returned" else ""
+        lines.append(f"{index}. {mark}{escape(title[:120])}{extra}\n   {when}")
+    return "\n".join(lines)
+
+
+def item_card(card: Any, today: date) -> str:
+    """The full card of one item."""
+    lines = [f"<b>{escape(card.title)}</b>", f"Статус: {STATUS_NAMES[card.status.value]}"]
+    if card.due:
+        lines.append(f"Срок: до {day_month(card.due)} — {days_left((card.due - today).days)}")
+    if card.period_text:
+        start = f"{card.start:%d.%m.%Y} – " if card.start and card.start != card.due else ""
+        understood = f"{start}{card.due:%d.%m.%Y}" if card.due else "не распознан"
+        lines.append(f"В плане: «{escape(card.period_text)}» ({understood})")
+    for label, value in (
+        ("План", card.plan),
+        ("Направление", card.direction),
+        ("Этап", card.stage),
+        ("Школа", card.school),
+        ("Ответственные", card.responsible),
+        ("Ожидаемый результат", card.expected_result),
+    ):
+        if value:
+            lines.append(f"{label}: {escape(str(value)[:300])}")
+    if card.files:
+        lines.append("Файлы: " + ", ".join(escape(f) for f in card.files[:10]))
+    if card.last_comment:
+        lines.append(f"Комментарий: {escape(card.last_comment[:300])}")
+    if card.review_comment:
+        lines.append(f"Ответ координатора: <i>{escape(card.review_comment[:300])}</i>")
+    return "\n".join(lines)
+
+
+def done_start(title: str, expected: str | None) -> str:
+    hint = f"\nПо плану ожидается: <i>{escape(expected)}</i>" if expected else ""
+    return (
+        f"Отмечаем выполнение: <b>{escape(title[:200])}</b>{hint}\n\n"
+        "Пришлите файлы (документы, фото, альбом) и/или напишите комментарий, "
+        "затем нажмите «Отправить»."
+    )
+
+
+def done_collected(files: int, has_comment: bool) -> str:
+    parts = [f"Файлов: {files}"]
+    if has_comment:
+        parts.append("комментарий есть")
+    return "Принято. " + ", ".join(parts) + ". Можно добавить ещё или нажать «Отправить»."
+
+
+def submitted(title: str) -> str:
+    return f"✅ Отправлено на проверку: {escape(title[:200])}\nОтменить можно в течение 10 минут."
+
+
+def review_request(title: str, school: str | None, comment: str | None, files: int) -> str:
+    lines = [f"<b>📥 На проверку</b>: {escape(title[:200])}"]
+    if school:
+        lines.append(f"Школа: {escape(school)}")
+    if comment:
+        lines.append(f"Комментарий: {escape(comment[:500])}")
+    lines.append(f"Файлов: {files}")
+    return "\n".join(lines)
+
+
+def reviewed(title: str, accepted: bool, comment: str | None) -> str:
+    if accepted:
+        return f"✅ Принято: {escape(title[:200])}"
+    note = f"\nКомментарий: <i>{escape(comment)}</i>" if comment else ""
+    return f"↩️ Возвращено на доработку: {escape(title[:200])}{note}"
+
+
+def review_done(accepted: bool) -> str:
+    return (
+        "Принято, куратор получил уведомление."
+        if accepted
+        else "Возвращено, куратор получил комментарий."
+    )
+
+
+def snoozed(moment: datetime) -> str:
+    return f"Хорошо, напомню {day_month(moment.date())} в {moment:%H:%M}."
+
+
+def review_list(rows: list[tuple[int, str, str | None]]) -> str:
+    if not rows:
+        return NO_REVIEW
+    lines = [f"<b>Ждут проверки: {len(rows)}</b>"]
+    lines += [
+        f"{i}. {escape(t[:120])}" + (f" — {escape(s)}" if s else "")
+        for i, (_, t, s) in enumerate(rows, 1)
+    ]
     return "\n".join(lines)

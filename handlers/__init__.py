@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from handlers import fallback, onboarding, plan_import, reminders, schools, upcoming
+from handlers import (
+    done_flow,
+    fallback,
+    my_items,
+    onboarding,
+    plan_import,
+    reminders,
+    review,
+    schools,
+    upcoming,
+)
 
 
 def build_routers() -> list[Router]:
@@ -13,6 +23,9 @@ def build_routers() -> list[Router]:
         onboarding.build_router(),
         schools.build_router(),
         plan_import.build_router(),
+        my_items.build_router(),
+        done_flow.build_router(),
+        review.build_router(),
         reminders.build_router(),
         upcoming.build_router(),
         fallback.build_router(),

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -181,7 +182,7 @@ def build_router() -> Router:
     router = Router(name="plan_import")
     can_import = HasRole(Role.ADMIN, Role.COORDINATOR)
     router.message.filter(F.chat.type == "private")
-    router.message.register(receive_file, F.document, can_import)
+    router.message.register(receive_file, F.document, StateFilter(None), can_import)
     router.callback_query.register(confirm, ImportAction.filter(), can_import)
     router.message.register(fix_date, ImportFlow.fix, F.text, ~F.text.startswith("/"), can_import)
     router.callback_query.register(fix_button, FixAction.filter(), ImportFlow.fix, can_import)

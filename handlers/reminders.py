@@ -8,18 +8,13 @@ from aiogram.types import CallbackQuery, ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.callbacks import RemindAction, RsvpAction
+from bot.callbacks import RsvpAction
 from bot.middlewares import AfterCommit
 from core.clock import Clock
 from core.dto import UserContext
 from core.people import mark_blocked, mark_unblocked
 from core.seminars import answer_rsvp
 from core.states import RsvpAnswer
-
-
-async def reminder_button(query: CallbackQuery, callback_data: RemindAction) -> None:
-    """Done/report/snooze/help arrive with the curator flows; until then, a polite answer."""
-    await query.answer(texts.REMINDER_ACTION_SOON, show_alert=True)
 
 
 async def rsvp(
@@ -54,7 +49,6 @@ async def unblocked(event: ChatMemberUpdated, session: AsyncSession, clock: Cloc
 
 def build_router() -> Router:
     router = Router(name="reminders")
-    router.callback_query.register(reminder_button, RemindAction.filter())
     router.callback_query.register(rsvp, RsvpAction.filter())
     private = F.chat.type == "private"
     router.my_chat_member.register(blocked, private, ChatMemberUpdatedFilter(LEAVE_TRANSITION))

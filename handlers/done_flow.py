@@ -1,0 +1,252 @@
+"""Marking an item done: files and a comment, then Send or Cancel; undo; review requests."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InputMediaDocument,
+    InputMediaPhoto,
+    Message,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import keyboards, texts
+from bot.callbacks import DoneAct, UndoAct
+from bot.evidence import store_submission
+from bot.middlewares import AfterCommit
+from bot.settings import Settings
+from core.clock import Clock
+from core.dto import UserContext
+from core.work import FileInfo, SubmissionInfo, WorkError, begin_done, submit, undo
+
+MAX_DOWNLOAD = 20 * 1024 * 1024
+
+
+class DoneFlow(StatesGroup):
+    collecting = State()
+
+
+async def start_done(
+    query: CallbackQuery,
+    assignment_id: int,
+    session: AsyncSession,
+    state: FSMContext,
+    user_ctx: UserContext | None,
+    **_: object,
+) -> None:
+    """✅ Выполнено: check, then ask for evidence with the plan's expected result as the hint."""
+    if user_ctx is None or not isinstance(query.message, Message):
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        card = await begin_done(session, user_ctx, assignment_id)
+    except WorkError as exc:
+        await query.answer(
+            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
+        )
+        return
+    await state.set_state(DoneFlow.collecting)
+    await state.set_data(
+        {
+            "assignment_id": card.assignment_id,
+            "version": card.version,
+            "title": card.title,
+            "expected": card.expected_result,
+            "comment": "",
+            "files": [],
+            "albums": [],
+        }
+    )
+    await query.answer()
+    await query.message.answer(
+        texts.done_start(card.title, card.expected_result), reply_markup=keyboards.done_controls()
+    )
+
+
+def _file_of(message: Message) -> tuple[FileInfo | None, str | None]:
+    """The file a message carries and its display name."""
+    group = message.media_group_id
+    if message.document:
+        d = message.document
+        return FileInfo(
+            "document", d.file_id, d.file_unique_id, d.file_name, d.mime_type, d.file_size, group
+        ), d.file_name
+    if message.photo:
+        p = message.photo[-1]
+        return FileInfo(
+            "photo", p.file_id, p.file_unique_id, None, "image/jpeg", p.file_size, group
+        ), "фото"
+    for kind in ("video", "voice", "video_note", "audio"):
+        item = getattr(message, kind)
+        if item is not None:
+            return FileInfo(
+                kind,
+                item.file_id,
+                item.file_unique_id,
+                getattr(item, "file_name", None),
+                getattr(item, "mime_type", None),
+                item.file_size,
+                group,
+            ), kind
+    return None, None
+
+
+async def collect(message: Message, state: FSMContext, settings: Settings) -> None:
+    """Files and text while the flow is open; refusals keep the flow alive."""
+    data: dict[str, Any] = await state.get_data()
+    info, name = _file_of(message)
+    text = message.text or message.caption
+    if info is None and not text:
+        return
+    if info is not None:
+        allowed = [t.strip().lower() for t in settings.evidence_types.split(",") if t.strip()]
+        suffix = PurePath(info.file_name or "").suffix.lower().lstrip(".")
+        if info.size and info.size > MAX_DOWNLOAD:
+            await message.answer(texts.FILE_TOO_BIG.format(name=name))
+            return
+        if info.kind == "document" and suffix not in allowed:
+            await message.answer(texts.FILE_FORBIDDEN.format(name=name, allowed=", ".join(allowed)))
+            return
+        if len(data["files"]) >= settings.evidence_max_files:
+            await message.answer(texts.TOO_MANY_FILES.format(limit=settings.evidence_max_files))
+            return
+        data["files"].append(info.__dict__)
+    if text:
+        data["comment"] = (data["comment"] + "\n" + text).strip()
+    group = message.media_group_id
+    quiet = group is not None and group in data["albums"]  # one answer per album
+    if group is not None and not quiet:
+        data["albums"].append(group)
+    await state.set_data(data)
+    if not quiet:
+        await message.answer(
+            texts.done_collected(len(data["files"]), bool(data["comment"])),
+            reply_markup=keyboards.done_controls(),
+        )
+
+
+async def finish(
+    query: CallbackQuery,
+    callback_data: DoneAct,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    settings: Settings,
+    user_ctx: UserContext | None,
+    after_commit: AfterCommit,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    """Send stores the submission and tells the coordinators; Cancel leaves the item open."""
+    data: dict[str, Any] = await state.get_data()
+    if (
+        await state.get_state() != DoneFlow.collecting.state
+        or user_ctx is None
+        or not isinstance(query.message, Message)
+    ):
+        await query.answer(texts.IMPORT_STALE, show_alert=True)
+        return
+    message = query.message
+    if callback_data.action == "cancel":
+        await state.clear()
+        await query.answer()
+        await message.answer(texts.DONE_CANCELLED)
+        return
+    if not data["files"] and not data["comment"]:
+        await query.answer(texts.DONE_EMPTY, show_alert=True)
+        return
+    files = [FileInfo(**f) for f in data["files"]]
+    try:
+        info = await submit(
+            session,
+            clock,
+            user_ctx,
+            data["assignment_id"],
+            data["version"],
+            data["comment"] or None,
+            files,
+        )
+    except WorkError as exc:
+        await state.clear()
+        await query.answer(
+            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
+        )
+        return
+    await state.clear()
+    await query.answer()
+    after_commit(
+        lambda: message.answer(
+            texts.submitted(info.title), reply_markup=keyboards.undo(info.submission_id)
+        )
+    )
+    after_commit(lambda: notify_reviewers(bot, info))
+    after_commit(
+        lambda: store_submission(bot, session_factory, _root(settings), info.submission_id)
+    )
+
+
+def _root(settings: Settings) -> Any:
+    from pathlib import Path
+
+    return Path(settings.evidence_dir)
+
+
+async def notify_reviewers(bot: Bot, info: SubmissionInfo) -> None:
+    """Each coordinator gets the request, then the files by file_id (photos as one album)."""
+    text = texts.review_request(info.title, info.school, info.comment, len(info.files))
+    photos = [f for f in info.files if f.kind == "photo"]
+    others = [f for f in info.files if f.kind != "photo"]
+    for chat_id in info.coordinator_chat_ids:
+        await bot.send_message(chat_id, text, reply_markup=keyboards.review(info.submission_id))
+        if len(photos) > 1:
+            await bot.send_media_group(
+                chat_id, [InputMediaPhoto(media=p.file_id) for p in photos[:10]]
+            )
+        elif photos:
+            await bot.send_photo(chat_id, photos[0].file_id)
+        if len(others) > 1 and all(f.kind == "document" for f in others):
+            await bot.send_media_group(
+                chat_id, [InputMediaDocument(media=f.file_id) for f in others[:10]]
+            )
+        else:
+            for item in others:
+                await bot.send_document(chat_id, item.file_id)
+
+
+async def take_back(
+    query: CallbackQuery,
+    callback_data: UndoAct,
+    session: AsyncSession,
+    clock: Clock,
+    user_ctx: UserContext | None,
+    after_commit: AfterCommit,
+) -> None:
+    """↩️ within 10 minutes, before review."""
+    if user_ctx is None or not isinstance(query.message, Message):
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        await undo(session, clock, user_ctx, callback_data.submission_id)
+    except WorkError as exc:
+        await query.answer(
+            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
+        )
+        return
+    message = query.message
+    after_commit(lambda: query.answer(texts.UNDONE, show_alert=True))
+    after_commit(lambda: message.edit_reply_markup(reply_markup=None))
+
+
+def build_router() -> Router:
+    router = Router(name="done_flow")
+    router.callback_query.register(finish, DoneAct.filter())
+    router.callback_query.register(take_back, UndoAct.filter())
+    collecting = (DoneFlow.collecting, F.chat.type == "private")
+    router.message.register(collect, *collecting, ~F.text.startswith("/"))
+    return router

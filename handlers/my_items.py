@@ -1,0 +1,164 @@
+"""/my: a curator's items with filters and pages (one message, edited), item cards, snooze."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, texts
+from bot.callbacks import ItemAct, ItemOpen, ItemsPage, RemindAction
+from bot.middlewares import AfterCommit
+from bot.settings import Settings
+from core.clock import Clock
+from core.dto import UserContext
+from core.reminder_policy import resolve_zone
+from core.work import PAGE_SIZE, WorkError, item_card, my_items, snooze
+
+
+async def _page(
+    session: AsyncSession, user: UserContext, view: str, page: int, clock: Clock, settings: Settings
+) -> tuple[str, object]:
+    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    result = await my_items(session, user, view, page, today)
+    text = texts.my_items(
+        view,
+        [(r.title, r.due, r.status.value) for r in result.rows],
+        result.page,
+        result.pages,
+        result.total,
+        today,
+    )
+    markup = keyboards.items_page(
+        view,
+        result.page,
+        result.pages,
+        [r.assignment_id for r in result.rows],
+        result.page * PAGE_SIZE,
+    )
+    return text, markup
+
+
+async def show_my(
+    message: Message,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext | None,
+) -> None:
+    """/my: open items, soonest first."""
+    if user_ctx is None or not user_ctx.memberships:
+        await message.answer(texts.NOT_MEMBER)
+        return
+    text, markup = await _page(session, user_ctx, "open", 0, clock, settings)
+    await message.answer(text, reply_markup=markup)  # type: ignore[arg-type]
+
+
+async def turn_page(
+    query: CallbackQuery,
+    callback_data: ItemsPage,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext | None,
+) -> None:
+    """Filters and arrows edit the same message."""
+    if user_ctx is None or not isinstance(query.message, Message):
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    view = callback_data.view if callback_data.view in texts.VIEW_NAMES else "open"
+    text, markup = await _page(session, user_ctx, view, callback_data.page, clock, settings)
+    await query.answer()
+    if text != query.message.text:
+        await query.message.edit_text(text, reply_markup=markup)  # type: ignore[arg-type]
+
+
+async def open_card(
+    query: CallbackQuery,
+    callback_data: ItemOpen,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext | None,
+) -> None:
+    """The full card with the actions this person may take now."""
+    if user_ctx is None or not isinstance(query.message, Message):
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        card = await item_card(session, user_ctx, callback_data.assignment_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error(exc.code), show_alert=True)
+        return
+    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    await query.answer()
+    review = card.pending_submission_id if card.can_review else None
+    await query.message.answer(
+        texts.item_card(card, today),
+        reply_markup=keyboards.item_actions(card.assignment_id, card.can_act, review),
+    )
+
+
+async def postpone(
+    query: CallbackQuery,
+    assignment_id: int,
+    days: int,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext | None,
+    after_commit: AfterCommit,
+    **_: object,
+) -> None:
+    if user_ctx is None:
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        moment = await snooze(
+            session, clock, user_ctx, assignment_id, days, resolve_zone(settings.default_timezone)
+        )
+    except WorkError as exc:
+        await query.answer(
+            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
+        )
+        return
+    after_commit(lambda: query.answer(texts.snoozed(moment), show_alert=True))
+
+
+async def item_action(query: CallbackQuery, callback_data: ItemAct, **data: object) -> None:
+    """Card buttons: snoozes here; done and help are other conversations."""
+    await _dispatch(query, callback_data.action, callback_data.assignment_id, data)
+
+
+async def reminder_action(
+    query: CallbackQuery, callback_data: RemindAction, **data: object
+) -> None:
+    """The same actions from the buttons under a reminder."""
+    action = {"report": "done", "tomorrow": "tomorrow"}.get(
+        callback_data.action, callback_data.action
+    )
+    await _dispatch(query, action, callback_data.assignment_id, data)
+
+
+async def _dispatch(
+    query: CallbackQuery, action: str, assignment_id: int, data: dict[str, object]
+) -> None:
+    from handlers.done_flow import start_done
+
+    if action in ("tomorrow", "later3"):
+        await postpone(query, assignment_id, 1 if action == "tomorrow" else 3, **data)  # type: ignore[arg-type]
+    elif action == "done":
+        await start_done(query, assignment_id, **data)  # type: ignore[arg-type]
+    else:
+        await query.answer(texts.HELP_SOON, show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="my_items")
+    router.message.register(show_my, Command("my"), F.chat.type == "private")
+    router.callback_query.register(turn_page, ItemsPage.filter())
+    router.callback_query.register(open_card, ItemOpen.filter())
+    router.callback_query.register(item_action, ItemAct.filter())
+    router.callback_query.register(reminder_action, RemindAction.filter())
+    return router

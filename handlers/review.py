@@ -1,0 +1,129 @@
+"""Coordinators review submissions: /review, accept, or return with a comment."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, texts
+from bot.callbacks import ReviewAct, ReviewOpen
+from bot.filters import HasRole
+from bot.middlewares import AfterCommit
+from core.clock import Clock
+from core.dto import UserContext
+from core.roles import Role
+from core.work import SubmissionInfo, WorkError, review, submission_info, waiting_review
+from handlers.done_flow import notify_reviewers
+
+
+class ReturnFlow(StatesGroup):
+    comment = State()
+
+
+async def show_waiting(message: Message, session: AsyncSession, user_ctx: UserContext) -> None:
+    rows = await waiting_review(session, user_ctx)
+    await message.answer(
+        texts.review_list(rows), reply_markup=keyboards.review_list([r[0] for r in rows])
+    )
+
+
+async def open_submission(
+    query: CallbackQuery,
+    callback_data: ReviewOpen,
+    session: AsyncSession,
+    bot: Bot,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
+    info = await submission_info(session, callback_data.submission_id)
+    await query.answer()
+    after_commit(lambda: notify_reviewers(bot, _only(info, query.from_user.id)))
+
+
+def _only(info: SubmissionInfo, chat_id: int) -> SubmissionInfo:
+    return SubmissionInfo(
+        info.submission_id,
+        info.assignment_id,
+        info.title,
+        info.school,
+        info.comment,
+        info.files,
+        info.curator_chat_ids,
+        [chat_id],
+    )
+
+
+async def decide(
+    query: CallbackQuery,
+    callback_data: ReviewAct,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    state: FSMContext,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
+    """Accept now; Return asks for the comment first."""
+    if callback_data.action == "return":
+        await state.set_state(ReturnFlow.comment)
+        await state.set_data({"submission_id": callback_data.submission_id})
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(texts.RETURN_ASK)
+        return
+    try:
+        info = await review(
+            session, clock, user_ctx, callback_data.submission_id, accept=True, comment=None
+        )
+    except WorkError as exc:
+        await query.answer(
+            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
+        )
+        return
+    after_commit(lambda: query.answer(texts.review_done(True), show_alert=True))
+    after_commit(lambda: _tell_curators(bot, info, True, None))
+
+
+async def return_comment(
+    message: Message,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    state: FSMContext,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
+    submission_id = int((await state.get_data()).get("submission_id", 0))
+    await state.clear()
+    try:
+        info = await review(
+            session, clock, user_ctx, submission_id, accept=False, comment=message.text
+        )
+    except WorkError as exc:
+        await message.answer(texts.work_error(exc.code, exc.status.value if exc.status else None))
+        return
+    after_commit(lambda: message.answer(texts.review_done(False)))
+    after_commit(lambda: _tell_curators(bot, info, False, message.text))
+
+
+async def _tell_curators(
+    bot: Bot, info: SubmissionInfo, accepted: bool, comment: str | None
+) -> None:
+    for chat_id in info.curator_chat_ids:
+        await bot.send_message(chat_id, texts.reviewed(info.title, accepted, comment))
+
+
+def build_router() -> Router:
+    router = Router(name="review")
+    reviewer = HasRole(Role.ADMIN, Role.COORDINATOR)
+    router.message.register(show_waiting, Command("review"), reviewer)
+    router.callback_query.register(open_submission, ReviewOpen.filter(), reviewer)
+    router.callback_query.register(decide, ReviewAct.filter(), reviewer)
+    router.message.register(
+        return_comment, ReturnFlow.comment, F.text, ~F.text.startswith("/"), reviewer
+    )
+    return router
