@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -60,7 +60,7 @@ async def start_done(
             "expected": card.expected_result,
             "comment": "",
             "files": [],
-            "albums": [],
+            "album_acks": {},
         }
     )
     await query.answer()
@@ -97,7 +97,7 @@ def _file_of(message: Message) -> tuple[FileInfo | None, str | None]:
     return None, None
 
 
-async def collect(message: Message, state: FSMContext, settings: Settings) -> None:
+async def collect(message: Message, state: FSMContext, settings: Settings, bot: Bot) -> None:
     """Files and text while the flow is open; refusals keep the flow alive."""
     data: dict[str, Any] = await state.get_data()
     info, name = _file_of(message)
@@ -120,15 +120,22 @@ async def collect(message: Message, state: FSMContext, settings: Settings) -> No
     if text:
         data["comment"] = (data["comment"] + "\n" + text).strip()
     group = message.media_group_id
-    quiet = group is not None and group in data["albums"]  # one answer per album
-    if group is not None and not quiet:
-        data["albums"].append(group)
-    await state.set_data(data)
-    if not quiet:
-        await message.answer(
-            texts.done_collected(len(data["files"]), bool(data["comment"])),
+    status = texts.done_collected(len(data["files"]), bool(data["comment"]))
+    acks: dict[str, int] = data.setdefault("album_acks", {})
+    if group is not None and group in acks:
+        # One answer per album, kept current by editing it as the album's photos arrive.
+        await bot.edit_message_text(
+            status,
+            chat_id=message.chat.id,
+            message_id=acks[group],
             reply_markup=keyboards.done_controls(),
         )
+        await state.set_data(data)
+        return
+    sent = await message.answer(status, reply_markup=keyboards.done_controls())
+    if group is not None:
+        acks[group] = sent.message_id
+    await state.set_data(data)
 
 
 async def finish(
@@ -185,16 +192,13 @@ async def finish(
             texts.submitted(info.title), reply_markup=keyboards.undo(info.submission_id)
         )
     )
-    after_commit(lambda: notify_reviewers(bot, info))
+    # The copy is kept before reviewers look, so what they accept is already stored.
     after_commit(
-        lambda: store_submission(bot, session_factory, _root(settings), info.submission_id)
+        lambda: store_submission(
+            bot, session_factory, Path(settings.evidence_dir), info.submission_id
+        )
     )
-
-
-def _root(settings: Settings) -> Any:
-    from pathlib import Path
-
-    return Path(settings.evidence_dir)
+    after_commit(lambda: notify_reviewers(bot, info))
 
 
 async def notify_reviewers(bot: Bot, info: SubmissionInfo) -> None:

@@ -1,0 +1,353 @@
+"""Curator flows end to end: /my, done with evidence, undo, postpone, review, permissions."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.settings import Settings
+from core.clock import ManualClock
+from core.plan_import import import_plan
+from core.roles import Role
+from core.states import AssignmentStatus, SubmissionStatus
+from db.models import Activity, Assignment, EvidenceFile, OutboxMessage, Submission
+from emulator import FakeUser
+from importer.interpret import interpret
+from importer.text_reader import read_text
+from tests.harness import TOKEN, World
+from tests.plan_files import seed_text
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x03\x08\x02\x00\x00\x00"
+    + b"\x00" * 40
+)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(server, db_url, tmp_path: Path) -> Settings:
+    return Settings(
+        bot_token=TOKEN,
+        telegram_api_url=server.url,
+        database_url=db_url,
+        polling_timeout=10,
+        scheduler_enabled=False,
+        evidence_dir=str(tmp_path / "evidence"),
+        _env_file=None,
+    )
+
+
+async def _setup(world: World) -> tuple[FakeUser, FakeUser, int]:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    alice = await world.person("Алиса")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.expect_reply("куратор")
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    async with world.app.session_factory() as session, session.begin():
+        await import_plan(
+            session,
+            world.clock,
+            interpret(read_text(seed_text("001"))),
+            timezone="Asia/Yekaterinburg",
+        )
+    return alice, olga, school
+
+
+async def _assignment(world: World, title_start: str) -> Assignment:
+    async with world.app.session_factory() as session:
+        found = await session.scalar(
+            select(Assignment)
+            .join(Activity, Activity.id == Assignment.activity_id)
+            .where(Activity.title.startswith(title_start))
+        )
+        assert found is not None
+        return found
+
+
+async def _open_card(alice: FakeUser, number: int):
+    await alice.send("/my")
+    listing = await alice.expect_reply("Все открытые")
+    await alice.press(str(number), listing)
+    return await alice.expect_reply()
+
+
+async def _start_done(alice: FakeUser, number: int = 2):  # 2: the order, due Nov 10
+    card = await _open_card(alice, number)
+    await alice.press("✅ Выполнено", card)
+    return await alice.expect_reply("Отмечаем выполнение")
+
+
+async def test_my_items_pages_filters_and_card(world: World) -> None:
+    alice, _, _ = await _setup(world)
+    await alice.send("/my")
+    listing = await alice.expect_reply("Все открытые: 23")
+    assert "стр. 1/5" in listing.text and "⚠️" in listing.text  # item 9 (Nov 2019) is overdue
+    assert listing.buttons[:6] == ["1", "2", "3", "4", "5", "▶️"]
+    await alice.press("▶️", listing)
+    assert "стр. 2/5" in (await alice.expect_edit()).text
+    await alice.press("⚠️ Просрочено", listing)
+    overdue = await alice.expect_edit()
+    assert "Просроченные: 1" in overdue.text and "классных руководителей" in overdue.text
+    card = await _open_card(alice, 2)
+    assert "Издание приказа" in card.text and "Ожидаемый результат: Рабочая группа" in card.text
+    assert "«до 10.11.2020»" in card.text and card.buttons[0] == "✅ Выполнено"
+
+
+async def test_done_with_a_document_accepted_and_stored(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    hint = await _start_done(alice)
+    assert "По плану ожидается: Рабочая группа" in hint.text
+    payload = b"%PDF-1.4 prikaz " * 500
+    await alice.upload(("приказ.pdf", payload))
+    await alice.expect_reply("Файлов: 1")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga.expect_reply("На проверку")
+    assert "Издание приказа" in request.text
+    document = await olga.expect_reply()
+    assert document.raw["document"]["file_name"] == "приказ.pdf"
+    await olga.press("✅ Принять", request)
+    assert "✅ Принято" in (await alice.expect_reply()).text
+    assignment = await _assignment(world, "Издание приказа")
+    assert assignment.status == AssignmentStatus.ACCEPTED
+    async with world.app.session_factory() as session:
+        stored = list(await session.scalars(select(EvidenceFile)))
+    assert len(stored) == 1 and stored[0].stored_path
+    assert await asyncio.to_thread(Path(stored[0].stored_path).read_bytes) == payload
+    assert stored[0].sha256 == hashlib.sha256(payload).hexdigest()
+
+
+async def test_an_album_of_three_photos_is_one_submission(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.upload(("1.png", PNG), ("2.png", PNG + b"2"), ("3.png", PNG + b"3"), kind="photo")
+    await alice.expect_reply("Файлов: 1")  # one answer for the whole album, edited as it grows
+    assert "Файлов: 2" in (await alice.expect_edit()).text
+    assert "Файлов: 3" in (await alice.expect_edit()).text
+    await alice.expect_silence()
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    await olga.expect_reply("Файлов: 3")
+    album = [await olga.expect_reply() for _ in range(3)]
+    assert len({m.raw.get("media_group_id") for m in album}) == 1 and all(
+        "photo" in m.raw for m in album
+    )
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Submission)) == 1
+        groups = set(await session.scalars(select(EvidenceFile.media_group_id)))
+    assert len(groups) == 1 and None not in groups
+
+
+async def test_text_only_and_cancel_midway(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice, 3)
+    await alice.send("Диагностика проведена, справка у завуча")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✖️ Отмена")
+    await alice.expect_reply("пункт остаётся открытым")
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Submission)) == 0
+    await _start_done(alice, 3)
+    await alice.send("Диагностика проведена")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    assert "Диагностика проведена" in (await olga.expect_reply("На проверку")).text
+
+
+async def test_undo_within_ten_minutes_only(world: World) -> None:
+    alice, _, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.send("готово")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    sent = await alice.expect_reply("Отправлено на проверку")
+    answer = await alice.press("↩️ Отменить отправку", sent)
+    assert answer is not None and "снова открыт" in (answer["text"] or "")
+    assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.OPEN
+
+    await _start_done(alice)
+    await alice.send("готово ещё раз")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    again = await alice.expect_reply("Отправлено на проверку")
+    world.clock.advance(timedelta(minutes=11))  # type: ignore[attr-defined]
+    late = await alice.press("↩️ Отменить отправку", again)
+    assert late is not None and "больше 10 минут" in (late["text"] or "")
+    assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.SUBMITTED
+
+
+async def test_oversized_and_forbidden_files_are_refused_and_the_flow_goes_on(world: World) -> None:
+    alice, _, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.upload(("setup.exe", b"MZ" * 100))
+    await alice.expect_reply("такого типа не принимается")
+    await alice.upload(("scan.pdf", b"0" * (20 * 1024 * 1024 + 1)))
+    await alice.expect_reply("больше 20 МБ")
+    await alice.upload(("protocol.pdf", b"%PDF ok"))
+    await alice.expect_reply("Файлов: 1")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    async with world.app.session_factory() as session:
+        names = list(await session.scalars(select(EvidenceFile.file_name)))
+    assert names == ["protocol.pdf"]
+
+
+async def test_postpone_moves_the_next_reminder_not_the_deadline(world: World) -> None:
+    alice, _, _ = await _setup(world)
+    await world.app.reminders.plan()
+    card = await _open_card(alice, 2)
+    answer = await alice.press("⏰ Напомнить завтра", card)
+    assert answer is not None and "напомню 3 ноября" in (answer["text"] or "")
+    assignment = await _assignment(world, "Издание приказа")
+    assert assignment.snoozed_until is not None and assignment.due_date is not None
+    assert assignment.due_date.isoformat() == "2020-11-10"
+    async with world.app.session_factory() as session:
+        pending = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.target_type == "assignment",
+                OutboxMessage.target_id == assignment.id,
+                OutboxMessage.status == "pending",
+            )
+        )
+    assert pending == 0
+
+
+async def test_return_with_a_comment_and_resubmit(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.send("черновик приказа")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga.expect_reply("На проверку")
+    await olga.press("↩️ Вернуть", request)
+    await olga.expect_reply("Напишите, что нужно исправить")
+    await olga.send("Нужен подписанный приказ с номером")
+    await olga.expect_reply("Возвращено")
+    returned = await alice.expect_reply("Возвращено на доработку")
+    assert "подписанный приказ" in returned.text
+    assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.RETURNED
+    await _start_done(alice)
+    await alice.upload(("приказ-344.pdf", b"%PDF signed"))
+    await alice.expect_reply("Файлов: 1")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    second = await olga.expect_reply("На проверку")
+    await olga.press("✅ Принять", second)
+    await alice.expect_reply("✅ Принято")
+    async with world.app.session_factory() as session:
+        statuses = list(await session.scalars(select(Submission.status).order_by(Submission.id)))
+    assert statuses == [SubmissionStatus.RETURNED, SubmissionStatus.ACCEPTED]
+
+
+async def _snapshot(world: World) -> list[tuple[int, str, int]]:
+    async with world.app.session_factory() as session:
+        rows = (
+            await session.execute(
+                select(Assignment.id, Assignment.status, Assignment.version).order_by(Assignment.id)
+            )
+        ).all()
+    return [(r[0], r[1].value, r[2]) for r in rows]
+
+
+async def test_stale_and_forged_buttons_change_nothing(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    other_school = await world.add_school("МАОУ «Лицей № 82 г. Челябинска»")
+    async with world.app.session_factory() as session, session.begin():
+        activity = await session.scalar(
+            select(Activity).where(Activity.title.startswith("Издание приказа"))
+        )
+        assert activity is not None
+        foreign = Assignment(
+            activity_id=activity.id,
+            school_id=other_school,
+            status=AssignmentStatus.OPEN,
+            due_date=activity.due_date,
+            version=1,
+            updated_at=world.clock.now(),
+        )
+        session.add(foreign)
+    card = await _open_card(alice, 2)
+    await alice.press("✅ Выполнено", card)
+    await alice.expect_reply("Отмечаем выполнение")
+    await alice.send("готово")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga.expect_reply("На проверку")
+    before = await _snapshot(world)
+
+    stale = await alice.press("✅ Выполнено", card)  # the card is older than the submission
+    assert stale is not None and "на проверке" in (stale["text"] or "")
+    forged = await alice.press_data(card, f"ia:done:{foreign.id}")  # another school's item
+    assert forged is not None and "Нет доступа" in (forged["text"] or "")
+    forged_review = await alice.press_data(card, "rv:accept:1")  # a curator cannot review
+    assert (
+        forged_review is None
+        or "Нет доступа" in (forged_review.get("text") or "")
+        or forged_review.get("text") is None
+    )
+    assert await _snapshot(world) == before
+
+    await olga.press("✅ Принять", request)
+    await alice.expect_reply("✅ Принято")
+    after_accept = await _snapshot(world)
+    twice = await olga.press("✅ Принять", request)  # wrong state now
+    assert twice is not None and "устарела" in (twice["text"] or "")
+    assert await _snapshot(world) == after_accept
+
+
+async def test_a_coordinator_of_another_direction_cannot_review(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    async with world.app.session_factory() as session, session.begin():
+        from db.models import Direction, Membership, Plan, User
+
+        plan = await session.scalar(select(Plan))
+        assert plan is not None
+        other = Direction(plan_id=plan.id, code="II", title="Другое направление", position=1)
+        session.add(other)
+        await session.flush()
+        olga_user = await session.scalar(select(User).where(User.telegram_id == olga.id))
+        assert olga_user is not None
+        membership = await session.scalar(
+            select(Membership).where(Membership.user_id == olga_user.id)
+        )
+        assert membership is not None
+        membership.plan_id, membership.direction_id = plan.id, other.id
+        activity = await session.scalar(
+            select(Activity).where(Activity.title.startswith("Издание приказа"))
+        )
+        assert activity is not None
+        activity.direction_id = None
+        first = Direction(plan_id=plan.id, code="I", title="Направление", position=0)
+        session.add(first)
+        await session.flush()
+        activity.direction_id = first.id
+    await _start_done(alice)
+    await alice.send("готово")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    before = await _snapshot(world)
+    async with world.app.session_factory() as session:
+        submission_id = await session.scalar(select(Submission.id))
+    await olga.send("/review")
+    listing = await olga.expect_reply()
+    assert "Нет отметок" in listing.text
+    forged = await olga.press_data(listing, f"rv:accept:{submission_id}")
+    assert forged is not None and "Нет доступа" in (forged["text"] or "")
+    assert await _snapshot(world) == before
