@@ -65,3 +65,9 @@ class ReviewAct(CallbackData, prefix="rv"):
 
 class ReviewOpen(CallbackData, prefix="ro"):
     submission_id: int
+
+
+class HelpReply(CallbackData, prefix="hr"):
+    """A coordinator answers the question with this id."""
+
+    question_id: int

@@ -9,6 +9,7 @@ from bot import texts
 from bot.callbacks import (
     DoneAct,
     FixAction,
+    HelpReply,
     ImportAction,
     ItemAct,
     ItemOpen,
@@ -166,4 +167,10 @@ def review_list(submission_ids: list[int]) -> InlineKeyboardMarkup | None:
             text=f"Открыть {index}", callback_data=ReviewOpen(submission_id=submission_id)
         )
     builder.adjust(3)
+    return builder.as_markup()
+
+
+def help_reply(question_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_ANSWER, callback_data=HelpReply(question_id=question_id))
     return builder.as_markup()

@@ -419,9 +419,11 @@ TOO_MANY_FILES = "Не больше {limit} файлов в одной отме�
 UNDONE = "Отправка отменена, пункт снова открыт."
 RETURN_ASK = "Напишите, что нужно исправить — комментарий получит куратор."
 NO_REVIEW = "Нет отметок, ожидающих проверки."
-HELP_SOON = (
-    "Вопрос координатору появится в следующем обновлении. Пока напишите координатору напрямую."
-)
+HELP_ASK = "Напишите вопрос координатору одним сообщением."
+HELP_SENT = "Вопрос отправлен координатору. Ответ придёт сюда."
+HELP_ANSWER_ASK = "Напишите ответ куратору одним сообщением."
+HELP_ANSWERED = "Ответ отправлен куратору."
+BTN_ANSWER = "💬 Ответить"
 NO_ITEMS = {
     "open": "Открытых пунктов нет 🎉",
     "overdue": "Просроченных пунктов нет.",
@@ -542,3 +544,12 @@ def review_list(rows: list[tuple[int, str, str | None]]) -> str:
         for i, (_, t, s) in enumerate(rows, 1)
     ]
     return "\n".join(lines)
+
+
+def help_question(title: str, school: str | None, question: str) -> str:
+    where = f" ({escape(school)})" if school else ""
+    return f"<b>❓ Вопрос куратора{where}</b>\n{escape(title[:200])}\n\n«{escape(question[:1500])}»"
+
+
+def help_answer(title: str, answer: str) -> str:
+    return f"<b>💬 Ответ координатора</b>\n{escape(title[:200])}\n\n«{escape(answer[:1500])}»"

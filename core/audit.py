@@ -20,16 +20,16 @@ def record(
     entity_id: int | None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> None:
-    """Add one audit entry to the current transaction."""
-    session.add(
-        AuditEntry(
-            at=clock.now(),
-            actor_user_id=actor_user_id,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            before=before,
-            after=after,
-        )
+) -> AuditEntry:
+    """Add one audit entry to the current transaction and return it."""
+    entry = AuditEntry(
+        at=clock.now(),
+        actor_user_id=actor_user_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
     )
+    session.add(entry)
+    return entry

@@ -23,6 +23,7 @@ from core.states import AssignmentStatus, SubmissionStatus
 from db.models import (
     Activity,
     Assignment,
+    AuditEntry,
     Direction,
     EvidenceFile,
     Plan,
@@ -542,3 +543,105 @@ async def files_to_store(
         ).where(EvidenceFile.submission_id == submission_id, EvidenceFile.stored_path.is_(None))
     )
     return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+@dataclass(frozen=True)
+class HelpQuestion:
+    question_id: int
+    title: str
+    school: str | None
+    text: str
+    asker_chat_id: int | None
+    coordinator_chat_ids: list[int]
+
+
+async def ask_help(
+    session: AsyncSession, clock: Clock, user: UserContext, assignment_id: int, text: str
+) -> HelpQuestion:
+    """A curator's question about an item, kept in the audit log and sent to its coordinators."""
+    assignment, activity, _ = await _load(session, assignment_id)
+    if not _may_act(user, assignment, activity):
+        raise WorkError("forbidden")
+    entry = audit.record(
+        session,
+        clock,
+        actor_user_id=user.user_id,
+        action="help.ask",
+        entity_type="assignment",
+        entity_id=assignment.id,
+        after={"question": text},
+    )
+    await session.flush()
+    info = await _help(session, entry.id)
+    return info
+
+
+async def may_answer(session: AsyncSession, user: UserContext, question_id: int) -> None:
+    """Raise unless the person coordinates the plan the question is about."""
+    entry = await session.get(AuditEntry, question_id)
+    if entry is None or entry.action != "help.ask" or entry.entity_id is None:
+        raise WorkError("not_found")
+    _, activity, plan = await _load(session, entry.entity_id)
+    if not can_review(user, plan.id, activity.direction_id):
+        raise WorkError("forbidden")
+
+
+async def answer_help(
+    session: AsyncSession, clock: Clock, user: UserContext, question_id: int, text: str
+) -> HelpQuestion:
+    """A coordinator's answer to a question about an item of their plan."""
+    await may_answer(session, user, question_id)
+    info = await _help(session, question_id)
+    entry = await session.get(AuditEntry, question_id)
+    assert entry is not None
+    audit.record(
+        session,
+        clock,
+        actor_user_id=user.user_id,
+        action="help.answer",
+        entity_type="assignment",
+        entity_id=entry.entity_id,
+        after={"question_id": question_id, "answer": text},
+    )
+    return info
+
+
+async def _help(session: AsyncSession, question_id: int) -> HelpQuestion:
+    from db.models import User
+
+    entry = await session.get(AuditEntry, question_id)
+    if entry is None or entry.action != "help.ask" or entry.entity_id is None:
+        raise WorkError("not_found")
+    asker = await session.get(User, entry.actor_user_id) if entry.actor_user_id else None
+    assignment, activity, plan = await _load(session, entry.entity_id)
+    school = await session.get(School, assignment.school_id) if assignment.school_id else None
+    info = await _reviewers(session, plan.id, activity.direction_id)
+    return HelpQuestion(
+        question_id,
+        activity.title,
+        school.name if school else None,
+        str((entry.after or {}).get("question", "")),
+        asker.telegram_id if asker else None,
+        info,
+    )
+
+
+async def _reviewers(session: AsyncSession, plan_id: int, direction_id: int | None) -> list[int]:
+    from db.models import Membership, User
+
+    return list(
+        await session.scalars(
+            select(User.telegram_id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.role == Role.COORDINATOR,
+                Membership.revoked_at.is_(None),
+                (Membership.plan_id.is_(None)) | (Membership.plan_id == plan_id),
+                (Membership.direction_id.is_(None)) | (Membership.direction_id == direction_id),
+                User.is_active.is_(True),
+                User.blocked_at.is_(None),
+                User.started_at.is_not(None),
+            )
+            .distinct()
+        )
+    )

@@ -7,6 +7,7 @@ from aiogram import Router
 from handlers import (
     done_flow,
     fallback,
+    help_flow,
     my_items,
     onboarding,
     plan_import,
@@ -26,6 +27,7 @@ def build_routers() -> list[Router]:
         my_items.build_router(),
         done_flow.build_router(),
         review.build_router(),
+        help_flow.build_router(),
         reminders.build_router(),
         upcoming.build_router(),
         fallback.build_router(),

@@ -145,13 +145,16 @@ async def _dispatch(
     query: CallbackQuery, action: str, assignment_id: int, data: dict[str, object]
 ) -> None:
     from handlers.done_flow import start_done
+    from handlers.help_flow import start_help
 
     if action in ("tomorrow", "later3"):
         await postpone(query, assignment_id, 1 if action == "tomorrow" else 3, **data)  # type: ignore[arg-type]
     elif action == "done":
         await start_done(query, assignment_id, **data)  # type: ignore[arg-type]
+    elif action == "help":
+        await start_help(query, assignment_id, **data)  # type: ignore[arg-type]
     else:
-        await query.answer(texts.HELP_SOON, show_alert=True)
+        await query.answer(texts.work_error("not_found"), show_alert=True)
 
 
 def build_router() -> Router:

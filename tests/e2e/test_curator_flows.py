@@ -351,3 +351,33 @@ async def test_a_coordinator_of_another_direction_cannot_review(world: World) ->
     forged = await olga.press_data(listing, f"rv:accept:{submission_id}")
     assert forged is not None and "Нет доступа" in (forged["text"] or "")
     assert await _snapshot(world) == before
+
+
+async def test_help_question_and_the_coordinators_answer(world: World) -> None:
+    from db.models import AuditEntry
+
+    alice, olga, _ = await _setup(world)
+    card = await _open_card(alice, 2)
+    await alice.press("❓ Нужна помощь", card)
+    await alice.expect_reply("Напишите вопрос")
+    await alice.send("Какой номер приказа указывать?")
+    await alice.expect_reply("Вопрос отправлен")
+    question = await olga.expect_reply("Вопрос куратора")
+    assert "Издание приказа" in question.text and "Какой номер приказа" in question.text
+    await olga.press("💬 Ответить", question)
+    await olga.expect_reply("Напишите ответ")
+    await olga.send("Номер из журнала регистрации приказов")
+    await olga.expect_reply("Ответ отправлен")
+    answer = await alice.expect_reply("Ответ координатора")
+    assert "журнала регистрации" in answer.text
+    async with world.app.session_factory() as session:
+        actions = list(
+            await session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("help.%")))
+        )
+    assert actions == ["help.ask", "help.answer"]
+    # A curator cannot answer questions, not even with a forged button.
+    question_id = question.raw["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[
+        1
+    ]
+    forged = await alice.press_data(answer, f"hr:{question_id}")
+    assert forged is not None and "Нет доступа" in (forged["text"] or "")

@@ -1,0 +1,123 @@
+"""❓ Нужна помощь: a curator's question goes to the coordinators; their answer comes back."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, texts
+from bot.callbacks import HelpReply
+from bot.middlewares import AfterCommit
+from core.clock import Clock
+from core.dto import UserContext
+from core.work import WorkError, answer_help, ask_help, may_answer
+
+
+class HelpFlow(StatesGroup):
+    question = State()
+    answer = State()
+
+
+async def start_help(
+    query: CallbackQuery, assignment_id: int, state: FSMContext, **_: object
+) -> None:
+    """From a card or a reminder: ask for the question."""
+    await state.set_state(HelpFlow.question)
+    await state.set_data({"assignment_id": assignment_id})
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(texts.HELP_ASK)
+
+
+async def send_question(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    user_ctx: UserContext | None,
+    after_commit: AfterCommit,
+) -> None:
+    assignment_id = int((await state.get_data()).get("assignment_id", 0))
+    await state.clear()
+    if user_ctx is None:
+        await message.answer(texts.NOT_MEMBER)
+        return
+    try:
+        question = await ask_help(session, clock, user_ctx, assignment_id, message.text or "")
+    except WorkError as exc:
+        await message.answer(texts.work_error(exc.code))
+        return
+    text = texts.help_question(question.title, question.school, question.text)
+
+    async def deliver() -> None:
+        for chat_id in question.coordinator_chat_ids:
+            await bot.send_message(
+                chat_id, text, reply_markup=keyboards.help_reply(question.question_id)
+            )
+        await message.answer(texts.HELP_SENT)
+
+    after_commit(deliver)
+
+
+async def start_answer(
+    query: CallbackQuery,
+    callback_data: HelpReply,
+    state: FSMContext,
+    session: AsyncSession,
+    user_ctx: UserContext | None,
+) -> None:
+    if user_ctx is None:
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        await may_answer(session, user_ctx, callback_data.question_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error(exc.code), show_alert=True)
+        return
+    await state.set_state(HelpFlow.answer)
+    await state.set_data({"question_id": callback_data.question_id})
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(texts.HELP_ANSWER_ASK)
+
+
+async def send_answer(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    user_ctx: UserContext | None,
+    after_commit: AfterCommit,
+) -> None:
+    question_id = int((await state.get_data()).get("question_id", 0))
+    await state.clear()
+    if user_ctx is None:
+        await message.answer(texts.NOT_MEMBER)
+        return
+    try:
+        question = await answer_help(session, clock, user_ctx, question_id, message.text or "")
+    except WorkError as exc:
+        await message.answer(texts.work_error(exc.code))
+        return
+    reply = texts.help_answer(question.title, message.text or "")
+
+    async def deliver() -> None:
+        if question.asker_chat_id is not None:
+            await bot.send_message(question.asker_chat_id, reply)
+        await message.answer(texts.HELP_ANSWERED)
+
+    after_commit(deliver)
+
+
+def build_router() -> Router:
+    router = Router(name="help_flow")
+    text = (F.text, ~F.text.startswith("/"), F.chat.type == "private")
+    router.message.register(send_question, HelpFlow.question, *text)
+    router.message.register(send_answer, HelpFlow.answer, *text)
+    router.callback_query.register(start_answer, HelpReply.filter())
+    return router
