@@ -436,6 +436,11 @@ def work_error(code: str, status: str | None = None) -> str:
     return WORK_ERRORS[code].format(status=STATUS_NAMES.get(status or "", status or ""))
 
 
+def work_error_of(exc: Any) -> str:
+    """The message for a core.work.WorkError, naming the item's current state."""
+    return work_error(exc.code, exc.status.value if exc.status else None)
+
+
 def my_items(
     view: str,
     rows: list[tuple[str, date | None, str]],

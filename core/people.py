@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from core import audit
 from core.clock import Clock
@@ -53,9 +54,7 @@ async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int
                 Membership.role == Role.COORDINATOR,
                 Membership.revoked_at.is_(None),
                 or_(Membership.plan_id.is_(None), Membership.plan_id.in_(plan_ids)),
-                User.is_active.is_(True),
-                User.blocked_at.is_(None),
-                User.started_at.is_not(None),
+                *_reachable(),
                 User.id != user.id,
             )
             .distinct()
@@ -104,3 +103,45 @@ async def mark_unblocked(session: AsyncSession, clock: Clock, telegram_id: int) 
             entity_type="user",
             entity_id=user.id,
         )
+
+
+def _reachable() -> tuple[ColumnElement[bool], ...]:
+    """People the bot can write to."""
+    return (User.is_active.is_(True), User.blocked_at.is_(None), User.started_at.is_not(None))
+
+
+async def curator_chat_ids(session: AsyncSession, school_id: int | None) -> list[int]:
+    """Telegram ids of a school's reachable curators."""
+    if school_id is None:
+        return []
+    query = (
+        select(User.telegram_id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.role == Role.CURATOR,
+            Membership.school_id == school_id,
+            Membership.revoked_at.is_(None),
+            *_reachable(),
+        )
+        .distinct()
+    )
+    return list(await session.scalars(query))
+
+
+async def coordinator_chat_ids(
+    session: AsyncSession, plan_id: int, direction_id: int | None
+) -> list[int]:
+    """Telegram ids of the reachable coordinators of a plan's direction (or of the whole plan)."""
+    query = (
+        select(User.telegram_id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.role == Role.COORDINATOR,
+            Membership.revoked_at.is_(None),
+            or_(Membership.plan_id.is_(None), Membership.plan_id == plan_id),
+            or_(Membership.direction_id.is_(None), Membership.direction_id == direction_id),
+            *_reachable(),
+        )
+        .distinct()
+    )
+    return list(await session.scalars(query))

@@ -17,6 +17,7 @@ from core import audit
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import DomainError
+from core.people import coordinator_chat_ids, curator_chat_ids
 from core.reminders import cancel_pending_for
 from core.roles import Role
 from core.states import AssignmentStatus, SubmissionStatus
@@ -327,8 +328,6 @@ async def submit(
 
 
 async def submission_info(session: AsyncSession, submission_id: int) -> SubmissionInfo:
-    from db.models import Membership, User
-
     submission = await session.get(Submission, submission_id)
     if submission is None:
         raise WorkError("not_found")
@@ -350,35 +349,8 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
             .order_by(EvidenceFile.id)
         )
     ]
-    reachable = (User.is_active.is_(True), User.blocked_at.is_(None), User.started_at.is_not(None))
-    curators = list(
-        await session.scalars(
-            select(User.telegram_id)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.role == Role.CURATOR,
-                Membership.school_id == assignment.school_id,
-                Membership.revoked_at.is_(None),
-                *reachable,
-            )
-            .distinct()
-        )
-    )
-    coordinators = list(
-        await session.scalars(
-            select(User.telegram_id)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.role == Role.COORDINATOR,
-                Membership.revoked_at.is_(None),
-                (Membership.plan_id.is_(None)) | (Membership.plan_id == plan.id),
-                (Membership.direction_id.is_(None))
-                | (Membership.direction_id == activity.direction_id),
-                *reachable,
-            )
-            .distinct()
-        )
-    )
+    curators = await curator_chat_ids(session, assignment.school_id)
+    coordinators = await coordinator_chat_ids(session, plan.id, activity.direction_id)
     return SubmissionInfo(
         submission.id,
         assignment.id,
@@ -615,7 +587,7 @@ async def _help(session: AsyncSession, question_id: int) -> HelpQuestion:
     asker = await session.get(User, entry.actor_user_id) if entry.actor_user_id else None
     assignment, activity, plan = await _load(session, entry.entity_id)
     school = await session.get(School, assignment.school_id) if assignment.school_id else None
-    info = await _reviewers(session, plan.id, activity.direction_id)
+    info = await coordinator_chat_ids(session, plan.id, activity.direction_id)
     return HelpQuestion(
         question_id,
         activity.title,
@@ -623,25 +595,4 @@ async def _help(session: AsyncSession, question_id: int) -> HelpQuestion:
         str((entry.after or {}).get("question", "")),
         asker.telegram_id if asker else None,
         info,
-    )
-
-
-async def _reviewers(session: AsyncSession, plan_id: int, direction_id: int | None) -> list[int]:
-    from db.models import Membership, User
-
-    return list(
-        await session.scalars(
-            select(User.telegram_id)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.role == Role.COORDINATOR,
-                Membership.revoked_at.is_(None),
-                (Membership.plan_id.is_(None)) | (Membership.plan_id == plan_id),
-                (Membership.direction_id.is_(None)) | (Membership.direction_id == direction_id),
-                User.is_active.is_(True),
-                User.blocked_at.is_(None),
-                User.started_at.is_not(None),
-            )
-            .distinct()
-        )
     )

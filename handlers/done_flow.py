@@ -47,9 +47,7 @@ async def start_done(
     try:
         card = await begin_done(session, user_ctx, assignment_id)
     except WorkError as exc:
-        await query.answer(
-            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
-        )
+        await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     await state.set_state(DoneFlow.collecting)
     await state.set_data(
@@ -181,9 +179,7 @@ async def finish(
         )
     except WorkError as exc:
         await state.clear()
-        await query.answer(
-            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
-        )
+        await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     await state.clear()
     await query.answer()
@@ -238,9 +234,7 @@ async def take_back(
     try:
         await undo(session, clock, user_ctx, callback_data.submission_id)
     except WorkError as exc:
-        await query.answer(
-            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
-        )
+        await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     message = query.message
     after_commit(lambda: query.answer(texts.UNDONE, show_alert=True))

@@ -119,9 +119,7 @@ async def postpone(
             session, clock, user_ctx, assignment_id, days, resolve_zone(settings.default_timezone)
         )
     except WorkError as exc:
-        await query.answer(
-            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
-        )
+        await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     after_commit(lambda: query.answer(texts.snoozed(moment), show_alert=True))
 

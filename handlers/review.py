@@ -80,9 +80,7 @@ async def decide(
             session, clock, user_ctx, callback_data.submission_id, accept=True, comment=None
         )
     except WorkError as exc:
-        await query.answer(
-            texts.work_error(exc.code, exc.status.value if exc.status else None), show_alert=True
-        )
+        await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     after_commit(lambda: query.answer(texts.review_done(True), show_alert=True))
     after_commit(lambda: _tell_curators(bot, info, True, None))
@@ -104,7 +102,7 @@ async def return_comment(
             session, clock, user_ctx, submission_id, accept=False, comment=message.text
         )
     except WorkError as exc:
-        await message.answer(texts.work_error(exc.code, exc.status.value if exc.status else None))
+        await message.answer(texts.work_error_of(exc))
         return
     after_commit(lambda: message.answer(texts.review_done(False)))
     after_commit(lambda: _tell_curators(bot, info, False, message.text))
