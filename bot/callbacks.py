@@ -71,3 +71,18 @@ class HelpReply(CallbackData, prefix="hr"):
     """A coordinator answers the question with this id."""
 
     question_id: int
+
+
+class StatusDirection(CallbackData, prefix="sd"):
+    """Drill into one direction of a plan (direction 0: items without a direction)."""
+
+    plan_id: int
+    direction_id: int
+
+
+class StatusSchool(CallbackData, prefix="ss"):
+    """Drill into one school of a direction (school 0: the department)."""
+
+    plan_id: int
+    direction_id: int
+    school_id: int

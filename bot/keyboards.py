@@ -18,6 +18,8 @@ from bot.callbacks import (
     ReviewAct,
     ReviewOpen,
     RsvpAction,
+    StatusDirection,
+    StatusSchool,
     UndoAct,
 )
 
@@ -173,4 +175,42 @@ def review_list(submission_ids: list[int]) -> InlineKeyboardMarkup | None:
 def help_reply(question_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=texts.BTN_ANSWER, callback_data=HelpReply(question_id=question_id))
+    return builder.as_markup()
+
+
+def status_plans(
+    plans: list[tuple[int, list[tuple[int | None, str]]]],
+) -> InlineKeyboardMarkup | None:
+    """One button per direction of each plan."""
+    builder = InlineKeyboardBuilder()
+    for plan_id, directions in plans:
+        for direction_id, code in directions:
+            builder.button(
+                text=f"{code}",
+                callback_data=StatusDirection(plan_id=plan_id, direction_id=direction_id or 0),
+            )
+    builder.adjust(4)
+    return builder.as_markup() if plans else None
+
+
+def status_schools(
+    plan_id: int, direction_id: int, schools: list[tuple[int | None, str]]
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, (school_id, _) in enumerate(schools, 1):
+        builder.button(
+            text=str(index),
+            callback_data=StatusSchool(
+                plan_id=plan_id, direction_id=direction_id, school_id=school_id or 0
+            ),
+        )
+    builder.adjust(5)
+    return builder.as_markup()
+
+
+def status_items(assignment_ids: list[int]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, assignment_id in enumerate(assignment_ids, 1):
+        builder.button(text=str(index), callback_data=ItemOpen(assignment_id=assignment_id))
+    builder.adjust(5)
     return builder.as_markup()

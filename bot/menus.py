@@ -11,10 +11,10 @@ from core.roles import Role
 # Order matters: it is the order of the menu and of /help.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
-    Role.OBSERVER: ("help", "me"),
-    Role.CURATOR: ("my", "help", "me"),
-    Role.COORDINATOR: ("review", "upcoming", "schools", "help", "me"),
-    Role.ADMIN: ("review", "upcoming", "schools", "help", "me"),
+    Role.OBSERVER: ("status", "help", "me"),
+    Role.CURATOR: ("my", "status", "help", "me"),
+    Role.COORDINATOR: ("status", "review", "overdue", "upcoming", "schools", "help", "me"),
+    Role.ADMIN: ("status", "review", "overdue", "upcoming", "schools", "help", "me"),
 }
 
 

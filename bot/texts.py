@@ -26,6 +26,8 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "upcoming": "Напоминания на неделю",
     "my": "Мои пункты",
     "review": "Ждут проверки",
+    "status": "Статус плана",
+    "overdue": "Просрочено по школам",
 }
 
 START_NO_CODE = (
@@ -558,3 +560,64 @@ def help_question(title: str, school: str | None, question: str) -> str:
 
 def help_answer(title: str, answer: str) -> str:
     return f"<b>💬 Ответ координатора</b>\n{escape(title[:200])}\n\n«{escape(answer[:1500])}»"
+
+
+# --- status --------------------------------------------------------------------------------
+
+NO_STATUS = "Нет планов, которые вам видны."
+
+
+def _counts(c: Any) -> str:
+    return (
+        f"✅ {c.accepted} ({c.share(c.accepted)}%) · 📥 {c.submitted} · ⏳ {c.open} · ⚠️ {c.overdue}"
+    )
+
+
+def status(plans: list[Any]) -> str:
+    """/status: per plan the totals, per direction the share done, the schools most behind."""
+    if not plans:
+        return NO_STATUS
+    blocks = []
+    for plan in plans:
+        lines = [
+            f"<b>{escape(plan.title[:150])}</b>",
+            f"Всего {plan.counts.total}: {_counts(plan.counts)}",
+        ]
+        for d in plan.directions:
+            c = d.counts
+            lines.append(
+                f"{escape(d.code)}. {escape(d.title[:60])} — ✅ {c.accepted}/{c.total} "
+                f"({c.share(c.accepted)}%), ⚠️ {c.overdue}"
+            )
+        if plan.behind:
+            names = ", ".join(f"{escape(s.name[:40])} (⚠️ {s.counts.overdue})" for s in plan.behind)
+            lines.append(f"Отстают: {names}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n\n✅ принято · 📥 на проверке · ⏳ открыто · ⚠️ просрочено"
+
+
+def status_direction(title: str, schools: list[Any]) -> str:
+    lines = [f"<b>{escape(title[:150])}</b>"]
+    for index, s in enumerate(schools, 1):
+        lines.append(f"{index}. {escape(s.name[:60])} — {_counts(s.counts)}")
+    return "\n".join(lines) if schools else f"{lines[0]}\nПунктов нет."
+
+
+def status_school(name: str, items: list[tuple[int, str, Any, date | None]], today: date) -> str:
+    lines = [f"<b>{escape(name[:150])}</b>"]
+    for index, (_, title, state, due) in enumerate(items, 1):
+        late = "⚠️ " if due and due < today and state.value in ("open", "returned") else ""
+        lines.append(f"{index}. {late}{escape(title[:90])} — {STATUS_NAMES[state.value]}")
+    return "\n".join(lines)
+
+
+def overdue_by_school(rows: list[tuple[str, list[str]]]) -> str:
+    if not rows:
+        return "Просроченных пунктов нет."
+    lines = ["<b>Просрочено по школам</b>"]
+    for school, titles in rows:
+        lines.append(f"\n<b>{escape(school[:80])}</b> — {len(titles)}")
+        lines += [f"• {escape(t[:90])}" for t in titles[:5]]
+        if len(titles) > 5:
+            lines.append(f"… и ещё {len(titles) - 5}")
+    return "\n".join(lines)

@@ -14,6 +14,7 @@ from handlers import (
     reminders,
     review,
     schools,
+    status,
     upcoming,
 )
 
@@ -23,6 +24,7 @@ def build_routers() -> list[Router]:
     return [
         onboarding.build_router(),
         schools.build_router(),
+        status.build_router(),
         plan_import.build_router(),
         my_items.build_router(),
         done_flow.build_router(),

@@ -39,7 +39,7 @@ async def test_cli_invitation_is_redeemed_and_greets_with_school_and_role(world:
     assert "Алиса" in greeting.text
     assert "куратор" in greeting.text
     assert SCHOOL in greeting.text
-    assert await alice.menu() == ["my", "help", "me"]
+    assert await alice.menu() == ["my", "status", "help", "me"]
     await alice.send("/me")
     assert SCHOOL in (await alice.expect_reply("куратор")).text
 
@@ -118,8 +118,16 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
     await coordinator.send(f"/start {coordinator_code}")
     await coordinator.expect_reply("координатор")
 
-    assert await coordinator.menu() == ["review", "upcoming", "schools", "help", "me"]
-    assert await curator.menu() == ["my", "help", "me"]
+    assert await coordinator.menu() == [
+        "status",
+        "review",
+        "overdue",
+        "upcoming",
+        "schools",
+        "help",
+        "me",
+    ]
+    assert await curator.menu() == ["my", "status", "help", "me"]
     await coordinator.send("/schools")
     assert SCHOOL in (await coordinator.expect_reply("Школы")).text
     await curator.send("/schools")

@@ -1,0 +1,290 @@
+"""Status of plans from SQL aggregates: a constant number of queries whatever the region's size.
+
+"Overdue" means open work whose due date has passed in the school's own time zone (the
+department's work uses the plan's zone), so the numbers are right in every zone at once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from core.dto import UserContext
+from core.roles import Role
+from core.states import AssignmentStatus
+from db.models import Activity, Assignment, Direction, Plan, School
+
+OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int = 0
+    accepted: int = 0
+    submitted: int = 0
+    open: int = 0
+    overdue: int = 0
+
+    def share(self, part: int) -> int:
+        """Whole percent of the total."""
+        return round(100 * part / self.total) if self.total else 0
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which work a person may see: every plan, some plans (and directions), or some schools."""
+
+    all_plans: bool = False
+    plan_ids: frozenset[int] = frozenset()
+    direction_ids: frozenset[int] = frozenset()  # restricts the plans above when set
+    school_ids: frozenset[int] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.all_plans or self.plan_ids or self.school_ids)
+
+
+def scope_of(user: UserContext) -> Scope:
+    """Admins: everything; coordinators: their plans or directions; others: their schools."""
+    plans: set[int] = set()
+    directions: set[int] = set()
+    schools: set[int] = set()
+    for m in user.memberships:
+        if m.role == Role.ADMIN or (m.role == Role.COORDINATOR and m.plan_id is None):
+            return Scope(all_plans=True)
+        if m.role == Role.COORDINATOR and m.plan_id is not None:
+            plans.add(m.plan_id)
+            if m.direction_id is not None:
+                directions.add(m.direction_id)
+        elif m.role in (Role.CURATOR, Role.OBSERVER) and m.school_id is not None:
+            schools.add(m.school_id)
+    return Scope(
+        plan_ids=frozenset(plans),
+        direction_ids=frozenset(directions),
+        school_ids=frozenset(schools),
+    )
+
+
+@dataclass
+class DirectionStatus:
+    direction_id: int | None
+    code: str
+    title: str
+    counts: Counts
+
+
+@dataclass
+class SchoolStatus:
+    school_id: int | None
+    name: str
+    counts: Counts
+
+
+@dataclass
+class PlanStatus:
+    plan_id: int
+    title: str
+    counts: Counts
+    directions: list[DirectionStatus] = field(default_factory=list)
+    behind: list[SchoolStatus] = field(default_factory=list)
+
+
+def _visible(scope: Scope) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = []
+    if scope.all_plans:
+        return literal(True)
+    if scope.plan_ids:
+        by_plan: ColumnElement[bool] = Activity.plan_id.in_(scope.plan_ids)
+        if scope.direction_ids:
+            by_plan = and_(by_plan, Activity.direction_id.in_(scope.direction_ids))
+        conditions.append(by_plan)
+    if scope.school_ids:
+        conditions.append(Assignment.school_id.in_(scope.school_ids))
+    return or_(*conditions) if conditions else literal(False)
+
+
+async def _overdue_condition(
+    session: AsyncSession, now: datetime, default_zone: str
+) -> ColumnElement[bool]:
+    """due < today, where today is the school's (or the plan's) local date."""
+    zones = set(await session.scalars(select(School.timezone).distinct())) | set(
+        await session.scalars(select(Plan.timezone).distinct())
+    )
+    zone_of = func.coalesce(School.timezone, Plan.timezone, default_zone)
+    whens = []
+    for name in sorted(z for z in zones if z):
+        try:
+            today = now.astimezone(ZoneInfo(name)).date()
+        except (KeyError, ValueError):
+            continue
+        whens.append((zone_of == name, Assignment.due_date < today))
+    fallback = Assignment.due_date < now.astimezone(ZoneInfo(default_zone)).date()
+    return and_(Assignment.status.in_(OPEN), case(*whens, else_=fallback) if whens else fallback)
+
+
+def _sums(overdue: ColumnElement[bool]) -> list[ColumnElement[int]]:
+    def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0).cast(Integer)
+
+    return [
+        func.count(Assignment.id),
+        count_if(Assignment.status == AssignmentStatus.ACCEPTED),
+        count_if(Assignment.status == AssignmentStatus.SUBMITTED),
+        count_if(Assignment.status.in_(OPEN)),
+        count_if(overdue),
+    ]
+
+
+def _base(scope: Scope) -> list[ColumnElement[bool]]:
+    return [
+        _visible(scope),
+        Activity.cancelled_at.is_(None),
+        Plan.archived_at.is_(None),
+        Assignment.status != AssignmentStatus.CANCELLED,
+    ]
+
+
+def _joined(*columns: object) -> object:
+    return (
+        select(*columns)  # type: ignore[call-overload]
+        .select_from(Assignment)
+        .join(Activity, Activity.id == Assignment.activity_id)
+        .join(Plan, Plan.id == Activity.plan_id)
+        .outerjoin(School, School.id == Assignment.school_id)
+    )
+
+
+async def plan_status(
+    session: AsyncSession, scope: Scope, now: datetime, default_zone: str, behind: int = 3
+) -> list[PlanStatus]:
+    """Per plan and direction: accepted / submitted / open / overdue; the schools most behind."""
+    if scope.empty:
+        return []
+    overdue = await _overdue_condition(session, now, default_zone)
+    by_direction = (
+        await session.execute(
+            _joined(Plan.id, Plan.title, Activity.direction_id, *_sums(overdue))  # type: ignore[attr-defined]
+            .where(*_base(scope))
+            .group_by(Plan.id, Plan.title, Activity.direction_id)
+        )
+    ).all()
+    by_school = (
+        await session.execute(
+            _joined(Plan.id, Assignment.school_id, School.name, *_sums(overdue))  # type: ignore[attr-defined]
+            .where(*_base(scope))
+            .group_by(Plan.id, Assignment.school_id, School.name)
+        )
+    ).all()
+    directions = {d.id: d for d in await session.scalars(select(Direction))}
+    plans: dict[int, PlanStatus] = {}
+    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    for plan_id, title, direction_id, *numbers in by_direction:
+        status = plans.setdefault(plan_id, PlanStatus(plan_id, title, Counts()))
+        direction = directions.get(direction_id) if direction_id else None
+        status.directions.append(
+            DirectionStatus(
+                direction_id,
+                direction.code if direction else "—",
+                direction.title if direction else "Без направления",
+                Counts(*numbers),
+            )
+        )
+        totals[plan_id] = [a + b for a, b in zip(totals[plan_id], numbers, strict=True)]
+    for plan_id, status in plans.items():
+        status.counts = Counts(*totals[plan_id])
+        status.directions.sort(
+            key=lambda d: (
+                directions[d.direction_id].position if d.direction_id in directions else 99,
+                d.code,
+            )
+        )
+    schools: dict[int, list[SchoolStatus]] = defaultdict(list)
+    for plan_id, school_id, name, *numbers in by_school:
+        schools[plan_id].append(
+            SchoolStatus(school_id, name or "Управление образования", Counts(*numbers))
+        )
+    for plan_id, rows in schools.items():
+        rows.sort(key=lambda s: (-s.counts.overdue, -s.counts.open, s.name))
+        if plan_id in plans:
+            plans[plan_id].behind = [s for s in rows if s.counts.overdue or s.counts.open][:behind]
+    return sorted(plans.values(), key=lambda p: p.title)
+
+
+async def direction_schools(
+    session: AsyncSession,
+    scope: Scope,
+    plan_id: int,
+    direction_id: int | None,
+    now: datetime,
+    default_zone: str,
+) -> list[SchoolStatus]:
+    """Schools of one direction with their counts, most behind first."""
+    overdue = await _overdue_condition(session, now, default_zone)
+    direction_match = (
+        Activity.direction_id.is_(None)
+        if direction_id is None
+        else Activity.direction_id == direction_id
+    )
+    rows = (
+        await session.execute(
+            _joined(Assignment.school_id, School.name, *_sums(overdue))  # type: ignore[attr-defined]
+            .where(*_base(scope), Activity.plan_id == plan_id, direction_match)
+            .group_by(Assignment.school_id, School.name)
+        )
+    ).all()
+    result = [SchoolStatus(r[0], r[1] or "Управление образования", Counts(*r[2:])) for r in rows]
+    return sorted(result, key=lambda s: (-s.counts.overdue, -s.counts.open, s.name))
+
+
+async def school_items(
+    session: AsyncSession,
+    scope: Scope,
+    plan_id: int,
+    direction_id: int | None,
+    school_id: int | None,
+    limit: int = 30,
+) -> list[tuple[int, str, AssignmentStatus, date | None]]:
+    """(assignment id, title, status, due) of one school's items in a direction."""
+    direction_match = (
+        Activity.direction_id.is_(None)
+        if direction_id is None
+        else Activity.direction_id == direction_id
+    )
+    school_match = (
+        Assignment.school_id.is_(None) if school_id is None else Assignment.school_id == school_id
+    )
+    rows = (
+        await session.execute(
+            _joined(Assignment.id, Activity.title, Assignment.status, Assignment.due_date)  # type: ignore[attr-defined]
+            .where(*_base(scope), Activity.plan_id == plan_id, direction_match, school_match)
+            .order_by(Assignment.due_date.is_(None), Assignment.due_date, Activity.position)
+            .limit(limit)
+        )
+    ).all()
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def overdue_by_school(
+    session: AsyncSession, scope: Scope, now: datetime, default_zone: str
+) -> list[tuple[str, list[str]]]:
+    """Overdue items grouped by school, schools with most first (one query)."""
+    if scope.empty:
+        return []
+    overdue = await _overdue_condition(session, now, default_zone)
+    rows = (
+        await session.execute(
+            _joined(School.name, Activity.title)  # type: ignore[attr-defined]
+            .where(*_base(scope), overdue)
+            .order_by(School.name, Assignment.due_date)
+        )
+    ).all()
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for school, title in rows:
+        grouped[school or "Управление образования"].append(title)
+    return sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))

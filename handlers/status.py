@@ -1,0 +1,116 @@
+"""/status with drill-down (plan -> direction -> school -> item card) and /overdue."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, texts
+from bot.callbacks import StatusDirection, StatusSchool
+from bot.filters import HasRole
+from bot.settings import Settings
+from core.clock import Clock
+from core.dto import UserContext
+from core.reminder_policy import resolve_zone
+from core.roles import Role
+from core.status import direction_schools, overdue_by_school, plan_status, school_items, scope_of
+
+ANY_ROLE = HasRole(*Role)
+
+
+async def show_status(
+    message: Message, session: AsyncSession, clock: Clock, settings: Settings, user_ctx: UserContext
+) -> None:
+    plans = await plan_status(session, scope_of(user_ctx), clock.now(), settings.default_timezone)
+    buttons = [(p.plan_id, [(d.direction_id, d.code) for d in p.directions]) for p in plans]
+    await message.answer(texts.status(plans), reply_markup=keyboards.status_plans(buttons))
+
+
+async def open_direction(
+    query: CallbackQuery,
+    callback_data: StatusDirection,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext,
+) -> None:
+    direction_id = callback_data.direction_id or None
+    scope = scope_of(user_ctx)
+    schools = await direction_schools(
+        session, scope, callback_data.plan_id, direction_id, clock.now(), settings.default_timezone
+    )
+    plans = await plan_status(session, scope, clock.now(), settings.default_timezone)
+    title = next(
+        (
+            f"{d.code}. {d.title}"
+            for p in plans
+            if p.plan_id == callback_data.plan_id
+            for d in p.directions
+            if d.direction_id == direction_id
+        ),
+        "",
+    )
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            texts.status_direction(title, schools[:25]),
+            reply_markup=keyboards.status_schools(
+                callback_data.plan_id,
+                callback_data.direction_id,
+                [(s.school_id, s.name) for s in schools[:25]],
+            ),
+        )
+
+
+async def open_school(
+    query: CallbackQuery,
+    callback_data: StatusSchool,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext,
+) -> None:
+    scope = scope_of(user_ctx)
+    items = await school_items(
+        session,
+        scope,
+        callback_data.plan_id,
+        callback_data.direction_id or None,
+        callback_data.school_id or None,
+    )
+    schools = await direction_schools(
+        session,
+        scope,
+        callback_data.plan_id,
+        callback_data.direction_id or None,
+        clock.now(),
+        settings.default_timezone,
+    )
+    name = next((s.name for s in schools if (s.school_id or 0) == callback_data.school_id), "")
+    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(
+            texts.status_school(name, items, today),
+            reply_markup=keyboards.status_items([i[0] for i in items]),
+        )
+
+
+async def show_overdue(
+    message: Message, session: AsyncSession, clock: Clock, settings: Settings, user_ctx: UserContext
+) -> None:
+    rows = await overdue_by_school(
+        session, scope_of(user_ctx), clock.now(), settings.default_timezone
+    )
+    await message.answer(texts.overdue_by_school(rows))
+
+
+def build_router() -> Router:
+    router = Router(name="status")
+    router.message.register(show_status, Command("status"), ANY_ROLE)
+    router.message.register(show_overdue, Command("overdue"), HasRole(Role.ADMIN, Role.COORDINATOR))
+    router.callback_query.register(open_direction, StatusDirection.filter(), ANY_ROLE)
+    router.callback_query.register(open_school, StatusSchool.filter(), ANY_ROLE)
+    return router

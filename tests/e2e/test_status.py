@@ -1,0 +1,161 @@
+"""/status and /overdue agree with a direct computation, in every time zone; drill-down works."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+
+from core.clock import ManualClock
+from core.plan_import import import_plan
+from core.roles import Role
+from core.states import AssignmentStatus
+from db.models import Activity, Assignment, Plan, PlanSchool, School
+from importer.interpret import interpret
+from importer.text_reader import read_text
+from tests.harness import World
+from tests.plan_files import seed_text
+
+# 20:30 UTC on Nov 30: already Dec 1 in Yekaterinburg (+5) and Krasnoyarsk (+7), still Nov 30
+# in Moscow (+3) — so an item due Nov 30 is overdue in two zones but not in the third.
+NOW = datetime(2020, 11, 30, 20, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(NOW)
+
+
+async def _fixture(world: World) -> dict[str, int]:
+    ekb = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»", timezone="Asia/Yekaterinburg")
+    msk = await world.add_school("ГБОУ «Школа № 7 г. Ломоносова»", timezone="Europe/Moscow")
+    krs = await world.add_school("МБОУ «Богучанская СОШ № 1»", timezone="Asia/Krasnoyarsk")
+    async with world.app.session_factory() as session, session.begin():
+        await import_plan(
+            session,
+            world.clock,
+            interpret(read_text(seed_text("001"))),
+            timezone="Asia/Yekaterinburg",
+        )
+        draft = interpret(read_text(seed_text("004")), academic_year=2020)
+        report = await import_plan(session, world.clock, draft, timezone="Asia/Krasnoyarsk")
+        for school in (msk, krs):
+            session.add(PlanSchool(plan_id=report.plan_id, school_id=school))
+        await session.flush()
+        await import_plan(session, world.clock, draft, timezone="Asia/Krasnoyarsk")
+        # Every state: some accepted, some submitted, one returned, one due Nov 30 everywhere.
+        ids = list(await session.scalars(select(Assignment.id).order_by(Assignment.id)))
+        for index, assignment_id in enumerate(ids):
+            status = {
+                0: AssignmentStatus.ACCEPTED,
+                1: AssignmentStatus.SUBMITTED,
+                2: AssignmentStatus.RETURNED,
+            }.get(index % 7)
+            if status:
+                await session.execute(
+                    update(Assignment).where(Assignment.id == assignment_id).values(status=status)
+                )
+        await session.execute(
+            update(Assignment)
+            .where(Assignment.school_id.in_([msk, krs]))
+            .values(due_date=date(2020, 11, 30))
+        )
+    return {"ekb": ekb, "msk": msk, "krs": krs}
+
+
+async def _expected(world: World) -> dict[str, tuple[int, int, int, int, int]]:
+    """Per plan title: total, accepted, submitted, open, overdue — computed row by row."""
+    async with world.app.session_factory() as session:
+        rows = (
+            await session.execute(
+                select(
+                    Plan.title,
+                    Plan.timezone,
+                    Assignment.status,
+                    Assignment.due_date,
+                    School.timezone,
+                )
+                .join(Activity, Activity.id == Assignment.activity_id)
+                .join(Plan, Plan.id == Activity.plan_id)
+                .outerjoin(School, School.id == Assignment.school_id)
+                .where(
+                    Assignment.status != AssignmentStatus.CANCELLED, Activity.cancelled_at.is_(None)
+                )
+            )
+        ).all()
+    result: dict[str, list[int]] = {}
+    for title, plan_zone, status, due, school_zone in rows:
+        counts = result.setdefault(title, [0, 0, 0, 0, 0])
+        today = NOW.astimezone(ZoneInfo(school_zone or plan_zone)).date()
+        is_open = status in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
+        counts[0] += 1
+        counts[1] += status == AssignmentStatus.ACCEPTED
+        counts[2] += status == AssignmentStatus.SUBMITTED
+        counts[3] += is_open
+        counts[4] += bool(is_open and due is not None and due < today)
+    return {title: tuple(c) for title, c in result.items()}  # type: ignore[misc]
+
+
+async def test_status_numbers_match_a_direct_computation(world: World) -> None:
+    schools = await _fixture(world)
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    expected = await _expected(world)
+    await olga.send("/status")
+    reply = await olga.expect_reply("Всего")
+    found = re.findall(
+        r"<?b?>?(.+)\nВсего (\d+): ✅ (\d+) \(\d+%\) · 📥 (\d+) · ⏳ (\d+) · ⚠️ (\d+)", reply.text
+    )
+    shown = {title.strip(): tuple(int(x) for x in numbers) for title, *numbers in found}
+    assert shown == {title[:150]: numbers for title, numbers in expected.items()}
+    # The Moscow school's Nov 30 items are not overdue yet; Krasnoyarsk's are.
+    async with world.app.session_factory() as session:
+        open_msk = len(
+            list(
+                await session.scalars(
+                    select(Assignment.id).where(
+                        Assignment.school_id == schools["msk"],
+                        Assignment.status.in_([AssignmentStatus.OPEN, AssignmentStatus.RETURNED]),
+                    )
+                )
+            )
+        )
+    assert open_msk > 0
+    await olga.send("/overdue")
+    overdue = await olga.expect_reply("Просрочено по школам")
+    assert "Богучанская" in overdue.text and "Ломоносова" not in overdue.text
+
+
+async def test_drill_down_to_an_item_card_and_a_curators_view(world: World) -> None:
+    schools = await _fixture(world)
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    await olga.send("/status")
+    summary = await olga.expect_reply("Всего")
+    await olga.press(summary.buttons[0], summary)
+    direction = await olga.expect_reply()
+    assert "1." in direction.text
+    await olga.press("1", direction)
+    school = await olga.expect_reply()
+    assert "1." in school.text
+    await olga.press("1", school)
+    card = await olga.expect_reply("Статус:")
+    assert "Срок" in card.text or "срок" in card.text
+
+    alice = await world.person("Алиса")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, schools['ekb'])}")
+    await alice.expect_reply("куратор")
+    await alice.send("/status")
+    mine = await alice.expect_reply("Всего")
+    assert (
+        "ДОРОЖНАЯ КАРТА" in mine.text and "Богучанского" not in mine.text
+    )  # only her school's plan
+    forged = await alice.press_data(mine, "ss:2:0:" + str(schools["krs"]))
+    assert forged is not None
+    other = await alice.expect_reply()
+    assert "1." not in other.text  # another school's items are not shown
