@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     rem_plan.add_argument("--to", dest="until", required=True, help="YYYY-MM-DD (exclusive)")
     rem_plan.add_argument("--json", action="store_true")
 
+    rep = sub.add_parser("report", help="write the XLSX report of a plan")
+    rep.add_argument("plan", help="plan id or part of its title")
+    rep.add_argument("--out", required=True, help="where to write the .xlsx")
+
     periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
     periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
 
@@ -328,6 +332,29 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a plan's XLSX report and print its summary line."""
+    from core.report_data import find_plan, plan_report
+    from reports.xlsx import build_xlsx
+
+    async def load(session: AsyncSession) -> Any:
+        plan = await find_plan(session, args.plan)
+        return await plan_report(session, plan.id, SystemClock().now(), settings.default_timezone)
+
+    report = await _with_session(settings, load)
+    data = build_xlsx(report)
+    await asyncio.to_thread(Path(args.out).write_bytes, data)
+    counts = report.status.counts if report.status else None
+    if counts:
+        numbers = (
+            f"total {counts.total}, accepted {counts.accepted}, submitted {counts.submitted}, "
+            f"open {counts.open}, overdue {counts.overdue}"
+        )
+        print(f"{report.title}: {numbers}")
+    print(f"written {args.out} ({len(data)} bytes)")
+    return 0
+
+
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
@@ -381,4 +408,5 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
     "invite": _invite,
     "import": _import,
     "reminders": _reminders,
+    "report": _report,
 }

@@ -13,8 +13,17 @@ COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.OBSERVER: ("status", "help", "me"),
     Role.CURATOR: ("my", "status", "help", "me"),
-    Role.COORDINATOR: ("status", "review", "overdue", "upcoming", "schools", "help", "me"),
-    Role.ADMIN: ("status", "review", "overdue", "upcoming", "schools", "help", "me"),
+    Role.COORDINATOR: (
+        "status",
+        "review",
+        "overdue",
+        "report",
+        "upcoming",
+        "schools",
+        "help",
+        "me",
+    ),
+    Role.ADMIN: ("status", "review", "overdue", "report", "upcoming", "schools", "help", "me"),
 }
 
 

@@ -28,6 +28,7 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "review": "Ждут проверки",
     "status": "Статус плана",
     "overdue": "Просрочено по школам",
+    "report": "Отчёт XLSX",
 }
 
 START_NO_CODE = (
@@ -621,3 +622,7 @@ def overdue_by_school(rows: list[tuple[str, list[str]]]) -> str:
         if len(titles) > 5:
             lines.append(f"… и ещё {len(titles) - 5}")
     return "\n".join(lines)
+
+
+def report_caption(title: str) -> str:
+    return f"📊 Отчёт: {escape(title[:900])}"

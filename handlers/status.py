@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
@@ -14,8 +16,10 @@ from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
 from core.reminder_policy import resolve_zone
+from core.report_data import plan_report
 from core.roles import Role
 from core.status import direction_schools, overdue_by_school, plan_status, school_items, scope_of
+from reports.xlsx import build_xlsx
 
 ANY_ROLE = HasRole(*Role)
 
@@ -107,10 +111,28 @@ async def show_overdue(
     await message.answer(texts.overdue_by_school(rows))
 
 
+async def send_report(
+    message: Message, session: AsyncSession, clock: Clock, settings: Settings, user_ctx: UserContext
+) -> None:
+    """/report: the XLSX report of each plan in scope (up to five)."""
+    plans = await plan_status(session, scope_of(user_ctx), clock.now(), settings.default_timezone)
+    if not plans:
+        await message.answer(texts.NO_STATUS)
+        return
+    for plan in plans[:5]:
+        report = await plan_report(session, plan.plan_id, clock.now(), settings.default_timezone)
+        data = await asyncio.to_thread(build_xlsx, report)
+        name = f"otchet-plan-{plan.plan_id}-{clock.now():%Y%m%d}.xlsx"
+        await message.answer_document(
+            BufferedInputFile(data, name), caption=texts.report_caption(plan.title)
+        )
+
+
 def build_router() -> Router:
     router = Router(name="status")
     router.message.register(show_status, Command("status"), ANY_ROLE)
     router.message.register(show_overdue, Command("overdue"), HasRole(Role.ADMIN, Role.COORDINATOR))
+    router.message.register(send_report, Command("report"), HasRole(Role.ADMIN, Role.COORDINATOR))
     router.callback_query.register(open_direction, StatusDirection.filter(), ANY_ROLE)
     router.callback_query.register(open_school, StatusSchool.filter(), ANY_ROLE)
     return router

@@ -122,6 +122,7 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
         "status",
         "review",
         "overdue",
+        "report",
         "upcoming",
         "schools",
         "help",

@@ -159,3 +159,49 @@ async def test_drill_down_to_an_item_card_and_a_curators_view(world: World) -> N
     assert forged is not None
     other = await alice.expect_reply()
     assert "1." not in other.text  # another school's items are not shown
+
+
+async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World, tmp_path) -> None:
+    import asyncio
+    import io
+
+    import openpyxl
+
+    from tests.harness import run_cli
+
+    await _fixture(world)
+    expected = await _expected(world)
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    await olga.send("/report")
+    documents = [await olga.expect_reply("Отчёт"), await olga.expect_reply("Отчёт")]
+    for document in documents:
+        file = await world.app.bot.get_file(document.raw["document"]["file_id"])
+        data = (await world.app.bot.download_file(file.file_path)).read()  # type: ignore[union-attr, arg-type]
+        book = openpyxl.load_workbook(io.BytesIO(data))
+        assert book.sheetnames == ["Сводка", "Матрица", "Подробно", "Просрочено"]
+        summary = book["Сводка"]
+        title = summary["A1"].value
+        total_row = next(r for r in summary.iter_rows(values_only=True) if r and r[0] == "Итого")
+        assert tuple(total_row[1:6]) == expected[title]
+        details = list(book["Подробно"].iter_rows(min_row=2, values_only=True))
+        assert len(details) == expected[title][0]
+        assert len(list(book["Просрочено"].iter_rows(min_row=2))) == expected[title][4]
+        colours = {
+            c.fill.fgColor.rgb[-6:]
+            for row in book["Матрица"].iter_rows(min_row=2, min_col=2)
+            for c in row
+            if c.value
+        }
+        assert colours <= {"C6EFCE", "FFEB9C", "F8CBAD", "FFFFFF", "FFC7CE"} and "C6EFCE" in colours
+    out = tmp_path / "report.xlsx"
+    result = await run_cli(world.settings, "report", "ДОРОЖНАЯ КАРТА", "--out", str(out))
+    title = next(t for t in expected if t.startswith("ДОРОЖНАЯ КАРТА"))
+    total, accepted, submitted, open_, overdue = expected[title]
+    assert f"overdue {overdue}" in result.stdout
+    assert (
+        f"total {total}, accepted {accepted}, submitted {submitted}, open {open_}" in result.stdout
+    )
+    book = openpyxl.load_workbook(io.BytesIO(await asyncio.to_thread(out.read_bytes)))
+    assert book["Сводка"]["A1"].value == title
