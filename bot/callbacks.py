@@ -86,3 +86,7 @@ class StatusSchool(CallbackData, prefix="ss"):
     plan_id: int
     direction_id: int
     school_id: int
+
+
+class StatusChart(CallbackData, prefix="sc"):
+    plan_id: int

@@ -18,6 +18,7 @@ from bot.callbacks import (
     ReviewAct,
     ReviewOpen,
     RsvpAction,
+    StatusChart,
     StatusDirection,
     StatusSchool,
     UndoAct,
@@ -184,6 +185,7 @@ def status_plans(
     """One button per direction of each plan."""
     builder = InlineKeyboardBuilder()
     for plan_id, directions in plans:
+        builder.button(text="📈", callback_data=StatusChart(plan_id=plan_id))
         for direction_id, code in directions:
             builder.button(
                 text=f"{code}",

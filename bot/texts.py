@@ -566,6 +566,11 @@ def help_answer(title: str, answer: str) -> str:
 # --- status --------------------------------------------------------------------------------
 
 NO_STATUS = "Нет планов, которые вам видны."
+CHART_UNAVAILABLE = "Этот план вам не виден."
+
+
+def chart_caption(title: str, counts: Any) -> str:
+    return f"<b>{escape(title[:300])}</b>\nВсего {counts.total}: {_counts(counts)}"
 
 
 def _counts(c: Any) -> str:

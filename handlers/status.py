@@ -10,7 +10,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
-from bot.callbacks import StatusDirection, StatusSchool
+from bot.callbacks import StatusChart, StatusDirection, StatusSchool
 from bot.filters import HasRole
 from bot.settings import Settings
 from core.clock import Clock
@@ -19,6 +19,7 @@ from core.reminder_policy import resolve_zone
 from core.report_data import plan_report
 from core.roles import Role
 from core.status import direction_schools, overdue_by_school, plan_status, school_items, scope_of
+from reports.chart import Bar, progress_png
 from reports.xlsx import build_xlsx
 
 ANY_ROLE = HasRole(*Role)
@@ -111,6 +112,43 @@ async def show_overdue(
     await message.answer(texts.overdue_by_school(rows))
 
 
+async def send_chart(
+    query: CallbackQuery,
+    callback_data: StatusChart,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext,
+) -> None:
+    """📈: directions of the plan, or its schools when it has one direction or none."""
+    scope = scope_of(user_ctx)
+    plans = [
+        p
+        for p in await plan_status(session, scope, clock.now(), settings.default_timezone)
+        if p.plan_id == callback_data.plan_id
+    ]
+    if not plans or not isinstance(query.message, Message):
+        await query.answer(texts.CHART_UNAVAILABLE, show_alert=True)
+        return
+    plan = plans[0]
+    if len(plan.directions) > 1:
+        parts = [(f"{d.code}. {d.title}", d.counts) for d in plan.directions]
+    else:
+        direction_id = plan.directions[0].direction_id if plan.directions else None
+        schools = await direction_schools(
+            session, scope, plan.plan_id, direction_id, clock.now(), settings.default_timezone
+        )
+        parts = [(s.name, s.counts) for s in schools]
+    bars = [
+        Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue) for label, c in parts
+    ]
+    png = await asyncio.to_thread(progress_png, plan.title, bars)
+    await query.answer()
+    await query.message.answer_photo(
+        BufferedInputFile(png, "progress.png"), caption=texts.chart_caption(plan.title, plan.counts)
+    )
+
+
 async def send_report(
     message: Message, session: AsyncSession, clock: Clock, settings: Settings, user_ctx: UserContext
 ) -> None:
@@ -134,5 +172,6 @@ def build_router() -> Router:
     router.message.register(show_overdue, Command("overdue"), HasRole(Role.ADMIN, Role.COORDINATOR))
     router.message.register(send_report, Command("report"), HasRole(Role.ADMIN, Role.COORDINATOR))
     router.callback_query.register(open_direction, StatusDirection.filter(), ANY_ROLE)
+    router.callback_query.register(send_chart, StatusChart.filter(), ANY_ROLE)
     router.callback_query.register(open_school, StatusSchool.filter(), ANY_ROLE)
     return router

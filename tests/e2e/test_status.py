@@ -137,7 +137,7 @@ async def test_drill_down_to_an_item_card_and_a_curators_view(world: World) -> N
     await olga.expect_reply("координатор")
     await olga.send("/status")
     summary = await olga.expect_reply("Всего")
-    await olga.press(summary.buttons[0], summary)
+    await olga.press(summary.buttons[1], summary)  # [0] is the chart
     direction = await olga.expect_reply()
     assert "1." in direction.text
     await olga.press("1", direction)
@@ -204,3 +204,29 @@ async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World,
     )
     book = openpyxl.load_workbook(io.BytesIO(await asyncio.to_thread(out.read_bytes)))
     assert book["Сводка"]["A1"].value == title
+
+
+async def test_progress_chart_is_a_png_with_the_summary(world: World) -> None:
+    import struct
+
+    await _fixture(world)
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    await olga.send("/status")
+    summary = await olga.expect_reply("Всего")
+    await olga.press("📈", summary)
+    photo = await olga.expect_reply("Всего")
+    file = await world.app.bot.get_file(photo.raw["photo"][-1]["file_id"])
+    data = (await world.app.bot.download_file(file.file_path)).read()  # type: ignore[union-attr, arg-type]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    assert width >= 800 and height >= 300
+
+
+def test_at_most_25_bars_the_rest_summed() -> None:
+    from reports.chart import Bar, limit_bars
+
+    bars = [Bar(f"ОО № {i}", 1, 1, 1, 1) for i in range(40)]
+    shown = limit_bars(bars)
+    assert len(shown) == 25 and shown[-1].label == "остальные (16)" and shown[-1].accepted == 16
