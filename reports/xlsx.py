@@ -17,6 +17,7 @@ FILLS = {
     "open": "FFFFFF",
     "overdue": "FFC7CE",  # red
 }
+PATTERNS = {state: PatternFill("solid", fgColor=colour) for state, colour in FILLS.items()}
 LABELS = {
     "accepted": "принят",
     "submitted": "на проверке",
@@ -90,7 +91,7 @@ def _matrix(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
         cell = sheet.cell(
             row=row_of[row.school], column=column[row.activity_id], value=LABELS[state]
         )
-        cell.fill = PatternFill("solid", fgColor=FILLS[state])
+        cell.fill = PATTERNS[state]
     sheet.column_dimensions["A"].width = 40
     for index in range(2, len(report.activities) + 2):
         sheet.column_dimensions[get_column_letter(index)].width = 16
@@ -103,7 +104,8 @@ def _details(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
     )
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in sorted(report.rows, key=lambda r: (r.school, r.activity_id)):
+    # Rows are counted here: openpyxl's max_row scans the sheet on every call.
+    for index, row in enumerate(sorted(report.rows, key=lambda r: (r.school, r.activity_id)), 2):
         state = cell_state(row)
         sheet.append(
             [
@@ -117,7 +119,7 @@ def _details(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
                 ", ".join(row.files),
             ]
         )
-        sheet.cell(row=sheet.max_row, column=4).fill = PatternFill("solid", fgColor=FILLS[state])
+        sheet.cell(row=index, column=4).fill = PATTERNS[state]
     for letter, width in zip("ABCDEFGH", (40, 6, 60, 14, 12, 18, 40, 40), strict=True):
         sheet.column_dimensions[letter].width = width
 
@@ -130,11 +132,9 @@ def _overdue(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
         (r for r in report.rows if r.overdue),
         key=lambda r: (r.school, r.due or report.generated.date()),
     )
-    for row in late:
+    for index, row in enumerate(late, 2):
         days = (report.generated.date() - row.due).days if row.due else None
         sheet.append([row.school, row.number, row.title, row.due, days])
-        sheet.cell(row=sheet.max_row, column=4).fill = PatternFill(
-            "solid", fgColor=FILLS["overdue"]
-        )
+        sheet.cell(row=index, column=4).fill = PATTERNS["overdue"]
     for letter, width in zip("ABCDE", (40, 6, 60, 12, 14), strict=True):
         sheet.column_dimensions[letter].width = width
