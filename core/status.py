@@ -167,24 +167,38 @@ async def plan_status(
     if scope.empty:
         return []
     overdue = await _overdue_condition(session, now, default_zone)
-    by_direction = (
+    # One scan grouped by plan, direction and school; directions and schools are summed here.
+    cells = (
         await session.execute(
-            _joined(Plan.id, Plan.title, Activity.direction_id, *_sums(overdue))  # type: ignore[attr-defined]
+            _joined(
+                Plan.id,
+                Plan.title,
+                Activity.direction_id,
+                Assignment.school_id,
+                School.name,  # type: ignore[attr-defined]
+                *_sums(overdue),
+            )
             .where(*_base(scope))
-            .group_by(Plan.id, Plan.title, Activity.direction_id)
+            .group_by(Plan.id, Plan.title, Activity.direction_id, Assignment.school_id, School.name)
         )
     ).all()
-    by_school = (
-        await session.execute(
-            _joined(Plan.id, Assignment.school_id, School.name, *_sums(overdue))  # type: ignore[attr-defined]
-            .where(*_base(scope))
-            .group_by(Plan.id, Assignment.school_id, School.name)
-        )
-    ).all()
+    direction_sums: dict[tuple[int, str, int | None], list[int]] = defaultdict(
+        lambda: [0, 0, 0, 0, 0]
+    )
+    school_sums: dict[tuple[int, int | None, str | None], list[int]] = defaultdict(
+        lambda: [0, 0, 0, 0, 0]
+    )
+    for plan_id, title, direction_id, school_id, school_name, *numbers in cells:
+        for target in (
+            direction_sums[(plan_id, title, direction_id)],
+            school_sums[(plan_id, school_id, school_name)],
+        ):
+            for index, value in enumerate(numbers):
+                target[index] += int(value)
     directions = {d.id: d for d in await session.scalars(select(Direction))}
     plans: dict[int, PlanStatus] = {}
     totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for plan_id, title, direction_id, *numbers in by_direction:
+    for (plan_id, title, direction_id), numbers in direction_sums.items():
         status = plans.setdefault(plan_id, PlanStatus(plan_id, title, Counts()))
         direction = directions.get(direction_id) if direction_id else None
         status.directions.append(
@@ -205,7 +219,7 @@ async def plan_status(
             )
         )
     schools: dict[int, list[SchoolStatus]] = defaultdict(list)
-    for plan_id, school_id, name, *numbers in by_school:
+    for (plan_id, school_id, name), numbers in school_sums.items():
         schools[plan_id].append(
             SchoolStatus(school_id, name or "Управление образования", Counts(*numbers))
         )
