@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 
 from handlers import (
     done_flow,
@@ -19,9 +19,16 @@ from handlers import (
 )
 
 
+def private_only(router: Router) -> Router:
+    """Personal conversations stay in private chats: in a group nothing of a school leaks."""
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.filter(F.message.chat.type == "private")
+    return router
+
+
 def build_routers() -> list[Router]:
     """New routers for one dispatcher (a router cannot be included twice)."""
-    return [
+    personal = [
         onboarding.build_router(),
         schools.build_router(),
         status.build_router(),
@@ -34,3 +41,4 @@ def build_routers() -> list[Router]:
         upcoming.build_router(),
         fallback.build_router(),
     ]
+    return [private_only(router) for router in personal]

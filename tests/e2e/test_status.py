@@ -230,3 +230,16 @@ def test_at_most_25_bars_the_rest_summed() -> None:
     bars = [Bar(f"ОО № {i}", 1, 1, 1, 1) for i in range(40)]
     shown = limit_bars(bars)
     assert len(shown) == 25 and shown[-1].label == "остальные (16)" and shown[-1].accepted == 16
+
+
+async def test_in_a_group_the_bot_keeps_personal_answers_to_itself(world: World) -> None:
+    await _fixture(world)
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    group = await world.client.add_group("РМО заместителей директоров", [olga], added_by=olga)
+    for command in ("/status", "/overdue", "/my", "/review", "/help"):
+        await olga.send(command, chat_id=group)
+    await olga.expect_silence(chat_id=group, wait=1.0)
+    await olga.send("/status")  # the same person in private gets the answer
+    await olga.expect_reply("Всего")
