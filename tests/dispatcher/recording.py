@@ -1,0 +1,58 @@
+"""A recording fake session: the production dispatcher runs, requests are recorded, not sent."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, Message, User
+
+
+class RecordingSession(BaseSession):
+    """Answers every method with a plausible result and keeps what was asked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self._ids = itertools.count(1)
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109
+    ) -> TelegramType:
+        self.requests.append(method)
+        if isinstance(method, SendMessage):
+            chat = Chat(id=int(method.chat_id), type="private")
+            bot_user = User(id=bot.id, is_bot=True, first_name="Куратор")
+            return Message(
+                message_id=next(self._ids),
+                date=datetime.now(UTC),
+                chat=chat,
+                from_user=bot_user,
+                text=method.text,
+            )  # type: ignore[return-value]
+        return True  # type: ignore[return-value]
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,  # noqa: ASYNC109  (the interface aiogram defines)
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    def sent_texts(self) -> list[str]:
+        return [m.text for m in self.requests if isinstance(m, SendMessage)]

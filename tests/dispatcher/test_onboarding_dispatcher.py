@@ -1,0 +1,82 @@
+"""Dispatcher tier: the production dispatcher fed updates directly, with a recording session."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiogram import Bot
+from aiogram.types import Chat, Message, MessageEntity, Update, User
+from sqlalchemy import func, select
+
+from bot.app import build_dispatcher
+from bot.settings import Settings
+from core.clock import ManualClock
+from core.invitations import create_invitation
+from core.roles import Role
+from core.schools import add_school
+from db.models import InvitationRedemption, Membership
+from tests.dispatcher.recording import RecordingSession
+
+ALICE = User(id=555, is_bot=False, first_name="Алиса", language_code="ru")
+
+
+def _update(update_id: int, text: str) -> Update:
+    command = text.split()[0]
+    entities = (
+        [MessageEntity(type="bot_command", offset=0, length=len(command))]
+        if text.startswith("/")
+        else None
+    )
+    message = Message(
+        message_id=update_id,
+        date=datetime.now(UTC),
+        chat=Chat(id=ALICE.id, type="private"),
+        from_user=ALICE,
+        text=text,
+        entities=entities,
+    )
+    return Update(update_id=update_id, message=message)
+
+
+async def test_redeeming_an_invitation_through_the_dispatcher(session_factory) -> None:
+    clock = ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
+    async with session_factory() as session, session.begin():
+        school = await add_school(session, clock, name="МАОУ «СОШ № 21 г. Челябинска»")
+        created = await create_invitation(
+            session, clock, role=Role.CURATOR, school_id=school.id, ttl=timedelta(days=1)
+        )
+    recording = RecordingSession()
+    bot = Bot("42:TEST", session=recording)
+    dp = build_dispatcher(session_factory, clock, Settings(bot_token="42:TEST", _env_file=None))
+
+    await dp.feed_update(bot, _update(1, f"/start {created.code}"))
+    await dp.feed_update(bot, _update(2, f"/start {created.code}"))  # the same person again
+    await dp.feed_update(bot, _update(3, "/me"))
+
+    texts = recording.sent_texts()
+    assert "куратор" in texts[0] and "СОШ № 21" in texts[0]
+    assert "уже подключены" in texts[1]
+    assert "куратор" in texts[2]
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Membership)) == 1
+        assert await session.scalar(select(func.count()).select_from(InvitationRedemption)) == 1
+    menus = [m for m in recording.requests if type(m).__name__ == "SetMyCommands"]
+    assert [c.command for c in menus[0].commands] == ["my", "status", "help", "me"]  # type: ignore[attr-defined]
+
+
+async def test_a_failing_update_rolls_back_and_apologises(session_factory, monkeypatch) -> None:
+    clock = ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
+    recording = RecordingSession()
+    bot = Bot("42:TEST", session=recording)
+    dp = build_dispatcher(session_factory, clock, Settings(bot_token="42:TEST", _env_file=None))
+
+    import handlers.onboarding as onboarding
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(onboarding, "redeem_invitation", broken)
+    await dp.feed_update(bot, _update(1, "/start " + "a" * 43))
+    assert recording.sent_texts() == ["Что-то пошло не так. Попробуйте ещё раз чуть позже."]
+    async with session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Membership)) == 0
