@@ -6,9 +6,10 @@ import asyncio
 import logging
 import os
 import socket
+from collections.abc import Sequence
 from typing import Any
 
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -56,12 +57,21 @@ def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
 
 
 def build_dispatcher(
-    session_factory: async_sessionmaker[AsyncSession], clock: Clock, settings: Settings
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: Clock,
+    settings: Settings,
+    outermost: Sequence[BaseMiddleware] = (),
 ) -> Dispatcher:
-    """The production dispatcher: middlewares, routers, error handler, dependencies."""
+    """The production dispatcher: middlewares, routers, error handler, dependencies.
+
+    `outermost` middlewares wrap everything, after-commit work included (the sandbox counts
+    finished updates with one).
+    """
     dp = Dispatcher(
         storage=MemoryStorage(), clock=clock, settings=settings, session_factory=session_factory
     )
+    for middleware in outermost:
+        dp.update.outer_middleware(middleware)
     dp.update.outer_middleware(ChatLockMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(UserContextMiddleware())
@@ -91,14 +101,19 @@ async def _on_error(event: ErrorEvent) -> bool:
 class Application:
     """One Kurator process: database, bot and dispatcher, run by long polling."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        outermost: Sequence[BaseMiddleware] = (),
+    ) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.engine: AsyncEngine = build_engine(settings.database_url)
         self.session_factory = build_session_factory(self.engine)
         self.pacer = RequestPacer()
         self.bot = build_bot(settings, self.pacer)
-        self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings)
+        self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings, outermost)
         self.started = asyncio.Event()
         self.dispatcher.startup.register(self._mark_started)
         worker = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
@@ -107,6 +122,25 @@ class Application:
             self.session_factory, sender, self.clock, settings.default_timezone
         )
         self.scheduler = build_scheduler(self.reminders, settings.reminder_tick_seconds)
+        self._kicks: set[asyncio.Task[int]] = set()
+        self.dispatcher["outbox_kick"] = self.kick_outbox
+
+    def kick_outbox(self) -> None:
+        """Deliver queued news now rather than at the next tick (called after a commit)."""
+        task = asyncio.create_task(self.reminders.deliver())
+        self._kicks.add(task)  # keep a reference until it finishes
+        task.add_done_callback(self._kick_done)
+
+    @property
+    def delivering(self) -> bool:
+        """True while an immediate delivery started by `kick_outbox` is running."""
+        return bool(self._kicks)
+
+    def _kick_done(self, task: asyncio.Task[int]) -> None:
+        self._kicks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            # Nothing is lost: the rows stay in the outbox for the next tick.
+            log.warning("immediate delivery failed", exc_info=task.exception())
 
     async def _mark_started(self) -> None:
         if self.settings.scheduler_enabled:

@@ -90,3 +90,36 @@ class StatusSchool(CallbackData, prefix="ss"):
 
 class StatusChart(CallbackData, prefix="sc"):
     plan_id: int
+
+
+class SeminarOpen(CallbackData, prefix="so"):
+    """Open a seminar card (seminar 0: the list)."""
+
+    seminar_id: int
+
+
+class SeminarAct(CallbackData, prefix="sa"):
+    """On a seminar card: topic | when | place | cancel | cancel_yes."""
+
+    action: str
+    seminar_id: int
+
+
+class SeminarNew(CallbackData, prefix="sn"):
+    """Start creating a seminar."""
+
+    action: str = "start"
+
+
+class AudiencePick(CallbackData, prefix="au"):
+    """A plan direction chosen as audience or group link (direction 0: the whole plan)."""
+
+    purpose: str  # seminar | link
+    plan_id: int
+    direction_id: int
+
+
+class SeminarDraftAct(CallbackData, prefix="sdr"):
+    """While creating: create | cancel | skip (no place)."""
+
+    action: str

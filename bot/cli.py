@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,8 @@ from db.migrate import check, current_revision, upgrade
 
 NO_TOKEN = (
     "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
-    "BOT_TOKEN=<token> into the environment or into a .env file in the current directory."
+    "BOT_TOKEN=<token> into the environment or into a .env file in the current directory "
+    "(to try Kurator without a token: python -m bot sandbox)."
 )
 
 EXIT_USAGE = 2
@@ -91,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
     periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
     periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
 
+    box = sub.add_parser("sandbox", help="try Kurator in the terminal, no token needed")
+    box.add_argument("--plan", type=Path, help="plan file to import (default: seed plan 001)")
+    box.add_argument("--db", type=Path, help="SQLite file to use (default: a new temporary one)")
+    box.add_argument("--script", type=Path, help="read the lines from FILE, print the transcript")
+    box.add_argument(
+        "--start", default="2020-11-02 09:00", help="sandbox clock at start, plan time"
+    )
     emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=8081)
@@ -121,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _periods(args)
         if command == "emulator":
             return asyncio.run(_run_emulator(args))
+        if command == "sandbox":
+            return _sandbox(args)
         handler = _COMMANDS[command]
         return asyncio.run(handler(settings, args))
     except (CliError, DomainError) as exc:
@@ -128,6 +138,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    """The emulator, the bot and a seed plan in one process, chatted with from the terminal."""
+    import tempfile
+    from zoneinfo import ZoneInfo
+
+    from sandbox.session import run_sandbox
+    from sandbox.world import DEFAULT_PLAN, PLAN_ZONE
+
+    logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
+    try:
+        start = datetime.strptime(args.start, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(PLAN_ZONE))
+    except ValueError:
+        raise CliError(f"--start: expected YYYY-MM-DD HH:MM, got {args.start!r}") from None
+    plan = args.plan or DEFAULT_PLAN
+    if not plan.is_file():
+        raise CliError(f"no plan file {plan}")
+    if args.script is not None and not args.script.is_file():
+        raise CliError(f"no script file {args.script}")
+    home = Path(tempfile.mkdtemp(prefix="kurator-sandbox-"))
+    db_path = args.db or home / "sandbox.sqlite3"
+    return asyncio.run(run_sandbox(plan, db_path, home / "files", start, args.script))
 
 
 def run_bot(settings: Settings) -> int:

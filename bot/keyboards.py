@@ -7,6 +7,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot import texts
 from bot.callbacks import (
+    AudiencePick,
     DoneAct,
     FixAction,
     HelpReply,
@@ -18,6 +19,10 @@ from bot.callbacks import (
     ReviewAct,
     ReviewOpen,
     RsvpAction,
+    SeminarAct,
+    SeminarDraftAct,
+    SeminarNew,
+    SeminarOpen,
     StatusChart,
     StatusDirection,
     StatusSchool,
@@ -215,4 +220,82 @@ def status_items(assignment_ids: list[int]) -> InlineKeyboardMarkup:
     for index, assignment_id in enumerate(assignment_ids, 1):
         builder.button(text=str(index), callback_data=ItemOpen(assignment_id=assignment_id))
     builder.adjust(5)
+    return builder.as_markup()
+
+
+def seminar_list(seminar_ids: list[int]) -> InlineKeyboardMarkup:
+    """A numbered button per seminar, then "new seminar"."""
+    builder = InlineKeyboardBuilder()
+    for index, seminar_id in enumerate(seminar_ids, 1):
+        builder.button(text=str(index), callback_data=SeminarOpen(seminar_id=seminar_id))
+    builder.button(text=texts.BTN_SEMINAR_NEW, callback_data=SeminarNew())
+    sizes = [5] * ((len(seminar_ids) + 4) // 5) + [1]
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def audience(
+    purpose: str, options: list[tuple[int, list[tuple[int, str]]]]
+) -> InlineKeyboardMarkup:
+    """Per plan: "all schools of the plan", then a button per direction code."""
+    builder = InlineKeyboardBuilder()
+    sizes: list[int] = []
+    for plan_id, directions in options:
+        prefix = f"{plan_id}: " if len(options) > 1 else ""
+        builder.button(
+            text=prefix + texts.BTN_WHOLE_PLAN,
+            callback_data=AudiencePick(purpose=purpose, plan_id=plan_id, direction_id=0),
+        )
+        sizes.append(1)
+        for direction_id, code in directions:
+            builder.button(
+                text=f"{prefix}{code}",
+                callback_data=AudiencePick(
+                    purpose=purpose, plan_id=plan_id, direction_id=direction_id
+                ),
+            )
+        sizes += [4] * (len(directions) // 4) + (
+            [len(directions) % 4] if len(directions) % 4 else []
+        )
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def skip_place() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_SKIP, callback_data=SeminarDraftAct(action="skip"))
+    return builder.as_markup()
+
+
+def seminar_draft() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_SEMINAR_CREATE, callback_data=SeminarDraftAct(action="create"))
+    builder.button(text=texts.BTN_CANCEL, callback_data=SeminarDraftAct(action="cancel"))
+    return builder.as_markup()
+
+
+def seminar_card(seminar_id: int, cancelled: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    if not cancelled:
+        for text, action in (
+            (texts.BTN_EDIT_TOPIC, "topic"),
+            (texts.BTN_EDIT_WHEN, "when"),
+            (texts.BTN_EDIT_PLACE, "place"),
+            (texts.BTN_SEMINAR_CANCEL, "cancel"),
+        ):
+            builder.button(
+                text=text, callback_data=SeminarAct(action=action, seminar_id=seminar_id)
+            )
+    builder.button(text=texts.BTN_BACK, callback_data=SeminarOpen(seminar_id=0))
+    builder.adjust(3, 1, 1)
+    return builder.as_markup()
+
+
+def seminar_cancel_confirm(seminar_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_SEMINAR_CANCEL_YES,
+        callback_data=SeminarAct(action="cancel_yes", seminar_id=seminar_id),
+    )
+    builder.button(text=texts.BTN_BACK, callback_data=SeminarOpen(seminar_id=seminar_id))
     return builder.as_markup()

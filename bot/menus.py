@@ -3,27 +3,34 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+)
 
 from bot import texts
 from core.roles import Role
 
+_MANAGER_COMMANDS = (
+    "status",
+    "review",
+    "overdue",
+    "report",
+    "upcoming",
+    "seminars",
+    "schools",
+    "help",
+    "me",
+)
 # Order matters: it is the order of the menu and of /help.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.OBSERVER: ("status", "help", "me"),
     Role.CURATOR: ("my", "status", "help", "me"),
-    Role.COORDINATOR: (
-        "status",
-        "review",
-        "overdue",
-        "report",
-        "upcoming",
-        "schools",
-        "help",
-        "me",
-    ),
-    Role.ADMIN: ("status", "review", "overdue", "report", "upcoming", "schools", "help", "me"),
+    Role.COORDINATOR: _MANAGER_COMMANDS,
+    Role.ADMIN: _MANAGER_COMMANDS,
 }
 
 
@@ -42,10 +49,16 @@ def _bot_commands(names: list[str]) -> list[BotCommand]:
     return [BotCommand(command=n, description=texts.COMMAND_DESCRIPTIONS[n]) for n in names]
 
 
+GROUP_COMMANDS = ("status", "link", "unlink", "help")
+
+
 async def publish_default_menu(bot: Bot) -> None:
-    """The menu for people without a role."""
+    """The menu for people without a role, and the menu of group chats."""
     await bot.set_my_commands(
         _bot_commands(commands_for(frozenset())), scope=BotCommandScopeDefault()
+    )
+    await bot.set_my_commands(
+        _bot_commands(list(GROUP_COMMANDS)), scope=BotCommandScopeAllGroupChats()
     )
 
 

@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
+from core.groups import group_status
 from core.roles import Role
+from core.seminars import local_start
 from core.states import AssignmentStatus
 from db.models import Activity, Assignment, Membership, OutboxMessage, Plan, School, User
 
@@ -81,6 +83,21 @@ async def render(
             texts.seminar(payload, soon=kind == "seminar_soon"),
             keyboards.rsvp(int(rows[0].target_id or 0)),
         )
+    if kind == "seminar_news":
+        payload = rows[0].payload
+        day, at = local_start(
+            date.fromisoformat(payload["day"]) if payload.get("day") else None,
+            datetime.fromisoformat(payload["starts_at"]) if payload.get("starts_at") else None,
+            zone.key,
+        )
+        cancelled = payload.get("event") == "cancelled"
+        return Rendered(
+            texts.seminar_news(payload, texts.when_text(day, at)),
+            None if cancelled else keyboards.rsvp(int(rows[0].target_id or 0)),
+        )
+    if kind == "group_status":
+        plans = await group_status(session, rows[0].chat_id, now, zone.key)
+        return Rendered(texts.group_status(plans))
     if kind == "digest":
         return Rendered(await _digest(session, rows[0], today))
     if kind == "blocked_notice":

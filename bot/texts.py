@@ -29,6 +29,9 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "status": "Статус плана",
     "overdue": "Просрочено по школам",
     "report": "Отчёт XLSX",
+    "seminars": "Семинары",
+    "link": "Привязать группу к направлению",
+    "unlink": "Отвязать группу",
 }
 
 START_NO_CODE = (
@@ -631,3 +634,164 @@ def overdue_by_school(rows: list[tuple[str, list[str]]]) -> str:
 
 def report_caption(title: str) -> str:
     return f"📊 Отчёт: {escape(title[:900])}"
+
+
+# --- seminars ------------------------------------------------------------------------------
+
+BTN_SEMINAR_NEW = "➕ Новый семинар"
+BTN_WHOLE_PLAN = "Все школы плана"
+BTN_SEMINAR_CREATE = "✅ Создать и разослать"
+BTN_CANCEL = "✖️ Отмена"
+BTN_EDIT_TOPIC = "✏️ Тема"
+BTN_EDIT_WHEN = "🕒 Дата и время"
+BTN_EDIT_PLACE = "📍 Место"
+BTN_SEMINAR_CANCEL = "🚫 Отменить семинар"
+BTN_SEMINAR_CANCEL_YES = "Да, отменить"
+BTN_BACK = "⬅️ Назад"
+BTN_SKIP = "Пропустить"
+NO_SEMINARS = "Предстоящих семинаров нет."
+SEMINAR_NO_PLANS = "Нет планов, где вы координатор. Сначала импортируйте план."
+SEMINAR_ASK_AUDIENCE = "Для кого семинар? Выберите направление или все школы плана."
+SEMINAR_ASK_TOPIC = "Тема семинара? Напишите одним сообщением."
+SEMINAR_ASK_WHEN = (
+    "Когда? Напишите дату и время, например: <code>15.12.2026 14:00</code>, "
+    "<code>15 декабря в 10:00</code> или <code>завтра 15:30</code>."
+)
+SEMINAR_ASK_PLACE = "Где? Адрес, кабинет или ссылка на видеовстречу. Или нажмите «Пропустить»."
+SEMINAR_EMPTY_TOPIC = "Тема не может быть пустой. Напишите тему семинара."
+SEMINAR_GONE = "Семинар не найден или вне ваших планов."
+SEMINAR_IS_CANCELLED = "Семинар отменён — изменить его уже нельзя."
+SEMINAR_DISCARDED = "Хорошо, семинар не создан."
+SEMINAR_UNCHANGED = "Ничего не изменилось."
+SEMINAR_CANCEL_CONFIRM = "Отменить семинар? Участники получат сообщение об отмене."
+RSVP_CANCELLED = "Семинар отменён."
+WHEN_ERRORS = {
+    "format": (
+        "Не понял дату. Напишите, например: <code>15.12.2026 14:00</code> "
+        "или <code>15 декабря в 10:00</code>."
+    ),
+    "past": "Эта дата уже прошла. Укажите сегодняшнюю или будущую дату.",
+}
+
+
+def when_text(day: date | None, at: Any, zone: str | None = None) -> str:
+    """'15 декабря, вт, 14:00 (Asia/Yekaterinburg)'; 'дата не назначена' when unknown."""
+    if day is None:
+        return "дата не назначена"
+    text = day_month(day)
+    if at is not None:
+        text += f", {at:%H:%M}"
+        if zone:
+            text += f" ({zone})"
+    return text
+
+
+def seminar_list(rows: list[tuple[str, str]]) -> str:
+    """/seminars: one line per seminar (when, topic)."""
+    if not rows:
+        return NO_SEMINARS + "\n\nСоздайте семинар кнопкой ниже."
+    lines = [
+        f"{i}. {escape(when)} — {escape(topic[:120])}" for i, (when, topic) in enumerate(rows, 1)
+    ]
+    return f"<b>Семинары ({len(rows)})</b>\n" + "\n".join(lines)
+
+
+def seminar_draft(plan: str, audience: str, topic: str, when: str, place: str | None) -> str:
+    return (
+        "<b>Новый семинар</b>\n"
+        f"Тема: {escape(topic)}\nКогда: {escape(when)}\n"
+        f"Где: {escape(place) if place else 'не указано'}\n"
+        f"План: {escape(plan[:150])}\nДля кого: {escape(audience)}\n\nРазослать приглашение?"
+    )
+
+
+def _addressees(count: int) -> str:
+    return f"{count} {plural(count, 'адресат', 'адресата', 'адресатов')}"
+
+
+def seminar_created(count: int) -> str:
+    return f"Семинар создан. Приглашение получат {_addressees(count)}."
+
+
+def seminar_changed(count: int) -> str:
+    return f"Сохранено. Об изменении узнают {_addressees(count)}."
+
+
+def seminar_cancelled(count: int) -> str:
+    return f"Семинар отменён. Сообщение об отмене получат {_addressees(count)}."
+
+
+def seminar_card(card: Any, when: str) -> str:
+    """A coordinator's view of one seminar, answers included."""
+    head = "🚫 <b>Отменён</b>\n" if card.cancelled else ""
+    lines = [
+        f"{head}<b>{escape(card.topic[:500])}</b>",
+        f"Когда: {escape(when)}",
+        f"Где: {escape(card.place) if card.place else 'не указано'}",
+        f"План: {escape(card.plan_title[:150])}",
+        f"Для кого: {escape(card.audience)}",
+        "",
+        f"✅ Будут ({len(card.yes)}): " + (escape(", ".join(card.yes)) or "—"),
+        f"❌ Не смогут ({len(card.no)}): " + (escape(", ".join(card.no)) or "—"),
+    ]
+    silent = max(card.invited - len(card.yes) - len(card.no), 0)
+    lines.append(f"… ещё не ответили: {silent}")
+    return "\n".join(lines)
+
+
+def seminar_news(payload: dict[str, Any], when: str) -> str:
+    """An announcement to participants: new seminar, changes, cancellation."""
+    head = {
+        "new": "📣 <b>Приглашение на семинар</b>",
+        "changed": "✏️ <b>Изменения в семинаре</b>",
+        "cancelled": "🚫 <b>Семинар отменён</b>",
+    }[payload.get("event", "new")]
+    lines = [head, escape(str(payload.get("topic", ""))[:600]), f"Когда: {escape(when)}"]
+    if payload.get("place"):
+        lines.append(f"Где: {escape(str(payload['place']))}")
+    if payload.get("event") != "cancelled":
+        lines.append("\nПридёте?")
+    return "\n".join(lines)
+
+
+# --- group chats ---------------------------------------------------------------------------
+
+GROUP_HELLO = (
+    "Здравствуйте! Я <b>Куратор</b>. Сюда я могу присылать анонсы семинаров и сводку по "
+    "понедельникам — только общие цифры направления, без данных отдельных школ.\n"
+    "Координатор, отправьте /link, чтобы выбрать направление."
+)
+GROUP_HELP = (
+    "<b>Куратор в группе</b>\n/status — общие цифры привязанных направлений\n"
+    "/link — привязать группу к направлению (координатор)\n/unlink — отвязать (координатор)\n"
+    "Личные пункты, отчёты и проверка — в личном чате со мной."
+)
+GROUP_ONLY_COORDINATORS = "Привязывать группу могут только координаторы плана."
+GROUP_NOT_LINKED = "Группа ещё не привязана к направлению. Координатор: отправьте /link."
+GROUP_CHOOSE = "К какому направлению привязать эту группу?"
+GROUP_UNLINKED = "Группа отвязана: анонсов и сводок сюда больше не будет."
+
+
+def group_linked(label: str) -> str:
+    return (
+        f"Группа привязана: <b>{escape(label[:200])}</b>.\n"
+        "Сюда будут приходить анонсы семинаров и сводка по понедельникам."
+    )
+
+
+def group_status(plans: list[Any]) -> str:
+    """Totals per linked direction; no school is named."""
+    if not plans:
+        return GROUP_NOT_LINKED
+    blocks = []
+    for plan in plans:
+        lines = [f"<b>{escape(plan.title[:150])}</b>"]
+        for d in plan.directions:
+            c = d.counts
+            lines.append(
+                f"{escape(d.code)}. {escape(d.title[:60])}\n"
+                f"✅ {c.accepted} · 📥 {c.submitted} · ⏳ {c.open} · ⚠️ {c.overdue} "
+                f"из {c.total} ({c.share(c.accepted)}% принято)"
+            )
+        blocks.append("\n".join(lines))
+    return "📊 <b>Сводка</b>\n\n" + "\n\n".join(blocks)

@@ -706,3 +706,9 @@ def _list_of(parts: tuple[Period, ...]) -> Period:
         parts=parts,
         flags=flags,
     )
+
+
+def month_number(word: str) -> int | None:
+    """1..12 for a Russian month name in any case or common abbreviation, else None."""
+    word = word.lower().rstrip(".")
+    return _month_of(word) if _MONTH_RE.match(word) else None

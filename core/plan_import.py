@@ -324,16 +324,7 @@ async def _assign(
     have = {a.school_id for a in rows}
     wanted: set[int | None] = set(school_ids) | ({None} if department else set())
     for school_id in wanted - have:
-        session.add(
-            Assignment(
-                activity_id=activity.id,
-                school_id=school_id,
-                status=AssignmentStatus.OPEN,
-                due_date=activity.due_date,
-                version=1,
-                updated_at=now,
-            )
-        )
+        session.add(_new_assignment(activity, school_id, now))
     for assignment in rows:
         if assignment.status not in _REOPENABLE:
             continue  # submitted and accepted work stays exactly as it is
@@ -394,3 +385,42 @@ async def _seminars(
         # Plans give the day only; the time stays unset until a coordinator gives it.
         seminar.starts_on = item.period.start if item.period.kind == "date" else None
     await session.flush()
+
+
+async def attach_school(session: AsyncSession, clock: Clock, plan_id: int, school_id: int) -> int:
+    """Make a school take part in every current activity of a plan; returns new assignments."""
+    if await session.get(PlanSchool, (plan_id, school_id)) is None:
+        session.add(PlanSchool(plan_id=plan_id, school_id=school_id))
+    activities = list(
+        await session.scalars(
+            select(Activity).where(Activity.plan_id == plan_id, Activity.cancelled_at.is_(None))
+        )
+    )
+    have = set(
+        await session.scalars(
+            select(Assignment.activity_id).where(
+                Assignment.school_id == school_id,
+                Assignment.activity_id.in_([a.id for a in activities]),
+            )
+        )
+    )
+    now = clock.now()
+    added = 0
+    for activity in activities:
+        if activity.id in have:
+            continue
+        session.add(_new_assignment(activity, school_id, now))
+        added += 1
+    await session.flush()
+    return added
+
+
+def _new_assignment(activity: Activity, school_id: int | None, now: datetime) -> Assignment:
+    return Assignment(
+        activity_id=activity.id,
+        school_id=school_id,
+        status=AssignmentStatus.OPEN,
+        due_date=activity.due_date,
+        version=1,
+        updated_at=now,
+    )

@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from core.groups import plan_weekly_status
+from core.outbox import insert_outbox
 from core.planner import (
     Person,
     Reminder,
@@ -28,18 +29,16 @@ from core.planner import (
 )
 from core.reminder_policy import ReminderPolicy, resolve_zone
 from core.roles import Role
+from core.seminars import school_ids_of
 from core.states import AssignmentStatus, OutboxStatus
 from db.models import (
     Activity,
     Assignment,
-    DirectionSchool,
     Membership,
     OutboxMessage,
     Plan,
-    PlanSchool,
     School,
     Seminar,
-    SeminarSchool,
     User,
 )
 
@@ -205,25 +204,7 @@ async def _seminars(
     )
     for seminar in seminars:
         plan = plans[seminar.plan_id]
-        school_ids = set(
-            await session.scalars(
-                select(SeminarSchool.school_id).where(SeminarSchool.seminar_id == seminar.id)
-            )
-        )
-        if seminar.direction_id is not None:
-            school_ids |= set(
-                await session.scalars(
-                    select(DirectionSchool.school_id).where(
-                        DirectionSchool.direction_id == seminar.direction_id
-                    )
-                )
-            )
-        elif not school_ids:
-            school_ids = set(
-                await session.scalars(
-                    select(PlanSchool.school_id).where(PlanSchool.plan_id == plan.id)
-                )
-            )
+        school_ids = await school_ids_of(session, seminar)
         audience: dict[int, Person] = {}
         for school_id in school_ids:
             zone = schools[school_id].timezone if school_id in schools else None
@@ -326,7 +307,8 @@ async def refresh_outbox(session: AsyncSession, clock: Clock, default_zone: str)
         status = OutboxStatus.SKIPPED if stale else OutboxStatus.PENDING
         counts["skipped" if stale else "queued"] += 1
         fresh.append(_row(reminder, status, now))
-    await _insert(session, fresh)
+    await insert_outbox(session, fresh)
+    counts["queued"] += await plan_weekly_status(session, since, until, now)
     wanted = {r.dedupe_key for r in planned}
     obsolete = await session.scalars(
         select(OutboxMessage.id).where(
@@ -388,44 +370,6 @@ def _row(reminder: Reminder, status: OutboxStatus, now: datetime) -> OutboxMessa
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in payload.items()}
-
-
-async def _insert(session: AsyncSession, rows: list[OutboxMessage]) -> None:
-    """Insert rows; a row another process inserted meanwhile is simply dropped."""
-    if not rows:
-        return
-    try:
-        async with session.begin_nested():
-            session.add_all(rows)
-    except IntegrityError:
-        for row in rows:
-            try:
-                async with session.begin_nested():
-                    session.add(_copy(row))
-            except IntegrityError:
-                continue
-
-
-def _copy(row: OutboxMessage) -> OutboxMessage:
-    return OutboxMessage(
-        **{
-            c: getattr(row, c)
-            for c in (
-                "dedupe_key",
-                "kind",
-                "target_type",
-                "target_id",
-                "recipient_user_id",
-                "chat_id",
-                "scheduled_at",
-                "not_after",
-                "payload",
-                "status",
-                "attempts",
-                "created_at",
-            )
-        }
-    )
 
 
 async def cancel_pending_for(session: AsyncSession, assignment_id: int) -> int:

@@ -108,6 +108,14 @@ class EmulatorClient:
         )
         return int(data["id"])
 
+    async def remove_bot(
+        self, chat_id: int, by: FakeUser | None = None, *, silent: bool = False
+    ) -> None:
+        """Remove the bot from a group (the bot gets my_chat_member unless `silent`)."""
+        await self.post(
+            f"groups/{chat_id}/remove_bot", {"by": by.id if by else None, "silent": silent}
+        )
+
     async def set_faults(self, rate: float, kinds: list[str] | None = None, **extra: Any) -> None:
         await self.post(
             "faults", {"rate": rate, "kinds": kinds or ["429", "500", "timeout"], **extra}

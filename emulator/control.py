@@ -253,6 +253,28 @@ async def block(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "result": True})
 
 
+async def remove_bot(request: web.Request) -> web.Response:
+    """Someone removes the bot from a group; with silent=1 the bot learns it only from a 403."""
+    emu = _emu(request)
+    body = await request.json() if request.can_read_body else {}
+    bot = _bot(emu, body)
+    chat = emu.chats.get(int(request.match_info["chat_id"]))
+    if chat is None or not chat.is_group:
+        raise ApiError(400, "chat not found")
+    chat.members.discard(bot.user.id)
+    if not body.get("silent"):
+        by = emu.users.get(int(body["by"])) if body.get("by") else None
+        payload = {
+            "chat": chat.as_api(),
+            "from": (by or bot.user).as_api(),
+            "date": int(emu.now()),
+            "old_chat_member": {"status": "member", "user": bot.user.as_api()},
+            "new_chat_member": {"status": "left", "user": bot.user.as_api()},
+        }
+        await _deliver(emu, bot, "my_chat_member", payload)
+    return web.json_response({"ok": True, "result": True})
+
+
 async def chat_log(request: web.Request) -> web.Response:
     """Bot actions in a chat after `after` (seq); waits up to `wait` seconds for the first one."""
     emu = _emu(request)
@@ -384,6 +406,7 @@ def register(app: web.Application) -> None:
     r.add_post("/_emulator/bots", _guard(add_bot))
     r.add_post("/_emulator/users", _guard(add_user))
     r.add_post("/_emulator/groups", _guard(add_group))
+    r.add_post("/_emulator/groups/{chat_id}/remove_bot", _guard(remove_bot))
     r.add_post("/_emulator/users/{user_id}/send", _guard(send))
     r.add_post("/_emulator/users/{user_id}/upload", _guard(upload))
     r.add_post("/_emulator/users/{user_id}/press", _guard(press))

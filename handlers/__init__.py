@@ -7,6 +7,7 @@ from aiogram import F, Router
 from handlers import (
     done_flow,
     fallback,
+    groups,
     help_flow,
     my_items,
     onboarding,
@@ -14,6 +15,7 @@ from handlers import (
     reminders,
     review,
     schools,
+    seminars,
     status,
     upcoming,
 )
@@ -39,6 +41,7 @@ def build_routers() -> list[Router]:
         help_flow.build_router(),
         reminders.build_router(),
         upcoming.build_router(),
+        seminars.build_router(),
         fallback.build_router(),
     ]
-    return [private_only(router) for router in personal]
+    return [*(private_only(router) for router in personal), groups.build_router()]

@@ -12,6 +12,7 @@ from bot.callbacks import RsvpAction
 from bot.middlewares import AfterCommit
 from core.clock import Clock
 from core.dto import UserContext
+from core.errors import InvalidInput, NotFound
 from core.people import mark_blocked, mark_unblocked
 from core.seminars import answer_rsvp
 from core.states import RsvpAnswer
@@ -30,9 +31,17 @@ async def rsvp(
         await query.answer(texts.NOT_MEMBER, show_alert=True)
         return
     answer = RsvpAnswer.YES if callback_data.answer == "yes" else RsvpAnswer.NO
-    await answer_rsvp(
-        session, clock, seminar_id=callback_data.seminar_id, user_id=user_ctx.user_id, answer=answer
-    )
+    try:
+        await answer_rsvp(
+            session,
+            clock,
+            seminar_id=callback_data.seminar_id,
+            user_id=user_ctx.user_id,
+            answer=answer,
+        )
+    except (NotFound, InvalidInput):
+        await query.answer(texts.RSVP_CANCELLED, show_alert=True)
+        return
     after_commit(lambda: query.answer(texts.RSVP_THANKS[answer.value]))
 
 

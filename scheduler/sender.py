@@ -28,7 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.reminder_render import Rendered, family
 from core.clock import Clock
+from core.groups import links_of, unlink_chat
 from core.people import mark_blocked
+from core.seminars import fields_of
 from core.states import AssignmentStatus, OutboxStatus
 from db.models import Activity, Assignment, DeliveryAttempt, OutboxMessage, Plan, Seminar, User
 
@@ -157,9 +159,11 @@ class OutboxSender:
             )
         except TelegramForbiddenError as exc:
             await self._finish(ids, OutboxStatus.FAILED, f"forbidden: {exc.message}")
-            if recipient is not None:
-                async with self.session_factory() as session, session.begin():
+            async with self.session_factory() as session, session.begin():
+                if recipient is not None:
                     await mark_blocked(session, self.clock, recipient)
+                else:  # a group that removed the bot: stop writing there
+                    await unlink_chat(session, self.clock, chat_id, None)
             return 0
         except TelegramBadRequest as exc:
             await self._finish(ids, OutboxStatus.FAILED, f"bad request: {exc.message}")
@@ -256,8 +260,21 @@ async def _still_wanted(
         )
         if status not in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED):
             return OutboxStatus.CANCELLED
+    if row.kind == "group_status" and not await links_of(session, row.chat_id):
+        return OutboxStatus.CANCELLED  # the group was unlinked meanwhile
     if row.target_type == "seminar":
         seminar = await session.get(Seminar, row.target_id)
-        if seminar is None or seminar.cancelled_at is not None:
+        if seminar is None:
+            return OutboxStatus.CANCELLED
+        if row.kind == "seminar_news" and row.payload.get("event") == "cancelled":
+            return None  # the news of a cancellation goes even though the seminar is gone
+        # Any change since the row was written makes it stale: a newer row says the right thing.
+        keys = (
+            ("topic", "day", "starts_at", "place")
+            if row.kind == "seminar_news"
+            else ("topic", "starts_at")
+        )
+        current = fields_of(seminar)
+        if seminar.cancelled_at is not None or any(row.payload.get(k) != current[k] for k in keys):
             return OutboxStatus.CANCELLED
     return None

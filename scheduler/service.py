@@ -55,3 +55,8 @@ class ReminderService:
                 if any(counts.values()):
                     log.info("outbox refreshed: %s", counts)
             return await self.sender.drain()
+
+    async def deliver(self) -> int:
+        """Send what is due now, without planning (after a user action queued news)."""
+        async with self._lock:
+            return await self.sender.drain()

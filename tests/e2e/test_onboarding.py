@@ -124,6 +124,7 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
         "overdue",
         "report",
         "upcoming",
+        "seminars",
         "schools",
         "help",
         "me",

@@ -238,8 +238,13 @@ async def test_in_a_group_the_bot_keeps_personal_answers_to_itself(world: World)
     await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
     await olga.expect_reply("координатор")
     group = await world.client.add_group("РМО заместителей директоров", [olga], added_by=olga)
-    for command in ("/status", "/overdue", "/my", "/review", "/help"):
+    await olga.expect_reply("отправьте /link", chat_id=group)
+    for command in ("/overdue", "/my", "/review", "/report"):
         await olga.send(command, chat_id=group)
     await olga.expect_silence(chat_id=group, wait=1.0)
+    await olga.send("/status", chat_id=group)  # an unlinked group gets no numbers at all
+    assert "Всего" not in (await olga.expect_reply("не привязана", chat_id=group)).text
+    await olga.send("/help", chat_id=group)
+    await olga.expect_reply("в личном чате", chat_id=group)
     await olga.send("/status")  # the same person in private gets the answer
     await olga.expect_reply("Всего")

@@ -1,0 +1,1 @@
+"""Try Kurator in a terminal: the emulator, the real bot and a seed plan in one process."""

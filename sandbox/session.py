@@ -1,0 +1,271 @@
+"""The terminal chat: read lines (keyboard or script), act as a person, print what the bot says."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.markup import escape
+
+from bot.texts import ROLE_NAMES
+from emulator.client import BotMessage
+from sandbox.commands import HELP, clock_target, parse_line
+from sandbox.render import attachment, button_rows, html_to_rich, numbered_buttons
+from sandbox.world import PERSONAS, PLAN_ZONE, Persona, SandboxWorld
+
+STEP = timedelta(hours=1)  # moving the clock fires what falls due on the way, hour by hour
+MAX_STEPPED = timedelta(days=62)
+
+
+class Sandbox:
+    """One terminal chat over a SandboxWorld."""
+
+    def __init__(self, world: SandboxWorld, console: Console) -> None:
+        self.world = world
+        self.console = console
+        self.current: Persona = PERSONAS[1]
+        self.cursors: dict[int, int] = {}
+        self.last_buttons: dict[str, dict[str, Any]] = {}  # persona -> message with buttons
+        self.zone = ZoneInfo(PLAN_ZONE)
+
+    # --- the loop ---------------------------------------------------------------------------
+    async def run(self, lines: AsyncIterator[str], echo: bool) -> None:
+        await self.drain_events(quiet=True)  # the onboarding greetings of the demo people
+        self.banner()
+        async for raw in lines:
+            if echo:
+                self.console.print(f"[bold]{escape(self.prompt())}[/]{escape(raw)}")
+            if not await self.handle(raw):
+                break
+
+    def prompt(self) -> str:
+        now = self.world.clock.now().astimezone(self.zone)
+        return f"{self.current.first_name} {now:%d.%m.%Y %H:%M}> "
+
+    def banner(self) -> None:
+        c = self.console
+        c.print("[bold]Песочница Куратора[/] — бот и Telegram-эмулятор на этом компьютере.")
+        c.print(f"План: {escape(self.world.plan_title[:100])}")
+        for persona in PERSONAS:
+            where = ""
+            if persona.school is not None:
+                where = f", {escape(self.world.schools[persona.school])}"
+            c.print(
+                f"  [{persona.colour}]{persona.key}[/]: {persona.first_name} {persona.last_name}"
+                f" — {ROLE_NAMES[persona.role]}{where}"
+            )
+        c.print("Сейчас говорит " + self.label(self.current) + ". /help — команды песочницы.")
+
+    def label(self, persona: Persona) -> str:
+        return f"[bold {persona.colour}]{persona.first_name}[/]"
+
+    async def handle(self, raw: str) -> bool:
+        """Act on one line; False to quit."""
+        line = parse_line(raw)
+        try:
+            if line.verb == "quit":
+                return False
+            if line.verb == "empty":
+                return True
+            if line.verb == "help":
+                self.console.print(escape(HELP))
+                await self.say("/help")
+            elif line.verb == "as":
+                self.switch(line.args[0] if line.args else "")
+            elif line.verb == "who":
+                self.banner()
+            elif line.verb == "clock":
+                await self.move_clock(line.args[0] if line.args else "")
+            elif line.verb in ("file", "photos"):
+                await self.upload(line.args, "document" if line.verb == "file" else "photo")
+            elif line.verb == "press":
+                await self.press(line.args[0] if line.args else "")
+            elif line.args[0] in self.button_texts():
+                await self.press(line.args[0])  # typing a button's text presses it
+            else:
+                await self.say(line.args[0])
+        except (ValueError, OSError, AssertionError) as exc:
+            self.console.print(f"[red]{escape(str(exc))}[/]")
+        return True
+
+    # --- verbs ------------------------------------------------------------------------------
+    def switch(self, name: str) -> None:
+        wanted = name.strip().lower()
+        for persona in PERSONAS:
+            if wanted in (persona.key, persona.first_name.lower()):
+                self.current = persona
+                self.console.print("Теперь говорит " + self.label(persona) + ".")
+                return
+        raise ValueError(
+            f"нет такого человека: {name!r}; есть: " + ", ".join(p.key for p in PERSONAS)
+        )
+
+    @property
+    def me(self) -> Any:
+        return self.world.people[self.current.key]
+
+    async def say(self, text: str) -> None:
+        await self.me.send(text)
+        await self.after_action()
+
+    async def upload(self, paths: tuple[str, ...], kind: str) -> None:
+        if not paths:
+            raise ValueError("укажите путь к файлу: /file отчёт.pdf")
+        files = await asyncio.to_thread(_existing_files, paths)
+        await self.me.upload(*files, kind=kind)
+        await self.after_action()
+
+    def button_texts(self) -> list[str]:
+        message = self.last_buttons.get(self.current.key)
+        return [text for row in button_rows(message) for text in row] if message else []
+
+    async def press(self, which: str) -> None:
+        message = self.last_buttons.get(self.current.key)
+        if message is None:
+            raise ValueError("под последними сообщениями нет кнопок")
+        texts = self.button_texts()
+        if which.isdigit():
+            index = int(which) - 1
+            if not 0 <= index < len(texts):
+                raise ValueError(f"нет кнопки {which}: их {len(texts)}")
+            text = texts[index]
+        elif which in texts:
+            text = which
+        else:
+            raise ValueError(f"нет кнопки «{which}»")
+        answer = await self.me.press(text, BotMessage.of(message))
+        await self.after_action()
+        if answer and answer.get("text"):
+            self.console.print(f"  [dim]ⓘ {escape(answer['text'])}[/]")
+
+    async def move_clock(self, arg: str) -> None:
+        clock = self.world.clock
+        target = clock_target(arg, clock.now(), self.zone)
+        if target < clock.now():
+            raise ValueError("часы идут только вперёд")
+        if target - clock.now() <= MAX_STEPPED:
+            while clock.now() + STEP < target:
+                clock.advance(STEP)
+                await self.world.app.reminders.tick(force_plan=True)
+        clock.set(target)
+        await self.world.app.reminders.tick(force_plan=True)
+        local = target.astimezone(self.zone)
+        self.console.print(f"[dim]⏱ {local:%d.%m.%Y %H:%M} ({PLAN_ZONE})[/]")
+        await self.after_action()
+
+    # --- output -----------------------------------------------------------------------------
+    async def after_action(self) -> None:
+        await self.world.settle()
+        await self.drain_events()
+
+    async def drain_events(self, quiet: bool = False) -> None:
+        """Print what the bot sent to anyone since last time: others first, then the speaker."""
+        order = [p for p in PERSONAS if p is not self.current] + [self.current]
+        for persona in order:
+            person = self.world.people[persona.key]
+            events = await self.world.client.log(person.id, after=self.cursors.get(person.id, 0))
+            for event in events:
+                self.cursors[person.id] = event["seq"]
+                self._remember(persona, event)
+                if not quiet:
+                    self.show(persona, event)
+            # Keep the FakeUser's own cursors in step, so its helpers see only what is new.
+            if events:
+                for kind in ("new", "edit"):
+                    person.cursors[(person.id, kind)] = events[-1]["seq"]
+
+    def _remember(self, persona: Persona, event: dict[str, Any]) -> None:
+        message = event.get("message") or {}
+        if event["kind"] in ("new", "edit") and button_rows(message):
+            self.last_buttons[persona.key] = message
+
+    def show(self, persona: Persona, event: dict[str, Any]) -> None:
+        kind, message = event["kind"], event.get("message") or {}
+        if kind == "delete":
+            return
+        note = " (изменено)" if kind == "edit" else ""
+        self.console.print(f"── {self.label(persona)} ← бот{note}")
+        text = message.get("text") or message.get("caption") or ""
+        if text:
+            self.console.print(html_to_rich(text))
+        found = attachment(message)
+        if found:
+            self.console.print(f"📎 [underline]{escape(str(self.save(*found)))}[/]")
+        for row in numbered_buttons(message):
+            self.console.print(f"   [bold]{escape(row)}[/]")
+
+    def save(self, file_id: str, name: str) -> Path:
+        stored = self.world.emulator.files.get(file_id)
+        target = self.world.files_dir / Path(name).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if stored is not None:
+            target.write_bytes(stored.data)
+        return target
+
+
+def _existing_files(paths: tuple[str, ...]) -> list[Path]:
+    files = [Path(p).expanduser() for p in paths]
+    for file in files:
+        if not file.is_file():
+            raise ValueError(f"нет файла {file}")
+    return files
+
+
+async def script_lines(path: Path) -> AsyncIterator[str]:
+    text = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    for line in text.splitlines():
+        yield line
+
+
+async def stdin_lines(stream: TextIO) -> AsyncIterator[str]:
+    while True:
+        line = await asyncio.to_thread(stream.readline)
+        if not line:
+            return
+        yield line.rstrip("\n")
+
+
+async def prompt_lines(sandbox: Sandbox) -> AsyncIterator[str]:
+    """Line editing and history in a real terminal."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.patch_stdout import patch_stdout
+
+    session: PromptSession[str] = PromptSession()
+    while True:
+        try:
+            with patch_stdout():
+                line = await session.prompt_async(sandbox.prompt())
+        except EOFError:
+            return
+        except KeyboardInterrupt:
+            continue
+        yield line
+
+
+async def run_sandbox(
+    plan: Path, db_path: Path, files_dir: Path, start: datetime, script: Path | None
+) -> int:
+    """Build the world, chat until the input ends, tear down; the database stays on disk."""
+    interactive = script is None and sys.stdin.isatty() and sys.stdout.isatty()
+    console = Console(highlight=False, soft_wrap=True, emoji=False)
+    world = SandboxWorld(plan, db_path, files_dir, start)
+    await world.start()
+    sandbox = Sandbox(world, console)
+    try:
+        if script is not None:
+            await sandbox.run(script_lines(script), echo=True)
+        elif interactive:
+            await sandbox.run(prompt_lines(sandbox), echo=False)
+        else:
+            await sandbox.run(stdin_lines(sys.stdin), echo=True)
+    finally:
+        await world.stop()
+    console.print(f"База песочницы: {escape(str(db_path))}")
+    console.print(f"Файлы: {escape(str(files_dir))}")
+    return 0

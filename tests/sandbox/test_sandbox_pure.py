@@ -1,0 +1,78 @@
+"""The sandbox's line grammar, clock arguments and terminal rendering."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from rich.console import Console
+
+from sandbox.commands import Line, clock_target, parse_line
+from sandbox.render import attachment, html_to_plain, html_to_rich, numbered_buttons
+
+ZONE = ZoneInfo("Asia/Yekaterinburg")
+NOW = datetime(2020, 11, 2, 4, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", Line("empty")),
+        ("# a comment", Line("empty")),
+        ("3", Line("press", ("3",))),
+        ("/as curator2", Line("as", ("curator2",))),
+        ("/clock +3d", Line("clock", ("+3d",))),
+        ("/file 'отчёт за ноябрь.pdf' фото.jpg", Line("file", ("отчёт за ноябрь.pdf", "фото.jpg"))),
+        ("/photos a.png b.png", Line("photos", ("a.png", "b.png"))),
+        ("/press ✅ Принять", Line("press", ("✅ Принять",))),
+        ("/status", Line("say", ("/status",))),
+        ("Приказ подписан", Line("say", ("Приказ подписан",))),
+        ("/quit", Line("quit")),
+    ],
+)
+def test_lines(raw: str, expected: Line) -> None:
+    assert parse_line(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("arg", "expected"),
+    [
+        ("+3d", NOW + timedelta(days=3)),
+        ("+2h", NOW + timedelta(hours=2)),
+        ("+30m", NOW + timedelta(minutes=30)),
+        ("2020-11-09 09:00", datetime(2020, 11, 9, 4, 0, tzinfo=UTC)),
+        ("2020-11-09", datetime(2020, 11, 8, 19, 0, tzinfo=UTC)),
+    ],
+)
+def test_clock_targets(arg: str, expected: datetime) -> None:
+    assert clock_target(arg, NOW, ZONE) == expected
+
+
+def test_clock_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="не понял"):
+        clock_target("послезавтра", NOW, ZONE)
+
+
+def test_html_becomes_styles_or_plain_text() -> None:
+    html = '<b>Срок</b> &lt;скоро&gt; <i>[важно]</i> <a href="https://e.org/x">план</a>'
+    console = Console(
+        record=True, width=200, color_system="standard", force_terminal=True, highlight=False
+    )
+    console.print(html_to_rich(html))
+    assert console.export_text(clear=False).strip() == "Срок <скоро> [важно] план (https://e.org/x)"
+    assert "\x1b[1m" in console.export_text(styles=True)  # bold survived as an ANSI code
+    assert html_to_plain(html) == "Срок <скоро> [важно] план (https://e.org/x)"
+
+
+def test_buttons_are_numbered_across_rows_and_files_named() -> None:
+    message = {
+        "message_id": 7,
+        "reply_markup": {
+            "inline_keyboard": [[{"text": "✅ Выполнено"}, {"text": "📎 Отчёт"}], [{"text": "❓"}]]
+        },
+        "photo": [{"file_id": "small"}, {"file_id": "big"}],
+    }
+    assert numbered_buttons(message) == ["[1] ✅ Выполнено  [2] 📎 Отчёт", "[3] ❓"]
+    assert attachment(message) == ("big", "photo_7.png")
+    assert attachment({"message_id": 1}) is None
