@@ -46,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="migrate the database to the newest schema")
     db.add_parser("check", help="fail if the models and the migrations differ")
     db.add_parser("current", help="print the schema revision")
+    db_backup = db.add_parser("backup", help="online backup of the SQLite database to PATH")
+    db_backup.add_argument("path", type=Path)
+    db_restore = db.add_parser("restore", help="replace the SQLite database by a backup")
+    db_restore.add_argument("path", type=Path)
 
     school = sub.add_parser("school", help="manage schools").add_subparsers(
         dest="school_command", required=True
@@ -186,10 +190,21 @@ async def _with_session(settings: Settings, work: Callable[[AsyncSession], Await
 
 
 async def _db(settings: Settings, args: argparse.Namespace) -> int:
+    from db import backup
+
+    if args.db_command in ("backup", "restore"):
+        try:
+            if args.db_command == "backup":
+                pages = await asyncio.to_thread(backup.backup, settings.database_url, args.path)
+                print(f"backup written to {args.path} ({pages} pages)")
+                return 0
+            await asyncio.to_thread(backup.restore, args.path, settings.database_url)
+        except backup.BackupError as exc:
+            raise CliError(str(exc)) from None
     engine = build_engine(settings.database_url)
     try:
-        if args.db_command == "upgrade":
-            await upgrade(engine)
+        if args.db_command in ("upgrade", "restore"):
+            await upgrade(engine)  # a backup from an older release is brought up to date
             print(f"database at revision {await current_revision(engine)}")
         elif args.db_command == "check":
             await upgrade(engine)
