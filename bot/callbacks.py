@@ -123,3 +123,9 @@ class SeminarDraftAct(CallbackData, prefix="sdr"):
     """While creating: create | cancel | skip (no place)."""
 
     action: str
+
+
+class ForgetAct(CallbackData, prefix="fg"):
+    """/forget confirmation: yes | no."""
+
+    action: str

@@ -10,6 +10,7 @@ from bot.callbacks import (
     AudiencePick,
     DoneAct,
     FixAction,
+    ForgetAct,
     HelpReply,
     ImportAction,
     ItemAct,
@@ -298,4 +299,11 @@ def seminar_cancel_confirm(seminar_id: int) -> InlineKeyboardMarkup:
         callback_data=SeminarAct(action="cancel_yes", seminar_id=seminar_id),
     )
     builder.button(text=texts.BTN_BACK, callback_data=SeminarOpen(seminar_id=seminar_id))
+    return builder.as_markup()
+
+
+def forget_confirm() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_FORGET_YES, callback_data=ForgetAct(action="yes"))
+    builder.button(text=texts.BTN_CANCEL, callback_data=ForgetAct(action="no"))
     return builder.as_markup()

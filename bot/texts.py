@@ -32,6 +32,8 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "seminars": "Семинары",
     "link": "Привязать группу к направлению",
     "unlink": "Отвязать группу",
+    "mydata": "Мои данные",
+    "forget": "Удалить мои данные",
 }
 
 START_NO_CODE = (
@@ -113,7 +115,7 @@ def help_text(commands: list[str], context: UserContext | None) -> str:
         body += "\n\n" + NOT_MEMBER
     else:
         body += "\n\nВаши роли:\n" + membership_lines(context)
-    return head + body
+    return head + body + "\n\n" + PRIVACY
 
 
 def schools_list(rows: list[tuple[str, str | None]]) -> str:
@@ -795,3 +797,21 @@ def group_status(plans: list[Any]) -> str:
             )
         blocks.append("\n".join(lines))
     return "📊 <b>Сводка</b>\n\n" + "\n\n".join(blocks)
+
+
+# --- personal data -------------------------------------------------------------------------
+
+PRIVACY = (
+    "🔒 Бот хранит ваше имя и Telegram-id, роли, отметки о выполнении с файлами и ответы на "
+    "приглашения. /mydata — прислать всё это файлом, /forget — удалить ваши данные."
+)
+MYDATA_NONE = "Бот ничего о вас не хранит."
+MYDATA_CAPTION = "Всё, что Куратор хранит о вас (JSON). Файлы отчётов — у координатора плана."
+FORGET_CONFIRM = (
+    "Удалить ваши данные? Имя, Telegram-id, роли, настройки и ответы на приглашения будут "
+    "удалены; отметки о выполнении останутся в истории плана как «удалённый пользователь». "
+    "Вернуться можно только по новому приглашению."
+)
+BTN_FORGET_YES = "Да, удалить"
+FORGET_DONE = "Ваши данные удалены. Спасибо, что работали с Куратором."
+FORGET_KEPT = "Хорошо, ничего не удалено."

@@ -12,6 +12,7 @@ from handlers import (
     my_items,
     onboarding,
     plan_import,
+    privacy,
     reminders,
     review,
     schools,
@@ -42,6 +43,7 @@ def build_routers() -> list[Router]:
         reminders.build_router(),
         upcoming.build_router(),
         seminars.build_router(),
+        privacy.build_router(),
         fallback.build_router(),
     ]
     return [*(private_only(router) for router in personal), groups.build_router()]

@@ -25,8 +25,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import db.models  # noqa: F401  (registers every table on Base.metadata)
 from db.backup import BackupError, backup
-from db.models import Base, UTCDateTime
+from db.base import Base
+from db.types import UTCDateTime
 from tests.harness import ROOT
 
 

@@ -1,0 +1,171 @@
+"""Personal data (152-FZ): everything Kurator keeps about a person, and forgetting them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit
+from core.clock import Clock
+from core.errors import NotFound
+from core.states import OutboxStatus
+from db.models import (
+    Activity,
+    Assignment,
+    Attendance,
+    AuditEntry,
+    Direction,
+    EvidenceFile,
+    InvitationRedemption,
+    Membership,
+    OutboxMessage,
+    Plan,
+    School,
+    Seminar,
+    Submission,
+    User,
+)
+
+FORGOTTEN_NAME = "удалённый пользователь"  # what plan history shows instead of a name
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
+    """A JSON-ready document of the person's profile, roles, reports, answers and actions."""
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    roles = await session.execute(
+        select(Membership, School.name, Plan.title, Direction.title)
+        .outerjoin(School, School.id == Membership.school_id)
+        .outerjoin(Plan, Plan.id == Membership.plan_id)
+        .outerjoin(Direction, Direction.id == Membership.direction_id)
+        .where(Membership.user_id == user_id)
+        .order_by(Membership.id)
+    )
+    submissions = await session.execute(
+        select(Submission, Activity.title, School.name)
+        .join(Assignment, Assignment.id == Submission.assignment_id)
+        .join(Activity, Activity.id == Assignment.activity_id)
+        .outerjoin(School, School.id == Assignment.school_id)
+        .where(Submission.user_id == user_id)
+        .order_by(Submission.id)
+    )
+    files: dict[int, list[str]] = {}
+    for submission_id, name, kind in await session.execute(
+        select(EvidenceFile.submission_id, EvidenceFile.file_name, EvidenceFile.kind)
+        .join(Submission, Submission.id == EvidenceFile.submission_id)
+        .where(Submission.user_id == user_id)
+    ):
+        files.setdefault(submission_id, []).append(name or kind)
+    answers = await session.execute(
+        select(Attendance, Seminar.topic)
+        .join(Seminar, Seminar.id == Attendance.seminar_id)
+        .where(Attendance.user_id == user_id)
+    )
+    actions = await session.scalars(
+        select(AuditEntry).where(AuditEntry.actor_user_id == user_id).order_by(AuditEntry.id)
+    )
+    return {
+        "profile": {
+            "telegram_id": user.telegram_id,
+            "full_name": user.full_name,
+            "username": user.username,
+            "language_code": user.language_code,
+            "timezone": user.timezone,
+            "settings": user.settings or {},
+            "active": user.is_active,
+            "joined_at": _iso(user.created_at),
+            "started_at": _iso(user.started_at),
+            "blocked_at": _iso(user.blocked_at),
+        },
+        "roles": [
+            {
+                "role": m.role.value,
+                "school": school,
+                "plan": plan,
+                "direction": direction,
+                "since": _iso(m.created_at),
+                "revoked_at": _iso(m.revoked_at),
+            }
+            for m, school, plan, direction in roles
+        ],
+        "reports": [
+            {
+                "item": title,
+                "school": school,
+                "status": s.status.value,
+                "comment": s.comment,
+                "files": files.get(s.id, []),
+                "sent_at": _iso(s.created_at),
+                "review_comment": s.review_comment,
+            }
+            for s, title, school in submissions
+        ],
+        "seminar_answers": [
+            {"seminar": topic, "answer": a.answer.value, "at": _iso(a.answered_at)}
+            for a, topic in answers
+        ],
+        "actions": [
+            {"at": _iso(e.at), "action": e.action, "entity": f"{e.entity_type}:{e.entity_id}"}
+            for e in actions
+        ],
+    }
+
+
+async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
+    """Remove a person's personal data; their plan history stays, anonymised.
+
+    The Telegram id is released, so the same person can join again by a new invitation and
+    start clean; nothing links the new account to the old history.
+    """
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    now = clock.now()
+    user.telegram_id = -user.id  # unique, and never a real Telegram id
+    user.full_name = FORGOTTEN_NAME
+    user.username = None
+    user.language_code = None
+    user.timezone = None
+    user.settings = {}
+    user.is_active = False
+    user.forgotten_at = now
+    await session.execute(
+        update(Membership)
+        .where(Membership.user_id == user_id, Membership.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    await session.execute(delete(Attendance).where(Attendance.user_id == user_id))
+    await session.execute(
+        delete(InvitationRedemption).where(InvitationRedemption.user_id == user_id)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.recipient_user_id == user_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
+    )
+    # Earlier messages to the person: the chat id is theirs, the text may name them.
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.recipient_user_id == user_id)
+        .values(chat_id=0, payload={})
+    )
+    await session.flush()
+    audit.record(
+        session,
+        clock,
+        actor_user_id=user_id,
+        action="user.forget",
+        entity_type="user",
+        entity_id=user_id,
+    )

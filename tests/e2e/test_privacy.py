@@ -1,0 +1,88 @@
+"""/mydata and /forget: everything kept is handed over; forgetting anonymises and frees the id."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import ManualClock
+from core.plan_import import import_plan
+from core.privacy import FORGOTTEN_NAME
+from core.roles import Role
+from db.models import Membership, Submission, User
+from importer.interpret import interpret
+from importer.text_reader import read_text
+from tests.harness import World
+from tests.plan_files import seed_text
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
+
+
+async def test_mydata_then_forget_then_join_again(world: World) -> None:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    alice = await world.person("Алиса", "Кураторова")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.expect_reply("куратор")
+    async with world.app.session_factory() as session, session.begin():
+        await import_plan(
+            session,
+            world.clock,
+            interpret(read_text(seed_text("001"))),
+            timezone="Asia/Yekaterinburg",
+        )
+    await alice.send("/my")
+    await alice.press("2", await alice.expect_reply("Все открытые"))
+    await alice.press("✅ Выполнено", await alice.expect_reply())
+    await alice.expect_reply("Отмечаем выполнение")
+    await alice.send("Приказ № 344 подписан")
+    await alice.press("✅ Отправить", await alice.expect_reply("комментарий есть"))
+    await alice.expect_reply("Отправлено на проверку")
+
+    await alice.send("/help")
+    assert "/forget" in (await alice.expect_reply("Бот хранит")).text
+    await alice.send("/mydata")
+    sent = await alice.expect_reply()
+    document = sent.raw["document"]
+    assert document["file_name"] == "kurator-mydata.json"
+    data = json.loads(world.server.emulator.files[document["file_id"]].data)
+    assert data["profile"]["full_name"] == "Алиса Кураторова"
+    assert data["profile"]["telegram_id"] == alice.id
+    assert [(r["role"], r["school"]) for r in data["roles"]] == [
+        ("curator", "МАОУ «СОШ № 21 г. Челябинска»")
+    ]
+    assert [(r["item"][:15], r["comment"]) for r in data["reports"]] == [
+        ("Издание приказа", "Приказ № 344 подписан")
+    ]
+    assert {"assignment.submit", "membership.grant"} <= {a["action"] for a in data["actions"]}
+
+    await alice.send("/forget")
+    await alice.press("✖️ Отмена", await alice.expect_reply("Удалить ваши данные?"))
+    assert "ничего не удалено" in (await alice.expect_edit()).text
+    await alice.send("/forget")
+    await alice.press("Да, удалить", await alice.expect_reply("Удалить ваши данные?"))
+    assert "данные удалены" in (await alice.expect_edit()).text
+    assert await alice.menu() == ["start", "help"]
+
+    async with world.app.session_factory() as session:
+        old = await session.scalar(select(User).where(User.full_name == FORGOTTEN_NAME))
+        assert old is not None and old.telegram_id < 0 and old.username is None
+        assert not old.is_active and old.forgotten_at is not None
+        submission = await session.scalar(select(Submission))
+        assert submission is not None and submission.user_id == old.id  # history kept
+        roles = list(await session.scalars(select(Membership).where(Membership.user_id == old.id)))
+        assert roles and all(m.revoked_at is not None for m in roles)
+
+    await alice.send("/my")
+    assert "Все открытые" not in (await alice.expect_reply()).text  # no access any more
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.expect_reply("куратор")  # a new account: joins clean
+    await alice.send("/mydata")
+    fresh = await alice.expect_reply()
+    again = json.loads(world.server.emulator.files[fresh.raw["document"]["file_id"]].data)
+    assert again["reports"] == [] and again["profile"]["telegram_id"] == alice.id
