@@ -124,6 +124,7 @@ class Application:
         self.scheduler = build_scheduler(self.reminders, settings.reminder_tick_seconds)
         self._kicks: set[asyncio.Task[int]] = set()
         self.dispatcher["outbox_kick"] = self.kick_outbox
+        self.dispatcher["replan"] = self.reminders.request_plan
 
     def kick_outbox(self) -> None:
         """Deliver queued news now rather than at the next tick (called after a commit)."""

@@ -129,3 +129,20 @@ class ForgetAct(CallbackData, prefix="fg"):
     """/forget confirmation: yes | no."""
 
     action: str
+
+
+class SettingPick(CallbackData, prefix="st"):
+    """Change one setting: target 'me' or 'plan'; plan_id 0 for 'me'."""
+
+    target: str
+    plan_id: int
+    key: str
+
+
+class PlanOpen(CallbackData, prefix="po"):
+    plan_id: int
+
+
+class PlanArchive(CallbackData, prefix="pa"):
+    plan_id: int
+    archived: int

@@ -16,6 +16,8 @@ from bot.callbacks import (
     ItemAct,
     ItemOpen,
     ItemsPage,
+    PlanArchive,
+    PlanOpen,
     RemindAction,
     ReviewAct,
     ReviewOpen,
@@ -24,6 +26,7 @@ from bot.callbacks import (
     SeminarDraftAct,
     SeminarNew,
     SeminarOpen,
+    SettingPick,
     StatusChart,
     StatusDirection,
     StatusSchool,
@@ -306,4 +309,38 @@ def forget_confirm() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=texts.BTN_FORGET_YES, callback_data=ForgetAct(action="yes"))
     builder.button(text=texts.BTN_CANCEL, callback_data=ForgetAct(action="no"))
+    return builder.as_markup()
+
+
+def settings(target: str, plan_id: int, keys: tuple[str, ...]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for key in keys:
+        builder.button(
+            text=texts.SETTING_LABELS[key],
+            callback_data=SettingPick(target=target, plan_id=plan_id, key=key),
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def plan_list(plan_ids: list[int]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for index, plan_id in enumerate(plan_ids, 1):
+        builder.button(text=str(index), callback_data=PlanOpen(plan_id=plan_id))
+    builder.adjust(5)
+    return builder.as_markup()
+
+
+def plan_card(plan_id: int, archived: bool, keys: tuple[str, ...]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for key in keys:
+        builder.button(
+            text=texts.SETTING_LABELS[key],
+            callback_data=SettingPick(target="plan", plan_id=plan_id, key=key),
+        )
+    builder.button(
+        text=texts.BTN_UNARCHIVE if archived else texts.BTN_ARCHIVE,
+        callback_data=PlanArchive(plan_id=plan_id, archived=0 if archived else 1),
+    )
+    builder.adjust(2)
     return builder.as_markup()

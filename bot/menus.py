@@ -20,15 +20,17 @@ _MANAGER_COMMANDS = (
     "report",
     "upcoming",
     "seminars",
+    "plans",
     "schools",
+    "settings",
     "help",
     "me",
 )
 # Order matters: it is the order of the menu and of /help.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
-    Role.OBSERVER: ("status", "help", "me"),
-    Role.CURATOR: ("my", "status", "help", "me"),
+    Role.OBSERVER: ("status", "settings", "help", "me"),
+    Role.CURATOR: ("my", "status", "settings", "help", "me"),
     Role.COORDINATOR: _MANAGER_COMMANDS,
     Role.ADMIN: _MANAGER_COMMANDS,
 }

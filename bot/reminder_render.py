@@ -121,14 +121,17 @@ async def _digest(session: AsyncSession, row: OutboxMessage, today: date) -> str
     )
     open_states = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
     week_end = today + timedelta(days=6 - today.weekday())
+    live = (
+        Assignment.school_id.in_(school_ids),
+        Assignment.status.in_(open_states),
+        Activity.cancelled_at.is_(None),
+        Plan.archived_at.is_(None),
+    )
     base = (
         select(Activity.title, Assignment.due_date)
         .join(Activity, Activity.id == Assignment.activity_id)
-        .where(
-            Assignment.school_id.in_(school_ids),
-            Assignment.status.in_(open_states),
-            Activity.cancelled_at.is_(None),
-        )
+        .join(Plan, Plan.id == Activity.plan_id)
+        .where(*live)
     )
     rows = (
         await session.execute(
@@ -141,11 +144,7 @@ async def _digest(session: AsyncSession, row: OutboxMessage, today: date) -> str
         select(func.count())
         .select_from(Assignment)
         .join(Activity, Activity.id == Assignment.activity_id)
-        .where(
-            Assignment.school_id.in_(school_ids),
-            Assignment.status.in_(open_states),
-            Activity.cancelled_at.is_(None),
-            Assignment.due_date < today,
-        )
+        .join(Plan, Plan.id == Activity.plan_id)
+        .where(*live, Assignment.due_date < today)
     )
     return texts.digest(user.full_name if user else None, list(rows), int(overdue or 0), today)

@@ -33,6 +33,8 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "link": "Привязать группу к направлению",
     "unlink": "Отвязать группу",
     "mydata": "Мои данные",
+    "settings": "Мои настройки напоминаний",
+    "plans": "Планы: настройки и архив",
     "forget": "Удалить мои данные",
 }
 
@@ -815,3 +817,61 @@ FORGET_CONFIRM = (
 BTN_FORGET_YES = "Да, удалить"
 FORGET_DONE = "Ваши данные удалены. Спасибо, что работали с Куратором."
 FORGET_KEPT = "Хорошо, ничего не удалено."
+
+
+# --- settings --------------------------------------------------------------------------------
+
+SETTING_LABELS = {
+    "timezone": "🌍 Часовой пояс",
+    "lead_days": "⏰ За сколько дней",
+    "quiet": "🌙 Тихие часы",
+    "digest": "📬 Сводка по понедельникам",
+    "hour": "🕘 Час напоминаний",
+    "escalate_after_days": "⚠️ Эскалация через (дней)",
+    "digest_weekday": "📅 День сводки",
+}
+SETTING_PROMPTS = {
+    "timezone": "Ваш часовой пояс: город (Челябинск, Москва) или имя вида Asia/Yekaterinburg.",
+    "lead_days": "За сколько дней до срока напоминать? Через запятую, например: 7, 3, 1, 0.",
+    "quiet": "Тихие часы — когда не писать. Например: 21:00-08:00, или «нет».",
+    "digest": "Присылать сводку по понедельникам? да / нет.",
+    "hour": "В котором часу присылать напоминания (местное время)? Например: 9.",
+    "escalate_after_days": "Через сколько дней просрочки сообщать координатору? От 1 до 30.",
+    "digest_weekday": "В какой день недели сводка? пн, вт, ср, чт, пт, сб, вс.",
+}
+SETTING_ERRORS = {
+    "timezone": "Не знаю такого часового пояса. Напишите город (Москва) или Asia/Yekaterinburg.",
+    "lead_days": "Нужны числа дней от 0 до 60 через запятую, например: 7, 3, 1, 0.",
+    "quiet": "Напишите интервал вида 21:00-08:00 или «нет».",
+    "digest": "Ответьте «да» или «нет».",
+    "hour": "Нужен час от 0 до 23.",
+    "escalate_after_days": "Нужно число дней от 1 до 30.",
+    "digest_weekday": "Напишите день недели: пн, вт, ср, чт, пт, сб или вс.",
+}
+SETTING_SAVED = "Сохранено. Новые настройки действуют для напоминаний, которые ещё не отправлены."
+NO_PLANS = "Нет планов, которыми вы управляете."
+PLAN_GONE = "План не найден или вне ваших планов."
+BTN_ARCHIVE = "🗄 В архив"
+BTN_UNARCHIVE = "♻️ Вернуть из архива"
+
+
+def settings_view(title: str, values: dict[str, str]) -> str:
+    lines = [f"<b>{escape(title[:150])}</b>"]
+    for key, value in values.items():
+        lines.append(f"{SETTING_LABELS[key]}: {escape(value or 'по школе/плану')}")
+    return "\n".join(lines)
+
+
+def plan_list(rows: list[tuple[str, bool]]) -> str:
+    if not rows:
+        return NO_PLANS
+    lines = [
+        f"{i}. {escape(title[:120])}" + (" (в архиве)" if archived else "")
+        for i, (title, archived) in enumerate(rows, 1)
+    ]
+    return "<b>Планы</b>\n" + "\n".join(lines)
+
+
+def plan_card(title: str, archived: bool, values: dict[str, str]) -> str:
+    head = "🗄 В архиве: напоминаний нет, в статусе не показывается.\n" if archived else ""
+    return head + settings_view(title, values)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -278,18 +278,25 @@ async def refresh_outbox(session: AsyncSession, clock: Clock, default_zone: str)
     now = clock.now()
     since, until = now - LOOKBACK, now + HORIZON
     planned = await preview(session, since, until, default_zone)
-    existing = set(
-        await session.scalars(
-            select(OutboxMessage.dedupe_key).where(
-                OutboxMessage.scheduled_at >= since, OutboxMessage.scheduled_at < until
-            )
+    rows = await session.execute(
+        select(OutboxMessage.dedupe_key, OutboxMessage.status).where(
+            OutboxMessage.scheduled_at >= since, OutboxMessage.scheduled_at < until
         )
     )
+    statuses = {key: status for key, status in rows}
+    existing = set(statuses)
     counts = {"queued": 0, "skipped": 0, "cancelled": 0}
     fresh: list[OutboxMessage] = []
+    revived: list[str] = []
     latest_missed = _latest_missed(planned, now)
     for reminder in planned:
         if reminder.dedupe_key in existing:
+            # Cancelled earlier (a setting changed), wanted again (changed back): it goes after all.
+            if statuses.get(reminder.dedupe_key) == OutboxStatus.CANCELLED and (
+                reminder.scheduled_at >= now
+                or latest_missed.get(_thread(reminder)) == reminder.dedupe_key
+            ):
+                revived.append(reminder.dedupe_key)
             continue
         existing.add(reminder.dedupe_key)
         stale = reminder.not_after is not None and reminder.not_after <= now
@@ -308,25 +315,46 @@ async def refresh_outbox(session: AsyncSession, clock: Clock, default_zone: str)
         counts["skipped" if stale else "queued"] += 1
         fresh.append(_row(reminder, status, now))
     await insert_outbox(session, fresh)
-    counts["queued"] += await plan_weekly_status(session, since, until, now)
-    wanted = {r.dedupe_key for r in planned}
-    obsolete = await session.scalars(
-        select(OutboxMessage.id).where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            OutboxMessage.scheduled_at >= now,
-            OutboxMessage.scheduled_at < until,
-            OutboxMessage.kind.in_(PLANNED_KINDS),
-            OutboxMessage.dedupe_key.not_in(wanted) if wanted else and_(True),
-        )
-    )
-    ids = list(obsolete)
-    if ids:
+    if revived:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.CANCELLED)
+            .where(
+                OutboxMessage.dedupe_key.in_(revived),
+                OutboxMessage.status == OutboxStatus.CANCELLED,
+            )
+            .values(status=OutboxStatus.PENDING, next_attempt_at=None)
             .execution_options(synchronize_session=False)
         )
+        counts["queued"] += len(revived)
+    counts["queued"] += await plan_weekly_status(session, since, until, now)
+    wanted = {r.dedupe_key for r in planned}
+    latest = set(latest_missed.values())
+    pending = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.dedupe_key, OutboxMessage.scheduled_at).where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.scheduled_at < until,
+            OutboxMessage.kind.in_(PLANNED_KINDS),
+        )
+    )
+    cancel: list[int] = []
+    skip: list[int] = []
+    for row_id, key, scheduled_at in pending:
+        if scheduled_at < since:
+            skip.append(row_id)  # older than the lookback: after a long downtime it is noise
+        elif key not in wanted:
+            cancel.append(row_id)  # the item is done, or a setting moved or removed it
+        elif scheduled_at < now and key not in latest:
+            skip.append(row_id)  # a later missed reminder of the same thread says it better
+    for ids, status in ((cancel, OutboxStatus.CANCELLED), (skip, OutboxStatus.SKIPPED)):
+        if ids:
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=status)
+                .execution_options(synchronize_session=False)
+            )
+    ids = cancel
+    counts["skipped"] += len(skip)
     counts["cancelled"] = len(ids)
     return counts
 

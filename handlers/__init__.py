@@ -17,6 +17,7 @@ from handlers import (
     review,
     schools,
     seminars,
+    settings,
     status,
     upcoming,
 )
@@ -44,6 +45,7 @@ def build_routers() -> list[Router]:
         upcoming.build_router(),
         seminars.build_router(),
         privacy.build_router(),
+        settings.build_router(),
         fallback.build_router(),
     ]
     return [*(private_only(router) for router in personal), groups.build_router()]

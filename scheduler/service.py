@@ -56,6 +56,10 @@ class ReminderService:
                     log.info("outbox refreshed: %s", counts)
             return await self.sender.drain()
 
+    def request_plan(self) -> None:
+        """Plan again at the next tick (a setting changed), before anything is sent."""
+        self._next_plan = None
+
     async def deliver(self) -> int:
         """Send what is due now, without planning (after a user action queued news)."""
         async with self._lock:

@@ -39,7 +39,7 @@ async def test_cli_invitation_is_redeemed_and_greets_with_school_and_role(world:
     assert "Алиса" in greeting.text
     assert "куратор" in greeting.text
     assert SCHOOL in greeting.text
-    assert await alice.menu() == ["my", "status", "help", "me"]
+    assert await alice.menu() == ["my", "status", "settings", "help", "me"]
     await alice.send("/me")
     assert SCHOOL in (await alice.expect_reply("куратор")).text
 
@@ -125,11 +125,13 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
         "report",
         "upcoming",
         "seminars",
+        "plans",
         "schools",
+        "settings",
         "help",
         "me",
     ]
-    assert await curator.menu() == ["my", "status", "help", "me"]
+    assert await curator.menu() == ["my", "status", "settings", "help", "me"]
     await coordinator.send("/schools")
     assert SCHOOL in (await coordinator.expect_reply("Школы")).text
     await curator.send("/schools")
