@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -96,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
     periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
 
+    aud = sub.add_parser("audit", help="print or export the audit log")
+    aud.add_argument("--plan", help="plan id or title")
+    aud.add_argument("--user", type=int, help="Telegram id of the acting person")
+    aud.add_argument("--since", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM (default time zone)")
+    aud.add_argument("--limit", type=int)
+    aud.add_argument("--json", action="store_true", help="JSON instead of lines")
     box = sub.add_parser("sandbox", help="try Kurator in the terminal, no token needed")
     box.add_argument("--plan", type=Path, help="plan file to import (default: seed plan 001)")
     box.add_argument("--db", type=Path, help="SQLite file to use (default: a new temporary one)")
@@ -147,7 +154,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _sandbox(args: argparse.Namespace) -> int:
     """The emulator, the bot and a seed plan in one process, chatted with from the terminal."""
     import tempfile
-    from zoneinfo import ZoneInfo
 
     from sandbox.session import run_sandbox
     from sandbox.world import DEFAULT_PLAN, PLAN_ZONE
@@ -403,6 +409,60 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _audit(settings: Settings, args: argparse.Namespace) -> int:
+    """Print or export the audit log, oldest first."""
+    import json
+
+    from core.audit import search
+    from core.report_data import find_plan
+
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            raise CliError(f"--since: expected YYYY-MM-DD[THH:MM], got {args.since!r}") from None
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=ZoneInfo(settings.default_timezone))
+
+    async def load(session: AsyncSession) -> Any:
+        plan_id = (await find_plan(session, args.plan)).id if args.plan else None
+        return await search(
+            session, plan_id=plan_id, telegram_id=args.user, since=since, limit=args.limit
+        )
+
+    lines = await _with_session(settings, load)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "at": line.at.isoformat(),
+                        "actor_telegram_id": line.actor_telegram_id,
+                        "actor": line.actor_name,
+                        "action": line.action,
+                        "entity": f"{line.entity_type}:{line.entity_id}",
+                        "before": line.before,
+                        "after": line.after,
+                    }
+                    for line in lines
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    for line in lines:
+        who = f"tg:{line.actor_telegram_id}" if line.actor_telegram_id else "system"
+        change = json.dumps(line.after, ensure_ascii=False) if line.after else ""
+        print(
+            f"{line.at:%Y-%m-%d %H:%M:%S}  {who:>14}  {line.action:<22} "
+            f"{line.entity_type}:{line.entity_id}  {change}"
+        )
+    print(f"{len(lines)} entries", file=sys.stderr)
+    return 0
+
+
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
@@ -457,4 +517,5 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
     "import": _import,
     "reminders": _reminders,
     "report": _report,
+    "audit": _audit,
 }

@@ -116,7 +116,7 @@ def items_page(
 
 def item_actions(
     assignment_id: int, can_act: bool, review_submission: int | None
-) -> InlineKeyboardMarkup | None:
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if can_act:
         builder.button(
@@ -143,7 +143,14 @@ def item_actions(
             text=texts.BTN_RETURN,
             callback_data=ReviewAct(action="return", submission_id=review_submission),
         )
-    return builder.as_markup() if can_act or review_submission is not None else None
+    builder.button(
+        text=texts.BTN_HISTORY, callback_data=ItemAct(action="history", assignment_id=assignment_id)
+    )
+    if can_act:
+        builder.adjust(1, 2, 1, *([2] if review_submission is not None else []), 1)
+    else:
+        builder.adjust(*([2] if review_submission is not None else []), 1)
+    return builder.as_markup()
 
 
 def done_controls() -> InlineKeyboardMarkup:

@@ -875,3 +875,33 @@ def plan_list(rows: list[tuple[str, bool]]) -> str:
 def plan_card(title: str, archived: bool, values: dict[str, str]) -> str:
     head = "🗄 В архиве: напоминаний нет, в статусе не показывается.\n" if archived else ""
     return head + settings_view(title, values)
+
+
+# --- history ---------------------------------------------------------------------------------
+
+BTN_HISTORY = "🕓 История"
+ACTION_NAMES = {
+    "assignment.submit": "отправил(а) на проверку",
+    "assignment.undo": "отменил(а) отправку",
+    "assignment.accept": "принял(а)",
+    "assignment.return": "вернул(а) на доработку",
+    "assignment.snooze": "отложил(а) напоминание",
+    "help.ask": "задал(а) вопрос",
+    "help.answer": "ответил(а) на вопрос",
+    "activity.set_period": "изменил(а) срок",
+}
+
+
+def history(title: str, lines: list[Any], zone: Any) -> str:
+    """/history of an item: when, who, what."""
+    head = f"<b>🕓 История: {escape(title[:150])}</b>"
+    if not lines:
+        return head + "\nПока ничего не происходило."
+    rows = []
+    for line in lines[-30:]:
+        who = escape(line.actor_name or "бот")
+        what = ACTION_NAMES.get(line.action, line.action)
+        comment = (line.after or {}).get("comment") or (line.after or {}).get("question")
+        tail = f": «{escape(str(comment)[:100])}»" if comment else ""
+        rows.append(f"{line.at.astimezone(zone):%d.%m %H:%M} — {who} {what}{tail}")
+    return head + "\n" + "\n".join(rows)

@@ -321,7 +321,12 @@ async def submit(
         entity_type="assignment",
         entity_id=assignment.id,
         before={"status": before.value},
-        after={"status": "submitted", "submission_id": submission.id, "files": len(files)},
+        after={
+            "status": "submitted",
+            "submission_id": submission.id,
+            "files": len(files),
+            "comment": comment[:300] if comment else None,
+        },
     )
     await session.flush()
     return await submission_info(session, submission.id)

@@ -11,6 +11,7 @@ from bot import keyboards, texts
 from bot.callbacks import ItemAct, ItemOpen, ItemsPage, RemindAction
 from bot.middlewares import AfterCommit
 from bot.settings import Settings
+from core.audit import item_history
 from core.clock import Clock
 from core.dto import UserContext
 from core.reminder_policy import resolve_zone
@@ -124,6 +125,30 @@ async def postpone(
     after_commit(lambda: query.answer(texts.snoozed(moment), show_alert=True))
 
 
+async def show_history(
+    query: CallbackQuery,
+    assignment_id: int,
+    session: AsyncSession,
+    settings: Settings,
+    user_ctx: UserContext | None,
+    **_: object,
+) -> None:
+    """Who did what with the item; only for people who may see its card."""
+    if user_ctx is None or not isinstance(query.message, Message):
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        card = await item_card(session, user_ctx, assignment_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error(exc.code), show_alert=True)
+        return
+    lines = await item_history(session, assignment_id)
+    await query.answer()
+    await query.message.answer(
+        texts.history(card.title, lines, resolve_zone(settings.default_timezone))
+    )
+
+
 async def item_action(query: CallbackQuery, callback_data: ItemAct, **data: object) -> None:
     """Card buttons: snoozes here; done and help are other conversations."""
     await _dispatch(query, callback_data.action, callback_data.assignment_id, data)
@@ -151,6 +176,8 @@ async def _dispatch(
         await start_done(query, assignment_id, **data)  # type: ignore[arg-type]
     elif action == "help":
         await start_help(query, assignment_id, **data)  # type: ignore[arg-type]
+    elif action == "history":
+        await show_history(query, assignment_id, **data)  # type: ignore[arg-type]
     else:
         await query.answer(texts.work_error("not_found"), show_alert=True)
 

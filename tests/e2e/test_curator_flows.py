@@ -15,7 +15,7 @@ from core.clock import ManualClock
 from core.plan_import import import_plan
 from core.roles import Role
 from core.states import AssignmentStatus, SubmissionStatus
-from db.models import Activity, Assignment, EvidenceFile, OutboxMessage, Submission
+from db.models import Activity, Assignment, EvidenceFile, OutboxMessage, Plan, Submission
 from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
@@ -381,3 +381,48 @@ async def test_help_question_and_the_coordinators_answer(world: World) -> None:
     ]
     forged = await alice.press_data(answer, f"hr:{question_id}")
     assert forged is not None and "Нет доступа" in (forged["text"] or "")
+
+
+async def test_history_on_the_card_and_the_audit_cli(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    card = await _open_card(alice, 2)
+    assert card.buttons[-1] == "🕓 История"
+    await alice.press("🕓 История", card)
+    assert "Пока ничего не происходило" in (await alice.expect_reply("История")).text
+
+    await alice.press("✅ Выполнено", card)
+    await alice.expect_reply("Отмечаем выполнение")
+    await alice.send("Приказ подписан")
+    await alice.press("✅ Отправить", await alice.expect_reply("комментарий есть"))
+    await alice.expect_reply("Отправлено на проверку")
+    await olga.press("✅ Принять", await olga.expect_reply("На проверку"))
+    await alice.expect_reply("✅ Принято")
+
+    await alice.press("🕓 История", card)
+    history = (await alice.expect_reply("История")).text
+    assert "Алиса отправил(а) на проверку: «Приказ подписан»" in history
+    assert "Ольга принял(а)" in history
+    assert history.index("отправил") < history.index("принял")
+
+    import json
+
+    assignment = await _assignment(world, "Издание приказа")
+    async with world.app.session_factory() as session:
+        plan_title = (
+            await session.execute(
+                select(Plan.title).join(Activity).where(Activity.id == assignment.activity_id)
+            )
+        ).scalar_one()
+    result = await world.cli("audit", "--plan", plan_title[:40], "--json")
+    entries = json.loads(result.stdout)
+    item = [e for e in entries if e["entity"] == f"assignment:{assignment.id}"]
+    assert [(e["action"], e["actor_telegram_id"]) for e in item] == [
+        ("assignment.submit", alice.id),
+        ("assignment.accept", olga.id),
+    ]
+    mine = json.loads((await world.cli("audit", "--user", str(alice.id), "--json")).stdout)
+    assert mine and {e["actor_telegram_id"] for e in mine} == {alice.id}
+    later = await world.cli("audit", "--since", "2030-01-01")
+    assert later.stdout == "" and "0 entries" in later.stderr
+    bad = await world.cli("audit", "--since", "вчера", check=False)
+    assert bad.returncode == 1 and "--since" in bad.stderr
