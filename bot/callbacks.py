@@ -146,3 +146,37 @@ class PlanOpen(CallbackData, prefix="po"):
 class PlanArchive(CallbackData, prefix="pa"):
     plan_id: int
     archived: int
+
+
+class PersonOpen(CallbackData, prefix="pp"):
+    user_id: int
+
+
+class PersonAct(CallbackData, prefix="pe"):
+    """On a person card: role | move | deactivate | activate | revoke."""
+
+    action: str
+    user_id: int
+
+
+class PersonRole(CallbackData, prefix="pr"):
+    user_id: int
+    role: str
+
+
+class PersonMove(CallbackData, prefix="pm"):
+    user_id: int
+    school_id: int
+
+
+class InviteRole(CallbackData, prefix="ir"):
+    role: str
+
+
+class InviteSchool(CallbackData, prefix="is"):
+    role: str
+    school_id: int
+
+
+class InviteRevoke(CallbackData, prefix="iv"):
+    invitation_id: int

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import cli_admin
 from bot.settings import Settings
 from core.clock import SystemClock
 from core.codes import parse_duration_seconds
@@ -61,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--municipality")
     add.add_argument("--timezone", help="IANA name, e.g. Asia/Yekaterinburg")
     school.add_parser("list", help="list schools")
+    cli_admin.add_school_verbs(school)
+    cli_admin.add_parsers(sub)
 
     invite = sub.add_parser("invite", help="create, list or revoke invitations")
     invite.add_argument("--school", help="school id, name or short name")
@@ -240,9 +243,26 @@ async def _school(settings: Settings, args: argparse.Namespace) -> int:
             ),
         )
         print(f"school {school.id}: {school.name}")
-    else:
+    elif args.school_command == "list":
         for school in await _with_session(settings, list_schools):
             print(f"{school.id}\t{school.name}\t{school.timezone or '-'}")
+    else:
+        print(await _with_session(settings, lambda s: cli_admin.school_verb(s, args)))
+    return 0
+
+
+async def _people(settings: Settings, args: argparse.Namespace) -> int:
+    print(await _with_session(settings, lambda s: cli_admin.people(s, args)))
+    return 0
+
+
+async def _plan(settings: Settings, args: argparse.Namespace) -> int:
+    from core.settings import SettingError
+
+    try:
+        print(await _with_session(settings, lambda s: cli_admin.plans(s, args)))
+    except SettingError as exc:
+        raise CliError(f"bad value for {exc.key}: {args.value!r}") from None
     return 0
 
 
@@ -468,7 +488,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
 
     from bot import preview
     from core.periods import parse_academic_year
-    from core.plan_import import file_digest, import_plan
+    from core.plan_import import file_digest, import_plan, plan_terms
     from importer.files import FILE_ERRORS, MAX_FILE_BYTES, ImportFileError, load_plan
 
     path = Path(args.file)
@@ -480,6 +500,10 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     data = await asyncio.to_thread(_read_file, path, MAX_FILE_BYTES, FILE_ERRORS["too_big"])
     try:
         draft = load_plan(data, path.name, title=args.plan, academic_year=year)
+        # A plan imported before may have its own term boundaries: read the file with them.
+        terms = await _with_session(settings, lambda s: plan_terms(s, draft.title))
+        if terms is not None:
+            draft = load_plan(data, path.name, title=args.plan, academic_year=year, terms=terms)
     except ImportFileError as exc:
         raise CliError(
             f"{FILE_ERRORS[exc.code]} ({exc.detail})" if exc.detail else FILE_ERRORS[exc.code]
@@ -518,4 +542,6 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
     "reminders": _reminders,
     "report": _report,
     "audit": _audit,
+    "people": _people,
+    "plan": _plan,
 }

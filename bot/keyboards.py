@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -13,9 +14,12 @@ from bot.callbacks import (
     ForgetAct,
     HelpReply,
     ImportAction,
+    InviteRole,
     ItemAct,
     ItemOpen,
     ItemsPage,
+    PersonAct,
+    PersonRole,
     PlanArchive,
     PlanOpen,
     RemindAction,
@@ -32,6 +36,7 @@ from bot.callbacks import (
     StatusSchool,
     UndoAct,
 )
+from core.roles import Role
 
 
 def import_confirm() -> InlineKeyboardMarkup:
@@ -349,5 +354,48 @@ def plan_card(plan_id: int, archived: bool, keys: tuple[str, ...]) -> InlineKeyb
         text=texts.BTN_UNARCHIVE if archived else texts.BTN_ARCHIVE,
         callback_data=PlanArchive(plan_id=plan_id, archived=0 if archived else 1),
     )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def numbered(items: list[tuple[str, CallbackData]], per_row: int = 5) -> InlineKeyboardMarkup:
+    """Buttons numbered 1..N (lists on a phone: numbers, not long names)."""
+    builder = InlineKeyboardBuilder()
+    for text, data in items:
+        builder.button(text=text, callback_data=data)
+    builder.adjust(per_row)
+    return builder.as_markup()
+
+
+def person_card(user_id: int, active: bool) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for text, action in (
+        (texts.BTN_ROLE, "role"),
+        (texts.BTN_MOVE, "move"),
+        (
+            texts.BTN_ACTIVATE if not active else texts.BTN_DEACTIVATE,
+            "activate" if not active else "deactivate",
+        ),
+        (texts.BTN_REVOKE_ROLES, "revoke"),
+    ):
+        builder.button(text=text, callback_data=PersonAct(action=action, user_id=user_id))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def role_choice(user_id: int, roles: tuple[str, ...]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for role in roles:
+        builder.button(
+            text=texts.ROLE_NAMES[Role(role)], callback_data=PersonRole(user_id=user_id, role=role)
+        )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def invite_roles(roles: tuple[str, ...]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for role in roles:
+        builder.button(text=texts.ROLE_NAMES[Role(role)], callback_data=InviteRole(role=role))
     builder.adjust(2)
     return builder.as_markup()

@@ -34,6 +34,9 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "unlink": "Отвязать группу",
     "mydata": "Мои данные",
     "settings": "Мои настройки напоминаний",
+    "people": "Люди и роли",
+    "invite": "Пригласить",
+    "invites": "Активные приглашения",
     "plans": "Планы: настройки и архив",
     "forget": "Удалить мои данные",
 }
@@ -905,3 +908,77 @@ def history(title: str, lines: list[Any], zone: Any) -> str:
         tail = f": «{escape(str(comment)[:100])}»" if comment else ""
         rows.append(f"{line.at.astimezone(zone):%d.%m %H:%M} — {who} {what}{tail}")
     return head + "\n" + "\n".join(rows)
+
+
+# --- people and invitations ----------------------------------------------------------------------
+
+NO_PEOPLE = "Никого не нашлось."
+PERSON_GONE = "Человек не найден или вне ваших планов."
+BTN_ROLE = "🔁 Сменить роль"
+BTN_MOVE = "🏫 Перевести"
+BTN_DEACTIVATE = "🚫 Отключить"
+BTN_ACTIVATE = "✅ Включить"
+BTN_REVOKE_ROLES = "✖️ Убрать роли"
+CHOOSE_ROLE = "Какую роль дать?"
+CHOOSE_SCHOOL = "В какую школу?"
+NOT_YOURSELF = "Себя отключить нельзя."
+INVITE_CHOOSE_ROLE = "Кого пригласить?"
+INVITE_CHOOSE_SCHOOL = "В какую школу?"
+NO_INVITES = "Активных приглашений нет."
+INVITE_GONE = "Приглашение не найдено или вне ваших планов."
+INVITE_REVOKED = "Приглашение отозвано."
+
+
+def people_list(rows: list[Any]) -> str:
+    if not rows:
+        return NO_PEOPLE
+    lines = [f"{i}. {_person_line(p)}" for i, p in enumerate(rows, 1)]
+    return f"<b>Люди ({len(rows)})</b>\n" + "\n".join(lines)
+
+
+def _person_state(p: Any) -> str:
+    if not p.active:
+        return " 🚫 отключён"
+    if p.blocked:
+        return " ⛔ заблокировал бота"
+    if not p.started:
+        return " ⏳ не запускал бота"
+    return ""
+
+
+def _person_line(p: Any) -> str:
+    roles = (
+        ", ".join(ROLE_NAMES[r.role] + (f" ({r.school})" if r.school else "") for r in p.roles)
+        or "без роли"
+    )
+    return f"{escape(p.name)} — {escape(roles)}{_person_state(p)}"
+
+
+def person_card(p: Any) -> str:
+    handle = f" @{escape(p.username)}" if p.username else ""
+    return f"<b>{escape(p.name)}</b>{handle}\n{_person_line(p)}"
+
+
+def person_changed(count: int) -> str:
+    return "Готово." if count else "Ничего не изменилось."
+
+
+def invitation_created(link: str, role: str, school: str | None, days: int) -> str:
+    where = f", {escape(school)}" if school else ""
+    return (
+        f"<b>Приглашение: {escape(role)}{where}</b>\n{escape(link)}\n"
+        f"Действует {days} {plural(days, 'день', 'дня', 'дней')}, на одного человека. "
+        "Ссылка показана один раз — перешлите её или распечатайте QR-код."
+    )
+
+
+def invites_list(rows: list[Any]) -> str:
+    if not rows:
+        return NO_INVITES
+    lines = [
+        f"{i}. {ROLE_NAMES[r.role]}"
+        + (f", {escape(r.school_name)}" if r.school_name else "")
+        + f" — использовано {r.uses}/{r.max_uses}, до {r.expires_at:%d.%m.%Y}"
+        for i, r in enumerate(rows, 1)
+    ]
+    return "<b>Активные приглашения</b>\n" + "\n".join(lines)

@@ -76,6 +76,7 @@ class CreatedInvitation:
 class InvitationInfo:
     id: int
     role: Role
+    school_id: int | None
     school_name: str | None
     uses: int
     max_uses: int

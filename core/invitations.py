@@ -113,6 +113,7 @@ async def list_invitations(
         InvitationInfo(
             id=inv.id,
             role=inv.role,
+            school_id=inv.school_id,
             school_name=school_name,
             uses=inv.uses,
             max_uses=inv.max_uses,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.clock import Clock
-from core.periods import Period
+from core.periods import Period, Terms
 from core.schools import validate_timezone
 from core.states import AssignmentStatus, Level
 from db.models import (
@@ -423,4 +423,21 @@ def _new_assignment(activity: Activity, school_id: int | None, now: datetime) ->
         due_date=activity.due_date,
         version=1,
         updated_at=now,
+    )
+
+
+async def plan_terms(session: AsyncSession, title: str) -> Terms | None:
+    """Term boundaries a plan with this title was given by its coordinators, if any."""
+    plan = await session.scalar(select(Plan).where(Plan.title == title))
+    stored = ((plan.settings or {}).get("terms") if plan else None) or {}
+    if not stored:
+        return None
+    defaults = Terms()
+
+    def pairs(key: str, fallback: Any) -> Any:
+        value = stored.get(key)
+        return tuple((tuple(a), tuple(b)) for a, b in value) if value else fallback
+
+    return Terms(
+        quarters=pairs("quarters", defaults.quarters), halves=pairs("halves", defaults.halves)
     )

@@ -1,17 +1,27 @@
-"""Schools: add, list and find by id, name or short name."""
+"""Schools: add, list, find, rename, set the time zone, merge duplicates."""
 
 from __future__ import annotations
 
 import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import audit
 from core.clock import Clock
 from core.dto import SchoolInfo
 from core.errors import InvalidInput, NotFound
-from db.models import School
+from db.models import (
+    Assignment,
+    DirectionSchool,
+    Invitation,
+    Membership,
+    PlanSchool,
+    School,
+    SeminarSchool,
+    Submission,
+)
 
 _NUMBER_RE = re.compile(r"№\s*(\d+)")
 
@@ -93,3 +103,116 @@ async def find_school(session: AsyncSession, ref: str) -> SchoolInfo:
     if not matches:
         raise NotFound(f"no school matches {ref!r}")
     raise InvalidInput(f"{ref!r} matches several schools; use the id")
+
+
+async def rename_school(
+    session: AsyncSession, clock: Clock, school_id: int, *, name: str | None, timezone: str | None
+) -> SchoolInfo:
+    """Change a school's name and/or time zone (names stay unique)."""
+    school = await session.get(School, school_id)
+    if school is None or school.merged_into_id is not None:
+        raise NotFound(f"no school {school_id}")
+    before = {"name": school.name, "timezone": school.timezone}
+    if name is not None:
+        name = " ".join(name.split())
+        clash = await session.scalar(
+            select(School.id).where(School.name == name, School.id != school_id)
+        )
+        if not name or clash is not None:
+            raise InvalidInput(f"school name {name!r} is empty or taken")
+        school.name = name
+    if timezone is not None:
+        school.timezone = validate_timezone(timezone)
+    audit.record(
+        session,
+        clock,
+        actor_user_id=None,
+        action="school.update",
+        entity_type="school",
+        entity_id=school_id,
+        before=before,
+        after={"name": school.name, "timezone": school.timezone},
+    )
+    await session.flush()
+    return _info(school)
+
+
+_PROGRESS = {"accepted": 4, "submitted": 3, "returned": 2, "open": 1, "cancelled": 0}
+
+
+async def merge_schools(
+    session: AsyncSession, clock: Clock, duplicate_id: int, into_id: int
+) -> int:
+    """Fold a duplicate school into another, keeping all history; returns moved assignments.
+
+    Where both have the same activity, the further advanced assignment stays and the other's
+    submissions move to it. The duplicate row remains, marked as merged, for old references.
+    """
+    if duplicate_id == into_id:
+        raise InvalidInput("a school cannot be merged into itself")
+    duplicate, target = await session.get(School, duplicate_id), await session.get(School, into_id)
+    if duplicate is None or target is None or duplicate.merged_into_id or target.merged_into_id:
+        raise NotFound("both schools must exist and not be merged already")
+    theirs = {
+        a.activity_id: a
+        for a in await session.scalars(select(Assignment).where(Assignment.school_id == into_id))
+    }
+    moved = 0
+    for assignment in list(
+        await session.scalars(select(Assignment).where(Assignment.school_id == duplicate_id))
+    ):
+        other = theirs.get(assignment.activity_id)
+        if other is None:
+            assignment.school_id = into_id
+            moved += 1
+            continue
+        keep, drop = (
+            (assignment, other)
+            if _PROGRESS[assignment.status.value] > _PROGRESS[other.status.value]
+            else (other, assignment)
+        )
+        await session.execute(
+            update(Submission)
+            .where(Submission.assignment_id == drop.id)
+            .values(assignment_id=keep.id)
+        )
+        await session.delete(drop)
+        await session.flush()
+        keep.school_id = into_id
+        moved += 1
+    links: tuple[
+        tuple[type[PlanSchool] | type[DirectionSchool] | type[SeminarSchool], str], ...
+    ] = (
+        (PlanSchool, "plan_id"),
+        (DirectionSchool, "direction_id"),
+        (SeminarSchool, "seminar_id"),
+    )
+    for table, column in links:
+        for row in list(
+            await session.scalars(select(table).where(table.school_id == duplicate_id))
+        ):
+            other_id = getattr(row, column)
+            await session.delete(row)
+            await session.flush()
+            exists = await session.scalar(
+                select(table).where(getattr(table, column) == other_id, table.school_id == into_id)
+            )
+            if exists is None:
+                session.add(table(**{column: other_id, "school_id": into_id}))
+    for model in (Membership, Invitation):
+        await session.execute(
+            update(model).where(model.school_id == duplicate_id).values(school_id=into_id)
+        )
+    duplicate.merged_into_id = into_id
+    audit.record(
+        session,
+        clock,
+        actor_user_id=None,
+        action="school.merge",
+        entity_type="school",
+        entity_id=into_id,
+        before={"duplicate": duplicate_id, "name": duplicate.name},
+        after={"assignments_moved": moved},
+    )
+    await session.flush()
+    return moved

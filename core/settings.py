@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, time
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +24,8 @@ from db.models import Plan, User
 
 PERSON_KEYS = ("timezone", "lead_days", "quiet", "digest")
 PLAN_KEYS = ("lead_days", "hour", "quiet", "escalate_after_days", "digest_weekday")
+TERM_KEYS = ("quarters", "halves")  # term boundaries read by the period grammar at import
+_TERM = re.compile(r"(\d{1,2})\.(\d{1,2})\s*[-–—]\s*(\d{1,2})\.(\d{1,2})")
 _QUIET = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-–—]\s*(\d{1,2})[:.](\d{2})$")
 _WEEKDAYS = ("пн", "вт", "ср", "чт", "пт", "сб", "вс")
 _WEEKDAY_STEMS = ("пон", "вто", "сре", "чет", "пят", "суб", "вос")
@@ -106,6 +108,13 @@ def parse_value(key: str, text: str) -> Any:
             if not 1 <= delay <= 30:
                 raise ValueError(text)
             return delay
+        if key in TERM_KEYS:
+            found = [tuple(int(g) for g in m.groups()) for m in _TERM.finditer(text)]
+            if len(found) != (4 if key == "quarters" else 2):
+                raise ValueError(text)
+            for d1, m1, d2, m2 in found:
+                date(2020, m1, d1), date(2020, m2, d2)  # raises for 31.02 and the like
+            return [[[m1, d1], [m2, d2]] for d1, m1, d2, m2 in found]
         if key == "digest_weekday":
             if text in _WEEKDAYS:
                 return _WEEKDAYS.index(text)
@@ -201,13 +210,28 @@ async def set_plan_setting(
     text: str,
 ) -> None:
     """Store one reminder setting of a plan (its coordinators: the whole plan in scope)."""
-    if key not in PLAN_KEYS:
+    if key not in PLAN_KEYS + TERM_KEYS:
         raise SettingError(key)
     plan = await session.get(Plan, plan_id)
     if plan is None or not _manages(scope, plan_id):
         raise NotFound(f"no plan {plan_id} in scope")
     value = parse_value(key, text)
     settings = dict(plan.settings or {})
+    if key in TERM_KEYS:
+        before_terms = dict(settings.get("terms", {}))
+        settings["terms"] = {**before_terms, key: value}
+        plan.settings = settings
+        audit.record(
+            session,
+            clock,
+            actor_user_id=actor_user_id,
+            action="settings.plan",
+            entity_type="plan",
+            entity_id=plan_id,
+            before={"terms": before_terms},
+            after={"terms": settings["terms"]},
+        )
+        return
     before = dict(settings.get("reminders", {}))
     settings["reminders"] = _apply(before, key, value)
     plan.settings = settings

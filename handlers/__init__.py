@@ -9,8 +9,10 @@ from handlers import (
     fallback,
     groups,
     help_flow,
+    invitations,
     my_items,
     onboarding,
+    people,
     plan_import,
     privacy,
     reminders,
@@ -46,6 +48,8 @@ def build_routers() -> list[Router]:
         seminars.build_router(),
         privacy.build_router(),
         settings.build_router(),
+        people.build_router(),
+        invitations.build_router(),
         fallback.build_router(),
     ]
     return [*(private_only(router) for router in personal), groups.build_router()]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, F, Router
@@ -21,7 +22,7 @@ from core.activities import activity_brief, set_activity_period
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvalidInput
-from core.plan_import import file_digest, import_plan
+from core.plan_import import file_digest, import_plan, plan_terms
 from core.roles import Role
 from importer.draft import PlanDraft
 from importer.files import MAX_FILE_BYTES, ImportFileError, load_plan
@@ -32,15 +33,23 @@ class ImportFlow(StatesGroup):
     fix = State()
 
 
-async def _load(bot: Bot, file_id: str, name: str) -> tuple[PlanDraft, bytes]:
+async def _load(
+    bot: Bot, session: AsyncSession, file_id: str, name: str
+) -> tuple[PlanDraft, bytes]:
     buffer = await bot.download(file_id)
     assert buffer is not None
     data = buffer.read()
     # Parsing is CPU work on a whole document: keep the event loop free meanwhile.
-    return await asyncio.to_thread(load_plan, data, name), data
+    draft = await asyncio.to_thread(load_plan, data, name)
+    terms = await plan_terms(session, draft.title)  # the plan's own term boundaries, if set
+    if terms is not None:
+        draft = await asyncio.to_thread(partial(load_plan, data, name, terms=terms))
+    return draft, data
 
 
-async def receive_file(message: Message, bot: Bot, state: FSMContext) -> None:
+async def receive_file(
+    message: Message, bot: Bot, state: FSMContext, session: AsyncSession
+) -> None:
     """A document from an admin or coordinator: preview it and ask to confirm."""
     document = message.document
     assert document is not None
@@ -49,7 +58,7 @@ async def receive_file(message: Message, bot: Bot, state: FSMContext) -> None:
         await message.answer(texts.IMPORT_FILE_ERRORS["too_big"])
         return
     try:
-        draft, _ = await _load(bot, document.file_id, name)
+        draft, _ = await _load(bot, session, document.file_id, name)
     except ImportFileError as exc:
         await message.answer(texts.IMPORT_FILE_ERRORS[exc.code])
         return
@@ -85,7 +94,7 @@ async def confirm(
         await message.edit_text(texts.IMPORT_CANCELLED)
         return
     await query.answer()
-    draft, raw = await _load(bot, data["file_id"], data["name"])
+    draft, raw = await _load(bot, session, data["file_id"], data["name"])
     report = await import_plan(
         session,
         clock,

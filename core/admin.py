@@ -1,0 +1,300 @@
+"""People administration: list and search, change or remove roles, move, (de)activate.
+
+Admins (and coordinators without a plan restriction) manage everyone; a plan's coordinators
+manage curators and observers of the schools taking part in their plans.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core import audit
+from core.clock import Clock
+from core.errors import InvalidInput, NotFound
+from core.roles import Role
+from core.states import OutboxStatus
+from core.status import Scope
+from db.models import Membership, OutboxMessage, PlanSchool, School, User
+
+SCHOOL_ROLES = (Role.CURATOR, Role.OBSERVER)
+
+
+@dataclass(frozen=True)
+class RoleLine:
+    membership_id: int
+    role: Role
+    school_id: int | None
+    school: str | None
+
+
+@dataclass(frozen=True)
+class PersonLine:
+    user_id: int
+    telegram_id: int
+    name: str
+    username: str | None
+    active: bool
+    started: bool
+    blocked: bool
+    roles: tuple[RoleLine, ...]
+
+
+async def _school_ids(session: AsyncSession, scope: Scope) -> set[int] | None:
+    """Schools a manager may act on; None: every school."""
+    if scope.all_plans:
+        return None
+    return set(
+        await session.scalars(
+            select(PlanSchool.school_id).where(PlanSchool.plan_id.in_(scope.plan_ids))
+        )
+    )
+
+
+def _may_manage(scope: Scope, schools: set[int] | None, role: RoleLine) -> bool:
+    if schools is None:
+        return True
+    return role.role in SCHOOL_ROLES and role.school_id in schools
+
+
+async def _people(session: AsyncSession, user_ids: list[int] | None) -> list[PersonLine]:
+    query = (
+        select(User, Membership, School.name)
+        .outerjoin(Membership, (Membership.user_id == User.id) & Membership.revoked_at.is_(None))
+        .outerjoin(School, School.id == Membership.school_id)
+        .where(User.forgotten_at.is_(None))
+        .order_by(User.full_name, User.id, Membership.id)
+    )
+    if user_ids is not None:
+        query = query.where(User.id.in_(user_ids))
+    people: dict[int, PersonLine] = {}
+    roles: dict[int, list[RoleLine]] = {}
+    for user, membership, school in await session.execute(query):
+        people.setdefault(
+            user.id,
+            PersonLine(
+                user.id,
+                user.telegram_id,
+                user.full_name or "без имени",
+                user.username,
+                user.is_active,
+                user.started_at is not None,
+                user.blocked_at is not None,
+                (),
+            ),
+        )
+        if membership is not None:
+            roles.setdefault(user.id, []).append(
+                RoleLine(membership.id, membership.role, membership.school_id, school)
+            )
+    return [
+        PersonLine(**{**p.__dict__, "roles": tuple(roles.get(p.user_id, []))})
+        for p in people.values()
+    ]
+
+
+async def list_people(
+    session: AsyncSession,
+    scope: Scope,
+    *,
+    search: str | None = None,
+    role: Role | None = None,
+    school_id: int | None = None,
+) -> list[PersonLine]:
+    """People the manager may see, filtered by name, role and school."""
+    schools = await _school_ids(session, scope)
+    found = []
+    for person in await _people(session, None):
+        visible = [r for r in person.roles if _may_manage(scope, schools, r)]
+        if schools is not None and not visible:
+            continue
+        if search and search.casefold() not in f"{person.name} {person.username or ''}".casefold():
+            continue
+        if role is not None and not any(r.role == role for r in person.roles):
+            continue
+        if school_id is not None and not any(r.school_id == school_id for r in person.roles):
+            continue
+        found.append(person)
+    return found
+
+
+async def by_telegram_id(session: AsyncSession, telegram_id: int) -> int:
+    """The user id of a Telegram id (for the CLI)."""
+    user_id = await session.scalar(select(User.id).where(User.telegram_id == telegram_id))
+    if user_id is None:
+        raise NotFound(f"nobody with Telegram id {telegram_id}")
+    return user_id
+
+
+async def person(session: AsyncSession, scope: Scope, user_id: int) -> PersonLine:
+    """One person, if the manager may see them."""
+    schools = await _school_ids(session, scope)
+    for found in await _people(session, [user_id]):
+        if schools is None or any(_may_manage(scope, schools, r) for r in found.roles):
+            return found
+    raise NotFound(f"no person {user_id} in scope")
+
+
+async def _managed_roles(
+    session: AsyncSession, scope: Scope, user_id: int
+) -> tuple[PersonLine, list[RoleLine]]:
+    found = await person(session, scope, user_id)
+    schools = await _school_ids(session, scope)
+    return found, [r for r in found.roles if _may_manage(scope, schools, r)]
+
+
+async def set_active(
+    session: AsyncSession,
+    clock: Clock,
+    scope: Scope,
+    actor_user_id: int | None,
+    user_id: int,
+    active: bool,
+) -> None:
+    """Deactivate (no reminders, no access) or reactivate a person."""
+    _, managed = await _managed_roles(session, scope, user_id)
+    if not managed and not scope.all_plans:
+        raise NotFound(f"no person {user_id} in scope")
+    if actor_user_id == user_id:
+        raise InvalidInput("self")
+    user = await session.get(User, user_id)
+    assert user is not None
+    if user.is_active == active:
+        return
+    user.is_active = active
+    if not active:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.recipient_user_id == user_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.CANCELLED)
+        )
+    audit.record(
+        session,
+        clock,
+        actor_user_id=actor_user_id,
+        action="user.activate" if active else "user.deactivate",
+        entity_type="user",
+        entity_id=user_id,
+    )
+
+
+async def change_role(
+    session: AsyncSession,
+    clock: Clock,
+    scope: Scope,
+    actor_user_id: int | None,
+    user_id: int,
+    role: Role | None,
+) -> int:
+    """Give the person's school roles in scope a new role (None: remove them); returns how many."""
+    if role is not None and role not in SCHOOL_ROLES and not scope.all_plans:
+        raise NotFound("only admins grant coordinator and admin roles")
+    _, managed = await _managed_roles(session, scope, user_id)
+    now = clock.now()
+    changed = 0
+    for line in managed:
+        if line.role == role:
+            continue
+        membership = await session.get(Membership, line.membership_id)
+        assert membership is not None
+        membership.revoked_at = now
+        if role is not None:
+            session.add(
+                Membership(
+                    user_id=user_id,
+                    role=role,
+                    school_id=membership.school_id,
+                    plan_id=membership.plan_id,
+                    direction_id=membership.direction_id,
+                    created_at=now,
+                )
+            )
+        audit.record(
+            session,
+            clock,
+            actor_user_id=actor_user_id,
+            action="membership.change" if role else "membership.revoke",
+            entity_type="membership",
+            entity_id=membership.id,
+            before={"role": line.role.value, "school_id": line.school_id},
+            after={"role": role.value} if role else None,
+        )
+        changed += 1
+    await session.flush()
+    return changed
+
+
+async def move_to_school(
+    session: AsyncSession,
+    clock: Clock,
+    scope: Scope,
+    actor_user_id: int | None,
+    user_id: int,
+    school_id: int,
+) -> int:
+    """Move the person's school roles in scope to another school in scope."""
+    schools = await _school_ids(session, scope)
+    if (schools is not None and school_id not in schools) or await session.get(
+        School, school_id
+    ) is None:
+        raise NotFound(f"no school {school_id} in scope")
+    _, managed = await _managed_roles(session, scope, user_id)
+    moved = 0
+    for line in managed:
+        if line.school_id is None or line.school_id == school_id:
+            continue
+        membership = await session.get(Membership, line.membership_id)
+        assert membership is not None
+        membership.school_id = school_id
+        audit.record(
+            session,
+            clock,
+            actor_user_id=actor_user_id,
+            action="membership.move",
+            entity_type="membership",
+            entity_id=membership.id,
+            before={"school_id": line.school_id},
+            after={"school_id": school_id},
+        )
+        moved += 1
+    await session.flush()
+    return moved
+
+
+async def schools_in_scope(session: AsyncSession, scope: Scope) -> list[tuple[int, str]]:
+    """(id, name) of the schools a manager may move people to."""
+    schools = await _school_ids(session, scope)
+    query = select(School.id, School.name).order_by(School.name)
+    if schools is not None:
+        query = query.where(School.id.in_(schools))
+    return [(i, n) for i, n in await session.execute(query)]
+
+
+def invitable_roles(scope: Scope) -> tuple[Role, ...]:
+    """Roles a manager may invite to: admins any, plan coordinators school roles only."""
+    if scope.all_plans:
+        return (Role.CURATOR, Role.OBSERVER, Role.COORDINATOR, Role.ADMIN)
+    return SCHOOL_ROLES
+
+
+async def check_invitation_scope(
+    session: AsyncSession, scope: Scope, role: Role, school_id: int | None
+) -> None:
+    """Raise NotFound unless the manager may invite to this role and school."""
+    if role not in invitable_roles(scope):
+        raise NotFound(f"cannot invite to {role}")
+    if role in SCHOOL_ROLES:
+        allowed = await _school_ids(session, scope)
+        if school_id is None or (allowed is not None and school_id not in allowed):
+            raise NotFound(f"no school {school_id} in scope")
+
+
+async def invitation_in_scope(session: AsyncSession, scope: Scope, school_id: int | None) -> bool:
+    """True if a manager may see or revoke an invitation for this school."""
+    allowed = await _school_ids(session, scope)
+    return allowed is None or (school_id is not None and school_id in allowed)

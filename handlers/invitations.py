@@ -1,0 +1,192 @@
+"""/invite in chat: role, school, then the link once with a QR code; /invites lists and revokes."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import segno
+from aiogram import Bot, Router
+from aiogram.filters import Command
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, texts
+from bot.callbacks import InviteRevoke, InviteRole, InviteSchool
+from bot.filters import HasRole
+from bot.middlewares import AfterCommit
+from core.admin import (
+    SCHOOL_ROLES,
+    check_invitation_scope,
+    invitable_roles,
+    invitation_in_scope,
+    schools_in_scope,
+)
+from core.clock import Clock
+from core.dto import UserContext
+from core.errors import NotFound
+from core.invitations import (
+    create_invitation,
+    invitation_link,
+    list_invitations,
+    revoke_invitation,
+)
+from core.roles import Role
+from core.status import scope_of
+
+MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
+TTL_DAYS = 14
+
+
+def qr_png(link: str) -> bytes:
+    """A QR code of the link, large enough to print and scan from paper."""
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=10, border=3)
+    return buffer.getvalue()
+
+
+async def start_invite(message: Message, user_ctx: UserContext) -> None:
+    roles = tuple(r.value for r in invitable_roles(scope_of(user_ctx)))
+    await message.answer(texts.INVITE_CHOOSE_ROLE, reply_markup=keyboards.invite_roles(roles))
+
+
+async def pick_role(
+    query: CallbackQuery,
+    callback_data: InviteRole,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
+    try:
+        role = Role(callback_data.role)
+    except ValueError:
+        await query.answer(texts.INVITE_GONE, show_alert=True)
+        return
+    if role not in SCHOOL_ROLES:
+        await _create(query, session, clock, bot, user_ctx, after_commit, role, None)
+        return
+    schools = await schools_in_scope(session, scope_of(user_ctx))
+    await query.answer()
+    if isinstance(query.message, Message):
+        lines = "\n".join(f"{i}. {n}" for i, (_, n) in enumerate(schools[:30], 1))
+        await query.message.edit_text(
+            f"{texts.INVITE_CHOOSE_SCHOOL}\n{lines}",
+            reply_markup=keyboards.numbered(
+                [
+                    (str(i), InviteSchool(role=role.value, school_id=s))
+                    for i, (s, _) in enumerate(schools[:30], 1)
+                ]
+            ),
+        )
+
+
+async def pick_school(
+    query: CallbackQuery,
+    callback_data: InviteSchool,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
+    try:
+        role = Role(callback_data.role)
+    except ValueError:
+        await query.answer(texts.INVITE_GONE, show_alert=True)
+        return
+    await _create(query, session, clock, bot, user_ctx, after_commit, role, callback_data.school_id)
+
+
+async def _create(
+    query: CallbackQuery,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+    role: Role,
+    school_id: int | None,
+) -> None:
+    try:
+        await check_invitation_scope(session, scope_of(user_ctx), role, school_id)
+    except NotFound:
+        await query.answer(texts.INVITE_GONE, show_alert=True)
+        return
+    created = await create_invitation(
+        session,
+        clock,
+        role=role,
+        school_id=school_id,
+        ttl=timedelta(days=TTL_DAYS),
+        created_by_id=user_ctx.user_id,
+    )
+    schools = dict(await schools_in_scope(session, scope_of(user_ctx)))
+    me = await bot.me()
+    link = invitation_link(me.username or "", created.code)
+    text = texts.invitation_created(
+        link, texts.ROLE_NAMES[role], schools.get(school_id or 0), TTL_DAYS
+    )
+
+    async def deliver() -> None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(text)
+            await query.message.answer_photo(
+                BufferedInputFile(qr_png(link), filename="invitation.png")
+            )
+
+    after_commit(deliver)
+
+
+async def show_invites(
+    message: Message, session: AsyncSession, clock: Clock, user_ctx: UserContext
+) -> None:
+    scope = scope_of(user_ctx)
+    rows = [
+        r
+        for r in await list_invitations(session, clock)
+        if await invitation_in_scope(session, scope, r.school_id)
+    ]
+    await message.answer(
+        texts.invites_list(rows[:30]),
+        reply_markup=keyboards.numbered(
+            [(f"✖️ {i}", InviteRevoke(invitation_id=r.id)) for i, r in enumerate(rows[:30], 1)]
+        )
+        if rows
+        else None,
+    )
+
+
+async def revoke(
+    query: CallbackQuery,
+    callback_data: InviteRevoke,
+    session: AsyncSession,
+    clock: Clock,
+    user_ctx: UserContext,
+) -> None:
+    scope = scope_of(user_ctx)
+    found = next(
+        (
+            r
+            for r in await list_invitations(session, clock, include_inactive=True)
+            if r.id == callback_data.invitation_id
+        ),
+        None,
+    )
+    if found is None or not await invitation_in_scope(session, scope, found.school_id):
+        await query.answer(texts.INVITE_GONE, show_alert=True)
+        return
+    await revoke_invitation(session, clock, found.id, actor_user_id=user_ctx.user_id)
+    await query.answer(texts.INVITE_REVOKED, show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="invitations")
+    router.message.register(start_invite, Command("invite"), MANAGERS)
+    router.message.register(show_invites, Command("invites"), MANAGERS)
+    router.callback_query.register(pick_role, InviteRole.filter(), MANAGERS)
+    router.callback_query.register(pick_school, InviteSchool.filter(), MANAGERS)
+    router.callback_query.register(revoke, InviteRevoke.filter(), MANAGERS)
+    return router

@@ -1,0 +1,192 @@
+"""/people: find a person, change or remove their role, move them, switch them off or on."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards, menus, texts
+from bot.callbacks import PersonAct, PersonMove, PersonOpen, PersonRole
+from bot.filters import HasRole
+from bot.middlewares import AfterCommit
+from core.admin import (
+    change_role,
+    invitable_roles,
+    list_people,
+    move_to_school,
+    person,
+    schools_in_scope,
+    set_active,
+)
+from core.clock import Clock
+from core.dto import UserContext
+from core.errors import InvalidInput, NotFound
+from core.roles import Role
+from core.status import scope_of
+
+MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
+PAGE = 20
+
+
+async def show_people(
+    message: Message, command: CommandObject, session: AsyncSession, user_ctx: UserContext
+) -> None:
+    """/people [search]: up to 20 people, a number opens the card."""
+    rows = await list_people(
+        session, scope_of(user_ctx), search=(command.args or "").strip() or None
+    )
+    await message.answer(
+        texts.people_list(rows[:PAGE]),
+        reply_markup=keyboards.numbered(
+            [(str(i), PersonOpen(user_id=p.user_id)) for i, p in enumerate(rows[:PAGE], 1)]
+        )
+        if rows
+        else None,
+    )
+
+
+async def _card(
+    query: CallbackQuery,
+    session: AsyncSession,
+    user_ctx: UserContext,
+    user_id: int,
+    after_commit: AfterCommit | None = None,
+) -> None:
+    """Show the card: as a new message, or (after a change) edited once the change is saved."""
+    found = await person(session, scope_of(user_ctx), user_id)
+    text, markup = texts.person_card(found), keyboards.person_card(user_id, found.active)
+    if after_commit is None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(text, reply_markup=markup)
+        return
+
+    async def edit() -> None:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_text(text, reply_markup=markup)
+
+    after_commit(edit)
+
+
+async def open_person(
+    query: CallbackQuery, callback_data: PersonOpen, session: AsyncSession, user_ctx: UserContext
+) -> None:
+    try:
+        await _card(query, session, user_ctx, callback_data.user_id)
+    except NotFound:
+        await query.answer(texts.PERSON_GONE, show_alert=True)
+
+
+async def act(
+    query: CallbackQuery,
+    callback_data: PersonAct,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
+    scope, user_id = scope_of(user_ctx), callback_data.user_id
+    try:
+        found = await person(session, scope, user_id)
+        if callback_data.action == "role":
+            roles = tuple(r.value for r in invitable_roles(scope))
+            await query.answer()
+            if isinstance(query.message, Message):
+                await query.message.edit_text(
+                    f"{texts.person_card(found)}\n\n{texts.CHOOSE_ROLE}",
+                    reply_markup=keyboards.role_choice(user_id, roles),
+                )
+            return
+        if callback_data.action == "move":
+            schools = await schools_in_scope(session, scope)
+            await query.answer()
+            if isinstance(query.message, Message):
+                lines = "\n".join(f"{i}. {n}" for i, (_, n) in enumerate(schools[:30], 1))
+                await query.message.edit_text(
+                    f"{texts.person_card(found)}\n\n{texts.CHOOSE_SCHOOL}\n{lines}",
+                    reply_markup=keyboards.numbered(
+                        [
+                            (str(i), PersonMove(user_id=user_id, school_id=s))
+                            for i, (s, _) in enumerate(schools[:30], 1)
+                        ]
+                    ),
+                )
+            return
+        if callback_data.action in ("activate", "deactivate"):
+            await set_active(
+                session, clock, scope, user_ctx.user_id, user_id, callback_data.action == "activate"
+            )
+        elif callback_data.action == "revoke":
+            await change_role(session, clock, scope, user_ctx.user_id, user_id, None)
+        await _menu_after(after_commit, bot, session, user_ctx, user_id)
+        await _card(query, session, user_ctx, user_id, after_commit)
+    except NotFound:
+        await query.answer(texts.PERSON_GONE, show_alert=True)
+    except InvalidInput:
+        await query.answer(texts.NOT_YOURSELF, show_alert=True)
+
+
+async def _menu_after(
+    after_commit: AfterCommit, bot: Bot, session: AsyncSession, user_ctx: UserContext, user_id: int
+) -> None:
+    """Once committed, the person's command menu follows their new roles."""
+    found = await person(session, scope_of(user_ctx), user_id)
+    roles = frozenset(r.role for r in found.roles) if found.active else frozenset()
+    if found.started and not found.blocked:
+        after_commit(lambda: menus.publish_menu(bot, found.telegram_id, roles))
+
+
+async def set_role(
+    query: CallbackQuery,
+    callback_data: PersonRole,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
+    try:
+        role = Role(callback_data.role)
+        await change_role(
+            session, clock, scope_of(user_ctx), user_ctx.user_id, callback_data.user_id, role
+        )
+        await _menu_after(after_commit, bot, session, user_ctx, callback_data.user_id)
+        await _card(query, session, user_ctx, callback_data.user_id, after_commit)
+    except (NotFound, ValueError):
+        await query.answer(texts.PERSON_GONE, show_alert=True)
+
+
+async def move(
+    query: CallbackQuery,
+    callback_data: PersonMove,
+    session: AsyncSession,
+    clock: Clock,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> None:
+    try:
+        await move_to_school(
+            session,
+            clock,
+            scope_of(user_ctx),
+            user_ctx.user_id,
+            callback_data.user_id,
+            callback_data.school_id,
+        )
+        await _card(query, session, user_ctx, callback_data.user_id, after_commit)
+    except NotFound:
+        await query.answer(texts.PERSON_GONE, show_alert=True)
+
+
+def build_router() -> Router:
+    router = Router(name="people")
+    router.message.register(show_people, Command("people"), MANAGERS)
+    router.callback_query.register(open_person, PersonOpen.filter(), MANAGERS)
+    router.callback_query.register(act, PersonAct.filter(), MANAGERS)
+    router.callback_query.register(set_role, PersonRole.filter(), MANAGERS)
+    router.callback_query.register(move, PersonMove.filter(), MANAGERS)
+    return router

@@ -1,0 +1,240 @@
+"""People and invitations in chat: invite with a QR code, change roles, switch off; permissions."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from core.clock import ManualClock
+from core.invitations import create_invitation
+from core.plan_import import import_plan
+from core.roles import Role
+from db.models import Activity, Invitation, Membership, User
+from emulator import FakeUser
+from importer.interpret import interpret
+from importer.text_reader import read_text
+from tests.harness import World
+from tests.plan_files import seed_text
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
+
+
+async def _join(world: World, name: str, code: str) -> FakeUser:
+    person = await world.person(name)
+    await person.send(f"/start {code}")
+    await person.expect_reply()
+    return person
+
+
+async def _user(world: World, person: FakeUser) -> User:
+    async with world.app.session_factory() as session:
+        found = await session.scalar(select(User).where(User.telegram_id == person.id))
+        assert found is not None
+        return found
+
+
+async def test_invite_change_role_switch_off_and_permissions(world: World) -> None:
+    ours = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    other = await world.add_school("МБОУ «Школа № 7»", timezone="Europe/Moscow")
+    async with world.app.session_factory() as session, session.begin():
+        report = await import_plan(
+            session,
+            world.clock,
+            interpret(read_text(seed_text("001"))),
+            timezone="Asia/Yekaterinburg",
+        )
+        scoped = await create_invitation(
+            session, world.clock, role=Role.COORDINATOR, school_id=None, plan_id=report.plan_id
+        )
+    anna = await _join(world, "Анна", await world.invite(Role.ADMIN))
+    petr = await _join(world, "Пётр", scoped.code)
+    boris = await _join(world, "Борис", await world.invite(Role.CURATOR, other))
+
+    # An invitation made in chat: role, school, the link once and a QR code to print.
+    await anna.send("/invite")
+    roles = await anna.expect_reply("Кого пригласить?")
+    assert roles.buttons == ["куратор", "наблюдатель", "координатор", "администратор"]
+    await anna.press("куратор", roles)
+    schools = await anna.expect_edit()
+    number = next(line.split(".")[0] for line in schools.text.splitlines() if "СОШ № 21" in line)
+    await anna.press(number, schools)
+    created = await anna.expect_edit()
+    link = re.search(r"https://t\.me/\S+\?start=(\S+)", created.text)
+    assert link and "куратор, МАОУ «СОШ № 21" in created.text
+    qr = await anna.expect_reply()
+    png = world.server.emulator.files[qr.raw["photo"][-1]["file_id"]].data
+    assert png.startswith(b"\x89PNG") and len(png) > 300
+    vera = await _join(world, "Вера", link.group(1))
+    assert await vera.menu() == ["my", "status", "settings", "help", "me"]
+
+    # List and revoke.
+    await anna.send("/invite")
+    await anna.press("наблюдатель", await anna.expect_reply("Кого пригласить?"))
+    schools = await anna.expect_edit()
+    await anna.press(number, schools)
+    spare = re.search(r"start=(\S+)", (await anna.expect_edit()).text)
+    await anna.expect_reply()  # its QR code
+    await anna.send("/invites")
+    listing = await anna.expect_reply("Активные приглашения")
+    assert "наблюдатель" in listing.text and listing.buttons == ["✖️ 1"]
+    assert (await anna.press("✖️ 1", listing) or {}).get("text") == "Приглашение отозвано."
+    late = await world.person("Гость")
+    await late.send(f"/start {spare.group(1) if spare else ''}")
+    await late.expect_reply("отозвано")
+
+    # Change Vera's role: she becomes an observer, her menu follows.
+    await anna.send("/people Вера")
+    found = await anna.expect_reply("Люди (1)")
+    await anna.press("1", found)
+    card = await anna.expect_reply("Вера")
+    await anna.press("🔁 Сменить роль", card)
+    await anna.press("наблюдатель", await anna.expect_edit())
+    assert "наблюдатель (МАОУ «СОШ № 21" in (await anna.expect_edit()).text
+    assert await vera.menu() == ["status", "settings", "help", "me"]
+
+    # Switched off: no access and no reminders; switched on again: both return.
+    await anna.press("🚫 Отключить", card)
+    assert "отключён" in (await anna.expect_edit()).text
+    assert await vera.menu() == ["start", "help"]
+    await vera.send("/status")
+    assert "Всего" not in (await vera.expect_reply()).text
+    world.clock.set(world.clock.now() + timedelta(days=7))  # type: ignore[attr-defined]
+    await world.app.reminders.tick(force_plan=True)
+    await vera.expect_silence(wait=0.3)
+    await anna.press("✅ Включить", card)
+    assert "отключён" not in (await anna.expect_edit()).text
+    await vera.send("/status")
+    await vera.expect_reply("Всего")
+
+    # A curator or observer has no admin action, not even by forged buttons.
+    anna_user, boris_user = await _user(world, anna), await _user(world, boris)
+    for command in ("/people", "/invite", "/invites", "/plans"):
+        await vera.send(command)
+        reply = await vera.expect_reply()
+        assert not reply.buttons and "Люди" not in reply.text
+    await vera.send("/status")
+    message = await vera.expect_reply("Всего")
+    for forged in (
+        f"pe:deactivate:{anna_user.id}",
+        f"pr:{anna_user.id}:observer",
+        "ir:admin",
+        f"is:curator:{ours}",
+    ):
+        await vera.press_data(message, forged)
+
+    # A plan coordinator sees and changes only the people of the plan's schools.
+    events = await world.client.log(petr.id)  # skip the digest the week's tick brought
+    petr.cursors[(petr.id, "new")] = events[-1]["seq"]
+    await petr.send("/people")
+    people = await petr.expect_reply("Люди")
+    assert "Вера" in people.text and "Борис" not in people.text and "Анна" not in people.text
+    await petr.send("/invite")
+    own = await petr.expect_reply("Кого пригласить?")
+    assert own.buttons == ["куратор", "наблюдатель"]
+    await petr.press_data(own, f"pe:deactivate:{boris_user.id}")
+    await petr.press_data(own, f"is:curator:{other}")
+    await petr.press_data(own, f"pr:{anna_user.id}:curator")
+    await petr.press_data(own, "ir:admin")
+
+    async with world.app.session_factory() as session:
+        assert all(
+            u.is_active
+            for u in await session.scalars(select(User).where(User.full_name.is_not(None)))
+        )
+        assert (
+            await session.scalar(
+                select(func.count())
+                .select_from(Membership)
+                .where(Membership.user_id == anna_user.id, Membership.revoked_at.is_(None))
+            )
+            == 1
+        )
+        invitations = list(
+            await session.scalars(select(Invitation).where(Invitation.school_id == other))
+        )
+        assert len(invitations) == 1  # only Boris's own, made before
+
+
+async def test_the_same_administration_from_the_terminal(world: World) -> None:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    second = await world.add_school("МБОУ «Школа № 7»", timezone="Europe/Moscow")
+    vera = await _join(world, "Вера", await world.invite(Role.CURATOR, school))
+    async with world.app.session_factory() as session, session.begin():
+        await import_plan(
+            session,
+            world.clock,
+            interpret(read_text(seed_text("001"))),
+            timezone="Asia/Yekaterinburg",
+        )
+
+    listed = (await world.cli("people", "list", "--role", "curator")).stdout
+    assert f"{vera.id}\tВера\tcurator@{school}\tok" in listed
+    await world.cli("people", "role", str(vera.id), "observer")
+    await world.cli("people", "move", str(vera.id), "--school", str(second))
+    assert f"observer@{second}" in (await world.cli("people", "list")).stdout
+    await world.cli("people", "deactivate", str(vera.id))
+    assert "inactive" in (await world.cli("people", "list", "--search", "вер")).stdout
+
+    plans = (await world.cli("plan", "list")).stdout
+    plan_id = plans.split("\t")[0]
+    assert (
+        "takes part" in (await world.cli("plan", "attach", plan_id, "--school", str(second))).stdout
+    )
+    await world.cli("plan", "set", plan_id, "lead_days", "5, 1")
+    bad = await world.cli("plan", "set", plan_id, "hour", "25", check=False)
+    assert bad.returncode == 1 and "hour" in bad.stderr
+    await world.cli("plan", "archive", plan_id)
+    assert "(archived)" in (await world.cli("plan", "list")).stdout
+    await world.cli("school", "rename", str(second), "МБОУ «Школа № 7 г. Москвы»")
+    await world.cli("school", "timezone", str(second), "Europe/Kaliningrad")
+    assert (
+        "МБОУ «Школа № 7 г. Москвы»\tEurope/Kaliningrad"
+        in (await world.cli("school", "list")).stdout
+    )
+    merged = await world.cli("school", "merge", str(second), "--into", str(school))
+    assert f"merged into {school}" in merged.stdout
+    audit = (await world.cli("audit")).stdout
+    for action in (
+        "membership.change",
+        "membership.move",
+        "user.deactivate",
+        "settings.plan",
+        "plan.archive",
+        "school.merge",
+    ):
+        assert action in audit
+
+
+async def test_plan_term_boundaries_are_used_when_the_plan_is_read_again(
+    world: World, tmp_path: Path
+) -> None:
+    plan = tmp_path / "plan.txt"
+    plan.write_text(
+        "План мероприятий школы на 2020/2021 учебный год\n"
+        "№\tМероприятие\tСроки\tОтветственные\tРезультат\n"
+        "1.\tВходная диагностика\tI четверть\tЗавуч\tСправка\n"
+        "2.\tИтоги полугодия\tI полугодие\tЗавуч\tСправка\n",
+        encoding="utf-8",
+    )
+    await world.cli("import", str(plan), "--year", "2020/2021")
+    await world.cli(
+        "plan", "set", "1", "quarters", "01.09-30.10, 06.11-29.12, 11.01-23.03, 01.04-31.05"
+    )
+    bad = await world.cli("plan", "set", "1", "halves", "01.09-27.12", check=False)
+    assert bad.returncode == 1 and "halves" in bad.stderr
+    await world.cli("plan", "set", "1", "halves", "01.09-27.12, 11.01-31.05")
+    await world.cli("import", str(plan), "--year", "2020/2021")
+    async with world.app.session_factory() as session:
+        rows = await session.execute(select(Activity.title, Activity.due_date))
+        dues = {title: due for title, due in rows}
+    assert dues == {
+        "Входная диагностика": date(2020, 10, 30),
+        "Итоги полугодия": date(2020, 12, 27),
+    }
