@@ -171,11 +171,15 @@ class PersonMove(CallbackData, prefix="pm"):
 
 class InviteRole(CallbackData, prefix="ir"):
     role: str
+    days: int = 14
+    uses: int = 1
 
 
 class InviteSchool(CallbackData, prefix="is"):
     role: str
     school_id: int
+    days: int = 14
+    uses: int = 1
 
 
 class InviteRevoke(CallbackData, prefix="iv"):

@@ -49,6 +49,7 @@ def add_parsers(sub: Any) -> None:
     attach = plan.add_parser("attach", help="make a school take part in a plan")
     attach.add_argument("plan")
     attach.add_argument("--school", required=True)
+    attach.add_argument("--direction", help="only this direction (its code, e.g. 2)")
 
 
 def add_school_verbs(school: Any) -> None:
@@ -165,5 +166,5 @@ async def plans(session: AsyncSession, args: argparse.Namespace) -> str:
         )
         return f"plan {plan.id}: {args.key} = {args.value}"
     school = await find_school(session, args.school)
-    added = await attach_school(session, clock, plan.id, school.id)
+    added = await attach_school(session, clock, plan.id, school.id, args.direction)
     return f"plan {plan.id}: school {school.id} takes part ({added} new items)"

@@ -393,9 +393,12 @@ def role_choice(user_id: int, roles: tuple[str, ...]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def invite_roles(roles: tuple[str, ...]) -> InlineKeyboardMarkup:
+def invite_roles(roles: tuple[str, ...], days: int, uses: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for role in roles:
-        builder.button(text=texts.ROLE_NAMES[Role(role)], callback_data=InviteRole(role=role))
+        builder.button(
+            text=texts.ROLE_NAMES[Role(role)],
+            callback_data=InviteRole(role=role, days=days, uses=uses),
+        )
     builder.adjust(2)
     return builder.as_markup()

@@ -923,6 +923,10 @@ CHOOSE_ROLE = "Какую роль дать?"
 CHOOSE_SCHOOL = "В какую школу?"
 NOT_YOURSELF = "Себя отключить нельзя."
 INVITE_CHOOSE_ROLE = "Кого пригласить?"
+INVITE_USAGE = (
+    "Срок и число людей можно указать: <code>/invite 30d 10</code> — 30 дней, 10 человек "
+    "(срок: 12h, 14d, 2w; до 90 дней; людей до 500)."
+)
 INVITE_CHOOSE_SCHOOL = "В какую школу?"
 NO_INVITES = "Активных приглашений нет."
 INVITE_GONE = "Приглашение не найдено или вне ваших планов."
@@ -963,11 +967,16 @@ def person_changed(count: int) -> str:
     return "Готово." if count else "Ничего не изменилось."
 
 
-def invitation_created(link: str, role: str, school: str | None, days: int) -> str:
+def invitation_created(link: str, role: str, school: str | None, days: int, uses: int) -> str:
     where = f", {escape(school)}" if school else ""
+    who = (
+        "на одного человека"
+        if uses == 1
+        else f"до {uses} {plural(uses, 'человека', 'человек', 'человек')}"
+    )
     return (
         f"<b>Приглашение: {escape(role)}{where}</b>\n{escape(link)}\n"
-        f"Действует {days} {plural(days, 'день', 'дня', 'дней')}, на одного человека. "
+        f"Действует {days} {plural(days, 'день', 'дня', 'дней')}, {who}. "
         "Ссылка показана один раз — перешлите её или распечатайте QR-код."
     )
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.clock import Clock
+from core.errors import NotFound
 from core.periods import Period, Terms
 from core.schools import validate_timezone
 from core.states import AssignmentStatus, Level
@@ -387,15 +388,27 @@ async def _seminars(
     await session.flush()
 
 
-async def attach_school(session: AsyncSession, clock: Clock, plan_id: int, school_id: int) -> int:
-    """Make a school take part in every current activity of a plan; returns new assignments."""
+async def attach_school(
+    session: AsyncSession,
+    clock: Clock,
+    plan_id: int,
+    school_id: int,
+    direction_code: str | None = None,
+) -> int:
+    """Make a school take part in a plan (or one direction of it); returns new assignments."""
     if await session.get(PlanSchool, (plan_id, school_id)) is None:
         session.add(PlanSchool(plan_id=plan_id, school_id=school_id))
-    activities = list(
-        await session.scalars(
-            select(Activity).where(Activity.plan_id == plan_id, Activity.cancelled_at.is_(None))
+    query = select(Activity).where(Activity.plan_id == plan_id, Activity.cancelled_at.is_(None))
+    if direction_code is not None:
+        direction = await session.scalar(
+            select(Direction).where(Direction.plan_id == plan_id, Direction.code == direction_code)
         )
-    )
+        if direction is None:
+            raise NotFound(f"plan {plan_id} has no direction {direction_code!r}")
+        if await session.get(DirectionSchool, (direction.id, school_id)) is None:
+            session.add(DirectionSchool(direction_id=direction.id, school_id=school_id))
+        query = query.where(Activity.direction_id == direction.id)
+    activities = list(await session.scalars(query))
     have = set(
         await session.scalars(
             select(Assignment.activity_id).where(

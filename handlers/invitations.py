@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import segno
 from aiogram import Bot, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from core.admin import (
     schools_in_scope,
 )
 from core.clock import Clock
+from core.codes import parse_duration_seconds
 from core.dto import UserContext
 from core.errors import NotFound
 from core.invitations import (
@@ -36,6 +37,8 @@ from core.status import scope_of
 
 MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
 TTL_DAYS = 14
+MAX_DAYS = 90
+MAX_USES = 500
 
 
 def qr_png(link: str) -> bytes:
@@ -45,9 +48,32 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-async def start_invite(message: Message, user_ctx: UserContext) -> None:
+def _terms(args: str | None) -> tuple[int, int] | None:
+    """'/invite 30d 10' -> (30 days, 10 uses); defaults 14 days, one person; None if unreadable."""
+    days, uses = TTL_DAYS, 1
+    for word in (args or "").split():
+        if word.isdigit():
+            uses = int(word)
+            continue
+        try:
+            days = max(1, parse_duration_seconds(word) // 86400)
+        except ValueError:
+            return None
+    if not 1 <= uses <= MAX_USES or days > MAX_DAYS:
+        return None
+    return days, uses
+
+
+async def start_invite(message: Message, command: CommandObject, user_ctx: UserContext) -> None:
+    terms = _terms(command.args)
+    if terms is None:
+        await message.answer(texts.INVITE_USAGE)
+        return
     roles = tuple(r.value for r in invitable_roles(scope_of(user_ctx)))
-    await message.answer(texts.INVITE_CHOOSE_ROLE, reply_markup=keyboards.invite_roles(roles))
+    await message.answer(
+        f"{texts.INVITE_CHOOSE_ROLE}\n{texts.INVITE_USAGE}",
+        reply_markup=keyboards.invite_roles(roles, *terms),
+    )
 
 
 async def pick_role(
@@ -64,8 +90,9 @@ async def pick_role(
     except ValueError:
         await query.answer(texts.INVITE_GONE, show_alert=True)
         return
+    terms = (callback_data.days, callback_data.uses)
     if role not in SCHOOL_ROLES:
-        await _create(query, session, clock, bot, user_ctx, after_commit, role, None)
+        await _create(query, session, clock, bot, user_ctx, after_commit, role, None, terms)
         return
     schools = await schools_in_scope(session, scope_of(user_ctx))
     await query.answer()
@@ -75,7 +102,15 @@ async def pick_role(
             f"{texts.INVITE_CHOOSE_SCHOOL}\n{lines}",
             reply_markup=keyboards.numbered(
                 [
-                    (str(i), InviteSchool(role=role.value, school_id=s))
+                    (
+                        str(i),
+                        InviteSchool(
+                            role=role.value,
+                            school_id=s,
+                            days=callback_data.days,
+                            uses=callback_data.uses,
+                        ),
+                    )
                     for i, (s, _) in enumerate(schools[:30], 1)
                 ]
             ),
@@ -96,7 +131,17 @@ async def pick_school(
     except ValueError:
         await query.answer(texts.INVITE_GONE, show_alert=True)
         return
-    await _create(query, session, clock, bot, user_ctx, after_commit, role, callback_data.school_id)
+    await _create(
+        query,
+        session,
+        clock,
+        bot,
+        user_ctx,
+        after_commit,
+        role,
+        callback_data.school_id,
+        (callback_data.days, callback_data.uses),
+    )
 
 
 async def _create(
@@ -108,9 +153,13 @@ async def _create(
     after_commit: AfterCommit,
     role: Role,
     school_id: int | None,
+    terms: tuple[int, int],
 ) -> None:
+    days, uses = terms
     try:
         await check_invitation_scope(session, scope_of(user_ctx), role, school_id)
+        if not (1 <= uses <= MAX_USES and 1 <= days <= MAX_DAYS):
+            raise NotFound("forged terms")
     except NotFound:
         await query.answer(texts.INVITE_GONE, show_alert=True)
         return
@@ -119,14 +168,15 @@ async def _create(
         clock,
         role=role,
         school_id=school_id,
-        ttl=timedelta(days=TTL_DAYS),
+        ttl=timedelta(days=days),
+        max_uses=uses,
         created_by_id=user_ctx.user_id,
     )
     schools = dict(await schools_in_scope(session, scope_of(user_ctx)))
     me = await bot.me()
     link = invitation_link(me.username or "", created.code)
     text = texts.invitation_created(
-        link, texts.ROLE_NAMES[role], schools.get(school_id or 0), TTL_DAYS
+        link, texts.ROLE_NAMES[role], schools.get(school_id or 0), days, uses
     )
 
     async def deliver() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import ManualClock
@@ -84,3 +85,34 @@ async def test_merge_keeps_history(session_factory: async_sessionmaker[AsyncSess
             session, clock, real.id, name="СОШ № 21", timezone="Asia/Yekaterinburg"
         )
         assert (renamed.name, renamed.timezone) == ("СОШ № 21", "Asia/Yekaterinburg")
+
+
+async def test_attach_a_school_to_one_direction(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    from core.errors import NotFound
+    from db.models import Activity, Direction, DirectionSchool
+
+    clock = ManualClock(NOW)
+    async with session_factory() as session, session.begin():
+        report = await import_plan(
+            session, clock, interpret(read_text(seed_text("000"))), timezone="Asia/Yekaterinburg"
+        )
+        school = await add_school(session, clock, name="МБОУ «Новая школа»")
+        direction = await session.scalar(
+            select(Direction)
+            .where(Direction.plan_id == report.plan_id)
+            .order_by(Direction.position)
+        )
+        assert direction is not None
+        added = await attach_school(session, clock, report.plan_id, school.id, direction.code)
+        again = await attach_school(session, clock, report.plan_id, school.id, direction.code)
+        own = await session.scalar(
+            select(func.count())
+            .select_from(Activity)
+            .where(Activity.direction_id == direction.id, Activity.cancelled_at.is_(None))
+        )
+        assert added == own and added > 0 and again == 0
+        assert await session.get(DirectionSchool, (direction.id, school.id)) is not None
+        with pytest.raises(NotFound, match="99"):
+            await attach_school(session, clock, report.plan_id, school.id, "99")

@@ -75,15 +75,20 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     assert await vera.menu() == ["my", "status", "settings", "help", "me"]
 
     # List and revoke.
-    await anna.send("/invite")
+    await anna.send("/invite когда-нибудь")
+    await anna.expect_reply("/invite 30d 10")
+    await anna.send("/invite 30d 3")
     await anna.press("наблюдатель", await anna.expect_reply("Кого пригласить?"))
     schools = await anna.expect_edit()
     await anna.press(number, schools)
-    spare = re.search(r"start=(\S+)", (await anna.expect_edit()).text)
+    made = (await anna.expect_edit()).text
+    assert "Действует 30 дней, до 3 человек" in made
+    spare = re.search(r"start=(\S+)", made)
     await anna.expect_reply()  # its QR code
     await anna.send("/invites")
     listing = await anna.expect_reply("Активные приглашения")
-    assert "наблюдатель" in listing.text and listing.buttons == ["✖️ 1"]
+    assert "наблюдатель" in listing.text and "использовано 0/3" in listing.text
+    assert listing.buttons == ["✖️ 1"]
     assert (await anna.press("✖️ 1", listing) or {}).get("text") == "Приглашение отозвано."
     late = await world.person("Гость")
     await late.send(f"/start {spare.group(1) if spare else ''}")
