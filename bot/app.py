@@ -16,6 +16,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import ErrorEvent
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
@@ -123,6 +124,7 @@ class Application:
         )
         self.scheduler = build_scheduler(self.reminders, settings.reminder_tick_seconds)
         self._kicks: set[asyncio.Task[int]] = set()
+        self.webhook_port = 0
         self.dispatcher["outbox_kick"] = self.kick_outbox
         self.dispatcher["replan"] = self.reminders.request_plan
 
@@ -168,6 +170,58 @@ class Application:
                 self.scheduler.shutdown(wait=False)
             await self.bot.session.close()
             await self.engine.dispose()
+
+    async def run_webhook(self, stop: asyncio.Event | None = None) -> None:
+        """Serve updates posted by Telegram until `stop` is set (or the task is cancelled).
+
+        Every request must carry the secret token (else 401, body ignored); updates are
+        handled before the answer, so an update whose process dies is posted again, and on
+        shutdown the server stops accepting and finishes the requests in flight.
+        """
+        from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+        settings = self.settings
+        await self.prepare()
+        app = web.Application()
+        SimpleRequestHandler(
+            self.dispatcher,
+            self.bot,
+            handle_in_background=False,
+            secret_token=settings.webhook_secret_token(),
+        ).register(app, path=settings.webhook_path())
+        app.router.add_get("/healthz", self._health)
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=30, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+        await site.start()
+        self.webhook_port = int(runner.addresses[0][1])
+        try:
+            await self.bot.set_webhook(
+                settings.webhook_url or "",
+                secret_token=settings.webhook_secret_token(),
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            )
+            await self.dispatcher.emit_startup(bot=self.bot)  # marks `started`
+            await (stop or asyncio.Event()).wait()
+        finally:
+            await runner.cleanup()  # stop accepting; wait for the requests in flight
+            await self.dispatcher.emit_shutdown(bot=self.bot)
+            if self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+            await self.bot.session.close()
+            await self.engine.dispose()
+
+    async def _health(self, request: web.Request) -> web.Response:
+        """Liveness and database reachability, for the proxy and systemd."""
+        from sqlalchemy import text
+
+        try:
+            async with self.session_factory() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # any database failure means unhealthy; the reason is logged
+            log.warning("health check: database unreachable", exc_info=True)
+            return web.json_response({"ok": False}, status=503)
+        return web.json_response({"ok": True})
 
     async def stop(self) -> None:
         """Ask the polling loop to finish (no-op if it never started)."""

@@ -39,6 +39,9 @@ class CliError(Exception):
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Kurator Telegram bot")
+    parser.add_argument(
+        "--webhook", action="store_true", help="serve a webhook (WEBHOOK_URL) instead of polling"
+    )
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot by long polling (the default)")
 
@@ -138,7 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     try:
         if command == "run":
-            return run_bot(settings)
+            return run_bot(settings, webhook=args.webhook)
         if command == "periods":
             return _periods(args)
         if command == "emulator":
@@ -176,15 +179,32 @@ def _sandbox(args: argparse.Namespace) -> int:
     return asyncio.run(run_sandbox(plan, db_path, home / "files", start, args.script))
 
 
-def run_bot(settings: Settings) -> int:
-    """Run by long polling until interrupted."""
+def run_bot(settings: Settings, *, webhook: bool = False) -> int:
+    """Run by long polling (the default) or as a webhook server until interrupted."""
     if settings.bot_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return EXIT_USAGE
     from bot.app import Application
 
+    if webhook or settings.webhook_url:
+        if not settings.webhook_url:
+            print("--webhook needs WEBHOOK_URL, the public https URL of this bot", file=sys.stderr)
+            return EXIT_USAGE
+        asyncio.run(_serve_webhook(Application(settings)))
+        return 0
     asyncio.run(Application(settings).run_polling())
     return 0
+
+
+async def _serve_webhook(app: Any) -> None:
+    """The webhook server until SIGTERM or SIGINT; then a graceful stop."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await app.run_webhook(stop)
 
 
 async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:

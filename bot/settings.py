@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     worker_id: str | None = Field(default=None)
     evidence_dir: str = Field(default="evidence")
     evidence_max_files: int = Field(default=20, ge=1, le=100)
+    webhook_url: str | None = Field(default=None)  # public URL; set: webhook mode
+    webhook_secret: SecretStr | None = Field(default=None)  # default: derived from the token
+    webhook_host: str = Field(default="127.0.0.1")  # behind a reverse proxy on the same host
+    webhook_port: int = Field(default=8080, ge=0, le=65535)
     evidence_types: str = Field(
         default="pdf,doc,docx,odt,rtf,txt,xls,xlsx,ods,csv,ppt,pptx,odp,jpg,jpeg,png,heic,webp,mp4,mov"
     )
@@ -52,3 +56,18 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: str) -> str:
         return value.upper()
+
+    def webhook_path(self) -> str:
+        """The local path the webhook listens on: the path part of WEBHOOK_URL."""
+        from urllib.parse import urlparse
+
+        return urlparse(self.webhook_url or "").path or "/telegram"
+
+    def webhook_secret_token(self) -> str:
+        """The secret Telegram sends with every update (stable across processes)."""
+        if self.webhook_secret is not None:
+            return self.webhook_secret.get_secret_value()
+        import hashlib
+
+        token = self.bot_token.get_secret_value() if self.bot_token else ""
+        return hashlib.sha256(f"kurator-webhook:{token}".encode()).hexdigest()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import struct
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -146,6 +147,37 @@ async def get_updates(emu: Emulator, bot: BotAccount, params: dict[str, Any]) ->
     finally:
         if bot.poller is me:
             bot.poller = None
+
+
+@method(
+    "setWebhook",
+    (
+        "url",
+        "certificate",
+        "ip_address",
+        "max_connections",
+        "allowed_updates",
+        "drop_pending_updates",
+        "secret_token",
+    ),
+)
+async def set_webhook(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
+    url = str(params.get("url") or "")
+    if url and not url.startswith(("https://", "http://")):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = params.get("secret_token")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+        raise bad_request("bad webhook: secret token contains unallowed characters")
+    if str(params.get("drop_pending_updates", "")).lower() == "true":
+        bot.updates.clear()
+    bot.webhook_url, bot.webhook_secret = url, (str(secret) if secret else None)
+    if bot.poller is not None and not bot.poller.done():
+        bot.poller.set_exception(
+            ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
+        )
+    emu.webhooks.ensure(bot)
+    await emu.notify()
+    return True
 
 
 @method("deleteWebhook", ("drop_pending_updates",))

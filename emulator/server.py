@@ -166,6 +166,7 @@ class EmulatorServer:
         return self
 
     async def stop(self) -> None:
+        await self.emulator.webhooks.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

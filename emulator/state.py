@@ -146,6 +146,9 @@ class Emulator:
         self.fault_rng = random.Random()
         self.stats = Stats()
         self.changed = asyncio.Condition()
+        from emulator.webhook import WebhookDelivery  # the loop posts to bots' servers
+
+        self.webhooks = WebhookDelivery(self)
         self._user_ids = itertools.count(100_000_001)
         self._group_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
