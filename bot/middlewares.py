@@ -24,6 +24,16 @@ class AfterCommit:
     def __call__(self, call: Callable[[], Awaitable[Any]]) -> None:
         self._calls.append(call)
 
+    def call(self, function: Callable[[], None] | None) -> None:
+        """Run a plain function (e.g. "plan again", "deliver now") once committed."""
+        if function is None:
+            return
+
+        async def run() -> None:
+            function()
+
+        self._calls.append(run)
+
     async def run(self) -> None:
         for call in self._calls:
             await call()

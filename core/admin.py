@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.clock import Clock
 from core.errors import InvalidInput, NotFound
+from core.outbox import cancel_pending_to
 from core.roles import Role
-from core.states import OutboxStatus
 from core.status import Scope
-from db.models import Membership, OutboxMessage, PlanSchool, School, User
+from db.models import Membership, PlanSchool, School, User
 
 SCHOOL_ROLES = (Role.CURATOR, Role.OBSERVER)
 
@@ -165,14 +165,7 @@ async def set_active(
         return
     user.is_active = active
     if not active:
-        await session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.recipient_user_id == user_id,
-                OutboxMessage.status == OutboxStatus.PENDING,
-            )
-            .values(status=OutboxStatus.CANCELLED)
-        )
+        await cancel_pending_to(session, user_id)
     audit.record(
         session,
         clock,

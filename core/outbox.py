@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.states import OutboxStatus
 from db.models import OutboxMessage
 
 
@@ -43,4 +45,16 @@ def _copy(row: OutboxMessage) -> OutboxMessage:
                 "created_at",
             )
         }
+    )
+
+
+async def cancel_pending_to(session: AsyncSession, user_id: int) -> None:
+    """Nothing more goes to this person (switched off, or forgotten)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.recipient_user_id == user_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+        .values(status=OutboxStatus.CANCELLED)
     )

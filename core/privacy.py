@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit
 from core.clock import Clock
 from core.errors import NotFound
-from core.states import OutboxStatus
+from core.outbox import cancel_pending_to
 from db.models import (
     Activity,
     Assignment,
@@ -146,14 +146,7 @@ async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
     await session.execute(
         delete(InvitationRedemption).where(InvitationRedemption.user_id == user_id)
     )
-    await session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.recipient_user_id == user_id,
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
-        .values(status=OutboxStatus.CANCELLED)
-    )
+    await cancel_pending_to(session, user_id)
     # Earlier messages to the person: the chat id is theirs, the text may name them.
     await session.execute(
         update(OutboxMessage)

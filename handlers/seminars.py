@@ -225,7 +225,7 @@ async def draft_action(
             await query.answer(texts.SEMINAR_GONE, show_alert=True)
             return
         after_commit(lambda: _show(query, texts.seminar_created(count), None))
-        _deliver_after(after_commit, outbox_kick)
+        after_commit.call(outbox_kick)
         return
     await state.clear()
     await _show(query, texts.SEMINAR_DISCARDED, None)
@@ -260,7 +260,7 @@ async def card_action(
             after_commit(
                 lambda: _show(query, f"{texts.seminar_cancelled(count)}\n\n{text}", markup)
             )
-            _deliver_after(after_commit, outbox_kick)
+            after_commit.call(outbox_kick)
         else:
             card = await seminar_card(session, scope_of(user_ctx), seminar_id)
             if card.cancelled:
@@ -278,17 +278,6 @@ async def card_action(
                 await query.message.answer(prompt)
     except NotFound:
         await query.answer(texts.SEMINAR_GONE, show_alert=True)
-
-
-def _deliver_after(after_commit: AfterCommit, kick: Kick | None) -> None:
-    """Once the announcement rows are committed, send them now rather than at the next tick."""
-    if kick is None:
-        return
-
-    async def run() -> None:
-        kick()
-
-    after_commit(run)
 
 
 async def take_edit(
@@ -337,7 +326,7 @@ async def take_edit(
     head = texts.seminar_changed(count) if count else texts.SEMINAR_UNCHANGED
     await message.answer(f"{head}\n\n{text}", reply_markup=markup)
     if count:
-        _deliver_after(after_commit, outbox_kick)
+        after_commit.call(outbox_kick)
 
 
 def build_router() -> Router:

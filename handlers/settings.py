@@ -114,7 +114,7 @@ async def archive(
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(text, reply_markup=markup)
-    _replan_after(after_commit, replan)
+    after_commit.call(replan)
 
 
 async def pick(
@@ -176,18 +176,7 @@ async def take_value(
         return
     await state.clear()
     await message.answer(f"{texts.SETTING_SAVED}\n\n{text}", reply_markup=markup)
-    _replan_after(after_commit, replan)
-
-
-def _replan_after(after_commit: AfterCommit, replan: Replan | None) -> None:
-    """Once committed, the next reminder tick plans again before it sends anything."""
-    if replan is None:
-        return
-
-    async def run() -> None:
-        replan()
-
-    after_commit(run)
+    after_commit.call(replan)
 
 
 def build_router() -> Router:
