@@ -13,7 +13,7 @@ from core.clock import ManualClock
 from core.invitations import create_invitation
 from core.plan_import import import_plan
 from core.roles import Role
-from db.models import Activity, Invitation, Membership, User
+from db.models import Activity, Invitation, Membership, Plan, User
 from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
@@ -148,7 +148,23 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     await petr.press_data(own, f"pr:{anna_user.id}:curator")
     await petr.press_data(own, "ir:admin")
 
+    # ... and cannot touch another plan, even with forged buttons.
+    async with world.app.session_factory() as session, session.begin():
+        foreign = await import_plan(
+            session, world.clock, interpret(read_text(seed_text("002"))), timezone="Europe/Moscow"
+        )
+    await petr.send("/plans")
+    plans = await petr.expect_reply("Планы")
+    assert plans.buttons == ["1"]  # only his own plan
+    await petr.press_data(own, f"pa:{foreign.plan_id}:1")
+    await petr.press_data(own, f"st:plan:{foreign.plan_id}:hour")
+    await petr.send("5")
+    assert "Сохранено" not in (await petr.expect_reply()).text
+
     async with world.app.session_factory() as session:
+        other_plan = await session.get(Plan, foreign.plan_id)
+        assert other_plan is not None and other_plan.archived_at is None
+        assert not (other_plan.settings or {}).get("reminders")
         assert all(
             u.is_active
             for u in await session.scalars(select(User).where(User.full_name.is_not(None)))
