@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cli_admin
@@ -70,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
 
     invite = sub.add_parser("invite", help="create, list or revoke invitations")
     invite.add_argument("--school", help="school id, name or short name")
+    invite.add_argument("--plan", help="a coordinator of this plan only (id or title)")
+    invite.add_argument("--direction", help="with --plan: of this direction only (its code)")
     invite.add_argument("--role", default="curator", help="curator, coordinator, observer or admin")
     invite.add_argument(
         "--expires", default="14d", help="lifetime: 30m, 12h, 14d, 2w (default 14d)"
@@ -315,9 +318,33 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     username = await _bot_username(settings)
 
     async def create(session: AsyncSession) -> Any:
+        from core.report_data import find_plan
+        from db.models import Direction
+
         school_id = (await find_school(session, args.school)).id if args.school else None
+        plan_id = direction_id = None
+        if args.plan:
+            plan_id = (await find_plan(session, args.plan)).id
+            if args.direction:
+                direction = await session.scalar(
+                    select(Direction).where(
+                        Direction.plan_id == plan_id, Direction.code == args.direction
+                    )
+                )
+                if direction is None:
+                    raise CliError(f"the plan has no direction {args.direction!r}")
+                direction_id = direction.id
+        elif args.direction:
+            raise CliError("--direction needs --plan")
         return await create_invitation(
-            session, clock, role=role, school_id=school_id, ttl=ttl, max_uses=args.uses
+            session,
+            clock,
+            role=role,
+            school_id=school_id,
+            plan_id=plan_id,
+            direction_id=direction_id,
+            ttl=ttl,
+            max_uses=args.uses,
         )
 
     created = await _with_session(settings, create)

@@ -205,6 +205,15 @@ async def test_the_same_administration_from_the_terminal(world: World) -> None:
 
     plans = (await world.cli("plan", "list")).stdout
     plan_id = plans.split("\t")[0]
+    link = (await world.cli("invite", "--role", "coordinator", "--plan", plan_id)).stdout
+    lena = await _join(world, "Лена", link.strip().split("start=")[1])
+    async with world.app.session_factory() as session:
+        role = await session.scalar(
+            select(Membership).join(User).where(User.telegram_id == lena.id)
+        )
+        assert role is not None and (role.role, role.plan_id) == (Role.COORDINATOR, int(plan_id))
+    wrong = await world.cli("invite", "--role", "coordinator", "--direction", "1", check=False)
+    assert wrong.returncode == 1 and "--plan" in wrong.stderr
     assert (
         "takes part" in (await world.cli("plan", "attach", plan_id, "--school", str(second))).stdout
     )
