@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import text
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.settings import Settings
 from core.clock import ManualClock
@@ -22,9 +26,26 @@ def clock() -> ManualClock:
     return ManualClock(datetime.now(UTC).replace(microsecond=0))
 
 
+# KURATOR_TEST_POSTGRES=postgresql+asyncpg://user:password@host/db runs every test on its own
+# fresh PostgreSQL database (created from that server, dropped after); default: a SQLite file.
+POSTGRES = os.environ.get("KURATOR_TEST_POSTGRES")
+
+
 @pytest.fixture
-def db_url(tmp_path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'kurator.sqlite3'}"
+async def db_url(tmp_path) -> AsyncIterator[str]:
+    if not POSTGRES:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'kurator.sqlite3'}"
+        return
+    name = f"kurator_t_{uuid.uuid4().hex[:16]}"
+    admin = create_async_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
 
 
 @pytest.fixture

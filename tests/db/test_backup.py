@@ -32,6 +32,12 @@ from db.types import UTCDateTime
 from tests.harness import ROOT
 
 
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """Backups are of the embedded SQLite database, whatever the suite runs on."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'kurator.sqlite3'}"
+
+
 def _value(column: Any) -> Any:
     if column.foreign_keys or column.name == "id":
         return 1  # every table gets its row 1; parents come first in sorted_tables
