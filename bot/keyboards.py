@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -365,6 +367,19 @@ def numbered(items: list[tuple[str, CallbackData]], per_row: int = 5) -> InlineK
         builder.button(text=text, callback_data=data)
     builder.adjust(per_row)
     return builder.as_markup()
+
+
+SCHOOLS_SHOWN = 30
+
+
+def school_choice(
+    head: str, schools: list[tuple[int, str]], data: Callable[[int], CallbackData]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A numbered list of schools under `head`, and a numbered button for each."""
+    shown = schools[:SCHOOLS_SHOWN]
+    lines = "\n".join(f"{i}. {name}" for i, (_, name) in enumerate(shown, 1))
+    markup = numbered([(str(i), data(school_id)) for i, (school_id, _) in enumerate(shown, 1)])
+    return f"{head}\n{lines}", markup
 
 
 def person_card(user_id: int, active: bool) -> InlineKeyboardMarkup:

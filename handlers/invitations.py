@@ -97,24 +97,17 @@ async def pick_role(
     schools = await schools_in_scope(session, scope_of(user_ctx))
     await query.answer()
     if isinstance(query.message, Message):
-        lines = "\n".join(f"{i}. {n}" for i, (_, n) in enumerate(schools[:30], 1))
-        await query.message.edit_text(
-            f"{texts.INVITE_CHOOSE_SCHOOL}\n{lines}",
-            reply_markup=keyboards.numbered(
-                [
-                    (
-                        str(i),
-                        InviteSchool(
-                            role=role.value,
-                            school_id=s,
-                            days=callback_data.days,
-                            uses=callback_data.uses,
-                        ),
-                    )
-                    for i, (s, _) in enumerate(schools[:30], 1)
-                ]
+        text, markup = keyboards.school_choice(
+            texts.INVITE_CHOOSE_SCHOOL,
+            schools,
+            lambda school_id: InviteSchool(
+                role=role.value,
+                school_id=school_id,
+                days=callback_data.days,
+                uses=callback_data.uses,
             ),
         )
+        await query.message.edit_text(text, reply_markup=markup)
 
 
 async def pick_school(
@@ -172,12 +165,9 @@ async def _create(
         max_uses=uses,
         created_by_id=user_ctx.user_id,
     )
-    schools = dict(await schools_in_scope(session, scope_of(user_ctx)))
     me = await bot.me()
     link = invitation_link(me.username or "", created.code)
-    text = texts.invitation_created(
-        link, texts.ROLE_NAMES[role], schools.get(school_id or 0), days, uses
-    )
+    text = texts.invitation_created(link, texts.ROLE_NAMES[role], created.school_name, days, uses)
 
     async def deliver() -> None:
         await query.answer()

@@ -105,16 +105,12 @@ async def act(
             schools = await schools_in_scope(session, scope)
             await query.answer()
             if isinstance(query.message, Message):
-                lines = "\n".join(f"{i}. {n}" for i, (_, n) in enumerate(schools[:30], 1))
-                await query.message.edit_text(
-                    f"{texts.person_card(found)}\n\n{texts.CHOOSE_SCHOOL}\n{lines}",
-                    reply_markup=keyboards.numbered(
-                        [
-                            (str(i), PersonMove(user_id=user_id, school_id=s))
-                            for i, (s, _) in enumerate(schools[:30], 1)
-                        ]
-                    ),
+                text, markup = keyboards.school_choice(
+                    f"{texts.person_card(found)}\n\n{texts.CHOOSE_SCHOOL}",
+                    schools,
+                    lambda school_id: PersonMove(user_id=user_id, school_id=school_id),
                 )
+                await query.message.edit_text(text, reply_markup=markup)
             return
         if callback_data.action in ("activate", "deactivate"):
             await set_active(
