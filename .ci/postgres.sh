@@ -24,6 +24,8 @@ for _ in $(seq 30); do psql_ "select 1" >/dev/null && break; sleep 1; done
 [ "$(psql_ "select 1 from pg_roles where rolname = 'kurator'")" = 1 ] \
   || psql_ "create role kurator login password 'kurator' createdb" >/dev/null \
   || { log "cannot create the role"; exit 1; }
+# Dropping a test database WITH (FORCE) may have to end an autovacuum worker on it.
+psql_ "grant pg_signal_backend to kurator" >/dev/null || log "cannot grant pg_signal_backend"
 [ "$(psql_ "select 1 from pg_database where datname = 'kurator_test'")" = 1 ] \
   || psql_ "create database kurator_test owner kurator" >/dev/null \
   || { log "cannot create the database"; exit 1; }

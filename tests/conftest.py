@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
+import warnings
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine.url import make_url
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from bot.settings import Settings
 from core.clock import ManualClock
@@ -31,6 +39,19 @@ def clock() -> ManualClock:
 POSTGRES = os.environ.get("KURATOR_TEST_POSTGRES")
 
 
+async def _drop_database(admin: AsyncEngine, name: str) -> None:
+    # An autovacuum worker may still be on the new database; without pg_signal_backend FORCE
+    # cannot end it, so try a few times and leave a stray database rather than fail the test.
+    for attempt in range(5):
+        try:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except DBAPIError:
+            await asyncio.sleep(0.2 * (attempt + 1))
+    warnings.warn(f"could not drop the test database {name}", stacklevel=1)
+
+
 @pytest.fixture
 async def db_url(tmp_path) -> AsyncIterator[str]:
     if not POSTGRES:
@@ -42,8 +63,7 @@ async def db_url(tmp_path) -> AsyncIterator[str]:
         async with admin.connect() as conn:
             await conn.execute(text(f'CREATE DATABASE "{name}"'))
         yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
-        async with admin.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await _drop_database(admin, name)
     finally:
         await admin.dispose()
 
