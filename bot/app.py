@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -14,6 +15,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import ErrorEvent
 from aiohttp import web
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
 from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
-from bot.pacing import RequestPacer
+from bot.pacing import PaceLimits, RequestPacer
 from bot.reminder_render import render
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
@@ -57,6 +59,21 @@ def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
     )
 
 
+def build_storage(settings: Settings) -> BaseStorage:
+    """FSM storage: Redis when REDIS_URL is set (shared by processes, survives restarts)."""
+    if not settings.redis_url:
+        return MemoryStorage()
+    from aiogram.fsm.storage.base import DefaultKeyBuilder
+    from aiogram.fsm.storage.redis import RedisStorage
+
+    return RedisStorage.from_url(
+        settings.redis_url,
+        key_builder=DefaultKeyBuilder(prefix="kurator", with_bot_id=True),
+        state_ttl=settings.fsm_ttl_seconds,
+        data_ttl=settings.fsm_ttl_seconds,
+    )
+
+
 def build_dispatcher(
     session_factory: async_sessionmaker[AsyncSession],
     clock: Clock,
@@ -69,7 +86,10 @@ def build_dispatcher(
     finished updates with one).
     """
     dp = Dispatcher(
-        storage=MemoryStorage(), clock=clock, settings=settings, session_factory=session_factory
+        storage=build_storage(settings),
+        clock=clock,
+        settings=settings,
+        session_factory=session_factory,
     )
     for middleware in outermost:
         dp.update.outer_middleware(middleware)
@@ -112,13 +132,24 @@ class Application:
         self.clock = clock or SystemClock()
         self.engine: AsyncEngine = build_engine(settings.database_url)
         self.session_factory = build_session_factory(self.engine)
-        self.pacer = RequestPacer()
+        self.pacer = RequestPacer(
+            PaceLimits(
+                global_per_second=settings.send_rate, global_burst=max(1, int(settings.send_rate))
+            )
+        )
         self.bot = build_bot(settings, self.pacer)
         self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings, outermost)
         self.started = asyncio.Event()
         self.dispatcher.startup.register(self._mark_started)
         worker = settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
-        sender = OutboxSender(self.session_factory, self.bot, self.clock, render, worker=worker)
+        sender = OutboxSender(
+            self.session_factory,
+            self.bot,
+            self.clock,
+            render,
+            worker=worker,
+            claim_ttl=timedelta(seconds=settings.outbox_claim_seconds),
+        )
         self.reminders = ReminderService(
             self.session_factory, sender, self.clock, settings.default_timezone
         )
@@ -168,6 +199,7 @@ class Application:
         finally:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
+            await self.dispatcher.fsm.storage.close()
             await self.bot.session.close()
             await self.engine.dispose()
 
@@ -206,6 +238,7 @@ class Application:
         finally:
             await runner.cleanup()  # stop accepting; wait for the requests in flight
             await self.dispatcher.emit_shutdown(bot=self.bot)
+            await self.dispatcher.fsm.storage.close()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.bot.session.close()

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, User
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.updates import already_handled, mark_handled
 from core.users import load_context
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -50,7 +55,11 @@ class DbSessionMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         deferred = AfterCommit()
+        update_id = event.update_id if isinstance(event, Update) else None
         async with self.session_factory() as session:
+            if update_id is not None and await already_handled(session, update_id):
+                log.info("update %s was already handled; skipped", update_id)
+                return UNHANDLED
             data["session"] = session
             data["after_commit"] = deferred
             try:
@@ -58,6 +67,13 @@ class DbSessionMiddleware(BaseMiddleware):
             except BaseException:
                 await session.rollback()
                 raise
+            if update_id is not None and not await mark_handled(
+                session, update_id, data["clock"].now()
+            ):
+                # Another process committed this update while we worked: keep its effects.
+                await session.rollback()
+                log.info("update %s was handled elsewhere meanwhile; rolled back", update_id)
+                return UNHANDLED
             await session.commit()
         await deferred.run()
         return result

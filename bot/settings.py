@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None)  # default: derived from the token
     webhook_host: str = Field(default="127.0.0.1")  # behind a reverse proxy on the same host
     webhook_port: int = Field(default=8080, ge=0, le=65535)
+    redis_url: str | None = Field(default=None)  # set: FSM state in Redis, shared by processes
+    fsm_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)  # an idle conversation expires
+    send_rate: float = Field(default=30.0, gt=0)  # messages/s of this process (divide by processes)
+    outbox_claim_seconds: int = Field(default=300, ge=5)  # a dead worker's claim expires after
     evidence_types: str = Field(
         default="pdf,doc,docx,odt,rtf,txt,xls,xlsx,ods,csv,ppt,pptx,odp,jpg,jpeg,png,heic,webp,mp4,mov"
     )

@@ -101,7 +101,9 @@ class BotAccount:
     user: EmuUser
     flood: FloodControl
     updates: list[dict[str, Any]] = field(default_factory=list)
-    next_update_id: int = 1
+    # Telegram's ids do not start at 1 (and restart at random after a quiet week); neither
+    # do ours, so a bot that remembers handled ids across emulator runs is exercised honestly.
+    next_update_id: int = field(default_factory=lambda: random.randint(1, 2**31 - 2**24))
     confirmed_offset: int = 0
     poller: asyncio.Future[None] | None = None
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)

@@ -8,6 +8,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menus, texts
+from bot.middlewares import AfterCommit
 from bot.profiles import profile_of
 from core.clock import Clock
 from core.dto import UserContext
@@ -16,9 +17,14 @@ from core.invitations import redeem_invitation
 
 
 async def start_with_code(
-    message: Message, command: CommandObject, session: AsyncSession, clock: Clock, bot: Bot
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    after_commit: AfterCommit,
 ) -> None:
-    """/start <code>: redeem the invitation and greet with school and role."""
+    """/start <code>: redeem the invitation; greet with school and role once it is stored."""
     assert message.from_user is not None and command.args is not None
     try:
         result = await redeem_invitation(
@@ -27,10 +33,15 @@ async def start_with_code(
     except InvitationError as exc:
         await message.answer(texts.INVITATION_ERRORS[exc.code])
         return
-    await menus.publish_menu(bot, message.chat.id, result.context.roles)
-    await message.answer(
-        texts.greeting(message.from_user.first_name, result.membership, result.already_member)
+    greeting = texts.greeting(
+        message.from_user.first_name, result.membership, result.already_member
     )
+
+    async def welcome() -> None:
+        await menus.publish_menu(bot, message.chat.id, result.context.roles)
+        await message.answer(greeting)
+
+    after_commit(welcome)
 
 
 async def start_plain(message: Message, user_ctx: UserContext | None) -> None:

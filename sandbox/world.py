@@ -77,6 +77,7 @@ class SandboxWorld:
         self.clock = ManualClock(start)
         self.emulator = Emulator(now=lambda: self.clock.now().timestamp())
         self.account = self.emulator.add_bot(TOKEN, USERNAME)
+        self._first_update_id = self.account.next_update_id
         self.server = EmulatorServer(self.emulator)
         self.counter = FinishedUpdates()
         self.people: dict[str, FakeUser] = {}
@@ -134,7 +135,7 @@ class SandboxWorld:
         deadline = loop.time() + limit
         calm = 0
         while loop.time() < deadline:
-            total = self.account.next_update_id - 1
+            total = self.account.next_update_id - self._first_update_id
             if self.counter.finished >= total and not self.app.delivering:
                 calm += 1
                 if calm >= 3:  # stays idle across a few loop turns: nothing was in flight

@@ -59,6 +59,7 @@ class OutboxSender:
         *,
         worker: str,
         rng: random.Random | None = None,
+        claim_ttl: timedelta = CLAIM_TTL,
     ) -> None:
         self.session_factory = session_factory
         self.bot = bot
@@ -66,6 +67,7 @@ class OutboxSender:
         self.render = render
         self.worker = worker
         self.rng = rng or random.Random()
+        self.claim_ttl = claim_ttl
 
     async def drain(self) -> int:
         """Send every due row; returns how many messages went out."""
@@ -108,7 +110,7 @@ class OutboxSender:
                 .values(
                     status=OutboxStatus.CLAIMED,
                     claimed_by=self.worker,
-                    claimed_until=now + CLAIM_TTL,
+                    claimed_until=now + self.claim_ttl,
                 )
                 .execution_options(synchronize_session=False)
             )

@@ -10,9 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.reminders import refresh_outbox
+from core.updates import prune_handled
 from scheduler.sender import OutboxSender
 
 log = logging.getLogger(__name__)
+
+# Telegram keeps an undelivered update for 24 hours; a redelivery can come no later.
+HANDLED_UPDATES_KEPT = timedelta(days=2)
 
 
 class ReminderService:
@@ -38,6 +42,9 @@ class ReminderService:
         """Write the reminders of the coming hours to the outbox (one transaction)."""
         async with self.session_factory() as session, session.begin():
             counts = await refresh_outbox(session, self.clock, self.default_zone)
+            counts["forgotten_updates"] = await prune_handled(
+                session, self.clock.now() - HANDLED_UPDATES_KEPT
+            )
         self._next_plan = self.clock.now() + self.plan_every
         return counts
 
