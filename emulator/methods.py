@@ -13,6 +13,7 @@ from typing import Any
 from emulator import validate
 from emulator.errors import ApiError, bad_request, forbidden
 from emulator.state import BotAccount, EmuChat, Emulator
+from emulator.webhook import DEFAULT_MAX_CONNECTIONS
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
 MAX_UPLOAD = 50 * 1024 * 1024
@@ -168,9 +169,16 @@ async def set_webhook(emu: Emulator, bot: BotAccount, params: dict[str, Any]) ->
     secret = params.get("secret_token")
     if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
         raise bad_request("bad webhook: secret token contains unallowed characters")
+    try:
+        connections = int(params.get("max_connections") or DEFAULT_MAX_CONNECTIONS)
+    except (TypeError, ValueError):
+        connections = 0
+    if not 1 <= connections <= 100:
+        raise bad_request("Bad Request: bad max_connections specified")
     if str(params.get("drop_pending_updates", "")).lower() == "true":
         bot.updates.clear()
     bot.webhook_url, bot.webhook_secret = url, (str(secret) if secret else None)
+    bot.webhook_max_connections = connections
     if bot.poller is not None and not bot.poller.done():
         bot.poller.set_exception(
             ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
@@ -195,6 +203,7 @@ async def get_webhook_info(emu: Emulator, bot: BotAccount, params: dict[str, Any
         "url": bot.webhook_url,
         "has_custom_certificate": False,
         "pending_update_count": len(bot.updates),
+        "max_connections": bot.webhook_max_connections,
     }
 
 

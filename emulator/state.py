@@ -109,6 +109,7 @@ class BotAccount:
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     webhook_url: str = ""
     webhook_secret: str | None = None
+    webhook_max_connections: int = 40
     blocked_by: set[int] = field(default_factory=set)
     started_by: set[int] = field(default_factory=set)
     callback_queries: dict[str, dict[str, Any]] = field(default_factory=dict)
