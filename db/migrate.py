@@ -6,9 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+MIGRATION_LOCK = 0x6B75726174  # "kurat": the advisory lock key of schema upgrades
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -28,6 +30,9 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         command.upgrade(alembic_config(conn), revision)
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Several processes starting together: one migrates, the others wait, then no-op.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(run)
 
 

@@ -102,6 +102,11 @@ async def collect(message: Message, state: FSMContext, settings: Settings, bot: 
     text = message.text or message.caption
     if info is None and not text:
         return
+    # A message posted again (its first process died after saving it) is not added twice.
+    seen: list[int] = data.setdefault("seen", [])
+    if message.message_id in seen:
+        return
+    seen.append(message.message_id)
     if info is not None:
         allowed = [t.strip().lower() for t in settings.evidence_types.split(",") if t.strip()]
         suffix = PurePath(info.file_name or "").suffix.lower().lstrip(".")
@@ -181,7 +186,9 @@ async def finish(
         await state.clear()
         await query.answer(texts.work_error_of(exc), show_alert=True)
         return
-    await state.clear()
+    # The conversation ends only once the submission is stored: if this process dies before
+    # the commit, the redelivered press finds the flow still open and submits again.
+    after_commit(state.clear)
     await query.answer()
     after_commit(
         lambda: message.answer(
