@@ -4,6 +4,8 @@ Guarantee: a row is marked sent in its own transaction right after Telegram acce
 message. A crash between the two can repeat that one message (at most one group per worker,
 since a worker sends one message at a time); a claim held by a dead worker expires after
 CLAIM_TTL and the row is sent again. Nothing is lost: unsent rows stay pending or claimed.
+A worker stops using a claim once half its TTL has passed and hands the rest back, so a slow
+worker never sends a row another worker has taken over.
 """
 
 from __future__ import annotations
@@ -77,8 +79,31 @@ class OutboxSender:
             if not rows:
                 return sent
             rows.sort(key=_group_key)
-            for _, group in groupby(rows, key=_group_key):
-                sent += await self._deliver(list(group))
+            groups = [list(group) for _, group in groupby(rows, key=_group_key)]
+            for index, group in enumerate(groups):
+                if self._claim_running_out(group[0]):
+                    # Slower than planned (a busy machine): hand the rest back rather than
+                    # send under a claim that may expire and be taken by another worker.
+                    await self._release([row.id for rest in groups[index:] for row in rest])
+                    break
+                sent += await self._deliver(group)
+
+    def _claim_running_out(self, row: OutboxMessage) -> bool:
+        until = row.claimed_until
+        return until is not None and self.clock.now() >= until - self.claim_ttl / 2
+
+    async def _release(self, ids: list[int]) -> None:
+        async with self.session_factory() as session, session.begin():
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(ids),
+                    OutboxMessage.claimed_by == self.worker,
+                    OutboxMessage.status == OutboxStatus.CLAIMED,
+                )
+                .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
 
     async def _claim(self) -> list[OutboxMessage]:
         now = self.clock.now()

@@ -302,6 +302,48 @@ async def test_a_crash_mid_burst_loses_nothing_and_repeats_at_most_one(world: Wo
     assert sum(got) - len(curators) <= 1  # the documented bound: one message per crash
 
 
+class SlowBot:
+    """A bot on a busy machine: every message takes a minute of the sender's clock."""
+
+    def __init__(self, bot, clock, session_factory) -> None:
+        self.bot, self.clock, self.session_factory = bot, clock, session_factory
+        self.sent = self.expired_claims = 0
+
+    async def send_message(self, *args, **kwargs):
+        self.clock.advance(timedelta(minutes=1))
+        async with self.session_factory() as session:
+            # Rows this worker still holds although another worker could take them now.
+            self.expired_claims += await session.scalar(
+                select(func.count()).where(
+                    OutboxMessage.status == OutboxStatus.CLAIMED,
+                    OutboxMessage.claimed_until <= self.clock.now(),
+                )
+            )
+        self.sent += 1
+        return await self.bot.send_message(*args, **kwargs)
+
+
+async def test_a_slow_sender_hands_back_rows_before_its_claim_runs_out(world: World) -> None:
+    curators = await _burst_setup(world, 12)
+    world.clock.set(datetime(2020, 11, 3, 4, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.plan()
+    from bot.reminder_render import render
+
+    slow: Any = SlowBot(world.app.bot, world.clock, world.app.session_factory)
+    sender = OutboxSender(world.app.session_factory, slow, world.clock, render, worker="slow")
+    n = await sender.drain()
+    # A 5-minute claim covers 3 messages here: the sender claims again and again.
+    assert n == slow.sent and n > 3
+    assert slow.expired_claims == 0
+    async with world.app.session_factory() as session:
+        claims = await session.scalar(
+            select(func.count()).where(OutboxMessage.status == OutboxStatus.CLAIMED)
+        )
+    assert claims == 0
+    got = await _messages_since(world, curators, datetime(2020, 11, 3, 4, 0, tzinfo=UTC))
+    assert got == [1] * 12
+
+
 async def _messages_since(world: World, curators: list[FakeUser], since: datetime) -> list[int]:
     """Reminders about the order each curator got since `since`."""
     return [

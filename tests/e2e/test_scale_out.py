@@ -156,8 +156,7 @@ async def _count(stage: Stage, query: object) -> int:
 
 async def test_a_conversation_started_on_one_process_continues_on_another(stage: Stage) -> None:
     [curator] = await stage.curators(1)
-    a = await stage.cluster.spawn("bot-a")
-    b = await stage.cluster.spawn("bot-b")
+    a, b = await asyncio.gather(stage.cluster.spawn("bot-a"), stage.cluster.spawn("bot-b"))
     person = stage.person(curator)
     reminder = await person.expect_reply(REMINDER_HEAD)
 
@@ -182,8 +181,9 @@ async def test_a_conversation_started_on_one_process_continues_on_another(stage:
 async def test_two_processes_deliver_once_and_survive_a_kill(stage: Stage) -> None:
     curators = await stage.curators(2000)
     actors = random.Random(8).sample(curators, 500)
-    a = await stage.cluster.spawn("bot-a", SEND_RATE="150")
-    b = await stage.cluster.spawn("bot-b", SEND_RATE="150")
+    a, b = await asyncio.gather(
+        stage.cluster.spawn("bot-a", SEND_RATE="150"), stage.cluster.spawn("bot-b", SEND_RATE="150")
+    )
 
     gate = asyncio.Semaphore(100)  # a hundred people pressing at the same time
 
