@@ -106,7 +106,24 @@ async def _on_startup(bot: Bot) -> None:
     await menus.publish_default_menu(bot)
 
 
-async def _on_error(event: ErrorEvent) -> bool:
+def is_transient(error: BaseException) -> bool:
+    """The database or Redis was unreachable for a moment: trying again later will work."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(
+        error, OperationalError | InterfaceError | RedisConnectionError | ConnectionError
+    )
+
+
+async def _on_error(event: ErrorEvent, redeliver_transient: bool = False) -> bool:
+    if redeliver_transient and is_transient(event.exception):
+        # Webhook mode: an error status makes Telegram post the update again; nothing of it
+        # was committed, so it is handled afresh once the database is back.
+        log.warning("update %s: storage unavailable, left for redelivery", event.update.update_id)
+        raise event.exception
     log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
     message = event.update.message or (
         event.update.callback_query.message if event.update.callback_query else None
@@ -214,6 +231,7 @@ class Application:
 
         settings = self.settings
         await self.prepare()
+        self.dispatcher["redeliver_transient"] = True
         app = web.Application()
         SimpleRequestHandler(
             self.dispatcher,

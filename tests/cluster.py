@@ -17,7 +17,7 @@ import sys
 import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +33,15 @@ from emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAE-cluster-token"
+REMINDER_HEAD = "Напоминание о сроке"  # the first line of a deadline reminder
+
+
+def afternoon_zone(now: datetime) -> tuple[str, date]:
+    """A fixed-offset zone where it is early afternoon now (no quiet hours), and its date."""
+    shift = 14 - now.hour
+    shift = shift - 24 if shift > 14 else shift + 24 if shift < -12 else shift
+    name = "Etc/GMT" + ("-" if shift > 0 else "+") + str(abs(shift))
+    return name, (now + timedelta(hours=shift)).date()
 
 
 def free_port() -> int:

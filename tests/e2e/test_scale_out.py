@@ -9,7 +9,7 @@ import contextlib
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -22,9 +22,11 @@ from db.migrate import upgrade
 from db.models import Assignment, OutboxMessage, Submission
 from emulator import BotMessage, Emulator, EmulatorClient, EmulatorServer, FakeUser, RateLimits
 from tests.cluster import (
+    REMINDER_HEAD,
     TOKEN,
     Cluster,
     PrivatePostgres,
+    afternoon_zone,
     cluster,
     missing_servers,
     populate_curators,
@@ -35,16 +37,7 @@ pytestmark = [
     pytest.mark.skipif(missing_servers() is not None, reason=missing_servers() or ""),
 ]
 
-REMINDER_HEAD = "Напоминание о сроке"
 MAX_IN_FLIGHT = 40  # setWebhook's max_connections: updates one process can have in flight
-
-
-def afternoon_zone(now: datetime) -> tuple[str, date]:
-    """A fixed-offset zone where it is early afternoon now (no quiet hours), and its date."""
-    shift = 14 - now.hour
-    shift = shift - 24 if shift > 14 else shift + 24 if shift < -12 else shift
-    name = "Etc/GMT" + ("-" if shift > 0 else "+") + str(abs(shift))
-    return name, (now + timedelta(hours=shift)).date()
 
 
 class Stage:
@@ -228,6 +221,16 @@ async def test_a_postgresql_restart_mid_run_loses_nothing(stage: Stage) -> None:
     await asyncio.to_thread(stage.postgres.restart)
     await stage.reminded(curators)
     await stage.mark_done(curators[0])  # a user action after the restart is applied
+
+    # An update that arrives while the database is down is answered once it is back.
+    person = stage.person(curators[1])
+    person.cursors[(person.id, "new")] = len(stage.emu.chats[person.id].log)
+    refused = stage.emu.webhooks.refused
+    await asyncio.to_thread(stage.postgres.stop)
+    await person.send("/my")
+    await stage.until(lambda: stage.emu.webhooks.refused > refused, "the update was not refused")
+    await asyncio.to_thread(stage.postgres.start)
+    await person.expect_reply("Издание приказа")
 
     repeats = Counter(stage.reminders_in(i) for i in curators)
     # The one message in flight when the database went away may be sent again.
