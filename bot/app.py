@@ -108,13 +108,35 @@ async def _on_startup(bot: Bot) -> None:
 
 def is_transient(error: BaseException) -> bool:
     """The database or Redis was unreachable for a moment: trying again later will work."""
+    current: BaseException | None = error
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _unreachable(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unreachable(error: BaseException) -> bool:
+    import asyncpg  # type: ignore[import-untyped]
     from redis.exceptions import ConnectionError as RedisConnectionError
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
+    if isinstance(error, FileNotFoundError | PermissionError | IsADirectoryError):
+        return False  # a local file problem does not pass by waiting
     return isinstance(
-        error, OperationalError | InterfaceError | RedisConnectionError | ConnectionError
+        error,
+        OSError  # refused or reset connections, timeouts (asyncpg raises plain OSError too)
+        | OperationalError
+        | InterfaceError
+        | RedisConnectionError
+        | asyncpg.exceptions.CannotConnectNowError
+        | asyncpg.exceptions.AdminShutdownError
+        | asyncpg.exceptions.CrashShutdownError
+        | asyncpg.exceptions.ConnectionDoesNotExistError,
     )
 
 

@@ -72,7 +72,7 @@ class Stage:
         return list(range(first_id, first_id + count))
 
     def person(self, telegram_id: int) -> FakeUser:
-        return FakeUser(self.client, {"id": telegram_id, "first_name": "Куратор"}, timeout=20)
+        return FakeUser(self.client, {"id": telegram_id, "first_name": "Куратор"}, timeout=45)
 
     def reminders_in(self, chat_id: int) -> int:
         chat = self.emu.chats.get(chat_id)
@@ -201,8 +201,11 @@ async def test_two_processes_deliver_once_and_survive_a_kill(stage: Stage) -> No
     assert repeats[1] >= len(curators) - 1 and set(repeats) <= {1, 2}, repeats
     # Every action is applied once; a confirmation due after the commit of an update that was
     # in flight on the killed process may be missing (bound: its in-flight updates).
-    assert await _count(stage, select(func.count()).select_from(Submission)) == 500
-    assert len(unconfirmed) <= MAX_IN_FLIGHT, unconfirmed
+    stories = {
+        i: [e["message"].get("text", "")[:30] for e in stage.emu.chats[i].log] for i in unconfirmed
+    }
+    assert await _count(stage, select(func.count()).select_from(Submission)) == 500, stories
+    assert len(unconfirmed) <= MAX_IN_FLIGHT, stories
     submitted = select(func.count()).where(Assignment.status == AssignmentStatus.SUBMITTED)
     assert await _count(stage, submitted) == 500
     pending = select(func.count()).where(
