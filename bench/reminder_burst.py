@@ -11,114 +11,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import insert
+# The population helper lives with the tests; run from anywhere.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.app import Application
 from bot.pacing import PaceLimits
 from bot.settings import Settings
 from core.clock import ManualClock
-from core.roles import Role
-from core.states import AssignmentStatus
-from db.models import Activity, Assignment, Membership, Plan, School, User
 from emulator import Emulator, EmulatorServer, RateLimits
+from tests.cluster import populate_curators
 
 TOKEN = "123456789:AAE-bench-token"
 DUE = date(2020, 11, 10)
 MOMENT = datetime(2020, 11, 3, 4, 0, tzinfo=UTC)  # 09:00 in Asia/Yekaterinburg, 7 days before
-
-
-async def _populate(app: Application, emu: Emulator, count: int, first_id: int) -> None:
-    now = MOMENT
-    bot = next(iter(emu.bots.values()))
-    async with app.session_factory() as session, session.begin():
-        plan = Plan(
-            title=f"Bench {first_id}",
-            timezone="Asia/Yekaterinburg",
-            settings={},
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(plan)
-        await session.flush()
-        activity = Activity(
-            plan_id=plan.id,
-            source_key=f"bench{first_id}",
-            title="Издание приказа",
-            due_date=DUE,
-            period_kind="deadline",
-            period_flags=[],
-            position=0,
-        )
-        session.add(activity)
-        await session.flush()
-        for chunk in range(0, count, 500):
-            ids = range(first_id + chunk, first_id + min(chunk + 500, count))
-            schools = (
-                (
-                    await session.execute(
-                        insert(School).returning(School.id),
-                        [
-                            {
-                                "name": f"ОО № {i}",
-                                "timezone": "Asia/Yekaterinburg",
-                                "created_at": now,
-                            }
-                            for i in ids
-                        ],
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            users = (
-                (
-                    await session.execute(
-                        insert(User).returning(User.id),
-                        [
-                            {
-                                "telegram_id": i,
-                                "full_name": f"Куратор {i}",
-                                "settings": {},
-                                "is_active": True,
-                                "started_at": now,
-                                "created_at": now,
-                            }
-                            for i in ids
-                        ],
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            await session.execute(
-                insert(Membership),
-                [
-                    {"user_id": u, "role": Role.CURATOR, "school_id": s, "created_at": now}
-                    for u, s in zip(users, schools, strict=True)
-                ],
-            )
-            await session.execute(
-                insert(Assignment),
-                [
-                    {
-                        "activity_id": activity.id,
-                        "school_id": s,
-                        "status": AssignmentStatus.OPEN,
-                        "due_date": DUE,
-                        "version": 1,
-                        "updated_at": now,
-                    }
-                    for s in schools
-                ],
-            )
-            for i in ids:
-                emu.add_user(f"Куратор {i}", user_id=i)
-                bot.started_by.add(i)
 
 
 async def _burst(count: int, limited: bool, first_id: int) -> tuple[float, dict[str, int]]:
@@ -145,7 +56,16 @@ async def _burst(count: int, limited: bool, first_id: int) -> tuple[float, dict[
                     )
                 )
             await app.prepare()
-            await _populate(app, emu, count, first_id)
+            await populate_curators(
+                app.session_factory,
+                emu,
+                count=count,
+                first_id=first_id,
+                due=DUE,
+                timezone="Asia/Yekaterinburg",
+                now=MOMENT,
+                expected_result=None,
+            )
             await app.reminders.plan()
             started = time.perf_counter()
             sent = await app.reminders.sender.drain()

@@ -76,6 +76,15 @@ async def start_invite(message: Message, command: CommandObject, user_ctx: UserC
     )
 
 
+async def _role_or_gone(query: CallbackQuery, raw: str) -> Role | None:
+    """The role a button names, or None (told to the user) for a forged or retired one."""
+    try:
+        return Role(raw)
+    except ValueError:
+        await query.answer(texts.INVITE_GONE, show_alert=True)
+        return None
+
+
 async def pick_role(
     query: CallbackQuery,
     callback_data: InviteRole,
@@ -85,10 +94,8 @@ async def pick_role(
     user_ctx: UserContext,
     after_commit: AfterCommit,
 ) -> None:
-    try:
-        role = Role(callback_data.role)
-    except ValueError:
-        await query.answer(texts.INVITE_GONE, show_alert=True)
+    role = await _role_or_gone(query, callback_data.role)
+    if role is None:
         return
     terms = (callback_data.days, callback_data.uses)
     if role not in SCHOOL_ROLES:
@@ -119,10 +126,8 @@ async def pick_school(
     user_ctx: UserContext,
     after_commit: AfterCommit,
 ) -> None:
-    try:
-        role = Role(callback_data.role)
-    except ValueError:
-        await query.answer(texts.INVITE_GONE, show_alert=True)
+    role = await _role_or_gone(query, callback_data.role)
+    if role is None:
         return
     await _create(
         query,
