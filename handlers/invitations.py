@@ -210,6 +210,7 @@ async def revoke(
     session: AsyncSession,
     clock: Clock,
     user_ctx: UserContext,
+    after_commit: AfterCommit,
 ) -> None:
     scope = scope_of(user_ctx)
     found = next(
@@ -224,7 +225,8 @@ async def revoke(
         await query.answer(texts.INVITE_GONE, show_alert=True)
         return
     await revoke_invitation(session, clock, found.id, actor_user_id=user_ctx.user_id)
-    await query.answer(texts.INVITE_REVOKED, show_alert=True)
+    # Told only once stored: a link tried right after "revoked" must already be refused.
+    after_commit(lambda: query.answer(texts.INVITE_REVOKED, show_alert=True))
 
 
 def build_router() -> Router:
