@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 # The harness lives with the tests; run from anywhere.
@@ -41,7 +41,7 @@ async def _run(processes: int, reminders: int, updates: int) -> tuple[float, flo
     async with EmulatorServer(emu) as server, cluster(server.url) as (running, _):
         engine = build_engine(running.database_url)
         await upgrade(engine)
-        now = datetime.now(UTC)
+        now = running.clock.now()  # the moment the processes read (tests.moment)
         zone, today = afternoon_zone(now)
         first = 800_000_000
         await populate_curators(

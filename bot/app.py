@@ -22,11 +22,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
+from bot.late_answers import LateCallbackAnswers
 from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
 from bot.pacing import PaceLimits, RequestPacer
 from bot.reminder_render import render
 from bot.settings import Settings
-from core.clock import Clock, SystemClock
+from core.clock import Clock
 from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
 from handlers import build_routers
@@ -52,6 +53,7 @@ def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
         else AiohttpSession(timeout=settings.request_timeout)
     )
     session.middleware(pacer or RequestPacer())
+    session.middleware(LateCallbackAnswers())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
@@ -168,7 +170,7 @@ class Application:
         outermost: Sequence[BaseMiddleware] = (),
     ) -> None:
         self.settings = settings
-        self.clock = clock or SystemClock()
+        self.clock = clock or settings.clock()
         self.engine: AsyncEngine = build_engine(settings.database_url)
         self.session_factory = build_session_factory(self.engine)
         self.pacer = RequestPacer(

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import cli_admin
 from bot.settings import Settings
-from core.clock import SystemClock
 from core.codes import parse_duration_seconds
 from core.errors import DomainError
 from core.roles import parse_role
@@ -252,7 +251,7 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
 async def _school(settings: Settings, args: argparse.Namespace) -> int:
     from core.schools import add_school, list_schools
 
-    clock = SystemClock()
+    clock = settings.clock()
     if args.school_command == "add":
         school = await _with_session(
             settings,
@@ -270,12 +269,16 @@ async def _school(settings: Settings, args: argparse.Namespace) -> int:
         for school in await _with_session(settings, list_schools):
             print(f"{school.id}\t{school.name}\t{school.timezone or '-'}")
     else:
-        print(await _with_session(settings, lambda s: cli_admin.school_verb(s, args)))
+        print(
+            await _with_session(
+                settings, lambda s: cli_admin.school_verb(s, args, settings.clock())
+            )
+        )
     return 0
 
 
 async def _people(settings: Settings, args: argparse.Namespace) -> int:
-    print(await _with_session(settings, lambda s: cli_admin.people(s, args)))
+    print(await _with_session(settings, lambda s: cli_admin.people(s, args, settings.clock())))
     return 0
 
 
@@ -283,7 +286,7 @@ async def _plan(settings: Settings, args: argparse.Namespace) -> int:
     from core.settings import SettingError
 
     try:
-        print(await _with_session(settings, lambda s: cli_admin.plans(s, args)))
+        print(await _with_session(settings, lambda s: cli_admin.plans(s, args, settings.clock())))
     except SettingError as exc:
         raise CliError(f"bad value for {exc.key}: {args.value!r}") from None
     return 0
@@ -298,7 +301,7 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     )
     from core.schools import find_school
 
-    clock = SystemClock()
+    clock = settings.clock()
     if args.list:
         for inv in await _with_session(settings, lambda s: list_invitations(s, clock)):
             print(
@@ -460,7 +463,9 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
 
     async def load(session: AsyncSession) -> Any:
         plan = await find_plan(session, args.plan)
-        return await plan_report(session, plan.id, SystemClock().now(), settings.default_timezone)
+        return await plan_report(
+            session, plan.id, settings.clock().now(), settings.default_timezone
+        )
 
     report = await _with_session(settings, load)
     data = build_xlsx(report)
@@ -565,7 +570,7 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
             settings,
             lambda s: import_plan(
                 s,
-                SystemClock(),
+                settings.clock(),
                 draft,
                 timezone=timezone,
                 source_file=path.name,

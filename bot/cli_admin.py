@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from core.clock import SystemClock
+from core.clock import Clock
 from core.roles import parse_role
 from core.status import Scope
 
@@ -64,10 +64,9 @@ def add_school_verbs(school: Any) -> None:
     merge.add_argument("--into", required=True)
 
 
-async def school_verb(session: AsyncSession, args: argparse.Namespace) -> str:
+async def school_verb(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
     from core.schools import find_school, merge_schools, rename_school
 
-    clock = SystemClock()
     school = await find_school(
         session, args.school if args.school_command != "merge" else args.duplicate
     )
@@ -82,11 +81,10 @@ async def school_verb(session: AsyncSession, args: argparse.Namespace) -> str:
     return f"school {school.id} merged into {target.id}: {moved} assignments moved"
 
 
-async def people(session: AsyncSession, args: argparse.Namespace) -> str:
+async def people(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
     from core import admin
     from core.schools import find_school
 
-    clock = SystemClock()
     if args.people_command == "list":
         school_id = (await find_school(session, args.school)).id if args.school else None
         rows = await admin.list_people(
@@ -127,13 +125,12 @@ async def people(session: AsyncSession, args: argparse.Namespace) -> str:
     return f"{args.telegram_id}: {count} roles moved to school {school.id}"
 
 
-async def plans(session: AsyncSession, args: argparse.Namespace) -> str:
+async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
     from core.plan_import import attach_school
     from core.report_data import find_plan
     from core.schools import find_school
     from core.settings import plans_in_scope, set_archived, set_plan_setting
 
-    clock = SystemClock()
     if args.plan_command == "list":
         rows = await plans_in_scope(session, EVERYTHING)
         return (

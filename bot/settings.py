@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.clock import Clock, clock_with_offset
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///kurator.sqlite3"
 
 
@@ -36,6 +38,8 @@ class Settings(BaseSettings):
     fsm_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)  # an idle conversation expires
     send_rate: float = Field(default=30.0, gt=0)  # messages/s of this process (divide by processes)
     outbox_claim_seconds: int = Field(default=300, ge=5)  # a dead worker's claim expires after
+    # Tests and the sandbox only: the processes they start read the moment the test chose.
+    clock_offset_seconds: float = Field(default=0.0)
     evidence_types: str = Field(
         default="pdf,doc,docx,odt,rtf,txt,xls,xlsx,ods,csv,ppt,pptx,odp,jpg,jpeg,png,heic,webp,mp4,mov"
     )
@@ -60,6 +64,10 @@ class Settings(BaseSettings):
     @classmethod
     def _upper_level(cls, value: str) -> str:
         return value.upper()
+
+    def clock(self) -> Clock:
+        """The clock this process reads: the system clock unless a test shifted it."""
+        return clock_with_offset(self.clock_offset_seconds)
 
     def webhook_path(self) -> str:
         """The local path the webhook listens on: the path part of WEBHOOK_URL."""

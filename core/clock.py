@@ -20,6 +20,39 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class ShiftedClock:
+    """The wall clock moved by a fixed offset: real speed, another moment.
+
+    Used only when tests or the sandbox ask for it (CLOCK_OFFSET_SECONDS), so that the bot
+    processes they start all see the moment the test chose, not the day the suite runs on.
+    """
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    @classmethod
+    def at(cls, moment: datetime) -> ShiftedClock:
+        """A clock that reads `moment` now and runs on from there."""
+        if moment.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        return cls(moment - datetime.now(UTC))
+
+
+def clock_with_offset(offset_seconds: float) -> Clock:
+    """The system clock, or a shifted one when an offset is configured."""
+    if not offset_seconds:
+        return SystemClock()
+    return ShiftedClock(timedelta(seconds=offset_seconds))
+
+
+def offset_of(clock: Clock) -> float:
+    """Seconds to add to the system clock to read `clock` now (for a child process)."""
+    return (clock.now() - datetime.now(UTC)).total_seconds()
+
+
 class ManualClock:
     """A clock that only moves when told to; waiters are woken on every move."""
 

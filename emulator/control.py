@@ -221,7 +221,11 @@ async def press(request: web.Request) -> web.Response:
         "chat_instance": str(abs(chat.id) * 31 + 7),
         "data": data,
     }
-    bot.callback_queries[query_id] = {"query": query, "answer": None}
+    bot.callback_queries[query_id] = {
+        "query": query,
+        "answer": None,
+        "pressed_at": emu.monotonic(),
+    }
     await _deliver(emu, bot, "callback_query", query)
     return web.json_response({"ok": True, "result": {"callback_query_id": query_id}})
 
@@ -312,12 +316,13 @@ async def callback_answer(request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(float(body.get("wait", 0)), 60.0)
     async with emu.changed:
-        while entry["answer"] is None and loop.time() < deadline:
+        while entry["answer"] is None and not entry.get("refused") and loop.time() < deadline:
             try:
                 await asyncio.wait_for(emu.changed.wait(), deadline - loop.time())
             except TimeoutError:
                 break
-    return web.json_response({"ok": True, "result": entry["answer"]})
+    result = {"refused": "query is too old"} if entry.get("refused") else entry["answer"]
+    return web.json_response({"ok": True, "result": result})
 
 
 async def commands(request: web.Request) -> web.Response:

@@ -366,7 +366,14 @@ async def delete_message(emu: Emulator, bot: BotAccount, params: dict[str, Any])
 @method("answerCallbackQuery", ("callback_query_id", "text", "show_alert", "url", "cache_time"))
 async def answer_callback_query(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     query = bot.callback_queries.get(str(params.get("callback_query_id", "")))
-    if query is None or query.get("answer") is not None:
+    expired = (
+        query is not None
+        and emu.monotonic() - query.get("pressed_at", emu.monotonic()) > emu.callback_answer_window
+    )
+    if query is not None and expired:
+        query["refused"] = True  # the control API tells the test the answer came too late
+        await emu.notify()
+    if query is None or query.get("answer") is not None or expired:
         raise bad_request("query is too old and response timeout expired or query ID is invalid")
     text = params.get("text")
     if text is not None and len(str(text)) > 200:

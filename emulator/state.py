@@ -138,6 +138,8 @@ class Emulator:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.limits = limits or RateLimits()
+        # Telegram refuses answerCallbackQuery about 15 s after the press ("query is too old").
+        self.callback_answer_window = 15.0
         self.now = now
         self.monotonic = monotonic
         self.bots: dict[str, BotAccount] = {}

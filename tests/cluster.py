@@ -26,10 +26,12 @@ from aiohttp import web
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.clock import ShiftedClock
 from core.roles import Role
 from core.states import AssignmentStatus
 from db.models import Activity, Assignment, Membership, Plan, School, User
 from emulator import Emulator
+from tests.moment import clock_env, running_clock
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:AAE-cluster-token"
@@ -284,6 +286,7 @@ class Cluster:
     proxy: RoundRobinProxy
     api_url: str
     folder: Path
+    clock: ShiftedClock = field(default_factory=running_clock)  # the moment the test chose
     processes: dict[str, BotProcess] = field(default_factory=dict)
 
     def env(self, name: str, port: int, **extra: str) -> dict[str, str]:
@@ -302,6 +305,7 @@ class Cluster:
             "EVIDENCE_DIR": str(self.folder / "evidence"),
             "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1",
+            **clock_env(self.clock),  # every process reads the test's moment, not today
             **extra,
         }
 
@@ -351,7 +355,11 @@ async def populate_curators(
     now: datetime,
     expected_result: str | None = "Издан приказ",
 ) -> None:
-    """`count` schools with one curator each and one open assignment due on `due`."""
+    """`count` schools with one curator each and one open assignment due on `due`.
+
+    Nothing else is due for them: weekly digests are off, so on any weekday the only
+    reminder planned is the one for this assignment.
+    """
     bot = next(iter(emu.bots.values()))
     async with session_factory() as session, session.begin():
         plan = Plan(
@@ -389,7 +397,7 @@ async def populate_curators(
                     {
                         "telegram_id": i,
                         "full_name": f"Куратор {i}",
-                        "settings": {},
+                        "settings": {"digest": False},
                         "is_active": True,
                         "started_at": now,
                         "created_at": now,

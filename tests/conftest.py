@@ -7,7 +7,6 @@ import os
 import uuid
 import warnings
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -26,12 +25,13 @@ from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
 from emulator import EmulatorClient, EmulatorServer
 from tests.harness import TOKEN, World, emulator_server, running_bot
+from tests.moment import test_moment
 
 
 @pytest.fixture
 def clock() -> ManualClock:
-    # Starts at the real time so that CLI subprocesses (system clock) and the bot agree.
-    return ManualClock(datetime.now(UTC).replace(microsecond=0))
+    # The suite's chosen moment, never the real date (CLI subprocesses get it too).
+    return ManualClock(test_moment())
 
 
 # KURATOR_TEST_POSTGRES=postgresql+asyncpg://user:password@host/db runs every test on its own
@@ -105,3 +105,17 @@ def settings(server, db_url) -> Settings:
 async def world(server, client, settings, clock) -> AsyncIterator[World]:
     async with running_bot(settings, clock) as app:
         yield World(server=server, client=client, app=app, settings=settings, clock=clock)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `moment` every test whose time is the suite's chosen moment (CI varies it).
+
+    That is every test on the default `clock` fixture (a module that pins its own clock to a
+    date of its plan does not depend on the moment) and every multi-process test.
+    """
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.get("clock") if info is not None else None
+        default_clock = defs is not None and len(defs) > 0 and defs[-1].func.__module__ == __name__
+        if default_clock or item.get_closest_marker("cluster"):
+            item.add_marker(pytest.mark.moment)

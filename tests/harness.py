@@ -13,11 +13,12 @@ from pathlib import Path
 
 from bot.app import Application
 from bot.settings import Settings
-from core.clock import Clock
+from core.clock import Clock, ManualClock
 from core.invitations import create_invitation
 from core.roles import Role
 from core.schools import add_school
 from emulator import Emulator, EmulatorClient, EmulatorServer, FakeUser, RateLimits
+from tests.moment import clock_env, test_moment
 
 TOKEN = "123456789:AAE-kurator-test-token_0123456789abcdef"
 BOT_USERNAME = "kurator_test_bot"
@@ -64,14 +65,16 @@ class World:
 
     async def cli(self, *args: str, check: bool = True) -> CliResult:
         """Run `python -m bot ARGS` against this world's database and emulator."""
-        return await run_cli(self.settings, *args, check=check)
+        return await run_cli(self.settings, *args, check=check, clock=self.clock)
 
 
-def cli_env(settings: Settings) -> dict[str, str]:
+def cli_env(settings: Settings, clock: Clock | None = None) -> dict[str, str]:
+    """The environment of a CLI or bot subprocess: this test's database, emulator and time."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_"))
     }
     env.update(DATABASE_URL=settings.database_url, LOG_LEVEL="WARNING")
+    env.update(clock_env(clock or ManualClock(test_moment())))
     if settings.bot_token is not None:
         env["BOT_TOKEN"] = settings.bot_token.get_secret_value()
     if settings.telegram_api_url:
@@ -87,7 +90,11 @@ class CliResult:
 
 
 async def run_cli(
-    settings: Settings, *args: str, check: bool = True, stdin: str | None = None
+    settings: Settings,
+    *args: str,
+    check: bool = True,
+    stdin: str | None = None,
+    clock: Clock | None = None,
 ) -> CliResult:
     """Run the CLI in a subprocess without blocking the loop (the emulator lives in it)."""
     process = await asyncio.create_subprocess_exec(
@@ -96,7 +103,7 @@ async def run_cli(
         "bot",
         *args,
         cwd=ROOT,
-        env=cli_env(settings),
+        env=cli_env(settings, clock),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot
@@ -12,6 +11,8 @@ from aiogram.client.session.base import BaseSession
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message, User
+
+from tests.moment import test_moment
 
 
 class RecordingSession(BaseSession):
@@ -34,7 +35,7 @@ class RecordingSession(BaseSession):
             bot_user = User(id=bot.id, is_bot=True, first_name="Куратор")
             return Message(
                 message_id=next(self._ids),
-                date=datetime.now(UTC),
+                date=test_moment(),
                 chat=chat,
                 from_user=bot_user,
                 text=method.text,

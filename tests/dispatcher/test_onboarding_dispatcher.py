@@ -17,6 +17,7 @@ from core.schools import add_school
 from core.updates import already_handled, mark_handled, prune_handled
 from db.models import HandledUpdate, InvitationRedemption, Membership, School
 from tests.dispatcher.recording import RecordingSession
+from tests.moment import test_moment
 
 ALICE = User(id=555, is_bot=False, first_name="Алиса", language_code="ru")
 
@@ -30,7 +31,7 @@ def _update(update_id: int, text: str) -> Update:
     )
     message = Message(
         message_id=update_id,
-        date=datetime.now(UTC),
+        date=test_moment(),
         chat=Chat(id=ALICE.id, type="private"),
         from_user=ALICE,
         text=text,

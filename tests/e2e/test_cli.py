@@ -8,6 +8,7 @@ import signal
 import sys
 
 from bot.settings import Settings
+from core.clock import ManualClock
 from emulator import EmulatorClient
 from tests.harness import ROOT, TOKEN, cli_env, run_cli
 
@@ -33,14 +34,14 @@ async def test_no_token_exits_2_with_instructions(tmp_path) -> None:
 
 
 async def test_bot_process_serves_updates_from_the_emulator(
-    settings: Settings, client: EmulatorClient
+    settings: Settings, client: EmulatorClient, clock: ManualClock
 ) -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot",
         cwd=ROOT,
-        env=cli_env(settings),
+        env=cli_env(settings, clock),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -426,3 +426,17 @@ async def test_history_on_the_card_and_the_audit_cli(world: World) -> None:
     assert later.stdout == "" and "0 entries" in later.stderr
     bad = await world.cli("audit", "--since", "вчера", check=False)
     assert bad.returncode == 1 and "--since" in bad.stderr
+
+
+async def test_a_press_answered_too_late_is_still_handled_without_an_apology(
+    world: World,
+) -> None:
+    # Telegram refuses a callback answer ~15 s after the press (or for an update delivered
+    # again after a crash); the press's work must still happen and the person get no error.
+    alice, _, _ = await _setup(world)
+    card = await _open_card(alice, 2)
+    world.server.emulator.callback_answer_window = 0.0
+    answer = await alice.press("✅ Выполнено", card)
+    assert answer == {"refused": "query is too old"}
+    await alice.expect_reply("Отмечаем выполнение")
+    await alice.expect_silence(wait=0.5)  # no "Что-то пошло не так" after it

@@ -446,10 +446,8 @@ async def test_buttons_rsvp_upcoming_and_the_preview_cli(world: World) -> None:
     week = await olga.expect_reply("Напоминания на 7 дней")
     assert "Издание приказа" in week.text and "10 ноября" in week.text
 
-    from tests.harness import run_cli
-
-    result = await run_cli(
-        world.settings, "reminders", "plan", "--from", "2020-11-05", "--to", "2020-11-12", "--json"
+    result = await world.cli(
+        "reminders", "plan", "--from", "2020-11-05", "--to", "2020-11-12", "--json"
     )
     import json
 

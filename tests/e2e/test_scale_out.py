@@ -9,7 +9,7 @@ import contextlib
 import random
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -37,6 +37,13 @@ pytestmark = [
     pytest.mark.skipif(missing_servers() is not None, reason=missing_servers() or ""),
 ]
 
+# The only messages a curator of these worlds may get: the reminder and the done flow's steps.
+DONE_FLOW = (
+    "⏰ Напоминание о сроке",
+    "Отмечаем выполнение",
+    "Принято",
+    "✅ Отправлено на проверку",
+)
 MAX_IN_FLIGHT = 40  # setWebhook's max_connections: updates one process can have in flight
 
 
@@ -56,7 +63,7 @@ class Stage:
         self.cluster, self.postgres, self.session_factory = running, postgres, session_factory
 
     async def curators(self, count: int, first_id: int = 700_000_000) -> list[int]:
-        now = datetime.now(UTC)
+        now = self.cluster.clock.now()  # the test's moment, as the bot processes see it
         zone, today = afternoon_zone(now)
         # Three days before the due date: that reminder (09:00 local) is due now, as missed.
         await populate_curators(
@@ -83,6 +90,18 @@ class Stage:
             for event in chat.log
             if event["kind"] == "new" and REMINDER_HEAD in event["message"].get("text", "")
         )
+
+    def received(self, chat_id: int) -> list[str]:
+        """The text of every message the bot sent to this chat, in order."""
+        chat = self.emu.chats.get(chat_id)
+        if chat is None:
+            return []
+        return [e["message"].get("text", "") for e in chat.log if e["kind"] == "new"]
+
+    def unexpected(self, ids: list[int], allowed: tuple[str, ...]) -> dict[int, list[str]]:
+        """Messages to these chats that start with none of `allowed` (nothing else is due)."""
+        found = {i: [t[:60] for t in self.received(i) if not t.startswith(allowed)] for i in ids}
+        return {i: extra for i, extra in found.items() if extra}
 
     async def until(self, done: Callable[[], bool], what: str, limit: float = 120) -> None:
         """Wait on the emulator's change signal until `done()` holds."""
@@ -168,6 +187,13 @@ async def test_a_conversation_started_on_one_process_continues_on_another(stage:
         comments = list(await session.scalars(select(Submission.comment)))
     assert comments == ["Приказ издан, копия на сайте"]
     await stage.settled()
+    # Exactly these messages, whatever the day and hour: nothing else is due for this person.
+    received = stage.received(curator)
+    assert len(received) == 4, received
+    assert REMINDER_HEAD in received[0]
+    assert "Отмечаем выполнение" in received[1]
+    assert "Принято" in received[2]
+    assert "Отправлено на проверку" in received[3]
     assert stage.cluster.proxy.served[a.url] >= 2 and stage.cluster.proxy.served[b.url] >= 1
 
 
@@ -199,6 +225,8 @@ async def test_two_processes_deliver_once_and_survive_a_kill(stage: Stage) -> No
     repeats = Counter(stage.reminders_in(i) for i in curators)
     # Documented bound: a killed sender may repeat the one message it was sending.
     assert repeats[1] >= len(curators) - 1 and set(repeats) <= {1, 2}, repeats
+    # Nothing but the reminder and the done flow's own answers, on any day and at any hour.
+    assert not stage.unexpected(curators, DONE_FLOW), stage.unexpected(curators, DONE_FLOW)
     # Every action is applied once; a confirmation due after the commit of an update that was
     # in flight on the killed process may be missing (bound: its in-flight updates).
     stories = {
@@ -235,6 +263,8 @@ async def test_a_postgresql_restart_mid_run_loses_nothing(stage: Stage) -> None:
     await asyncio.to_thread(stage.postgres.start)
     await person.expect_reply("Издание приказа")
 
+    allowed = (*DONE_FLOW, texts.VIEW_NAMES["open"])  # and the answer to /my
+    assert not stage.unexpected(curators, allowed), stage.unexpected(curators, allowed)
     repeats = Counter(stage.reminders_in(i) for i in curators)
     # The one message in flight when the database went away may be sent again.
     assert repeats[1] >= len(curators) - 1 and set(repeats) <= {1, 2}, repeats

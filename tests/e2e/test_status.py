@@ -167,8 +167,6 @@ async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World,
 
     import openpyxl
 
-    from tests.harness import run_cli
-
     await _fixture(world)
     expected = await _expected(world)
     olga = await world.person("Ольга")
@@ -196,7 +194,7 @@ async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World,
         }
         assert colours <= {"C6EFCE", "FFEB9C", "F8CBAD", "FFFFFF", "FFC7CE"} and "C6EFCE" in colours
     out = tmp_path / "report.xlsx"
-    result = await run_cli(world.settings, "report", "ДОРОЖНАЯ КАРТА", "--out", str(out))
+    result = await world.cli("report", "ДОРОЖНАЯ КАРТА", "--out", str(out))
     title = next(t for t in expected if t.startswith("ДОРОЖНАЯ КАРТА"))
     total, accepted, submitted, open_, _ = expected[title]  # the CLI's "overdue" uses today
     assert (

@@ -13,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import core
-from core.clock import ManualClock
+from bot.settings import Settings
+from core.clock import ManualClock, ShiftedClock, SystemClock, clock_with_offset, offset_of
 from core.codes import hash_code, looks_like_payload, new_code, parse_duration_seconds
 from core.roles import Role, parse_role
 
@@ -71,3 +72,19 @@ def test_pure_domain_modules_import_neither_aiogram_nor_sqlalchemy() -> None:
         assert "aiogram" not in source and "sqlalchemy" not in source, name
     assert {m.name for m in pkgutil.iter_modules(core.__path__)} >= {n.split(".")[1] for n in pure}
     assert "core" in sys.modules
+
+
+def test_a_shifted_clock_reads_the_chosen_moment_and_runs_on() -> None:
+    moment = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # a Monday morning
+    clock = ShiftedClock.at(moment)
+    first = clock.now()
+    assert abs((first - moment).total_seconds()) < 5
+    assert clock.now() >= first  # runs at real speed, never backwards
+    child = clock_with_offset(offset_of(clock))  # what a child process given the offset reads
+    assert abs((child.now() - clock.now()).total_seconds()) < 5
+
+
+def test_the_system_clock_unless_a_test_asks_for_another() -> None:
+    assert isinstance(Settings(_env_file=None).clock(), SystemClock)
+    shifted = Settings(clock_offset_seconds=-86400.0, _env_file=None).clock()
+    assert isinstance(shifted, ShiftedClock) and shifted.offset == timedelta(days=-1)
