@@ -39,3 +39,15 @@ class InvitationRevoked(InvitationError):
 
 class InvitationUsedUp(InvitationError):
     code = "invitation_used_up"
+
+
+class InvitationAlreadyUsed(InvitationError):
+    """The person used this link before and no longer holds its role (removed, or forgotten)."""
+
+    code = "invitation_already_used"
+
+
+class AccessSwitchedOff(InvitationError):
+    """The person was switched off by an administrator; no link lets them back in."""
+
+    code = "access_switched_off"

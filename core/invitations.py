@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -19,16 +19,19 @@ from core.dto import (
     TelegramProfile,
 )
 from core.errors import (
+    AccessSwitchedOff,
     InvalidInput,
+    InvitationAlreadyUsed,
     InvitationExpired,
     InvitationRevoked,
     InvitationUnknown,
     InvitationUsedUp,
     NotFound,
 )
+from core.pseudonyms import pseudonym
 from core.roles import Role
 from core.users import context_for, mark_started, upsert_user
-from db.models import Invitation, InvitationRedemption, Membership, School
+from db.models import Invitation, InvitationRedemption, Membership, School, User
 
 DEFAULT_TTL = timedelta(days=14)
 
@@ -157,50 +160,70 @@ async def redeem_invitation(
         raise InvitationUnknown()
     user = await upsert_user(session, clock, profile)
     await mark_started(session, clock, user)
-    existing = await session.scalar(
+    if not user.is_active:
+        raise AccessSwitchedOff()
+    redeemed_before = await session.scalar(
         select(InvitationRedemption.id).where(
             InvitationRedemption.invitation_id == invitation.id,
-            InvitationRedemption.user_id == user.id,
+            or_(
+                InvitationRedemption.user_id == user.id,
+                # The same person after /forget: only a new invitation lets them in again.
+                InvitationRedemption.forgotten_key == await pseudonym(session, user.telegram_id),
+            ),
         )
     )
-    if existing is None:
-        now = clock.now()
-        if invitation.revoked_at is not None:
-            raise InvitationRevoked()
-        if invitation.expires_at <= now:
-            raise InvitationExpired()
-        # Conditional increment: two people racing for the last use cannot both win.
-        claimed = await session.execute(
-            update(Invitation)
-            .where(
-                Invitation.id == invitation.id,
-                Invitation.uses < Invitation.max_uses,
-                Invitation.revoked_at.is_(None),
-            )
-            .values(uses=Invitation.uses + 1)
-            .execution_options(synchronize_session=False)
+    if redeemed_before is not None:
+        # Opening one's own link again greets, never grants: a role an admin removed since
+        # stays removed, and the link's limits are not bypassed.
+        if await _holds(session, user.id, invitation):
+            return await _redemption(session, user, invitation, already_member=True)
+        raise InvitationAlreadyUsed()
+    now = clock.now()
+    if invitation.revoked_at is not None:
+        raise InvitationRevoked()
+    if invitation.expires_at <= now:
+        raise InvitationExpired()
+    # Conditional increment: two people racing for the last use cannot both win.
+    claimed = await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.uses < Invitation.max_uses,
+            Invitation.revoked_at.is_(None),
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise InvitationUsedUp()
-        session.add(
-            InvitationRedemption(invitation_id=invitation.id, user_id=user.id, redeemed_at=now)
-        )
+        .values(uses=Invitation.uses + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvitationUsedUp()
+    session.add(InvitationRedemption(invitation_id=invitation.id, user_id=user.id, redeemed_at=now))
     already_member = await _grant(session, clock, user.id, invitation)
+    return await _redemption(session, user, invitation, already_member=already_member)
+
+
+async def _redemption(
+    session: AsyncSession, user: User, invitation: Invitation, *, already_member: bool
+) -> Redemption:
     await session.flush()
     context = await context_for(session, user)
     membership = next(
-        m
-        for m in context.memberships
-        if m.role == invitation.role
-        and m.school_id == invitation.school_id
-        and m.plan_id == invitation.plan_id
-        and m.direction_id == invitation.direction_id
+        (
+            m
+            for m in context.memberships
+            if m.role == invitation.role
+            and m.school_id == invitation.school_id
+            and m.plan_id == invitation.plan_id
+            and m.direction_id == invitation.direction_id
+        ),
+        None,
     )
+    if membership is None:  # cannot happen after _grant; never a bare StopIteration
+        raise InvitationAlreadyUsed()
     return Redemption(membership=membership, already_member=already_member, context=context)
 
 
-async def _grant(session: AsyncSession, clock: Clock, user_id: int, inv: Invitation) -> bool:
-    """Add the invitation's membership unless the person already has it; True if they had."""
+async def _holds(session: AsyncSession, user_id: int, inv: Invitation) -> bool:
+    """Whether the person holds the invitation's role now (not revoked)."""
     current = await session.scalar(
         select(Membership.id).where(
             Membership.user_id == user_id,
@@ -211,7 +234,12 @@ async def _grant(session: AsyncSession, clock: Clock, user_id: int, inv: Invitat
             Membership.revoked_at.is_(None),
         )
     )
-    if current is not None:
+    return current is not None
+
+
+async def _grant(session: AsyncSession, clock: Clock, user_id: int, inv: Invitation) -> bool:
+    """Add the invitation's membership unless the person already has it; True if they had."""
+    if await _holds(session, user_id, inv):
         return True
     membership = Membership(
         user_id=user_id,

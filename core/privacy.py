@@ -12,6 +12,7 @@ from core import audit
 from core.clock import Clock
 from core.errors import NotFound
 from core.outbox import cancel_pending_to
+from core.pseudonyms import pseudonym
 from db.models import (
     Activity,
     Assignment,
@@ -129,6 +130,7 @@ async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
     if user is None:
         raise NotFound(f"no user {user_id}")
     now = clock.now()
+    telegram_id = user.telegram_id
     user.telegram_id = -user.id  # unique, and never a real Telegram id
     user.full_name = FORGOTTEN_NAME
     user.username = None
@@ -143,8 +145,11 @@ async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
         .values(revoked_at=now)
     )
     await session.execute(delete(Attendance).where(Attendance.user_id == user_id))
+    # The redemptions stay, under a keyed pseudonym: the same link never lets them in again.
     await session.execute(
-        delete(InvitationRedemption).where(InvitationRedemption.user_id == user_id)
+        update(InvitationRedemption)
+        .where(InvitationRedemption.user_id == user_id)
+        .values(forgotten_key=await pseudonym(session, telegram_id))
     )
     await cancel_pending_to(session, user_id)
     # Earlier messages to the person: the chat id is theirs, the text may name them.

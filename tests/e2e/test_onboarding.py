@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
+from bot.cli_admin import EVERYTHING
+from core import admin
 from core.roles import Role
+from core.users import load_memberships
+from db.models import Invitation, InvitationRedemption
 from tests.harness import BOT_USERNAME, World
 
 SCHOOL = "МАОУ «СОШ № 21 г. Челябинска»"
@@ -142,3 +148,56 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
     await curator.send("/help")
     help_text = (await curator.expect_reply()).text
     assert "/me" in help_text and "/schools" not in help_text
+
+
+async def _user_id(world: World, telegram_id: int) -> int:
+    async with world.app.session_factory() as session:
+        return await admin.by_telegram_id(session, telegram_id)
+
+
+async def test_an_old_link_never_gives_back_a_removed_role(world: World) -> None:
+    # Single-use, multi-use, and a multi-use link that has since been revoked or expired: once
+    # an admin removed the role, opening the same link again must not grant it back.
+    school = await world.add_school(SCHOOL)
+    codes = [
+        await world.invite(Role.CURATOR, school),
+        await world.invite(Role.CURATOR, school, uses=5),
+        await world.invite(Role.CURATOR, school, uses=5, ttl=timedelta(days=2)),
+    ]
+    alice = await world.person("Алиса")
+    for code in codes:
+        await alice.send(f"/start {code}")
+        await alice.expect_reply("куратор")
+    user_id = await _user_id(world, alice.id)
+    async with world.app.session_factory() as session, session.begin():
+        assert await admin.change_role(session, world.clock, EVERYTHING, None, user_id, None)
+    world.clock.advance(timedelta(days=3))  # type: ignore[attr-defined]  # the third expired
+
+    for code in codes:
+        await alice.send(f"/start {code}")
+        assert "новое приглашение" in (await alice.expect_reply()).text
+    async with world.app.session_factory() as session:
+        roles = await load_memberships(session, user_id)
+        redemptions = await session.scalar(select(func.count()).select_from(InvitationRedemption))
+    assert roles == () and redemptions == 3
+    await alice.send("/my")
+    assert "Все открытые" not in (await alice.expect_reply()).text
+
+
+async def test_a_switched_off_person_opening_a_link_is_told_plainly(world: World) -> None:
+    school = await world.add_school(SCHOOL)
+    alice = await world.person("Алиса")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.expect_reply("куратор")
+    async with world.app.session_factory() as session, session.begin():
+        user_id = await admin.by_telegram_id(session, alice.id)
+        await admin.set_active(session, world.clock, EVERYTHING, None, user_id, False)
+
+    fresh = await world.invite(Role.OBSERVER, school, uses=3)
+    await alice.send(f"/start {fresh}")
+    assert "Доступ к боту для вас отключён" in (await alice.expect_reply()).text
+    async with world.app.session_factory() as session:
+        uses = await session.scalar(select(Invitation.uses).where(Invitation.max_uses == 3))
+        roles = await load_memberships(session, user_id)
+    assert uses == 0  # a refused person uses nothing up
+    assert [m.role for m in roles] == [Role.CURATOR]  # no observer role was added

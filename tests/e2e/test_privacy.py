@@ -12,7 +12,7 @@ from core.clock import ManualClock
 from core.plan_import import import_plan
 from core.privacy import FORGOTTEN_NAME
 from core.roles import Role
-from db.models import Membership, Submission, User
+from db.models import InvitationRedemption, Membership, Submission, User
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
@@ -86,3 +86,28 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     fresh = await alice.expect_reply()
     again = json.loads(world.server.emulator.files[fresh.raw["document"]["file_id"]].data)
     assert again["reports"] == [] and again["profile"]["telegram_id"] == alice.id
+
+
+async def test_after_forget_the_same_multi_use_link_does_not_let_the_person_in(
+    world: World,
+) -> None:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    code = await world.invite(Role.CURATOR, school, uses=10)
+    alice = await world.person("Алиса", "Кураторова")
+    await alice.send(f"/start {code}")
+    await alice.expect_reply("куратор")
+    await alice.send("/forget")
+    await alice.press("Да, удалить", await alice.expect_reply("Удалить ваши данные?"))
+    assert "данные удалены" in (await alice.expect_edit()).text
+
+    await alice.send(f"/start {code}")
+    assert "новое приглашение" in (await alice.expect_reply()).text
+    assert await alice.menu() == ["start", "help"]
+    bob = await world.person("Борис")  # the link still works for everyone else
+    await bob.send(f"/start {code}")
+    await bob.expect_reply("куратор")
+    async with world.app.session_factory() as session:
+        keys = list(await session.scalars(select(InvitationRedemption.forgotten_key)))
+    # Only a keyed pseudonym is kept: not the Telegram id, not its plain hash.
+    assert len([k for k in keys if k]) == 1
+    assert str(alice.id) not in "".join(k for k in keys if k)
