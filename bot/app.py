@@ -22,7 +22,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
-from bot.late_answers import LateCallbackAnswers
+from bot.benign_refusals import BenignRefusals
 from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
 from bot.pacing import PaceLimits, RequestPacer
 from bot.reminder_render import render
@@ -53,7 +53,7 @@ def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
         else AiohttpSession(timeout=settings.request_timeout)
     )
     session.middleware(pacer or RequestPacer())
-    session.middleware(LateCallbackAnswers())
+    session.middleware(BenignRefusals())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,

@@ -15,11 +15,10 @@ from core import audit
 from core.clock import Clock
 from core.errors import InvalidInput, NotFound
 from core.outbox import cancel_pending_to
+from core.permissions import SCHOOL_ROLES, may_act_on_person, may_manage_role
 from core.roles import Role
 from core.status import Scope
 from db.models import Membership, PlanSchool, School, User
-
-SCHOOL_ROLES = (Role.CURATOR, Role.OBSERVER)
 
 
 @dataclass(frozen=True)
@@ -54,9 +53,7 @@ async def _school_ids(session: AsyncSession, scope: Scope) -> set[int] | None:
 
 
 def _may_manage(scope: Scope, schools: set[int] | None, role: RoleLine) -> bool:
-    if schools is None:
-        return True
-    return role.role in SCHOOL_ROLES and role.school_id in schools
+    return may_manage_role(scope.all_plans, schools, role.role, role.school_id)
 
 
 async def _people(session: AsyncSession, user_ids: list[int] | None) -> list[PersonLine]:
@@ -140,9 +137,14 @@ async def person(session: AsyncSession, scope: Scope, user_id: int) -> PersonLin
 async def _managed_roles(
     session: AsyncSession, scope: Scope, user_id: int
 ) -> tuple[PersonLine, list[RoleLine]]:
+    """The person and their roles, for acting on them: every role must be the actor's."""
     found = await person(session, scope, user_id)
     schools = await _school_ids(session, scope)
-    return found, [r for r in found.roles if _may_manage(scope, schools, r)]
+    if not may_act_on_person(
+        scope.all_plans, schools, [(r.role, r.school_id) for r in found.roles]
+    ):
+        raise NotFound(f"person {user_id} has roles beyond this scope")
+    return found, list(found.roles)
 
 
 async def set_active(

@@ -11,7 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.clock import Clock
-from core.errors import InvalidInput, NotFound
+from core.dto import UserContext
+from core.errors import DomainError, InvalidInput, NotFound
+from core.permissions import may_answer_seminar
 from core.reminder_policy import end_of_day, resolve_zone
 from core.roles import Role
 from core.states import OutboxStatus, RsvpAnswer
@@ -407,15 +409,26 @@ def local_start(
     return local.date(), local.time()
 
 
+class NotInvited(DomainError):
+    """The person is not among the seminar's audience (or is switched off)."""
+
+    code = "not_invited"
+
+
 async def answer_rsvp(
-    session: AsyncSession, clock: Clock, *, seminar_id: int, user_id: int, answer: RsvpAnswer
+    session: AsyncSession, clock: Clock, *, seminar_id: int, user: UserContext, answer: RsvpAnswer
 ) -> None:
-    """Record or change a person's answer to a seminar invitation."""
+    """Record or change a person's answer to a seminar invitation they received."""
     seminar = await session.get(Seminar, seminar_id)
     if seminar is None:
         raise NotFound(f"no seminar {seminar_id}")
+    if not may_answer_seminar(
+        user, await school_ids_of(session, seminar), seminar.plan_id, seminar.direction_id
+    ):
+        raise NotInvited()
     if seminar.cancelled_at is not None:
         raise InvalidInput("cancelled")
+    user_id = user.user_id
     row = await session.scalar(
         select(Attendance).where(Attendance.seminar_id == seminar_id, Attendance.user_id == user_id)
     )

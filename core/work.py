@@ -18,8 +18,15 @@ from core.clock import Clock
 from core.dto import UserContext
 from core.errors import DomainError
 from core.people import coordinator_chat_ids, curator_chat_ids
+from core.permissions import (
+    curator_schools,
+    may_review,
+    may_see_item,
+    may_see_submission,
+    may_withdraw,
+    may_work_on_item,
+)
 from core.reminders import cancel_pending_for
-from core.roles import Role
 from core.states import AssignmentStatus, SubmissionStatus
 from db.models import (
     Activity,
@@ -113,38 +120,6 @@ class SubmissionInfo:
     coordinator_chat_ids: list[int]
 
 
-def curator_schools(user: UserContext, plan_id: int | None = None) -> set[int]:
-    return {
-        m.school_id
-        for m in user.memberships
-        if m.role == Role.CURATOR
-        and m.school_id is not None
-        and (plan_id is None or m.plan_id in (None, plan_id))
-    }
-
-
-def viewer_schools(user: UserContext) -> set[int]:
-    return {
-        m.school_id
-        for m in user.memberships
-        if m.role in (Role.CURATOR, Role.OBSERVER) and m.school_id
-    }
-
-
-def can_review(user: UserContext, plan_id: int, direction_id: int | None) -> bool:
-    """Admins anywhere; coordinators of the plan (and of the direction, when theirs is set)."""
-    for m in user.memberships:
-        if m.role == Role.ADMIN:
-            return True
-        if (
-            m.role == Role.COORDINATOR
-            and m.plan_id in (None, plan_id)
-            and m.direction_id in (None, direction_id)
-        ):
-            return True
-    return False
-
-
 async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, Activity, Plan]:
     row = (
         await session.execute(
@@ -160,9 +135,7 @@ async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, 
 
 
 def _may_act(user: UserContext, assignment: Assignment, activity: Activity) -> bool:
-    if assignment.school_id is None:
-        return can_review(user, activity.plan_id, activity.direction_id)
-    return assignment.school_id in curator_schools(user, activity.plan_id)
+    return may_work_on_item(user, activity.plan_id, activity.direction_id, assignment.school_id)
 
 
 async def my_items(
@@ -213,9 +186,9 @@ async def my_items(
 async def item_card(session: AsyncSession, user: UserContext, assignment_id: int) -> ItemCard:
     """Everything about one item for someone allowed to see it."""
     assignment, activity, plan = await _load(session, assignment_id)
-    reviewer = can_review(user, plan.id, activity.direction_id)
+    reviewer = may_review(user, plan.id, activity.direction_id)
     actor = _may_act(user, assignment, activity)
-    if not (actor or reviewer or assignment.school_id in viewer_schools(user)):
+    if not may_see_item(user, plan.id, activity.direction_id, assignment.school_id):
         raise WorkError("forbidden")
     direction = (
         await session.get(Direction, activity.direction_id) if activity.direction_id else None
@@ -332,6 +305,19 @@ async def submit(
     return await submission_info(session, submission.id)
 
 
+async def submission_for(
+    session: AsyncSession, user: UserContext, submission_id: int
+) -> SubmissionInfo:
+    """A submission with its comment and files, for someone allowed to see it."""
+    submission = await session.get(Submission, submission_id)
+    if submission is None:
+        raise WorkError("not_found")
+    assignment, activity, _ = await _load(session, submission.assignment_id)
+    if not may_see_submission(user, activity.plan_id, activity.direction_id, assignment.school_id):
+        raise WorkError("forbidden")
+    return await submission_info(session, submission_id)
+
+
 async def submission_info(session: AsyncSession, submission_id: int) -> SubmissionInfo:
     submission = await session.get(Submission, submission_id)
     if submission is None:
@@ -371,9 +357,13 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
 async def undo(session: AsyncSession, clock: Clock, user: UserContext, submission_id: int) -> int:
     """Take back a submission within the undo window, before review; returns the assignment id."""
     submission = await session.get(Submission, submission_id)
-    if submission is None or submission.user_id != user.user_id:
+    if submission is None:
         raise WorkError("forbidden")
-    assignment, _, _ = await _load(session, submission.assignment_id)
+    assignment, activity, _ = await _load(session, submission.assignment_id)
+    if not may_withdraw(
+        user, submission.user_id, activity.plan_id, activity.direction_id, assignment.school_id
+    ):
+        raise WorkError("forbidden")
     if (
         submission.status != SubmissionStatus.PENDING
         or assignment.status != AssignmentStatus.SUBMITTED
@@ -444,7 +434,7 @@ async def review(
     if submission is None:
         raise WorkError("not_found")
     assignment, activity, plan = await _load(session, submission.assignment_id)
-    if not can_review(user, plan.id, activity.direction_id):
+    if not may_review(user, plan.id, activity.direction_id):
         raise WorkError("forbidden")
     if (
         submission.status != SubmissionStatus.PENDING
@@ -495,7 +485,7 @@ async def waiting_review(
         )
     ).all()
     waiting: list[tuple[int, str, str | None]] = [
-        (r[0], r[1], r[2]) for r in rows if can_review(user, r[3], r[4])
+        (r[0], r[1], r[2]) for r in rows if may_review(user, r[3], r[4])
     ]
     return waiting[:limit]
 
@@ -553,13 +543,30 @@ async def ask_help(
     return info
 
 
+async def may_ask(session: AsyncSession, user: UserContext, assignment_id: int) -> None:
+    """Raise unless the person may ask about this item (checked before asking for the text)."""
+    assignment, activity, _ = await _load(session, assignment_id)
+    if not _may_act(user, assignment, activity):
+        raise WorkError("forbidden")
+
+
+async def may_decide(session: AsyncSession, user: UserContext, submission_id: int) -> None:
+    """Raise unless the person may accept or return this submission (before asking why)."""
+    submission = await session.get(Submission, submission_id)
+    if submission is None:
+        raise WorkError("not_found")
+    _, activity, plan = await _load(session, submission.assignment_id)
+    if not may_review(user, plan.id, activity.direction_id):
+        raise WorkError("forbidden")
+
+
 async def may_answer(session: AsyncSession, user: UserContext, question_id: int) -> None:
     """Raise unless the person coordinates the plan the question is about."""
     entry = await session.get(AuditEntry, question_id)
     if entry is None or entry.action != "help.ask" or entry.entity_id is None:
         raise WorkError("not_found")
     _, activity, plan = await _load(session, entry.entity_id)
-    if not can_review(user, plan.id, activity.direction_id):
+    if not may_review(user, plan.id, activity.direction_id):
         raise WorkError("forbidden")
 
 

@@ -1,9 +1,9 @@
-"""Last resort for private messages: known-but-forbidden commands, unknown commands, plain text."""
+"""Last resort in private chats: forbidden or unknown commands, plain text, orphan buttons."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 
 from bot import texts
 from bot.menus import COMMANDS_BY_ROLE
@@ -32,9 +32,18 @@ async def plain_text(message: Message, user_ctx: UserContext | None) -> None:
     )
 
 
+async def other_button(query: CallbackQuery, user_ctx: UserContext | None) -> None:
+    """A button no handler took: not this person's, or from a conversation that has ended."""
+    if user_ctx is not None and not user_ctx.is_active:
+        await query.answer(texts.DEACTIVATED, show_alert=True)
+    else:
+        await query.answer(texts.BUTTON_GONE)
+
+
 def build_router() -> Router:
     router = Router(name="fallback")
     router.message.filter(F.chat.type == "private")
     router.message.register(other_command, F.text.startswith("/"))
     router.message.register(plain_text, F.text)
+    router.callback_query.register(other_button)
     return router

@@ -13,7 +13,7 @@ from bot.callbacks import HelpReply
 from bot.middlewares import AfterCommit
 from core.clock import Clock
 from core.dto import UserContext
-from core.work import WorkError, answer_help, ask_help, may_answer
+from core.work import WorkError, answer_help, ask_help, may_answer, may_ask
 
 
 class HelpFlow(StatesGroup):
@@ -22,9 +22,22 @@ class HelpFlow(StatesGroup):
 
 
 async def start_help(
-    query: CallbackQuery, assignment_id: int, state: FSMContext, **_: object
+    query: CallbackQuery,
+    assignment_id: int,
+    state: FSMContext,
+    session: AsyncSession,
+    user_ctx: UserContext | None,
+    **_: object,
 ) -> None:
-    """From a card or a reminder: ask for the question."""
+    """From a card or a reminder: ask for the question (if the person may ask about it)."""
+    if user_ctx is None:
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        await may_ask(session, user_ctx, assignment_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error(exc.code), show_alert=True)
+        return
     await state.set_state(HelpFlow.question)
     await state.set_data({"assignment_id": assignment_id})
     await query.answer()

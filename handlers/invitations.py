@@ -16,7 +16,6 @@ from bot.callbacks import InviteRevoke, InviteRole, InviteSchool
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit
 from core.admin import (
-    SCHOOL_ROLES,
     check_invitation_scope,
     invitable_roles,
     invitation_in_scope,
@@ -32,6 +31,7 @@ from core.invitations import (
     list_invitations,
     revoke_invitation,
 )
+from core.permissions import SCHOOL_ROLES
 from core.roles import Role
 from core.status import scope_of
 

@@ -14,7 +14,7 @@ from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvalidInput, NotFound
 from core.people import mark_blocked, mark_unblocked
-from core.seminars import answer_rsvp
+from core.seminars import NotInvited, answer_rsvp
 from core.states import RsvpAnswer
 
 
@@ -36,9 +36,12 @@ async def rsvp(
             session,
             clock,
             seminar_id=callback_data.seminar_id,
-            user_id=user_ctx.user_id,
+            user=user_ctx,
             answer=answer,
         )
+    except NotInvited:
+        await query.answer(texts.RSVP_NOT_INVITED, show_alert=True)
+        return
     except (NotFound, InvalidInput):
         await query.answer(texts.RSVP_CANCELLED, show_alert=True)
         return

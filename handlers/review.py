@@ -16,7 +16,14 @@ from bot.middlewares import AfterCommit
 from core.clock import Clock
 from core.dto import UserContext
 from core.roles import Role
-from core.work import SubmissionInfo, WorkError, review, submission_info, waiting_review
+from core.work import (
+    SubmissionInfo,
+    WorkError,
+    may_decide,
+    review,
+    submission_for,
+    waiting_review,
+)
 from handlers.done_flow import notify_reviewers
 
 
@@ -39,7 +46,11 @@ async def open_submission(
     user_ctx: UserContext,
     after_commit: AfterCommit,
 ) -> None:
-    info = await submission_info(session, callback_data.submission_id)
+    try:
+        info = await submission_for(session, user_ctx, callback_data.submission_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error_of(exc), show_alert=True)
+        return
     await query.answer()
     after_commit(lambda: notify_reviewers(bot, _only(info, query.from_user.id)))
 
@@ -69,6 +80,11 @@ async def decide(
 ) -> None:
     """Accept now; Return asks for the comment first."""
     if callback_data.action == "return":
+        try:
+            await may_decide(session, user_ctx, callback_data.submission_id)
+        except WorkError as exc:
+            await query.answer(texts.work_error_of(exc), show_alert=True)
+            return
         await state.set_state(ReturnFlow.comment)
         await state.set_data({"submission_id": callback_data.submission_id})
         await query.answer()

@@ -55,12 +55,15 @@ async def open_direction(
             for d in p.directions
             if d.direction_id == direction_id
         ),
-        "",
+        None,
     )
+    if title is None and not schools:  # not a plan or direction this person may see
+        await query.answer(texts.NOT_IN_SCOPE, show_alert=True)
+        return
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
-            texts.status_direction(title, schools[:25]),
+            texts.status_direction(title or "", schools[:25]),
             reply_markup=keyboards.status_schools(
                 callback_data.plan_id,
                 callback_data.direction_id,
@@ -93,7 +96,10 @@ async def open_school(
         clock.now(),
         settings.default_timezone,
     )
-    name = next((s.name for s in schools if (s.school_id or 0) == callback_data.school_id), "")
+    name = next((s.name for s in schools if (s.school_id or 0) == callback_data.school_id), None)
+    if name is None:  # not a school this person may see (or no longer in the plan)
+        await query.answer(texts.NOT_IN_SCOPE, show_alert=True)
+        return
     today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
     await query.answer()
     if isinstance(query.message, Message):
