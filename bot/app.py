@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
 from bot.benign_refusals import BenignRefusals
+from bot.logs import cap_quiet_loggers
 from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
 from bot.pacing import PaceLimits, RequestPacer
 from bot.reminder_render import render
@@ -170,6 +171,7 @@ class Application:
         outermost: Sequence[BaseMiddleware] = (),
     ) -> None:
         self.settings = settings
+        cap_quiet_loggers()  # no log level may print personal data (bot/logs.py)
         self.clock = clock or settings.clock()
         self.engine: AsyncEngine = build_engine(settings.database_url)
         self.session_factory = build_session_factory(self.engine)

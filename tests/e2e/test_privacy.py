@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 
 import pytest
@@ -111,3 +112,35 @@ async def test_after_forget_the_same_multi_use_link_does_not_let_the_person_in(
     # Only a keyed pseudonym is kept: not the Telegram id, not its plain hash.
     assert len([k for k in keys if k]) == 1
     assert str(alice.id) not in "".join(k for k in keys if k)
+
+
+async def test_no_log_level_prints_personal_data(world: World, caplog) -> None:
+    # The main story at DEBUG: joining, a report with a comment and a file, /mydata.
+    caplog.set_level(logging.DEBUG)
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    alice = await world.client.add_user("Алиса", "Кураторова", username="alisa_kur")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.expect_reply("куратор")
+    async with world.app.session_factory() as session, session.begin():
+        await import_plan(
+            session,
+            world.clock,
+            interpret(read_text(seed_text("001"))),
+            timezone="Asia/Yekaterinburg",
+        )
+    await alice.send("/my")
+    await alice.press("2", await alice.expect_reply("Все открытые"))
+    await alice.press("✅ Выполнено", await alice.expect_reply())
+    await alice.expect_reply("Отмечаем выполнение")
+    await alice.upload(("приказ_кураторовой.pdf", b"%PDF-1.4 secret"))
+    await alice.expect_reply("Файлов: 1")
+    await alice.send("Приказ подписан Кураторовой")
+    await alice.press("✅ Отправить", await alice.expect_reply())
+    await alice.expect_reply("Отправлено на проверку")
+    await alice.send("/mydata")
+    await alice.expect_reply()
+
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert caplog.records  # the level did let debug lines through
+    for personal in ("Кураторова", "alisa_kur", "Приказ подписан", "приказ_кураторовой"):
+        assert personal not in logged, personal
