@@ -120,6 +120,41 @@ async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
     }
 
 
+def _scrubbed(value: Any, words: list[str], telegram_id: int) -> Any:
+    """`value` (decoded JSON) with every mention of the person replaced."""
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, words, telegram_id) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrubbed(v, words, telegram_id) for v in value]
+    if isinstance(value, str):
+        for word in words:
+            value = value.replace(word, FORGOTTEN_NAME)
+        return value.replace(str(telegram_id), "")
+    if isinstance(value, int) and not isinstance(value, bool) and value == telegram_id:
+        return None
+    return value
+
+
+async def _scrub_mentions(session: AsyncSession, words: list[str | None], telegram_id: int) -> None:
+    """Remove the person's name, username and Telegram id from every stored JSON document:
+    notices queued for others ("… blocked the bot") and audit entries."""
+    names = sorted({w for w in words if w and len(w) >= 2}, key=len, reverse=True)
+    for model, column in (
+        (OutboxMessage, "payload"),
+        (AuditEntry, "before"),
+        (AuditEntry, "after"),
+    ):
+        rows = await session.execute(select(model.id, getattr(model, column)))
+        for row_id, document in rows:
+            if not document:
+                continue
+            cleaned = _scrubbed(document, names, telegram_id)
+            if cleaned != document:
+                await session.execute(
+                    update(model).where(model.id == row_id).values({column: cleaned})
+                )
+
+
 async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
     """Remove a person's personal data; their plan history stays, anonymised.
 
@@ -131,6 +166,7 @@ async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
         raise NotFound(f"no user {user_id}")
     now = clock.now()
     telegram_id = user.telegram_id
+    await _scrub_mentions(session, [user.full_name, user.username], telegram_id)
     user.telegram_id = -user.id  # unique, and never a real Telegram id
     user.full_name = FORGOTTEN_NAME
     user.username = None

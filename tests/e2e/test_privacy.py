@@ -7,13 +7,16 @@ import logging
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from core.admin import by_telegram_id
 from core.clock import ManualClock
+from core.people import mark_blocked
 from core.plan_import import import_plan
-from core.privacy import FORGOTTEN_NAME
+from core.privacy import FORGOTTEN_NAME, forget
 from core.roles import Role
-from db.models import InvitationRedemption, Membership, Submission, User
+from db.base import Base
+from db.models import InvitationRedemption, Membership, OutboxMessage, Submission, User
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
@@ -144,3 +147,34 @@ async def test_no_log_level_prints_personal_data(world: World, caplog) -> None:
     assert caplog.records  # the level did let debug lines through
     for personal in ("Кураторова", "alisa_kur", "Приказ подписан", "приказ_кураторовой"):
         assert personal not in logged, personal
+
+
+async def test_forget_leaves_no_trace_of_the_person_in_any_table(world: World) -> None:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    alice = await world.client.add_user("Алиса", "Кураторова", username="alisa_kur")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.expect_reply("куратор")
+    await alice.send("/help")
+    await alice.expect_reply()
+    notice = select(func.count()).where(OutboxMessage.kind == "blocked_notice")
+    async with world.app.session_factory() as session, session.begin():
+        user_id = await by_telegram_id(session, alice.id)
+        # She blocked the bot: a notice naming her is queued for Olga.
+        assert await mark_blocked(session, world.clock, user_id) == 1
+    async with world.app.session_factory() as session, session.begin():
+        assert await session.scalar(notice) == 1
+        await forget(session, world.clock, user_id)
+
+    found = []
+    async with world.app.session_factory() as session:
+        for table in Base.metadata.sorted_tables:
+            for row in (await session.execute(select(table))).all():
+                for value in row:
+                    text = json.dumps(value, ensure_ascii=False, default=str)
+                    for mark in ("Кураторова", "alisa_kur", str(alice.id)):
+                        if mark in text:
+                            found.append((table.name, mark, text[:120]))
+    assert not found
