@@ -70,9 +70,20 @@ async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
         .join(Seminar, Seminar.id == Attendance.seminar_id)
         .where(Attendance.user_id == user_id)
     )
-    actions = await session.scalars(
-        select(AuditEntry).where(AuditEntry.actor_user_id == user_id).order_by(AuditEntry.id)
+    actions = list(
+        await session.scalars(
+            select(AuditEntry).where(AuditEntry.actor_user_id == user_id).order_by(AuditEntry.id)
+        )
     )
+    # Answers others wrote to this person's questions are kept about them too.
+    asked = {e.id: e for e in actions if e.action == "help.ask"}
+    replies = [
+        e
+        for e in await session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "help.answer").order_by(AuditEntry.id)
+        )
+        if (e.after or {}).get("question_id") in asked
+    ]
     return {
         "profile": {
             "telegram_id": user.telegram_id,
@@ -114,8 +125,26 @@ async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
             for a, topic in answers
         ],
         "actions": [
-            {"at": _iso(e.at), "action": e.action, "entity": f"{e.entity_type}:{e.entity_id}"}
+            {
+                "at": _iso(e.at),
+                "action": e.action,
+                "entity": f"{e.entity_type}:{e.entity_id}",
+                # Their own words kept with the action: questions, answers, comments.
+                "details": e.after,
+            }
             for e in actions
+        ],
+        "questions": [
+            {
+                "at": _iso(e.at),
+                "question": (e.after or {}).get("question"),
+                "answers": [
+                    {"at": _iso(r.at), "answer": (r.after or {}).get("answer")}
+                    for r in replies
+                    if (r.after or {}).get("question_id") == e.id
+                ],
+            }
+            for e in asked.values()
         ],
     }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -379,6 +380,16 @@ async def test_help_question_and_the_coordinators_answer(world: World) -> None:
     ]
     forged = await alice.press_data(answer, f"hr:{question_id}")
     assert forged is not None and "Нет доступа" in (forged["text"] or "")
+
+    # /mydata returns her own words kept elsewhere: the question and the answer she got.
+    await alice.send("/mydata")
+    sent = await alice.expect_reply()
+    data = json.loads(world.server.emulator.files[sent.raw["document"]["file_id"]].data)
+    assert [(q["question"], [a["answer"] for a in q["answers"]]) for q in data["questions"]] == [
+        ("Какой номер приказа указывать?", ["Номер из журнала регистрации приказов"])
+    ]
+    asked = [a for a in data["actions"] if a["action"] == "help.ask"]
+    assert asked[0]["details"] == {"question": "Какой номер приказа указывать?"}
 
 
 async def test_history_on_the_card_and_the_audit_cli(world: World) -> None:
