@@ -40,9 +40,14 @@ class TokenBucket:
         self.stamp = now
 
     def wait_for(self, count: int = 1) -> float:
-        """Seconds until `count` tokens are available (0 if now)."""
+        """Seconds until `count` tokens are available (0 if now).
+
+        A batch larger than the bucket (a 10-item album in a private chat, whose bucket holds
+        3) goes once the bucket is full, and its surplus becomes debt that later messages
+        wait out: Telegram delivers such albums and then slows the chat down.
+        """
         self._refill()
-        missing = count - self.tokens
+        missing = min(count, self.capacity) - self.tokens
         return 0.0 if missing <= 0 else missing / self.rate
 
     def take(self, count: int = 1) -> None:

@@ -205,25 +205,38 @@ async def finish(
 
 
 async def notify_reviewers(bot: Bot, info: SubmissionInfo) -> None:
-    """Each coordinator gets the request, then the files by file_id (photos as one album)."""
+    """Each coordinator gets the request, then every file by file_id, in albums of up to 10."""
     text = texts.review_request(info.title, info.school, info.comment, len(info.files))
     photos = [f for f in info.files if f.kind == "photo"]
-    others = [f for f in info.files if f.kind != "photo"]
+    documents = [f for f in info.files if f.kind == "document"]
+    others = [f for f in info.files if f.kind not in ("photo", "document")]
     for chat_id in info.coordinator_chat_ids:
         await bot.send_message(chat_id, text, reply_markup=keyboards.review(info.submission_id))
-        if len(photos) > 1:
-            await bot.send_media_group(
-                chat_id, [InputMediaPhoto(media=p.file_id) for p in photos[:10]]
-            )
-        elif photos:
-            await bot.send_photo(chat_id, photos[0].file_id)
-        if len(others) > 1 and all(f.kind == "document" for f in others):
-            await bot.send_media_group(
-                chat_id, [InputMediaDocument(media=f.file_id) for f in others[:10]]
-            )
-        else:
-            for item in others:
-                await bot.send_document(chat_id, item.file_id)
+        for chunk in _albums(photos):
+            if len(chunk) > 1:
+                await bot.send_media_group(
+                    chat_id, [InputMediaPhoto(media=p.file_id) for p in chunk]
+                )
+            else:
+                await bot.send_photo(chat_id, chunk[0].file_id)
+        for chunk in _albums(documents):
+            if len(chunk) > 1:
+                await bot.send_media_group(
+                    chat_id, [InputMediaDocument(media=f.file_id) for f in chunk]
+                )
+            else:
+                await bot.send_document(chat_id, chunk[0].file_id)
+        for item in others:  # video and the like: one by one, as sent
+            await bot.send_document(chat_id, item.file_id)
+
+
+def _albums(files: list[FileInfo], size: int = 10) -> list[list[FileInfo]]:
+    """Telegram's albums hold 2–10 items: split evenly so no album is left with one."""
+    if not files:
+        return []
+    count = -(-len(files) // size)
+    per = -(-len(files) // count)
+    return [files[i : i + per] for i in range(0, len(files), per)]
 
 
 async def take_back(

@@ -449,3 +449,32 @@ async def test_a_press_answered_too_late_is_still_handled_without_an_apology(
     assert answer == {"refused": "query is too old"}
     await alice.expect_reply("Отмечаем выполнение")
     await alice.expect_silence(wait=0.5)  # no "Что-то пошло не так" after it
+
+
+async def _until_shown(world: World, person: FakeUser, text: str) -> None:
+    """Wait (long-polling the chat log) until a message or an edit shows `text`."""
+    seen = 0
+    while True:
+        events = await world.client.log(person.id, after=seen, wait=10)
+        assert events, f"{text!r} never shown"
+        seen = events[-1]["seq"]
+        if any(text in (e["message"].get("text") or "") for e in events):
+            for kind in ("new", "edit"):  # what came before is read
+                person.cursors[(person.id, kind)] = seen
+            return
+
+
+async def test_twenty_files_all_reach_the_reviewer(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice)
+    names = [f"справка_{i:02}.pdf" for i in range(20)]
+    for batch in (names[:10], names[10:]):  # two albums of ten, as a phone sends them
+        await alice.upload(*[(n, b"%PDF-1.4 " + n.encode()) for n in batch])
+    await _until_shown(world, alice, "Файлов: 20")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    await olga.expect_reply("Файлов: 20")
+    olga.timeout = 40  # an album counts as ten messages: the chat's pace spaces the second one
+    received = [await olga.expect_reply() for _ in range(20)]
+    assert sorted(m.raw["document"]["file_name"] for m in received) == names
+    assert len({m.raw.get("media_group_id") for m in received}) == 2  # two albums of ten
