@@ -235,8 +235,13 @@ def _albums(files: list[FileInfo], size: int = 10) -> list[list[FileInfo]]:
     if not files:
         return []
     count = -(-len(files) // size)
-    per = -(-len(files) // count)
-    return [files[i : i + per] for i in range(0, len(files), per)]
+    base, extra = divmod(len(files), count)
+    albums, start = [], 0
+    for index in range(count):
+        end = start + base + (1 if index < extra else 0)
+        albums.append(files[start:end])
+        start = end
+    return albums
 
 
 async def take_back(
