@@ -11,6 +11,20 @@ from core.dto import MembershipInfo, UserContext
 from core.roles import RANK, Role
 from importer.draft import PlanDraft
 
+COMMENT_LIMIT = 3000  # a comment in a message: with the rest it stays under Telegram's 4096
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters at a word boundary, ending with "…" if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word boundary not too far back
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:—-") + "…"
+
+
 ROLE_NAMES: dict[Role, str] = {
     Role.ADMIN: "администратор",
     Role.COORDINATOR: "координатор",
@@ -185,7 +199,7 @@ def import_preview(draft: PlanDraft) -> str:
         f"{draft.academic_year}/{draft.academic_year + 1}" if draft.academic_year else "не указан"
     )
     lines = [
-        f"<b>{escape(draft.title[:300])}</b>",
+        f"<b>{escape(clip(draft.title, 300))}</b>",
         f"Учебный год: {year}",
         f"Направлений: {len(draft.directions)}, этапов: {len(draft.stages)}",
         f"Мероприятий: {len(draft.activities)}, семинаров: {len(draft.seminars)}",
@@ -197,7 +211,8 @@ def import_preview(draft: PlanDraft) -> str:
         for row in flagged[:10]:
             reasons = ", ".join(_REASONS.get(r, r) for r in row["reasons"])
             lines.append(
-                f"• {escape(row['title'][:80])} — «{escape(row['period_text'] or '—')}»: {reasons}"
+                f"• {escape(clip(row['title'], 80))} — "
+                f"«{escape(row['period_text'] or '—')}»: {reasons}"
             )
         if len(flagged) > 10:
             lines.append(f"… и ещё {len(flagged) - 10}")
@@ -227,7 +242,7 @@ def fix_prompt(index: int, total: int, brief: ActivityBrief) -> str:
     number = f"№ {escape(brief.number)} " if brief.number else ""
     understood = f"{_date(brief.start)} – {_date(brief.due)}" if brief.due else "нет даты"
     return (
-        f"Строка {index} из {total}: {number}<b>{escape(brief.title[:300])}</b>\n"
+        f"Строка {index} из {total}: {number}<b>{escape(clip(brief.title, 300))}</b>\n"
         f"Срок в плане: «{escape(brief.period_text or '—')}» ({reasons}).\n"
         f"Сейчас понято: {understood}.\n\n"
         "Пришлите срок (например 15.03.2021 или «март 2021») или нажмите «Пропустить»."
@@ -326,11 +341,11 @@ def reminder(items: list[dict[str, Any]], today: date) -> str:
         if item.get("expected_result"):
             lines.append(f"Что приложить: <i>{escape(item['expected_result'])}</i>")
         if item.get("plan"):
-            lines.append(f"План: {escape(item['plan'][:120])}")
+            lines.append(f"План: {escape(clip(item['plan'], 120))}")
         return "\n".join(lines)
     lines = [f"<b>⏰ Напоминания ({len(items)})</b>"]
     for index, item in enumerate(items, 1):
-        lines.append(f"{index}. {escape(item['title'][:200])}\n   {_when(item, today)}")
+        lines.append(f"{index}. {escape(clip(item['title'], 200))}\n   {_when(item, today)}")
     return "\n".join(lines)
 
 
@@ -339,7 +354,7 @@ def escalation(items: list[dict[str, Any]], today: date) -> str:
     lines = [f"<b>⚠️ Просрочено ({len(items)})</b>"]
     for item in items:
         school = f" — {escape(item['school'])}" if item.get("school") else ""
-        lines.append(f"• {escape(item['title'][:200])}{school}\n  {_when(item, today)}")
+        lines.append(f"• {escape(clip(item['title'], 200))}{school}\n  {_when(item, today)}")
     return "\n".join(lines)
 
 
@@ -350,7 +365,8 @@ def seminar(item: dict[str, Any], soon: bool) -> str:
     if item.get("starts_local"):
         time_text = f" в {item['starts_local']}"
     return (
-        f"<b>📅 {head}</b>: {day_month(day)}{time_text}\n{escape(item['topic'][:600])}\n\nПридёте?"
+        f"<b>📅 {head}</b>: {day_month(day)}{time_text}\n"
+        f"{escape(clip(item['topic'], 600))}\n\nПридёте?"
     )
 
 
@@ -360,7 +376,7 @@ def digest(name: str | None, rows: list[tuple[str, date | None]], overdue: int, 
     if not rows and not overdue:
         return f"{hello}\nНа этой неделе сроков нет."
     lines = [f"{hello}\n<b>Сроки на этой неделе ({len(rows)})</b>"]
-    lines += [f"• {escape(title[:150])} — до {day_month(due)}" for title, due in rows if due]
+    lines += [f"• {escape(clip(title, 150))} — до {day_month(due)}" for title, due in rows if due]
     if overdue:
         lines.append(f"\n⚠️ Просрочено: {overdue}")
     return "\n".join(lines)
@@ -399,7 +415,7 @@ def upcoming(rows: list[tuple[date, str, str]], days: int) -> str:
             lines.append(f"\n<b>{day_month(day)}</b> — {count}")
             shown = 0
         if shown < 5:
-            lines.append(f"• {_KIND_NAMES.get(kind, kind)}: {escape(title[:90])}")
+            lines.append(f"• {_KIND_NAMES.get(kind, kind)}: {escape(clip(title, 90))}")
         shown += 1
     return "\n".join(lines)
 
@@ -481,7 +497,7 @@ def my_items(
         mark = "⚠️ " if due and due < today and status in ("open", "returned") else ""
         when = f"до {day_month(due)}" if due else "срок не указан"
         extra = " ↩️" if status == "returned" else ""
-        lines.append(f"{index}. {mark}{escape(title[:120])}{extra}\n   {when}")
+        lines.append(f"{index}. {mark}{escape(clip(title, 120))}{extra}\n   {when}")
     return "\n".join(lines)
 
 
@@ -503,20 +519,20 @@ def item_card(card: Any, today: date) -> str:
         ("Ожидаемый результат", card.expected_result),
     ):
         if value:
-            lines.append(f"{label}: {escape(str(value)[:300])}")
+            lines.append(f"{label}: {escape(clip(str(value), 300))}")
     if card.files:
         lines.append("Файлы: " + ", ".join(escape(f) for f in card.files[:10]))
     if card.last_comment:
-        lines.append(f"Комментарий: {escape(card.last_comment[:300])}")
+        lines.append(f"Комментарий: {escape(clip(card.last_comment, 300))}")
     if card.review_comment:
-        lines.append(f"Ответ координатора: <i>{escape(card.review_comment[:300])}</i>")
+        lines.append(f"Ответ координатора: <i>{escape(clip(card.review_comment, 300))}</i>")
     return "\n".join(lines)
 
 
 def done_start(title: str, expected: str | None) -> str:
     hint = f"\nПо плану ожидается: <i>{escape(expected)}</i>" if expected else ""
     return (
-        f"Отмечаем выполнение: <b>{escape(title[:200])}</b>{hint}\n\n"
+        f"Отмечаем выполнение: <b>{escape(clip(title, 200))}</b>{hint}\n\n"
         "Пришлите файлы (документы, фото, альбом) и/или напишите комментарий, "
         "затем нажмите «Отправить»."
     )
@@ -530,24 +546,26 @@ def done_collected(files: int, has_comment: bool) -> str:
 
 
 def submitted(title: str) -> str:
-    return f"✅ Отправлено на проверку: {escape(title[:200])}\nОтменить можно в течение 10 минут."
+    return (
+        f"✅ Отправлено на проверку: {escape(clip(title, 200))}\nОтменить можно в течение 10 минут."
+    )
 
 
 def review_request(title: str, school: str | None, comment: str | None, files: int) -> str:
-    lines = [f"<b>📥 На проверку</b>: {escape(title[:200])}"]
+    lines = [f"<b>📥 На проверку</b>: {escape(clip(title, 200))}"]
     if school:
         lines.append(f"Школа: {escape(school)}")
     if comment:
-        lines.append(f"Комментарий: {escape(comment[:500])}")
+        lines.append(f"Комментарий: {escape(clip(comment, 500))}")
     lines.append(f"Файлов: {files}")
     return "\n".join(lines)
 
 
 def reviewed(title: str, accepted: bool, comment: str | None) -> str:
     if accepted:
-        return f"✅ Принято: {escape(title[:200])}"
-    note = f"\nКомментарий: <i>{escape(comment)}</i>" if comment else ""
-    return f"↩️ Возвращено на доработку: {escape(title[:200])}{note}"
+        return f"✅ Принято: {escape(clip(title, 200))}"
+    note = f"\nКомментарий: <i>{escape(clip(comment, COMMENT_LIMIT))}</i>" if comment else ""
+    return f"↩️ Возвращено на доработку: {escape(clip(title, 200))}{note}"
 
 
 def review_done(accepted: bool) -> str:
@@ -567,7 +585,7 @@ def review_list(rows: list[tuple[int, str, str | None]]) -> str:
         return NO_REVIEW
     lines = [f"<b>Ждут проверки: {len(rows)}</b>"]
     lines += [
-        f"{i}. {escape(t[:120])}" + (f" — {escape(s)}" if s else "")
+        f"{i}. {escape(clip(t, 120))}" + (f" — {escape(s)}" if s else "")
         for i, (_, t, s) in enumerate(rows, 1)
     ]
     return "\n".join(lines)
@@ -575,11 +593,17 @@ def review_list(rows: list[tuple[int, str, str | None]]) -> str:
 
 def help_question(title: str, school: str | None, question: str) -> str:
     where = f" ({escape(school)})" if school else ""
-    return f"<b>❓ Вопрос куратора{where}</b>\n{escape(title[:200])}\n\n«{escape(question[:1500])}»"
+    return (
+        f"<b>❓ Вопрос куратора{where}</b>\n{escape(clip(title, 200))}\n\n"
+        f"«{escape(clip(question, 1500))}»"
+    )
 
 
 def help_answer(title: str, answer: str) -> str:
-    return f"<b>💬 Ответ координатора</b>\n{escape(title[:200])}\n\n«{escape(answer[:1500])}»"
+    return (
+        f"<b>💬 Ответ координатора</b>\n{escape(clip(title, 200))}\n\n"
+        f"«{escape(clip(answer, 1500))}»"
+    )
 
 
 # --- status --------------------------------------------------------------------------------
@@ -589,7 +613,7 @@ CHART_UNAVAILABLE = "Этот план вам не виден."
 
 
 def chart_caption(title: str, counts: Any) -> str:
-    return f"<b>{escape(title[:300])}</b>\nВсего {counts.total}: {_counts(counts)}"
+    return f"<b>{escape(clip(title, 300))}</b>\nВсего {counts.total}: {_counts(counts)}"
 
 
 def _counts(c: Any) -> str:
@@ -605,34 +629,36 @@ def status(plans: list[Any]) -> str:
     blocks = []
     for plan in plans:
         lines = [
-            f"<b>{escape(plan.title[:150])}</b>",
+            f"<b>{escape(clip(plan.title, 150))}</b>",
             f"Всего {plan.counts.total}: {_counts(plan.counts)}",
         ]
         for d in plan.directions:
             c = d.counts
             lines.append(
-                f"{escape(d.code)}. {escape(d.title[:60])} — ✅ {c.accepted}/{c.total} "
+                f"{escape(d.code)}. {escape(clip(d.title, 60))} — ✅ {c.accepted}/{c.total} "
                 f"({c.share(c.accepted)}%), ⚠️ {c.overdue}"
             )
         if plan.behind:
-            names = ", ".join(f"{escape(s.name[:40])} (⚠️ {s.counts.overdue})" for s in plan.behind)
+            names = ", ".join(
+                f"{escape(clip(s.name, 40))} (⚠️ {s.counts.overdue})" for s in plan.behind
+            )
             lines.append(f"Отстают: {names}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n\n✅ принято · 📥 на проверке · ⏳ открыто · ⚠️ просрочено"
 
 
 def status_direction(title: str, schools: list[Any]) -> str:
-    lines = [f"<b>{escape(title[:150])}</b>"]
+    lines = [f"<b>{escape(clip(title, 150))}</b>"]
     for index, s in enumerate(schools, 1):
-        lines.append(f"{index}. {escape(s.name[:60])} — {_counts(s.counts)}")
+        lines.append(f"{index}. {escape(clip(s.name, 60))} — {_counts(s.counts)}")
     return "\n".join(lines) if schools else f"{lines[0]}\nПунктов нет."
 
 
 def status_school(name: str, items: list[tuple[int, str, Any, date | None]], today: date) -> str:
-    lines = [f"<b>{escape(name[:150])}</b>"]
+    lines = [f"<b>{escape(clip(name, 150))}</b>"]
     for index, (_, title, state, due) in enumerate(items, 1):
         late = "⚠️ " if due and due < today and state.value in ("open", "returned") else ""
-        lines.append(f"{index}. {late}{escape(title[:90])} — {STATUS_NAMES[state.value]}")
+        lines.append(f"{index}. {late}{escape(clip(title, 90))} — {STATUS_NAMES[state.value]}")
     return "\n".join(lines)
 
 
@@ -641,15 +667,15 @@ def overdue_by_school(rows: list[tuple[str, list[str]]]) -> str:
         return "Просроченных пунктов нет."
     lines = ["<b>Просрочено по школам</b>"]
     for school, titles in rows:
-        lines.append(f"\n<b>{escape(school[:80])}</b> — {len(titles)}")
-        lines += [f"• {escape(t[:90])}" for t in titles[:5]]
+        lines.append(f"\n<b>{escape(clip(school, 80))}</b> — {len(titles)}")
+        lines += [f"• {escape(clip(t, 90))}" for t in titles[:5]]
         if len(titles) > 5:
             lines.append(f"… и ещё {len(titles) - 5}")
     return "\n".join(lines)
 
 
 def report_caption(title: str) -> str:
-    return f"📊 Отчёт: {escape(title[:900])}"
+    return f"📊 Отчёт: {escape(clip(title, 900))}"
 
 
 # --- seminars ------------------------------------------------------------------------------
@@ -708,7 +734,8 @@ def seminar_list(rows: list[tuple[str, str]]) -> str:
     if not rows:
         return NO_SEMINARS + "\n\nСоздайте семинар кнопкой ниже."
     lines = [
-        f"{i}. {escape(when)} — {escape(topic[:120])}" for i, (when, topic) in enumerate(rows, 1)
+        f"{i}. {escape(when)} — {escape(clip(topic, 120))}"
+        for i, (when, topic) in enumerate(rows, 1)
     ]
     return f"<b>Семинары ({len(rows)})</b>\n" + "\n".join(lines)
 
@@ -718,7 +745,7 @@ def seminar_draft(plan: str, audience: str, topic: str, when: str, place: str | 
         "<b>Новый семинар</b>\n"
         f"Тема: {escape(topic)}\nКогда: {escape(when)}\n"
         f"Где: {escape(place) if place else 'не указано'}\n"
-        f"План: {escape(plan[:150])}\nДля кого: {escape(audience)}\n\nРазослать приглашение?"
+        f"План: {escape(clip(plan, 150))}\nДля кого: {escape(audience)}\n\nРазослать приглашение?"
     )
 
 
@@ -742,10 +769,10 @@ def seminar_card(card: Any, when: str) -> str:
     """A coordinator's view of one seminar, answers included."""
     head = "🚫 <b>Отменён</b>\n" if card.cancelled else ""
     lines = [
-        f"{head}<b>{escape(card.topic[:500])}</b>",
+        f"{head}<b>{escape(clip(card.topic, 500))}</b>",
         f"Когда: {escape(when)}",
         f"Где: {escape(card.place) if card.place else 'не указано'}",
-        f"План: {escape(card.plan_title[:150])}",
+        f"План: {escape(clip(card.plan_title, 150))}",
         f"Для кого: {escape(card.audience)}",
         "",
         f"✅ Будут ({len(card.yes)}): " + (escape(", ".join(card.yes)) or "—"),
@@ -763,7 +790,7 @@ def seminar_news(payload: dict[str, Any], when: str) -> str:
         "changed": "✏️ <b>Изменения в семинаре</b>",
         "cancelled": "🚫 <b>Семинар отменён</b>",
     }[payload.get("event", "new")]
-    lines = [head, escape(str(payload.get("topic", ""))[:600]), f"Когда: {escape(when)}"]
+    lines = [head, escape(clip(str(payload.get("topic", "")), 600)), f"Когда: {escape(when)}"]
     if payload.get("place"):
         lines.append(f"Где: {escape(str(payload['place']))}")
     if payload.get("event") != "cancelled":
@@ -791,7 +818,7 @@ GROUP_UNLINKED = "Группа отвязана: анонсов и сводок 
 
 def group_linked(label: str) -> str:
     return (
-        f"Группа привязана: <b>{escape(label[:200])}</b>.\n"
+        f"Группа привязана: <b>{escape(clip(label, 200))}</b>.\n"
         "Сюда будут приходить анонсы семинаров и сводка по понедельникам."
     )
 
@@ -802,11 +829,11 @@ def group_status(plans: list[Any]) -> str:
         return GROUP_NOT_LINKED
     blocks = []
     for plan in plans:
-        lines = [f"<b>{escape(plan.title[:150])}</b>"]
+        lines = [f"<b>{escape(clip(plan.title, 150))}</b>"]
         for d in plan.directions:
             c = d.counts
             lines.append(
-                f"{escape(d.code)}. {escape(d.title[:60])}\n"
+                f"{escape(d.code)}. {escape(clip(d.title, 60))}\n"
                 f"✅ {c.accepted} · 📥 {c.submitted} · ⏳ {c.open} · ⚠️ {c.overdue} "
                 f"из {c.total} ({c.share(c.accepted)}% принято)"
             )
@@ -869,7 +896,7 @@ BTN_UNARCHIVE = "♻️ Вернуть из архива"
 
 
 def settings_view(title: str, values: dict[str, str]) -> str:
-    lines = [f"<b>{escape(title[:150])}</b>"]
+    lines = [f"<b>{escape(clip(title, 150))}</b>"]
     for key, value in values.items():
         lines.append(f"{SETTING_LABELS[key]}: {escape(value or 'по школе/плану')}")
     return "\n".join(lines)
@@ -879,7 +906,7 @@ def plan_list(rows: list[tuple[str, bool]]) -> str:
     if not rows:
         return NO_PLANS
     lines = [
-        f"{i}. {escape(title[:120])}" + (" (в архиве)" if archived else "")
+        f"{i}. {escape(clip(title, 120))}" + (" (в архиве)" if archived else "")
         for i, (title, archived) in enumerate(rows, 1)
     ]
     return "<b>Планы</b>\n" + "\n".join(lines)
@@ -907,7 +934,7 @@ ACTION_NAMES = {
 
 def history(title: str, lines: list[Any], zone: Any) -> str:
     """/history of an item: when, who, what."""
-    head = f"<b>🕓 История: {escape(title[:150])}</b>"
+    head = f"<b>🕓 История: {escape(clip(title, 150))}</b>"
     if not lines:
         return head + "\nПока ничего не происходило."
     rows = []
@@ -915,7 +942,7 @@ def history(title: str, lines: list[Any], zone: Any) -> str:
         who = escape(line.actor_name or "бот")
         what = ACTION_NAMES.get(line.action, line.action)
         comment = (line.after or {}).get("comment") or (line.after or {}).get("question")
-        tail = f": «{escape(str(comment)[:100])}»" if comment else ""
+        tail = f": «{escape(clip(str(comment), 100))}»" if comment else ""
         rows.append(f"{line.at.astimezone(zone):%d.%m %H:%M} — {who} {what}{tail}")
     return head + "\n" + "\n".join(rows)
 

@@ -478,3 +478,25 @@ async def test_twenty_files_all_reach_the_reviewer(world: World) -> None:
     received = [await olga.expect_reply() for _ in range(20)]
     assert sorted(m.raw["document"]["file_name"] for m in received) == names
     assert len({m.raw.get("media_group_id") for m in received}) == 2  # two albums of ten
+
+
+async def test_a_return_comment_near_telegrams_limit_still_reaches_the_curator(
+    world: World,
+) -> None:
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.send("слово " * 700)  # a 4,200-character report comment
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga.expect_reply("На проверку")
+    assert request.text.rstrip().endswith("…") or "…" in request.text
+    await olga.press("↩️ Вернуть", request)
+    await olga.expect_reply("Напишите, что нужно исправить")
+    await olga.send("исправить " * 409)  # 4,090 characters: Telegram's limit for the message
+    await olga.expect_reply("Возвращено")
+    returned = await alice.expect_reply("Возвращено на доработку")
+    assert "исправить" in returned.text and returned.text.endswith("…")
+    assert len(returned.text) <= 4096
+    # The full comment is one tap away: the item card keeps it.
+    assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.RETURNED
