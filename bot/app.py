@@ -253,13 +253,13 @@ class Application:
         handled before the answer, so an update whose process dies is posted again, and on
         shutdown the server stops accepting and finishes the requests in flight.
         """
-        from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+        from bot.webhook import CheckedRequestHandler
 
         settings = self.settings
         await self.prepare()
         self.dispatcher["redeliver_transient"] = True
         app = web.Application()
-        SimpleRequestHandler(
+        CheckedRequestHandler(
             self.dispatcher,
             self.bot,
             handle_in_background=False,

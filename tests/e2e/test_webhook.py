@@ -70,6 +70,11 @@ async def test_updates_arrive_by_webhook_and_only_with_the_secret(
                 ) as response:
                     assert response.status == 401
             await olga.expect_silence(wait=0.3)  # the forged update was ignored
+            # The right secret with a body that is no update: a clear 400, never a 500.
+            right = {"X-Telegram-Bot-Api-Secret-Token": settings.webhook_secret_token()}
+            for body in (b"{not json", b'{"update_id": "x"}', b"[1, 2]"):
+                async with http.post(f"{base}/kurator/hook", data=body, headers=right) as answer:
+                    assert answer.status == 400, (body, answer.status)
             assert server.emulator.webhooks.delivered >= 1
             assert not any(k.lower() == "getupdates" for k in server.emulator.stats.requests)
             async with http.get(f"{base}/healthz") as response:
