@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import struct
 from collections.abc import Awaitable, Callable
@@ -120,6 +121,8 @@ async def get_updates(emu: Emulator, bot: BotAccount, params: dict[str, Any]) ->
             "use deleteWebhook to delete the webhook first",
         )
     offset = _int(params, "offset")
+    if params.get("allowed_updates") is not None:
+        bot.allowed_updates = _allowed(params["allowed_updates"])
     limit = max(1, min(100, _int(params, "limit", 100) or 100))
     timeout = max(0, min(50, _int(params, "timeout", 0) or 0))
     if bot.poller is not None and not bot.poller.done():
@@ -150,6 +153,18 @@ async def get_updates(emu: Emulator, bot: BotAccount, params: dict[str, Any]) ->
             bot.poller = None
 
 
+def _allowed(value: Any) -> frozenset[str] | None:
+    """allowed_updates as Telegram reads it: a JSON array of names; an empty one: the default."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise bad_request("can't parse allowed_updates JSON array") from None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise bad_request("allowed_updates must be an array of strings")
+    return frozenset(value) or None
+
+
 @method(
     "setWebhook",
     (
@@ -177,6 +192,8 @@ async def set_webhook(emu: Emulator, bot: BotAccount, params: dict[str, Any]) ->
         raise bad_request("Bad Request: bad max_connections specified")
     if str(params.get("drop_pending_updates", "")).lower() == "true":
         bot.updates.clear()
+    if params.get("allowed_updates") is not None:
+        bot.allowed_updates = _allowed(params["allowed_updates"])
     bot.webhook_url, bot.webhook_secret = url, (str(secret) if secret else None)
     bot.webhook_max_connections = connections
     if bot.poller is not None and not bot.poller.done():

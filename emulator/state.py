@@ -101,6 +101,9 @@ class BotAccount:
     user: EmuUser
     flood: FloodControl
     updates: list[dict[str, Any]] = field(default_factory=list)
+    # The update types the bot asked for (getUpdates/setWebhook allowed_updates); None:
+    # Telegram's default, every type but chat_member and the reactions.
+    allowed_updates: frozenset[str] | None = None
     # Telegram's ids do not start at 1 (and restart at random after a quiet week); neither
     # do ours, so a bot that remembers handled ids across emulator runs is exercised honestly.
     next_update_id: int = field(default_factory=lambda: random.randint(1, 2**31 - 2**24))
@@ -125,6 +128,16 @@ class Stats:
     rate_limited: int = 0
     early_retries: int = 0  # requests that came back before retry_after elapsed
     faults: int = 0
+
+
+_NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+
+
+def _wanted(bot: BotAccount, update: dict[str, Any]) -> bool:
+    kind = next((k for k in update if k != "update_id"), "")
+    if bot.allowed_updates is None:
+        return kind not in _NOT_BY_DEFAULT
+    return kind in bot.allowed_updates
 
 
 class Emulator:
@@ -258,6 +271,8 @@ class Emulator:
         if offset is not None and offset > 0:
             bot.confirmed_offset = max(bot.confirmed_offset, offset)
             bot.updates = [u for u in bot.updates if u["update_id"] >= bot.confirmed_offset]
+        # Types the bot did not ask for are never delivered (Telegram does not keep them).
+        bot.updates = [u for u in bot.updates if _wanted(bot, u)]
         return bot.updates[:limit]
 
     # --- files ----------------------------------------------------------------------------

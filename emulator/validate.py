@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import re
 from typing import Any
 
@@ -27,7 +29,7 @@ def formatted(
     except ParseError as exc:
         raise bad_request(f"can't parse entities: {exc}") from None
     if entities and not parse_mode:
-        found = list(entities)
+        found = _entities(entities)
     stripped = plain.strip()
     if caption:
         if utf16_len(stripped) > MAX_CAPTION:
@@ -38,6 +40,24 @@ def formatted(
         if utf16_len(stripped) > MAX_TEXT:
             raise bad_request("message is too long")
     return plain, found
+
+
+def _entities(entities: Any) -> list[dict[str, Any]]:
+    """Explicit MessageEntity objects, as Telegram checks them (400, never a crash)."""
+    if isinstance(entities, str):
+        try:
+            entities = json.loads(entities)
+        except ValueError:
+            raise bad_request("can't parse entities JSON object") from None
+    if not isinstance(entities, list) or not all(
+        isinstance(e, dict)
+        and isinstance(e.get("type"), str)
+        and isinstance(e.get("offset"), int)
+        and isinstance(e.get("length"), int)
+        for e in entities
+    ):
+        raise bad_request("can't parse entities: an array of MessageEntity is expected")
+    return list(entities)
 
 
 def reply_markup(markup: Any) -> dict[str, Any] | None:

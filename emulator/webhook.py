@@ -90,6 +90,7 @@ class WebhookDelivery:
         now = asyncio.get_running_loop().time()
         wait = 1.0
         waiting_chats: set[int] = set()  # an earlier update of the chat is still queued
+        self.emu.pending_updates(bot, None, 0)  # drops the types the bot did not ask for
         for update in list(bot.updates):
             if len(flight.tasks) >= bot.webhook_max_connections:
                 break

@@ -317,3 +317,32 @@ async def test_commands_per_scope(bot: Bot, alice: FakeUser) -> None:
     assert [c.command for c in await bot.get_my_commands()] == ["help"]
     with pytest.raises(TelegramBadRequest, match="BOT_COMMAND_INVALID"):
         await bot.set_my_commands([BotCommand(command="Bad-Name", description="x")])
+
+
+async def test_entities_of_the_wrong_shape_are_a_400_not_a_crash(
+    bot: Bot, server: EmulatorServer, alice: FakeUser
+) -> None:
+    import aiohttp
+
+    url = f"{server.url}/bot{TOKEN}/sendMessage"
+    async with aiohttp.ClientSession() as http:
+        for entities in (5, "[1]", [{"type": "bold"}], "not json"):
+            payload = {"chat_id": alice.id, "text": "срок", "entities": entities}
+            async with http.post(url, json=payload) as answer:
+                body = await answer.json()
+                assert answer.status == 400 and "entities" in body["description"], body
+
+
+async def test_get_updates_delivers_only_the_types_asked_for(
+    bot: Bot, client: EmulatorClient
+) -> None:
+    person = await client.add_user("Вера")
+    await person.send("сообщение")
+    assert await bot.get_updates(timeout=0, allowed_updates=["callback_query"]) == []
+    await person.send("ещё одно")  # the setting stays until changed, as in Telegram
+    assert await bot.get_updates(timeout=0) == []
+    updates = await bot.get_updates(timeout=0, allowed_updates=["message"])
+    assert updates == []  # updates of types not asked for are not kept
+    await person.send("третье")
+    updates = await bot.get_updates(timeout=0, allowed_updates=["message"])
+    assert [u.message.text for u in updates if u.message] == ["третье"]
