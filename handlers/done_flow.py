@@ -160,7 +160,7 @@ async def finish(
         or user_ctx is None
         or not isinstance(query.message, Message)
     ):
-        await query.answer(texts.IMPORT_STALE, show_alert=True)
+        await query.answer(texts.DONE_STALE, show_alert=True)
         return
     message = query.message
     if callback_data.action == "cancel":

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 from sqlalchemy import func, select
 
 from bot import texts
@@ -500,3 +501,19 @@ async def test_a_return_comment_near_telegrams_limit_still_reaches_the_curator(
     assert len(returned.text) <= 4096
     # The full comment is one tap away: the item card keeps it.
     assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.RETURNED
+
+
+async def test_a_press_on_a_conversation_lost_in_a_restart_gets_a_fitting_answer(
+    world: World,
+) -> None:
+    alice, _, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.send("готово")
+    collected = await alice.expect_reply("комментарий есть")
+    # A restart without Redis forgets conversations: the same as clearing the storage.
+    key = StorageKey(bot_id=world.app.bot.id, chat_id=alice.id, user_id=alice.id)
+    await world.app.dispatcher.storage.set_state(key, None)
+    answer = await alice.press("✅ Отправить", collected)
+    assert answer is not None and answer["text"] == texts.DONE_STALE
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Submission)) == 0
