@@ -410,18 +410,21 @@ def upcoming(rows: list[tuple[date, str, str]], days: int) -> str:
     if not rows:
         return f"В ближайшие {days} {plural(days, 'день', 'дня', 'дней')} напоминаний нет."
     lines = [f"<b>Напоминания на {days} {plural(days, 'день', 'дня', 'дней')}: {len(rows)}</b>"]
-    current: date | None = None
-    shown = 0
+    per_day: dict[date, list[tuple[str, str]]] = {}
     for day, kind, title in rows:
-        if day != current:
-            current = day
-            count = sum(1 for d, _, _ in rows if d == day)
-            lines.append(f"\n<b>{day_month(day)}</b> — {count}")
-            shown = 0
-        if shown < 5:
-            lines.append(f"• {_KIND_NAMES.get(kind, kind)}: {escape(clip(title, 90))}")
-        shown += 1
+        per_day.setdefault(day, []).append((kind, title))
+    for day, items in per_day.items():
+        lines.append(f"\n<b>{day_month(day)}</b> — {len(items)}")
+        lines += [
+            f"• {_KIND_NAMES.get(kind, kind)}: {escape(clip(title, 90))}"
+            for kind, title in items[:UPCOMING_PER_DAY]
+        ]
+        if len(items) > UPCOMING_PER_DAY:  # the count above must match what is listed
+            lines.append(f"… и ещё {len(items) - UPCOMING_PER_DAY}")
     return "\n".join(lines)
+
+
+UPCOMING_PER_DAY = 5
 
 
 # --- my items, done flow, review -----------------------------------------------------------
