@@ -211,7 +211,7 @@ def status_plans(
         builder.button(text="📈", callback_data=StatusChart(plan_id=plan_id))
         for direction_id, code in directions:
             builder.button(
-                text=f"{code}",
+                text=code or texts.NO_DIRECTION,
                 callback_data=StatusDirection(plan_id=plan_id, direction_id=direction_id or 0),
             )
     builder.adjust(4)

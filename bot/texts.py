@@ -11,7 +11,14 @@ from core.dto import MembershipInfo, UserContext
 from core.roles import RANK, Role
 from importer.draft import PlanDraft
 
+NO_DIRECTION = "Без направления"
 COMMENT_LIMIT = 3000  # a comment in a message: with the rest it stays under Telegram's 4096
+
+
+def direction_label(code: str, title: str) -> str:
+    """ "II. Методическое сопровождение", or the title alone when there is no code."""
+    title = escape(clip(title or NO_DIRECTION, 60))
+    return f"{escape(code)}. {title}" if code else title
 
 
 def clip(text: str, limit: int) -> str:
@@ -642,7 +649,7 @@ def status(plans: list[Any]) -> str:
         for d in plan.directions:
             c = d.counts
             lines.append(
-                f"{escape(d.code)}. {escape(clip(d.title, 60))} — ✅ {c.accepted}/{c.total} "
+                f"{direction_label(d.code, d.title)} — ✅ {c.accepted}/{c.total} "
                 f"({c.share(c.accepted)}%), ⚠️ {c.overdue}"
             )
         if plan.behind:
@@ -840,7 +847,7 @@ def group_status(plans: list[Any]) -> str:
         for d in plan.directions:
             c = d.counts
             lines.append(
-                f"{escape(d.code)}. {escape(clip(d.title, 60))}\n"
+                f"{direction_label(d.code, d.title)}\n"
                 f"✅ {c.accepted} · 📥 {c.submitted} · ⏳ {c.open} · ⚠️ {c.overdue} "
                 f"из {c.total} ({c.share(c.accepted)}% принято)"
             )

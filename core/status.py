@@ -204,7 +204,7 @@ async def plan_status(
         status.directions.append(
             DirectionStatus(
                 direction_id,
-                direction.code if direction else "—",
+                direction.code if direction else "",  # no placeholder punctuation
                 direction.title if direction else "Без направления",
                 Counts(*numbers),
             )

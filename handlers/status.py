@@ -49,7 +49,7 @@ async def open_direction(
     plans = await plan_status(session, scope, clock.now(), settings.default_timezone)
     title = next(
         (
-            f"{d.code}. {d.title}"
+            f"{d.code}. {d.title}" if d.code else d.title
             for p in plans
             if p.plan_id == callback_data.plan_id
             for d in p.directions

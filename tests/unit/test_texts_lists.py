@@ -7,7 +7,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import texts
+from bot import keyboards, texts
 
 
 @given(st.lists(st.integers(min_value=0, max_value=3), max_size=40))
@@ -21,3 +21,19 @@ def test_upcoming_lists_or_counts_every_reminder_of_a_day(offsets: list[int]) ->
         listed = block.count("\n• ")
         left = int(block.split("… и ещё ")[1]) if "… и ещё " in block else 0
         assert listed + left == count and listed <= texts.UPCOMING_PER_DAY
+
+
+def test_items_without_a_direction_have_no_placeholder_punctuation() -> None:
+    from core.status import Counts, DirectionStatus, PlanStatus
+
+    counts = Counts(total=2, accepted=1, open=1)
+    plan = PlanStatus(
+        1, "План мероприятий", counts, [DirectionStatus(None, "", "Без направления", counts)]
+    )
+    for text in (texts.status([plan]), texts.group_status([plan])):
+        assert "Без направления" in text
+        assert "—." not in text and ". Без направления" not in text
+    markup = keyboards.status_plans([(1, [(None, "")])])
+    assert markup is not None
+    labels = [b.text for row in markup.inline_keyboard for b in row]
+    assert "—" not in labels and "Без направления" in labels
