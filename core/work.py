@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +25,7 @@ from core.permissions import (
     may_withdraw,
     may_work_on_item,
 )
+from core.reminder_policy import resolve_zone
 from core.reminders import cancel_pending_for
 from core.states import AssignmentStatus, SubmissionStatus
 from db.models import (
@@ -38,6 +38,7 @@ from db.models import (
     School,
     Stage,
     Submission,
+    User,
 )
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -394,12 +395,21 @@ async def snooze(
     user: UserContext,
     assignment_id: int,
     days: int,
-    zone: ZoneInfo,
+    default_zone: str,
 ) -> datetime:
-    """Move this item's next reminder to `days` days from now at 09:00 local (not the deadline)."""
-    assignment, activity, _ = await _load(session, assignment_id)
+    """Move this item's next reminder to `days` days from now at 09:00 in the person's own
+    zone (theirs, else the school's, else the plan's), as their reminders are timed."""
+    assignment, activity, plan = await _load(session, assignment_id)
     if not _may_act(user, assignment, activity):
         raise WorkError("forbidden")
+    person = await session.get(User, user.user_id)
+    school = await session.get(School, assignment.school_id) if assignment.school_id else None
+    zone = resolve_zone(
+        person.timezone if person else None,
+        school.timezone if school else None,
+        plan.timezone,
+        default_zone,
+    )
     if assignment.status not in OPEN:
         raise WorkError("wrong_state", assignment.status)
     today = clock.now().astimezone(zone).date()

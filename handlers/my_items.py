@@ -117,7 +117,7 @@ async def postpone(
         return
     try:
         moment = await snooze(
-            session, clock, user_ctx, assignment_id, days, resolve_zone(settings.default_timezone)
+            session, clock, user_ctx, assignment_id, days, settings.default_timezone
         )
     except WorkError as exc:
         await query.answer(texts.work_error_of(exc), show_alert=True)

@@ -216,6 +216,9 @@ async def test_postpone_moves_the_next_reminder_not_the_deadline(world: World) -
     assignment = await _assignment(world, "Издание приказа")
     assert assignment.snoozed_until is not None and assignment.due_date is not None
     assert assignment.due_date.isoformat() == "2020-11-10"
+    # 09:00 where she is (her school: Yekaterinburg), not in the bot's default zone (Moscow).
+    assert assignment.snoozed_until == datetime(2020, 11, 3, 4, 0, tzinfo=UTC)
+    assert "в 09:00" in (answer["text"] or "")
     async with world.app.session_factory() as session:
         pending = await session.scalar(
             select(func.count())
