@@ -26,9 +26,16 @@ async def other_command(message: Message, user_ctx: UserContext | None) -> None:
 
 
 async def plain_text(message: Message, user_ctx: UserContext | None) -> None:
-    """Free text outside any conversation."""
+    """Free text outside any conversation: say what the bot does with words and where to go."""
     await message.answer(
-        texts.UNKNOWN_COMMAND if user_ctx and user_ctx.memberships else texts.NOT_MEMBER
+        texts.PLAIN_TEXT_HELP if user_ctx and user_ctx.memberships else texts.NOT_MEMBER
+    )
+
+
+async def stray_file(message: Message, user_ctx: UserContext | None) -> None:
+    """A file or photo outside any conversation: how to attach it to an item."""
+    await message.answer(
+        texts.STRAY_FILE if user_ctx and user_ctx.memberships else texts.NOT_MEMBER
     )
 
 
@@ -45,5 +52,6 @@ def build_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.register(other_command, F.text.startswith("/"))
     router.message.register(plain_text, F.text)
+    router.message.register(stray_file, F.document | F.photo | F.video)
     router.callback_query.register(other_button)
     return router

@@ -520,3 +520,15 @@ async def test_a_press_on_a_conversation_lost_in_a_restart_gets_a_fitting_answer
     assert answer is not None and answer["text"] == texts.DONE_STALE
     async with world.app.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+async def test_a_file_or_text_outside_any_flow_gets_a_helpful_answer(world: World) -> None:
+    alice, _, _ = await _setup(world)
+    await alice.upload(("приказ.pdf", b"%PDF-1.4 stray"))
+    assert (await alice.expect_reply()).text == texts.STRAY_FILE
+    await alice.upload(("фото.png", PNG), kind="photo")
+    assert (await alice.expect_reply()).text == texts.STRAY_FILE
+    await alice.send("добрый день")
+    assert "/my" in (await alice.expect_reply()).text
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Submission)) == 0
