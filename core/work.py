@@ -18,12 +18,12 @@ from core.dto import UserContext
 from core.errors import DomainError
 from core.people import coordinator_chat_ids, curator_chat_ids
 from core.permissions import (
-    curator_schools,
     may_review,
     may_see_item,
     may_see_submission,
     may_withdraw,
     may_work_on_item,
+    viewer_schools,
 )
 from core.reminder_policy import resolve_zone
 from core.reminders import cancel_pending_for
@@ -143,7 +143,7 @@ async def my_items(
     session: AsyncSession, user: UserContext, view: str, page: int, today: date
 ) -> ItemPage:
     """The person's items: open (soonest first), overdue, this week, or done."""
-    schools = curator_schools(user)
+    schools = viewer_schools(user)  # observers see their school's items, read-only
     query = (
         select(
             Assignment.id,

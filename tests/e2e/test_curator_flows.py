@@ -532,3 +532,17 @@ async def test_a_file_or_text_outside_any_flow_gets_a_helpful_answer(world: Worl
     assert "/my" in (await alice.expect_reply()).text
     async with world.app.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+async def test_an_observer_sees_the_schools_items_read_only(world: World) -> None:
+    _, _, school = await _setup(world)
+    ivan = await world.person("Иван")
+    await ivan.send(f"/start {await world.invite(Role.OBSERVER, school)}")
+    await ivan.expect_reply("наблюдатель")
+    await ivan.send("/my")
+    listing = await ivan.expect_reply("Все открытые: 23")
+    await ivan.press("2", listing)
+    card = await ivan.expect_reply("Издание приказа")
+    assert "✅ Выполнено" not in card.buttons and "❓ Нужна помощь" not in card.buttons
+    forged = await ivan.press_data(card, f"ia:done:{(await _assignment(world, 'Издание')).id}")
+    assert forged is not None and "Нет доступа" in (forged["text"] or "")
