@@ -477,6 +477,14 @@ FILE_TOO_BIG = "Файл «{name}» больше 20 МБ — бот не смо�
 FILE_FORBIDDEN = "Файл «{name}» такого типа не принимается (разрешены: {allowed})."
 TOO_MANY_FILES = "Не больше {limit} файлов в одной отметке."
 UNDONE = "Отправка отменена, пункт снова открыт."
+
+
+def withdrawn(sent_html: str) -> str:
+    """The "sent for review" message after the curator took it back (its first line kept)."""
+    first = sent_html.split("\n", 1)[0].replace("✅ Отправлено на проверку", "↩️ Отправка отменена")
+    return f"{first}\nПункт снова открыт — отметьте его, когда будете готовы."
+
+
 RETURN_ASK = "Напишите, что нужно исправить — комментарий получит куратор."
 NO_REVIEW = "Нет отметок, ожидающих проверки."
 HELP_ASK = "Напишите вопрос координатору одним сообщением."

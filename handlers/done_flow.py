@@ -263,7 +263,8 @@ async def take_back(
         return
     message = query.message
     after_commit(lambda: query.answer(texts.UNDONE, show_alert=True))
-    after_commit(lambda: message.edit_reply_markup(reply_markup=None))
+    # The "you can still take it back" message now says what happened, without the button.
+    after_commit(lambda: message.edit_text(texts.withdrawn(message.html_text), reply_markup=None))
 
 
 def build_router() -> Router:

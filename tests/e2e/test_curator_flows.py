@@ -178,6 +178,9 @@ async def test_undo_within_ten_minutes_only(world: World) -> None:
     sent = await alice.expect_reply("Отправлено на проверку")
     answer = await alice.press("↩️ Отменить отправку", sent)
     assert answer is not None and "снова открыт" in (answer["text"] or "")
+    edited = await alice.expect_edit()  # no stale "можно отменить" left on screen
+    assert edited.text.startswith("↩️ Отправка отменена: Издание приказа")
+    assert "10 минут" not in edited.text and not edited.buttons
     assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.OPEN
 
     await _start_done(alice)
