@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,8 @@ from core.groups import group_status
 from core.roles import Role
 from core.seminars import local_start
 from core.states import AssignmentStatus
+from core.status import coordinator_week, scope_of
+from core.users import context_for
 from db.models import Activity, Assignment, Membership, OutboxMessage, Plan, School, User
 
 ASSIGNMENT_KINDS = {"deadline", "start", "checkin", "recurring", "overdue", "snoozed"}
@@ -99,7 +101,7 @@ async def render(
         plans = await group_status(session, rows[0].chat_id, now, zone.key)
         return Rendered(texts.group_status(plans))
     if kind == "digest":
-        return Rendered(await _digest(session, rows[0], today))
+        return Rendered(await _digest(session, rows[0], today, zone.key))
     if kind == "blocked_notice":
         return Rendered(
             texts.blocked_notice(rows[0].payload.get("name"), rows[0].payload.get("school"))
@@ -107,7 +109,9 @@ async def render(
     raise ValueError(f"no renderer for {kind}")
 
 
-async def _digest(session: AsyncSession, row: OutboxMessage, today: date) -> str:
+async def _digest(
+    session: AsyncSession, row: OutboxMessage, today: date, zone_name: str | None = None
+) -> str:
     user = await session.get(User, row.recipient_user_id)
     school_ids = list(
         await session.scalars(
@@ -121,6 +125,14 @@ async def _digest(session: AsyncSession, row: OutboxMessage, today: date) -> str
     )
     open_states = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
     week_end = today + timedelta(days=6 - today.weekday())
+    if not school_ids and user is not None:
+        # A coordinator (or admin): the week of their plans across their schools.
+        scope = scope_of(await context_for(session, user))
+        if not scope.empty:
+            zone = zone_name or "Europe/Moscow"
+            now = datetime.combine(today, time(9), ZoneInfo(zone))
+            weeks = await coordinator_week(session, scope, today, week_end, now, zone)
+            return texts.coordinator_digest(user.full_name, weeks)
     live = (
         Assignment.school_id.in_(school_ids),
         Assignment.status.in_(open_states),

@@ -401,6 +401,25 @@ def digest(name: str | None, rows: list[tuple[str, date | None]], overdue: int, 
     return "\n".join(lines)
 
 
+def coordinator_digest(name: str | None, weeks: list[Any]) -> str:
+    """Monday digest of a coordinator: per plan, this week's deadlines, done, overdue, behind."""
+    hello = f"Доброе утро, {escape(name)}!" if name else "Доброе утро!"
+    if not weeks:
+        return f"{hello}\nНа этой неделе сроков нет, просрочек нет."
+    blocks = [hello]
+    for week in weeks:
+        lines = [f"<b>{escape(clip(week.title, 150))}</b>"]
+        if week.due:
+            lines.append(f"Сроки на этой неделе: {week.due}, выполнено {week.done}")
+        else:
+            lines.append("На этой неделе сроков нет")
+        if week.overdue:
+            behind = ", ".join(escape(clip(n, 40)) for n in week.behind)
+            lines.append(f"⚠️ Просрочено: {week.overdue}" + (f" — {behind}" if behind else ""))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 def blocked_notice(name: str | None, school: str | None) -> str:
     who = escape(name or "Участник")
     where = f" ({escape(school)})" if school else ""

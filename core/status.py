@@ -302,3 +302,63 @@ async def overdue_by_school(
     for school, title in rows:
         grouped[school or "Управление образования"].append(title)
     return sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
+
+
+@dataclass(frozen=True)
+class PlanWeek:
+    """One plan's week for a coordinator's digest."""
+
+    title: str
+    due: int  # items due this week across the coordinator's schools
+    done: int  # of those, submitted or accepted
+    overdue: int
+    behind: list[str]  # schools with the most overdue items
+
+
+async def coordinator_week(
+    session: AsyncSession,
+    scope: Scope,
+    today: date,
+    week_end: date,
+    now: datetime,
+    default_zone: str,
+) -> list[PlanWeek]:
+    """Per plan in scope: what is due this week, how much of it is done, who is overdue."""
+    if scope.empty:
+        return []
+    done_states = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
+    rows = await session.execute(
+        select(
+            Activity.plan_id,
+            func.count(),
+            func.sum(case((Assignment.status.in_(done_states), 1), else_=0)),
+        )
+        .select_from(Assignment)
+        .join(Activity, Activity.id == Assignment.activity_id)
+        .join(Plan, Plan.id == Activity.plan_id)
+        .where(
+            _visible(scope),
+            Activity.cancelled_at.is_(None),
+            Plan.archived_at.is_(None),
+            Assignment.status != AssignmentStatus.CANCELLED,
+            Assignment.due_date >= today,
+            Assignment.due_date <= week_end,
+        )
+        .group_by(Activity.plan_id)
+    )
+    week = {plan_id: (int(due), int(done or 0)) for plan_id, due, done in rows}
+    result = []
+    for plan in await plan_status(session, scope, now, default_zone):
+        due, done = week.get(plan.plan_id, (0, 0))
+        if not due and not plan.counts.overdue:
+            continue
+        result.append(
+            PlanWeek(
+                plan.title,
+                due,
+                done,
+                plan.counts.overdue,
+                [s.name for s in plan.behind if s.counts.overdue],
+            )
+        )
+    return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -458,3 +458,33 @@ async def test_buttons_rsvp_upcoming_and_the_preview_cli(world: World) -> None:
         ("2020-11-09T09:00:00+05:00", "2020-11-09T04:00:00+00:00"),
         ("2020-11-10T09:00:00+05:00", "2020-11-10T04:00:00+00:00"),
     ]
+
+
+async def test_a_coordinators_monday_digest_counts_the_week_of_their_schools(
+    world: World,
+) -> None:
+    ekb = await _school(world, "МАОУ «СОШ № 21 г. Челябинска»", "Asia/Yekaterinburg")
+    await _curator(world, "Алиса", ekb)
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    await _import(world, "001", "Asia/Yekaterinburg")
+    async with world.app.session_factory() as session:
+        due_this_week = await session.scalar(
+            select(func.count())
+            .select_from(Assignment)
+            .where(
+                Assignment.due_date >= date(2020, 11, 9), Assignment.due_date <= date(2020, 11, 15)
+            )
+        )
+    assert due_this_week  # the seed plan has deadlines in the week of 9 November
+    world.app.pacer.configure(PaceLimits(private_per_second=1e6, private_burst=10**6))
+    await world.client.set_limits(off=True)
+    world.clock.set(datetime(2020, 11, 9, 5, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.tick()
+    world.clock.set(datetime(2020, 11, 9, 6, 30, tzinfo=UTC))  # type: ignore[attr-defined]  # 09:30 MSK
+    await world.app.reminders.tick()
+    digests = [t for _, t in await _messages(world, olga) if "Доброе утро" in t]
+    assert len(digests) == 1, digests
+    assert f"Сроки на этой неделе: {due_this_week}, выполнено 0" in digests[0]
+    assert "ДОРОЖНАЯ КАРТА" in digests[0] and "сроков нет" not in digests[0]
