@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from bot import texts
 from core.roles import Role
 from db.models import Activity, AuditEntry, Plan
 from tests.harness import World
@@ -84,5 +85,6 @@ async def test_curators_cannot_import(world: World) -> None:
     await alice.send(f"/start {await world.invite(Role.CURATOR, school_id)}")
     await alice.expect_reply("куратор")
     await alice.upload(("roadmap.docx", seed_docx("001")))
-    await alice.expect_silence(wait=1.0)
+    # Not an import: the file is not attached to anything, and she is told how to attach one.
+    assert (await alice.expect_reply()).text == texts.STRAY_FILE
     assert await _plan_count(world) == 0
