@@ -17,6 +17,7 @@ from core.privacy import FORGOTTEN_NAME, forget
 from core.roles import Role
 from db.base import Base
 from db.models import InvitationRedemption, Membership, OutboxMessage, Submission, User
+from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
@@ -28,11 +29,8 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
 
 
-async def test_mydata_then_forget_then_join_again(world: World) -> None:
-    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
-    alice = await world.person("Алиса", "Кураторова")
-    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
-    await alice.expect_reply("куратор")
+async def _open_done_flow(world: World, alice: FakeUser) -> None:
+    """Import seed plan 001 and open the done flow on Alice's second item."""
     async with world.app.session_factory() as session, session.begin():
         await import_plan(
             session,
@@ -44,6 +42,14 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     await alice.press("2", await alice.expect_reply("Все открытые"))
     await alice.press("✅ Выполнено", await alice.expect_reply())
     await alice.expect_reply("Отмечаем выполнение")
+
+
+async def test_mydata_then_forget_then_join_again(world: World) -> None:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    alice = await world.person("Алиса", "Кураторова")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.expect_reply("куратор")
+    await _open_done_flow(world, alice)
     await alice.send("Приказ № 344 подписан")
     await alice.press("✅ Отправить", await alice.expect_reply("комментарий есть"))
     await alice.expect_reply("Отправлено на проверку")
@@ -124,17 +130,7 @@ async def test_no_log_level_prints_personal_data(world: World, caplog) -> None:
     alice = await world.client.add_user("Алиса", "Кураторова", username="alisa_kur")
     await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
     await alice.expect_reply("куратор")
-    async with world.app.session_factory() as session, session.begin():
-        await import_plan(
-            session,
-            world.clock,
-            interpret(read_text(seed_text("001"))),
-            timezone="Asia/Yekaterinburg",
-        )
-    await alice.send("/my")
-    await alice.press("2", await alice.expect_reply("Все открытые"))
-    await alice.press("✅ Выполнено", await alice.expect_reply())
-    await alice.expect_reply("Отмечаем выполнение")
+    await _open_done_flow(world, alice)
     await alice.upload(("приказ_кураторовой.pdf", b"%PDF-1.4 secret"))
     await alice.expect_reply("Файлов: 1")
     await alice.send("Приказ подписан Кураторовой")
