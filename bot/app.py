@@ -6,8 +6,9 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot, Dispatcher
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
 from bot.benign_refusals import BenignRefusals
+from bot.evidence import EvidenceSweeper
 from bot.logs import cap_quiet_loggers
 from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
 from bot.pacing import PaceLimits, RequestPacer
@@ -196,28 +198,46 @@ class Application:
         self.reminders = ReminderService(
             self.session_factory, sender, self.clock, settings.default_timezone
         )
-        self.scheduler = build_scheduler(self.reminders, settings.reminder_tick_seconds)
+        self.evidence = EvidenceSweeper(
+            self.bot, self.session_factory, Path(settings.evidence_dir), self.clock
+        )
+        self.scheduler = build_scheduler(
+            self.reminders, settings.reminder_tick_seconds, {"evidence.sweep": self.evidence.sweep}
+        )
         self._kicks: set[asyncio.Task[int]] = set()
         self.webhook_port = 0
         self.dispatcher["outbox_kick"] = self.kick_outbox
+        self.dispatcher["evidence_kick"] = self.kick_evidence
         self.dispatcher["replan"] = self.reminders.request_plan
 
     def kick_outbox(self) -> None:
         """Deliver queued news now rather than at the next tick (called after a commit)."""
-        task = asyncio.create_task(self.reminders.deliver())
+        self._start(self.reminders.deliver())
+
+    def kick_evidence(self) -> None:
+        """Copy newly submitted files now rather than at the next tick."""
+        self._start(self.evidence.sweep())
+
+    def _start(self, work: Coroutine[Any, Any, int]) -> None:
+        task = asyncio.create_task(work)
         self._kicks.add(task)  # keep a reference until it finishes
         task.add_done_callback(self._kick_done)
 
     @property
     def delivering(self) -> bool:
-        """True while an immediate delivery started by `kick_outbox` is running."""
+        """True while background work started by a kick (delivery, copies) is running."""
         return bool(self._kicks)
+
+    async def settled(self) -> None:
+        """Wait until the background work started by kicks (and any it started) is finished."""
+        while self._kicks:
+            await asyncio.gather(*list(self._kicks), return_exceptions=True)
 
     def _kick_done(self, task: asyncio.Task[int]) -> None:
         self._kicks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            # Nothing is lost: the rows stay in the outbox for the next tick.
-            log.warning("immediate delivery failed", exc_info=task.exception())
+            # Nothing is lost: outbox rows and missing copies stay for the next tick.
+            log.warning("background work failed", exc_info=task.exception())
 
     async def _mark_started(self) -> None:
         if self.settings.scheduler_enabled:

@@ -1,4 +1,9 @@
-"""The evidence store: copies of submitted files on disk, named by submission and file."""
+"""The evidence store: copies of submitted files on disk, made by a sweeper after the commit.
+
+The sweeper runs on every scheduler tick and right after a submission (a kick); it never runs
+inside a chat's update. A failed download is tried again later; a file Telegram says it does
+not have (or will not give a bot) is marked missing, never silently skipped.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ import re
 from pathlib import Path
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from core.work import files_to_store, stored
+from core.clock import Clock
+from core.evidence import CopyJob, copies_due, copy_failed, copy_made
 
 log = logging.getLogger(__name__)
 
@@ -21,28 +28,66 @@ def safe_name(name: str | None, fallback: str) -> str:
     return cleaned[:120] or fallback
 
 
-async def store_submission(
-    bot: Bot, session_factory: async_sessionmaker[AsyncSession], root: Path, submission_id: int
-) -> int:
-    """Download every file of a submission that has no stored copy yet; returns how many."""
-    async with session_factory() as session:
-        pending = await files_to_store(session, submission_id)
-    saved = 0
-    for evidence_id, file_id, unique_id, name in pending:
+class EvidenceSweeper:
+    """Makes every missing copy it can; one sweep at a time per process."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        session_factory: async_sessionmaker[AsyncSession],
+        root: Path,
+        clock: Clock,
+    ) -> None:
+        self.bot = bot
+        self.session_factory = session_factory
+        self.root = root
+        self.clock = clock
+        self._lock = asyncio.Lock()
+
+    async def sweep(self) -> int:
+        """Try every due copy once; returns how many copies were made."""
+        async with self._lock:
+            made = 0
+            while True:
+                async with self.session_factory() as session:
+                    jobs = await copies_due(session, self.clock.now())
+                if not jobs:
+                    return made
+                for job in jobs:
+                    made += await self._copy(job)
+
+    async def _copy(self, job: CopyJob) -> int:
         try:
-            buffer = await bot.download(file_id)
-        except Exception:  # the copy can be fetched later; the submission itself is stored
-            log.warning("could not download evidence %s", evidence_id)
-            continue
+            buffer = await self.bot.download(job.file_id)
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            # Telegram answered: the file is gone, or too big for a bot. Trying again cannot help.
+            await self._failed(job, exc.message, gone=True)
+            log.warning("evidence %s cannot be copied: %s", job.evidence_id, exc.message)
+            return 0
+        except Exception as exc:  # network, 5xx, disk: the next sweep tries again
+            await self._failed(job, f"{type(exc).__name__}: {exc}", gone=False)
+            log.warning("evidence %s not copied yet: %s", job.evidence_id, type(exc).__name__)
+            return 0
         assert buffer is not None
         data = buffer.read()
-        folder = root / str(submission_id)
-        path = folder / f"{unique_id}_{safe_name(name, unique_id)}"
-        await asyncio.to_thread(_write, path, data)
-        async with session_factory() as session, session.begin():
-            await stored(session, evidence_id, str(path), hashlib.sha256(data).hexdigest())
-        saved += 1
-    return saved
+        path = (
+            self.root
+            / str(job.submission_id)
+            / (f"{job.file_unique_id}_{safe_name(job.file_name, job.file_unique_id)}")
+        )
+        try:
+            await asyncio.to_thread(_write, path, data)
+        except OSError as exc:
+            await self._failed(job, f"disk: {exc.strerror}", gone=False)
+            log.error("evidence %s: cannot write the copy: %s", job.evidence_id, exc.strerror)
+            return 0
+        async with self.session_factory() as session, session.begin():
+            await copy_made(session, job.evidence_id, str(path), hashlib.sha256(data).hexdigest())
+        return 1
+
+    async def _failed(self, job: CopyJob, error: str, *, gone: bool) -> None:
+        async with self.session_factory() as session, session.begin():
+            await copy_failed(session, job.evidence_id, self.clock.now(), error, gone=gone)
 
 
 def _write(path: Path, data: bytes) -> None:

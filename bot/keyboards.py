@@ -122,7 +122,10 @@ def items_page(
 
 
 def item_actions(
-    assignment_id: int, can_act: bool, review_submission: int | None
+    assignment_id: int,
+    can_act: bool,
+    review_submission: int | None,
+    full_comments: bool = False,
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if can_act:
@@ -153,10 +156,16 @@ def item_actions(
     builder.button(
         text=texts.BTN_HISTORY, callback_data=ItemAct(action="history", assignment_id=assignment_id)
     )
+    if full_comments:
+        builder.button(
+            text=texts.BTN_FULL_COMMENTS,
+            callback_data=ItemAct(action="comments", assignment_id=assignment_id),
+        )
+    tail = [1] * (2 if full_comments else 1)
     if can_act:
-        builder.adjust(1, 2, 1, *([2] if review_submission is not None else []), 1)
+        builder.adjust(1, 2, 1, *([2] if review_submission is not None else []), *tail)
     else:
-        builder.adjust(*([2] if review_submission is not None else []), 1)
+        builder.adjust(*([2] if review_submission is not None else []), *tail)
     return builder.as_markup()
 
 
@@ -193,6 +202,13 @@ def review_list(submission_ids: list[int]) -> InlineKeyboardMarkup | None:
             text=f"Открыть {index}", callback_data=ReviewOpen(submission_id=submission_id)
         )
     builder.adjust(3)
+    return builder.as_markup()
+
+
+def open_item(assignment_id: int) -> InlineKeyboardMarkup:
+    """One button to the item's card (where the full comments are)."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_OPEN_ITEM, callback_data=ItemOpen(assignment_id=assignment_id))
     return builder.as_markup()
 
 

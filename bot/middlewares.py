@@ -18,6 +18,7 @@ from core.users import load_context
 log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+Kick = Callable[[], None]  # "start this background work now" (deliver the outbox, copy files)
 
 
 class AfterCommit:

@@ -46,11 +46,15 @@ class _Gcra:
 
     def __init__(self, per_second: float, burst: int, margin: float) -> None:
         self.interval = margin / per_second
+        self.burst = burst
         self.tolerance = (burst - 1) * self.interval
         self.tat = 0.0  # theoretical arrival time of the next message
 
-    def earliest(self, now: float) -> float:
-        return max(now, self.tat - self.tolerance)
+    def earliest(self, now: float, count: int = 1) -> float:
+        """When `count` messages may go at once: an album needs room for all of it, and one
+        larger than the burst needs the whole bucket (Telegram then slows the chat down)."""
+        room = min(count, self.burst) - 1
+        return max(now, self.tat - self.tolerance + room * self.interval)
 
     def book(self, at: float, count: int) -> None:
         self.tat = max(self.tat, at) + self.interval * count
@@ -94,7 +98,7 @@ class RequestPacer(BaseRequestMiddleware):
     async def _reserve(self, chat_id: int | str, count: int) -> None:
         now = self._now()
         chat = self._chat(chat_id)
-        at = max(self._global.earliest(now), chat.earliest(now))
+        at = max(self._global.earliest(now, count), chat.earliest(now, count))
         self._global.book(at, count)
         chat.book(at, count)
         if at > now:

@@ -12,26 +12,47 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
+from bot.submission_view import MediaPart, media_parts
 from core.groups import group_status
+from core.notices import HELP_QUESTION, NOTICE_KINDS, REVIEW_REQUEST, REVIEW_RESULT
 from core.roles import Role
 from core.seminars import local_start
-from core.states import AssignmentStatus
+from core.states import AssignmentStatus, SubmissionStatus
 from core.status import coordinator_week, scope_of
 from core.users import context_for
-from db.models import Activity, Assignment, Membership, OutboxMessage, Plan, School, User
+from core.work import help_answer, question_of, submission_info
+from db.models import (
+    Activity,
+    Assignment,
+    Membership,
+    OutboxMessage,
+    Plan,
+    School,
+    Submission,
+    User,
+)
 
 ASSIGNMENT_KINDS = {"deadline", "start", "checkin", "recurring", "overdue", "snoozed"}
 
 
 @dataclass(frozen=True)
 class Rendered:
+    """A message, then any files that follow it (sent in order, progress kept per part)."""
+
     text: str
     markup: InlineKeyboardMarkup | None = None
+    media: tuple[MediaPart, ...] = ()
 
 
 def family(kind: str) -> str:
     """Rows of one family for one person at one moment become one message."""
     return "assignment" if kind in ASSIGNMENT_KINDS else kind
+
+
+def merges(kind: str) -> bool:
+    """Only item reminders and escalations list several rows in one message; any other row
+    (a seminar, a notice) is its own message, so two at one moment cannot hide each other."""
+    return family(kind) in ("assignment", "escalation")
 
 
 async def _items(session: AsyncSession, rows: list[OutboxMessage]) -> list[dict[str, Any]]:
@@ -102,11 +123,43 @@ async def render(
         return Rendered(texts.group_status(plans))
     if kind == "digest":
         return Rendered(await _digest(session, rows[0], today, zone.key))
+    if kind in NOTICE_KINDS:
+        return await _notice(session, rows[0])
     if kind == "blocked_notice":
         return Rendered(
             texts.blocked_notice(rows[0].payload.get("name"), rows[0].payload.get("school"))
         )
     raise ValueError(f"no renderer for {kind}")
+
+
+async def _notice(session: AsyncSession, row: OutboxMessage) -> Rendered:
+    """Review requests and results, help questions and answers, read from the database now."""
+    target = int(row.target_id or 0)
+    if row.kind == REVIEW_REQUEST:
+        info = await submission_info(session, target)
+        return Rendered(
+            texts.review_request(info.title, info.school, info.comment, len(info.files)),
+            keyboards.review(info.submission_id),
+            tuple(media_parts(info.files)),
+        )
+    if row.kind == REVIEW_RESULT:
+        info = await submission_info(session, target)
+        submission = await session.get(Submission, target)
+        accepted = submission is not None and submission.status == SubmissionStatus.ACCEPTED
+        comment = submission.review_comment if submission else None
+        return Rendered(
+            texts.reviewed(info.title, accepted, comment), keyboards.open_item(info.assignment_id)
+        )
+    if row.kind == HELP_QUESTION:
+        question = await question_of(session, target)
+        return Rendered(
+            texts.help_question(question.title, question.school, question.text),
+            keyboards.help_reply(question.question_id),
+        )
+    answered = await help_answer(session, int(row.payload.get("answer_id", 0)))
+    if answered is None:
+        raise ValueError(f"answer of outbox row {row.id} is gone")
+    return Rendered(texts.help_answer(answered.title, answered.answer or ""))
 
 
 async def _digest(

@@ -13,6 +13,8 @@ from importer.draft import PlanDraft
 
 NO_DIRECTION = "Без направления"
 COMMENT_LIMIT = 3000  # a comment in a message: with the rest it stays under Telegram's 4096
+CARD_COMMENT = 300  # on a card; longer ones are one tap away (comments_clipped, full_comments)
+MESSAGE_LIMIT = 4000  # one message of plain text, a little under Telegram's 4096
 
 
 def direction_label(code: str, title: str) -> str:
@@ -550,6 +552,49 @@ def my_items(
     return "\n".join(lines)
 
 
+def comments_clipped(card: Any) -> bool:
+    """True if the card cut a comment, so it offers the full text."""
+    return any(len(c or "") > CARD_COMMENT for c in (card.last_comment, card.review_comment))
+
+
+def full_comments(card: Any) -> list[str]:
+    """The item's comments in full, as messages each within Telegram's limit."""
+    parts: list[str] = []
+    for label, comment in (
+        ("💬 Комментарий куратора", card.last_comment),
+        ("💬 Ответ координатора", card.review_comment),
+    ):
+        if comment:
+            chunks = split_text(comment, MESSAGE_LIMIT - 300)
+            for index, chunk in enumerate(chunks, 1):
+                page = f" ({index}/{len(chunks)})" if len(chunks) > 1 else ""
+                parts.append(
+                    f"<b>{label}{page}</b>: {escape(clip(card.title, 150))}\n\n{escape(chunk)}"
+                )
+    return parts or [NO_COMMENTS]
+
+
+NO_COMMENTS = "Комментариев нет."
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """`text` in pieces of at most `limit` characters, cut at paragraph, line or word ends."""
+    pieces: list[str] = []
+    rest = text.strip()
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"))
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut < limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
 def item_card(card: Any, today: date) -> str:
     """The full card of one item."""
     lines = [f"<b>{escape(card.title)}</b>", f"Статус: {STATUS_NAMES[card.status.value]}"]
@@ -570,11 +615,19 @@ def item_card(card: Any, today: date) -> str:
         if value:
             lines.append(f"{label}: {escape(clip(str(value), 300))}")
     if card.files:
-        lines.append("Файлы: " + ", ".join(escape(f) for f in card.files[:10]))
+        more = f" и ещё {len(card.files) - 10}" if len(card.files) > 10 else ""
+        lines.append("Файлы: " + ", ".join(escape(clip(f, 60)) for f in card.files[:10]) + more)
+    if card.missing_copies:
+        lines.append(
+            "⚠️ Telegram больше не отдаёт файлы, копии не сохранены: "
+            + ", ".join(escape(clip(f, 60)) for f in card.missing_copies[:10])
+        )
     if card.last_comment:
-        lines.append(f"Комментарий: {escape(clip(card.last_comment, 300))}")
+        lines.append(f"Комментарий: {escape(clip(card.last_comment, CARD_COMMENT))}")
     if card.review_comment:
-        lines.append(f"Ответ координатора: <i>{escape(clip(card.review_comment, 300))}</i>")
+        lines.append(
+            f"Ответ координатора: <i>{escape(clip(card.review_comment, CARD_COMMENT))}</i>"
+        )
     return "\n".join(lines)
 
 
@@ -608,6 +661,10 @@ def review_request(title: str, school: str | None, comment: str | None, files: i
         lines.append(f"Комментарий: {escape(clip(comment, 500))}")
     lines.append(f"Файлов: {files}")
     return "\n".join(lines)
+
+
+BTN_OPEN_ITEM = "📄 Открыть пункт"
+BTN_FULL_COMMENTS = "💬 Комментарии полностью"
 
 
 def reviewed(title: str, accepted: bool, comment: str | None) -> str:

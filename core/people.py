@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -105,17 +107,24 @@ async def mark_unblocked(session: AsyncSession, clock: Clock, telegram_id: int) 
         )
 
 
+class Recipient(NamedTuple):
+    """Someone the bot can write to: their user id and their chat."""
+
+    user_id: int
+    chat_id: int
+
+
 def _reachable() -> tuple[ColumnElement[bool], ...]:
     """People the bot can write to."""
     return (User.is_active.is_(True), User.blocked_at.is_(None), User.started_at.is_not(None))
 
 
-async def curator_chat_ids(session: AsyncSession, school_id: int | None) -> list[int]:
-    """Telegram ids of a school's reachable curators."""
+async def curator_recipients(session: AsyncSession, school_id: int | None) -> list[Recipient]:
+    """(user id, Telegram id) of a school's reachable curators."""
     if school_id is None:
         return []
     query = (
-        select(User.telegram_id)
+        select(User.id, User.telegram_id)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.role == Role.CURATOR,
@@ -124,16 +133,17 @@ async def curator_chat_ids(session: AsyncSession, school_id: int | None) -> list
             *_reachable(),
         )
         .distinct()
+        .order_by(User.id)
     )
-    return list(await session.scalars(query))
+    return [Recipient(r[0], r[1]) for r in await session.execute(query)]
 
 
-async def coordinator_chat_ids(
+async def coordinator_recipients(
     session: AsyncSession, plan_id: int, direction_id: int | None
-) -> list[int]:
-    """Telegram ids of the reachable coordinators of a plan's direction (or of the whole plan)."""
+) -> list[Recipient]:
+    """(user id, Telegram id) of the reachable coordinators of a plan's direction (or plan)."""
     query = (
-        select(User.telegram_id)
+        select(User.id, User.telegram_id)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.role == Role.COORDINATOR,
@@ -143,5 +153,6 @@ async def coordinator_chat_ids(
             *_reachable(),
         )
         .distinct()
+        .order_by(User.id)
     )
-    return list(await session.scalars(query))
+    return [Recipient(r[0], r[1]) for r in await session.execute(query)]

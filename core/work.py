@@ -6,7 +6,7 @@ state); callers pass only ids. Domain errors carry codes the texts map to Russia
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -16,7 +16,8 @@ from core import audit
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import DomainError
-from core.people import coordinator_chat_ids, curator_chat_ids
+from core.notices import HELP_ANSWER, HELP_QUESTION, REVIEW_REQUEST, REVIEW_RESULT, queue_notice
+from core.people import Recipient, coordinator_recipients, curator_recipients
 from core.permissions import (
     may_review,
     may_see_item,
@@ -102,6 +103,7 @@ class ItemCard:
     responsible: str | None
     expected_result: str | None
     files: list[str] = field(default_factory=list)
+    missing_copies: list[str] = field(default_factory=list)
     last_comment: str | None = None
     review_comment: str | None = None
     can_act: bool = False
@@ -117,8 +119,7 @@ class SubmissionInfo:
     school: str | None
     comment: str | None
     files: list[FileInfo]
-    curator_chat_ids: list[int]
-    coordinator_chat_ids: list[int]
+    reviewers: int = 0
 
 
 async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, Activity, Plan]:
@@ -202,16 +203,17 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         .order_by(Submission.id.desc())
         .limit(1)
     )
-    files = []
+    files: list[str] = []
+    missing: list[str] = []
     if last is not None and last.status != SubmissionStatus.WITHDRAWN:
-        files = [
-            f.file_name or f.kind
-            for f in await session.scalars(
-                select(EvidenceFile)
-                .where(EvidenceFile.submission_id == last.id)
-                .order_by(EvidenceFile.id)
-            )
-        ]
+        for f in await session.scalars(
+            select(EvidenceFile)
+            .where(EvidenceFile.submission_id == last.id)
+            .order_by(EvidenceFile.id)
+        ):
+            files.append(f.file_name or f.kind)
+            if f.copy_missing_at is not None:
+                missing.append(f.file_name or f.kind)
     return ItemCard(
         assignment_id=assignment.id,
         version=assignment.version,
@@ -227,6 +229,7 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         responsible=activity.responsible_text,
         expected_result=activity.expected_result,
         files=files,
+        missing_copies=missing,
         last_comment=last.comment if last else None,
         review_comment=last.review_comment if last else None,
         can_act=actor and assignment.status in OPEN,
@@ -303,7 +306,18 @@ async def submit(
         },
     )
     await session.flush()
-    return await submission_info(session, submission.id)
+    reviewers = await queue_notice(
+        session,
+        clock,
+        REVIEW_REQUEST,
+        "submission",
+        submission.id,
+        await coordinator_recipients(session, activity.plan_id, activity.direction_id),
+        event="submitted",
+        skip_user_id=user.user_id,
+    )
+    info = await submission_info(session, submission.id)
+    return replace(info, reviewers=reviewers)
 
 
 async def submission_for(
@@ -323,7 +337,7 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
     submission = await session.get(Submission, submission_id)
     if submission is None:
         raise WorkError("not_found")
-    assignment, activity, plan = await _load(session, submission.assignment_id)
+    assignment, activity, _ = await _load(session, submission.assignment_id)
     school = await session.get(School, assignment.school_id) if assignment.school_id else None
     files = [
         FileInfo(
@@ -341,8 +355,6 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
             .order_by(EvidenceFile.id)
         )
     ]
-    curators = await curator_chat_ids(session, assignment.school_id)
-    coordinators = await coordinator_chat_ids(session, plan.id, activity.direction_id)
     return SubmissionInfo(
         submission.id,
         assignment.id,
@@ -350,8 +362,6 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
         school.name if school else None,
         submission.comment,
         files,
-        curators,
-        coordinators,
     )
 
 
@@ -472,6 +482,16 @@ async def review(
         before={"status": "submitted"},
         after={"status": assignment.status.value, "comment": comment},
     )
+    await queue_notice(
+        session,
+        clock,
+        REVIEW_RESULT,
+        "submission",
+        submission.id,
+        await curator_recipients(session, assignment.school_id),
+        event="accepted" if accept else "returned",
+        skip_user_id=user.user_id,
+    )
     return await submission_info(session, submission.id)
 
 
@@ -500,36 +520,14 @@ async def waiting_review(
     return waiting[:limit]
 
 
-async def stored(session: AsyncSession, evidence_id: int, path: str, sha256: str) -> None:
-    """Remember where the copy of an evidence file is kept."""
-    row = await session.get(EvidenceFile, evidence_id)
-    if row is not None:
-        row.stored_path, row.sha256 = path, sha256
-
-
-async def files_to_store(
-    session: AsyncSession, submission_id: int
-) -> list[tuple[int, str, str, str | None]]:
-    """(evidence id, file_id, file_unique_id, name) of files without a stored copy."""
-    rows = await session.execute(
-        select(
-            EvidenceFile.id,
-            EvidenceFile.telegram_file_id,
-            EvidenceFile.file_unique_id,
-            EvidenceFile.file_name,
-        ).where(EvidenceFile.submission_id == submission_id, EvidenceFile.stored_path.is_(None))
-    )
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
-
-
 @dataclass(frozen=True)
 class HelpQuestion:
     question_id: int
     title: str
     school: str | None
     text: str
-    asker_chat_id: int | None
-    coordinator_chat_ids: list[int]
+    asker_user_id: int | None
+    answer: str | None = None
 
 
 async def ask_help(
@@ -549,8 +547,17 @@ async def ask_help(
         after={"question": text},
     )
     await session.flush()
-    info = await _help(session, entry.id)
-    return info
+    await queue_notice(
+        session,
+        clock,
+        HELP_QUESTION,
+        "question",
+        entry.id,
+        await coordinator_recipients(session, activity.plan_id, activity.direction_id),
+        event="asked",
+        skip_user_id=user.user_id,
+    )
+    return await question_of(session, entry.id)
 
 
 async def may_ask(session: AsyncSession, user: UserContext, assignment_id: int) -> None:
@@ -585,10 +592,10 @@ async def answer_help(
 ) -> HelpQuestion:
     """A coordinator's answer to a question about an item of their plan."""
     await may_answer(session, user, question_id)
-    info = await _help(session, question_id)
+    info = await question_of(session, question_id)
     entry = await session.get(AuditEntry, question_id)
     assert entry is not None
-    audit.record(
+    answer = audit.record(
         session,
         clock,
         actor_user_id=user.user_id,
@@ -597,24 +604,46 @@ async def answer_help(
         entity_id=entry.entity_id,
         after={"question_id": question_id, "answer": text},
     )
-    return info
+    await session.flush()
+    asker = await session.get(User, info.asker_user_id) if info.asker_user_id else None
+    if asker is not None and asker.telegram_id is not None:
+        await queue_notice(
+            session,
+            clock,
+            HELP_ANSWER,
+            "question",
+            question_id,
+            [Recipient(asker.id, asker.telegram_id)],
+            event=f"answer{answer.id}",
+            skip_user_id=user.user_id,
+            payload={"answer_id": answer.id},
+        )
+    return replace(info, answer=text)
 
 
-async def _help(session: AsyncSession, question_id: int) -> HelpQuestion:
-    from db.models import User
+async def help_answer(session: AsyncSession, answer_id: int) -> HelpQuestion | None:
+    """A question with one of its answers, or None if either is gone (e.g. forgotten)."""
+    entry = await session.get(AuditEntry, answer_id)
+    if entry is None or entry.action != "help.answer" or not entry.after:
+        return None
+    try:
+        info = await question_of(session, int(entry.after.get("question_id", 0)))
+    except WorkError:
+        return None
+    return replace(info, answer=str(entry.after.get("answer", "")))
 
+
+async def question_of(session: AsyncSession, question_id: int) -> HelpQuestion:
+    """A curator's question (an audit entry) with its item and school."""
     entry = await session.get(AuditEntry, question_id)
     if entry is None or entry.action != "help.ask" or entry.entity_id is None:
         raise WorkError("not_found")
-    asker = await session.get(User, entry.actor_user_id) if entry.actor_user_id else None
-    assignment, activity, plan = await _load(session, entry.entity_id)
+    assignment, activity, _ = await _load(session, entry.entity_id)
     school = await session.get(School, assignment.school_id) if assignment.school_id else None
-    info = await coordinator_chat_ids(session, plan.id, activity.direction_id)
     return HelpQuestion(
         question_id,
         activity.title,
         school.name if school else None,
         str((entry.after or {}).get("question", "")),
-        asker.telegram_id if asker else None,
-        info,
+        entry.actor_user_id,
     )

@@ -306,6 +306,12 @@ class EvidenceFile(Base):
     stored_path: Mapped[str | None] = mapped_column(String(500))
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The copy sweeper's bookkeeping: tries so far, when to try next, and, once Telegram says
+    # the file cannot be fetched, when and why the copy was given up (shown and reported).
+    copy_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    copy_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    copy_missing_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    copy_error: Mapped[str | None] = mapped_column(String(300))
 
 
 class Seminar(Base):

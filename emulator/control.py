@@ -238,21 +238,16 @@ async def block(request: web.Request) -> web.Response:
     (bot.blocked_by.add if blocked else bot.blocked_by.discard)(user.id)
     if body.get("silent"):  # the bot learns of it only from a 403, as after missed updates
         return web.json_response({"ok": True, "result": True})
+    # ChatMemberBanned ("kicked") carries until_date (0: for ever), on either side of the change.
+    member = {"status": "member", "user": bot.user.as_api()}
+    kicked = {"status": "kicked", "user": bot.user.as_api(), "until_date": 0}
     payload = {
         "chat": emu.chats[user.id].as_api(),
         "from": user.as_api(),
         "date": int(emu.now()),
-        "old_chat_member": {"status": "member" if blocked else "kicked", "user": bot.user.as_api()},
-        "new_chat_member": {"status": "kicked" if blocked else "member", "user": bot.user.as_api()},
+        "old_chat_member": member if blocked else kicked,
+        "new_chat_member": kicked if blocked else member,
     }
-    if not blocked:
-        payload["new_chat_member"] = {"status": "member", "user": bot.user.as_api()}
-    else:
-        payload["new_chat_member"] = {
-            "status": "kicked",
-            "user": bot.user.as_api(),
-            "until_date": 0,
-        }
     await _deliver(emu, bot, "my_chat_member", payload)
     return web.json_response({"ok": True, "result": True})
 

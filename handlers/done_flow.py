@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    CallbackQuery,
-    InputMediaDocument,
-    InputMediaPhoto,
-    Message,
-)
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
 from bot.callbacks import DoneAct, UndoAct
-from bot.evidence import store_submission
-from bot.middlewares import AfterCommit
+from bot.middlewares import AfterCommit, Kick
 from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
-from core.work import FileInfo, SubmissionInfo, WorkError, begin_done, submit, undo
+from core.work import FileInfo, WorkError, begin_done, submit, undo
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
 
@@ -147,13 +141,12 @@ async def finish(
     state: FSMContext,
     session: AsyncSession,
     clock: Clock,
-    bot: Bot,
-    settings: Settings,
     user_ctx: UserContext | None,
     after_commit: AfterCommit,
-    session_factory: async_sessionmaker[AsyncSession],
+    outbox_kick: Kick | None = None,
+    evidence_kick: Kick | None = None,
 ) -> None:
-    """Send stores the submission and tells the coordinators; Cancel leaves the item open."""
+    """Send stores the submission and queues the review requests; Cancel leaves it open."""
     data: dict[str, Any] = await state.get_data()
     if (
         await state.get_state() != DoneFlow.collecting.state
@@ -195,53 +188,10 @@ async def finish(
             texts.submitted(info.title), reply_markup=keyboards.undo(info.submission_id)
         )
     )
-    # The copy is kept before reviewers look, so what they accept is already stored.
-    after_commit(
-        lambda: store_submission(
-            bot, session_factory, Path(settings.evidence_dir), info.submission_id
-        )
-    )
-    after_commit(lambda: notify_reviewers(bot, info))
-
-
-async def notify_reviewers(bot: Bot, info: SubmissionInfo) -> None:
-    """Each coordinator gets the request, then every file by file_id, in albums of up to 10."""
-    text = texts.review_request(info.title, info.school, info.comment, len(info.files))
-    photos = [f for f in info.files if f.kind == "photo"]
-    documents = [f for f in info.files if f.kind == "document"]
-    others = [f for f in info.files if f.kind not in ("photo", "document")]
-    for chat_id in info.coordinator_chat_ids:
-        await bot.send_message(chat_id, text, reply_markup=keyboards.review(info.submission_id))
-        for chunk in _albums(photos):
-            if len(chunk) > 1:
-                await bot.send_media_group(
-                    chat_id, [InputMediaPhoto(media=p.file_id) for p in chunk]
-                )
-            else:
-                await bot.send_photo(chat_id, chunk[0].file_id)
-        for chunk in _albums(documents):
-            if len(chunk) > 1:
-                await bot.send_media_group(
-                    chat_id, [InputMediaDocument(media=f.file_id) for f in chunk]
-                )
-            else:
-                await bot.send_document(chat_id, chunk[0].file_id)
-        for item in others:  # video and the like: one by one, as sent
-            await bot.send_document(chat_id, item.file_id)
-
-
-def _albums(files: list[FileInfo], size: int = 10) -> list[list[FileInfo]]:
-    """Telegram's albums hold 2–10 items: split evenly so no album is left with one."""
-    if not files:
-        return []
-    count = -(-len(files) // size)
-    base, extra = divmod(len(files), count)
-    albums, start = [], 0
-    for index in range(count):
-        end = start + base + (1 if index < extra else 0)
-        albums.append(files[start:end])
-        start = end
-    return albums
+    # Review requests are already in the outbox (same transaction); the evidence copy is made
+    # by the sweeper; neither holds this chat.
+    after_commit.call(outbox_kick)
+    after_commit.call(evidence_kick)
 
 
 async def take_back(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import keyboards, texts
+from bot import texts
 from bot.callbacks import HelpReply
-from bot.middlewares import AfterCommit
+from bot.middlewares import AfterCommit, Kick
 from core.clock import Clock
 from core.dto import UserContext
 from core.work import WorkError, answer_help, ask_help, may_answer, may_ask
@@ -50,9 +50,9 @@ async def send_question(
     state: FSMContext,
     session: AsyncSession,
     clock: Clock,
-    bot: Bot,
     user_ctx: UserContext | None,
     after_commit: AfterCommit,
+    outbox_kick: Kick | None = None,
 ) -> None:
     assignment_id = int((await state.get_data()).get("assignment_id", 0))
     await state.clear()
@@ -60,20 +60,12 @@ async def send_question(
         await message.answer(texts.NOT_MEMBER)
         return
     try:
-        question = await ask_help(session, clock, user_ctx, assignment_id, message.text or "")
+        await ask_help(session, clock, user_ctx, assignment_id, message.text or "")
     except WorkError as exc:
         await message.answer(texts.work_error(exc.code))
         return
-    text = texts.help_question(question.title, question.school, question.text)
-
-    async def deliver() -> None:
-        for chat_id in question.coordinator_chat_ids:
-            await bot.send_message(
-                chat_id, text, reply_markup=keyboards.help_reply(question.question_id)
-            )
-        await message.answer(texts.HELP_SENT)
-
-    after_commit(deliver)
+    after_commit(lambda: message.answer(texts.HELP_SENT))
+    after_commit.call(outbox_kick)
 
 
 async def start_answer(
@@ -103,9 +95,9 @@ async def send_answer(
     state: FSMContext,
     session: AsyncSession,
     clock: Clock,
-    bot: Bot,
     user_ctx: UserContext | None,
     after_commit: AfterCommit,
+    outbox_kick: Kick | None = None,
 ) -> None:
     question_id = int((await state.get_data()).get("question_id", 0))
     await state.clear()
@@ -113,18 +105,12 @@ async def send_answer(
         await message.answer(texts.NOT_MEMBER)
         return
     try:
-        question = await answer_help(session, clock, user_ctx, question_id, message.text or "")
+        await answer_help(session, clock, user_ctx, question_id, message.text or "")
     except WorkError as exc:
         await message.answer(texts.work_error(exc.code))
         return
-    reply = texts.help_answer(question.title, message.text or "")
-
-    async def deliver() -> None:
-        if question.asker_chat_id is not None:
-            await bot.send_message(question.asker_chat_id, reply)
-        await message.answer(texts.HELP_ANSWERED)
-
-    after_commit(deliver)
+    after_commit(lambda: message.answer(texts.HELP_ANSWERED))
+    after_commit.call(outbox_kick)
 
 
 def build_router() -> Router:

@@ -97,7 +97,9 @@ async def open_card(
     review = card.pending_submission_id if card.can_review else None
     await query.message.answer(
         texts.item_card(card, today),
-        reply_markup=keyboards.item_actions(card.assignment_id, card.can_act, review),
+        reply_markup=keyboards.item_actions(
+            card.assignment_id, card.can_act, review, texts.comments_clipped(card)
+        ),
     )
 
 
@@ -149,6 +151,27 @@ async def show_history(
     )
 
 
+async def show_comments(
+    query: CallbackQuery,
+    assignment_id: int,
+    session: AsyncSession,
+    user_ctx: UserContext | None,
+    **_: object,
+) -> None:
+    """The comments a card cut short, in full (split into messages if needed)."""
+    if user_ctx is None or not isinstance(query.message, Message):
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        card = await item_card(session, user_ctx, assignment_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error(exc.code), show_alert=True)
+        return
+    await query.answer()
+    for part in texts.full_comments(card):
+        await query.message.answer(part)
+
+
 async def item_action(query: CallbackQuery, callback_data: ItemAct, **data: object) -> None:
     """Card buttons: snoozes here; done and help are other conversations."""
     await _dispatch(query, callback_data.action, callback_data.assignment_id, data)
@@ -178,6 +201,8 @@ async def _dispatch(
         await start_help(query, assignment_id, **data)  # type: ignore[arg-type]
     elif action == "history":
         await show_history(query, assignment_id, **data)  # type: ignore[arg-type]
+    elif action == "comments":
+        await show_comments(query, assignment_id, **data)  # type: ignore[arg-type]
     else:
         await query.answer(texts.work_error("not_found"), show_alert=True)
 

@@ -12,19 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards, texts
 from bot.callbacks import ReviewAct, ReviewOpen
 from bot.filters import HasRole
-from bot.middlewares import AfterCommit
+from bot.middlewares import AfterCommit, Kick
+from bot.submission_view import show_submission
 from core.clock import Clock
 from core.dto import UserContext
 from core.roles import Role
 from core.work import (
-    SubmissionInfo,
     WorkError,
     may_decide,
     review,
     submission_for,
     waiting_review,
 )
-from handlers.done_flow import notify_reviewers
 
 
 class ReturnFlow(StatesGroup):
@@ -46,26 +45,15 @@ async def open_submission(
     user_ctx: UserContext,
     after_commit: AfterCommit,
 ) -> None:
+    """The reviewer asked for it: the request and every file, to this chat only."""
     try:
         info = await submission_for(session, user_ctx, callback_data.submission_id)
     except WorkError as exc:
         await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     await query.answer()
-    after_commit(lambda: notify_reviewers(bot, _only(info, query.from_user.id)))
-
-
-def _only(info: SubmissionInfo, chat_id: int) -> SubmissionInfo:
-    return SubmissionInfo(
-        info.submission_id,
-        info.assignment_id,
-        info.title,
-        info.school,
-        info.comment,
-        info.files,
-        info.curator_chat_ids,
-        [chat_id],
-    )
+    chat_id = query.from_user.id
+    after_commit(lambda: show_submission(bot, chat_id, info))
 
 
 async def decide(
@@ -73,10 +61,10 @@ async def decide(
     callback_data: ReviewAct,
     session: AsyncSession,
     clock: Clock,
-    bot: Bot,
     state: FSMContext,
     user_ctx: UserContext,
     after_commit: AfterCommit,
+    outbox_kick: Kick | None = None,
 ) -> None:
     """Accept now; Return asks for the comment first."""
     if callback_data.action == "return":
@@ -92,43 +80,34 @@ async def decide(
             await query.message.answer(texts.RETURN_ASK)
         return
     try:
-        info = await review(
+        await review(
             session, clock, user_ctx, callback_data.submission_id, accept=True, comment=None
         )
     except WorkError as exc:
         await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     after_commit(lambda: query.answer(texts.review_done(True), show_alert=True))
-    after_commit(lambda: _tell_curators(bot, info, True, None))
+    after_commit.call(outbox_kick)
 
 
 async def return_comment(
     message: Message,
     session: AsyncSession,
     clock: Clock,
-    bot: Bot,
     state: FSMContext,
     user_ctx: UserContext,
     after_commit: AfterCommit,
+    outbox_kick: Kick | None = None,
 ) -> None:
     submission_id = int((await state.get_data()).get("submission_id", 0))
     await state.clear()
     try:
-        info = await review(
-            session, clock, user_ctx, submission_id, accept=False, comment=message.text
-        )
+        await review(session, clock, user_ctx, submission_id, accept=False, comment=message.text)
     except WorkError as exc:
         await message.answer(texts.work_error_of(exc))
         return
     after_commit(lambda: message.answer(texts.review_done(False)))
-    after_commit(lambda: _tell_curators(bot, info, False, message.text))
-
-
-async def _tell_curators(
-    bot: Bot, info: SubmissionInfo, accepted: bool, comment: str | None
-) -> None:
-    for chat_id in info.curator_chat_ids:
-        await bot.send_message(chat_id, texts.reviewed(info.title, accepted, comment))
+    after_commit.call(outbox_kick)
 
 
 def build_router() -> Router:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, time
 
 from aiogram import F, Router
@@ -15,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards, texts
 from bot.callbacks import AudiencePick, SeminarAct, SeminarDraftAct, SeminarNew, SeminarOpen
 from bot.filters import HasRole
-from bot.middlewares import AfterCommit
+from bot.middlewares import AfterCommit, Kick
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvalidInput, NotFound
@@ -35,7 +34,6 @@ from core.status import scope_of
 from core.when import When, WhenError, parse_when
 
 MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
-Kick = Callable[[], None]
 
 
 class SeminarForm(StatesGroup):

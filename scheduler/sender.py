@@ -28,13 +28,24 @@ from aiogram.exceptions import (
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.reminder_render import Rendered, family
+from bot.reminder_render import Rendered, family, merges
+from bot.submission_view import send_part
 from core.clock import Clock
 from core.groups import links_of, unlink_chat
+from core.notices import REVIEW_REQUEST
 from core.people import mark_blocked
 from core.seminars import fields_of
-from core.states import AssignmentStatus, OutboxStatus
-from db.models import Activity, Assignment, DeliveryAttempt, OutboxMessage, Plan, Seminar, User
+from core.states import AssignmentStatus, OutboxStatus, SubmissionStatus
+from db.models import (
+    Activity,
+    Assignment,
+    DeliveryAttempt,
+    OutboxMessage,
+    Plan,
+    Seminar,
+    Submission,
+    User,
+)
 
 log = logging.getLogger(__name__)
 
@@ -176,14 +187,20 @@ class OutboxSender:
             if not valid:
                 return 0
             zone = ZoneInfo(valid[0].payload.get("tz") or "Europe/Moscow")
-            rendered = await self.render(session, valid, now, zone)
+            try:
+                rendered = await self.render(session, valid, now, zone)
+            except Exception as exc:  # what it was about is gone; retrying cannot help
+                log.exception("outbox rows %s cannot be rendered", [r.id for r in valid])
+                for row in valid:
+                    row.status, row.last_error = OutboxStatus.FAILED, f"render: {exc!r}"[:500]
+                    row.claimed_by = row.claimed_until = None
+                return 0
             ids = [r.id for r in valid]
             chat_id = valid[0].chat_id
             recipient = valid[0].recipient_user_id
+            done = int(valid[0].payload.get("parts_sent", 0)) if len(valid) == 1 else 0
         try:
-            message = await self.bot.send_message(
-                chat_id, rendered.text, reply_markup=rendered.markup
-            )
+            message_id = await self._send(ids[0], chat_id, rendered, done)
         except TelegramForbiddenError as exc:
             await self._finish(ids, OutboxStatus.FAILED, f"forbidden: {exc.message}")
             async with self.session_factory() as session, session.begin():
@@ -203,8 +220,40 @@ class OutboxSender:
         except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
             await self._retry(ids, f"{type(exc).__name__}: {exc}", None)
             return 0
-        await self._finish(ids, OutboxStatus.SENT, None, message.message_id)
+        await self._finish(ids, OutboxStatus.SENT, None, message_id)
         return 1
+
+    async def _send(self, row_id: int, chat_id: int, rendered: Rendered, done: int) -> int | None:
+        """The text, then each part of files; parts already sent (`done`) are not repeated.
+
+        Progress is stored after every part, so a retry or a crash repeats at most one part.
+        A file Telegram refuses is skipped with a warning; the other files still go.
+        """
+        message_id = None
+        if done == 0:
+            message = await self.bot.send_message(
+                chat_id, rendered.text, reply_markup=rendered.markup
+            )
+            message_id = message.message_id
+            if rendered.media:
+                await self._progress(row_id, 1, message_id)
+        for index, part in enumerate(rendered.media, start=1):
+            if index < done:
+                continue
+            try:
+                await send_part(self.bot, chat_id, part)
+            except TelegramBadRequest as exc:
+                log.warning("outbox row %s: part %s refused: %s", row_id, index, exc.message)
+            await self._progress(row_id, index + 1)
+        return message_id
+
+    async def _progress(self, row_id: int, parts_sent: int, message_id: int | None = None) -> None:
+        async with self.session_factory() as session, session.begin():
+            row = await session.get(OutboxMessage, row_id)
+            if row is not None:
+                row.payload = {**row.payload, "parts_sent": parts_sent}
+                if message_id is not None:
+                    row.telegram_message_id = message_id
 
     async def _finish(
         self, ids: list[int], status: OutboxStatus, error: str | None, message_id: int | None = None
@@ -218,7 +267,8 @@ class OutboxSender:
                 row.status, row.attempts, row.last_error = status, row.attempts + 1, error
                 row.claimed_by = row.claimed_until = None
                 if status == OutboxStatus.SENT:
-                    row.sent_at, row.telegram_message_id = now, message_id
+                    row.sent_at = now
+                    row.telegram_message_id = message_id or row.telegram_message_id
                 session.add(
                     DeliveryAttempt(
                         outbox_id=row.id, attempted_at=now, result=status.value, error=error
@@ -246,8 +296,8 @@ class OutboxSender:
         log.info("delivery of %s postponed: %s", ids, error)
 
 
-def _group_key(row: OutboxMessage) -> tuple[int, datetime, str]:
-    return row.chat_id, row.scheduled_at, family(row.kind)
+def _group_key(row: OutboxMessage) -> tuple[int, datetime, str, int]:
+    return row.chat_id, row.scheduled_at, family(row.kind), 0 if merges(row.kind) else row.id
 
 
 async def _still_wanted(
@@ -287,6 +337,12 @@ async def _still_wanted(
         )
         if status not in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED):
             return OutboxStatus.CANCELLED
+    if row.kind == REVIEW_REQUEST:
+        status = await session.scalar(
+            select(Submission.status).where(Submission.id == row.target_id)
+        )
+        if status != SubmissionStatus.PENDING:
+            return OutboxStatus.CANCELLED  # taken back, or another reviewer decided already
     if row.kind == "group_status" and not await links_of(session, row.chat_id):
         return OutboxStatus.CANCELLED  # the group was unlinked meanwhile
     if row.target_type == "seminar":

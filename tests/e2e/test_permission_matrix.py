@@ -54,7 +54,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "rsvp": [{"answer": "yes"}, {"answer": "no"}],
     "my": [{"view": v} for v in ("open", "overdue", "week", "done")],
     "it": [{}],
-    "ia": [{"action": a} for a in ("done", "tomorrow", "later3", "help", "history")],
+    "ia": [{"action": a} for a in ("done", "tomorrow", "later3", "help", "history", "comments")],
     "dn": [{"action": "send"}, {"action": "cancel"}],
     "undo": [{}],
     "rv": [{"action": "accept"}, {"action": "return"}],

@@ -1,0 +1,60 @@
+"""Notices to people other than the one who acted, queued in the same transaction as the act.
+
+Review requests, review results and help questions and answers become outbox rows (one per
+recipient, unique `dedupe_key`), so they are durable, paced and retried by the sender like
+reminders; an unreachable recipient costs only their own row. Rows carry ids, never the
+people's words: the text is read from the database when the message is built.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.outbox import insert_outbox
+from core.people import Recipient
+from core.states import OutboxStatus
+from db.models import OutboxMessage
+
+# Kinds the sender delivers one row per message, built from the database at send time.
+REVIEW_REQUEST = "review_request"
+REVIEW_RESULT = "review_result"
+HELP_QUESTION = "help_question"
+HELP_ANSWER = "help_answer"
+NOTICE_KINDS = frozenset({REVIEW_REQUEST, REVIEW_RESULT, HELP_QUESTION, HELP_ANSWER})
+
+
+async def queue_notice(
+    session: AsyncSession,
+    clock: Clock,
+    kind: str,
+    target_type: str,
+    target_id: int,
+    recipients: list[Recipient],
+    *,
+    event: str,
+    skip_user_id: int | None = None,
+    payload: dict[str, object] | None = None,
+) -> int:
+    """One outbox row per recipient (not the actor); `event` makes the key unique per act."""
+    now = clock.now()
+    rows = [
+        OutboxMessage(
+            dedupe_key=f"{kind}:{target_type}:{target_id}:{event}:{person.user_id}",
+            kind=kind,
+            target_type=target_type,
+            target_id=target_id,
+            recipient_user_id=person.user_id,
+            chat_id=person.chat_id,
+            scheduled_at=now,
+            not_after=None,
+            payload=dict(payload or {}),
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            created_at=now,
+        )
+        for person in recipients
+        if person.user_id != skip_user_id
+    ]
+    await insert_outbox(session, rows)
+    return len(rows)
