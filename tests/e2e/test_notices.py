@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import texts
+from core.clock import ManualClock
 from core.notices import NOTICE_KINDS, REVIEW_REQUEST
 from core.roles import Role
 from core.states import OutboxStatus
@@ -36,6 +37,11 @@ async def _coordinator(world: World, name: str) -> FakeUser:
     await person.send(f"/start {await world.invite(Role.COORDINATOR)}")
     await person.expect_reply("координатор")
     return person
+
+
+def _advance(world: World, by: timedelta) -> None:
+    assert isinstance(world.clock, ManualClock)
+    world.clock.advance(by)
 
 
 async def _notices(world: World) -> list[OutboxMessage]:
@@ -115,7 +121,7 @@ async def test_a_failed_file_is_retried_without_repeating_what_arrived(world: Wo
     (row,) = [r for r in await _notices(world) if r.kind == REVIEW_REQUEST]
     assert row.status == OutboxStatus.PENDING and row.payload["parts_sent"] == 1
     await world.client.set_faults(0.0)
-    world.clock.advance(timedelta(minutes=5))  # past the back-off
+    _advance(world, timedelta(minutes=5))  # past the back-off
     assert await world.app.reminders.deliver() == 1
     album = [await olga.expect_reply() for _ in range(3)]
     assert sorted(m.raw["document"]["file_name"] for m in album) == ["а.pdf", "б.pdf", "в.pdf"]
@@ -231,7 +237,7 @@ async def test_evidence_copies_are_retried_until_made_or_marked_missing(world: W
     await world.client.set_faults(0.0)
     # One file is gone from Telegram meanwhile: it is marked, not retried for ever.
     world.server.emulator.files.pop(files[1].telegram_file_id, None)
-    world.clock.advance(timedelta(minutes=2))
+    _advance(world, timedelta(minutes=2))
     assert await world.app.evidence.sweep() == 1
     async with world.app.session_factory() as session:
         files = list(await session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)))
@@ -243,7 +249,7 @@ async def test_evidence_copies_are_retried_until_made_or_marked_missing(world: W
     assert copy == b"%PDF-1.4 prikaz"
     assert files[1].copy_missing_at is not None and files[1].stored_path is None
     assert pending == 1
-    world.clock.advance(timedelta(hours=2))
+    _advance(world, timedelta(hours=2))
     assert await world.app.evidence.sweep() == 0  # nothing due: one made, one given up
     # The card says so.
     await alice.send("/my")
