@@ -28,6 +28,7 @@ from bot.evidence import EvidenceSweeper
 from bot.logs import cap_quiet_loggers
 from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
 from bot.pacing import PaceLimits, RequestPacer
+from bot.polling import ConfirmingDispatcher
 from bot.reminder_render import render
 from bot.settings import Settings
 from core.clock import Clock
@@ -90,7 +91,7 @@ def build_dispatcher(
     `outermost` middlewares wrap everything, after-commit work included (the sandbox counts
     finished updates with one).
     """
-    dp = Dispatcher(
+    dp = ConfirmingDispatcher(
         storage=build_storage(settings),
         clock=clock,
         settings=settings,

@@ -1,0 +1,114 @@
+"""Long polling that confirms an update to Telegram only once it has been handled.
+
+aiogram confirms each update (the next getUpdates' offset) as soon as it has started it, so a
+press in flight when the process is killed is never delivered again. Here the offset is the
+lowest update still being handled: a killed process leaves it unconfirmed, the next process
+gets it again, and the handled-update marker (bot/middlewares.py) skips any that did commit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.methods import GetUpdates
+from aiogram.utils.backoff import Backoff, BackoffConfig
+
+log = logging.getLogger(__name__)
+
+# While only updates still being handled come back, poll again this often for new ones.
+RECHECK_SECONDS = 0.5
+BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
+
+
+class UpdateWindow:
+    """Which updates are being handled, and the offset that confirms exactly the finished ones.
+
+    Update ids only grow, so an id not above the highest seen is one this process has (it is
+    running, finished, or confirmed) and is never handled twice here.
+    """
+
+    def __init__(self) -> None:
+        self.running: set[int] = set()
+        self.highest: int | None = None
+
+    def take(self, update_id: int) -> bool:
+        """True if the update is new here and should be handled now."""
+        if self.highest is not None and update_id <= self.highest:
+            return False
+        self.running.add(update_id)
+        self.highest = update_id
+        return True
+
+    def finish(self, update_id: int) -> None:
+        self.running.discard(update_id)
+
+    def offset(self) -> int | None:
+        """getUpdates' offset: everything below the lowest running update is confirmed."""
+        if self.running:
+            return min(self.running)
+        return None if self.highest is None else self.highest + 1
+
+
+class ConfirmingDispatcher(Dispatcher):
+    """A Dispatcher whose polling confirms updates only after they are handled.
+
+    Updates run as tasks (aiogram's handle_as_tasks); `handle_as_tasks` and
+    `tasks_concurrency_limit` are not used. At most 100 updates (one getUpdates) can be
+    in flight behind a slow one, since Telegram returns the earliest unconfirmed 100.
+    """
+
+    async def _polling(
+        self,
+        bot: Bot,
+        polling_timeout: int = 30,
+        handle_as_tasks: bool = True,
+        backoff_config: BackoffConfig = BACKOFF,
+        allowed_updates: list[str] | None = None,
+        tasks_concurrency_limit: int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        me = await bot.me()
+        log.info("polling for @%s (confirming handled updates only)", me.username)
+        window = UpdateWindow()
+        changed = asyncio.Event()
+        backoff = Backoff(config=backoff_config)
+        request: dict[str, Any] = {}
+        if bot.session.timeout:
+            request["request_timeout"] = int(bot.session.timeout + polling_timeout)
+
+        async def handle(update: Any) -> None:
+            try:
+                await self._process_update(bot=bot, update=update, **kwargs)
+            finally:
+                window.finish(update.update_id)
+                changed.set()
+
+        while True:
+            waiting = bool(window.running)
+            method = GetUpdates(
+                offset=window.offset(),
+                timeout=0 if waiting else polling_timeout,
+                allowed_updates=allowed_updates,
+            )
+            try:
+                updates = await bot(method, **request)
+            except Exception as exc:  # Telegram or the network is down: try again, slower
+                log.error("getUpdates failed: %s: %s", type(exc).__name__, exc)
+                await backoff.asleep()
+                continue
+            backoff.reset()
+            fresh = [u for u in updates if window.take(u.update_id)]
+            for update in fresh:
+                task = asyncio.create_task(handle(update))
+                self._handle_update_tasks.add(task)
+                task.add_done_callback(self._handle_update_tasks.discard)
+            if not fresh and window.running:
+                # Only updates still being handled came back: wait for one to finish (or a
+                # moment, to let new updates from other chats in), not a busy loop.
+                changed.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), RECHECK_SECONDS)
