@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from aiogram import Bot
-from aiogram.types import InputMediaDocument, InputMediaPhoto
+from aiogram.types import (
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    Message,
+)
 
 from bot import keyboards, texts
 from core.work import FileInfo, SubmissionInfo
@@ -18,18 +24,27 @@ T = TypeVar("T")
 class MediaPart:
     """One message of files: an album of 2–10 of one kind, or a single file."""
 
-    kind: str  # "photo" or "document"
+    kind: str  # photo, document, video, audio, voice, video_note
     file_ids: tuple[str, ...]
 
 
+# Kinds Telegram sends in albums (photos and videos could mix; kept apart for simplicity);
+# voice messages and video notes go one by one. Each kind with its own method: a file_id
+# sent with another kind's method is refused ("type of file mismatch").
+ALBUM_KINDS = ("photo", "video", "document", "audio")
+SINGLE_KINDS = ("voice", "video_note")
+
+
 def media_parts(files: list[FileInfo]) -> list[MediaPart]:
-    """Photos in albums, documents in albums, anything else (video …) one by one as a document."""
-    photos = [f.file_id for f in files if f.kind == "photo"]
-    documents = [f.file_id for f in files if f.kind == "document"]
-    others = [f.file_id for f in files if f.kind not in ("photo", "document")]
-    parts = [MediaPart("photo", tuple(chunk)) for chunk in albums(photos)]
-    parts += [MediaPart("document", tuple(chunk)) for chunk in albums(documents)]
-    parts += [MediaPart("document", (file_id,)) for file_id in others]
+    """Every file, in albums per kind where Telegram allows them, otherwise one by one."""
+    parts: list[MediaPart] = []
+    for kind in ALBUM_KINDS:
+        ids = [f.file_id for f in files if f.kind == kind]
+        parts += [MediaPart(kind, tuple(chunk)) for chunk in albums(ids)]
+    known = set(ALBUM_KINDS)
+    for f in files:
+        if f.kind not in known:
+            parts.append(MediaPart(f.kind if f.kind in SINGLE_KINDS else "document", (f.file_id,)))
     return parts
 
 
@@ -47,19 +62,38 @@ def albums(items: list[T], size: int = 10) -> list[list[T]]:
     return chunks
 
 
+_ALBUM_ITEM: dict[
+    str, type[InputMediaPhoto | InputMediaVideo | InputMediaDocument | InputMediaAudio]
+] = {
+    "photo": InputMediaPhoto,
+    "video": InputMediaVideo,
+    "document": InputMediaDocument,
+    "audio": InputMediaAudio,
+}
+
+
 async def send_part(bot: Bot, chat_id: int, part: MediaPart) -> int:
-    """Send one part; returns the id of its first message."""
-    if len(part.file_ids) == 1:
-        (file_id,) = part.file_ids
-        if part.kind == "photo":
-            return (await bot.send_photo(chat_id, file_id)).message_id
-        return (await bot.send_document(chat_id, file_id)).message_id
-    media: list[InputMediaPhoto | InputMediaDocument] = [
-        InputMediaPhoto(media=f) if part.kind == "photo" else InputMediaDocument(media=f)
-        for f in part.file_ids
-    ]
-    sent = await bot.send_media_group(chat_id, media)  # type: ignore[arg-type]
-    return sent[0].message_id
+    """Send one part with the method of its kind; returns the id of its first message."""
+    if len(part.file_ids) > 1:
+        item = _ALBUM_ITEM[part.kind]
+        media = [item(media=file_id) for file_id in part.file_ids]
+        sent = await bot.send_media_group(chat_id, media)  # type: ignore[arg-type]
+        return sent[0].message_id
+    (file_id,) = part.file_ids
+    message: Message
+    if part.kind == "photo":
+        message = await bot.send_photo(chat_id, file_id)
+    elif part.kind == "video":
+        message = await bot.send_video(chat_id, file_id)
+    elif part.kind == "audio":
+        message = await bot.send_audio(chat_id, file_id)
+    elif part.kind == "voice":
+        message = await bot.send_voice(chat_id, file_id)
+    elif part.kind == "video_note":
+        message = await bot.send_video_note(chat_id, file_id)
+    else:
+        message = await bot.send_document(chat_id, file_id)
+    return message.message_id
 
 
 async def show_submission(bot: Bot, chat_id: int, info: SubmissionInfo) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import unquote
 from aiohttp import BodyPartReader, web
 
 from emulator.errors import ApiError
+from emulator.methods import FILE_KINDS, file_object
 from emulator.ratelimit import FloodControl, RateLimits
 from emulator.state import BotAccount, EmuChat, Emulator, EmuUser, FaultPlan
 
@@ -127,7 +128,8 @@ async def send(request: web.Request) -> web.Response:
 
 
 async def upload(request: web.Request) -> web.Response:
-    """A person sends documents or photos; several files with album=1 form one media group."""
+    """A person sends files of one kind (document, photo, video, audio, voice, video_note);
+    several files form one media group."""
     emu = _emu(request)
     reader = await request.multipart()
     fields: dict[str, str] = {}
@@ -148,39 +150,15 @@ async def upload(request: web.Request) -> web.Response:
     bot, user = _bot(emu, fields), _user(emu, request)
     chat = _chat_for(emu, user, fields)
     kind = fields.get("kind", "document")
+    if kind not in FILE_KINDS:
+        return _error(400, f"unknown kind {kind!r}")
     group_id = emu.new_media_group_id() if len(files) > 1 else None
     messages = []
     for index, (name, mime, data) in enumerate(files):
         stored = emu.store_file(
-            data,
-            file_name=name,
-            mime_type=mime,
-            folder="photos" if kind == "photo" else "documents",
+            data, file_name=name, mime_type=mime, folder=FILE_KINDS[kind][0], kind=kind
         )
-        content: dict[str, Any]
-        if kind == "photo":
-            content = {
-                "photo": [
-                    {
-                        "file_id": stored.file_id,
-                        "file_unique_id": stored.file_unique_id,
-                        "file_size": len(data),
-                        "width": 1280,
-                        "height": 960,
-                    }
-                ]
-            }
-        else:
-            content = {
-                "document": {
-                    "file_id": stored.file_id,
-                    "file_unique_id": stored.file_unique_id,
-                    "file_name": name,
-                    "file_size": len(data),
-                }
-            }
-            if mime:
-                content["document"]["mime_type"] = mime
+        content: dict[str, Any] = {kind: file_object(stored)}
         if group_id:
             content["media_group_id"] = group_id
         if index == 0 and fields.get("caption"):

@@ -13,7 +13,7 @@ from typing import Any
 
 from emulator import validate
 from emulator.errors import ApiError, bad_request, forbidden
-from emulator.state import BotAccount, EmuChat, Emulator
+from emulator.state import BotAccount, EmuChat, Emulator, StoredFile
 from emulator.webhook import DEFAULT_MAX_CONNECTIONS
 
 MAX_DOWNLOAD = 20 * 1024 * 1024
@@ -85,14 +85,37 @@ def target_chat(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> EmuCh
     return chat
 
 
-def _message(chat: EmuChat, params: dict[str, Any]) -> dict[str, Any]:
+def _message(chat: EmuChat, params: dict[str, Any], bot: BotAccount) -> dict[str, Any]:
+    """The bot's own message to edit (a bot cannot edit what people wrote)."""
     message_id = _int(params, "message_id")
     if message_id is None:
         raise bad_request("message identifier is not specified")
     message = chat.messages.get(message_id)
     if message is None:
         raise bad_request("message to edit not found")
+    if message.get("from", {}).get("id") != bot.user.id:
+        raise bad_request("message can't be edited")
     return message
+
+
+def _reply(chat: EmuChat, params: dict[str, Any]) -> dict[str, Any]:
+    """reply_to_message for the new message; a missing one is refused unless allowed."""
+    raw = params.get("reply_parameters")
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise bad_request("can't parse reply parameters JSON object") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("message_id"), int):
+        raise bad_request("can't parse reply parameters JSON object")
+    target = chat.messages.get(raw["message_id"])
+    if target is None:
+        if raw.get("allow_sending_without_reply"):
+            return {}
+        raise bad_request("message to be replied not found")
+    return {"reply_to_message": {k: v for k, v in target.items() if k != "reply_to_message"}}
 
 
 async def _log(emu: Emulator, chat: EmuChat, kind: str, message: dict[str, Any]) -> None:
@@ -269,7 +292,7 @@ async def send_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -
         params.get("text"), params.get("parse_mode"), params.get("entities")
     )
     markup = validate.reply_markup(params.get("reply_markup"))
-    content: dict[str, Any] = {"text": text}
+    content: dict[str, Any] = {"text": text, **_reply(chat, params)}
     if entities:
         content["entities"] = entities
     if markup:
@@ -295,7 +318,7 @@ async def send_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -
 )
 async def edit_message_text(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
-    message = _message(chat, params)
+    message = _message(chat, params, bot)
     if "text" not in message:
         raise bad_request("there is no text in the message to edit")
     text, entities = validate.formatted(
@@ -323,7 +346,7 @@ async def edit_message_text(emu: Emulator, bot: BotAccount, params: dict[str, An
 @method("editMessageReplyMarkup", ("chat_id", "message_id", "inline_message_id", "reply_markup"))
 async def edit_message_reply_markup(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
-    message = _message(chat, params)
+    message = _message(chat, params, bot)
     markup = validate.reply_markup(params.get("reply_markup"))
     if markup == message.get("reply_markup"):
         raise bad_request(NOT_MODIFIED)
@@ -349,7 +372,7 @@ async def edit_message_reply_markup(emu: Emulator, bot: BotAccount, params: dict
 )
 async def edit_message_caption(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
-    message = _message(chat, params)
+    message = _message(chat, params, bot)
     caption, entities = validate.formatted(
         params.get("caption"),
         params.get("parse_mode"),
@@ -412,20 +435,35 @@ async def send_chat_action(emu: Emulator, bot: BotAccount, params: dict[str, Any
 # --- files ----------------------------------------------------------------------------------
 
 
-def _file_from(
-    emu: Emulator, value: Any, *, limit: int, folder: str
-) -> tuple[bytes, str | None, str | None, str | None]:
-    """(bytes, file_name, mime_type, reused file_id) for an upload or an existing file_id."""
+# Each kind of file: its folder on the file server and its upload limit. A file_id keeps its
+# kind: sending it with another kind's method is refused as Telegram does.
+FILE_KINDS: dict[str, tuple[str, int]] = {
+    "document": ("documents", MAX_UPLOAD),
+    "photo": ("photos", MAX_PHOTO),
+    "video": ("videos", MAX_UPLOAD),
+    "audio": ("music", MAX_UPLOAD),
+    "voice": ("voice", MAX_UPLOAD),
+    "video_note": ("video_notes", MAX_UPLOAD),
+}
+
+
+def _file_from(emu: Emulator, value: Any, kind: str) -> StoredFile:
+    """The stored file of an upload or of an existing file_id of the same kind."""
+    folder, limit = FILE_KINDS[kind]
     if isinstance(value, tuple):  # (file_name, mime_type, data) from a multipart upload
         file_name, mime_type, data = value
         if len(data) > limit:
             raise ApiError(413, "Request Entity Too Large")
         if not data:
             raise bad_request("file must be non-empty")
-        return data, file_name, mime_type, None
+        return emu.store_file(
+            data, file_name=file_name, mime_type=mime_type, folder=folder, kind=kind
+        )
     if isinstance(value, str) and value in emu.files:
         stored = emu.files[value]
-        return stored.data, stored.file_name, stored.mime_type, stored.file_id
+        if stored.kind != kind:
+            raise bad_request("type of file mismatch")
+        return stored
     raise bad_request("wrong file identifier/HTTP URL specified")
 
 
@@ -436,42 +474,32 @@ def _image_size(data: bytes) -> tuple[int, int]:
     return 800, 600
 
 
-def document_object(emu: Emulator, value: Any) -> dict[str, Any]:
-    data, name, mime, reused = _file_from(emu, value, limit=MAX_UPLOAD, folder="documents")
-    stored = (
-        emu.files[reused]
-        if reused
-        else emu.store_file(data, file_name=name, mime_type=mime, folder="documents")
-    )
-    doc: dict[str, Any] = {
+def file_object(stored: StoredFile) -> Any:
+    """The Bot API object of a stored file, as its kind is described in messages."""
+    base: dict[str, Any] = {
         "file_id": stored.file_id,
         "file_unique_id": stored.file_unique_id,
-        "file_size": len(data),
+        "file_size": len(stored.data),
     }
-    if stored.file_name:
-        doc["file_name"] = stored.file_name
-    if stored.mime_type:
-        doc["mime_type"] = stored.mime_type
-    return doc
+    if stored.kind == "photo":
+        width, height = _image_size(stored.data)
+        return [{**base, "width": width, "height": height}]
+    if stored.kind == "video_note":
+        return {**base, "length": 240, "duration": 1}
+    if stored.kind in ("video", "audio", "voice"):
+        base["duration"] = 1
+        if stored.kind == "video":
+            base["width"], base["height"] = 640, 360
+    if stored.file_name and stored.kind in ("document", "video", "audio"):
+        base["file_name"] = stored.file_name
+    if stored.mime_type and stored.kind != "video_note":
+        base["mime_type"] = stored.mime_type
+    return base
 
 
-def photo_object(emu: Emulator, value: Any) -> list[dict[str, Any]]:
-    data, name, mime, reused = _file_from(emu, value, limit=MAX_PHOTO, folder="photos")
-    stored = (
-        emu.files[reused]
-        if reused
-        else emu.store_file(data, file_name=name, mime_type=mime, folder="photos")
-    )
-    width, height = _image_size(data)
-    return [
-        {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_size": len(data),
-            "width": width,
-            "height": height,
-        }
-    ]
+def media_object(emu: Emulator, kind: str, value: Any) -> Any:
+    """Store or reuse a file of `kind`; its object for the message."""
+    return file_object(_file_from(emu, value, kind))
 
 
 async def _send_media(
@@ -488,9 +516,8 @@ async def _send_media(
     )
     markup = validate.reply_markup(params.get("reply_markup"))
     content: dict[str, Any] = {
-        field: document_object(emu, params[field])
-        if field == "document"
-        else photo_object(emu, params[field])
+        field: media_object(emu, field, params[field]),
+        **_reply(chat, params),
     }
     if caption:
         content["caption"] = caption
@@ -526,6 +553,39 @@ async def send_photo(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> 
     return await _send_media(emu, bot, params, "photo")
 
 
+@method("sendVideo", ("video", "duration", "width", "height", *_MEDIA_PARAMS), sends=True)
+async def send_video(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
+    return await _send_media(emu, bot, params, "video")
+
+
+@method("sendAudio", ("audio", "duration", "performer", "title", *_MEDIA_PARAMS), sends=True)
+async def send_audio(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
+    return await _send_media(emu, bot, params, "audio")
+
+
+@method("sendVoice", ("voice", "duration", *_MEDIA_PARAMS), sends=True)
+async def send_voice(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
+    return await _send_media(emu, bot, params, "voice")
+
+
+@method(
+    "sendVideoNote",
+    (
+        "chat_id",
+        "video_note",
+        "duration",
+        "length",
+        "reply_markup",
+        "disable_notification",
+        "protect_content",
+        "reply_parameters",
+    ),
+    sends=True,
+)
+async def send_video_note(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
+    return await _send_media(emu, bot, params, "video_note")
+
+
 @method(
     "sendMediaGroup",
     ("chat_id", "media", "disable_notification", "protect_content", "reply_parameters"),
@@ -537,6 +597,7 @@ async def send_media_group(emu: Emulator, bot: BotAccount, params: dict[str, Any
     if not isinstance(media, list) or not 2 <= len(media) <= 10:
         raise bad_request("wrong number of media in the album: must be 2-10")
     group_id = emu.new_media_group_id()
+    reply = _reply(chat, params)
     prepared = []
     for item in media:
         if not isinstance(item, dict) or item.get("type") not in (
@@ -554,12 +615,10 @@ async def send_media_group(emu: Emulator, bot: BotAccount, params: dict[str, Any
         caption, entities = validate.formatted(
             item.get("caption"), item.get("parse_mode"), item.get("caption_entities"), caption=True
         )
-        body = (
-            photo_object(emu, source) if item["type"] == "photo" else document_object(emu, source)
-        )
         content: dict[str, Any] = {
             "media_group_id": group_id,
-            item["type"] if item["type"] == "photo" else "document": body,
+            item["type"]: media_object(emu, item["type"], source),
+            **reply,
         }
         if caption:
             content["caption"] = caption

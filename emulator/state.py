@@ -79,6 +79,7 @@ class StoredFile:
     file_path: str
     file_name: str | None = None
     mime_type: str | None = None
+    kind: str = "document"  # photo, video, audio, voice, video_note: a file_id keeps its kind
 
 
 @dataclass
@@ -277,7 +278,13 @@ class Emulator:
 
     # --- files ----------------------------------------------------------------------------
     def store_file(
-        self, data: bytes, *, file_name: str | None, mime_type: str | None, folder: str
+        self,
+        data: bytes,
+        *,
+        file_name: str | None,
+        mime_type: str | None,
+        folder: str,
+        kind: str = "document",
     ) -> StoredFile:
         unique = hashlib.sha256(data).hexdigest()[:16]
         file_id = "BQAC" + secrets.token_urlsafe(24)
@@ -291,6 +298,7 @@ class Emulator:
             file_path=f"{folder}/file_{len(self.files)}{extension}",
             file_name=file_name,
             mime_type=mime_type,
+            kind=kind,
         )
         self.files[file_id] = stored
         self.files_by_path[stored.file_path] = stored

@@ -26,6 +26,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    ReplyParameters,
     Update,
 )
 
@@ -346,3 +347,67 @@ async def test_get_updates_delivers_only_the_types_asked_for(
     await person.send("третье")
     updates = await bot.get_updates(timeout=0, allowed_updates=["message"])
     assert [u.message.text for u in updates if u.message] == ["третье"]
+
+
+@pytest.mark.parametrize("kind", ["photo", "video", "audio", "voice", "video_note"])
+async def test_a_file_id_is_sent_only_with_the_method_of_its_kind(
+    bot: Bot, client: EmulatorClient, alice: FakeUser, kind: str
+) -> None:
+    await client.set_limits(off=True)
+    (message,) = await alice.upload((f"x.{kind}", b"data of " + kind.encode()), kind=kind)
+    raw = message[kind]
+    file_id = (raw[-1] if isinstance(raw, list) else raw)["file_id"]
+    update = await next_update(bot, lambda u: bool(u.message and getattr(u.message, kind)))
+    assert update.message is not None  # aiogram parsed the user's file of this kind
+    send = {
+        "photo": bot.send_photo,
+        "video": bot.send_video,
+        "audio": bot.send_audio,
+        "voice": bot.send_voice,
+        "video_note": bot.send_video_note,
+    }[kind]
+    sent = await send(alice.id, file_id)
+    assert getattr(sent, kind) is not None
+    with pytest.raises(TelegramBadRequest, match="type of file mismatch"):
+        await bot.send_document(alice.id, file_id)
+    (document,) = await alice.upload(("a.pdf", b"%PDF"))
+    with pytest.raises(TelegramBadRequest, match="type of file mismatch"):
+        await send(alice.id, document["document"]["file_id"])
+
+
+async def test_a_reply_to_a_missing_message_is_refused_unless_allowed(
+    bot: Bot, client: EmulatorClient, alice: FakeUser
+) -> None:
+    await client.set_limits(off=True)
+    first = await bot.send_message(alice.id, "первое")
+    reply = await bot.send_message(
+        alice.id, "ответ", reply_parameters=ReplyParameters(message_id=first.message_id)
+    )
+    assert reply.reply_to_message is not None
+    assert reply.reply_to_message.message_id == first.message_id
+    with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
+        await bot.send_message(alice.id, "мимо", reply_parameters=ReplyParameters(message_id=999))
+    loose = await bot.send_message(
+        alice.id,
+        "без ответа",
+        reply_parameters=ReplyParameters(message_id=999, allow_sending_without_reply=True),
+    )
+    assert loose.reply_to_message is None
+
+
+async def test_a_bot_cannot_edit_what_a_person_wrote(bot: Bot, alice: FakeUser) -> None:
+    sent = await alice.send("моё сообщение")
+    with pytest.raises(TelegramBadRequest, match="message can't be edited"):
+        await bot.edit_message_text("чужое", chat_id=alice.id, message_id=sent["message_id"])
+
+
+async def test_block_and_unblock_updates_parse_in_aiogram(bot: Bot, alice: FakeUser) -> None:
+    await alice.block()
+    await alice.unblock()
+    updates = await bot.get_updates(timeout=0, allowed_updates=["my_chat_member"])
+    changes = [
+        (u.my_chat_member.old_chat_member.status, u.my_chat_member.new_chat_member.status)
+        for u in updates
+        if u.my_chat_member
+    ]
+    assert changes == [("member", "kicked"), ("kicked", "member")]

@@ -105,6 +105,8 @@ async def test_returned_objects_and_updates_match_the_spec(server, client: Emula
         await alice.press_data(_message(results["Message"]), "d:1")
         await alice.upload(("отчёт.pdf", b"%PDF"), caption="вот")
         await alice.upload(("a.png", b"1"), ("b.png", b"2"), kind="photo")
+        for kind in ("video", "audio", "voice", "video_note"):  # checked as Update below
+            await alice.upload((f"clip.{kind}", kind.encode()), kind=kind)
         updates = await _call(http, url, "getUpdates", timeout=0)
         file_id = next(
             u["message"]["document"]["file_id"]
