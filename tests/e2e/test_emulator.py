@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from aiogram import Bot
@@ -26,6 +26,7 @@ from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
+    Message,
     ReplyParameters,
     Update,
 )
@@ -359,7 +360,7 @@ async def test_a_file_id_is_sent_only_with_the_method_of_its_kind(
     file_id = (raw[-1] if isinstance(raw, list) else raw)["file_id"]
     update = await next_update(bot, lambda u: bool(u.message and getattr(u.message, kind)))
     assert update.message is not None  # aiogram parsed the user's file of this kind
-    send = {
+    send: Callable[[int, str], Awaitable[Message]] = {  # type: ignore[assignment]
         "photo": bot.send_photo,
         "video": bot.send_video,
         "audio": bot.send_audio,
