@@ -14,6 +14,8 @@ from core.states import AssignmentStatus
 from core.status import PlanStatus, Scope, plan_status
 from db.models import Activity, Assignment, EvidenceFile, Plan, School, Submission
 
+MISSING_MARK = " ⚠"  # after a file name: Telegram no longer gives the file, no copy was kept
+
 
 @dataclass(frozen=True)
 class ReportRow:
@@ -91,14 +93,19 @@ async def plan_report(
     ):
         submissions[submission.assignment_id] = submission  # the latest wins
     files: dict[int, list[str]] = {}
-    for submission_id, name, kind in (
+    for submission_id, name, kind, missing in (
         await session.execute(
-            select(EvidenceFile.submission_id, EvidenceFile.file_name, EvidenceFile.kind).where(
-                EvidenceFile.submission_id.in_([s.id for s in submissions.values()])
-            )
+            select(
+                EvidenceFile.submission_id,
+                EvidenceFile.file_name,
+                EvidenceFile.kind,
+                EvidenceFile.copy_missing_at,
+            ).where(EvidenceFile.submission_id.in_([s.id for s in submissions.values()]))
         )
     ).all():
-        files.setdefault(submission_id, []).append(name or kind)
+        # A file whose copy could not be made is marked (reports say so), never left out.
+        label = (name or kind) + (MISSING_MARK if missing is not None else "")
+        files.setdefault(submission_id, []).append(label)
     titles = {a.id: (a.number, a.title) for a in activities}
     for assignment, school_name, school_zone in assignments:
         today = now.astimezone(ZoneInfo(school_zone or plan.timezone or default_zone)).date()

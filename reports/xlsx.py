@@ -99,9 +99,9 @@ def _matrix(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
 
 
 def _details(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
-    sheet.append(
-        ["Школа", "№", "Мероприятие", "Статус", "Срок", "Отправлено", "Комментарий", "Файлы"]
-    )
+    files = "Файлы (⚠ — копия не сохранена)"
+    head = ["Школа", "№", "Мероприятие", "Статус", "Срок", "Отправлено", "Комментарий", files]
+    sheet.append(head)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     # Rows are counted here: openpyxl's max_row scans the sheet on every call.
