@@ -640,11 +640,25 @@ def done_start(title: str, expected: str | None) -> str:
     )
 
 
-def done_collected(files: int, has_comment: bool) -> str:
+def done_collected(title: str, files: int, has_comment: bool) -> str:
+    """The running tally of a done flow, naming the item (not "Принято": nobody accepted yet)."""
     parts = [f"Файлов: {files}"]
     if has_comment:
         parts.append("комментарий есть")
-    return "Принято. " + ", ".join(parts) + ". Можно добавить ещё или нажать «Отправить»."
+    return (
+        f"📎 Добавлено к «{escape(clip(title, 120))}».\n"
+        + ", ".join(parts)
+        + ".\nМожно добавить ещё или нажать «✅ Отправить»."
+    )
+
+
+def done_interrupted(title: str, files: int) -> str:
+    """A command arrived in the middle of a done flow: the flow ends, visibly."""
+    lost = f" Присланные файлы ({files}) не отправлены." if files else ""
+    return (
+        f"⏸ Отметка «{escape(clip(title, 120))}» прервана.{lost} Чтобы продолжить, откройте "
+        "пункт в /my и нажмите «✅ Выполнено»."
+    )
 
 
 def submitted(title: str) -> str:

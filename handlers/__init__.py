@@ -35,6 +35,7 @@ def private_only(router: Router) -> Router:
 def build_routers() -> list[Router]:
     """New routers for one dispatcher (a router cannot be included twice)."""
     personal = [
+        done_flow.build_interrupt_router(),
         onboarding.build_router(),
         schools.build_router(),
         status.build_router(),

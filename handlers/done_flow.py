@@ -6,6 +6,7 @@ from pathlib import PurePath
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -117,7 +118,7 @@ async def collect(message: Message, state: FSMContext, settings: Settings, bot: 
     if text:
         data["comment"] = (data["comment"] + "\n" + text).strip()
     group = message.media_group_id
-    status = texts.done_collected(len(data["files"]), bool(data["comment"]))
+    status = texts.done_collected(data["title"], len(data["files"]), bool(data["comment"]))
     acks: dict[str, int] = data.setdefault("album_acks", {})
     if group is not None and group in acks:
         # One answer per album, kept current by editing it as the album's photos arrive.
@@ -215,6 +216,26 @@ async def take_back(
     after_commit(lambda: query.answer(texts.UNDONE, show_alert=True))
     # The "you can still take it back" message now says what happened, without the button.
     after_commit(lambda: message.edit_text(texts.withdrawn(message.html_text), reply_markup=None))
+
+
+async def interrupt(message: Message, state: FSMContext) -> None:
+    """A command in the middle of the flow ends it with a message, then runs as usual, so a
+    file sent later is never attached to an item the person has left."""
+    data: dict[str, Any] = await state.get_data()
+    await state.clear()
+    await message.answer(
+        texts.done_interrupted(str(data.get("title", "")), len(data.get("files", [])))
+    )
+    raise SkipHandler  # the command itself is handled by its own router
+
+
+def build_interrupt_router() -> Router:
+    """Comes before every other router: it must see a command before the command's handler."""
+    router = Router(name="done_flow_interrupt")
+    router.message.register(
+        interrupt, DoneFlow.collecting, F.chat.type == "private", F.text.startswith("/")
+    )
+    return router
 
 
 def build_router() -> Router:

@@ -549,3 +549,22 @@ async def test_an_observer_sees_the_schools_items_read_only(world: World) -> Non
     assert "✅ Выполнено" not in card.buttons and "❓ Нужна помощь" not in card.buttons
     forged = await ivan.press_data(card, f"ia:done:{(await _assignment(world, 'Издание')).id}")
     assert forged is not None and "Нет доступа" in (forged["text"] or "")
+
+
+async def test_a_command_ends_the_done_flow_visibly_and_later_files_are_not_attached(
+    world: World,
+) -> None:
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.upload(("приказ.pdf", b"%PDF-1.4 prikaz"))
+    tally = await alice.expect_reply("Файлов: 1")
+    assert "Добавлено к «Издание приказа" in tally.text and "Принято" not in tally.text
+    await alice.send("/my")
+    stopped = await alice.expect_reply("прервана")
+    assert "Издание приказа" in stopped.text and "файлы (1) не отправлены" in stopped.text
+    await alice.expect_reply("Все открытые")  # the command itself still works
+    await alice.upload(("позже.pdf", b"%PDF-1.4 later"))
+    assert (await alice.expect_reply()).text == texts.STRAY_FILE
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Submission)) == 0
+    await olga.expect_silence()
