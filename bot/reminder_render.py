@@ -14,7 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards, texts
 from bot.submission_view import MediaPart, media_parts
 from core.groups import group_status
-from core.notices import HELP_QUESTION, NOTICE_KINDS, REVIEW_REQUEST, REVIEW_RESULT
+from core.notices import (
+    HELP_QUESTION,
+    NOTICE_KINDS,
+    REVIEW_REQUEST,
+    REVIEW_RESULT,
+    REVIEW_WITHDRAWN,
+)
 from core.roles import Role
 from core.seminars import local_start
 from core.states import AssignmentStatus, SubmissionStatus
@@ -42,6 +48,7 @@ class Rendered:
     text: str
     markup: InlineKeyboardMarkup | None = None
     media: tuple[MediaPart, ...] = ()
+    edit_message_id: int | None = None  # set: edit this earlier message instead of sending
 
 
 def family(kind: str) -> str:
@@ -149,6 +156,12 @@ async def _notice(session: AsyncSession, row: OutboxMessage) -> Rendered:
         comment = submission.review_comment if submission else None
         return Rendered(
             texts.reviewed(info.title, accepted, comment), keyboards.open_item(info.assignment_id)
+        )
+    if row.kind == REVIEW_WITHDRAWN:
+        info = await submission_info(session, target)
+        return Rendered(
+            texts.review_withdrawn(info.title, info.school),
+            edit_message_id=int(row.payload.get("message_id", 0)),
         )
     if row.kind == HELP_QUESTION:
         question = await question_of(session, target)

@@ -688,6 +688,14 @@ def reviewed(title: str, accepted: bool, comment: str | None) -> str:
     return f"↩️ Возвращено на доработку: {escape(clip(title, 200))}{note}"
 
 
+def review_withdrawn(title: str, school: str | None) -> str:
+    where = f" ({escape(school)})" if school else ""
+    return (
+        f"↩️ Куратор отозвал отправку{where}: {escape(clip(title, 200))}\n"
+        "Проверять пока нечего — пришлю, когда отправят снова."
+    )
+
+
 def review_done(accepted: bool) -> str:
     return (
         "Принято, куратор получил уведомление."

@@ -8,6 +8,7 @@ people's words: the text is read from the database when the message is built.
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -19,9 +20,12 @@ from db.models import OutboxMessage
 # Kinds the sender delivers one row per message, built from the database at send time.
 REVIEW_REQUEST = "review_request"
 REVIEW_RESULT = "review_result"
+REVIEW_WITHDRAWN = "review_withdrawn"  # edits a delivered request: the curator took it back
 HELP_QUESTION = "help_question"
 HELP_ANSWER = "help_answer"
-NOTICE_KINDS = frozenset({REVIEW_REQUEST, REVIEW_RESULT, HELP_QUESTION, HELP_ANSWER})
+NOTICE_KINDS = frozenset(
+    {REVIEW_REQUEST, REVIEW_RESULT, REVIEW_WITHDRAWN, HELP_QUESTION, HELP_ANSWER}
+)
 
 
 async def queue_notice(
@@ -58,3 +62,27 @@ async def queue_notice(
     ]
     await insert_outbox(session, rows)
     return len(rows)
+
+
+async def delivered(
+    session: AsyncSession, kind: str, target_type: str, target_id: int
+) -> list[tuple[Recipient, int]]:
+    """Who got a notice about this object, and the id of the message they got."""
+    rows = await session.execute(
+        select(
+            OutboxMessage.recipient_user_id,
+            OutboxMessage.chat_id,
+            OutboxMessage.telegram_message_id,
+        ).where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.target_type == target_type,
+            OutboxMessage.target_id == target_id,
+            OutboxMessage.telegram_message_id.is_not(None),
+            OutboxMessage.recipient_user_id.is_not(None),
+        )
+    )
+    return [
+        (Recipient(user_id, chat_id), message_id)
+        for user_id, chat_id, message_id in rows
+        if user_id is not None and message_id is not None
+    ]

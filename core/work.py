@@ -16,7 +16,15 @@ from core import audit
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import DomainError
-from core.notices import HELP_ANSWER, HELP_QUESTION, REVIEW_REQUEST, REVIEW_RESULT, queue_notice
+from core.notices import (
+    HELP_ANSWER,
+    HELP_QUESTION,
+    REVIEW_REQUEST,
+    REVIEW_RESULT,
+    REVIEW_WITHDRAWN,
+    delivered,
+    queue_notice,
+)
 from core.people import Recipient, coordinator_recipients, curator_recipients
 from core.permissions import (
     may_review,
@@ -396,6 +404,18 @@ async def undo(session: AsyncSession, clock: Clock, user: UserContext, submissio
         before={"status": "submitted"},
         after={"status": "open"},
     )
+    # Requests already delivered are edited to say so; undelivered ones are simply not sent.
+    for person, message_id in await delivered(session, REVIEW_REQUEST, "submission", submission.id):
+        await queue_notice(
+            session,
+            clock,
+            REVIEW_WITHDRAWN,
+            "submission",
+            submission.id,
+            [person],
+            event="withdrawn",
+            payload={"message_id": message_id},
+        )
     return assignment.id
 
 

@@ -202,8 +202,9 @@ async def take_back(
     clock: Clock,
     user_ctx: UserContext | None,
     after_commit: AfterCommit,
+    outbox_kick: Kick | None = None,
 ) -> None:
-    """↩️ within 10 minutes, before review."""
+    """↩️ within 10 minutes, before review; delivered requests are edited to say so."""
     if user_ctx is None or not isinstance(query.message, Message):
         await query.answer(texts.NOT_MEMBER, show_alert=True)
         return
@@ -216,6 +217,7 @@ async def take_back(
     after_commit(lambda: query.answer(texts.UNDONE, show_alert=True))
     # The "you can still take it back" message now says what happened, without the button.
     after_commit(lambda: message.edit_text(texts.withdrawn(message.html_text), reply_markup=None))
+    after_commit.call(outbox_kick)
 
 
 async def interrupt(message: Message, state: FSMContext) -> None:

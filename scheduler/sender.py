@@ -229,6 +229,11 @@ class OutboxSender:
         Progress is stored after every part, so a retry or a crash repeats at most one part.
         A file Telegram refuses is skipped with a warning; the other files still go.
         """
+        if rendered.edit_message_id is not None:
+            await self.bot.edit_message_text(
+                rendered.text, chat_id=chat_id, message_id=rendered.edit_message_id
+            )
+            return rendered.edit_message_id
         message_id = None
         if done == 0:
             message = await self.bot.send_message(

@@ -258,3 +258,19 @@ async def test_evidence_copies_are_retried_until_made_or_marked_missing(world: W
     await alice.press("1", card)
     shown = await alice.expect_reply()
     assert "копии не сохранены: план.pdf" in shown.text
+
+
+async def test_taking_back_edits_the_request_the_coordinators_already_have(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    vera = await _coordinator(world, "Вера")
+    await _submit(alice)
+    requests = {p.id: await p.expect_reply("На проверку") for p in (olga, vera)}
+    await _settled(world)
+    await alice.press(texts.BTN_UNDO)
+    assert "Отправка отменена" in (await alice.expect_edit()).text
+    for person in (olga, vera):
+        edited = await person.expect_edit()
+        assert edited.message_id == requests[person.id].message_id
+        assert "отозвал" in edited.text and edited.buttons == []  # nothing left to accept
+    await _settled(world)
+    await olga.expect_silence()
