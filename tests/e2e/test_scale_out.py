@@ -41,7 +41,7 @@ pytestmark = [
 DONE_FLOW = (
     "⏰ Напоминание о сроке",
     "Отмечаем выполнение",
-    "Принято",
+    "📎 Добавлено к",
     "✅ Отправлено на проверку",
 )
 MAX_IN_FLIGHT = 40  # setWebhook's max_connections: updates one process can have in flight
@@ -136,7 +136,7 @@ class Stage:
         await person.press(texts.BTN_DONE, reminder)
         await _reply(person, "Отмечаем выполнение")
         await person.send("Приказ издан")
-        collected = await _reply(person, "Принято")
+        collected = await _reply(person, "📎 Добавлено к")
         await person.press("✅ Отправить", collected)
         await _reply(person, "Отправлено на проверку")
 
@@ -192,7 +192,7 @@ async def test_a_conversation_started_on_one_process_continues_on_another(stage:
     assert len(received) == 4, received
     assert REMINDER_HEAD in received[0]
     assert "Отмечаем выполнение" in received[1]
-    assert "Принято" in received[2]
+    assert "📎 Добавлено к" in received[2]
     assert "Отправлено на проверку" in received[3]
     assert stage.cluster.proxy.served[a.url] >= 2 and stage.cluster.proxy.served[b.url] >= 1
 
