@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
-from bot.submission_view import MediaPart, media_parts
+from bot.submission_view import MediaPart, review_request
 from core.groups import group_status
 from core.notices import (
     HELP_QUESTION,
@@ -143,12 +143,8 @@ async def _notice(session: AsyncSession, row: OutboxMessage) -> Rendered:
     """Review requests and results, help questions and answers, read from the database now."""
     target = int(row.target_id or 0)
     if row.kind == REVIEW_REQUEST:
-        info = await submission_info(session, target)
-        return Rendered(
-            texts.review_request(info.title, info.school, info.comment, len(info.files)),
-            keyboards.review(info.submission_id),
-            tuple(media_parts(info.files)),
-        )
+        text, markup, parts = review_request(await submission_info(session, target))
+        return Rendered(text, markup, tuple(parts))
     if row.kind == REVIEW_RESULT:
         info = await submission_info(session, target)
         submission = await session.get(Submission, target)

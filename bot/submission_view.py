@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.types import (
+    InlineKeyboardMarkup,
     InputMediaAudio,
     InputMediaDocument,
     InputMediaPhoto,
@@ -96,12 +97,15 @@ async def send_part(bot: Bot, chat_id: int, part: MediaPart) -> int:
     return message.message_id
 
 
+def review_request(info: SubmissionInfo) -> tuple[str, InlineKeyboardMarkup, list[MediaPart]]:
+    """The request's text and buttons, and the parts of files that follow it."""
+    text = texts.review_request(info.title, info.school, info.comment, len(info.files))
+    return text, keyboards.review(info.submission_id), media_parts(info.files)
+
+
 async def show_submission(bot: Bot, chat_id: int, info: SubmissionInfo) -> None:
     """The review request and its files, to one chat (a reviewer who asked to see it)."""
-    await bot.send_message(
-        chat_id,
-        texts.review_request(info.title, info.school, info.comment, len(info.files)),
-        reply_markup=keyboards.review(info.submission_id),
-    )
-    for part in media_parts(info.files):
+    text, markup, parts = review_request(info)
+    await bot.send_message(chat_id, text, reply_markup=markup)
+    for part in parts:
         await send_part(bot, chat_id, part)

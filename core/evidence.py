@@ -74,18 +74,3 @@ async def copy_failed(
         row.copy_missing_at, row.copy_next_at = now, None
     else:
         row.copy_next_at = now + pause_after(row.copy_attempts)
-
-
-async def missing_copies(session: AsyncSession) -> list[tuple[int, int, str | None, str | None]]:
-    """(evidence id, submission id, file name, reason) of every file whose copy was given up."""
-    rows = await session.execute(
-        select(
-            EvidenceFile.id,
-            EvidenceFile.submission_id,
-            EvidenceFile.file_name,
-            EvidenceFile.copy_error,
-        )
-        .where(EvidenceFile.copy_missing_at.is_not(None))
-        .order_by(EvidenceFile.id)
-    )
-    return [(r[0], r[1], r[2], r[3]) for r in rows]

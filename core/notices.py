@@ -39,7 +39,7 @@ async def queue_notice(
     event: str,
     skip_user_id: int | None = None,
     payload: dict[str, object] | None = None,
-) -> int:
+) -> None:
     """One outbox row per recipient (not the actor); `event` makes the key unique per act."""
     now = clock.now()
     rows = [
@@ -61,7 +61,6 @@ async def queue_notice(
         if person.user_id != skip_user_id
     ]
     await insert_outbox(session, rows)
-    return len(rows)
 
 
 async def delivered(

@@ -127,7 +127,6 @@ class SubmissionInfo:
     school: str | None
     comment: str | None
     files: list[FileInfo]
-    reviewers: int = 0
 
 
 async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, Activity, Plan]:
@@ -314,18 +313,34 @@ async def submit(
         },
     )
     await session.flush()
-    reviewers = await queue_notice(
+    await _tell_coordinators(
+        session, clock, activity, REVIEW_REQUEST, "submission", submission.id, "submitted", user
+    )
+    return await submission_info(session, submission.id)
+
+
+async def _tell_coordinators(
+    session: AsyncSession,
+    clock: Clock,
+    activity: Activity,
+    kind: str,
+    target_type: str,
+    target_id: int,
+    event: str,
+    actor: UserContext,
+) -> None:
+    """Queue a notice to the coordinators of the item's direction (or plan), not the actor."""
+    recipients = await coordinator_recipients(session, activity.plan_id, activity.direction_id)
+    await queue_notice(
         session,
         clock,
-        REVIEW_REQUEST,
-        "submission",
-        submission.id,
-        await coordinator_recipients(session, activity.plan_id, activity.direction_id),
-        event="submitted",
-        skip_user_id=user.user_id,
+        kind,
+        target_type,
+        target_id,
+        recipients,
+        event=event,
+        skip_user_id=actor.user_id,
     )
-    info = await submission_info(session, submission.id)
-    return replace(info, reviewers=reviewers)
 
 
 async def submission_for(
@@ -567,15 +582,8 @@ async def ask_help(
         after={"question": text},
     )
     await session.flush()
-    await queue_notice(
-        session,
-        clock,
-        HELP_QUESTION,
-        "question",
-        entry.id,
-        await coordinator_recipients(session, activity.plan_id, activity.direction_id),
-        event="asked",
-        skip_user_id=user.user_id,
+    await _tell_coordinators(
+        session, clock, activity, HELP_QUESTION, "question", entry.id, "asked", user
     )
     return await question_of(session, entry.id)
 

@@ -15,7 +15,7 @@ from core.audit import item_history
 from core.clock import Clock
 from core.dto import UserContext
 from core.reminder_policy import resolve_zone
-from core.work import PAGE_SIZE, WorkError, item_card, my_items, snooze
+from core.work import PAGE_SIZE, ItemCard, WorkError, item_card, my_items, snooze
 
 
 async def _page(
@@ -75,6 +75,20 @@ async def turn_page(
         await query.message.edit_text(text, reply_markup=markup)  # type: ignore[arg-type]
 
 
+async def _visible_card(
+    query: CallbackQuery, session: AsyncSession, user_ctx: UserContext | None, assignment_id: int
+) -> ItemCard | None:
+    """The card if this person may see it in a private message; else the press is refused."""
+    if user_ctx is None or not isinstance(query.message, Message):
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return None
+    try:
+        return await item_card(session, user_ctx, assignment_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error(exc.code), show_alert=True)
+        return None
+
+
 async def open_card(
     query: CallbackQuery,
     callback_data: ItemOpen,
@@ -84,13 +98,8 @@ async def open_card(
     user_ctx: UserContext | None,
 ) -> None:
     """The full card with the actions this person may take now."""
-    if user_ctx is None or not isinstance(query.message, Message):
-        await query.answer(texts.NOT_MEMBER, show_alert=True)
-        return
-    try:
-        card = await item_card(session, user_ctx, callback_data.assignment_id)
-    except WorkError as exc:
-        await query.answer(texts.work_error(exc.code), show_alert=True)
+    card = await _visible_card(query, session, user_ctx, callback_data.assignment_id)
+    if card is None or not isinstance(query.message, Message):
         return
     today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
     await query.answer()
@@ -136,13 +145,8 @@ async def show_history(
     **_: object,
 ) -> None:
     """Who did what with the item; only for people who may see its card."""
-    if user_ctx is None or not isinstance(query.message, Message):
-        await query.answer(texts.NOT_MEMBER, show_alert=True)
-        return
-    try:
-        card = await item_card(session, user_ctx, assignment_id)
-    except WorkError as exc:
-        await query.answer(texts.work_error(exc.code), show_alert=True)
+    card = await _visible_card(query, session, user_ctx, assignment_id)
+    if card is None or not isinstance(query.message, Message):
         return
     lines = await item_history(session, assignment_id)
     await query.answer()
@@ -159,13 +163,8 @@ async def show_comments(
     **_: object,
 ) -> None:
     """The comments a card cut short, in full (split into messages if needed)."""
-    if user_ctx is None or not isinstance(query.message, Message):
-        await query.answer(texts.NOT_MEMBER, show_alert=True)
-        return
-    try:
-        card = await item_card(session, user_ctx, assignment_id)
-    except WorkError as exc:
-        await query.answer(texts.work_error(exc.code), show_alert=True)
+    card = await _visible_card(query, session, user_ctx, assignment_id)
+    if card is None or not isinstance(query.message, Message):
         return
     await query.answer()
     for part in texts.full_comments(card):
