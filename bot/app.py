@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -85,7 +85,7 @@ def build_dispatcher(
     clock: Clock,
     settings: Settings,
     outermost: Sequence[BaseMiddleware] = (),
-) -> Dispatcher:
+) -> ConfirmingDispatcher:
     """The production dispatcher: middlewares, routers, error handler, dependencies.
 
     `outermost` middlewares wrap everything, after-commit work included (the sandbox counts
@@ -261,6 +261,7 @@ class Application:
                 **kwargs,
             )
         finally:
+            await self.dispatcher.stop_pollers()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.dispatcher.fsm.storage.close()

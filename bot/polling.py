@@ -9,7 +9,6 @@ gets it again, and the handled-update marker (bot/middlewares.py) skips any that
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any
 
@@ -53,6 +52,16 @@ class UpdateWindow:
         return None if self.highest is None else self.highest + 1
 
 
+async def wait_briefly(event: asyncio.Event) -> None:
+    """Until `event` is set or RECHECK_SECONDS pass. Not asyncio.wait_for: on Python 3.11 it
+    swallows a cancellation that arrives as the event is set, and polling would never stop."""
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=RECHECK_SECONDS)
+    finally:
+        waiter.cancel()
+
+
 class ConfirmingDispatcher(Dispatcher):
     """A Dispatcher whose polling confirms updates only after they are handled.
 
@@ -60,6 +69,19 @@ class ConfirmingDispatcher(Dispatcher):
     `tasks_concurrency_limit` are not used. At most 100 updates (one getUpdates) can be
     in flight behind a slow one, since Telegram returns the earliest unconfirmed 100.
     """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # aiogram leaves its polling tasks running if start_polling itself is cancelled (a
+        # killed process, in tests): the owner cancels what is left (`stop_pollers`).
+        self.pollers: set[asyncio.Task[Any]] = set()
+
+    async def stop_pollers(self) -> None:
+        """Cancel polling tasks that outlived start_polling and wait until they are gone."""
+        left = list(self.pollers)
+        for task in left:
+            task.cancel()
+        await asyncio.gather(*left, return_exceptions=True)
 
     async def _polling(
         self,
@@ -70,6 +92,23 @@ class ConfirmingDispatcher(Dispatcher):
         allowed_updates: list[str] | None = None,
         tasks_concurrency_limit: int | None = None,
         **kwargs: Any,
+    ) -> None:
+        current = asyncio.current_task()
+        assert current is not None
+        self.pollers.add(current)
+        try:
+            await self._poll(bot, polling_timeout, backoff_config, allowed_updates, current, kwargs)
+        finally:
+            self.pollers.discard(current)
+
+    async def _poll(
+        self,
+        bot: Bot,
+        polling_timeout: int,
+        backoff_config: BackoffConfig,
+        allowed_updates: list[str] | None,
+        current: asyncio.Task[Any],
+        kwargs: dict[str, Any],
     ) -> None:
         me = await bot.me()
         log.info("polling for @%s (confirming handled updates only)", me.username)
@@ -97,6 +136,8 @@ class ConfirmingDispatcher(Dispatcher):
             try:
                 updates = await bot(method, **request)
             except Exception as exc:  # Telegram or the network is down: try again, slower
+                if current.cancelling():
+                    raise  # a stop that the network stack turned into an error: still a stop
                 log.error("getUpdates failed: %s: %s", type(exc).__name__, exc)
                 await backoff.asleep()
                 continue
@@ -110,5 +151,4 @@ class ConfirmingDispatcher(Dispatcher):
                 # Only updates still being handled came back: wait for one to finish (or a
                 # moment, to let new updates from other chats in), not a busy loop.
                 changed.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(changed.wait(), RECHECK_SECONDS)
+                await wait_briefly(changed)

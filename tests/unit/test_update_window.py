@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.polling import UpdateWindow
+from bot.polling import UpdateWindow, wait_briefly
 
 
 @given(st.lists(st.integers(min_value=0, max_value=30), min_size=1, max_size=30, unique=True))
@@ -33,3 +36,15 @@ def test_a_fresh_window_confirms_nothing() -> None:
     assert window.take(5) and window.offset() == 5
     window.finish(5)
     assert window.offset() == 6
+
+
+async def test_a_stop_that_arrives_as_an_update_finishes_still_stops_the_wait() -> None:
+    # asyncio.wait_for on Python 3.11 returns normally here, swallowing the stop: polling then
+    # never ended and a test's teardown hung for good.
+    finished = asyncio.Event()
+    waiting = asyncio.create_task(wait_briefly(finished))
+    await asyncio.sleep(0)  # one turn of the loop: the task is now waiting on the event
+    finished.set()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
