@@ -36,8 +36,9 @@ def text_preview(draft: PlanDraft) -> str:
     flagged = draft.flagged()
     lines.append(f"Flagged: {len(flagged)}")
     for row in flagged:
-        reasons, period_text = ", ".join(row["reasons"]), row["period_text"] or "(no period)"
-        lines.append(f"  [{reasons}] {row['title'][:80]} | {period_text}")
+        reasons, period_text = ", ".join(row["reasons"]), row["period_text"] or "(empty)"
+        column = row["source"]["column"] or "(no period column)"
+        lines.append(f"  [{reasons}] {row['title'][:80]} | {column[:40]}: {period_text}")
         lines.append(f"      row: {row['row_text'][:160]}")
     return "\n".join(lines)
 

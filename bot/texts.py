@@ -214,6 +214,15 @@ def _date(value: object) -> str:
     return value.strftime("%d.%m.%Y") if hasattr(value, "strftime") else "—"
 
 
+def _source(source: dict[str, str | None]) -> str:
+    """Where a flagged period was read: the column and its text, or that there was none."""
+    column, text = source["column"], source["text"]
+    if column is None:
+        return "в таблице нет колонки сроков"
+    where = f"колонка «{escape(clip(column, 40))}»"
+    return f"{where}: «{escape(clip(text, 60))}»" if text else f"{where} пуста"
+
+
 def import_preview(draft: PlanDraft) -> str:
     """Counts, the academic year and the rows that need a look, fitting one message."""
     year = (
@@ -232,8 +241,7 @@ def import_preview(draft: PlanDraft) -> str:
         for row in flagged[:10]:
             reasons = ", ".join(_REASONS.get(r, r) for r in row["reasons"])
             lines.append(
-                f"• {escape(clip(row['title'], 80))} — "
-                f"«{escape(row['period_text'] or '—')}»: {reasons}"
+                f"• {escape(clip(row['title'], 80))} — {_source(row['source'])}: {reasons}"
             )
         if len(flagged) > 10:
             lines.append(f"… и ещё {len(flagged) - 10}")

@@ -428,15 +428,20 @@ def _words(tokens: list[Tok]) -> list[str]:
     return [t.text for t in tokens if t.kind == "WORD"]
 
 
+# Whole words only: "учебного года", "уч. год", "уч.г.", never "учитель" or "учебный план".
+_ACADEMIC_RE = re.compile(r"(?<![а-я])(?:учебн[а-я]*|уч)\.?\s*(?:год[а-я]*|гг?)(?![а-я])")
+_YEAR_WORD_RE = re.compile(r"(?<![а-я])(?:год|года|году|годы|гг|г)(?![а-я])")
+
+
 def _academic(
     tokens: list[Tok], norm: str, context: PeriodContext, flags: list[str]
 ) -> Period | None:
     """'в течение (учебного) года', '2020/2021 учебного года', '2021-2022 уч.г.'."""
     words = _words(tokens)
-    academic_word = any(w.startswith(("учебн", "уч")) for w in words)
-    during = any(w.startswith(("течени", "теч")) for w in words)
+    academic_word = _ACADEMIC_RE.search(norm) is not None
+    during = any(w == "теч" or w.startswith("течени") for w in words)
     nums = [t for t in tokens if t.kind == "NUM" and len(t.text) in (4, 5)]
-    if "год" not in norm and not academic_word:
+    if not academic_word and not _YEAR_WORD_RE.search(norm):
         return None
     if any(t.kind in ("MONTH", "DATE", "ROMAN") for t in tokens):
         return None

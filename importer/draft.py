@@ -9,6 +9,12 @@ from typing import Any
 from core.periods import Period
 
 
+def source(column: str | None, text: str) -> dict[str, str | None]:
+    """Where a period was read: the column's header (None when the table has no period column)
+    and the cell's text."""
+    return {"column": column, "text": text}
+
+
 @dataclass
 class DraftSchool:
     key: str
@@ -29,6 +35,7 @@ class DraftStage:
     title: str
     period_text: str | None
     period: Period | None
+    source_column: str | None = "строка этапа"
 
 
 @dataclass
@@ -47,6 +54,7 @@ class DraftActivity:
     level: str | None = None  # "municipal" | "school"
     section: str | None = None
     row_text: str = ""
+    source_column: str | None = None  # the header of the cell the period was read from
 
     @property
     def needs_date(self) -> bool:
@@ -63,6 +71,7 @@ class DraftSeminar:
     audience: str | None = None
     direction: str | None = None
     row_text: str = ""
+    source_column: str | None = None
 
 
 @dataclass
@@ -112,6 +121,7 @@ class PlanDraft:
                         "title": activity.title,
                         "period_text": activity.period_text,
                         "reasons": reasons,
+                        "source": source(activity.source_column, activity.period_text),
                         "row_text": activity.row_text,
                     }
                 )
@@ -123,6 +133,7 @@ class PlanDraft:
                         "title": seminar.topic,
                         "period_text": seminar.date_text,
                         "reasons": ["needs_date"],
+                        "source": source(seminar.source_column, seminar.date_text),
                         "row_text": seminar.row_text,
                     }
                 )
@@ -152,6 +163,7 @@ class PlanDraft:
                     "title": s.title,
                     "period_text": s.period_text,
                     "period": s.period.to_json() if s.period else None,
+                    "source": source(s.source_column, s.period_text or ""),
                 }
                 for s in self.stages
             ],
@@ -162,6 +174,8 @@ class PlanDraft:
                     "title": a.title,
                     "period_text": a.period_text,
                     "period": a.period.to_json(),
+                    "source": source(a.source_column, a.period_text),
+                    "section": a.section,
                     "responsible": a.responsible,
                     "expected_result": a.expected_result,
                     "stage": a.stage,
@@ -175,6 +189,7 @@ class PlanDraft:
                     "topic": s.topic,
                     "date_text": s.date_text,
                     "period": s.period.to_json(),
+                    "source": source(s.source_column, s.date_text),
                     "audience": s.audience,
                     "direction": s.direction,
                 }

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from core.periods import Period, PeriodContext, Terms, parse_period
+from importer.columns import column_roles, is_column_numbers, is_header
 from importer.draft import (
     DraftActivity,
     DraftDirection,
@@ -23,17 +24,6 @@ from importer.draft import (
 from importer.model import RawDocument, RawTable, one_line, paragraphs
 from importer.schools import full_school_names, parse_school_list
 
-ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("period", re.compile(r"срок|интервал|^дата|период", re.I)),
-    ("responsible", re.compile(r"ответствен|фио|исполнител", re.I)),
-    ("form", re.compile(r"форма", re.I)),
-    ("participants", re.compile(r"участник|категори", re.I)),
-    ("indicators", re.compile(r"критери|индикатор|показател|требовани", re.I)),
-    ("result", re.compile(r"результат", re.I)),
-    ("task", re.compile(r"задач", re.I)),
-    ("title", re.compile(r"наименовани|перечень|мероприяти|содержани", re.I)),
-    ("number", re.compile(r"^№|п/п", re.I)),
-]
 _ROMAN = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII"}
 _ITEM_RE = re.compile(r"(?<![\d.])(\d{1,2})\.(?!\d)\s*(?=[А-ЯЁA-Z«])")
 _STAGE_RE = re.compile(r"(^|\s)([IVX]+|\d+)\s*[-.]?\s*этап|^этап\s", re.I)
@@ -104,20 +94,32 @@ def _years_from_preamble(doc: RawDocument) -> tuple[int | None, int | None, int 
     return None, None, None
 
 
-def _year_from_dates(doc: RawDocument) -> int | None:
-    """The academic year most explicit dates of the document fall in."""
-    votes: Counter[int] = Counter()
+def _date_texts(doc: RawDocument) -> list[str]:
+    """The texts that may carry dates: period cells, or the "(...)" groups of direction cells."""
+    if _direction_header(doc) is not None:
+        return [g for t in doc.tables for row in t.rows for c in row for g in _PARENS_RE.findall(c)]
+    texts: list[str] = []
+    period: int | None = None
     for table in doc.tables:
         for row in table.rows:
-            for cell in row:
-                for text in [cell, *_PARENS_RE.findall(cell)]:
-                    if len(text) > 80 or not re.search(r"\d{4}", text):
-                        continue
-                    period = parse_period(text)
-                    day = period.start or period.due
-                    if day is None or period.kind in ("years", "unknown", "list"):
-                        continue
-                    votes[day.year if day.month >= 9 else day.year - 1] += 1
+            if is_header(row):
+                period = column_roles(row).get("period")
+            elif period is not None and period < len(row):
+                texts.append(row[period])
+    return texts
+
+
+def _year_from_dates(doc: RawDocument) -> int | None:
+    """The academic year most explicit dates of the document fall in (period cells only)."""
+    votes: Counter[int] = Counter()
+    for text in _date_texts(doc):
+        if len(text) > 80 or not re.search(r"\d{4}", text):
+            continue
+        period = parse_period(text)
+        day = period.start or period.due
+        if day is None or period.kind in ("years", "unknown", "list"):
+            continue
+        votes[day.year if day.month >= 9 else day.year - 1] += 1
     if not votes:
         return None
     best = max(votes.values())
@@ -144,29 +146,6 @@ def split_period_suffix(text: str, context: PeriodContext) -> tuple[str, str, Pe
 
 
 # --- row layout ---------------------------------------------------------------------------
-
-
-def column_roles(cells: list[str]) -> dict[str, int]:
-    """Role -> column index for a header row (each role once, first match wins)."""
-    roles: dict[str, int] = {}
-    for index, cell in enumerate(cells):
-        text = one_line(cell)
-        if not text:
-            continue
-        for role, pattern in ROLE_PATTERNS:
-            if pattern.search(text) and role not in roles:
-                roles[role] = index
-                break
-    return roles
-
-
-def _is_header(cells: list[str]) -> bool:
-    """Column names: short cells, most of them naming a role, none of them a number."""
-    filled = [one_line(c) for c in cells if c.strip()]
-    if any(re.match(r"^\d+\.?$", text) or len(text) > 150 for text in filled):
-        return False
-    roles = column_roles(cells)
-    return "title" in roles and len(roles) >= max(2, round(0.6 * len(filled)))
 
 
 def split_items(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -210,12 +189,12 @@ class _RowLayout:
 
     def _table(self, table: RawTable) -> None:
         for row in table.rows:
-            if _is_header(row):
+            if is_header(row):
                 if not self.roles or [one_line(c) for c in row] != self.header:
                     self.roles, self.width = column_roles(row), len(row)
                     self.header = [one_line(c) for c in row]
                 continue
-            if not self.roles or not any(c.strip() for c in row):
+            if not self.roles or not any(c.strip() for c in row) or is_column_numbers(row):
                 continue
             self._row(self._align(row))
 
@@ -251,7 +230,7 @@ class _RowLayout:
         task = self._cell(row, "task")
         if task:
             self.section = one_line(split_items(task)[1][0][1] if split_items(task)[1] else task)
-        period_text = self._period_text(row, title_index)
+        period_text = self._period_text(row)
         number_cell = one_line(self._cell(row, "number")).rstrip(".") or None
         lead, items = split_items(title)
         previous = self.draft.activities[-1] if self.draft.activities else None
@@ -273,17 +252,13 @@ class _RowLayout:
             return
         self._add_items(row, items, number_cell, period_text, continuation)
 
-    def _period_text(self, row: list[str], title_index: int | None) -> str:
-        text = self._cell(row, "period")
-        if text and parse_period(text, self.context).kind not in ("unknown",):
-            return text
-        for index in range(len(row) - 1, -1, -1):  # the period column moved or was merged away
-            cell = row[index]
-            if index == title_index or not cell or len(cell) > 80:
-                continue
-            if parse_period(cell, self.context).kind not in ("unknown", "relative"):
-                return cell
-        return text
+    def _period_header(self) -> str | None:
+        index = self.roles.get("period")
+        return self.header[index] if index is not None and index < len(self.header) else None
+
+    def _period_text(self, row: list[str]) -> str:
+        """The period cell, and nothing else: no date is ever taken from another column."""
+        return self._cell(row, "period")
 
     def _add_items(
         self,
@@ -303,6 +278,7 @@ class _RowLayout:
                 title=one_line(text),
                 period_text=one_line(period_text),
                 period=pieces[index] if pieces else whole,
+                source_column=self._period_header(),
                 number=number or number_cell,
                 stage=self.stage,
                 level=self.level,
@@ -504,6 +480,7 @@ class _DirectionLayout:
                     audience=audience.group(1) if audience else None,
                     direction=cell.direction,
                     row_text=text,
+                    source_column=cell.direction,
                 )
             )
             return
@@ -515,6 +492,7 @@ class _DirectionLayout:
                 direction=cell.direction,
                 section=cell.section,
                 row_text=text,
+                source_column=cell.direction,
             )
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from importer.columns import restore_geometry
 from importer.model import RawDocument, RawTable, clean
 
 _HEADER_WORDS = re.compile(r"наименовани|мероприяти|срок|ответствен|результат", re.I)
@@ -18,9 +19,13 @@ _HEADER_WORDS = re.compile(r"наименовани|мероприяти|сро�
 def read_text(text: str, source_name: str = "") -> RawDocument:
     """Parse plan text into a RawDocument."""
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    if _is_cell_per_line(lines):
-        return _cell_per_line(lines, source_name)
-    return _row_per_line(lines, source_name)
+    doc = (
+        _cell_per_line(lines, source_name)
+        if _is_cell_per_line(lines)
+        else _row_per_line(lines, source_name)
+    )
+    restore_geometry([table.rows for table in doc.tables])
+    return doc
 
 
 def _is_cell_per_line(lines: list[str]) -> bool:

@@ -46,6 +46,8 @@ async def test_json_dry_run_previews_without_storing(settings: Settings, session
         "title",
         "period_text",
         "period",
+        "source",
+        "section",
         "responsible",
         "expected_result",
         "stage",
@@ -55,6 +57,7 @@ async def test_json_dry_run_previews_without_storing(settings: Settings, session
     assert (
         first["period"]["due"] == "2020-11-10"
         and first["responsible"] == "Куратор проекта Охрименко О.Ю."
+        and first["source"] == {"column": "Сроки", "text": "до 10.11.2020"}
     )
     assert [f["reasons"] for f in preview["flagged"]] == [["clamped_day"], ["outside_plan"]]
     assert (
