@@ -82,6 +82,8 @@ _RELATIVE_MARKERS = (
     "при необходимости",
     "по расписанию",
     "в соответствии",
+    "постоянно",
+    "систематически",
 )
 
 
@@ -127,10 +129,14 @@ class Period:
     recurrence: dict[str, Any] | None = None
     parts: tuple[Period, ...] = ()
     flags: tuple[str, ...] = ()
+    time: str | None = None  # "18:00" when the phrase names a clock time
+    zone: str | None = None  # IANA zone when named ("мск"); None: the plan's zone
+    note: str | None = None  # "(по согласованию)" after a period: kept, not parsed
+    label: str | None = None  # "математика" in "математика – 15.03"
 
     def to_json(self) -> dict[str, Any]:
-        """The JSON contract: kind, start, due, recurrence, parts, flags."""
-        return {
+        """The JSON contract: kind, start, due, recurrence, parts, flags, time, zone, note."""
+        out: dict[str, Any] = {
             "kind": self.kind,
             "start": self.start.isoformat() if self.start else None,
             "due": self.due.isoformat() if self.due else None,
@@ -138,6 +144,15 @@ class Period:
             "parts": [p.to_json() for p in self.parts],
             "flags": list(self.flags),
         }
+        for name in ("time", "zone", "note", "label"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
+
+    @property
+    def dated(self) -> bool:
+        """A due date (or a recurrence) was understood."""
+        return self.due is not None or (self.kind == "recurring" and "needs_date" not in self.flags)
 
 
 def _flagged(period: Period, *flags: str) -> Period:
@@ -397,7 +412,7 @@ class _Parser:
         if tok.kind == "DATE":
             self.take()
             day, month, year_text = tok.value
-            year = _fix_year(year_text, self.flags, near) if year_text else None
+            year = _fix_year(year_text, self.flags, near) if year_text else self.year_after(near)
             if year_text and year is None:
                 return None
             return Point("day", month=month, day=day, year=year)
@@ -443,7 +458,7 @@ def _academic(
     nums = [t for t in tokens if t.kind == "NUM" and len(t.text) in (4, 5)]
     if not academic_word and not _YEAR_WORD_RE.search(norm):
         return None
-    if any(t.kind in ("MONTH", "DATE", "ROMAN") for t in tokens):
+    if any(t.kind in ("MONTH", "DATE", "ROMAN", "TERM") for t in tokens):
         return None
     if nums:
         first = _fix_year(nums[0].text, flags)
@@ -470,25 +485,82 @@ def _academic(
     return None
 
 
+_FREQUENCY_UNITS = (
+    ("четверт", "quarter"),
+    ("триместр", "quarter"),
+    ("полугод", "half"),
+    ("квартал", "calquarter"),
+    ("месяц", "month"),
+    ("год", "year"),
+    ("недел", "week"),
+)
+_TIMES = {"один": 1, "одного": 1, "два": 2, "двух": 2, "три": 3, "трех": 3}
+_PER_TERM_RE = re.compile(
+    r"(?:(\d+|один|два|три|не\s+реже\s+(?:\d+|одного|двух|трех))\s+)?раз[аи]?\s+в\s+"
+    r"(четверт|триместр|полугод|квартал|месяц|год|недел)"
+)
+_BY_TERMS_RE = re.compile(r"(?<![а-я])по\s+(четвертям|триместрам|полугодиям|кварталам|месяцам)")
+
+
+def _frequency(norm: str, words: list[str]) -> dict[str, Any] | None:
+    """ "1 раз в четверть", "2 раза в полугодие", "по четвертям", "ежеквартально", ..."""
+    unit: str | None = None
+    times = 1
+    found = _PER_TERM_RE.search(norm)
+    if found:
+        unit = next(name for stem, name in _FREQUENCY_UNITS if found.group(2).startswith(stem))
+        count = (found.group(1) or "1").split()[-1]
+        times = int(count) if count.isdigit() else _TIMES.get(count, 1)
+    elif by_terms := _BY_TERMS_RE.search(norm):
+        unit = next(name for stem, name in _FREQUENCY_UNITS if by_terms.group(1).startswith(stem))
+    elif any(w.startswith("ежегодн") for w in words):
+        unit = "year"
+    elif any(w.startswith("ежеквартальн") for w in words):
+        unit = "quarter"
+    elif any(w.startswith("ежемесячн") for w in words) or re.search(r"кажд\w* месяц", norm):
+        unit = "month"
+    elif any(w.startswith("еженедельн") for w in words) or re.search(r"кажд\w* недел", norm):
+        unit = "week"
+    if unit is None:
+        return None
+    return {"every": unit, "day": None, "times": times}
+
+
+def _term_ends(unit: str, span: tuple[date, date], terms: Terms) -> list[date]:
+    """The last day of every term (or month, or school year) of `unit` inside the span."""
+    ends: set[date] = set()
+    for year in range(span[0].year - 1, span[1].year + 1):
+        if unit in ("quarter", "half", "year"):
+            table = terms.halves if unit == "half" else terms.quarters
+            chosen = table[-1:] if unit == "year" else table
+            for (m1, d1), (m2, d2) in chosen:
+                y1 = year if m1 >= 9 else year + 1
+                y2 = y1 if (m2, d2) >= (m1, d1) else y1 + 1
+                ends.add(date(y2, m2, min(d2, _last_day(y2, m2))))
+        elif unit == "calquarter":
+            ends.update(date(year, m, _last_day(year, m)) for m in (3, 6, 9, 12))
+        elif unit == "month":
+            for (m1, d1), (m2, d2) in terms.quarters:  # school months only: no July reports
+                y1 = year if m1 >= 9 else year + 1
+                y2 = y1 if (m2, d2) >= (m1, d1) else y1 + 1
+                day = date(y1, m1, 1)
+                while day <= date(y2, m2, 1):
+                    ends.add(date(day.year, day.month, _last_day(day.year, day.month)))
+                    day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return sorted(d for d in ends if span[0] <= d <= span[1])
+
+
 def _recurring(
     tokens: list[Tok], norm: str, context: PeriodContext, flags: list[str]
 ) -> Period | None:
     words = _words(tokens)
-    rule: dict[str, Any] | None = None
-    if any(w.startswith("ежегодн") for w in words):
-        rule = {"every": "year", "day": None}
-    elif any(w.startswith("ежеквартальн") for w in words):
-        rule = {"every": "month", "day": None, "interval": 3}
-    elif any(w.startswith("ежемесячн") for w in words) or re.search(r"кажд\w* месяц", norm):
-        rule = {"every": "month", "day": None}
-    elif any(w.startswith("еженедельн") for w in words) or re.search(r"кажд\w* недел", norm):
-        rule = {"every": "week", "day": None}
-    else:
+    rule = _frequency(norm, words)
+    if rule is None:
         found = re.search(
             r"(?:кажд\w*|по)\s+(понедельник|вторник|сред|четверг|пятниц|суббот|воскресень)", norm
         )
         if found:
-            rule = {"every": "week", "day": _WEEKDAYS[found.group(1)]}
+            rule = {"every": "week", "day": _WEEKDAYS[found.group(1)], "times": 1}
     if rule is None:
         return None
     day = re.search(r"(\d{1,2})\s*(?:-?го\s+)?числ", norm)
@@ -497,6 +569,11 @@ def _recurring(
     span = context.plan_span()
     if span is None:
         return Period("recurring", recurrence=rule, flags=(*flags, "needs_date"))
+    if rule["every"] != "week" and rule["day"] is None:
+        # Reminded before the end of each term (month, year): the ends are the occurrences.
+        rule["occurrences"] = [
+            d.isoformat() for d in _term_ends(rule["every"], span, context.terms)
+        ]
     return Period("recurring", span[0], span[1], recurrence=rule, flags=tuple(flags))
 
 
@@ -556,6 +633,7 @@ def _single(tokens: list[Tok], context: PeriodContext, flags: list[str]) -> Peri
         lead in ("до", "к", "по") or words[:2] == ["не", "позднее"] or words[:2] == ["не", "позже"]
     )
     to_end = any(w.startswith(("конц", "окончан")) for w in words)
+    tokens = _from_to(tokens)
     significant = [t for t in tokens if t.kind not in ("WORD", "SEP")]
     if not significant:
         return None
@@ -594,6 +672,21 @@ def _single(tokens: list[Tok], context: PeriodContext, flags: list[str]) -> Peri
     return period
 
 
+def _from_to(tokens: list[Tok]) -> list[Tok]:
+    """ "с X по Y" and "с X до Y" are one range: the "по"/"до" after a "с" is a dash."""
+    seen_from = False
+    out: list[Tok] = []
+    for tok in tokens:
+        if tok.kind == "WORD" and tok.text == "с":
+            seen_from = True
+        elif seen_from and tok.kind == "WORD" and tok.text in ("по", "до"):
+            out.append(Tok("DASH", "-"))
+            seen_from = False
+            continue
+        out.append(tok)
+    return out
+
+
 def _range(first: Point, second: Point, context: PeriodContext, flags: list[str]) -> Period:
     """From the start of `first` to the end of `second`; years flow from right to left."""
     if first.kind in ("month", "day") and first.year is None and second.year is not None:
@@ -622,12 +715,22 @@ def _range(first: Point, second: Point, context: PeriodContext, flags: list[str]
 
 def _split_list(tokens: list[Tok]) -> list[list[Tok]]:
     parts: list[list[Tok]] = [[]]
+    breaks: list[str] = [""]
     for tok in tokens:
         if tok.kind == "SEP":
             parts.append([])
+            breaks.append(tok.text)
         else:
             parts[-1].append(tok)
-    return [p for p in parts if p]
+    merged: list[list[Tok]] = []
+    for part, before in zip(parts, breaks, strict=True):
+        # "I квартал\n2021": a year alone on the next line is the year of the line above.
+        lone_year = len(part) == 1 and _is_year(part[0]) and before == "\n"
+        if lone_year and merged and not any(_is_year(t) for t in merged[-1]):
+            merged[-1] = [*merged[-1], *part]
+        elif part:
+            merged.append(part)
+    return merged
 
 
 def parse_academic_year(text: str) -> int | None:
@@ -651,7 +754,121 @@ def parse_period(text: str, context: PeriodContext | None = None) -> Period:
         return _flagged(UNKNOWN, "parser_error")
 
 
+_TIME_RE = re.compile(
+    r"(?:\b(?:в|до)\s+)?(?<![\d.:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])(?:\s*ч\.?)?"
+)
+_ZONES = (
+    (
+        re.compile(r"(?<![а-яa-z])(мск|msk)(?![а-яa-z])|московск\w*\s+времен\w*|по\s+москве"),
+        "Europe/Moscow",
+    ),
+    (
+        re.compile(r"(?<![а-яa-z])(екб)(?![а-яa-z])|екатеринбургск\w*\s+времен\w*"),
+        "Asia/Yekaterinburg",
+    ),
+    (re.compile(r"местн\w*\s+времен\w*|времени\s+ОО"), None),
+)
+_PAREN_RE = re.compile(r"\(([^()]*)\)")
+_DASH_NOTE_RE = re.compile(r"\s[-\u2010-\u2015]\s*([^\d\n]+)$")
+_LABEL_RE = re.compile(r"^\s*(?P<label>[^\d\n]{2,}?)\s*[-\u2010-\u2015:]\s*(?P<when>.*\d.*)$")
+
+
+def _clock(text: str) -> tuple[str, str | None, str | None]:
+    """The text without a clock time and a named zone, the time ("18:00") and the zone."""
+    found = _TIME_RE.search(text)
+    if found is None:
+        return text, None, None
+    time = f"{int(found.group(1)):02d}:{found.group(2)}"
+    text = text[: found.start()] + " " + text[found.end() :]
+    for pattern, zone in _ZONES:
+        named = pattern.search(text.lower())
+        if named:
+            return text[: named.start()] + " " + text[named.end() :], time, zone
+    return text, time, None
+
+
+def _date_content(text: str) -> bool:
+    """The text names a date, month, term, year or a frequency: not a note."""
+    if re.search(r"\d", text):
+        return True
+    norm = normalize(text)
+    tokens = tokenize(norm)
+    if any(t.kind in ("DATE", "MONTH", "ROMAN", "TERM") for t in tokens):
+        return True
+    return _recurring(tokens, norm, PeriodContext(), []) is not None or bool(
+        _ACADEMIC_RE.search(norm) or re.search(r"течени\w*\s+года", norm)
+    )
+
+
+def _note(text: str) -> tuple[str, str | None]:
+    """The text without "(notes)" and a "– note" tail that name no date, and the notes."""
+    notes: list[str] = []
+
+    def keep_dates(match: re.Match[str]) -> str:
+        if _date_content(match.group(1)):
+            return match.group(0)
+        notes.append(" ".join(match.group(1).split()))
+        return " "
+
+    body = _PAREN_RE.sub(keep_dates, text)
+    tail = _DASH_NOTE_RE.search(body)
+    if tail and not _date_content(tail.group(1)):
+        notes.append(" ".join(tail.group(1).split()))
+        body = body[: tail.start()]
+    return body, "; ".join(n for n in notes if n) or None
+
+
+def _labelled(text: str, context: PeriodContext) -> Period | None:
+    """ "математика – 15.03\nрусский язык – 12.04": a list whose parts keep their labels."""
+    chunks = [c for c in re.split(r"[\n;]", text) if c.strip()]
+    if len(chunks) < 2:
+        chunks = [c for c in text.split(",") if c.strip()]
+    if len(chunks) < 2:
+        return None
+    parts: list[Period] = []
+    for chunk in chunks:
+        found = _LABEL_RE.match(chunk)
+        if found is None or _date_content(found.group("label")):
+            return None
+        period = _parse_one(found.group("when"), context)
+        if not period.dated:
+            return None
+        parts.append(replace(period, label=" ".join(found.group("label").split())))
+    return _list_of(tuple(parts))
+
+
 def _parse(text: str, context: PeriodContext) -> Period:
+    return _labelled(text, context) or _parse_one(text, context)
+
+
+def _parse_one(text: str, context: PeriodContext) -> Period:
+    """One phrase with an optional clock time, zone and note around the period."""
+    text, time, zone = _clock(text)
+    body, note = _note(text)
+    period = _core(body, context) if note else _core(text, context)
+    if note and not period.dated:  # the "note" belonged to the phrase after all
+        period, note = _core(text, context), None
+    if time is not None:
+        period = replace(period, time=time, zone=zone)
+    return replace(period, note=note) if note else period
+
+
+def _named_year_term(tokens: list[Tok], context: PeriodContext) -> tuple[list[Tok], PeriodContext]:
+    """ "II полугодие 2020/2021 уч. года": the term of that academic year, not of 2020."""
+    if not any(t.kind == "TERM" for t in tokens):
+        return tokens, context
+    for i in range(len(tokens) - 2):
+        first, mark, second = tokens[i : i + 3]
+        if not (_is_year(first) and mark.kind in ("SLASH", "DASH") and second.kind == "NUM"):
+            continue
+        start = int(first.text[:4])
+        if second.value in (start + 1, (start + 1) % 100):
+            named = replace(context, academic_year=start, span=None)
+            return [*tokens[:i], *tokens[i + 3 :]], named
+    return tokens, context
+
+
+def _core(text: str, context: PeriodContext) -> Period:
     norm = normalize(text)
     if not norm:
         return UNKNOWN
@@ -663,13 +880,21 @@ def _parse(text: str, context: PeriodContext) -> Period:
         return recurring
     if not has_dates and any(marker in norm + " " for marker in _RELATIVE_MARKERS):
         return Period("relative", flags=("needs_date",))
-    academic = _academic(tokens, norm, context, list(flags))
+    tokens, named = _named_year_term(tokens, context)
+    if named is not context:
+        period = _core_tokens(tokens, norm, named)
+        return replace(period, flags=tuple(f for f in period.flags if f != "year_inferred"))
+    return _core_tokens(tokens, norm, context)
+
+
+def _core_tokens(tokens: list[Tok], norm: str, context: PeriodContext) -> Period:
+    academic = _academic(tokens, norm, context, [])
     if academic is not None:
         return academic
     parts = _split_list(tokens)
     if len(parts) > 1:
         return _list(parts, context)
-    single = _single(parts[0] if parts else [], context, flags)
+    single = _single(parts[0] if parts else [], context, [])
     if single is not None:
         return single
     return UNKNOWN

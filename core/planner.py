@@ -166,6 +166,21 @@ def _recurring(
     if item.due:
         last = min(last, item.due)
     out: list[Reminder | None] = []
+    if rule.get("occurrences"):
+        # Per-term work ("1 раз в четверть"): reminded before the end of each term, and on it.
+        for text in rule["occurrences"]:
+            occurrence = date.fromisoformat(text)
+            not_after = end_of_day(occurrence, person.zone)
+            for lead in sorted({*person.policy.lead_days, 0}, reverse=True):
+                out.append(
+                    make(
+                        "recurring",
+                        occurrence - timedelta(days=lead),
+                        not_after,
+                        occurrence=text,
+                    )
+                )
+        return out
     day_of = rule.get("day")
     for day in _days(first, last + timedelta(days=1)):
         occurrence: date | None = None

@@ -272,6 +272,11 @@ class _RowLayout:
         pieces = (
             list(whole.parts) if whole.kind == "list" and len(whole.parts) == len(items) > 1 else []
         )
+        if len(items) == 1 and whole.parts and all(p.label for p in whole.parts):
+            # "математика – 15.03, русский язык – 12.04": one activity per labelled date.
+            number, text = items[0]
+            items = [(number, f"{text} — {p.label}") for p in whole.parts]
+            pieces = list(whole.parts)
         extras = {role: self._new_part(self._cell(row, role), continuation) for role in _FIELDS}
         for index, (number, text) in enumerate(items):
             activity = DraftActivity(

@@ -178,8 +178,127 @@ def test_recurring_rules_are_bounded_by_the_plan(text: str, every: str, day: int
     assert (period.start, period.due) == (D("2020-09-01"), D("2021-08-31"))
 
 
+# Categories seen in real plans (issue 12): (phrase, kind, start, due) in the 2020/2021 year.
+REAL_PLAN_PHRASES = [
+    # a valid period followed by a note: the period, the note kept
+    ("ноябрь 2020 (по согласованию)", "month", "2020-11-01", "2020-11-30"),
+    ("до 10.11.2020 – по итогам мониторинга", "deadline", None, "2020-11-10"),
+    ("Декабрь 2020 (дистанционно)", "month", "2020-12-01", "2020-12-31"),
+    # day ranges with the month written once; day.month ranges with the year at the end
+    ("с 1 по 15 марта", "range", "2021-03-01", "2021-03-15"),
+    ("1–15 марта 2021 г.", "range", "2021-03-01", "2021-03-15"),
+    ("01.03-15.03 2021 г.", "range", "2021-03-01", "2021-03-15"),
+    ("01.03 - 15.03.2021", "range", "2021-03-01", "2021-03-15"),
+    # "с … по …" is always one range
+    ("с 01.03 по 15.03 2021", "range", "2021-03-01", "2021-03-15"),
+    ("с сентября по декабрь 2020", "range", "2020-09-01", "2020-12-31"),
+    ("с 1 сентября 2020 г. по 31 мая 2021 г.", "range", "2020-09-01", "2021-05-31"),
+    ("с 15.09.2020 до 15.10.2020", "range", "2020-09-15", "2020-10-15"),
+    # a term of a named academic year
+    ("II полугодие 2020/2021 уч. года", "term", "2021-01-01", "2021-05-31"),
+    ("I полугодие 2021-2022 учебного года", "term", "2021-09-01", "2021-12-31"),
+    ("3 четверть 2020/2021 уч.г.", "term", "2021-01-01", "2021-03-31"),
+    ("IV четверть 2020-2021 учебного года", "term", "2021-04-01", "2021-05-31"),
+    # a quarter with its year on the next line
+    ("I квартал\n2021", "term", "2021-01-01", "2021-03-31"),
+    ("IV квартал\n2020 г.", "term", "2020-10-01", "2020-12-31"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "start", "due"), REAL_PLAN_PHRASES)
+def test_real_plan_phrases(text: str, kind: str, start: str | None, due: str | None) -> None:
+    period = parse_period(text, PeriodContext(academic_year=2020))
+    assert (period.kind, period.start, period.due) == (
+        kind,
+        D(start) if start else None,
+        D(due) if due else None,
+    )
+    assert "needs_date" not in period.flags
+
+
+def test_notes_are_kept_beside_the_period() -> None:
+    context = PeriodContext(academic_year=2020)
+    assert parse_period("ноябрь 2020 (по согласованию)", context).note == "по согласованию"
+    assert parse_period("до 10.11.2020 – по итогам", context).note == "по итогам"
+    assert parse_period("ноябрь 2020", context).note is None
+    # A dash between two dates is a range, not a note.
+    assert parse_period("октябрь – ноябрь 2020", context).note is None
+
+
 @pytest.mark.parametrize(
-    "text", ["по графику", "по мере необходимости", "По окончании проведения процедуры"]
+    ("text", "due", "time", "zone"),
+    [
+        ("до 15.03.2021 (до 18:00 мск)", "2021-03-15", "18:00", "Europe/Moscow"),
+        ("15.03.2021 10:00 (мск)", "2021-03-15", "10:00", "Europe/Moscow"),
+        ("до 01.12.2020 до 17:00 по московскому времени", "2020-12-01", "17:00", "Europe/Moscow"),
+        ("20.11.2020 в 9:30", "2020-11-20", "09:30", None),
+        ("до 05.10.2020 (12:00 по местному времени)", "2020-10-05", "12:00", None),
+    ],
+)
+def test_a_clock_time_and_zone_after_a_date(
+    text: str, due: str, time: str, zone: str | None
+) -> None:
+    period = parse_period(text, PeriodContext(academic_year=2020))
+    assert (period.due, period.time, period.zone) == (D(due), time, zone)
+    assert "needs_date" not in period.flags
+    assert period.to_json()["time"] == time
+
+
+@pytest.mark.parametrize(
+    ("text", "every", "times", "occurrences"),
+    [
+        (
+            "1 раз в четверть",
+            "quarter",
+            1,
+            ["2020-10-31", "2020-12-31", "2021-03-31", "2021-05-31"],
+        ),
+        ("2 раза в полугодие", "half", 2, ["2020-12-31", "2021-05-31"]),
+        ("по четвертям", "quarter", 1, ["2020-10-31", "2020-12-31", "2021-03-31", "2021-05-31"]),
+        ("ежеквартально", "quarter", 1, ["2020-10-31", "2020-12-31", "2021-03-31", "2021-05-31"]),
+        ("не реже одного раза в полугодие", "half", 1, ["2020-12-31", "2021-05-31"]),
+        ("Ежегодно", "year", 1, ["2021-05-31"]),
+    ],
+)
+def test_frequencies_recur_over_the_plan_terms(
+    text: str, every: str, times: int, occurrences: list[str]
+) -> None:
+    period = parse_period(text, PeriodContext(academic_year=2020))
+    assert period.kind == "recurring" and period.recurrence is not None
+    rule = period.recurrence
+    assert (rule["every"], rule["times"], rule["occurrences"]) == (every, times, occurrences)
+
+
+def test_monthly_frequency_covers_the_school_months_only() -> None:
+    period = parse_period("раз в месяц", PeriodContext(academic_year=2020))
+    assert period.recurrence is not None
+    months = [D(d).month for d in period.recurrence["occurrences"]]
+    assert months == [9, 10, 11, 12, 1, 2, 3, 4, 5]
+
+
+def test_several_dated_lines_keep_their_labels() -> None:
+    period = parse_period(
+        "математика – 15.03\nрусский язык – 12.04\nокружающий мир: 20.04",
+        PeriodContext(academic_year=2020),
+    )
+    assert period.kind == "list"
+    assert [(p.label, p.due) for p in period.parts] == [
+        ("математика", D("2021-03-15")),
+        ("русский язык", D("2021-04-12")),
+        ("окружающий мир", D("2021-04-20")),
+    ]
+    assert period.to_json()["parts"][0]["label"] == "математика"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "по графику",
+        "по мере необходимости",
+        "По окончании проведения процедуры",
+        "постоянно",
+        "по окончании процедуры",
+    ],
 )
 def test_relative_phrases_need_a_date(text: str) -> None:
     period = parse_period(text, PeriodContext(academic_year=2020))

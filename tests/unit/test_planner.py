@@ -114,6 +114,26 @@ def test_monthly_recurring_item_is_reminded_before_each_occurrence() -> None:
     assert days == [date(2020, m, d) for m in (9, 10, 11, 12) for d in (4, 5)]
 
 
+def test_per_term_item_is_reminded_before_the_end_of_each_term() -> None:
+    ends = ["2020-10-31", "2020-12-31", "2021-03-31", "2021-05-31"]
+    quarterly = item(
+        start=date(2020, 9, 1),
+        due=date(2021, 8, 31),
+        period_kind="recurring",
+        recurrence={"every": "quarter", "day": None, "times": 1, "occurrences": ends},
+    )
+    reminders = list(plan_work(quarterly, *YEAR))
+    by_term: dict[str, list[int]] = {}
+    for r in reminders:
+        day = r.scheduled_at.astimezone(EKB).date()
+        by_term.setdefault(r.payload["occurrence"], []).append(
+            (date.fromisoformat(r.payload["occurrence"]) - day).days
+        )
+    assert sorted(by_term) == ends  # every term, not only the first
+    assert all(sorted(leads) == sorted({*POLICY.lead_days, 0}) for leads in by_term.values())
+    assert all(r.kind == "recurring" for r in reminders)
+
+
 def test_snooze_suppresses_earlier_reminders_and_adds_one_at_the_snooze() -> None:
     snooze = datetime(2020, 11, 8, 4, 0, tzinfo=UTC)
     reminders = list(
