@@ -539,7 +539,8 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     from bot import preview
     from core.periods import parse_academic_year
     from core.plan_import import file_digest, import_plan, plan_terms
-    from importer.files import FILE_ERRORS, MAX_FILE_BYTES, ImportFileError, load_plan
+    from importer.errors import FILE_ERRORS
+    from importer.files import MAX_FILE_BYTES, ImportFileError, load_plan
 
     path = Path(args.file)
     year = None

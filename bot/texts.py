@@ -10,6 +10,7 @@ from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
 from core.roles import RANK, Role
 from importer.draft import PlanDraft
+from importer.errors import MAX_ROWS
 
 NO_DIRECTION = "Без направления"
 COMMENT_LIMIT = 3000  # a comment in a message: with the rest it stays under Telegram's 4096
@@ -180,7 +181,24 @@ IMPORT_FILE_ERRORS: dict[str, str] = {
     "zip_bomb": "Файл распаковывается в слишком большой объём — импорт остановлен.",
     "nested_archive": "Внутри файла есть вложенный архив — такой файл не импортируется.",
     "no_plan": "В файле не нашлось таблицы плана (мероприятия и сроки). Проверьте файл.",
+    "too_many_rows": (
+        "В таблице файла {rows} строк, а в одном плане может быть не больше {limit}. "
+        "Разделите план на части и пришлите их по одной."
+    ),
+    "protected": (
+        "Файл защищён паролем, бот не может его прочитать. Снимите пароль "
+        "(Файл → Сведения → Защита) и пришлите файл снова."
+    ),
+    "old_format": (
+        "Это файл старого формата (.doc или .xls). Откройте его и сохраните как DOCX или XLSX "
+        "(Файл → Сохранить как), затем пришлите снова."
+    ),
 }
+
+
+def import_file_error(code: str, rows: int | None = None) -> str:
+    """Why a plan file was refused, in the words of IMPORT_FILE_ERRORS."""
+    return IMPORT_FILE_ERRORS[code].format(rows=rows or f"больше {MAX_ROWS}", limit=MAX_ROWS)
 IMPORT_READING = "Читаю план…"
 IMPORT_CANCELLED = "Импорт отменён. Ничего не сохранено."
 IMPORT_CONFIRM = "✅ Импортировать"

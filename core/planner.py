@@ -169,14 +169,14 @@ def _recurring(
     if rule.get("occurrences"):
         # Per-term work ("1 раз в четверть"): reminded before the end of each term, and on it.
         for text in rule["occurrences"]:
-            occurrence = date.fromisoformat(text)
-            not_after = end_of_day(occurrence, person.zone)
+            term_end = date.fromisoformat(text)
+            term_not_after = end_of_day(term_end, person.zone)
             for lead in sorted({*person.policy.lead_days, 0}, reverse=True):
                 out.append(
                     make(
                         "recurring",
-                        occurrence - timedelta(days=lead),
-                        not_after,
+                        term_end - timedelta(days=lead),
+                        term_not_after,
                         occurrence=text,
                     )
                 )

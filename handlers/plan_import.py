@@ -60,7 +60,7 @@ async def receive_file(
     try:
         draft, _ = await _load(bot, session, document.file_id, name)
     except ImportFileError as exc:
-        await message.answer(texts.IMPORT_FILE_ERRORS[exc.code])
+        await message.answer(texts.import_file_error(exc.code, exc.rows))
         return
     await state.set_state(ImportFlow.confirm)
     await state.set_data({"file_id": document.file_id, "name": name})

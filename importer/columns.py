@@ -69,6 +69,45 @@ def column_roles(cells: list[str]) -> dict[str, int]:
     return roles
 
 
+def role_columns(cells: list[str]) -> dict[str, list[int]]:
+    """Role -> every column naming it ("Ответственные: УО" and "Ответственные: ОО")."""
+    found: dict[str, list[int]] = {}
+    for index, cell in enumerate(cells):
+        text = header_text(cell)
+        for role, pattern in ROLE_PATTERNS:
+            if text and pattern.search(text):
+                found.setdefault(role, []).append(index)
+                break
+    return found
+
+
+def is_subheader(cells: list[str], roles: dict[str, int]) -> bool:
+    """The second row of a two-row header: short distinct names, nothing under the title."""
+    title = roles.get("title")
+    if title is not None and title < len(cells) and cells[title].strip():
+        return False
+    filled = [one_line(c) for c in cells if c.strip()]
+    return (
+        len(set(filled)) >= 2
+        and all(len(text) <= 40 for text in filled)
+        and not is_column_numbers(cells)
+    )
+
+
+def combine_header(top: list[str], sub: list[str]) -> list[str]:
+    """One name per column from a two-row header: "Ответственные" over "УО" and "ОО"."""
+    out: list[str] = []
+    owner = ""
+    for index, upper in enumerate(top):
+        lower = one_line(sub[index]) if index < len(sub) else ""
+        upper = one_line(upper)
+        if upper:
+            owner = upper
+        base = upper or (owner if lower else "")  # a merged upper cell covers the columns after it
+        out.append(base if not lower or lower in base else f"{base} {lower}".strip())
+    return out
+
+
 def is_header(cells: list[str]) -> bool:
     """Column names: short cells, most of them naming a role, none of them a number."""
     filled = [one_line(c) for c in cells if c.strip()]

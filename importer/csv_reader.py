@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from importer.errors import MAX_ROWS, check_rows
 from importer.model import RawDocument, RawTable, clean
 
 
@@ -26,6 +27,8 @@ def read_csv(text: str, name: str = "") -> RawDocument:
             doc.preamble.append(next(c for c in cells if c))
             continue
         table.rows.append(cells)
+        if len(table.rows) > MAX_ROWS:  # stop reading: say how many lines the file has
+            check_rows(sum(1 for line in text.splitlines() if line.strip()))
     if table.rows:
         doc.tables.append(table)
     return doc

@@ -1,4 +1,9 @@
-"""Word documents: paragraphs before/between tables become preamble, tables become raw tables."""
+"""Word documents: paragraphs before/between tables become preamble, tables become raw tables.
+
+Tables keep Word's layout grid: a horizontally merged cell's text sits in its first column and
+the columns it covers are empty; a vertically merged cell passes its text down to every row of
+the merge (as Word shows it), so a period or a responsible cell merged over rows applies to each.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from importer.model import RawDocument, RawTable, clean
 
 
 def read_docx(data: bytes, name: str = "") -> RawDocument:
-    """Read a .docx; horizontally merged cells are kept once, cell paragraphs joined by newlines."""
+    """Read a .docx into preamble paragraphs and grid-shaped tables."""
     document = docx.Document(io.BytesIO(data))
     doc = RawDocument(source_name=name)
     block: list[str] = []
@@ -36,13 +41,15 @@ def read_docx(data: bytes, name: str = "") -> RawDocument:
 def _table(table: Table) -> RawTable:
     raw = RawTable()
     for row in table.rows:
-        cells: list[str] = []
-        skip = 0
+        cells = [""] * row.grid_cols_before
+        previous = None
         for cell in row.cells:
-            if skip:
-                skip -= 1
+            tc = cell._tc  # the same element repeats for each grid column a cell spans
+            if tc is previous:
+                cells.append("")
                 continue
-            skip = max(cell.grid_span - 1, 0)
+            previous = tc
             cells.append(clean("\n".join(p.text for p in cell.paragraphs)))
+        cells += [""] * row.grid_cols_after
         raw.rows.append(cells)
     return raw

@@ -8,6 +8,8 @@ from pathlib import PurePath
 from typing import Any
 
 from importer.draft import PlanDraft
+from importer.errors import ImportFileError as ImportFileError
+from importer.errors import check_rows
 from importer.model import RawDocument
 from importer.text_reader import read_text
 
@@ -15,33 +17,22 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # Telegram's getFile limit; also the CLI's
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_MEMBERS = 2000
 MAX_RATIO = 200  # uncompressed / compressed, per member
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files and encrypted OOXML
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _ARCHIVE_SUFFIXES = (".zip", ".docx", ".xlsx", ".rar", ".7z", ".gz", ".tar", ".jar")
-
-
-FILE_ERRORS = {
-    "empty": "the file is empty",
-    "too_big": "the file is larger than 20 MB",
-    "corrupt": "the file is damaged or is not a real DOCX/XLSX",
-    "wrong_type": "unsupported file type: use DOCX, XLSX, CSV or TXT",
-    "zip_bomb": "the file unpacks to too much data",
-    "nested_archive": "the file contains an embedded archive",
-    "no_plan": "no plan table was found in the file",
-}
-
-
-class ImportFileError(Exception):
-    """A file that cannot be imported; `code` picks the message shown to people."""
-
-    def __init__(self, code: str, detail: str = "") -> None:
-        super().__init__(f"{code}: {detail}" if detail else code)
-        self.code = code
-        self.detail = detail
 
 
 def file_kind(name: str, data: bytes) -> str:
     """docx | xlsx | csv | text, from the extension, checked against the content."""
     suffix = PurePath(name).suffix.lower()
     is_zip = data[:4] == b"PK\x03\x04"
+    if data[:8] == _OLE_MAGIC:
+        # A password-protected DOCX/XLSX is an OLE container holding an EncryptedPackage.
+        if _ENCRYPTED in data:
+            raise ImportFileError("protected", name)
+        raise ImportFileError("old_format", name)
+    if suffix in (".doc", ".xls", ".rtf"):
+        raise ImportFileError("old_format", name)
     if suffix in (".docx", ".xlsx"):
         if not is_zip:
             raise ImportFileError("corrupt", f"{name} is not a valid {suffix} file")
@@ -114,6 +105,7 @@ def read_document(data: bytes, name: str) -> RawDocument:
         check_zip(data)
         try:
             if kind == "docx":
+                _count_docx_rows(data)
                 from importer.docx_reader import read_docx
 
                 return read_docx(data, name)
@@ -130,3 +122,32 @@ def read_document(data: bytes, name: str) -> RawDocument:
 
         return read_csv(text, name)
     return read_text(text, name)
+
+
+def _count_docx_rows(data: bytes) -> None:
+    """Count table rows in document.xml as a stream, before python-docx builds the whole tree."""
+    check_rows(count_tags(data, "word/document.xml", (b"<w:tr>", b"<w:tr ")) - 2)
+
+
+def count_tags(data: bytes, member_name: str, tags: tuple[bytes, ...]) -> int:
+    """How many times the tags occur in one member of an OOXML package, read in chunks."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        member = archive.open(member_name)
+    except KeyError:
+        raise ImportFileError("corrupt", f"no {member_name}") from None
+    count, tail = 0, b""
+    longest = max(len(t) for t in tags)
+    with member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            # A tag cut by the chunk border is found in the next window, not twice.
+            cut = len(window) - longest + 1
+            count += sum(window[:cut].count(t) + _straddling(window, cut, t) for t in tags)
+            tail = window[cut:]
+    return count + sum(tail.count(t) for t in tags)
+
+
+def _straddling(window: bytes, cut: int, tag: bytes) -> int:
+    """Occurrences that start before `cut` but end after it (counted in this window)."""
+    return sum(1 for i in range(max(cut - len(tag) + 1, 0), cut) if window.startswith(tag, i))

@@ -12,7 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from core.periods import Period, PeriodContext, Terms, parse_period
-from importer.columns import column_roles, is_column_numbers, is_header
+from importer.columns import (
+    column_roles,
+    combine_header,
+    is_column_numbers,
+    is_header,
+    is_subheader,
+    role_columns,
+)
 from importer.draft import (
     DraftActivity,
     DraftDirection,
@@ -32,6 +39,9 @@ _SCHOOL_LEVEL_RE = re.compile(
     r"^(уровень (образовательной организации|оо|оу)|школьный уровень)", re.I
 )
 _PARENS_RE = re.compile(r"\(([^()]*)\)")
+_TOP_NUMBER_RE = re.compile(r"^(\d{1,2}|[IVXLC]{1,5})\.?$")
+_SECTION_WORDS_RE = re.compile(r"\b(раздел|направлени|блок|модуль|часть)", re.I)
+_BULLET_RE = re.compile(r"^\s*(?:[-–—•·*▪●○►]|(\d{1,2})[.)])\s+")
 _TITLE_RE = re.compile(r"план|дорожная карта|программ", re.I)
 
 
@@ -70,14 +80,33 @@ def interpret(
 # --- plan-level facts ---------------------------------------------------------------------
 
 
+_APPROVAL_RE = re.compile(
+    r"^\s*(утвержд|согласован|принят|рассмотрен|приложение|к приказу|приказ|директор|заведующ"
+    r"|начальник|председател|протокол|м\.\s*п\.|от\s|«\s*\d|\"\s*\d|\d{1,2}\.\d{1,2}\.\d{2,4})"
+    r"|_{3,}|утвержд\w*\s+приказ",
+    re.I,
+)
+
+
 def _title(doc: RawDocument) -> str:
-    for paragraph in doc.preamble:
-        lines = paragraph.split("\n")
+    """The title paragraph(s), past approval blocks ("УТВЕРЖДАЮ …", "Приложение № …")."""
+    blocks = [
+        [ln for ln in b.split("\n") if ln.strip() and not _APPROVAL_RE.search(ln)]
+        for b in doc.preamble
+    ]
+    for index, lines in enumerate(blocks):
         for line in lines:
             if _TITLE_RE.search(line):
                 chosen = lines if len(lines) <= 6 else [line]
+                # A spreadsheet gives one line per row: "ПЛАН" / "мероприятий по …" / "на … год".
+                for following in blocks[index + 1 : index + 4]:
+                    short = len(" ".join(chosen).split()) < 4
+                    if len(following) != 1 or not (short or following[0][:1].islower()):
+                        break
+                    chosen = [*chosen, following[0]]
                 return one_line(" ".join(chosen))[:500]
-    return doc.source_name or "План"
+    first = next((lines[0] for lines in blocks if lines), None)
+    return one_line(first)[:500] if first else (doc.source_name or "План")
 
 
 def _years_from_preamble(doc: RawDocument) -> tuple[int | None, int | None, int | None]:
@@ -161,6 +190,24 @@ def split_items(text: str) -> tuple[str, list[tuple[str, str]]]:
     return lead, items
 
 
+def split_entries(text: str) -> tuple[str, list[tuple[str, str]]] | None:
+    """A cell listing several activities on lines with bullets, dashes or "1)": its entries."""
+    lines = paragraphs(text)
+    marks = [_BULLET_RE.match(line) for line in lines]
+    if len(lines) < 2 or sum(1 for m in marks if m) < 2:
+        return None
+    lead: list[str] = []
+    items: list[tuple[str, str]] = []
+    for line, mark in zip(lines, marks, strict=True):
+        if mark:
+            items.append((mark.group(1) or "", line[mark.end() :].strip().rstrip(";")))
+        elif items:
+            items[-1] = (items[-1][0], f"{items[-1][1]} {line.strip()}")
+        else:
+            lead.append(line.strip())
+    return " ".join(lead), items
+
+
 _FIELDS = ("result", "responsible", "form", "participants", "indicators")
 _ATTRS = {
     "result": "expected_result",
@@ -177,36 +224,97 @@ class _RowLayout:
     draft: PlanDraft
     context: PeriodContext
     roles: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, list[int]] = field(default_factory=dict)
     width: int = 0
     header: list[str] = field(default_factory=list)
     stage: str | None = None
     level: str | None = None
     section: str | None = None
+    pending: list[str] | None = None  # "2. | Название" with nothing else: a section or a row?
 
     def run(self) -> None:
         for table in self.doc.tables:
             self._table(table)
+        self._settle(None)
 
     def _table(self, table: RawTable) -> None:
+        after_header = False
         for row in table.rows:
-            if is_header(row):
-                if not self.roles or [one_line(c) for c in row] != self.header:
-                    self.roles, self.width = column_roles(row), len(row)
-                    self.header = [one_line(c) for c in row]
+            if is_header(row) or (after_header and is_subheader(row, self.roles)):
+                self._header(row, after_header)
+                after_header = True
                 continue
+            after_header = False
             if not self.roles or not any(c.strip() for c in row) or is_column_numbers(row):
                 continue
-            self._row(self._align(row))
+            row = self._align(row)
+            if self.pending is not None:
+                self._settle(row)
+            if not self._section(row):
+                self._row(row)
+
+    def _header(self, row: list[str], second_row: bool) -> None:
+        cells = [one_line(c) for c in row]
+        if second_row and len(cells) == len(self.header):
+            cells = combine_header(self.header, cells)
+        if self.roles and cells == self.header:
+            return  # the header repeated where the table continues on the next page
+        self.header, self.width = cells, len(cells)
+        self.roles, self.columns = column_roles(cells), role_columns(cells)
 
     def _align(self, row: list[str]) -> list[str]:
-        # Merged cells drop columns on the left in the text of split tables: align right.
+        # A continuation table narrower than the header lost its left (merged) columns.
         if len(row) < self.width:
             return [""] * (self.width - len(row)) + row
         return row[: max(self.width, len(row))]
 
     def _cell(self, row: list[str], role: str) -> str:
+        if role in _FIELDS and len(self.columns.get(role, [])) > 1:
+            parts = [row[i] for i in self.columns[role] if i < len(row) and row[i].strip()]
+            return "; ".join(dict.fromkeys(parts))
         index = self.roles.get(role)
         return row[index] if index is not None and index < len(row) else ""
+
+    def _section(self, row: list[str]) -> bool:
+        """A section heading: one text across the row, or a top-level number and a title only."""
+        filled = [(i, one_line(c)) for i, c in enumerate(row) if c.strip()]
+        texts = {text for _, text in filled}
+        if len(texts) == 1:
+            text = next(iter(texts))
+            if _STAGE_RE.search(text) or _MUNICIPAL_RE.match(text) or _SCHOOL_LEVEL_RE.match(text):
+                return False
+            if not (text[:1].isupper() or text[:1].isdigit()) or len(split_items(text)[1]) > 1:
+                return False  # a title continued from the page before, or several items
+            self._set_section(text)
+            return True
+        number, title = self.roles.get("number"), self.roles.get("title")
+        if len(filled) == 2 and {i for i, _ in filled} == {number, title}:
+            assert number is not None
+            if _TOP_NUMBER_RE.match(one_line(row[number])):
+                self.pending = row
+                return True
+        return False
+
+    def _settle(self, following: list[str] | None) -> None:
+        """A pending "2. | Название" row is a section when what follows says so, else a row."""
+        row, self.pending = self.pending, None
+        if row is None:
+            return
+        number_at, title_at = self.roles["number"], self.roles["title"]
+        number, title = one_line(row[number_at]).rstrip("."), one_line(row[title_at])
+        below = one_line(following[number_at]) if following and number_at < len(following) else ""
+        if (
+            (below.startswith(f"{number}.") and below.rstrip(".") != number)
+            or below.rstrip(".") == "1"
+            or _SECTION_WORDS_RE.search(title)
+            or title.isupper()
+        ):
+            self._set_section(f"{number}. {title}")
+        else:
+            self._row(row)
+
+    def _set_section(self, text: str) -> None:
+        self.section = text
 
     def _row(self, row: list[str]) -> None:
         filled = [one_line(c) for c in row if c.strip()]
@@ -232,7 +340,11 @@ class _RowLayout:
             self.section = one_line(split_items(task)[1][0][1] if split_items(task)[1] else task)
         period_text = self._period_text(row)
         number_cell = one_line(self._cell(row, "number")).rstrip(".") or None
-        lead, items = split_items(title)
+        entries = split_entries(title)
+        lead, items = entries or split_items(title)
+        if entries and lead:  # "Работа с педагогами:" over its bullets names each of them
+            items = [(n, f"{lead.rstrip(':').strip()}: {text}") for n, text in items]
+            lead = ""
         previous = self.draft.activities[-1] if self.draft.activities else None
         continuation = (
             previous is not None

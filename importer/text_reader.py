@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from importer.columns import restore_geometry
+from importer.errors import check_rows
 from importer.model import RawDocument, RawTable, clean
 
 _HEADER_WORDS = re.compile(r"наименовани|мероприяти|срок|ответствен|результат", re.I)
@@ -24,6 +25,7 @@ def read_text(text: str, source_name: str = "") -> RawDocument:
         if _is_cell_per_line(lines)
         else _row_per_line(lines, source_name)
     )
+    check_rows(sum(len(table.rows) for table in doc.tables))
     restore_geometry([table.rows for table in doc.tables])
     return doc
 

@@ -1,13 +1,24 @@
-"""Excel workbooks: each sheet's used range is one table; text above the header is preamble."""
+"""Excel workbooks: each sheet's used range is one table; text above the header is preamble.
+
+Read in openpyxl's streaming (read-only) mode. Merged ranges come from the sheet's XML, read
+as a stream: a vertically merged cell passes its value down to every row of the merge; the
+other columns a merge covers stay empty, as in the DOCX reader.
+"""
 
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import date, datetime
 
 import openpyxl
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
+from importer.errors import MAX_ROWS, check_rows
 from importer.model import RawDocument, RawTable, clean
+
+_MERGE_RE = re.compile(rb'<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"')
 
 
 def _text(value: object) -> str:
@@ -22,23 +33,69 @@ def _text(value: object) -> str:
     return clean(str(value))
 
 
+def _cell(ref: bytes) -> tuple[int, int]:
+    letters, row = coordinate_from_string(ref.decode())
+    return row, column_index_from_string(letters)
+
+
+def _merges(archive: zipfile.ZipFile, path: str) -> dict[tuple[int, int], tuple[int, int]]:
+    """(row, column) of every cell below the top of a vertical merge -> the top cell."""
+    below: dict[tuple[int, int], tuple[int, int]] = {}
+    tail = b""
+    with archive.open(path.lstrip("/")) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            last = 0
+            for found in _MERGE_RE.finditer(window):
+                (top, left), (bottom, _right) = _cell(found.group(1)), _cell(found.group(2))
+                for row in range(top + 1, bottom + 1):
+                    below[(row, left)] = (top, left)
+                last = found.end()
+            tail = window[max(last, len(window) - 64) :]
+    return below
+
+
+def _row_count(archive: zipfile.ZipFile, path: str) -> int:
+    count, tail = 0, b""
+    with archive.open(path.lstrip("/")) as member:
+        while chunk := member.read(1 << 20):
+            window = tail + chunk
+            count += window[:-4].count(b"<row ")
+            tail = window[-4:]
+    return count + tail.count(b"<row ")
+
+
 def read_xlsx(data: bytes, name: str = "") -> RawDocument:
     """Read every sheet (defusedxml is installed, so openpyxl refuses XML bombs)."""
+    archive = zipfile.ZipFile(io.BytesIO(data))
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     doc = RawDocument(source_name=name)
     try:
         for sheet in workbook.worksheets:
+            path = sheet._worksheet_path
+            merged = _merges(archive, path)
             table = RawTable()
-            for values in sheet.iter_rows(values_only=True):
+            tops = set(merged.values())
+            values_at: dict[tuple[int, int], str] = {}
+            for row_number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
                 cells = [_text(v) for v in values]
+                for column, text in enumerate(cells, start=1):
+                    if (row_number, column) in tops:
+                        values_at[(row_number, column)] = text
+                    elif not text and (top := merged.get((row_number, column))) is not None:
+                        cells[column - 1] = values_at.get(top, "")
                 while cells and not cells[-1]:
                     cells.pop()
                 if not cells:
                     continue
                 if len([c for c in cells if c]) == 1 and not table.rows and len(cells) <= 2:
-                    doc.preamble.append(cells[0] or cells[-1])
+                    line = cells[0] or cells[-1]
+                    if not doc.preamble or doc.preamble[-1] != line:
+                        doc.preamble.append(line)
                     continue
                 table.rows.append(cells)
+                if len(table.rows) > MAX_ROWS:
+                    check_rows(_row_count(archive, path))
             if table.rows:
                 width = max(len(r) for r in table.rows)
                 table.rows = [r + [""] * (width - len(r)) for r in table.rows]

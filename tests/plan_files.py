@@ -30,7 +30,7 @@ def seed_text(prefix: str) -> str:
 
 
 def docx_from_document(doc: RawDocument) -> bytes:
-    """A Word file with the same paragraphs and tables; short rows get a merged first cell."""
+    """A Word file with the same paragraphs and tables; short rows are aligned right."""
     document = docx.Document()
     for paragraph in doc.preamble:
         for line in paragraph.split("\n"):
@@ -42,9 +42,7 @@ def docx_from_document(doc: RawDocument) -> bytes:
         for row_index, cells in enumerate(raw.rows):
             row = table.rows[row_index]
             span = width - len(cells)
-            if span:
-                row.cells[0].merge(row.cells[span])
-            targets = [row.cells[0]] + [row.cells[span + i] for i in range(1, len(cells))]
+            targets = [row.cells[span + i] for i in range(len(cells))]
             for cell, text in zip(targets, cells, strict=True):
                 lines = text.split("\n")
                 cell.paragraphs[0].text = lines[0]

@@ -1,0 +1,34 @@
+"""Why a file cannot be imported, and the row limit every reader enforces while it reads."""
+
+from __future__ import annotations
+
+MAX_ROWS = 3000  # table rows of one plan; more is a region's database, not a plan
+
+FILE_ERRORS = {
+    "empty": "the file is empty",
+    "too_big": "the file is larger than 20 MB",
+    "corrupt": "the file is damaged or is not a real DOCX/XLSX",
+    "wrong_type": "unsupported file type: use DOCX, XLSX, CSV or TXT",
+    "zip_bomb": "the file unpacks to too much data",
+    "nested_archive": "the file contains an embedded archive",
+    "no_plan": "no plan table was found in the file",
+    "too_many_rows": f"the file has more table rows than a plan may have ({MAX_ROWS})",
+    "protected": "the file is protected with a password: save it without one",
+    "old_format": "an old .doc/.xls file: save it as DOCX or XLSX",
+}
+
+
+class ImportFileError(Exception):
+    """A file that cannot be imported; `code` picks the message shown to people."""
+
+    def __init__(self, code: str, detail: str = "", rows: int | None = None) -> None:
+        super().__init__(f"{code}: {detail}" if detail else code)
+        self.code = code
+        self.detail = detail
+        self.rows = rows  # for too_many_rows: the rows found (at least)
+
+
+def check_rows(count: int) -> None:
+    """Refuse a plan with more than MAX_ROWS table rows; readers call it as they go."""
+    if count > MAX_ROWS:
+        raise ImportFileError("too_many_rows", f"{count} rows, limit {MAX_ROWS}", rows=count)
