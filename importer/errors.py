@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-MAX_ROWS = 3000  # table rows of one plan; more is a region's database, not a plan
+MAX_ROWS = 3000  # activity rows of one plan; more is a region's database, not a plan
+_HEADER_ROWS = 20  # headers, repeated headers, section rows and the title are not activities
 
 FILE_ERRORS = {
     "empty": "the file is empty",
@@ -30,5 +31,5 @@ class ImportFileError(Exception):
 
 def check_rows(count: int) -> None:
     """Refuse a plan with more than MAX_ROWS table rows; readers call it as they go."""
-    if count > MAX_ROWS:
+    if count > MAX_ROWS + _HEADER_ROWS:
         raise ImportFileError("too_many_rows", f"{count} rows, limit {MAX_ROWS}", rows=count)

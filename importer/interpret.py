@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 from core.periods import Period, PeriodContext, Terms, parse_period
 from importer.columns import (
@@ -42,7 +43,7 @@ _PARENS_RE = re.compile(r"\(([^()]*)\)")
 _TOP_NUMBER_RE = re.compile(r"^(\d{1,2}|[IVXLC]{1,5})\.?$")
 _SECTION_WORDS_RE = re.compile(r"\b(раздел|направлени|блок|модуль|часть)", re.I)
 _BULLET_RE = re.compile(r"^\s*(?:[-–—•·*▪●○►]|(\d{1,2})[.)])\s+")
-_TITLE_RE = re.compile(r"план|дорожная карта|программ", re.I)
+_TITLE_RE = re.compile(r"план|дорожная карта|программ|циклограмм|график", re.I)
 
 
 def interpret(
@@ -53,14 +54,13 @@ def interpret(
     terms: Terms | None = None,
 ) -> PlanDraft:
     """The plan a document describes."""
-    year_from, year_to, found_year = _years_from_preamble(doc)
+    year_from, year_to, found_year, calendar = _years_from_preamble(doc)
     year = academic_year if academic_year is not None else found_year
     if year is None:
         year = _year_from_dates(doc)
     span = None
-    if year_from is not None and year_to is not None:
-        from datetime import date
-
+    if calendar and year_from is not None and year_to is not None:
+        # "на период 2021-2023": recurring work spans those calendar years, not one school year.
         span = (date(year_from, 1, 1), date(year_to, 12, 31))
     context = PeriodContext(academic_year=year, terms=terms or Terms(), span=span)
     draft = PlanDraft(
@@ -109,18 +109,21 @@ def _title(doc: RawDocument) -> str:
     return one_line(first)[:500] if first else (doc.source_name or "План")
 
 
-def _years_from_preamble(doc: RawDocument) -> tuple[int | None, int | None, int | None]:
+def _years_from_preamble(
+    doc: RawDocument,
+) -> tuple[int | None, int | None, int | None, bool]:
+    """(first year, last year, academic year, whether the plan spans calendar years)."""
     text = " ".join(doc.preamble)
-    academic = re.search(r"(\d{4})\s*/\s*(\d{2,4})\s*(учебн|уч\.)", text, re.I)
-    if academic:
+    academic = re.search(r"(\d{4})\s*[/\-–—]\s*(\d{2,4})\s*(учебн|уч\.)", text, re.I)
+    if academic and int(academic.group(2)) % 100 == (int(academic.group(1)) + 1) % 100:
         first = int(academic.group(1))
-        return first, first + 1, first
+        return first, first + 1, first, False
     span = re.search(r"(?:период\w*|на)\s*(\d{4})\s*[-–—]\s*(\d{4})", text, re.I)
     if span:
         first, last = int(span.group(1)), int(span.group(2))
         if 0 < last - first <= 10:
-            return first, last, first
-    return None, None, None
+            return first, last, first, True
+    return None, None, None, False
 
 
 def _date_texts(doc: RawDocument) -> list[str]:

@@ -1,0 +1,255 @@
+"""Build the plan documents in this folder: layouts real plans use, written as their authors do.
+
+Run `python tests/data/plans/make_plans.py` to rebuild them; the tests read the files committed
+beside it (protected.docx was encrypted once with msoffcrypto-tool, password "secret").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+
+import docx
+import openpyxl
+from docx.table import Table
+
+HERE = Path(__file__).resolve().parent
+
+
+def _fill(table: Table, rows: list[list[str]]) -> None:
+    for r, values in enumerate(rows):
+        for c, value in enumerate(values):
+            if value:
+                table.cell(r, c).text = value
+
+
+def _merge(table: Table, top: tuple[int, int], bottom: tuple[int, int], text: str) -> None:
+    cell = table.cell(*top).merge(table.cell(*bottom))
+    cell.text = text
+
+
+def roadmap_sections() -> bytes:
+    """Road map: approval block, column numbers, merged section rows, a table split in two."""
+    document = docx.Document()
+    for line in (
+        "УТВЕРЖДАЮ",
+        "Директор МАОУ «СОШ № 5»",
+        "________ И.И. Иванова",
+        "«01» сентября 2020 г.",
+    ):
+        document.add_paragraph(line)
+    document.add_paragraph("")
+    document.add_paragraph("ДОРОЖНАЯ КАРТА")
+    document.add_paragraph("по подготовке к всероссийским проверочным работам")
+    document.add_paragraph("на 2020/2021 учебный год")
+    header = ["№ п/п", "Мероприятие", "Срок исполнения", "Ответственный", "Результат"]
+    first = document.add_table(rows=9, cols=5)
+    _fill(
+        first,
+        [
+            header,
+            ["1", "2", "3", "4", "5"],
+            [],
+            [
+                "1.1",
+                "Издание приказа о подготовке к ВПР",
+                "до 15.09.2020",
+                "Директор",
+                "Приказ 3.2",
+            ],
+            ["1.2", "Совещание с учителями", "", "Завуч", "Протокол"],
+            ["1.3", "Информирование родителей", "", "Классные руководители", "Протоколы 1.5"],
+            ["1.4", "Анализ итогов ВПР прошлого года", "", "учитель", "учебный план 2019"],
+            [],
+            ["2.1", "Пробные работы по математике", "II четверть", "Учителя математики", "Анализ"],
+        ],
+    )
+    _merge(first, (2, 0), (2, 4), "1. Организационная работа")
+    _merge(first, (4, 2), (5, 2), "октябрь 2020")  # one period for two rows
+    _merge(first, (7, 0), (7, 4), "2. Методическая работа")
+    document.add_paragraph("")
+    second = document.add_table(rows=3, cols=5)  # the table continues on the next page
+    _fill(
+        second,
+        [
+            header,
+            [
+                "2.2",
+                "Заседание ШМО по итогам пробных работ",
+                "с 1 по 15 марта 2021",
+                "Руководители ШМО",
+                "Протокол",
+            ],
+            ["2.3", "Консультации для учащихся", "по графику", "Учителя", "Журнал"],
+        ],
+    )
+    return _save(document)
+
+
+def two_row_header() -> bytes:
+    """A header of two rows (Ответственные over УО and ОО) and a note column holding dates."""
+    document = docx.Document()
+    document.add_paragraph(
+        "План мероприятий по повышению качества образования на 2020/2021 учебный год"
+    )
+    table = document.add_table(rows=5, cols=6)
+    _fill(
+        table,
+        [
+            ["№", "Наименование мероприятия", "Сроки", "Ответственные", "", "Примечание"],
+            ["", "", "", "УО", "ОО", ""],
+            [
+                "1",
+                "Совещание руководителей ОО",
+                "ноябрь 2020",
+                "Иванова А.А.",
+                "Руководители ОО",
+                "перенос с 15.10.2020",
+            ],
+            ["2", "Мониторинг сайтов ОО", "", "Петрова Б.Б.", "", "до 01.12.2020 по согласованию"],
+            [
+                "3",
+                "Семинар для заместителей директоров",
+                "до 10.12.2020 (до 15:00 мск)",
+                "",
+                "Заместители",
+                "онлайн",
+            ],
+        ],
+    )
+    for column in (0, 1, 2, 5):
+        top = table.cell(0, column).text
+        _merge(table, (0, column), (1, column), top)
+    _merge(table, (0, 3), (0, 4), "Ответственные")
+    return _save(document)
+
+
+def monitoring_xlsx() -> bytes:
+    """Blank top rows, a merged title, merged period and responsible cells, real Excel dates."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["A3"] = "План муниципальных мониторинговых мероприятий"
+    sheet.merge_cells("A3:E3")
+    sheet["A4"] = "на 2020/2021 учебный год"
+    sheet.merge_cells("A4:E4")
+    sheet.append([])
+    sheet.append(
+        ["№ п/п", "Наименование мероприятия", "Дата проведения", "Ответственные", "Примечание"]
+    )
+    sheet.append(
+        [
+            1,
+            "Мониторинг готовности ОО к учебному году",
+            datetime(2020, 9, 25),
+            "Сидорова В.В.",
+            "3.2",
+        ]
+    )
+    sheet.append([2, "Мониторинг объективности оценивания", "II четверть", "Кузнецов Г.Г.", ""])
+    sheet.append([3, "Мониторинг ведения электронных журналов", None, None, "учебный план"])
+    sheet.append([4, "Мониторинг посещаемости", None, "Орлова Д.Д.", ""])
+    sheet.append([5, "Сбор отчётов о ВПР", "", "", "1.5"])
+    sheet.merge_cells("C8:C10")  # "II четверть" for rows 2-4
+    sheet.merge_cells("D8:D9")  # Кузнецов for rows 2-3
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def cp1251_csv() -> bytes:
+    """A CSV saved by Excel in Russia: Windows-1251 and ';'."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [
+            "План работы методического объединения учителей начальных классов "
+            "на 2020/2021 учебный год"
+        ]
+    )
+    writer.writerow(["№", "Содержание работы", "Сроки", "Ответственный", "Примечание"])
+    writer.writerow(["1", "Утверждение плана работы МО", "сентябрь", "Руководитель МО", ""])
+    writer.writerow(["3.2", "Анализ результатов ВПР", "", "учитель", "1.5"])
+    writer.writerow(
+        ["4", "Педсовет по итогам полугодия", "с 1 по 15 января 2021", "Директор", "уч. год"]
+    )
+    writer.writerow(["5", "Открытые уроки", "1 раз в четверть", "Учителя", ""])
+    writer.writerow(["6", "Отчёт о работе МО", "постоянно", "Руководитель МО", "май 2021"])
+    return out.getvalue().encode("cp1251")
+
+
+def cyclogram() -> bytes:
+    """A циклограмма: a Месяц column, sections, several activities per cell."""
+    document = docx.Document()
+    document.add_paragraph(
+        "Циклограмма работы заместителя директора по УВР на 2020/2021 учебный год"
+    )
+    table = document.add_table(rows=6, cols=3)
+    _fill(
+        table,
+        [
+            ["Месяц", "Мероприятия", "Ответственные"],
+            [],
+            [
+                "Сентябрь",
+                "- Совещание при директоре\n- Утверждение рабочих программ\n- Входная диагностика",
+                "Заместитель директора",
+            ],
+            ["Октябрь", "1) Заседание ШМО\n2) Контроль ведения журналов", "Руководители ШМО"],
+            [],
+            [
+                "Ноябрь",
+                "• Родительское собрание\nпо итогам I четверти\n• Анкетирование родителей",
+                "Классные руководители",
+            ],
+        ],
+    )
+    _merge(table, (1, 0), (1, 2), "Работа с педагогами")
+    _merge(table, (4, 0), (4, 2), "Работа с родителями")
+    return _save(document)
+
+
+def vpr_schedule() -> bytes:
+    """Several dated lines in one period cell, a clock time, a duty without a date."""
+    document = docx.Document()
+    document.add_paragraph(
+        "График проведения всероссийских проверочных работ в 2020/2021 учебном году"
+    )
+    table = document.add_table(rows=4, cols=4)
+    _fill(
+        table,
+        [
+            ["№", "Мероприятие", "Сроки проведения", "Ответственные"],
+            [
+                "1",
+                "ВПР в 4 классах",
+                "математика – 15.03.2021\nрусский язык – 12.04.2021\nокружающий мир – 20.04.2021",
+                "Учителя 4 классов",
+            ],
+            ["2", "Проверка работ", "в течение 3 дней после проведения", "Эксперты"],
+            ["3", "Отчёт о результатах", "до 30.04.2021 (до 18:00 мск)", "Заместитель директора"],
+        ],
+    )
+    return _save(document)
+
+
+def _save(document: docx.document.Document) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+FILES = {
+    "roadmap_sections.docx": roadmap_sections,
+    "two_row_header.docx": two_row_header,
+    "monitoring.xlsx": monitoring_xlsx,
+    "plan_cp1251.csv": cp1251_csv,
+    "cyclogram.docx": cyclogram,
+    "vpr_schedule.docx": vpr_schedule,
+}
+
+if __name__ == "__main__":
+    for name, build in FILES.items():
+        (HERE / name).write_bytes(build())
+        print(name)
