@@ -199,6 +199,8 @@ IMPORT_FILE_ERRORS: dict[str, str] = {
 def import_file_error(code: str, rows: int | None = None) -> str:
     """Why a plan file was refused, in the words of IMPORT_FILE_ERRORS."""
     return IMPORT_FILE_ERRORS[code].format(rows=rows or f"больше {MAX_ROWS}", limit=MAX_ROWS)
+
+
 IMPORT_READING = "Читаю план…"
 IMPORT_CANCELLED = "Импорт отменён. Ничего не сохранено."
 IMPORT_CONFIRM = "✅ Импортировать"
@@ -249,7 +251,8 @@ def import_preview(draft: PlanDraft) -> str:
     lines = [
         f"<b>{escape(clip(draft.title, 300))}</b>",
         f"Учебный год: {year}",
-        f"Направлений: {len(draft.directions)}, этапов: {len(draft.stages)}",
+        f"Направлений: {len(draft.directions)}, этапов: {len(draft.stages)}, "
+        f"разделов: {len(draft.sections())}",
         f"Мероприятий: {len(draft.activities)}, семинаров: {len(draft.seminars)}",
         f"Школ: {len(draft.schools)}",
     ]
@@ -558,7 +561,7 @@ def work_error_of(exc: Any) -> str:
 
 def my_items(
     view: str,
-    rows: list[tuple[str, date | None, str]],
+    rows: list[tuple[str, date | None, str, str | None]],
     page: int,
     pages: int,
     total: int,
@@ -570,11 +573,12 @@ def my_items(
     lines = [
         f"<b>{VIEW_NAMES[view]}: {total}</b>" + (f" (стр. {page + 1}/{pages})" if pages > 1 else "")
     ]
-    for index, (title, due, status) in enumerate(rows, 1 + page * 5):
+    for index, (title, due, status, section) in enumerate(rows, 1 + page * 5):
         mark = "⚠️ " if due and due < today and status in ("open", "returned") else ""
         when = f"до {day_month(due)}" if due else "срок не указан"
         extra = " ↩️" if status == "returned" else ""
-        lines.append(f"{index}. {mark}{escape(clip(title, 120))}{extra}\n   {when}")
+        where = f" · {escape(clip(section, 50))}" if section else ""
+        lines.append(f"{index}. {mark}{escape(clip(title, 120))}{extra}\n   {when}{where}")
     return "\n".join(lines)
 
 
@@ -633,6 +637,7 @@ def item_card(card: Any, today: date) -> str:
     for label, value in (
         ("План", card.plan),
         ("Направление", card.direction),
+        ("Раздел", card.section),
         ("Этап", card.stage),
         ("Школа", card.school),
         ("Ответственные", card.responsible),
@@ -786,11 +791,12 @@ def status(plans: list[Any]) -> str:
             f"<b>{escape(clip(plan.title, 150))}</b>",
             f"Всего {plan.counts.total}: {_counts(plan.counts)}",
         ]
-        for d in plan.directions:
-            c = d.counts
+        groups = [(escape(clip(x.title, 80)), x.counts) for x in plan.sections] or [
+            (direction_label(d.code, d.title), d.counts) for d in plan.directions
+        ]
+        for label, c in groups:
             lines.append(
-                f"{direction_label(d.code, d.title)} — ✅ {c.accepted}/{c.total} "
-                f"({c.share(c.accepted)}%), ⚠️ {c.overdue}"
+                f"{label} — ✅ {c.accepted}/{c.total} ({c.share(c.accepted)}%), ⚠️ {c.overdue}"
             )
         if plan.behind:
             names = ", ".join(

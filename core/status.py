@@ -86,6 +86,15 @@ class SchoolStatus:
     counts: Counts
 
 
+NO_SECTION = "Без раздела"
+
+
+@dataclass
+class SectionStatus:
+    title: str
+    counts: Counts
+
+
 @dataclass
 class PlanStatus:
     plan_id: int
@@ -93,6 +102,7 @@ class PlanStatus:
     counts: Counts
     directions: list[DirectionStatus] = field(default_factory=list)
     behind: list[SchoolStatus] = field(default_factory=list)
+    sections: list[SectionStatus] = field(default_factory=list)  # plans without directions
 
 
 def _visible(scope: Scope) -> ColumnElement[bool]:
@@ -227,7 +237,35 @@ async def plan_status(
         rows.sort(key=lambda s: (-s.counts.overdue, -s.counts.open, s.name))
         if plan_id in plans:
             plans[plan_id].behind = [s for s in rows if s.counts.overdue or s.counts.open][:behind]
+    undirected = [p for p in plans.values() if all(d.direction_id is None for d in p.directions)]
+    if undirected:
+        await _add_sections(session, scope, overdue, undirected)
     return sorted(plans.values(), key=lambda p: p.title)
+
+
+async def _add_sections(
+    session: AsyncSession, scope: Scope, overdue: ColumnElement[bool], plans: list[PlanStatus]
+) -> None:
+    """Plans without directions are summed by the sections of the plan, in document order."""
+    by_id = {p.plan_id: p for p in plans}
+    rows = (
+        await session.execute(
+            _joined(  # type: ignore[attr-defined]
+                Activity.plan_id,
+                Activity.section,
+                func.min(Activity.position),
+                *_sums(overdue),
+            )
+            .where(*_base(scope), Activity.plan_id.in_(by_id))
+            .group_by(Activity.plan_id, Activity.section)
+            .order_by(Activity.plan_id, func.min(Activity.position))
+        )
+    ).all()
+    sectioned = {plan_id for plan_id, section, *_ in rows if section is not None}
+    for plan_id, section, _position, *numbers in rows:
+        if plan_id in sectioned:  # a plan without any section keeps its one line
+            title = section or NO_SECTION
+            by_id[plan_id].sections.append(SectionStatus(title, Counts(*map(int, numbers))))
 
 
 async def direction_schools(

@@ -72,6 +72,7 @@ class ItemRow:
     due: date | None
     status: AssignmentStatus
     school: str | None
+    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class ItemCard:
     stage: str | None
     school: str | None
     title: str
+    section: str | None
     period_text: str | None
     start: date | None
     due: date | None
@@ -160,6 +162,7 @@ async def my_items(
             Assignment.status,
             School.short_name,
             School.name,
+            Activity.section,
         )
         .join(Activity, Activity.id == Assignment.activity_id)
         .join(Plan, Plan.id == Activity.plan_id)
@@ -188,7 +191,7 @@ async def my_items(
     page = min(max(page, 0), pages - 1)
     rows = (await session.execute(query.offset(page * PAGE_SIZE).limit(PAGE_SIZE))).all()
     return ItemPage(
-        [ItemRow(r[0], r[1], r[2], r[3], r[4] or r[5]) for r in rows], page, pages, total
+        [ItemRow(r[0], r[1], r[2], r[3], r[4] or r[5], r[6]) for r in rows], page, pages, total
     )
 
 
@@ -230,6 +233,7 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         stage=stage.title if stage else None,
         school=school.name if school else None,
         title=activity.title,
+        section=activity.section,
         period_text=activity.period_text,
         start=activity.start_date,
         due=assignment.due_date,

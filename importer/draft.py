@@ -89,6 +89,10 @@ class PlanDraft:
     schools: list[DraftSchool] = field(default_factory=list)
     single_school: str | None = None  # key of the school whose own plan this is
 
+    def sections(self) -> list[str]:
+        """The plan's sections in document order."""
+        return list(dict.fromkeys(a.section for a in self.activities if a.section))
+
     def span(self) -> tuple[date, date] | None:
         """The plan's own period: one academic year, or the calendar years it names."""
         if self.academic_year is not None and self.year_to in (None, self.academic_year + 1):
@@ -168,6 +172,7 @@ class PlanDraft:
                 for s in self.stages
             ],
             "schools": [{"key": s.key, "name": s.name} for s in self.schools],
+            "sections": self.sections(),
             "activities": [
                 {
                     "number": a.number,

@@ -55,11 +55,17 @@ def _summary(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
     for cell in sheet[4]:
         cell.font = Font(bold=True)
     if report.status is not None:
-        for d in report.status.directions:
-            c = d.counts
+        # A plan without directions is summed by its sections ("1. Организационная работа").
+        if report.status.sections:
+            sheet["A4"] = "Раздел"
+        groups = [(x.title, x.counts) for x in report.status.sections] or [
+            (f"{d.code}. {d.title}" if d.code else d.title, d.counts)
+            for d in report.status.directions
+        ]
+        for label, c in groups:
             sheet.append(
                 [
-                    f"{d.code}. {d.title}",
+                    label,
                     c.total,
                     c.accepted,
                     c.submitted,

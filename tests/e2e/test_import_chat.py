@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -11,6 +12,8 @@ from core.roles import Role
 from db.models import Activity, AuditEntry, Plan
 from tests.harness import World
 from tests.plan_files import seed_docx
+
+PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
 
 
 async def _coordinator(world: World):
@@ -72,6 +75,8 @@ async def test_bad_files_in_chat_get_a_clear_message(world: World) -> None:
         (("plan.pdf", b"%PDF-1.4"), "тип файла не подходит"),
         (("plan.docx", seed_docx("001")[:2000]), "повреждён"),
         (("letter.txt", "Добрый день! Таблицы нет.".encode()), "не нашлось таблицы"),
+        (("plan.docx", (PLANS / "protected.docx").read_bytes()), "защищён паролем"),
+        (("plan.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), "сохраните как DOCX"),
     ]
     for upload, fragment in cases:
         await olga.upload(upload)
@@ -88,3 +93,19 @@ async def test_curators_cannot_import(world: World) -> None:
     # Not an import: the file is not attached to anything, and she is told how to attach one.
     assert (await alice.expect_reply()).text == texts.STRAY_FILE
     assert await _plan_count(world) == 0
+
+
+async def test_a_road_map_with_sections_shows_where_each_flagged_date_was_read(
+    world: World,
+) -> None:
+    olga = await _coordinator(world)
+    await olga.upload(("roadmap.docx", (PLANS / "roadmap_sections.docx").read_bytes()))
+    preview = await olga.expect_reply("Мероприятий: 7")
+    assert "разделов: 2" in preview.text and "Требуют внимания: 2" in preview.text
+    assert "Анализ итогов ВПР прошлого года — колонка «Срок исполнения» пуста" in preview.text
+    assert "колонка «Срок исполнения»: «по графику»" in preview.text
+    await olga.press("✅ Импортировать", preview)
+    await olga.expect_reply("План импортирован")
+    async with world.app.session_factory() as session:
+        sections = list(await session.scalars(select(Activity.section).order_by(Activity.position)))
+    assert sections == ["1. Организационная работа"] * 4 + ["2. Методическая работа"] * 3

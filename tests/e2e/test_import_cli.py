@@ -34,6 +34,7 @@ async def test_json_dry_run_previews_without_storing(settings: Settings, session
         "directions",
         "stages",
         "schools",
+        "sections",
         "activities",
         "seminars",
         "flagged",
