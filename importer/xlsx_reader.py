@@ -15,7 +15,7 @@ from datetime import date, datetime
 import openpyxl
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
-from importer.errors import MAX_ROWS, check_rows
+from importer.errors import check_rows
 from importer.model import RawDocument, RawTable, clean
 
 _MERGE_RE = re.compile(rb'<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"')
@@ -55,19 +55,26 @@ def _merges(archive: zipfile.ZipFile, path: str) -> dict[tuple[int, int], tuple[
     return below
 
 
-def _row_count(archive: zipfile.ZipFile, path: str) -> int:
+def _value_rows(archive: zipfile.ZipFile, path: str) -> int:
+    """Rows holding a value in one sheet's XML, read as a stream (formatted empty rows skipped)."""
     count, tail = 0, b""
     with archive.open(path.lstrip("/")) as member:
         while chunk := member.read(1 << 20):
-            window = tail + chunk
-            count += window[:-4].count(b"<row ")
-            tail = window[-4:]
-    return count + tail.count(b"<row ")
+            *whole, tail = (tail + chunk).split(b"<row ")
+            count += sum(1 for row in whole if b"<v>" in row or b"<is>" in row)
+    return count + (1 if b"<v>" in tail or b"<is>" in tail else 0)
+
+
+def _check_size(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook with too many rows before openpyxl reads it (it may scan it whole)."""
+    sheets = [n for n in archive.namelist() if re.fullmatch(r"xl/worksheets/[^/]+\.xml", n)]
+    check_rows(sum(_value_rows(archive, name) for name in sheets))
 
 
 def read_xlsx(data: bytes, name: str = "") -> RawDocument:
     """Read every sheet (defusedxml is installed, so openpyxl refuses XML bombs)."""
     archive = zipfile.ZipFile(io.BytesIO(data))
+    _check_size(archive)
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     doc = RawDocument(source_name=name)
     try:
@@ -94,8 +101,6 @@ def read_xlsx(data: bytes, name: str = "") -> RawDocument:
                         doc.preamble.append(line)
                     continue
                 table.rows.append(cells)
-                if len(table.rows) > MAX_ROWS:
-                    check_rows(_row_count(archive, path))
             if table.rows:
                 width = max(len(r) for r in table.rows)
                 table.rows = [r + [""] * (width - len(r)) for r in table.rows]
