@@ -24,6 +24,29 @@ def direction_label(code: str, title: str) -> str:
     return f"{escape(code)}. {title}" if code else title
 
 
+ZONE_LABELS = {
+    "Europe/Kaliningrad": "по Калининграду",
+    "Europe/Moscow": "по Москве",
+    "Europe/Samara": "по Самаре",
+    "Asia/Yekaterinburg": "по Екатеринбургу",
+    "Asia/Omsk": "по Омску",
+    "Asia/Novosibirsk": "по Новосибирску",
+    "Asia/Krasnoyarsk": "по Красноярску",
+    "Asia/Irkutsk": "по Иркутску",
+    "Asia/Yakutsk": "по Якутску",
+    "Asia/Vladivostok": "по Владивостоку",
+    "Asia/Magadan": "по Магадану",
+    "Asia/Kamchatka": "по Камчатке",
+}
+
+
+def zone_label(zone: str | None) -> str:
+    """ " по Москве" for a named zone (with its leading space), "" when none is named."""
+    if not zone:
+        return ""
+    return f" {ZONE_LABELS.get(zone, f'({zone})')}"
+
+
 def clip(text: str, limit: int) -> str:
     """`text` cut to at most `limit` characters at a word boundary, ending with "…" if cut."""
     if len(text) <= limit:
@@ -629,7 +652,10 @@ def item_card(card: Any, today: date) -> str:
     """The full card of one item."""
     lines = [f"<b>{escape(card.title)}</b>", f"Статус: {STATUS_NAMES[card.status.value]}"]
     if card.due:
-        lines.append(f"Срок: до {day_month(card.due)} — {days_left((card.due - today).days)}")
+        at = f", {card.due_time}{zone_label(card.due_zone)}" if card.due_time else ""
+        lines.append(f"Срок: до {day_month(card.due)}{at} — {days_left((card.due - today).days)}")
+    if card.period_note:
+        lines.append(f"К сроку: {escape(clip(card.period_note, 200))}")
     if card.period_text:
         start = f"{card.start:%d.%m.%Y} – " if card.start and card.start != card.due else ""
         understood = f"{start}{card.due:%d.%m.%Y}" if card.due else "не распознан"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,20 @@ from core.errors import InvalidInput, NotFound
 from core.periods import Period, PeriodContext, parse_period
 from core.states import AssignmentStatus
 from db.models import Activity, Assignment, Plan
+
+
+def period_fields(period: Period) -> dict[str, Any]:
+    """The activity columns a period sets (import and a coordinator's correction alike)."""
+    return {
+        "period_kind": period.kind,
+        "start_date": period.start,
+        "due_date": period.due,
+        "recurrence": period.recurrence,
+        "period_flags": list(period.flags),
+        "due_time": period.time,
+        "due_zone": period.zone,
+        "period_note": period.note,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +75,8 @@ async def set_activity_period(
         raise InvalidInput("no date in the text")
     before = {"period_text": activity.period_text, "due": str(activity.due_date)}
     activity.period_text = f"{activity.period_text} → {text}" if activity.period_text else text
-    activity.period_kind, activity.start_date, activity.due_date = (
-        period.kind,
-        period.start,
-        period.due,
-    )
-    activity.recurrence = period.recurrence
+    for name, value in period_fields(period).items():
+        setattr(activity, name, value)
     activity.period_flags = [f for f in period.flags if f != "needs_date"] + ["set_by_coordinator"]
     now = clock.now()
     for assignment in await session.scalars(

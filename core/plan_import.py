@@ -17,9 +17,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
+from core.activities import period_fields
 from core.clock import Clock
 from core.errors import NotFound
-from core.periods import Period, Terms
+from core.periods import Terms
 from core.schools import validate_timezone
 from core.states import AssignmentStatus, Level
 from db.models import (
@@ -232,16 +233,6 @@ def _scope(
     return department or not ids, ids
 
 
-def _period_fields(period: Period) -> dict[str, Any]:
-    return {
-        "period_kind": period.kind,
-        "start_date": period.start,
-        "due_date": period.due,
-        "recurrence": period.recurrence,
-        "period_flags": list(period.flags),
-    }
-
-
 async def _activities(
     session: AsyncSession,
     now: datetime,
@@ -279,7 +270,7 @@ async def _activities(
             "level": Level(item.level) if item.level else None,
             "direction_id": directions.get(item.direction) if item.direction else None,
             "stage_id": stages.get(item.stage) if item.stage else None,
-            **_period_fields(item.period),
+            **period_fields(item.period),
         }
         activity = current.get(key)
         if activity is None:

@@ -110,6 +110,9 @@ class ItemCard:
     period_text: str | None
     start: date | None
     due: date | None
+    due_time: str | None
+    due_zone: str | None
+    period_note: str | None
     responsible: str | None
     expected_result: str | None
     files: list[str] = field(default_factory=list)
@@ -237,6 +240,9 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         period_text=activity.period_text,
         start=activity.start_date,
         due=assignment.due_date,
+        due_time=activity.due_time,
+        due_zone=activity.due_zone,
+        period_note=activity.period_note,
         responsible=activity.responsible_text,
         expected_result=activity.expected_result,
         files=files,

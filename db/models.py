@@ -152,6 +152,9 @@ class Activity(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     recurrence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     period_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    due_time: Mapped[str | None] = mapped_column(String(5))  # "18:00" when the plan names it
+    due_zone: Mapped[str | None] = mapped_column(String(64))  # its zone ("мск"), else the plan's
+    period_note: Mapped[str | None] = mapped_column(Text)  # "(по согласованию)" beside the period
     responsible_text: Mapped[str | None] = mapped_column(Text)
     expected_result: Mapped[str | None] = mapped_column(Text)
     result_form: Mapped[str | None] = mapped_column(Text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -21,10 +22,13 @@ from db.models import (
     Seminar,
     Stage,
 )
+from importer.draft import PlanDraft
+from importer.files import load_plan
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.plan_files import seed_text
 
+PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
 CLOCK = ManualClock(datetime(2020, 11, 2, 4, 0, tzinfo=UTC))
 
 
@@ -182,3 +186,27 @@ async def test_importing_the_same_plan_twice_changes_nothing(session_factory) ->
     assert (report.added, report.changed, report.removed) == ([], [], [])
     async with session_factory() as session:
         assert await _count(session, Activity) == 28
+
+
+def _plan_file(name: str) -> PlanDraft:
+    return load_plan((PLANS / name).read_bytes(), name)
+
+
+async def test_clock_time_zone_note_and_section_are_stored(session_factory) -> None:
+    header, roadmap = _plan_file("two_row_header.docx"), _plan_file("roadmap_sections.docx")
+    async with session_factory() as session, session.begin():
+        await import_plan(session, CLOCK, header, timezone="Asia/Yekaterinburg")
+        await import_plan(session, CLOCK, roadmap, timezone="Asia/Yekaterinburg")
+    async with session_factory() as session:
+        seminar = await session.scalar(select(Activity).where(Activity.title.startswith("Семинар")))
+        assert seminar is not None
+        assert (seminar.due_date, seminar.due_time, seminar.due_zone) == (
+            date(2020, 12, 10),
+            "15:00",
+            "Europe/Moscow",
+        )
+        consultations = await session.scalar(
+            select(Activity).where(Activity.title.startswith("Консультации"))
+        )
+        assert consultations is not None and consultations.section == "2. Методическая работа"
+        assert consultations.due_date is None and "needs_date" in consultations.period_flags

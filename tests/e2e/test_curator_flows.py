@@ -570,17 +570,21 @@ async def test_a_command_ends_the_done_flow_visibly_and_later_files_are_not_atta
     await olga.expect_silence()
 
 
-async def test_the_section_is_named_in_my_items_the_card_and_status(world: World) -> None:
+async def test_section_time_and_note_are_named_in_my_items_the_card_and_status(
+    world: World,
+) -> None:
     alice, olga, _ = await _setup(world)
     async with world.app.session_factory() as session, session.begin():
         order = await session.scalar(select(Activity).where(Activity.title.startswith("Издание")))
         assert order is not None
         order.section = "1. Организационная работа"
+        order.due_time, order.due_zone, order.period_note = "18:00", "Europe/Moscow", "в РЦОКО"
     await alice.send("/my")
     listing = await alice.expect_reply("Все открытые: 23")
     assert "· 1. Организационная работа" in listing.text
     card = await _open_card(alice, 2)
     assert "Раздел: 1. Организационная работа" in card.text
+    assert ", 18:00 по Москве — " in card.text and "К сроку: в РЦОКО" in card.text
     await olga.send("/status")
     status = await olga.expect_reply("Всего")
     assert "1. Организационная работа — ✅ 0/1 (0%)" in status.text
