@@ -185,6 +185,10 @@ def test_every_row_is_read_right_or_flagged(name: str) -> None:
             "План работы методического объединения учителей начальных классов "
             "на 2020/2021 учебный год",
         ),
+        (
+            "two_row_header.docx",
+            "План мероприятий по повышению качества образования на 2020/2021 учебный год",
+        ),
     ],
 )
 def test_the_title_is_the_title_not_the_approval_block(name: str, title: str) -> None:

@@ -92,6 +92,12 @@ def two_row_header() -> bytes:
     """A header of two rows (Ответственные over УО and ОО) and a note column holding dates."""
     document = docx.Document()
     document.add_paragraph(
+        "Приложение № 1 к приказу УО от 01.09.2020 № 123 «Об утверждении плана мероприятий»"
+    )
+    approval = document.add_table(rows=1, cols=2)  # the approval block as a small table
+    approval.cell(0, 1).text = "УТВЕРЖДАЮ\nНачальник управления образования\n______ /Иванова А.А./"
+    document.add_paragraph("")
+    document.add_paragraph(
         "План мероприятий по повышению качества образования на 2020/2021 учебный год"
     )
     table = document.add_table(rows=5, cols=6)
