@@ -135,11 +135,10 @@ def _for_curator(
                 candidates.append(
                     make("checkin", item.start + timedelta(days=length // 2), due_end)
                 )
-        first, last = _window_days(person, since, until)
-        overdue_first = item.due + timedelta(days=1)
-        for day in _days(max(first, overdue_first), last):
-            if (day - overdue_first).days % policy.overdue_every_days == 0:
-                candidates.append(make("overdue", day, None, days_late=(day - item.due).days))
+        # Bounded: a few nudges after the deadline (1, 3, 7 days), then the weekly digest only.
+        for late in policy.overdue_days:
+            day = item.due + timedelta(days=late)
+            candidates.append(make("overdue", day, None, days_late=late))
     # A snooze moves the next reminder to the snooze moment.
     if item.snoozed_until and _within(item.snoozed_until, since, until):
         candidates.append(

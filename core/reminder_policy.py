@@ -16,7 +16,7 @@ class ReminderPolicy:
     hour: int = 9
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
-    overdue_every_days: int = 7
+    overdue_days: tuple[int, ...] = (1, 3, 7)  # days after the deadline; then the digest only
     escalate_after_days: int = 3
     digest_weekday: int = 0  # Monday
     seminar_hours_before: int = 2
@@ -31,9 +31,12 @@ class ReminderPolicy:
             changes["lead_days"] = tuple(
                 sorted({int(d) for d in overrides["lead_days"] if 0 <= int(d) <= 60}, reverse=True)
             )
+        if isinstance(overrides.get("overdue_days"), list | tuple):
+            changes["overdue_days"] = tuple(
+                sorted({int(d) for d in overrides["overdue_days"] if 1 <= int(d) <= 60})
+            )
         for key in (
             "hour",
-            "overdue_every_days",
             "escalate_after_days",
             "digest_weekday",
             "seminar_hours_before",

@@ -23,7 +23,14 @@ from core.status import Scope
 from db.models import Plan, User
 
 PERSON_KEYS = ("timezone", "lead_days", "quiet", "digest")
-PLAN_KEYS = ("lead_days", "hour", "quiet", "escalate_after_days", "digest_weekday")
+PLAN_KEYS = (
+    "lead_days",
+    "hour",
+    "quiet",
+    "overdue_days",
+    "escalate_after_days",
+    "digest_weekday",
+)
 TERM_KEYS = ("quarters", "halves")  # term boundaries read by the period grammar at import
 _TERM = re.compile(r"(\d{1,2})\.(\d{1,2})\s*[-–—]\s*(\d{1,2})\.(\d{1,2})")
 _QUIET = re.compile(r"^(\d{1,2})[:.](\d{2})\s*[-–—]\s*(\d{1,2})[:.](\d{2})$")
@@ -84,6 +91,13 @@ def parse_value(key: str, text: str) -> Any:
             if not days or any(not 0 <= d <= 60 for d in days):
                 raise ValueError(text)
             return days
+        if key == "overdue_days":
+            if text in ("нет", "выкл", "off", "-"):
+                return []
+            days = sorted({int(d) for d in re.split(r"[\s,;]+", text) if d})
+            if not days or any(not 1 <= d <= 60 for d in days):
+                raise ValueError(text)
+            return days
         if key == "quiet":
             if text in ("нет", "выкл", "off", "-"):
                 return ["00:00", "00:00"]
@@ -138,6 +152,7 @@ def _describe(policy: ReminderPolicy) -> dict[str, str]:
         "lead_days": ", ".join(str(d) for d in policy.lead_days),
         "hour": f"{policy.hour:02d}:00",
         "quiet": f"{policy.quiet_start:%H:%M}–{policy.quiet_end:%H:%M}",
+        "overdue_days": ", ".join(str(d) for d in policy.overdue_days) or "нет",
         "escalate_after_days": str(policy.escalate_after_days),
         "digest_weekday": _WEEKDAYS[policy.digest_weekday],
     }

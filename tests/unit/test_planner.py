@@ -84,11 +84,22 @@ def test_overdue_the_day_after_then_weekly_and_escalation_after_three_days() -> 
         )
     )
     overdue = [r.scheduled_at.astimezone(EKB).date() for r in reminders if r.kind == "overdue"]
-    assert overdue == [date(2020, 11, 11), date(2020, 11, 18), date(2020, 11, 25)]
+    # Bounded: +1, +3 and +7 days after the deadline, then only the weekly digest.
+    assert overdue == [date(2020, 11, 11), date(2020, 11, 13), date(2020, 11, 17)]
     escalation = [r for r in reminders if r.kind == "escalation"]
     assert [(r.person.user_id, r.scheduled_at) for r in escalation] == [
         (9, datetime(2020, 11, 13, 6, 0, tzinfo=UTC))
     ]
+
+
+def test_an_item_overdue_for_long_is_not_nagged() -> None:
+    year_late = item(due=date(2019, 11, 30))  # a 2019 date in a 2020/2021 plan
+    reminders = list(plan_work(year_late, *YEAR))
+    assert [r for r in reminders if r.kind == "overdue"] == []
+    custom = POLICY.merged({"overdue_days": [2, 14]})
+    reminders = list(plan_work(item(curators=(person(policy=custom),)), *YEAR))
+    overdue = [r.scheduled_at.astimezone(EKB).date() for r in reminders if r.kind == "overdue"]
+    assert overdue == [date(2020, 11, 12), date(2020, 11, 24)]
 
 
 def test_long_periods_get_a_start_and_a_checkin() -> None:
