@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import menus, texts
 from bot.benign_refusals import BenignRefusals
 from bot.evidence import EvidenceSweeper
+from bot.flows import FlowWatch
 from bot.logs import cap_quiet_loggers
 from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
 from bot.pacing import PaceLimits, RequestPacer
@@ -202,13 +203,19 @@ class Application:
         self.evidence = EvidenceSweeper(
             self.bot, self.session_factory, Path(settings.evidence_dir), self.clock
         )
+        self.flows = FlowWatch(
+            self.bot, self.dispatcher.fsm.storage, self.clock, settings.done_flow_minutes
+        )
         self.scheduler = build_scheduler(
-            self.reminders, settings.reminder_tick_seconds, {"evidence.sweep": self.evidence.sweep}
+            self.reminders,
+            settings.reminder_tick_seconds,
+            {"evidence.sweep": self.evidence.sweep, "flows.sweep": self.flows.sweep},
         )
         self._kicks: set[asyncio.Task[int]] = set()
         self.webhook_port = 0
         self.dispatcher["outbox_kick"] = self.kick_outbox
         self.dispatcher["evidence_kick"] = self.kick_evidence
+        self.dispatcher["flow_watch"] = self.flows
         self.dispatcher["replan"] = self.reminders.request_plan
 
     def kick_outbox(self) -> None:

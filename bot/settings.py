@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     worker_id: str | None = Field(default=None)
     evidence_dir: str = Field(default="evidence")
     evidence_max_files: int = Field(default=20, ge=1, le=100)
+    done_flow_minutes: int = Field(default=30, ge=1, le=24 * 60)  # an idle done flow ends
     webhook_url: str | None = Field(default=None)  # public URL; set: webhook mode
     webhook_secret: SecretStr | None = Field(default=None)  # default: derived from the token
     webhook_host: str = Field(default="127.0.0.1")  # behind a reverse proxy on the same host

@@ -711,11 +711,20 @@ def done_collected(title: str, files: int, has_comment: bool) -> str:
 
 def done_interrupted(title: str, files: int) -> str:
     """A command arrived in the middle of a done flow: the flow ends, visibly."""
-    lost = f" Присланные файлы ({files}) не отправлены." if files else ""
+    return f"⏸ Отметка «{escape(clip(title, 120))}» прервана.{_done_left(files)}"
+
+
+def done_expired(title: str, files: int, minutes: int) -> str:
+    """A done flow idle for too long ends itself, so a later file is never attached to it."""
     return (
-        f"⏸ Отметка «{escape(clip(title, 120))}» прервана.{lost} Чтобы продолжить, откройте "
-        "пункт в /my и нажмите «✅ Выполнено»."
+        f"⏸ Отметка «{escape(clip(title, 120))}» закрыта: {minutes} мин. не было новых файлов."
+        f"{_done_left(files)}"
     )
+
+
+def _done_left(files: int) -> str:
+    lost = f" Присланные файлы ({files}) не отправлены." if files else ""
+    return f"{lost} Чтобы продолжить, откройте пункт в /my и нажмите «✅ Выполнено»."
 
 
 def submitted(title: str) -> str:

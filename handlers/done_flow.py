@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import Bot, F, Router
 from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,12 +29,30 @@ class DoneFlow(StatesGroup):
     collecting = State()
 
 
+class FlowTracker(Protocol):
+    """Told of every open flow, so that an idle one can be ended on time (bot.flows)."""
+
+    def track(self, key: StorageKey) -> None: ...
+
+
+def expired(data: dict[str, Any], now: datetime, minutes: int) -> bool:
+    """True when the flow has had no file or text for `minutes`."""
+    last = data.get("last")
+    return last is not None and now - datetime.fromisoformat(last) >= timedelta(minutes=minutes)
+
+
+def expired_text(data: dict[str, Any], minutes: int) -> str:
+    return texts.done_expired(str(data.get("title", "")), len(data.get("files", [])), minutes)
+
+
 async def start_done(
     query: CallbackQuery,
     assignment_id: int,
     session: AsyncSession,
     state: FSMContext,
     user_ctx: UserContext | None,
+    clock: Clock,
+    flow_watch: FlowTracker | None = None,
     **_: object,
 ) -> None:
     """✅ Выполнено: check, then ask for evidence with the plan's expected result as the hint."""
@@ -54,8 +74,11 @@ async def start_done(
             "comment": "",
             "files": [],
             "album_acks": {},
+            "last": clock.now().isoformat(),
         }
     )
+    if flow_watch is not None:
+        flow_watch.track(state.key)
     await query.answer()
     await query.message.answer(
         texts.done_start(card.title, card.expected_result), reply_markup=keyboards.done_controls()
@@ -90,9 +113,17 @@ def _file_of(message: Message) -> tuple[FileInfo | None, str | None]:
     return None, None
 
 
-async def collect(message: Message, state: FSMContext, settings: Settings, bot: Bot) -> None:
+async def collect(
+    message: Message, state: FSMContext, settings: Settings, bot: Bot, clock: Clock
+) -> None:
     """Files and text while the flow is open; refusals keep the flow alive."""
     data: dict[str, Any] = await state.get_data()
+    if expired(data, clock.now(), settings.done_flow_minutes):
+        # Too late for this item: end the flow, then answer the message as outside any flow.
+        await state.clear()
+        await message.answer(expired_text(data, settings.done_flow_minutes))
+        raise SkipHandler
+    data["last"] = clock.now().isoformat()
     info, name = _file_of(message)
     text = message.text or message.caption
     if info is None and not text:
@@ -144,6 +175,7 @@ async def finish(
     clock: Clock,
     user_ctx: UserContext | None,
     after_commit: AfterCommit,
+    settings: Settings,
     outbox_kick: Kick | None = None,
     evidence_kick: Kick | None = None,
 ) -> None:
@@ -155,6 +187,10 @@ async def finish(
         or not isinstance(query.message, Message)
     ):
         await query.answer(texts.DONE_STALE, show_alert=True)
+        return
+    if expired(data, clock.now(), settings.done_flow_minutes):
+        await state.clear()
+        await query.answer(expired_text(data, settings.done_flow_minutes), show_alert=True)
         return
     message = query.message
     if callback_data.action == "cancel":
@@ -220,14 +256,17 @@ async def take_back(
     after_commit.call(outbox_kick)
 
 
-async def interrupt(message: Message, state: FSMContext) -> None:
+async def interrupt(message: Message, state: FSMContext, settings: Settings, clock: Clock) -> None:
     """A command in the middle of the flow ends it with a message, then runs as usual, so a
     file sent later is never attached to an item the person has left."""
     data: dict[str, Any] = await state.get_data()
     await state.clear()
-    await message.answer(
-        texts.done_interrupted(str(data.get("title", "")), len(data.get("files", [])))
-    )
+    if expired(data, clock.now(), settings.done_flow_minutes):
+        await message.answer(expired_text(data, settings.done_flow_minutes))
+    else:
+        await message.answer(
+            texts.done_interrupted(str(data.get("title", "")), len(data.get("files", [])))
+        )
     raise SkipHandler  # the command itself is handled by its own router
 
 

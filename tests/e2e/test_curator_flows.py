@@ -589,3 +589,35 @@ async def test_section_time_and_note_are_named_in_my_items_the_card_and_status(
     status = await olga.expect_reply("Всего")
     assert "1. Организационная работа — ✅ 0/1 (0%)" in status.text
     assert "Без раздела — ✅ 0/22 (0%)" in status.text
+
+
+async def test_an_idle_done_flow_ends_itself_with_a_message(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.upload(("приказ.pdf", b"%PDF-1.4 prikaz"))
+    await alice.expect_reply("Файлов: 1")
+    world.clock.advance(timedelta(minutes=29))  # type: ignore[attr-defined]
+    assert await world.app.flows.sweep() == 0  # still within the half hour
+    await alice.send("Приказ подписан")
+    await alice.expect_reply("комментарий есть")  # and the half hour starts again
+    world.clock.advance(timedelta(minutes=31))  # type: ignore[attr-defined]
+    assert await world.app.flows.sweep() == 1
+    ended = await alice.expect_reply("закрыта")
+    assert "Издание приказа" in ended.text and "30 мин." in ended.text
+    assert "файлы (1) не отправлены" in ended.text
+    await alice.upload(("позже.pdf", b"%PDF-1.4 later"))
+    assert (await alice.expect_reply()).text == texts.STRAY_FILE
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Submission)) == 0
+    await olga.expect_silence()
+
+
+async def test_a_flow_gone_idle_while_the_bot_was_away_is_not_continued(world: World) -> None:
+    alice, _, _ = await _setup(world)
+    await _start_done(alice)
+    world.clock.advance(timedelta(hours=3))  # type: ignore[attr-defined]  # no sweep ran
+    await alice.upload(("позже.pdf", b"%PDF-1.4 later"))
+    assert "закрыта" in (await alice.expect_reply()).text
+    assert (await alice.expect_reply()).text == texts.STRAY_FILE
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Submission)) == 0
