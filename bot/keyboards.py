@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
@@ -82,12 +83,13 @@ def reminder_actions(assignment_ids: list[int]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def rsvp(seminar_id: int) -> InlineKeyboardMarkup:
+def rsvp(seminar_id: int, answer: Any = None) -> InlineKeyboardMarkup:
+    """Буду / Не смогу; the answer given is ticked, and the other one changes it."""
+    chosen = getattr(answer, "value", answer)
     builder = InlineKeyboardBuilder()
-    builder.button(
-        text=texts.BTN_YES, callback_data=RsvpAction(answer="yes", seminar_id=seminar_id)
-    )
-    builder.button(text=texts.BTN_NO, callback_data=RsvpAction(answer="no", seminar_id=seminar_id))
+    for value, label in (("yes", texts.BTN_YES), ("no", texts.BTN_NO)):
+        text = f"✓ {label}" if value == chosen else label
+        builder.button(text=text, callback_data=RsvpAction(answer=value, seminar_id=seminar_id))
     return builder.as_markup()
 
 

@@ -22,7 +22,7 @@ from core.notices import (
     REVIEW_WITHDRAWN,
 )
 from core.roles import Role
-from core.seminars import local_start
+from core.seminars import seminar_view
 from core.states import AssignmentStatus, SubmissionStatus
 from core.status import coordinator_week, scope_of
 from core.users import context_for
@@ -91,6 +91,25 @@ async def _items(session: AsyncSession, rows: list[OutboxMessage]) -> list[dict[
     return items
 
 
+async def _seminar(
+    session: AsyncSession, row: OutboxMessage, kind: str, zone: ZoneInfo
+) -> Rendered:
+    """A seminar reminder or announcement, from the database: place, the time in the reader's
+    zone as well, and their answer instead of the question once they have given one."""
+    view = await seminar_view(session, int(row.target_id or 0), row.recipient_user_id, zone.key)
+    if view is None:
+        raise LookupError(f"seminar {row.target_id} is gone")
+    when = texts.seminar_when(view.day, view.starts_at, view.zone, zone.key)
+    if kind == "seminar_news":
+        event = str(row.payload.get("event", "new"))
+        text = texts.seminar_news(view, event, when)
+    else:
+        event = "new"
+        text = texts.seminar(view, when, soon=kind == "seminar_soon")
+    markup = None if event == "cancelled" else keyboards.rsvp(view.seminar_id, view.answer)
+    return Rendered(text, markup)
+
+
 async def render(
     session: AsyncSession, rows: list[OutboxMessage], now: datetime, zone: ZoneInfo
 ) -> Rendered:
@@ -103,28 +122,8 @@ async def render(
         return Rendered(texts.reminder(items, today), keyboards.reminder_actions(ids))
     if kind == "escalation":
         return Rendered(texts.escalation(await _items(session, rows), today))
-    if kind in ("seminar", "seminar_soon"):
-        payload = dict(rows[0].payload)
-        if payload.get("starts_at"):
-            payload["starts_local"] = (
-                datetime.fromisoformat(payload["starts_at"]).astimezone(zone).strftime("%H:%M")
-            )
-        return Rendered(
-            texts.seminar(payload, soon=kind == "seminar_soon"),
-            keyboards.rsvp(int(rows[0].target_id or 0)),
-        )
-    if kind == "seminar_news":
-        payload = rows[0].payload
-        day, at = local_start(
-            date.fromisoformat(payload["day"]) if payload.get("day") else None,
-            datetime.fromisoformat(payload["starts_at"]) if payload.get("starts_at") else None,
-            zone.key,
-        )
-        cancelled = payload.get("event") == "cancelled"
-        return Rendered(
-            texts.seminar_news(payload, texts.when_text(day, at)),
-            None if cancelled else keyboards.rsvp(int(rows[0].target_id or 0)),
-        )
+    if kind in ("seminar", "seminar_soon", "seminar_news"):
+        return await _seminar(session, rows[0], kind, zone)
     if kind == "group_status":
         plans = await group_status(session, rows[0].chat_id, now, zone.key)
         return Rendered(texts.group_status(plans))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
@@ -44,7 +45,25 @@ def zone_label(zone: str | None) -> str:
     """ " по Москве" for a named zone (with its leading space), "" when none is named."""
     if not zone:
         return ""
-    return f" {ZONE_LABELS.get(zone, f'({zone})')}"
+    return f" {ZONE_LABELS.get(zone, f'по времени {zone}')}"
+
+
+def seminar_when(day: date | None, starts_at: datetime | None, zone: str, viewer_zone: str) -> str:
+    """When a seminar is, as one person reads it: the time where it was set, and theirs when it
+    differs ("15 декабря, вт, 15:00 по Екатеринбургу (13:00 по Москве)")."""
+    if starts_at is None:
+        return day_month(day) if day else "дата не назначена"
+    there = starts_at.astimezone(ZoneInfo(zone))
+    here = starts_at.astimezone(ZoneInfo(viewer_zone))
+    text = f"{day_month(there.date())}, {there:%H:%M}"
+    if there.utcoffset() == here.utcoffset():
+        return text
+    other = (
+        f"{here:%H:%M}"
+        if here.date() == there.date()
+        else f"{day_month(here.date())}, {here:%H:%M}"
+    )
+    return f"{text}{zone_label(zone)} ({other}{zone_label(viewer_zone)})"
 
 
 def clip(text: str, limit: int) -> str:
@@ -431,16 +450,30 @@ def escalation(items: list[dict[str, Any]], today: date) -> str:
     return "\n".join(lines)
 
 
-def seminar(item: dict[str, Any], soon: bool) -> str:
-    day = date.fromisoformat(item["day"])
+def seminar(view: Any, when: str, soon: bool) -> str:
+    """A seminar reminder: when (in the reader's zone too), what, where, and their answer."""
     head = "Скоро семинар" if soon else "Завтра семинар"
-    time_text = ""
-    if item.get("starts_local"):
-        time_text = f" в {item['starts_local']}"
-    return (
-        f"<b>📅 {head}</b>: {day_month(day)}{time_text}\n"
-        f"{escape(clip(item['topic'], 600))}\n\nПридёте?"
-    )
+    lines = [f"<b>📅 {head}</b>: {escape(when)}", escape(clip(view.topic, 600))]
+    if view.place:
+        lines.append(f"Где: {escape(clip(view.place, 300))}")
+    return "\n".join(lines) + "\n\n" + rsvp_line(view.answer)
+
+
+RSVP_QUESTION = "Придёте?"
+RSVP_ANSWERED = {"yes": "Ваш ответ: буду ✅", "no": "Ваш ответ: не смогу"}
+
+
+def rsvp_line(answer: Any) -> str:
+    """ "Придёте?" until the person answers; then their answer (the buttons change it)."""
+    return RSVP_QUESTION if answer is None else RSVP_ANSWERED[getattr(answer, "value", answer)]
+
+
+def with_answer(html: str, answer: str) -> str:
+    """A seminar message as sent, its question (or earlier answer) replaced by `answer`."""
+    head, _, last = html.rpartition("\n\n")
+    if last == RSVP_QUESTION or last in RSVP_ANSWERED.values():
+        html = head
+    return f"{html}\n\n{RSVP_ANSWERED[answer]}"
 
 
 def digest(name: str | None, rows: list[tuple[str, date | None]], overdue: int, today: date) -> str:
@@ -894,6 +927,13 @@ SEMINAR_ASK_WHEN = (
     "Когда? Напишите дату и время, например: <code>15.12.2026 14:00</code>, "
     "<code>15 декабря в 10:00</code> или <code>завтра 15:30</code>."
 )
+
+
+def seminar_ask_when(zone: str) -> str:
+    """The date-and-time question, saying in which zone the time is read."""
+    return f"{SEMINAR_ASK_WHEN}\nВремя — {zone_label(zone).strip()} (часовой пояс плана)."
+
+
 SEMINAR_ASK_PLACE = "Где? Адрес, кабинет или ссылка на видеовстречу. Или нажмите «Пропустить»."
 SEMINAR_EMPTY_TOPIC = "Тема не может быть пустой. Напишите тему семинара."
 SEMINAR_GONE = "Семинар не найден или вне ваших планов."
@@ -912,16 +952,11 @@ WHEN_ERRORS = {
 }
 
 
-def when_text(day: date | None, at: Any, zone: str | None = None) -> str:
-    """'15 декабря, вт, 14:00 (Asia/Yekaterinburg)'; 'дата не назначена' when unknown."""
+def when_text(day: date | None, at: Any) -> str:
+    """'15 декабря, вт, 14:00'; 'дата не назначена' when unknown."""
     if day is None:
         return "дата не назначена"
-    text = day_month(day)
-    if at is not None:
-        text += f", {at:%H:%M}"
-        if zone:
-            text += f" ({zone})"
-    return text
+    return f"{day_month(day)}, {at:%H:%M}" if at is not None else day_month(day)
 
 
 def seminar_list(rows: list[tuple[str, str]]) -> str:
@@ -978,19 +1013,18 @@ def seminar_card(card: Any, when: str) -> str:
     return "\n".join(lines)
 
 
-def seminar_news(payload: dict[str, Any], when: str) -> str:
+def seminar_news(view: Any, event: str, when: str) -> str:
     """An announcement to participants: new seminar, changes, cancellation."""
     head = {
         "new": "📣 <b>Приглашение на семинар</b>",
         "changed": "✏️ <b>Изменения в семинаре</b>",
         "cancelled": "🚫 <b>Семинар отменён</b>",
-    }[payload.get("event", "new")]
-    lines = [head, escape(clip(str(payload.get("topic", "")), 600)), f"Когда: {escape(when)}"]
-    if payload.get("place"):
-        lines.append(f"Где: {escape(str(payload['place']))}")
-    if payload.get("event") != "cancelled":
-        lines.append("\nПридёте?")
-    return "\n".join(lines)
+    }[event]
+    lines = [head, escape(clip(view.topic, 600)), f"Когда: {escape(when)}"]
+    if view.place:
+        lines.append(f"Где: {escape(clip(view.place, 300))}")
+    text = "\n".join(lines)
+    return text if event == "cancelled" else f"{text}\n\n{rsvp_line(view.answer)}"
 
 
 # --- group chats ---------------------------------------------------------------------------

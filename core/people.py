@@ -156,3 +156,21 @@ async def coordinator_recipients(
         .order_by(User.id)
     )
     return [Recipient(r[0], r[1]) for r in await session.execute(query)]
+
+
+async def own_zone(session: AsyncSession, user_id: int) -> str | None:
+    """The person's own time zone, else their school's; None when neither is known."""
+    user = await session.get(User, user_id)
+    if user is not None and user.timezone:
+        return user.timezone
+    return await session.scalar(
+        select(School.timezone)
+        .join(Membership, Membership.school_id == School.id)
+        .where(
+            Membership.user_id == user_id,
+            Membership.revoked_at.is_(None),
+            School.timezone.is_not(None),
+        )
+        .order_by(Membership.id)
+        .limit(1)
+    )

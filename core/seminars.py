@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -393,20 +393,59 @@ async def seminar_card(session: AsyncSession, scope: Scope, seminar_id: int) -> 
     )
 
 
+async def plan_zone(session: AsyncSession, plan_id: int) -> str:
+    """The zone a seminar time typed for this plan is read in."""
+    plan = await session.get(Plan, plan_id)
+    return resolve_zone(plan.timezone if plan else None).key
+
+
 async def plan_today(session: AsyncSession, clock: Clock, plan_id: int) -> date:
     """Today in the plan's time zone (what a typed date without a year is relative to)."""
     plan = await session.get(Plan, plan_id)
     return clock.now().astimezone(resolve_zone(plan.timezone if plan else None)).date()
 
 
-def local_start(
-    day: date | None, starts_at: datetime | None, zone: str
-) -> tuple[date | None, time | None]:
-    """The seminar's day and time as seen in `zone`."""
-    if starts_at is None:
-        return day, None
-    local = starts_at.astimezone(resolve_zone(zone))
-    return local.date(), local.time()
+@dataclass(frozen=True)
+class SeminarView:
+    """What a message about a seminar says to one person, read when it is sent or edited."""
+
+    seminar_id: int
+    topic: str
+    day: date | None
+    starts_at: datetime | None
+    place: str | None
+    zone: str  # the zone its time was set in (the plan's)
+    cancelled: bool
+    answer: RsvpAnswer | None  # this person's Буду / Не смогу, if given
+
+
+async def seminar_view(
+    session: AsyncSession, seminar_id: int, user_id: int | None, default_zone: str
+) -> SeminarView | None:
+    """The seminar as one person sees it; None if it no longer exists."""
+    seminar = await session.get(Seminar, seminar_id)
+    if seminar is None:
+        return None
+    plan = await session.get(Plan, seminar.plan_id)
+    answer = (
+        await session.scalar(
+            select(Attendance.answer).where(
+                Attendance.seminar_id == seminar_id, Attendance.user_id == user_id
+            )
+        )
+        if user_id is not None
+        else None
+    )
+    return SeminarView(
+        seminar.id,
+        seminar.topic,
+        seminar.starts_on,
+        seminar.starts_at,
+        seminar.place,
+        resolve_zone(plan.timezone if plan else None, default_zone).key,
+        seminar.cancelled_at is not None,
+        answer,
+    )
 
 
 class NotInvited(DomainError):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
-from aiogram.types import CallbackQuery, ChatMemberUpdated
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import texts
+from bot import keyboards, texts
 from bot.callbacks import RsvpAction
 from bot.middlewares import AfterCommit
 from core.clock import Clock
@@ -46,6 +46,15 @@ async def rsvp(
         await query.answer(texts.RSVP_CANCELLED, show_alert=True)
         return
     after_commit(lambda: query.answer(texts.RSVP_THANKS[answer.value]))
+    message = query.message
+    if isinstance(message, Message) and message.chat.type == "private" and message.html_text:
+        # The message answered now shows the answer instead of asking again.
+        after_commit(
+            lambda: message.edit_text(
+                texts.with_answer(message.html_text, answer.value),
+                reply_markup=keyboards.rsvp(callback_data.seminar_id, answer),
+            )
+        )
 
 
 async def blocked(

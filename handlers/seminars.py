@@ -18,6 +18,7 @@ from bot.middlewares import AfterCommit, Kick
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvalidInput, NotFound
+from core.people import own_zone
 from core.reminder_policy import resolve_zone
 from core.roles import Role
 from core.seminars import (
@@ -25,8 +26,8 @@ from core.seminars import (
     cancel_seminar,
     create_seminar,
     edit_seminar,
-    local_start,
     plan_today,
+    plan_zone,
     seminar_card,
     upcoming,
 )
@@ -52,8 +53,10 @@ async def _list_view(
     session: AsyncSession, clock: Clock, user_ctx: UserContext
 ) -> tuple[str, InlineKeyboardMarkup]:
     lines = await upcoming(session, scope_of(user_ctx), clock.now().date())
+    mine = await own_zone(session, user_ctx.user_id)
     rows = [
-        (texts.when_text(*local_start(s.day, s.starts_at, s.zone)), s.topic) for s in lines[:30]
+        (texts.seminar_when(s.day, s.starts_at, s.zone, mine or s.zone), s.topic)
+        for s in lines[:30]
     ]
     return texts.seminar_list(rows), keyboards.seminar_list([s.seminar_id for s in lines[:30]])
 
@@ -62,7 +65,8 @@ async def _card_view(
     session: AsyncSession, user_ctx: UserContext, seminar_id: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     card = await seminar_card(session, scope_of(user_ctx), seminar_id)
-    when = texts.when_text(*local_start(card.day, card.starts_at, card.zone), card.zone)
+    mine = await own_zone(session, user_ctx.user_id)
+    when = texts.seminar_when(card.day, card.starts_at, card.zone, mine or card.zone)
     return texts.seminar_card(card, when), keyboards.seminar_card(card.seminar_id, card.cancelled)
 
 
@@ -141,14 +145,15 @@ async def pick_audience(
     await _show(query, texts.SEMINAR_ASK_TOPIC, None)
 
 
-async def take_topic(message: Message, state: FSMContext) -> None:
+async def take_topic(message: Message, state: FSMContext, session: AsyncSession) -> None:
     topic = " ".join((message.text or "").split())
     if not topic:
         await message.answer(texts.SEMINAR_EMPTY_TOPIC)
         return
     await state.update_data(topic=topic[:500])
     await state.set_state(SeminarForm.when)
-    await message.answer(texts.SEMINAR_ASK_WHEN)
+    zone = await plan_zone(session, int((await state.get_data()).get("plan_id", 0)))
+    await message.answer(texts.seminar_ask_when(zone))
 
 
 async def take_when(
@@ -166,16 +171,18 @@ async def take_when(
     await message.answer(texts.SEMINAR_ASK_PLACE, reply_markup=keyboards.skip_place())
 
 
-async def _to_confirm(state: FSMContext, place: str | None) -> str:
+async def _to_confirm(session: AsyncSession, state: FSMContext, place: str | None) -> str:
     await state.update_data(place=place)
     await state.set_state(SeminarForm.confirm)
     data = await state.get_data()
     when = _when(data)
+    zone = await plan_zone(session, int(data.get("plan_id", 0)))
+    label = texts.zone_label(zone) if when.at else ""
     return texts.seminar_draft(
         data["plan_title"],
         data["audience"],
         data["topic"],
-        texts.when_text(when.day, when.at),
+        texts.when_text(when.day, when.at) + label,
         place,
     )
 
@@ -185,8 +192,8 @@ def _when(data: dict[str, object]) -> When:
     return When(date.fromisoformat(str(data["day"])), time.fromisoformat(str(at)) if at else None)
 
 
-async def take_place(message: Message, state: FSMContext) -> None:
-    text = await _to_confirm(state, (message.text or "").strip()[:500] or None)
+async def take_place(message: Message, state: FSMContext, session: AsyncSession) -> None:
+    text = await _to_confirm(session, state, (message.text or "").strip()[:500] or None)
     await message.answer(text, reply_markup=keyboards.seminar_draft())
 
 
@@ -202,7 +209,7 @@ async def draft_action(
 ) -> None:
     current = await state.get_state()
     if callback_data.action == "skip" and current == SeminarForm.place.state:
-        await _show(query, await _to_confirm(state, None), keyboards.seminar_draft())
+        await _show(query, await _to_confirm(session, state, None), keyboards.seminar_draft())
         return
     if callback_data.action == "create" and current == SeminarForm.confirm.state:
         data = await state.get_data()
@@ -268,7 +275,7 @@ async def card_action(
             await state.set_data({"seminar_id": seminar_id, "field": action})
             prompt = {
                 "topic": texts.SEMINAR_ASK_TOPIC,
-                "when": texts.SEMINAR_ASK_WHEN,
+                "when": texts.seminar_ask_when(card.zone),
                 "place": texts.SEMINAR_ASK_PLACE,
             }[action]
             await query.answer()

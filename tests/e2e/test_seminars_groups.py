@@ -182,3 +182,53 @@ async def test_group_link_status_announcements_and_removal(world: World) -> None
             break
         await olga.expect_silence(chat_id=group, wait=0.1)
     assert left == 0
+
+
+async def test_times_say_their_zone_reminders_name_the_place_and_remember_the_answer(
+    world: World,
+) -> None:
+    moscow = await world.add_school("СОШ № 5 (Москва)", timezone="Europe/Moscow")
+    alice = await _join(world, "Алиса", Role.CURATOR, moscow)
+    olga = await _join(world, "Ольга", Role.COORDINATOR)
+    await _import(world, "001", [moscow])  # the plan's zone: Asia/Yekaterinburg
+
+    await olga.send("/seminars")
+    await olga.press("➕ Новый семинар", await olga.expect_reply("Предстоящих"))
+    await olga.press("Все школы плана", await olga.expect_reply("Для кого"))
+    await olga.expect_edit()
+    await olga.send("Объективность оценивания")
+    ask = await olga.expect_reply("Когда?")
+    assert "Время — по Екатеринбургу (часовой пояс плана)" in ask.text
+    await olga.send("15 декабря в 14:00")
+    await olga.expect_reply("Где?")
+    await olga.send("https://meet.example.org/kurator")
+    draft = await olga.expect_reply("15 декабря, вт, 14:00 по Екатеринбургу")
+    await olga.press("✅ Создать и разослать", draft)
+    await olga.expect_edit()
+
+    invitation = await alice.expect_reply("Приглашение на семинар")
+    assert "15 декабря, вт, 14:00 по Екатеринбургу (12:00 по Москве)" in invitation.text
+    assert "Где: https://meet.example.org/kurator" in invitation.text
+    assert invitation.text.endswith("Придёте?")
+    await alice.press("Буду", invitation)
+    answered = await alice.expect_edit()
+    assert "Придёте?" not in answered.text and answered.text.endswith("Ваш ответ: буду ✅")
+    assert answered.buttons == ["✓ Буду", "Не смогу"]
+
+    # The day before, 09:00 in Moscow: the reminder has the place and the answer, no question.
+    world.clock.set(datetime(2020, 12, 14, 6, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.tick(force_plan=True)
+    reminder = await alice.expect_reply()
+    if reminder.text.startswith("Доброе утро"):  # a Monday: the weekly digest comes too
+        reminder = await alice.expect_reply()
+    assert "Завтра семинар" in reminder.text
+    assert "14:00 по Екатеринбургу (12:00 по Москве)" in reminder.text
+    assert "Где: https://meet.example.org/kurator" in reminder.text
+    assert "Придёте?" not in reminder.text and "Ваш ответ: буду ✅" in reminder.text
+    assert reminder.buttons == ["✓ Буду", "Не смогу"]
+    await alice.press("Не смогу", reminder)
+    changed = await alice.expect_edit()
+    assert changed.text.endswith("Ваш ответ: не смогу") and "буду ✅" not in changed.text
+    async with world.app.session_factory() as session:
+        answers = list(await session.scalars(select(Attendance.answer)))
+    assert [a.value for a in answers] == ["no"]
