@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
+from core.reminder_policy import resolve_zone
 from core.states import AssignmentStatus
 from core.status import PlanStatus, Scope, plan_status
 from db.models import Activity, Assignment, EvidenceFile, Plan, School, Submission
@@ -38,6 +39,12 @@ class PlanReport:
     generated: datetime
     status: PlanStatus | None
     activities: list[tuple[int, str | None, str]] = field(default_factory=list)  # id, number, title
+    zone: str = "UTC"  # the plan's: every time in the report is shown in it, labelled
+
+    def local(self, moment: datetime) -> datetime:
+        """`moment` in the plan's zone, without tzinfo (as a spreadsheet cell holds it)."""
+        return moment.astimezone(ZoneInfo(self.zone)).replace(tzinfo=None)
+
     schools: list[str] = field(default_factory=list)
     rows: list[ReportRow] = field(default_factory=list)
 
@@ -63,6 +70,7 @@ async def plan_report(
         raise NotFound(f"no plan {plan_id}")
     summary = await plan_status(session, Scope(plan_ids=frozenset({plan_id})), now, default_zone)
     report = PlanReport(plan.id, plan.title, now, summary[0] if summary else None)
+    report.zone = resolve_zone(plan.timezone, default_zone).key
     activities = list(
         await session.scalars(
             select(Activity)

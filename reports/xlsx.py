@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from bot.texts import zone_label
 from core.report_data import PlanReport, ReportRow
 
 FILLS = {
@@ -47,7 +48,8 @@ def _summary(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
     sheet.title = "Сводка"
     sheet.append([report.title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"Сформирован: {report.generated:%d.%m.%Y %H:%M} UTC"])
+    generated = report.local(report.generated)
+    sheet.append([f"Сформирован: {generated:%d.%m.%Y %H:%M}{zone_label(report.zone)}"])
     sheet.append([])
     sheet.append(
         ["Направление", "Всего", "Принято", "На проверке", "Открыто", "Просрочено", "Принято, %"]
@@ -106,7 +108,8 @@ def _matrix(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
 
 def _details(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
     files = "Файлы (⚠ — копия не сохранена)"
-    head = ["Школа", "№", "Мероприятие", "Статус", "Срок", "Отправлено", "Комментарий", files]
+    sent = f"Отправлено ({zone_label(report.zone).strip()})"
+    head = ["Школа", "№", "Мероприятие", "Статус", "Срок", sent, "Комментарий", files]
     sheet.append(head)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -120,7 +123,7 @@ def _details(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
                 row.title,
                 LABELS[state],
                 row.due,
-                row.submitted.replace(tzinfo=None) if row.submitted else None,
+                report.local(row.submitted) if row.submitted else None,
                 row.comment,
                 ", ".join(row.files),
             ]
@@ -134,12 +137,10 @@ def _overdue(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
     sheet.append(["Школа", "№", "Мероприятие", "Срок", "Дней просрочки"])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    late = sorted(
-        (r for r in report.rows if r.overdue),
-        key=lambda r: (r.school, r.due or report.generated.date()),
-    )
+    today = report.local(report.generated).date()
+    late = sorted((r for r in report.rows if r.overdue), key=lambda r: (r.school, r.due or today))
     for index, row in enumerate(late, 2):
-        days = (report.generated.date() - row.due).days if row.due else None
+        days = (today - row.due).days if row.due else None
         sheet.append([row.school, row.number, row.title, row.due, days])
         sheet.cell(row=index, column=4).fill = PATTERNS["overdue"]
     for letter, width in zip("ABCDE", (40, 6, 60, 12, 14), strict=True):

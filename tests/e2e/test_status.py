@@ -182,6 +182,15 @@ async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World,
         assert book.sheetnames == ["Сводка", "Матрица", "Подробно", "Просрочено"]
         summary = book["Сводка"]
         title = summary["A1"].value
+        # Times are in the plan's zone and say so (20:30 UTC is 01:30 next day in Yekaterinburg).
+        assert summary["A2"].value in (
+            "Сформирован: 01.12.2020 01:30 по Екатеринбургу",
+            "Сформирован: 01.12.2020 03:30 по Красноярску",
+        )
+        assert book["Подробно"]["F1"].value in (
+            "Отправлено (по Екатеринбургу)",
+            "Отправлено (по Красноярску)",
+        )
         total_row = next(r for r in summary.iter_rows(values_only=True) if r and r[0] == "Итого")
         assert tuple(total_row[1:6]) == expected[title]
         details = list(book["Подробно"].iter_rows(min_row=2, values_only=True))
