@@ -214,6 +214,17 @@ def open_item(assignment_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def returned(assignment_id: int) -> InlineKeyboardMarkup:
+    """Under a return notice: fix and send again right there, or open the card first."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_RESEND, callback_data=ItemAct(action="done", assignment_id=assignment_id)
+    )
+    builder.button(text=texts.BTN_OPEN_ITEM, callback_data=ItemOpen(assignment_id=assignment_id))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
 def help_reply(question_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=texts.BTN_ANSWER, callback_data=HelpReply(question_id=question_id))

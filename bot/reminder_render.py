@@ -149,9 +149,12 @@ async def _notice(session: AsyncSession, row: OutboxMessage) -> Rendered:
         submission = await session.get(Submission, target)
         accepted = submission is not None and submission.status == SubmissionStatus.ACCEPTED
         comment = submission.review_comment if submission else None
-        return Rendered(
-            texts.reviewed(info.title, accepted, comment), keyboards.open_item(info.assignment_id)
+        markup = (
+            keyboards.open_item(info.assignment_id)
+            if accepted
+            else keyboards.returned(info.assignment_id)
         )
+        return Rendered(texts.reviewed(info.title, accepted, comment), markup)
     if row.kind == REVIEW_WITHDRAWN:
         info = await submission_info(session, target)
         return Rendered(

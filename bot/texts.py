@@ -777,6 +777,7 @@ def review_request(title: str, school: str | None, comment: str | None, files: i
 
 
 BTN_OPEN_ITEM = "📄 Открыть пункт"
+BTN_RESEND = "✅ Исправить и отправить"
 BTN_FULL_COMMENTS = "💬 Комментарии полностью"
 
 
@@ -1172,6 +1173,7 @@ def history(title: str, lines: list[Any], zone: Any) -> str:
     head = f"<b>🕓 История: {escape(clip(title, 150))}</b>"
     if not lines:
         return head + "\nПока ничего не происходило."
+    head += f"\n<i>Время {zone_label(zone.key).strip()}</i>"
     rows = []
     for line in lines[-30:]:
         who = escape(line.actor_name or "бот")

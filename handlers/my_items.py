@@ -14,6 +14,7 @@ from bot.settings import Settings
 from core.audit import item_history
 from core.clock import Clock
 from core.dto import UserContext
+from core.people import own_zone
 from core.reminder_policy import resolve_zone
 from core.work import PAGE_SIZE, ItemCard, WorkError, item_card, my_items, snooze
 
@@ -149,10 +150,10 @@ async def show_history(
     if card is None or not isinstance(query.message, Message):
         return
     lines = await item_history(session, assignment_id)
+    assert user_ctx is not None  # _visible_card checked it
+    zone = resolve_zone(await own_zone(session, user_ctx.user_id), settings.default_timezone)
     await query.answer()
-    await query.message.answer(
-        texts.history(card.title, lines, resolve_zone(settings.default_timezone))
-    )
+    await query.message.answer(texts.history(card.title, lines, zone))
 
 
 async def show_comments(

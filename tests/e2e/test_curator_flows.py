@@ -249,8 +249,10 @@ async def test_return_with_a_comment_and_resubmit(world: World) -> None:
     await olga.expect_reply("Возвращено")
     returned = await alice.expect_reply("Возвращено на доработку")
     assert "подписанный приказ" in returned.text
+    assert returned.buttons == ["✅ Исправить и отправить", "📄 Открыть пункт"]
     assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.RETURNED
-    await _start_done(alice)
+    await alice.press("✅ Исправить и отправить", returned)  # right there, no detour via /my
+    await alice.expect_reply("Отмечаем выполнение")
     await alice.upload(("приказ-344.pdf", b"%PDF signed"))
     await alice.expect_reply("Файлов: 1")
     await alice.press("✅ Отправить")
@@ -419,6 +421,7 @@ async def test_history_on_the_card_and_the_audit_cli(world: World) -> None:
     assert "Алиса отправил(а) на проверку: «Приказ подписан»" in history
     assert "Ольга принял(а)" in history
     assert history.index("отправил") < history.index("принял")
+    assert "Время по Екатеринбургу" in history  # Алиса's school's zone, said once
 
     import json
 
