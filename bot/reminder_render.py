@@ -21,6 +21,7 @@ from core.notices import (
     REVIEW_RESULT,
     REVIEW_WITHDRAWN,
 )
+from core.people import curator_names
 from core.roles import Role
 from core.seminars import seminar_view
 from core.states import AssignmentStatus, SubmissionStatus
@@ -65,10 +66,10 @@ def merges(kind: str) -> bool:
 async def _items(session: AsyncSession, rows: list[OutboxMessage]) -> list[dict[str, Any]]:
     ids = [r.target_id for r in rows if r.target_id is not None]
     details = {
-        assignment_id: (activity, plan_title, school_name)
-        for assignment_id, activity, plan_title, school_name in (
+        assignment_id: (activity, plan_title, school_name, school_id)
+        for assignment_id, activity, plan_title, school_name, school_id in (
             await session.execute(
-                select(Assignment.id, Activity, Plan.title, School.name)
+                select(Assignment.id, Activity, Plan.title, School.name, Assignment.school_id)
                 .join(Activity, Activity.id == Assignment.activity_id)
                 .join(Plan, Plan.id == Activity.plan_id)
                 .outerjoin(School, School.id == Assignment.school_id)
@@ -76,15 +77,19 @@ async def _items(session: AsyncSession, rows: list[OutboxMessage]) -> list[dict[
             )
         )
     }
+    curators = await curator_names(session, {d[3] for d in details.values() if d[3] is not None})
     items = []
     for row in rows:
-        activity, plan_title, school_name = details.get(row.target_id or 0, (None, None, None))
+        activity, plan_title, school_name, school_id = details.get(
+            row.target_id or 0, (None, None, None, None)
+        )
         items.append(
             {
                 **row.payload,
                 "kind": row.kind,
                 "plan": plan_title,
                 "school": school_name,
+                "curators": curators.get(school_id, []) if school_id is not None else [],
                 "expected_result": activity.expected_result if activity else None,
             }
         )

@@ -436,8 +436,15 @@ def reminder(items: list[dict[str, Any]], today: date) -> str:
             lines.append(f"План: {escape(clip(item['plan'], 120))}")
         return "\n".join(lines)
     lines = [f"<b>⏰ Напоминания ({len(items)})</b>"]
+    plans = {item.get("plan") for item in items}
     for index, item in enumerate(items, 1):
         lines.append(f"{index}. {escape(clip(item['title'], 200))}\n   {_when(item, today)}")
+        if item.get("expected_result"):
+            lines.append(f"   Что приложить: <i>{escape(clip(item['expected_result'], 150))}</i>")
+        if len(plans) > 1 and item.get("plan"):
+            lines.append(f"   План: {escape(clip(item['plan'], 80))}")
+    if len(plans) == 1 and items[0].get("plan"):
+        lines.append(f"\nПлан: {escape(clip(items[0]['plan'], 120))}")
     return "\n".join(lines)
 
 
@@ -446,8 +453,17 @@ def escalation(items: list[dict[str, Any]], today: date) -> str:
     lines = [f"<b>⚠️ Просрочено ({len(items)})</b>"]
     for item in items:
         school = f" — {escape(item['school'])}" if item.get("school") else ""
-        lines.append(f"• {escape(clip(item['title'], 200))}{school}\n  {_when(item, today)}")
+        who = _curators(item.get("curators") or [])
+        lines.append(f"• {escape(clip(item['title'], 200))}{school}\n  {_when(item, today)}{who}")
     return "\n".join(lines)
+
+
+def _curators(names: list[str]) -> str:
+    """ " · куратор: Алиса Кураторова" (or "кураторы: …"), "" when nobody is linked."""
+    if not names:
+        return ""
+    label = "куратор" if len(names) == 1 else "кураторы"
+    return f" · {label}: {escape(clip(', '.join(names), 120))}"
 
 
 def seminar(view: Any, when: str, soon: bool) -> str:
@@ -766,10 +782,14 @@ def submitted(title: str) -> str:
     )
 
 
-def review_request(title: str, school: str | None, comment: str | None, files: int) -> str:
+def review_request(
+    title: str, school: str | None, comment: str | None, files: int, person: str | None = None
+) -> str:
     lines = [f"<b>📥 На проверку</b>: {escape(clip(title, 200))}"]
     if school:
         lines.append(f"Школа: {escape(school)}")
+    if person:
+        lines.append(f"Отправил(а): {escape(clip(person, 100))}")
     if comment:
         lines.append(f"Комментарий: {escape(clip(comment, 500))}")
     lines.append(f"Файлов: {files}")
@@ -891,12 +911,15 @@ def status_school(name: str, items: list[tuple[int, str, Any, date | None]], tod
     return "\n".join(lines)
 
 
-def overdue_by_school(rows: list[tuple[str, list[str]]]) -> str:
+def overdue_by_school(rows: list[Any]) -> str:
+    """/overdue: per school, its curators and its overdue items."""
     if not rows:
         return "Просроченных пунктов нет."
     lines = ["<b>Просрочено по школам</b>"]
-    for school, titles in rows:
-        lines.append(f"\n<b>{escape(clip(school, 80))}</b> — {len(titles)}")
+    for index, row in enumerate(rows, 1):
+        school, titles = row.name, row.titles
+        head = f"\n{index}. <b>{escape(clip(school, 80))}</b> — {len(titles)}"
+        lines.append(head + _curators(row.curators))
         lines += [f"• {escape(clip(t, 90))}" for t in titles[:5]]
         if len(titles) > 5:
             lines.append(f"… и ещё {len(titles) - 5}")

@@ -174,3 +174,26 @@ async def own_zone(session: AsyncSession, user_id: int) -> str | None:
         .order_by(Membership.id)
         .limit(1)
     )
+
+
+async def curator_names(session: AsyncSession, school_ids: set[int]) -> dict[int, list[str]]:
+    """The active curators' names of each school (for messages that must name a person)."""
+    names: dict[int, list[str]] = {}
+    if not school_ids:
+        return names
+    rows = await session.execute(
+        select(Membership.school_id, User.full_name)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.school_id.in_(school_ids),
+            Membership.role == Role.CURATOR,
+            Membership.revoked_at.is_(None),
+            User.is_active.is_(True),
+            User.forgotten_at.is_(None),
+        )
+        .order_by(Membership.id)
+    )
+    for school_id, name in rows:
+        if school_id is not None and name:
+            names.setdefault(school_id, []).append(name)
+    return names

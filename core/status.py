@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.dto import UserContext
+from core.people import curator_names
 from core.roles import Role
 from core.states import AssignmentStatus
 from db.models import Activity, Assignment, Direction, Plan, School
@@ -322,24 +323,41 @@ async def school_items(
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
+@dataclass(frozen=True)
+class SchoolOverdue:
+    """One school's overdue items for /overdue, with who answers for them."""
+
+    school_id: int | None
+    name: str
+    titles: list[str]
+    curators: list[str]
+
+
 async def overdue_by_school(
     session: AsyncSession, scope: Scope, now: datetime, default_zone: str
-) -> list[tuple[str, list[str]]]:
-    """Overdue items grouped by school, schools with most first (one query)."""
+) -> list[SchoolOverdue]:
+    """Overdue items grouped by school, schools with most first, their curators named."""
     if scope.empty:
         return []
     overdue = await _overdue_condition(session, now, default_zone)
     rows = (
         await session.execute(
-            _joined(School.name, Activity.title)  # type: ignore[attr-defined]
+            _joined(Assignment.school_id, School.name, Activity.title)  # type: ignore[attr-defined]
             .where(*_base(scope), overdue)
             .order_by(School.name, Assignment.due_date)
         )
     ).all()
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for school, title in rows:
-        grouped[school or "Управление образования"].append(title)
-    return sorted(grouped.items(), key=lambda item: (-len(item[1]), item[0]))
+    grouped: dict[int | None, list[str]] = defaultdict(list)
+    names: dict[int | None, str] = {}
+    for school_id, school, title in rows:
+        grouped[school_id].append(title)
+        names[school_id] = school or "Управление образования"
+    curators = await curator_names(session, {i for i in grouped if i is not None})
+    found = [
+        SchoolOverdue(i, names[i], titles, curators.get(i, []) if i is not None else [])
+        for i, titles in grouped.items()
+    ]
+    return sorted(found, key=lambda s: (-len(s.titles), s.name))
 
 
 @dataclass(frozen=True)

@@ -132,6 +132,7 @@ class SubmissionInfo:
     school: str | None
     comment: str | None
     files: list[FileInfo]
+    person: str | None = None  # who sent it
 
 
 async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, Activity, Plan]:
@@ -388,6 +389,7 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
             .order_by(EvidenceFile.id)
         )
     ]
+    sender = await session.get(User, submission.user_id) if submission.user_id else None
     return SubmissionInfo(
         submission.id,
         assignment.id,
@@ -395,6 +397,7 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
         school.name if school else None,
         submission.comment,
         files,
+        sender.full_name if sender and sender.forgotten_at is None else None,
     )
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot import texts
 from bot.settings import Settings
@@ -18,7 +18,7 @@ from core.clock import ManualClock
 from core.plan_import import import_plan
 from core.roles import Role
 from core.states import AssignmentStatus, SubmissionStatus
-from db.models import Activity, Assignment, EvidenceFile, OutboxMessage, Plan, Submission
+from db.models import Activity, Assignment, EvidenceFile, OutboxMessage, Plan, Submission, User
 from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
@@ -624,3 +624,51 @@ async def test_a_flow_gone_idle_while_the_bot_was_away_is_not_continued(world: W
     assert (await alice.expect_reply()).text == texts.STRAY_FILE
     async with world.app.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Submission)) == 0
+
+
+async def _until(person: FakeUser, fragment: str, limit: int = 6):
+    """The first of the next few messages that contains `fragment` (digests may come first)."""
+    for _ in range(limit):
+        message = await person.expect_reply()
+        if fragment in message.text:
+            return message
+    raise AssertionError(f"no message with {fragment!r}")
+
+
+async def test_submissions_escalations_and_overdue_name_the_person_and_the_school(
+    world: World,
+) -> None:
+    alice, olga, _ = await _setup(world)
+    async with world.app.session_factory() as session, session.begin():
+        await session.execute(
+            update(User).where(User.telegram_id == alice.id).values(full_name="Алиса Кураторова")
+        )
+    await olga.send("/overdue")
+    overdue = await olga.expect_reply("Просрочено по школам")
+    assert "1. МАОУ «СОШ № 21 г. Челябинска» — 1 · куратор: Алиса Кураторова" in overdue.text
+
+    await _start_done(alice, 3)
+    await alice.send("Информация направлена")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    request = await olga.expect_reply("На проверку")
+    assert "Школа: МАОУ «СОШ № 21 г. Челябинска»" in request.text
+    assert "Отправил(а): Алиса Кураторова" in request.text
+
+    # Three days after "до 10.11.2020": the coordinator is told, with the school and its curator.
+    world.clock.set(datetime(2020, 11, 13, 6, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.tick(force_plan=True)
+    escalation = await _until(olga, "Просрочено (")
+    assert "Издание приказа" in escalation.text
+    assert "— МАОУ «СОШ № 21 г. Челябинска»" in escalation.text
+    assert "куратор: Алиса Кураторова" in escalation.text
+
+
+async def test_grouped_reminders_still_say_the_plan_and_what_to_attach(world: World) -> None:
+    alice, _, _ = await _setup(world)
+    # 24 May 2021, 09:00 in Yekaterinburg: a week before two items due on 31 May.
+    world.clock.set(datetime(2021, 5, 24, 4, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.tick(force_plan=True)
+    grouped = await _until(alice, "Напоминания (")
+    assert grouped.text.count("Что приложить:") >= 2
+    assert "План: ДОРОЖНАЯ КАРТА" in grouped.text
