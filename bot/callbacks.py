@@ -92,6 +92,12 @@ class StatusChart(CallbackData, prefix="sc"):
     plan_id: int
 
 
+class OverdueNudge(CallbackData, prefix="on"):
+    """🔔 under /overdue: remind this school's curators."""
+
+    school_id: int
+
+
 class SeminarOpen(CallbackData, prefix="so"):
     """Open a seminar card (seminar 0: the list)."""
 

@@ -21,6 +21,7 @@ from bot.callbacks import (
     ItemAct,
     ItemOpen,
     ItemsPage,
+    OverdueNudge,
     PersonAct,
     PersonRole,
     PlanArchive,
@@ -212,6 +213,16 @@ def open_item(assignment_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=texts.BTN_OPEN_ITEM, callback_data=ItemOpen(assignment_id=assignment_id))
     return builder.as_markup()
+
+
+def overdue_nudges(school_ids: list[int | None]) -> InlineKeyboardMarkup | None:
+    """🔔 N under /overdue for each school (numbered as listed); not for the department."""
+    builder = InlineKeyboardBuilder()
+    for index, school_id in enumerate(school_ids, 1):
+        if school_id is not None:
+            builder.button(text=f"🔔 {index}", callback_data=OverdueNudge(school_id=school_id))
+    builder.adjust(5)
+    return builder.as_markup() if any(i is not None for i in school_ids) else None
 
 
 def returned(assignment_id: int) -> InlineKeyboardMarkup:

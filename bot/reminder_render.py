@@ -17,6 +17,7 @@ from core.groups import group_status
 from core.notices import (
     HELP_QUESTION,
     NOTICE_KINDS,
+    OVERDUE_NUDGE,
     REVIEW_REQUEST,
     REVIEW_RESULT,
     REVIEW_WITHDRAWN,
@@ -25,7 +26,7 @@ from core.people import curator_names
 from core.roles import Role
 from core.seminars import seminar_view
 from core.states import AssignmentStatus, SubmissionStatus
-from core.status import coordinator_week, scope_of
+from core.status import coordinator_week, school_overdue, scope_of
 from core.users import context_for
 from core.work import help_answer, question_of, submission_info
 from db.models import (
@@ -134,6 +135,8 @@ async def render(
         return Rendered(texts.group_status(plans))
     if kind == "digest":
         return Rendered(await _digest(session, rows[0], today, zone.key))
+    if kind == OVERDUE_NUDGE:
+        return await _nudge(session, rows[0], now, zone)
     if kind in NOTICE_KINDS:
         return await _notice(session, rows[0])
     if kind == "blocked_notice":
@@ -141,6 +144,21 @@ async def render(
             texts.blocked_notice(rows[0].payload.get("name"), rows[0].payload.get("school"))
         )
     raise ValueError(f"no renderer for {kind}")
+
+
+async def _nudge(
+    session: AsyncSession, row: OutboxMessage, now: datetime, zone: ZoneInfo
+) -> Rendered:
+    """🔔 from a coordinator: the school's overdue items in their scope, as they are now."""
+    by = await session.get(User, int(row.payload.get("by", 0)))
+    if by is None:
+        raise LookupError("the coordinator is gone")
+    scope = scope_of(await context_for(session, by))
+    items = await school_overdue(session, scope, int(row.target_id or 0), now, zone.key)
+    if not items:
+        raise LookupError("nothing is overdue any more")
+    name = by.full_name if by.forgotten_at is None else None
+    return Rendered(texts.overdue_nudge(name, items, now.astimezone(zone).date()))
 
 
 async def _notice(session: AsyncSession, row: OutboxMessage) -> Rendered:

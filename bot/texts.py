@@ -926,6 +926,33 @@ def overdue_by_school(rows: list[Any]) -> str:
     return "\n".join(lines)
 
 
+OVERDUE_NUDGE_HINT = "\n\n🔔 N — напомнить кураторам школы N (не чаще раза в день)."
+NUDGE_REFUSED = {
+    "nothing": "У этой школы нет просроченных пунктов в ваших планах.",
+    "today": "Этой школе сегодня уже напоминали. Завтра можно снова.",
+    "nobody": "У школы нет кураторов, которым бот может написать.",
+}
+
+
+def nudged(count: int) -> str:
+    return (
+        f"🔔 Напоминание отправлено: {count} {plural(count, 'куратору', 'кураторам', 'кураторам')}."
+    )
+
+
+def overdue_nudge(by: str | None, items: list[tuple[str, date | None]], today: date) -> str:
+    """What the school's curators get: who asks, and the overdue items as they are now."""
+    who = f"Координатор {escape(clip(by, 80))}" if by else "Координатор"
+    lines = [f"🔔 <b>{who} напоминает о просроченных пунктах ({len(items)})</b>"]
+    for title, due in items[:10]:
+        late = f" — до {day_month(due)}, просрочено на {(today - due).days} дн." if due else ""
+        lines.append(f"• {escape(clip(title, 150))}{late}")
+    if len(items) > 10:
+        lines.append(f"… и ещё {len(items) - 10}")
+    lines.append("\nОткройте /my → ⚠️ Просрочено, чтобы отметить выполнение.")
+    return "\n".join(lines)
+
+
 def report_caption(title: str) -> str:
     return f"📊 Отчёт: {escape(clip(title, 900))}"
 

@@ -23,8 +23,9 @@ REVIEW_RESULT = "review_result"
 REVIEW_WITHDRAWN = "review_withdrawn"  # edits a delivered request: the curator took it back
 HELP_QUESTION = "help_question"
 HELP_ANSWER = "help_answer"
+OVERDUE_NUDGE = "overdue_nudge"  # 🔔 from /overdue: a coordinator reminds a school's curators
 NOTICE_KINDS = frozenset(
-    {REVIEW_REQUEST, REVIEW_RESULT, REVIEW_WITHDRAWN, HELP_QUESTION, HELP_ANSWER}
+    {REVIEW_REQUEST, REVIEW_RESULT, REVIEW_WITHDRAWN, HELP_QUESTION, HELP_ANSWER, OVERDUE_NUDGE}
 )
 
 

@@ -360,6 +360,21 @@ async def overdue_by_school(
     return sorted(found, key=lambda s: (-len(s.titles), s.name))
 
 
+async def school_overdue(
+    session: AsyncSession, scope: Scope, school_id: int, now: datetime, default_zone: str
+) -> list[tuple[str, date | None]]:
+    """(title, due) of one school's overdue items that `scope` may see, oldest first."""
+    if scope.empty:
+        return []
+    overdue = await _overdue_condition(session, now, default_zone)
+    rows = await session.execute(
+        _joined(Activity.title, Assignment.due_date)  # type: ignore[attr-defined]
+        .where(*_base(scope), overdue, Assignment.school_id == school_id)
+        .order_by(Assignment.due_date, Activity.position)
+    )
+    return [(title, due) for title, due in rows]
+
+
 @dataclass(frozen=True)
 class PlanWeek:
     """One plan's week for a coordinator's digest."""

@@ -10,11 +10,13 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
-from bot.callbacks import StatusChart, StatusDirection, StatusSchool
+from bot.callbacks import OverdueNudge, StatusChart, StatusDirection, StatusSchool
 from bot.filters import HasRole
+from bot.middlewares import AfterCommit, Kick
 from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
+from core.nudges import NudgeRefused, nudge_school
 from core.reminder_policy import resolve_zone
 from core.report_data import plan_report
 from core.roles import Role
@@ -115,7 +117,31 @@ async def show_overdue(
     rows = await overdue_by_school(
         session, scope_of(user_ctx), clock.now(), settings.default_timezone
     )
-    await message.answer(texts.overdue_by_school(rows))
+    markup = keyboards.overdue_nudges([row.school_id for row in rows])
+    hint = texts.OVERDUE_NUDGE_HINT if markup else ""
+    await message.answer(texts.overdue_by_school(rows) + hint, reply_markup=markup)
+
+
+async def nudge(
+    query: CallbackQuery,
+    callback_data: OverdueNudge,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+    outbox_kick: Kick | None = None,
+) -> None:
+    """🔔 N: remind school N's curators of its overdue items (once a day, audited)."""
+    try:
+        count = await nudge_school(
+            session, clock, user_ctx, callback_data.school_id, settings.default_timezone
+        )
+    except NudgeRefused as exc:
+        await query.answer(texts.NUDGE_REFUSED[exc.code], show_alert=True)
+        return
+    after_commit(lambda: query.answer(texts.nudged(count), show_alert=True))
+    after_commit.call(outbox_kick)
 
 
 async def send_chart(
@@ -180,4 +206,7 @@ def build_router() -> Router:
     router.callback_query.register(open_direction, StatusDirection.filter(), ANY_ROLE)
     router.callback_query.register(send_chart, StatusChart.filter(), ANY_ROLE)
     router.callback_query.register(open_school, StatusSchool.filter(), ANY_ROLE)
+    router.callback_query.register(
+        nudge, OverdueNudge.filter(), HasRole(Role.ADMIN, Role.COORDINATOR)
+    )
     return router

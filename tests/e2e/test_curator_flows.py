@@ -18,7 +18,16 @@ from core.clock import ManualClock
 from core.plan_import import import_plan
 from core.roles import Role
 from core.states import AssignmentStatus, SubmissionStatus
-from db.models import Activity, Assignment, EvidenceFile, OutboxMessage, Plan, Submission, User
+from db.models import (
+    Activity,
+    Assignment,
+    AuditEntry,
+    EvidenceFile,
+    OutboxMessage,
+    Plan,
+    Submission,
+    User,
+)
 from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
@@ -672,3 +681,21 @@ async def test_grouped_reminders_still_say_the_plan_and_what_to_attach(world: Wo
     grouped = await _until(alice, "Напоминания (")
     assert grouped.text.count("Что приложить:") >= 2
     assert "План: ДОРОЖНАЯ КАРТА" in grouped.text
+
+
+async def test_a_coordinator_nudges_a_school_from_overdue_once_a_day(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    await olga.send("/overdue")
+    overdue = await olga.expect_reply("Просрочено по школам")
+    assert overdue.buttons == ["🔔 1"] and "напомнить кураторам школы" in overdue.text
+    answer = await olga.press("🔔 1", overdue)
+    assert (answer or {}).get("text") == "🔔 Напоминание отправлено: 1 куратору."
+    nudge = await alice.expect_reply("напоминает о просроченных пунктах (1)")
+    assert "Координатор Ольга" in nudge.text and "классных руководителей" in nudge.text
+    assert "просрочено на" in nudge.text and "/my" in nudge.text
+    again = await olga.press("🔔 1", overdue)
+    assert "сегодня уже напоминали" in ((again or {}).get("text") or "")
+    await alice.expect_silence()
+    async with world.app.session_factory() as session:
+        actions = list(await session.scalars(select(AuditEntry.action)))
+    assert actions.count("school.nudge") == 1

@@ -63,6 +63,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "sd": [{}],
     "ss": [{}],
     "sc": [{}],
+    "on": [{}],
     "so": [{}],
     "sa": [{"action": a} for a in ("topic", "when", "place", "cancel", "cancel_yes")],
     "sn": [{}],
