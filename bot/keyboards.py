@@ -185,6 +185,16 @@ def undo(submission_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def review_decided(submission_id: int) -> InlineKeyboardMarkup:
+    """After an accept or return: take the decision back (within a day)."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_UNDO_REVIEW,
+        callback_data=ReviewAct(action="undo", submission_id=submission_id),
+    )
+    return builder.as_markup()
+
+
 def review(submission_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(

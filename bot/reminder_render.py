@@ -170,6 +170,11 @@ async def _notice(session: AsyncSession, row: OutboxMessage) -> Rendered:
     if row.kind == REVIEW_RESULT:
         info = await submission_info(session, target)
         submission = await session.get(Submission, target)
+        if submission is not None and submission.status == SubmissionStatus.PENDING:
+            # The decision was taken back (the row's event says "undone"): back on review.
+            return Rendered(
+                texts.review_undone(info.title), keyboards.open_item(info.assignment_id)
+            )
         accepted = submission is not None and submission.status == SubmissionStatus.ACCEPTED
         comment = submission.review_comment if submission else None
         markup = (

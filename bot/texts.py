@@ -585,6 +585,7 @@ WORK_ERRORS = {
     "wrong_state": "Сейчас это сделать нельзя: пункт {status}.",
     "stale": "Кнопка устарела: пункт уже {status}.",
     "undo_expired": "Отменить уже нельзя: прошло больше 10 минут.",
+    "review_undo_expired": "Отменить решение уже нельзя: прошло больше суток.",
     "too_late": "Перенести напоминание можно только до срока.",
 }
 BTN_SEND = "✅ Отправить"
@@ -592,6 +593,8 @@ BTN_CANCEL = "✖️ Отмена"
 BTN_UNDO = "↩️ Отменить отправку"
 BTN_ACCEPT = "✅ Принять"
 BTN_RETURN = "↩️ Вернуть"
+BTN_UNDO_REVIEW = "↩️ Отменить решение"
+REVIEW_UNDONE = "Решение отменено: пункт снова на проверке, куратор получил уведомление."
 BTN_IN_3_DAYS = "⏰ Через 3 дня"
 DONE_CANCELLED = "Отметка отменена, пункт остаётся открытым."
 DONE_EMPTY = "Пришлите файл или напишите комментарий — без этого отправлять нечего."
@@ -799,6 +802,13 @@ def review_request(
 BTN_OPEN_ITEM = "📄 Открыть пункт"
 BTN_RESEND = "✅ Исправить и отправить"
 BTN_FULL_COMMENTS = "💬 Комментарии полностью"
+
+
+def review_undone(title: str) -> str:
+    """To the curator: a coordinator took back their accept or return."""
+    return (
+        f"↩️ Координатор отменил решение по «{escape(clip(title, 200))}»: пункт снова на проверке."
+    )
 
 
 def reviewed(title: str, accepted: bool, comment: str | None) -> str:

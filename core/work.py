@@ -50,6 +50,7 @@ from db.models import (
     User,
 )
 
+REVIEW_UNDO_WINDOW = timedelta(hours=24)  # a coordinator's accept or return can be taken back
 UNDO_WINDOW = timedelta(minutes=10)
 PAGE_SIZE = 5
 OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
@@ -537,7 +538,62 @@ async def review(
         "submission",
         submission.id,
         await curator_recipients(session, assignment.school_id),
-        event="accepted" if accept else "returned",
+        # The version makes every decision its own notice (a decision undone and made again).
+        event=f"{'accepted' if accept else 'returned'}:{assignment.version}",
+        skip_user_id=user.user_id,
+    )
+    return await submission_info(session, submission.id)
+
+
+async def undo_review(
+    session: AsyncSession, clock: Clock, user: UserContext, submission_id: int
+) -> SubmissionInfo:
+    """Take back a mistaken accept or return: the item is back on review, the curator is told.
+
+    Only while the decision is the item's latest state (no newer submission) and within
+    REVIEW_UNDO_WINDOW; by anyone who may review the item; audited."""
+    submission = await session.get(Submission, submission_id)
+    if submission is None:
+        raise WorkError("not_found")
+    assignment, activity, plan = await _load(session, submission.assignment_id)
+    if not may_review(user, plan.id, activity.direction_id):
+        raise WorkError("forbidden")
+    decided = {
+        SubmissionStatus.ACCEPTED: AssignmentStatus.ACCEPTED,
+        SubmissionStatus.RETURNED: AssignmentStatus.RETURNED,
+    }
+    latest = await session.scalar(
+        select(func.max(Submission.id)).where(Submission.assignment_id == assignment.id)
+    )
+    if decided.get(submission.status) != assignment.status or latest != submission.id:
+        raise WorkError("stale", assignment.status)
+    now = clock.now()
+    if submission.reviewed_at is None or now - submission.reviewed_at > REVIEW_UNDO_WINDOW:
+        raise WorkError("review_undo_expired", assignment.status)
+    before = {"status": assignment.status.value, "comment": submission.review_comment}
+    submission.status = SubmissionStatus.PENDING
+    submission.reviewer_id, submission.review_comment, submission.reviewed_at = None, None, None
+    assignment.status, assignment.accepted_at = AssignmentStatus.SUBMITTED, None
+    assignment.version += 1
+    assignment.updated_at = now
+    audit.record(
+        session,
+        clock,
+        actor_user_id=user.user_id,
+        action="assignment.review_undone",
+        entity_type="assignment",
+        entity_id=assignment.id,
+        before=before,
+        after={"status": "submitted"},
+    )
+    await queue_notice(
+        session,
+        clock,
+        REVIEW_RESULT,
+        "submission",
+        submission.id,
+        await curator_recipients(session, assignment.school_id),
+        event=f"undone:{assignment.version}",
         skip_user_id=user.user_id,
     )
     return await submission_info(session, submission.id)

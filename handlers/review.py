@@ -22,6 +22,7 @@ from core.work import (
     may_decide,
     review,
     submission_for,
+    undo_review,
     waiting_review,
 )
 
@@ -66,7 +67,11 @@ async def decide(
     after_commit: AfterCommit,
     outbox_kick: Kick | None = None,
 ) -> None:
-    """Accept now; Return asks for the comment first."""
+    """Accept now; Return asks for the comment first; Undo takes a decision back."""
+    if callback_data.action == "undo":
+        if await _undo(query, callback_data.submission_id, session, clock, user_ctx, after_commit):
+            after_commit.call(outbox_kick)
+        return
     if callback_data.action == "return":
         try:
             await may_decide(session, user_ctx, callback_data.submission_id)
@@ -87,7 +92,33 @@ async def decide(
         await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     after_commit(lambda: query.answer(texts.review_done(True), show_alert=True))
+    message = query.message
+    if isinstance(message, Message):  # the request now offers to take the decision back
+        markup = keyboards.review_decided(callback_data.submission_id)
+        after_commit(lambda: message.edit_reply_markup(reply_markup=markup))
     after_commit.call(outbox_kick)
+
+
+async def _undo(
+    query: CallbackQuery,
+    submission_id: int,
+    session: AsyncSession,
+    clock: Clock,
+    user_ctx: UserContext,
+    after_commit: AfterCommit,
+) -> bool:
+    """Take the decision back; False (and the reason shown) when it may not be."""
+    try:
+        await undo_review(session, clock, user_ctx, submission_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error_of(exc), show_alert=True)
+        return False
+    after_commit(lambda: query.answer(texts.REVIEW_UNDONE, show_alert=True))
+    message = query.message
+    if isinstance(message, Message):  # Принять / Вернуть again, where the undo was pressed
+        markup = keyboards.review(submission_id)
+        after_commit(lambda: message.edit_reply_markup(reply_markup=markup))
+    return True
 
 
 async def return_comment(
@@ -106,7 +137,8 @@ async def return_comment(
     except WorkError as exc:
         await message.answer(texts.work_error_of(exc))
         return
-    after_commit(lambda: message.answer(texts.review_done(False)))
+    markup = keyboards.review_decided(submission_id)
+    after_commit(lambda: message.answer(texts.review_done(False), reply_markup=markup))
     after_commit.call(outbox_kick)
 
 

@@ -323,7 +323,11 @@ async def test_stale_and_forged_buttons_change_nothing(world: World) -> None:
     await olga.press("✅ Принять", request)
     await alice.expect_reply("✅ Принято")
     after_accept = await _snapshot(world)
-    twice = await olga.press("✅ Принять", request)  # wrong state now
+    async with world.app.session_factory() as session:
+        submission_id = await session.scalar(select(func.max(Submission.id)))
+    # The request now offers only the undo; an old copy of its button (another coordinator's,
+    # or one pressed twice quickly) is stale.
+    twice = await olga.press_data(request, f"rv:accept:{submission_id}")
     assert twice is not None and "устарела" in (twice["text"] or "")
     assert await _snapshot(world) == after_accept
 
@@ -699,3 +703,41 @@ async def test_a_coordinator_nudges_a_school_from_overdue_once_a_day(world: Worl
     async with world.app.session_factory() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
     assert actions.count("school.nudge") == 1
+
+
+async def test_a_coordinator_takes_back_a_mistaken_accept_and_return(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice)
+    await alice.send("Приказ № 344")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga.expect_reply("На проверку")
+    await olga.press("✅ Принять", request)
+    decided = await olga.expect_edit()
+    assert decided.buttons == ["↩️ Отменить решение"]
+    await alice.expect_reply("✅ Принято")
+    answer = await olga.press("↩️ Отменить решение", decided)
+    assert "снова на проверке" in ((answer or {}).get("text") or "")
+    assert (await olga.expect_edit()).buttons == ["✅ Принять", "↩️ Вернуть"]
+    told = await alice.expect_reply("отменил решение")
+    assert "Издание приказа" in told.text and "снова на проверке" in told.text
+    assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.SUBMITTED
+
+    await olga.press("↩️ Вернуть", request)
+    await olga.expect_reply("Напишите, что нужно исправить")
+    await olga.send("Нужна подпись")
+    confirm = await olga.expect_reply("Возвращено")
+    await alice.expect_reply("Возвращено на доработку")
+    await olga.press("↩️ Отменить решение", confirm)
+    await alice.expect_reply("отменил решение")
+    await olga.press("✅ Принять", request)  # decided again: the curator hears of it again
+    await alice.expect_reply("✅ Принято")
+    assert (await _assignment(world, "Издание приказа")).status == AssignmentStatus.ACCEPTED
+
+    world.clock.advance(timedelta(hours=25))  # type: ignore[attr-defined]
+    late = await olga.press("↩️ Отменить решение", request)
+    assert "нельзя" in ((late or {}).get("text") or "")
+    async with world.app.session_factory() as session:
+        actions = list(await session.scalars(select(AuditEntry.action)))
+    assert actions.count("assignment.review_undone") == 2

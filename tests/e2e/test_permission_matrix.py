@@ -57,7 +57,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "ia": [{"action": a} for a in ("done", "tomorrow", "later3", "help", "history", "comments")],
     "dn": [{"action": "send"}, {"action": "cancel"}],
     "undo": [{}],
-    "rv": [{"action": "accept"}, {"action": "return"}],
+    "rv": [{"action": "accept"}, {"action": "return"}, {"action": "undo"}],
     "ro": [{}],
     "hr": [{}],
     "sd": [{}],
