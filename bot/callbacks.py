@@ -92,6 +92,12 @@ class StatusChart(CallbackData, prefix="sc"):
     plan_id: int
 
 
+class HelpFollowUp(CallbackData, prefix="hf"):
+    """💬 Ответить under a coordinator's answer: the curator replies (a thread)."""
+
+    answer_id: int
+
+
 class OverdueNudge(CallbackData, prefix="on"):
     """🔔 under /overdue: remind this school's curators."""
 

@@ -15,6 +15,7 @@ from bot.callbacks import (
     DoneAct,
     FixAction,
     ForgetAct,
+    HelpFollowUp,
     HelpReply,
     ImportAction,
     InviteRole,
@@ -243,6 +244,12 @@ def returned(assignment_id: int) -> InlineKeyboardMarkup:
     )
     builder.button(text=texts.BTN_OPEN_ITEM, callback_data=ItemOpen(assignment_id=assignment_id))
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def help_follow_up(answer_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_ANSWER, callback_data=HelpFollowUp(answer_id=answer_id))
     return builder.as_markup()
 
 

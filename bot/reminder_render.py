@@ -192,13 +192,19 @@ async def _notice(session: AsyncSession, row: OutboxMessage) -> Rendered:
     if row.kind == HELP_QUESTION:
         question = await question_of(session, target)
         return Rendered(
-            texts.help_question(question.title, question.school, question.text),
+            texts.help_question(
+                question.title, question.school, question.text, question.earlier_answer
+            ),
             keyboards.help_reply(question.question_id),
         )
     answered = await help_answer(session, int(row.payload.get("answer_id", 0)))
     if answered is None:
         raise ValueError(f"answer of outbox row {row.id} is gone")
-    return Rendered(texts.help_answer(answered.title, answered.answer or ""))
+    answer_id = int(row.payload.get("answer_id", 0))
+    return Rendered(
+        texts.help_answer(answered.title, answered.answer or ""),
+        keyboards.help_follow_up(answer_id),
+    )
 
 
 async def _digest(

@@ -613,6 +613,7 @@ def withdrawn(sent_html: str) -> str:
 RETURN_ASK = "Напишите, что нужно исправить — комментарий получит куратор."
 NO_REVIEW = "Нет отметок, ожидающих проверки."
 HELP_ASK = "Напишите вопрос координатору одним сообщением."
+HELP_REPLY_ASK = "Напишите ответ координатору одним сообщением."
 HELP_SENT = "Вопрос отправлен координатору. Ответ придёт сюда."
 HELP_ANSWER_ASK = "Напишите ответ куратору одним сообщением."
 HELP_ANSWERED = "Ответ отправлен куратору."
@@ -849,11 +850,17 @@ def review_list(rows: list[tuple[int, str, str | None]]) -> str:
     return "\n".join(lines)
 
 
-def help_question(title: str, school: str | None, question: str) -> str:
+def help_question(
+    title: str, school: str | None, question: str, earlier_answer: str | None = None
+) -> str:
     where = f" ({escape(school)})" if school else ""
+    head = "❓ Куратор отвечает" if earlier_answer else "❓ Вопрос куратора"
+    quoted = (
+        f"Вы писали: <i>«{escape(clip(earlier_answer, 500))}»</i>\n\n" if earlier_answer else ""
+    )
     return (
-        f"<b>❓ Вопрос куратора{where}</b>\n{escape(clip(title, 200))}\n\n"
-        f"«{escape(clip(question, 1500))}»"
+        f"<b>{head}{where}</b>\n{escape(clip(title, 200))}\n\n"
+        f"{quoted}«{escape(clip(question, 1500))}»"
     )
 
 

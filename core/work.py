@@ -632,15 +632,29 @@ class HelpQuestion:
     text: str
     asker_user_id: int | None
     answer: str | None = None
+    assignment_id: int | None = None
+    earlier_answer: str | None = None  # the coordinator's answer this question replies to
 
 
 async def ask_help(
-    session: AsyncSession, clock: Clock, user: UserContext, assignment_id: int, text: str
+    session: AsyncSession,
+    clock: Clock,
+    user: UserContext,
+    assignment_id: int,
+    text: str,
+    reply_to: int | None = None,
 ) -> HelpQuestion:
-    """A curator's question about an item, kept in the audit log and sent to its coordinators."""
+    """A curator's question about an item (or their reply to an answer, `reply_to`), kept in
+    the audit log and sent to its coordinators."""
     assignment, activity, _ = await _load(session, assignment_id)
     if not _may_act(user, assignment, activity):
         raise WorkError("forbidden")
+    after: dict[str, object] = {"question": text}
+    if reply_to is not None:
+        earlier = await help_answer(session, reply_to)
+        if earlier is None or earlier.assignment_id != assignment.id:
+            raise WorkError("not_found")
+        after["reply_to"] = reply_to
     entry = audit.record(
         session,
         clock,
@@ -648,7 +662,7 @@ async def ask_help(
         action="help.ask",
         entity_type="assignment",
         entity_id=assignment.id,
-        after={"question": text},
+        after=after,
     )
     await session.flush()
     await _tell_coordinators(
@@ -737,10 +751,29 @@ async def question_of(session: AsyncSession, question_id: int) -> HelpQuestion:
         raise WorkError("not_found")
     assignment, activity, _ = await _load(session, entry.entity_id)
     school = await session.get(School, assignment.school_id) if assignment.school_id else None
+    earlier = None
+    reply_to = (entry.after or {}).get("reply_to")
+    if reply_to:
+        answer = await session.get(AuditEntry, int(reply_to))
+        if answer is not None and answer.action == "help.answer" and answer.after:
+            earlier = str(answer.after.get("answer", "")) or None
     return HelpQuestion(
         question_id,
         activity.title,
         school.name if school else None,
         str((entry.after or {}).get("question", "")),
         entry.actor_user_id,
+        assignment_id=assignment.id,
+        earlier_answer=earlier,
     )
+
+
+async def follow_up(session: AsyncSession, user: UserContext, answer_id: int) -> int:
+    """The item a person may reply about, under an answer to their own question."""
+    answered = await help_answer(session, answer_id)
+    if answered is None or answered.assignment_id is None:
+        raise WorkError("not_found")
+    if answered.asker_user_id != user.user_id:
+        raise WorkError("forbidden")
+    await may_ask(session, user, answered.assignment_id)
+    return answered.assignment_id

@@ -9,11 +9,11 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.callbacks import HelpReply
+from bot.callbacks import HelpFollowUp, HelpReply
 from bot.middlewares import AfterCommit, Kick
 from core.clock import Clock
 from core.dto import UserContext
-from core.work import WorkError, answer_help, ask_help, may_answer, may_ask
+from core.work import WorkError, answer_help, ask_help, follow_up, may_answer, may_ask
 
 
 class HelpFlow(StatesGroup):
@@ -45,6 +45,29 @@ async def start_help(
         await query.message.answer(texts.HELP_ASK)
 
 
+async def start_follow_up(
+    query: CallbackQuery,
+    callback_data: HelpFollowUp,
+    state: FSMContext,
+    session: AsyncSession,
+    user_ctx: UserContext | None,
+) -> None:
+    """💬 Ответить under an answer: the curator's reply goes to the coordinators as a thread."""
+    if user_ctx is None:
+        await query.answer(texts.NOT_MEMBER, show_alert=True)
+        return
+    try:
+        assignment_id = await follow_up(session, user_ctx, callback_data.answer_id)
+    except WorkError as exc:
+        await query.answer(texts.work_error(exc.code), show_alert=True)
+        return
+    await state.set_state(HelpFlow.question)
+    await state.set_data({"assignment_id": assignment_id, "reply_to": callback_data.answer_id})
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(texts.HELP_REPLY_ASK)
+
+
 async def send_question(
     message: Message,
     state: FSMContext,
@@ -54,13 +77,15 @@ async def send_question(
     after_commit: AfterCommit,
     outbox_kick: Kick | None = None,
 ) -> None:
-    assignment_id = int((await state.get_data()).get("assignment_id", 0))
+    data = await state.get_data()
+    assignment_id = int(data.get("assignment_id", 0))
+    reply_to = int(data["reply_to"]) if data.get("reply_to") else None
     await state.clear()
     if user_ctx is None:
         await message.answer(texts.NOT_MEMBER)
         return
     try:
-        await ask_help(session, clock, user_ctx, assignment_id, message.text or "")
+        await ask_help(session, clock, user_ctx, assignment_id, message.text or "", reply_to)
     except WorkError as exc:
         await message.answer(texts.work_error(exc.code))
         return
@@ -119,4 +144,5 @@ def build_router() -> Router:
     router.message.register(send_question, HelpFlow.question, *text)
     router.message.register(send_answer, HelpFlow.answer, *text)
     router.callback_query.register(start_answer, HelpReply.filter())
+    router.callback_query.register(start_follow_up, HelpFollowUp.filter())
     return router

@@ -741,3 +741,35 @@ async def test_a_coordinator_takes_back_a_mistaken_accept_and_return(world: Worl
     async with world.app.session_factory() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
     assert actions.count("assignment.review_undone") == 2
+
+
+async def test_the_curator_replies_to_the_coordinators_answer(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    card = await _open_card(alice, 2)
+    await alice.press("❓ Нужна помощь", card)
+    await alice.expect_reply("Напишите вопрос")
+    await alice.send("Какой номер приказа указывать?")
+    await alice.expect_reply("Вопрос отправлен")
+    question = await olga.expect_reply("Вопрос куратора")
+    await olga.press("💬 Ответить", question)
+    await olga.expect_reply("Напишите ответ")
+    await olga.send("Номер из журнала регистрации")
+    await olga.expect_reply("Ответ отправлен")
+    answer = await alice.expect_reply("Ответ координатора")
+    assert answer.buttons == ["💬 Ответить"]  # not a dead end
+    await alice.press("💬 Ответить", answer)
+    await alice.expect_reply("Напишите ответ координатору")
+    await alice.send("А если журнала нет?")
+    await alice.expect_reply("Вопрос отправлен")
+    reply = await olga.expect_reply("Куратор отвечает")
+    assert "Вы писали: «Номер из журнала регистрации»" in reply.text
+    assert "А если журнала нет?" in reply.text and "Издание приказа" in reply.text
+    await olga.press("💬 Ответить", reply)  # and the thread goes on
+    await olga.expect_reply("Напишите ответ")
+    await olga.send("Тогда номер из книги приказов")
+    await olga.expect_reply("Ответ отправлен")
+    await alice.expect_reply("книги приказов")
+    # Only the person who asked may reply under an answer.
+    answer_id = answer.raw["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1]
+    forged = await olga.press_data(reply, f"hf:{answer_id}")
+    assert forged is not None and "Нет доступа" in (forged["text"] or "")

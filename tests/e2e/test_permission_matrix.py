@@ -60,6 +60,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "rv": [{"action": "accept"}, {"action": "return"}, {"action": "undo"}],
     "ro": [{}],
     "hr": [{}],
+    "hf": [{}],
     "sd": [{}],
     "ss": [{}],
     "sc": [{}],
