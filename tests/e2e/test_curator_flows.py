@@ -773,3 +773,44 @@ async def test_the_curator_replies_to_the_coordinators_answer(world: World) -> N
     answer_id = answer.raw["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1]
     forged = await olga.press_data(reply, f"hf:{answer_id}")
     assert forged is not None and "Нет доступа" in (forged["text"] or "")
+
+
+async def test_upcoming_counts_match_the_list_and_status_has_no_placeholders(
+    world: World,
+) -> None:
+    _, olga, _ = await _setup(world)
+    order = await _assignment(world, "Издание приказа")  # due 10 November
+    async with world.app.session_factory() as session, session.begin():
+        base = await session.get(Activity, order.activity_id)
+        assert base is not None
+        for n in range(6):  # six more items due the same day: seven reminders on 3 November
+            extra = Activity(
+                plan_id=base.plan_id,
+                source_key=f"extra-{n}",
+                title=f"Дополнительный пункт {n + 1}",
+                period_kind="deadline",
+                due_date=base.due_date,
+                period_flags=[],
+                position=100 + n,
+            )
+            session.add(extra)
+            await session.flush()
+            session.add(
+                Assignment(
+                    activity_id=extra.id,
+                    school_id=order.school_id,
+                    status=AssignmentStatus.OPEN,
+                    due_date=base.due_date,
+                    version=1,
+                    updated_at=world.clock.now(),
+                )
+            )
+    await olga.send("/upcoming")
+    upcoming = await olga.expect_reply("Напоминания на 7 дней")
+    block = upcoming.text.split("3 ноября, вт — 7")[1].split("\n\n")[0]
+    assert block.count("\n• ") == 5 and "… и ещё 2" in block
+
+    await olga.send("/status")  # plan 001 has no directions
+    status = await olga.expect_reply("Всего")
+    assert "—." not in status.text and "«»" not in status.text
+    assert "—" not in status.buttons and all(b.strip() for b in status.buttons)
