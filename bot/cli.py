@@ -112,12 +112,24 @@ def _parser() -> argparse.ArgumentParser:
     aud.add_argument("--since", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM (default time zone)")
     aud.add_argument("--limit", type=int)
     aud.add_argument("--json", action="store_true", help="JSON instead of lines")
-    box = sub.add_parser("sandbox", help="try Kurator in the terminal, no token needed")
+    box = sub.add_parser(
+        "sandbox",
+        help="try Kurator in the terminal, no token needed",
+        description=(
+            "The Telegram emulator, the bot and a seed plan in one process, with four people "
+            "(a coordinator, two curators, an observer) chatting from this terminal. "
+            "Nothing leaves the computer; no token is needed. See docs/sandbox.md."
+        ),
+        epilog=SANDBOX_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     box.add_argument("--plan", type=Path, help="plan file to import (default: seed plan 001)")
     box.add_argument("--db", type=Path, help="SQLite file to use (default: a new temporary one)")
     box.add_argument("--script", type=Path, help="read the lines from FILE, print the transcript")
     box.add_argument(
-        "--start", default="2020-11-02 09:00", help="sandbox clock at start, plan time"
+        "--start",
+        default="2020-11-02 09:00",
+        help="sandbox clock at start, 'YYYY-MM-DD HH:MM' in the plan's zone (default: %(default)s)",
     )
     emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator")
     emu.add_argument("--host", default="127.0.0.1")
@@ -157,9 +169,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+SANDBOX_HELP = """in the chat (type them at the prompt):
+  /as coordinator | curator1 | curator2 | observer   speak as someone else
+  /clock +3d | +2h | +30m | 2020-11-09 09:00         move the clock; reminders fire on the way
+  /file PATH ...   /photos PATH ...                  send files or photos
+  2   ✅ Принять   /press 3.2                         press a button (3.2: message 3, button 2)
+  /who   /help   /quit
+anything else goes to the bot as the current person, as in Telegram.
+examples:
+  python -m bot sandbox
+  python -m bot sandbox --start "2020-11-09 08:55"
+  python -m bot sandbox --script story.txt > transcript.txt"""
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     """The emulator, the bot and a seed plan in one process, chatted with from the terminal."""
     import tempfile
+
+    print("Запускаю песочницу… (бот, эмулятор Telegram и план — на этом компьютере)", flush=True)
 
     from sandbox.session import run_sandbox
     from sandbox.world import DEFAULT_PLAN, PLAN_ZONE

@@ -495,8 +495,9 @@ def with_answer(html: str, answer: str) -> str:
 def digest(name: str | None, rows: list[tuple[str, date | None]], overdue: int, today: date) -> str:
     """Monday digest: this week's items and how many are overdue."""
     hello = f"Доброе утро, {escape(name)}!" if name else "Доброе утро!"
-    if not rows and not overdue:
-        return f"{hello}\nНа этой неделе сроков нет."
+    if not rows:
+        tail = f"\n⚠️ Просрочено: {overdue}" if overdue else ""
+        return f"{hello}\nНа этой неделе сроков нет.{tail}"
     lines = [f"{hello}\n<b>Сроки на этой неделе ({len(rows)})</b>"]
     lines += [f"• {escape(clip(title, 150))} — до {day_month(due)}" for title, due in rows if due]
     if overdue:

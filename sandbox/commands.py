@@ -16,6 +16,7 @@ HELP = """Команды песочницы:
   /file ПУТЬ [ПУТЬ ...]       отправить файлы как документы
   /photos ПУТЬ [ПУТЬ ...]     отправить фото (несколько — одним альбомом)
   N или /press ТЕКСТ          нажать кнопку под последним сообщением (по номеру или тексту)
+  /press 3.2                  нажать кнопку 2 под сообщением [3] (номера — как напечатаны)
   /help              эта справка (и справка бота)
   /quit или Ctrl-D   выйти
 Всё остальное уходит боту от текущего человека, как в Telegram."""
@@ -37,7 +38,7 @@ def parse_line(raw: str) -> Line:
     text = raw.strip()
     if not text or text.startswith("#"):
         return Line("empty")
-    if text.isdigit():
+    if text.isdigit():  # "3.2" alone is a date to the bot: earlier messages need /press 3.2
         return Line("press", (text,))
     head, _, rest = text.partition(" ")
     if head in _VERBS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ class Sandbox:
         self.current: Persona = PERSONAS[1]
         self.cursors: dict[int, int] = {}
         self.last_buttons: dict[str, dict[str, Any]] = {}  # persona -> message with buttons
+        self.printed: list[tuple[Persona, dict[str, Any]]] = []  # [N-1]: message N as shown
         self.zone = ZoneInfo(PLAN_ZONE)
 
     # --- the loop ---------------------------------------------------------------------------
@@ -61,6 +63,11 @@ class Sandbox:
                 f" — {ROLE_NAMES[persona.role]}{where}"
             )
         c.print("Сейчас говорит " + self.label(self.current) + ". /help — команды песочницы.")
+        c.print(
+            "Готово. Попробуйте: [bold]/my[/] (пункты Алисы), [bold]/clock +1d[/] (завтрашние "
+            "напоминания), [bold]/as coordinator[/] и [bold]/status[/]; кнопки — номером "
+            "([bold]2[/]) или [bold]/press 3.2[/] (сообщение 3, кнопка 2)."
+        )
 
     def label(self, persona: Persona) -> str:
         return f"[bold {persona.colour}]{persona.first_name}[/]"
@@ -126,10 +133,18 @@ class Sandbox:
         return [text for row in button_rows(message) for text in row] if message else []
 
     async def press(self, which: str) -> None:
+        persona = self.current
         message = self.last_buttons.get(self.current.key)
+        earlier = re.fullmatch(r"(\d+)\.(\d+)", which.strip())
+        if earlier:  # "/press 3.2": message 3 as printed, its button 2 (pressed by its reader)
+            number = int(earlier.group(1))
+            if not 1 <= number <= len(self.printed):
+                raise ValueError(f"нет сообщения {number}: напечатано {len(self.printed)}")
+            persona, message = self.printed[number - 1]
+            which = earlier.group(2)
         if message is None:
             raise ValueError("под последними сообщениями нет кнопок")
-        texts = self.button_texts()
+        texts = [text for row in button_rows(message) for text in row]
         if which.isdigit():
             index = int(which) - 1
             if not 0 <= index < len(texts):
@@ -139,10 +154,10 @@ class Sandbox:
             text = which
         else:
             raise ValueError(f"нет кнопки «{which}»")
-        answer = await self.me.press(text, BotMessage.of(message))
+        answer = await self.world.people[persona.key].press(text, BotMessage.of(message))
         await self.after_action()
-        if answer and answer.get("text"):
-            self.console.print(f"  [dim]ⓘ {escape(answer['text'])}[/]")
+        if answer and answer.get("text"):  # a pop-up: say whose screen it is on
+            self.console.print(f"  [dim]ⓘ {persona.first_name} видит: {escape(answer['text'])}[/]")
 
     async def move_clock(self, arg: str) -> None:
         clock = self.world.clock
@@ -150,9 +165,14 @@ class Sandbox:
         if target < clock.now():
             raise ValueError("часы идут только вперёд")
         if target - clock.now() <= MAX_STEPPED:
+            long_move = target - clock.now() > timedelta(days=1)
             while clock.now() + STEP < target:
                 clock.advance(STEP)
                 await self.world.app.reminders.tick(force_plan=True)
+                local = clock.now().astimezone(self.zone)
+                if long_move and local.hour == 0:  # a day passed: what it brought, then the next
+                    await self.after_action()
+                    self.console.print(f"[dim]⏳ {local:%d.%m.%Y}…[/]")
         clock.set(target)
         await self.world.app.reminders.tick(force_plan=True)
         local = target.astimezone(self.zone)
@@ -165,20 +185,23 @@ class Sandbox:
         await self.drain_events()
 
     async def drain_events(self, quiet: bool = False) -> None:
-        """Print what the bot sent to anyone since last time: others first, then the speaker."""
-        order = [p for p in PERSONAS if p is not self.current] + [self.current]
-        for persona in order:
+        """Print what the bot sent to anyone since last time, in the order it was sent."""
+        found: list[tuple[int, int, int, Persona, dict[str, Any]]] = []
+        for rank, persona in enumerate(PERSONAS):
             person = self.world.people[persona.key]
             events = await self.world.client.log(person.id, after=self.cursors.get(person.id, 0))
             for event in events:
                 self.cursors[person.id] = event["seq"]
-                self._remember(persona, event)
-                if not quiet:
-                    self.show(persona, event)
+                sent = int((event.get("message") or {}).get("date") or 0)
+                found.append((sent, rank, event["seq"], persona, event))
             # Keep the FakeUser's own cursors in step, so its helpers see only what is new.
             if events:
                 for kind in ("new", "edit"):
                     person.cursors[(person.id, kind)] = events[-1]["seq"]
+        for _, _, _, persona, event in sorted(found, key=lambda f: f[:3]):
+            self._remember(persona, event)
+            if not quiet:
+                self.show(persona, event)
 
     def _remember(self, persona: Persona, event: dict[str, Any]) -> None:
         message = event.get("message") or {}
@@ -190,7 +213,11 @@ class Sandbox:
         if kind == "delete":
             return
         note = " (изменено)" if kind == "edit" else ""
-        self.console.print(f"── {self.label(persona)} ← бот{note}")
+        self.printed.append((persona, message))
+        sent = datetime.fromtimestamp(int(message.get("date") or 0), self.zone)
+        self.console.print(
+            f"── [{len(self.printed)}] {self.label(persona)} ← бот · {sent:%d.%m %H:%M}{note}"
+        )
         text = message.get("text") or message.get("caption") or ""
         if text:
             self.console.print(html_to_rich(text))

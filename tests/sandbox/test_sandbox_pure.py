@@ -21,6 +21,8 @@ NOW = datetime(2020, 11, 2, 4, 0, tzinfo=UTC)
         ("", Line("empty")),
         ("# a comment", Line("empty")),
         ("3", Line("press", ("3",))),
+        ("/press 3.2", Line("press", ("3.2",))),
+        ("15.03", Line("say", ("15.03",))),  # a date typed to the bot, not a button
         ("/as curator2", Line("as", ("curator2",))),
         ("/clock +3d", Line("clock", ("+3d",))),
         ("/file 'отчёт за ноябрь.pdf' фото.jpg", Line("file", ("отчёт за ноябрь.pdf", "фото.jpg"))),

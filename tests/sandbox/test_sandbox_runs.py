@@ -61,6 +61,8 @@ def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "\x1b[" not in out  # not a terminal: plain text
+    assert out.splitlines()[0].startswith("Запускаю песочницу…")  # at once, before the world
+    assert "Готово. Попробуйте:" in out and "/press 3.2" in out
     blocks = _blocks(out)
     heads = [h for h, _ in blocks]
 
@@ -70,7 +72,14 @@ def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
         return blocks[start + 1 : end]
 
     # The clock moves a week: Alice is reminded of the deadline on 10 November.
-    reminders = [b for h, b in after("/clock 2020-11-09 09:00") if "Алиса ← бот" in h]
+    moved = after("/clock 2020-11-09 09:00")
+    assert "⏳ 03.11.2020…" in out and "⏳ 08.11.2020…" in out  # a long move shows its days
+    # Numbered as printed, each with its local send time, in the order they were sent.
+    stamps = [re.search(r"── \[(\d+)\] \S+ ← бот · (\d\d)\.11 (\d\d):(\d\d)", h) for h, _ in moved]
+    assert all(stamps) and len(stamps) >= 2
+    times = [tuple(int(g) for g in m.groups()[1:]) for m in stamps if m]
+    assert times == sorted(times)
+    reminders = [b for h, b in moved if "Алиса ← бот" in h]
     assert any(
         "Напоминание о сроке" in b and "Издание приказа" in b and "завтра" in b for b in reminders
     )
@@ -88,6 +97,7 @@ def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
     assert any("приказ.txt" in b for _, b in card)  # the evidence file, saved for the terminal
     accepted = after("✅ Принять")
     assert any("Алиса ← бот" in h and "✅ Принято: Издание приказа" in b for h, b in accepted)
+    assert "ⓘ Ольга видит: Принято, куратор получил уведомление." in out  # whose pop-up
     status_blocks = [i for i, h in enumerate(heads) if h.endswith("> /status")]
     final = blocks[status_blocks[-1] + 1][1]
     assert re.search(r"Всего 46: ✅ 0 ", before) and re.search(r"Всего 46: ✅ 1 ", final)
