@@ -17,6 +17,23 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.reminder_policy import ReminderPolicy, at_hour, end_of_day, local_send_time
+from core.workdays import next_working_day, previous_working_day
+
+# On a day off, reminders that lead up to something come the working day before; those about
+# something already late (and digests) the working day after.
+_EARLIER = frozenset({"deadline", "start", "checkin", "recurring"})
+_LATER = frozenset({"overdue", "escalation", "digest"})
+
+
+def working(day: date, kind: str, policy: ReminderPolicy) -> date:
+    """The day a reminder of `kind` due on `day` is sent, weekends and holidays considered."""
+    if not policy.working_days_only:
+        return day
+    if kind in _EARLIER:
+        return previous_working_day(day)
+    if kind in _LATER:
+        return next_working_day(day)
+    return day
 
 
 @dataclass(frozen=True)
@@ -111,7 +128,7 @@ def _for_curator(
     }
 
     def make(kind: str, day: date, not_after: datetime | None, **extra: Any) -> Reminder | None:
-        moment = at_hour(day, zone, policy)
+        moment = at_hour(working(day, kind, policy), zone, policy)
         if item.snoozed_until and moment < item.snoozed_until and kind != "overdue":
             return None
         if not _within(moment, since, until):
@@ -152,7 +169,12 @@ def _for_curator(
                 {**base, "due": item.due.isoformat() if item.due else None},
             )
         )
-    yield from (c for c in candidates if c is not None)
+    # Two lead days moved onto one working day are one reminder.
+    seen: set[str] = set()
+    for candidate in candidates:
+        if candidate is not None and candidate.dedupe_key not in seen:
+            seen.add(candidate.dedupe_key)
+            yield candidate
 
 
 def _recurring(
@@ -209,7 +231,7 @@ def _escalations(item: WorkItem, since: datetime, until: datetime) -> Iterator[R
         return
     for person in item.coordinators:
         day = item.due + timedelta(days=person.policy.escalate_after_days)
-        moment = at_hour(day, person.zone, person.policy)
+        moment = at_hour(working(day, "escalation", person.policy), person.zone, person.policy)
         if _within(moment, since, until):
             yield Reminder(
                 "escalation",
@@ -263,11 +285,13 @@ def plan_digests(people: Iterable[Person], since: datetime, until: datetime) -> 
     """The weekly digest moment of each person within the window (content is built at send)."""
     for person in people:
         first, last = _window_days(person, since, until)
+        sent: set[datetime] = set()
         for day in _days(first, last):
             if day.weekday() != person.policy.digest_weekday:
                 continue
-            moment = at_hour(day, person.zone, person.policy)
-            if _within(moment, since, until):
+            moment = at_hour(working(day, "digest", person.policy), person.zone, person.policy)
+            if _within(moment, since, until) and moment not in sent:
+                sent.add(moment)  # a digest moved past a long holiday meets the next one
                 week = day.isocalendar()
                 # A digest read in the afternoon still helps; yesterday's does not.
                 yield Reminder(

@@ -21,6 +21,7 @@ class ReminderPolicy:
     digest_weekday: int = 0  # Monday
     seminar_hours_before: int = 2
     checkin_min_days: int = 14  # periods at least this long get a mid-period check-in
+    working_days_only: bool = True  # weekends and public holidays (RU) move reminders
 
     def merged(self, overrides: dict[str, Any] | None) -> ReminderPolicy:
         """A copy with the known keys of `overrides` applied (unknown keys are ignored)."""
@@ -43,6 +44,8 @@ class ReminderPolicy:
         ):
             if isinstance(overrides.get(key), int):
                 changes[key] = overrides[key]
+        if isinstance(overrides.get("working_days_only"), bool):
+            changes["working_days_only"] = overrides["working_days_only"]
         for key in ("quiet_start", "quiet_end"):
             if isinstance(overrides.get(key), str):
                 changes[key] = time.fromisoformat(overrides[key])

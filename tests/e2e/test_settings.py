@@ -72,13 +72,14 @@ async def test_settings_change_the_next_reminders_and_archive_stops_them(world: 
     await olga.send("10")
     assert "10:00" in (await olga.expect_reply("Сохранено")).text
 
-    # "Издание приказа" is due 10 November: now reminded only on the 8th, at 10:00 local.
-    await _tick_at(world, datetime(2020, 11, 7, 4, 0, tzinfo=UTC))  # the 7th at 09:00: nothing
-    await _tick_at(world, datetime(2020, 11, 8, 4, 30, tzinfo=UTC))  # 09:30: not yet
+    # "Издание приказа" is due 10 November: now reminded two days before, at 10:00 local; the
+    # 8th is a Sunday, so on Friday the 6th (the working day before).
+    await _tick_at(world, datetime(2020, 11, 3, 4, 0, tzinfo=UTC))  # the old 7-day one: gone
+    await _tick_at(world, datetime(2020, 11, 6, 4, 30, tzinfo=UTC))  # 09:30: not yet
     await alice.expect_silence(wait=0.3)
-    await _tick_at(world, datetime(2020, 11, 8, 5, 0, tzinfo=UTC))
+    await _tick_at(world, datetime(2020, 11, 6, 5, 0, tzinfo=UTC))
     reminder = await alice.expect_reply("Издание приказа")
-    assert "до 10 ноября, вт — через 2 дня" in reminder.text
+    assert "до 10 ноября, вт — через 4 дня" in reminder.text
 
     # A curator cannot touch plans, even with forged buttons.
     plan_id = report.plan_id

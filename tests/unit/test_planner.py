@@ -17,7 +17,9 @@ EKB, MSK, KRS = (
     ZoneInfo("Europe/Moscow"),
     ZoneInfo("Asia/Krasnoyarsk"),
 )
-POLICY = ReminderPolicy()
+# Most rules here are about lead days, zones and windows: the calendar is switched off for them
+# and tested on its own below (test_weekends_and_holidays_move_reminders).
+POLICY = ReminderPolicy(working_days_only=False)
 
 
 def person(user_id: int = 1, zone: ZoneInfo = EKB, policy: ReminderPolicy = POLICY) -> Person:
@@ -222,3 +224,38 @@ def test_reminders_stay_in_window_and_out_of_quiet_hours(
     ):
         assert since <= reminder.scheduled_at < until
         assert not in_quiet_hours(reminder.scheduled_at.astimezone(zone).time(), policy)
+
+
+def test_weekends_and_holidays_move_reminders() -> None:
+    calendar = ReminderPolicy()  # working days only, the default
+    # Due Thursday 5 November 2020, the day after the 4 November holiday.
+    due = item(due=date(2020, 11, 5), curators=(person(policy=calendar),))
+    reminders = list(
+        plan_work(due, datetime(2020, 10, 25, tzinfo=UTC), datetime(2020, 11, 30, tzinfo=UTC))
+    )
+    deadline = [r.scheduled_at.astimezone(EKB).date() for r in reminders if r.kind == "deadline"]
+    # 7 days before: Thu 29 Oct; 3 before: Mon 2 Nov; 1 before: the 4th is a holiday -> Tue 3 Nov.
+    assert deadline == [date(2020, 10, 29), date(2020, 11, 2), date(2020, 11, 3), date(2020, 11, 5)]
+    overdue = [r.scheduled_at.astimezone(EKB).date() for r in reminders if r.kind == "overdue"]
+    # +1 Fri 6 Nov; +3 Sun 8 Nov -> Mon 9 Nov; +7 Thu 12 Nov.
+    assert overdue == [date(2020, 11, 6), date(2020, 11, 9), date(2020, 11, 12)]
+    # New Year: a digest due Monday 4 January 2021 comes on the first working day, 11 January.
+    digests = [
+        r.scheduled_at.astimezone(EKB).date()
+        for r in plan_digests(
+            [person(policy=calendar)],
+            datetime(2021, 1, 3, tzinfo=UTC),
+            datetime(2021, 1, 12, tzinfo=UTC),
+        )
+    ]
+    assert digests == [date(2021, 1, 11)]
+    # A transferred working Saturday (20 February 2021) is a working day.
+    saturday = item(due=date(2021, 2, 20), curators=(person(policy=calendar),))
+    days = [
+        r.scheduled_at.astimezone(EKB).date()
+        for r in plan_work(
+            saturday, datetime(2021, 2, 19, tzinfo=UTC), datetime(2021, 2, 21, tzinfo=UTC)
+        )
+        if r.kind == "deadline"
+    ]
+    assert days == [date(2021, 2, 19), date(2021, 2, 20)]
