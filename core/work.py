@@ -490,6 +490,41 @@ async def snooze(
     return moment
 
 
+async def _reviewable(
+    session: AsyncSession, user: UserContext, submission_id: int
+) -> tuple[Submission, Assignment]:
+    """The submission and its item, if the person may review it; else WorkError."""
+    submission = await session.get(Submission, submission_id)
+    if submission is None:
+        raise WorkError("not_found")
+    assignment, activity, plan = await _load(session, submission.assignment_id)
+    if not may_review(user, plan.id, activity.direction_id):
+        raise WorkError("forbidden")
+    return submission, assignment
+
+
+async def _tell_curators(
+    session: AsyncSession,
+    clock: Clock,
+    user: UserContext,
+    submission: Submission,
+    assignment: Assignment,
+    event: str,
+) -> None:
+    """The review result (or its undoing) to the school's curators, through the outbox."""
+    await queue_notice(
+        session,
+        clock,
+        REVIEW_RESULT,
+        "submission",
+        submission.id,
+        await curator_recipients(session, assignment.school_id),
+        # The version makes every decision its own notice (a decision undone and made again).
+        event=f"{event}:{assignment.version}",
+        skip_user_id=user.user_id,
+    )
+
+
 async def review(
     session: AsyncSession,
     clock: Clock,
@@ -499,12 +534,7 @@ async def review(
     comment: str | None,
 ) -> SubmissionInfo:
     """Accept or return a submission; the item closes or reopens."""
-    submission = await session.get(Submission, submission_id)
-    if submission is None:
-        raise WorkError("not_found")
-    assignment, activity, plan = await _load(session, submission.assignment_id)
-    if not may_review(user, plan.id, activity.direction_id):
-        raise WorkError("forbidden")
+    submission, assignment = await _reviewable(session, user, submission_id)
     if (
         submission.status != SubmissionStatus.PENDING
         or assignment.status != AssignmentStatus.SUBMITTED
@@ -531,16 +561,8 @@ async def review(
         before={"status": "submitted"},
         after={"status": assignment.status.value, "comment": comment},
     )
-    await queue_notice(
-        session,
-        clock,
-        REVIEW_RESULT,
-        "submission",
-        submission.id,
-        await curator_recipients(session, assignment.school_id),
-        # The version makes every decision its own notice (a decision undone and made again).
-        event=f"{'accepted' if accept else 'returned'}:{assignment.version}",
-        skip_user_id=user.user_id,
+    await _tell_curators(
+        session, clock, user, submission, assignment, "accepted" if accept else "returned"
     )
     return await submission_info(session, submission.id)
 
@@ -552,12 +574,7 @@ async def undo_review(
 
     Only while the decision is the item's latest state (no newer submission) and within
     REVIEW_UNDO_WINDOW; by anyone who may review the item; audited."""
-    submission = await session.get(Submission, submission_id)
-    if submission is None:
-        raise WorkError("not_found")
-    assignment, activity, plan = await _load(session, submission.assignment_id)
-    if not may_review(user, plan.id, activity.direction_id):
-        raise WorkError("forbidden")
+    submission, assignment = await _reviewable(session, user, submission_id)
     decided = {
         SubmissionStatus.ACCEPTED: AssignmentStatus.ACCEPTED,
         SubmissionStatus.RETURNED: AssignmentStatus.RETURNED,
@@ -586,16 +603,7 @@ async def undo_review(
         before=before,
         after={"status": "submitted"},
     )
-    await queue_notice(
-        session,
-        clock,
-        REVIEW_RESULT,
-        "submission",
-        submission.id,
-        await curator_recipients(session, assignment.school_id),
-        event=f"undone:{assignment.version}",
-        skip_user_id=user.user_id,
-    )
+    await _tell_curators(session, clock, user, submission, assignment, "undone")
     return await submission_info(session, submission.id)
 
 
@@ -680,12 +688,7 @@ async def may_ask(session: AsyncSession, user: UserContext, assignment_id: int) 
 
 async def may_decide(session: AsyncSession, user: UserContext, submission_id: int) -> None:
     """Raise unless the person may accept or return this submission (before asking why)."""
-    submission = await session.get(Submission, submission_id)
-    if submission is None:
-        raise WorkError("not_found")
-    _, activity, plan = await _load(session, submission.assignment_id)
-    if not may_review(user, plan.id, activity.direction_id):
-        raise WorkError("forbidden")
+    await _reviewable(session, user, submission_id)
 
 
 async def may_answer(session: AsyncSession, user: UserContext, question_id: int) -> None:

@@ -21,6 +21,17 @@ class HelpFlow(StatesGroup):
     answer = State()
 
 
+async def _ask_for_text(
+    query: CallbackQuery, state: FSMContext, data: dict[str, int], prompt: str
+) -> None:
+    """Open the question conversation and ask for its one message."""
+    await state.set_state(HelpFlow.question)
+    await state.set_data(data)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.answer(prompt)
+
+
 async def start_help(
     query: CallbackQuery,
     assignment_id: int,
@@ -38,11 +49,7 @@ async def start_help(
     except WorkError as exc:
         await query.answer(texts.work_error(exc.code), show_alert=True)
         return
-    await state.set_state(HelpFlow.question)
-    await state.set_data({"assignment_id": assignment_id})
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(texts.HELP_ASK)
+    await _ask_for_text(query, state, {"assignment_id": assignment_id}, texts.HELP_ASK)
 
 
 async def start_follow_up(
@@ -61,11 +68,8 @@ async def start_follow_up(
     except WorkError as exc:
         await query.answer(texts.work_error(exc.code), show_alert=True)
         return
-    await state.set_state(HelpFlow.question)
-    await state.set_data({"assignment_id": assignment_id, "reply_to": callback_data.answer_id})
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.answer(texts.HELP_REPLY_ASK)
+    data = {"assignment_id": assignment_id, "reply_to": callback_data.answer_id}
+    await _ask_for_text(query, state, data, texts.HELP_REPLY_ASK)
 
 
 async def send_question(
