@@ -102,7 +102,7 @@ def build_dispatcher(
         dp.update.outer_middleware(middleware)
     dp.update.outer_middleware(ChatLockMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
-    dp.update.outer_middleware(UserContextMiddleware())
+    dp.update.outer_middleware(UserContextMiddleware(settings.default_timezone))
     dp.include_routers(*build_routers())
     dp.errors.register(_on_error)
     dp.startup.register(_on_startup)

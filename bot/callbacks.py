@@ -196,3 +196,39 @@ class InviteSchool(CallbackData, prefix="is"):
 
 class InviteRevoke(CallbackData, prefix="iv"):
     invitation_id: int
+
+
+class DeadlineScope(CallbackData, prefix="ds"):
+    """A coordinator moves an item's due date: for its school only (one) or every school (all)."""
+
+    action: str
+    assignment_id: int
+
+
+class DeadlineDecision(CallbackData, prefix="dd"):
+    """A coordinator on a request for more time: approve | other (another date) | decline."""
+
+    action: str
+    change_id: int
+
+
+class AwayAct(CallbackData, prefix="aw"):
+    """/away: dep (deputy `user_id` for the absence; 0: none), pick (a coordinator lists the
+    choices), back (I am back)."""
+
+    action: str
+    absence_id: int
+    user_id: int = 0
+
+
+class BreakAct(CallbackData, prefix="bk"):
+    """/plans → Каникулы: list, holidays (add), pause (add) for a plan."""
+
+    action: str
+    plan_id: int
+
+
+class BreakLift(CallbackData, prefix="bl"):
+    """Remove holidays, or end a pause now."""
+
+    break_id: int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
@@ -12,6 +13,11 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot import texts
 from bot.callbacks import (
     AudiencePick,
+    AwayAct,
+    BreakAct,
+    BreakLift,
+    DeadlineDecision,
+    DeadlineScope,
     DoneAct,
     FixAction,
     ForgetAct,
@@ -130,6 +136,7 @@ def item_actions(
     can_act: bool,
     review_submission: int | None,
     full_comments: bool = False,
+    can_move: bool = False,
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if can_act:
@@ -147,7 +154,11 @@ def item_actions(
         builder.button(
             text=texts.BTN_HELP, callback_data=ItemAct(action="help", assignment_id=assignment_id)
         )
-        builder.adjust(1, 2, 1)
+    if can_act or can_move:
+        builder.button(
+            text=texts.BTN_MOVE_DEADLINE,
+            callback_data=ItemAct(action="move", assignment_id=assignment_id),
+        )
     if review_submission is not None:
         builder.button(
             text=texts.BTN_ACCEPT,
@@ -166,10 +177,12 @@ def item_actions(
             callback_data=ItemAct(action="comments", assignment_id=assignment_id),
         )
     tail = [1] * (2 if full_comments else 1)
+    move = [1] if can_act or can_move else []
+    review = [2] if review_submission is not None else []
     if can_act:
-        builder.adjust(1, 2, 1, *([2] if review_submission is not None else []), *tail)
+        builder.adjust(1, 2, 1, *move, *review, *tail)
     else:
-        builder.adjust(*([2] if review_submission is not None else []), *tail)
+        builder.adjust(*move, *review, *tail)
     return builder.as_markup()
 
 
@@ -409,6 +422,7 @@ def plan_card(plan_id: int, archived: bool, keys: tuple[str, ...]) -> InlineKeyb
             text=texts.SETTING_LABELS[key],
             callback_data=SettingPick(target="plan", plan_id=plan_id, key=key),
         )
+    builder.button(text=texts.BTN_HOLIDAYS, callback_data=BreakAct(action="list", plan_id=plan_id))
     builder.button(
         text=texts.BTN_UNARCHIVE if archived else texts.BTN_ARCHIVE,
         callback_data=PlanArchive(plan_id=plan_id, archived=0 if archived else 1),
@@ -473,4 +487,82 @@ def invite_roles(roles: tuple[str, ...], days: int, uses: int) -> InlineKeyboard
             callback_data=InviteRole(role=role, days=days, uses=uses),
         )
     builder.adjust(2)
+    return builder.as_markup()
+
+
+def deadline_scope(assignment_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_THIS_SCHOOL,
+        callback_data=DeadlineScope(action="one", assignment_id=assignment_id),
+    )
+    builder.button(
+        text=texts.BTN_ALL_SCHOOLS,
+        callback_data=DeadlineScope(action="all", assignment_id=assignment_id),
+    )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def deadline_decision(change_id: int, wanted: date) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_APPROVE_DATE.format(day=f"{wanted:%d.%m}"),
+        callback_data=DeadlineDecision(action="approve", change_id=change_id),
+    )
+    builder.button(
+        text=texts.BTN_OTHER_DATE,
+        callback_data=DeadlineDecision(action="other", change_id=change_id),
+    )
+    builder.button(
+        text=texts.BTN_DECLINE,
+        callback_data=DeadlineDecision(action="decline", change_id=change_id),
+    )
+    builder.adjust(1, 2)
+    return builder.as_markup()
+
+
+def deputies(
+    absence_id: int, people: list[tuple[int, str]], with_none: bool
+) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for user_id, name in people[:30]:
+        builder.button(
+            text=name, callback_data=AwayAct(action="dep", absence_id=absence_id, user_id=user_id)
+        )
+    if with_none:
+        builder.button(
+            text=texts.BTN_NO_DEPUTY, callback_data=AwayAct(action="dep", absence_id=absence_id)
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def away_back(absence_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_BACK, callback_data=AwayAct(action="back", absence_id=absence_id))
+    return builder.as_markup()
+
+
+def pick_deputy(absence_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_PICK_DEPUTY, callback_data=AwayAct(action="pick", absence_id=absence_id)
+    )
+    return builder.as_markup()
+
+
+def breaks(plan_id: int, ids: list[int]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_ADD_HOLIDAYS, callback_data=BreakAct(action="holidays", plan_id=plan_id)
+    )
+    builder.button(
+        text=texts.BTN_ADD_PAUSE, callback_data=BreakAct(action="pause", plan_id=plan_id)
+    )
+    for index, break_id in enumerate(ids, 1):
+        builder.button(
+            text=texts.BTN_LIFT.format(n=index), callback_data=BreakLift(break_id=break_id)
+        )
+    builder.adjust(1, 1, *([4] * ((len(ids) + 3) // 4)))
     return builder.as_markup()

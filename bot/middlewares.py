@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.event.bases import UNHANDLED
@@ -101,8 +102,12 @@ class ChatLockMiddleware(BaseMiddleware):
 class UserContextMiddleware(BaseMiddleware):
     """Puts `user_ctx` (UserContext or None) into handler data; no sender means None."""
 
+    def __init__(self, default_zone: str = "Europe/Moscow") -> None:
+        self.zone = ZoneInfo(default_zone)
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         tg_user: User | None = data.get("event_from_user")
         session: AsyncSession = data["session"]
-        data["user_ctx"] = await load_context(session, tg_user.id) if tg_user else None
+        today = data["clock"].now().astimezone(self.zone).date()
+        data["user_ctx"] = await load_context(session, tg_user.id, today) if tg_user else None
         return await handler(event, data)

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
 from bot.submission_view import MediaPart, review_request
+from bot.timeoff_render import KINDS as TIMEOFF_KINDS
+from bot.timeoff_render import render_timeoff
 from core.groups import group_status
 from core.notices import (
     HELP_QUESTION,
@@ -98,7 +100,7 @@ async def _items(session: AsyncSession, rows: list[OutboxMessage]) -> list[dict[
 
 
 async def _seminar(
-    session: AsyncSession, row: OutboxMessage, kind: str, zone: ZoneInfo
+    session: AsyncSession, row: OutboxMessage, kind: str, zone: ZoneInfo, today: date
 ) -> Rendered:
     """A seminar reminder or announcement, from the database: place, the time in the reader's
     zone as well, and their answer instead of the question once they have given one."""
@@ -111,7 +113,10 @@ async def _seminar(
         text = texts.seminar_news(view, event, when)
     else:
         event = "new"
-        text = texts.seminar(view, when, soon=kind == "seminar_soon")
+        days = (view.day - today).days if view.day else None
+        text = texts.seminar(
+            view, when, kind == "seminar_soon", days, texts.acting_for(row.payload)
+        )
     markup = None if event == "cancelled" else keyboards.rsvp(view.seminar_id, view.answer)
     return Rendered(text, markup)
 
@@ -129,7 +134,7 @@ async def render(
     if kind == "escalation":
         return Rendered(texts.escalation(await _items(session, rows), today))
     if kind in ("seminar", "seminar_soon", "seminar_news"):
-        return await _seminar(session, rows[0], kind, zone)
+        return await _seminar(session, rows[0], kind, zone, today)
     if kind == "group_status":
         plans = await group_status(session, rows[0].chat_id, now, zone.key)
         return Rendered(texts.group_status(plans))
@@ -137,6 +142,9 @@ async def render(
         return Rendered(await _digest(session, rows[0], today, zone.key))
     if kind == OVERDUE_NUDGE:
         return await _nudge(session, rows[0], now, zone)
+    if kind in TIMEOFF_KINDS:
+        text, markup = await render_timeoff(session, rows[0], today, zone.key)
+        return Rendered(text, markup)  # type: ignore[arg-type]
     if kind in NOTICE_KINDS:
         return await _notice(session, rows[0])
     if kind == "blocked_notice":

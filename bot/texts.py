@@ -401,12 +401,30 @@ def days_left(n: int) -> str:
     return f"через {n} {plural(n, 'день', 'дня', 'дней')}"
 
 
+DAY_OFF = {"holiday": "праздничный день", "weekend": "выходной день", "holidays": "каникулы"}
+
+
 def _when(payload: dict[str, Any], today: date) -> str:
     due = payload.get("due")
     if not due:
         return "срок не указан"
     day = date.fromisoformat(due)
-    return f"до {day_month(day)} — {days_left((day - today).days)}"
+    off = DAY_OFF.get(str(payload.get("due_off")))
+    if off and payload.get("hand_in_by"):
+        by = date.fromisoformat(payload["hand_in_by"])
+        left = days_left((by - today).days)
+        return f"срок — {day_month(day)}, {off}: сдайте до {day_month(by)} — {left}"
+    note = f" ({off})" if off else ""
+    return f"до {day_month(day)}{note} — {days_left((day - today).days)}"
+
+
+def acting_for(payload: dict[str, Any]) -> str | None:
+    """ "👥 За коллегу: Алиса Кураторова (нет до 14 ноября)" on what a deputy receives."""
+    if not payload.get("for_user_id"):
+        return None
+    until = payload.get("away_until")
+    back = f" (нет до {day_month(date.fromisoformat(until))} включительно)" if until else ""
+    return f"👥 За коллегу: {escape(payload.get('for_name') or 'коллега')}{back}"
 
 
 _HEADS = {
@@ -428,6 +446,8 @@ def reminder(items: list[dict[str, Any]], today: date) -> str:
             escape(item["title"]),
             _when(item, today),
         ]
+        if acting_for(item):
+            lines.insert(1, acting_for(item) or "")
         if item.get("occurrence"):
             lines.append(f"Ближайшее: {day_month(date.fromisoformat(item['occurrence']))}")
         if item.get("expected_result"):
@@ -439,6 +459,8 @@ def reminder(items: list[dict[str, Any]], today: date) -> str:
     plans = {item.get("plan") for item in items}
     for index, item in enumerate(items, 1):
         lines.append(f"{index}. {escape(clip(item['title'], 200))}\n   {_when(item, today)}")
+        if acting_for(item):
+            lines.append(f"   {acting_for(item)}")
         if item.get("expected_result"):
             lines.append(f"   Что приложить: <i>{escape(clip(item['expected_result'], 150))}</i>")
         if len(plans) > 1 and item.get("plan"):
@@ -451,6 +473,8 @@ def reminder(items: list[dict[str, Any]], today: date) -> str:
 def escalation(items: list[dict[str, Any]], today: date) -> str:
     """To a coordinator: items overdue for several days."""
     lines = [f"<b>⚠️ Просрочено ({len(items)})</b>"]
+    if acting_for(items[0]):
+        lines.append(acting_for(items[0]) or "")
     for item in items:
         school = f" — {escape(item['school'])}" if item.get("school") else ""
         who = _curators(item.get("curators") or [])
@@ -466,10 +490,22 @@ def _curators(names: list[str]) -> str:
     return f" · {label}: {escape(clip(', '.join(names), 120))}"
 
 
-def seminar(view: Any, when: str, soon: bool) -> str:
-    """A seminar reminder: when (in the reader's zone too), what, where, and their answer."""
-    head = "Скоро семинар" if soon else "Завтра семинар"
+def seminar(
+    view: Any, when: str, soon: bool, days: int | None = 1, acting: str | None = None
+) -> str:
+    """A seminar reminder: when (in the reader's zone too), what, where, and their answer.
+    `days` until it: the eve's reminder comes earlier when the eve is a day off."""
+    if soon:
+        head = "Скоро семинар"
+    elif days is None or days == 1:
+        head = "Завтра семинар"
+    elif days == 0:
+        head = "Сегодня семинар"
+    else:
+        head = f"Семинар {days_left(days)}"
     lines = [f"<b>📅 {head}</b>: {escape(when)}", escape(clip(view.topic, 600))]
+    if acting:
+        lines.insert(1, acting)
     if view.place:
         lines.append(f"Где: {escape(clip(view.place, 300))}")
     return "\n".join(lines) + "\n\n" + rsvp_line(view.answer)
@@ -708,6 +744,8 @@ def item_card(card: Any, today: date) -> str:
     if card.due:
         at = f", {card.due_time}{zone_label(card.due_zone)}" if card.due_time else ""
         lines.append(f"Срок: до {day_month(card.due)}{at} — {days_left((card.due - today).days)}")
+        if card.plan_due:
+            lines.append(f"По плану было: {day_month(card.plan_due)} (срок перенесён)")
     if card.period_note:
         lines.append(f"К сроку: {escape(clip(card.period_note, 200))}")
     if card.period_text:
@@ -1233,6 +1271,10 @@ ACTION_NAMES = {
     "help.ask": "задал(а) вопрос",
     "help.answer": "ответил(а) на вопрос",
     "activity.set_period": "изменил(а) срок",
+    "deadline.request": "попросил(а) перенести срок",
+    "deadline.approve": "перенёс(ла) срок по просьбе",
+    "deadline.decline": "отклонил(а) перенос срока",
+    "deadline.move": "перенёс(ла) срок",
 }
 
 
@@ -1244,9 +1286,14 @@ def history(title: str, lines: list[Any], zone: Any) -> str:
     head += f"\n<i>Время {zone_label(zone.key).strip()}</i>"
     rows = []
     for line in lines[-30:]:
+        after = line.after or {}
         who = escape(line.actor_name or "бот")
+        if after.get("for_name"):
+            who += f" (за коллегу: {escape(after['for_name'])})"
         what = ACTION_NAMES.get(line.action, line.action)
-        comment = (line.after or {}).get("comment") or (line.after or {}).get("question")
+        if after.get("due"):
+            what += f" на {date.fromisoformat(after['due']):%d.%m.%Y}"
+        comment = after.get("comment") or after.get("question") or after.get("reason")
         tail = f": «{escape(clip(str(comment), 100))}»" if comment else ""
         rows.append(f"{line.at.astimezone(zone):%d.%m %H:%M} — {who} {what}{tail}")
     return head + "\n" + "\n".join(rows)
@@ -1333,3 +1380,248 @@ def invites_list(rows: list[Any]) -> str:
         for i, r in enumerate(rows, 1)
     ]
     return "<b>Активные приглашения</b>\n" + "\n".join(lines)
+
+
+# --- Time off: pauses, school holidays, absences ---------------------------------------------
+
+
+def span(first: date, last: date) -> str:
+    """ "26 октября – 3 ноября" (one day: "4 ноября")."""
+    if first == last:
+        return day_month(first)
+    return f"{day_month(first)} – {day_month(last)}"
+
+
+def pause_over(
+    title: str,
+    first: date,
+    last: date,
+    rows: list[tuple[str, date | None]],
+    overdue: int,
+    today: date,
+) -> str:
+    """The one summary after a pause: what is due now, instead of everything missed."""
+    lines = [
+        f"<b>▶️ Пауза закончилась</b> ({escape(clip(title, 120))}, {span(first, last)})",
+        "Напоминания снова идут. Что сейчас в работе:",
+    ]
+    for title_, due in rows:
+        when = f"до {day_month(due)} — {days_left((due - today).days)}" if due else "срок не указан"
+        lines.append(f"• {escape(clip(title_, 150))} — {when}")
+    if not rows:
+        lines.append("• открытых пунктов нет")
+    if overdue:
+        lines.append(f"\nПросрочено: {overdue}. Список: /my")
+    return "\n".join(lines)
+
+
+def welcome_back(first: date, last: date, events: list[str], overdue: int, open_count: int) -> str:
+    """The one summary to someone back from time off."""
+    lines = [f"<b>👋 С возвращением!</b> Вас не было {span(first, last)}."]
+    if events:
+        lines.append("За это время:")
+        lines += [f"• {escape(clip(e, 200))}" for e in events]
+    else:
+        lines.append("За это время по вашим пунктам ничего не менялось.")
+    lines.append(f"\nОткрытых пунктов: {open_count}, из них просрочено: {overdue}. Список: /my")
+    return "\n".join(lines)
+
+
+def _d(day: date | None) -> str:
+    return day_month(day) if day else "без срока"
+
+
+BTN_MOVE_DEADLINE = "📅 Перенести срок"
+BTN_THIS_SCHOOL = "Только эта школа"
+BTN_ALL_SCHOOLS = "Все школы"
+BTN_APPROVE_DATE = "✅ Перенести на {day}"
+BTN_OTHER_DATE = "📅 Другая дата"
+BTN_DECLINE = "✖️ Отклонить"
+DEADLINE_ASK_DATE = (
+    "На какую дату перенести срок? Например: <code>20.11</code> или <code>20 ноября 2026</code>."
+)
+DEADLINE_ASK_SCOPE = "Перенести срок только для этой школы или для всех школ плана?"
+DEADLINE_ASK_REASON = "Почему нужен перенос? Одно сообщение — его увидит координатор."
+DEADLINE_ASK_NOTE = "Причина переноса (увидят кураторы)? Или «-», если без причины."
+DEADLINE_BAD_DATE = (
+    "Не понял дату. Напишите одну дату, например <code>20.11</code> или <code>20.11.2026</code>."
+)
+DEADLINE_ERRORS = {
+    "not_found": "Пункт не найден.",
+    "forbidden": "Это не ваш пункт.",
+    "wrong_state": "Срок можно перенести только у открытого пункта.",
+    "decided": "По этой просьбе уже решили.",
+    "same_date": "Срок уже такой.",
+    "past": "Эта дата уже прошла.",
+}
+
+
+def deadline_sent(wanted: date, year_inferred: bool) -> str:
+    year = f" {wanted.year} г." if year_inferred else ""
+    return f"Просьба перенести срок на {day_month(wanted)}{year} отправлена координатору."
+
+
+def deadline_request(info: Any) -> str:
+    """To coordinators: a curator asks for more time."""
+    lines = [
+        "<b>📅 Просьба перенести срок</b>",
+        escape(clip(info.title, 200)),
+        f"Школа: {escape(info.school or 'управление')}",
+        f"Сейчас: {_d(info.old_due)} → просят: <b>{day_month(info.wanted_due)}</b>",
+    ]
+    if info.requested_by:
+        lines.append(f"Просит: {escape(info.requested_by)}")
+    if info.reason:
+        lines.append(f"Причина: <i>{escape(clip(info.reason, 500))}</i>")
+    if info.status != "requested":
+        lines.append(deadline_decided_line(info))
+    return "\n".join(lines)
+
+
+def deadline_decided_line(info: Any) -> str:
+    if info.status == "approved":
+        return f"✅ Перенесено на {day_month(info.new_due)}"
+    return "✖️ Отклонено"
+
+
+def deadline_result(info: Any) -> str:
+    """To the school's curators: the request's answer."""
+    if info.status == "approved":
+        head = f"<b>✅ Срок перенесён</b> на {day_month(info.new_due)}"
+        if info.new_due != info.wanted_due:
+            head += f" (просили {day_month(info.wanted_due)})"
+    else:
+        head = f"<b>✖️ Перенос срока отклонён</b>: срок остаётся {_d(info.old_due)}"
+    return f"{head}\n{escape(clip(info.title, 200))}"
+
+
+def deadline_moved(info: Any, count: int | None = None) -> str:
+    """To curators (and as the coordinator's confirmation): a due date moved."""
+    where = "для всех школ" if info.school is None else f"для школы {escape(info.school)}"
+    lines = [
+        f"<b>📅 Срок перенесён</b> {where}: {_d(info.old_due)} → <b>{day_month(info.new_due)}</b>",
+        escape(clip(info.title, 200)),
+    ]
+    if info.reason:
+        lines.append(f"Причина: <i>{escape(clip(info.reason, 500))}</i>")
+    if count is not None:
+        lines.append(f"Пунктов изменено: {count}. Кураторам отправлено уведомление.")
+    return "\n".join(lines)
+
+
+# --- away and deputies ---------------------------------------------------------------------------
+
+BTN_BACK = "👋 Я вернулся"
+BTN_NO_DEPUTY = "Без замещающего"
+BTN_PICK_DEPUTY = "👥 Назначить замещающего"
+AWAY_USAGE = (
+    "Когда вас не будет? Напишите даты, например <code>/away 16.11–27.11</code> или "
+    "<code>/away с 16 по 27 ноября</code>. Пока вас нет, напоминания получит замещающий."
+)
+AWAY_BAD_DATES = (
+    "Не понял даты. Пример: <code>/away 16.11–27.11</code> (не дольше года, конец не раньше "
+    "начала)."
+)
+AWAY_CHOOSE_DEPUTY = (
+    "Кто вас замещает? Он будет получать ваши напоминания и сможет отмечать пункты."
+)
+AWAY_NOBODY_TO_PICK = (
+    "Замещающего выбрать не из кого: в вашей школе больше никого нет. Координатор получит "
+    "сообщение."
+)
+AWAY_BACK_DONE = "С возвращением! Напоминания снова приходят вам."
+AWAY_NOT_AWAY = "Сейчас у вас нет отсутствия."
+AWAY_DEPUTY_BAD = "Этого человека нельзя назначить замещающим."
+AWAY_GONE = "Отсутствие уже закончилось."
+
+
+def away_set(first: date, last: date, deputy: str | None) -> str:
+    who = f"Замещает: {escape(deputy)}." if deputy else "Замещающего нет."
+    return f"Отмечено: вас нет {span(first, last)}. {who}\nВернулись раньше — нажмите «{BTN_BACK}»."
+
+
+def away_status(first: date, last: date, deputy: str | None) -> str:
+    who = f", замещает {escape(deputy)}" if deputy else ", замещающего нет"
+    return f"Вас нет {span(first, last)}{who}."
+
+
+def away_someone(name: str, first: date, last: date, deputy: str | None) -> str:
+    who = f"замещает {escape(deputy)}" if deputy else "замещающего нет"
+    return f"{escape(name)}: нет {span(first, last)}, {who}."
+
+
+def away_note(last: date, deputy: str | None) -> str:
+    """On /status and /people: "в отпуске до 27 ноября, замещает Борис"."""
+    who = f", замещает {escape(deputy)}" if deputy else ", замещающего нет"
+    return f"нет до {day_month(last)} включительно{who}"
+
+
+def deputy_chosen(name: str, first: date, last: date) -> str:
+    return (
+        f"<b>👥 Вы замещаете: {escape(name)}</b> ({span(first, last)}).\n"
+        "Её или его напоминания придут вам с пометкой «За коллегу»; пункты можно отмечать "
+        "выполненными как обычно — в истории будет видно, что это сделали вы за коллегу."
+    )
+
+
+def away_uncovered(name: str, first: date, last: date) -> str:
+    return (
+        f"<b>⚠️ Школа без связи</b>: {escape(name)} — нет {span(first, last)}, "
+        "замещающего нет, других кураторов в школе нет. Назначьте замещающего, иначе "
+        "напоминания этой школы никто не получит."
+    )
+
+
+def back_events(events: list[Any]) -> list[str]:
+    """Lines of what was done while someone was away."""
+    out = []
+    for e in events:
+        who = e.who or "бот"
+        if e.for_name:
+            who += " (за вас)"
+        out.append(f"{who} {ACTION_NAMES.get(e.action, e.action)}: «{e.title}»")
+    return out
+
+
+# --- holidays and pauses -------------------------------------------------------------------------
+
+BTN_HOLIDAYS = "🏖 Каникулы"
+BTN_PAUSE = "⏸ Пауза"
+BTN_ADD_HOLIDAYS = "➕ Добавить каникулы"
+BTN_ADD_PAUSE = "⏸ Поставить на паузу"
+BTN_LIFT = "✖️ {n}"
+HOLIDAYS_ASK = (
+    "Напишите даты и название, например: <code>26.10–03.11 осенние</code>. Во время каникул "
+    "напоминания не приходят; сроки, попадающие на каникулы, напоминаются до их начала."
+)
+PAUSE_ASK = (
+    "Напишите, до какого дня пауза и почему, например: <code>по 10.12 карантин</code>. "
+    "Пока план на паузе, напоминаний нет; после — одна сводка."
+)
+BREAK_BAD = "Не понял даты. Пример: <code>26.10–03.11 осенние</code>."
+
+
+def breaks_list(plan: str, rows: list[Any]) -> str:
+    """/plans → Каникулы: the plan's holidays and pauses, numbered."""
+    lines = [f"<b>🏖 Каникулы и паузы</b>: {escape(clip(plan, 120))}"]
+    if not rows:
+        lines.append("Пока нет. Добавьте каникулы — в эти дни напоминания не придут.")
+    for index, row in enumerate(rows, 1):
+        kind = "каникулы" if row.kind == "holidays" else "пауза"
+        where = f", {escape(row.school)}" if row.school else ""
+        lines.append(f"{index}. {kind} «{escape(row.title)}»: {span(row.first, row.last)}{where}")
+    return "\n".join(lines)
+
+
+def break_added(row: Any, year_inferred: bool) -> str:
+    kind = "Каникулы" if row.kind == "holidays" else "Пауза"
+    year = f" ({row.first.year} г.)" if year_inferred else ""
+    return (
+        f"{kind} «{escape(row.title)}»: {span(row.first, row.last)}{year}. Напоминания учтут это."
+    )
+
+
+def break_lifted(row: Any) -> str:
+    if row.kind == "pause":
+        return "Пауза снята. Кураторы получат одну сводку того, что к сроку."
+    return f"Каникулы «{escape(row.title)}» удалены."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from core.roles import Role
 
@@ -43,6 +43,9 @@ class MembershipInfo:
     plan_title: str | None
     direction_id: int | None
     direction_title: str | None
+    acting_for: int | None = None  # held for someone away, as their deputy
+    acting_for_name: str | None = None
+    acting_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,25 @@ REVIEW_WITHDRAWN = "review_withdrawn"  # edits a delivered request: the curator 
 HELP_QUESTION = "help_question"
 HELP_ANSWER = "help_answer"
 OVERDUE_NUDGE = "overdue_nudge"  # 🔔 from /overdue: a coordinator reminds a school's curators
+DEPUTY_CHOSEN = "deputy_chosen"  # to a deputy: whom they stand in for, until when
+AWAY_UNCOVERED = "away_uncovered"  # to coordinators: a school has nobody reachable
+DEADLINE_REQUEST = "deadline_request"  # to coordinators: a curator asks for more time
+DEADLINE_RESULT = "deadline_result"  # to curators: the request approved or declined
+DEADLINE_MOVED = "deadline_moved"  # to curators: a coordinator moved a due date
 NOTICE_KINDS = frozenset(
-    {REVIEW_REQUEST, REVIEW_RESULT, REVIEW_WITHDRAWN, HELP_QUESTION, HELP_ANSWER, OVERDUE_NUDGE}
+    {
+        REVIEW_REQUEST,
+        REVIEW_RESULT,
+        REVIEW_WITHDRAWN,
+        HELP_QUESTION,
+        HELP_ANSWER,
+        OVERDUE_NUDGE,
+        DEPUTY_CHOSEN,
+        AWAY_UNCOVERED,
+        DEADLINE_REQUEST,
+        DEADLINE_RESULT,
+        DEADLINE_MOVED,
+    }
 )
 
 

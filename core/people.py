@@ -41,27 +41,9 @@ async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int
     if school_ids:
         school = await session.get(School, sorted(school_ids)[0])
         school_name = school.name if school else None
-    # Their coordinators: those of the plans (any plan, for coordinators without one) their
-    # schools take part in.
-    plan_ids = set(
-        await session.scalars(
-            select(PlanSchool.plan_id).where(PlanSchool.school_id.in_(school_ids))
-        )
-    )
-    coordinators = (
-        await session.execute(
-            select(User.id, User.telegram_id)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.role == Role.COORDINATOR,
-                Membership.revoked_at.is_(None),
-                or_(Membership.plan_id.is_(None), Membership.plan_id.in_(plan_ids)),
-                *_reachable(),
-                User.id != user.id,
-            )
-            .distinct()
-        )
-    ).all()
+    coordinators = [
+        c for c in await coordinators_of_schools(session, school_ids) if c.user_id != user.id
+    ]
     count = 0
     for coordinator_id, chat_id in coordinators:
         try:
@@ -92,6 +74,29 @@ async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int
     return count
 
 
+async def coordinators_of_schools(session: AsyncSession, school_ids: set[int]) -> list[Recipient]:
+    """Reachable coordinators of the plans (any plan, for those without one) the schools take
+    part in."""
+    plan_ids = set(
+        await session.scalars(
+            select(PlanSchool.plan_id).where(PlanSchool.school_id.in_(school_ids))
+        )
+    )
+    rows = await session.execute(
+        select(User.id, User.telegram_id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.role == Role.COORDINATOR,
+            Membership.revoked_at.is_(None),
+            or_(Membership.plan_id.is_(None), Membership.plan_id.in_(plan_ids)),
+            *reachable(),
+        )
+        .distinct()
+        .order_by(User.id)
+    )
+    return [Recipient(r[0], r[1]) for r in rows]
+
+
 async def mark_unblocked(session: AsyncSession, clock: Clock, telegram_id: int) -> None:
     """The person pressed Start again after blocking: reachable again."""
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
@@ -114,9 +119,14 @@ class Recipient(NamedTuple):
     chat_id: int
 
 
-def _reachable() -> tuple[ColumnElement[bool], ...]:
-    """People the bot can write to."""
-    return (User.is_active.is_(True), User.blocked_at.is_(None), User.started_at.is_not(None))
+def reachable() -> tuple[ColumnElement[bool], ...]:
+    """People the bot can write to: active, started, not blocked, not forgotten."""
+    return (
+        User.is_active.is_(True),
+        User.blocked_at.is_(None),
+        User.forgotten_at.is_(None),
+        User.started_at.is_not(None),
+    )
 
 
 async def curator_recipients(session: AsyncSession, school_id: int | None) -> list[Recipient]:
@@ -130,7 +140,7 @@ async def curator_recipients(session: AsyncSession, school_id: int | None) -> li
             Membership.role == Role.CURATOR,
             Membership.school_id == school_id,
             Membership.revoked_at.is_(None),
-            *_reachable(),
+            *reachable(),
         )
         .distinct()
         .order_by(User.id)
@@ -150,7 +160,7 @@ async def coordinator_recipients(
             Membership.revoked_at.is_(None),
             or_(Membership.plan_id.is_(None), Membership.plan_id == plan_id),
             or_(Membership.direction_id.is_(None), Membership.direction_id == direction_id),
-            *_reachable(),
+            *reachable(),
         )
         .distinct()
         .order_by(User.id)

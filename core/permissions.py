@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from core.dto import UserContext
+from core.dto import MembershipInfo, UserContext
 from core.roles import Role
 
 SCHOOL_ROLES = (Role.CURATOR, Role.OBSERVER)
@@ -27,6 +27,19 @@ def curator_schools(user: UserContext, plan_id: int | None = None) -> set[int]:
         and m.school_id is not None
         and (plan_id is None or m.plan_id in (None, plan_id))
     }
+
+
+def acting_for(user: UserContext, plan_id: int, school_id: int | None) -> MembershipInfo | None:
+    """The deputy role through which the person works on a school's item, when they hold no
+    curator role of their own there (the audit then names whom they act for)."""
+    own = [
+        m
+        for m in user.memberships
+        if m.role == Role.CURATOR and m.school_id == school_id and m.plan_id in (None, plan_id)
+    ]
+    if any(m.acting_for is None for m in own):
+        return None
+    return own[0] if own else None
 
 
 def viewer_schools(user: UserContext) -> set[int]:

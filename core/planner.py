@@ -4,7 +4,9 @@ It answers "which reminders exist in this window" without side effects; the serv
 `core.reminders` turns the answer into outbox rows. Kinds: deadline (lead days before the
 due date), start and checkin (long periods), recurring (each monthly/weekly occurrence),
 overdue (the day after, then weekly), escalation (to coordinators after N days overdue),
-seminar (day before, hours before), digest (weekly).
+seminar (day before, hours before), digest (weekly); resume (after a pause ends) and back (to
+someone whose absence ended). Days off, school holidays and pauses follow `core.daysoff`;
+while someone is away their reminders go to their deputy, or nowhere.
 """
 
 from __future__ import annotations
@@ -16,24 +18,47 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.daysoff import Break, earlier, holidays_on, later, off_reason, pause_on, why_off
 from core.reminder_policy import ReminderPolicy, at_hour, end_of_day, local_send_time
-from core.workdays import next_working_day, previous_working_day
 
 # On a day off, reminders that lead up to something come the working day before; those about
 # something already late (and digests) the working day after.
-_EARLIER = frozenset({"deadline", "start", "checkin", "recurring"})
-_LATER = frozenset({"overdue", "escalation", "digest"})
+_EARLIER = frozenset({"deadline", "start", "checkin", "recurring", "seminar"})
+_LATER = frozenset({"overdue", "escalation", "digest", "resume", "back"})
 
 
-def working(day: date, kind: str, policy: ReminderPolicy) -> date:
-    """The day a reminder of `kind` due on `day` is sent, weekends and holidays considered."""
-    if not policy.working_days_only:
-        return day
+def working(day: date, kind: str, policy: ReminderPolicy, breaks: tuple[Break, ...] = ()) -> date:
+    """The day a reminder of `kind` due on `day` is sent: days off and school holidays skipped."""
     if kind in _EARLIER:
-        return previous_working_day(day)
+        return earlier(day, breaks, policy.working_days_only)
     if kind in _LATER:
-        return next_working_day(day)
+        return later(day, breaks, policy.working_days_only)
     return day
+
+
+def _moved(
+    day: date, sent: date, breaks: tuple[Break, ...], policy: ReminderPolicy
+) -> dict[str, str]:
+    """Payload noting a reminder moved off its day, and why (for previews and the text)."""
+    if sent == day:
+        return {}
+    return {
+        "moved_from": day.isoformat(),
+        "why": why_off(day, breaks, policy.working_days_only) or "",
+    }
+
+
+@dataclass(frozen=True)
+class Away:
+    """An absence: from `first` to `last` (inclusive) reminders go to the deputy, if any."""
+
+    ref_id: int
+    first: date
+    last: date
+    deputy: Person | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day <= self.last
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,28 @@ class Person:
     chat_id: int
     zone: ZoneInfo
     policy: ReminderPolicy
+    name: str | None = None
+    away: tuple[Away, ...] = ()
+
+    def away_on(self, day: date) -> Away | None:
+        for spell in self.away:
+            if spell.covers(day):
+                return spell
+        return None
+
+
+def _recipient(person: Person, day: date) -> tuple[Person, dict[str, Any]] | None:
+    """Who gets a reminder meant for `person` on `day`: them, their deputy, or nobody."""
+    spell = person.away_on(day) if person.away else None
+    if spell is None:
+        return person, {}
+    if spell.deputy is None:
+        return None
+    return spell.deputy, {
+        "for_user_id": person.user_id,
+        "for_name": person.name or "",
+        "away_until": spell.last.isoformat(),
+    }
 
 
 @dataclass(frozen=True)
@@ -61,6 +108,7 @@ class WorkItem:
     curators: tuple[Person, ...]
     coordinators: tuple[Person, ...]
     snoozed_until: datetime | None = None
+    breaks: tuple[Break, ...] = ()  # school holidays and pauses of the item's plan and school
 
 
 @dataclass(frozen=True)
@@ -70,6 +118,8 @@ class SeminarItem:
     day: date | None
     starts_at: datetime | None
     audience: tuple[Person, ...]
+    in_holidays: bool = False  # the coordinator asked for it to be reminded in the holidays
+    breaks_of: dict[int, tuple[Break, ...]] = field(default_factory=dict)  # by user id
 
 
 @dataclass(frozen=True)
@@ -119,22 +169,31 @@ def plan_work(item: WorkItem, since: datetime, until: datetime) -> Iterator[Remi
 def _for_curator(
     item: WorkItem, person: Person, since: datetime, until: datetime
 ) -> Iterator[Reminder]:
-    policy, zone = person.policy, person.zone
+    policy, zone, breaks = person.policy, person.zone, item.breaks
     base = {
         "assignment_id": item.assignment_id,
         "activity_id": item.activity_id,
         "plan_id": item.plan_id,
         "title": item.title,
+        "due": item.due.isoformat() if item.due else None,
+        **_due_note(item.due, breaks, policy),
     }
 
     def make(kind: str, day: date, not_after: datetime | None, **extra: Any) -> Reminder | None:
-        moment = at_hour(working(day, kind, policy), zone, policy)
+        sent = working(day, kind, policy, breaks)
+        if pause_on(sent, breaks) is not None:
+            return None  # paused: nothing now, one summary when the pause ends
+        moment = at_hour(sent, zone, policy)
         if item.snoozed_until and moment < item.snoozed_until and kind != "overdue":
             return None
         if not _within(moment, since, until):
             return None
-        payload = {**base, **extra, "due": item.due.isoformat() if item.due else None}
-        return Reminder(kind, "assignment", item.assignment_id, person, moment, not_after, payload)
+        target = _recipient(person, sent)
+        if target is None:
+            return None
+        who, acting = target
+        payload = {**base, **extra, **acting, **_moved(day, sent, breaks, policy)}
+        return Reminder(kind, "assignment", item.assignment_id, who, moment, not_after, payload)
 
     candidates: list[Reminder | None] = []
     if item.period_kind == "recurring" and item.recurrence:
@@ -158,23 +217,42 @@ def _for_curator(
             candidates.append(make("overdue", day, None, days_late=late))
     # A snooze moves the next reminder to the snooze moment.
     if item.snoozed_until and _within(item.snoozed_until, since, until):
-        candidates.append(
-            Reminder(
-                "snoozed",
-                "assignment",
-                item.assignment_id,
-                person,
-                item.snoozed_until,
-                end_of_day(item.due, zone) if item.due else None,
-                {**base, "due": item.due.isoformat() if item.due else None},
+        snooze_day = item.snoozed_until.astimezone(zone).date()
+        target = _recipient(person, snooze_day)
+        if target is not None and pause_on(snooze_day, breaks) is None:
+            candidates.append(
+                Reminder(
+                    "snoozed",
+                    "assignment",
+                    item.assignment_id,
+                    target[0],
+                    item.snoozed_until,
+                    end_of_day(item.due, zone) if item.due else None,
+                    {**base, **target[1]},
+                )
             )
-        )
     # Two lead days moved onto one working day are one reminder.
     seen: set[str] = set()
     for candidate in candidates:
         if candidate is not None and candidate.dedupe_key not in seen:
             seen.add(candidate.dedupe_key)
             yield candidate
+
+
+def _due_note(
+    due: date | None, breaks: tuple[Break, ...], policy: ReminderPolicy
+) -> dict[str, Any]:
+    """A due date on a day off stays; the reminder says so (and, when the plan says deadlines
+    move, by when to hand in instead)."""
+    if due is None:
+        return {}
+    reason = off_reason(due, breaks, policy.working_days_only)
+    if reason is None or reason[0] == "pause":
+        return {}
+    note: dict[str, Any] = {"due_off": reason[0]}
+    if policy.deadlines_move:
+        note["hand_in_by"] = earlier(due, breaks, True).isoformat()
+    return note
 
 
 def _recurring(
@@ -231,32 +309,45 @@ def _escalations(item: WorkItem, since: datetime, until: datetime) -> Iterator[R
         return
     for person in item.coordinators:
         day = item.due + timedelta(days=person.policy.escalate_after_days)
-        moment = at_hour(working(day, "escalation", person.policy), person.zone, person.policy)
-        if _within(moment, since, until):
-            yield Reminder(
-                "escalation",
-                "assignment",
-                item.assignment_id,
-                person,
-                moment,
-                None,
-                {
-                    "assignment_id": item.assignment_id,
-                    "title": item.title,
-                    "due": item.due.isoformat(),
-                    "days_late": person.policy.escalate_after_days,
-                },
-            )
+        sent = working(day, "escalation", person.policy, item.breaks)
+        if pause_on(sent, item.breaks) is not None:
+            continue
+        moment = at_hour(sent, person.zone, person.policy)
+        target = _recipient(person, sent)
+        if target is None or not _within(moment, since, until):
+            continue
+        yield Reminder(
+            "escalation",
+            "assignment",
+            item.assignment_id,
+            target[0],
+            moment,
+            None,
+            {
+                "assignment_id": item.assignment_id,
+                "title": item.title,
+                "due": item.due.isoformat(),
+                "days_late": person.policy.escalate_after_days,
+                **target[1],
+            },
+        )
 
 
 def plan_seminar(seminar: SeminarItem, since: datetime, until: datetime) -> Iterator[Reminder]:
-    """The day before at the reminder hour, and a few hours before when the time is known."""
+    """The day before at the reminder hour (the working day before, when that is a day off),
+    and a few hours before when the time is known. In school holidays only seminars marked for
+    them are reminded; someone away gets nothing and their deputy is told instead."""
     for person in seminar.audience:
         day = seminar.day or (
             seminar.starts_at.astimezone(person.zone).date() if seminar.starts_at else None
         )
         if day is None:
             continue
+        breaks = seminar.breaks_of.get(person.user_id, ())
+        if pause_on(day, breaks) or (holidays_on(day, breaks) and not seminar.in_holidays):
+            continue
+        # A seminar held in the holidays is reminded by the public calendar only.
+        calendar = () if seminar.in_holidays else breaks
         starts = seminar.starts_at or end_of_day(day, person.zone)
         payload = {
             "seminar_id": seminar.seminar_id,
@@ -264,10 +355,19 @@ def plan_seminar(seminar: SeminarItem, since: datetime, until: datetime) -> Iter
             "day": day.isoformat(),
             "starts_at": seminar.starts_at.isoformat() if seminar.starts_at else None,
         }
-        before = at_hour(day - timedelta(days=1), person.zone, person.policy)
-        if _within(before, since, until):
+        eve = day - timedelta(days=1)
+        before_day = working(eve, "seminar", person.policy, calendar)
+        before = at_hour(before_day, person.zone, person.policy)
+        target = _recipient(person, before_day)
+        if target is not None and _within(before, since, until):
             yield Reminder(
-                "seminar", "seminar", seminar.seminar_id, person, before, starts, payload
+                "seminar",
+                "seminar",
+                seminar.seminar_id,
+                target[0],
+                before,
+                starts,
+                {**payload, **target[1], **_moved(eve, before_day, calendar, person.policy)},
             )
         if seminar.starts_at is not None:
             soon = seminar.starts_at - timedelta(hours=person.policy.seminar_hours_before)
@@ -275,21 +375,40 @@ def plan_seminar(seminar: SeminarItem, since: datetime, until: datetime) -> Iter
             moment = local_send_time(
                 local.date(), local.timetz().replace(tzinfo=None), person.zone, person.policy
             )
-            if moment < seminar.starts_at and _within(moment, since, until):
+            target = _recipient(person, moment.astimezone(person.zone).date())
+            if target is not None and moment < seminar.starts_at and _within(moment, since, until):
                 yield Reminder(
-                    "seminar_soon", "seminar", seminar.seminar_id, person, moment, starts, payload
+                    "seminar_soon",
+                    "seminar",
+                    seminar.seminar_id,
+                    target[0],
+                    moment,
+                    starts,
+                    {**payload, **target[1]},
                 )
 
 
-def plan_digests(people: Iterable[Person], since: datetime, until: datetime) -> Iterator[Reminder]:
-    """The weekly digest moment of each person within the window (content is built at send)."""
+def plan_digests(
+    people: Iterable[Person],
+    since: datetime,
+    until: datetime,
+    breaks_of: dict[int, tuple[Break, ...]] | None = None,
+) -> Iterator[Reminder]:
+    """The weekly digest moment of each person within the window (content is built at send).
+
+    On a day off it comes the working day after (after the school holidays, for a curator);
+    nobody gets one while paused or away (the summaries after those say it better)."""
     for person in people:
+        breaks = (breaks_of or {}).get(person.user_id, ())
         first, last = _window_days(person, since, until)
         sent: set[datetime] = set()
         for day in _days(first, last):
             if day.weekday() != person.policy.digest_weekday:
                 continue
-            moment = at_hour(working(day, "digest", person.policy), person.zone, person.policy)
+            send_day = working(day, "digest", person.policy, breaks)
+            if pause_on(send_day, breaks) or person.away_on(send_day):
+                continue
+            moment = at_hour(send_day, person.zone, person.policy)
             if _within(moment, since, until) and moment not in sent:
                 sent.add(moment)  # a digest moved past a long holiday meets the next one
                 week = day.isocalendar()
@@ -303,3 +422,65 @@ def plan_digests(people: Iterable[Person], since: datetime, until: datetime) -> 
                     moment + timedelta(hours=8),
                     {"week": f"{week.year}-W{week.week:02d}", "day": day.isoformat()},
                 )
+
+
+@dataclass(frozen=True)
+class PauseItem:
+    """An ended (or ending) pause and the people told what is due once it is over."""
+
+    pause: Break
+    plan_id: int
+    audience: tuple[Person, ...]
+    breaks: tuple[Break, ...] = ()  # the school holidays around it
+
+
+def plan_resumes(
+    pauses: Iterable[PauseItem], since: datetime, until: datetime
+) -> Iterator[Reminder]:
+    """One summary per person on the first working day after a pause, instead of a burst."""
+    for item in pauses:
+        pause = item.pause
+        if pause.last < pause.first:
+            continue  # lifted before it began
+        for person in item.audience:
+            day = working(pause.last + timedelta(days=1), "resume", person.policy, item.breaks)
+            target = _recipient(person, day)
+            moment = at_hour(day, person.zone, person.policy)
+            if target is None or not _within(moment, since, until):
+                continue
+            yield Reminder(
+                "resume",
+                "time_off",
+                pause.ref_id,
+                target[0],
+                moment,
+                moment + timedelta(days=1),
+                {
+                    "plan_id": item.plan_id,
+                    "title": pause.title,
+                    "first": pause.first.isoformat(),
+                    "last": pause.last.isoformat(),
+                    **target[1],
+                },
+            )
+
+
+def plan_returns(people: Iterable[Person], since: datetime, until: datetime) -> Iterator[Reminder]:
+    """To someone whose absence ended: one summary of what happened while they were away."""
+    for person in people:
+        for spell in person.away:
+            if spell.last < spell.first:
+                continue
+            day = working(spell.last + timedelta(days=1), "back", person.policy)
+            moment = at_hour(day, person.zone, person.policy)
+            if person.away_on(day) or not _within(moment, since, until):
+                continue  # away again straight after: the later return says it all
+            yield Reminder(
+                "back",
+                "absence",
+                spell.ref_id,
+                person,
+                moment,
+                moment + timedelta(days=2),
+                {"first": spell.first.isoformat(), "last": spell.last.isoformat()},
+            )

@@ -22,6 +22,7 @@ class ReminderPolicy:
     seminar_hours_before: int = 2
     checkin_min_days: int = 14  # periods at least this long get a mid-period check-in
     working_days_only: bool = True  # weekends and public holidays (RU) move reminders
+    deadlines_move: bool = False  # a due date on a day off: "сдайте до" the working day before
 
     def merged(self, overrides: dict[str, Any] | None) -> ReminderPolicy:
         """A copy with the known keys of `overrides` applied (unknown keys are ignored)."""
@@ -44,8 +45,9 @@ class ReminderPolicy:
         ):
             if isinstance(overrides.get(key), int):
                 changes[key] = overrides[key]
-        if isinstance(overrides.get("working_days_only"), bool):
-            changes["working_days_only"] = overrides["working_days_only"]
+        for key in ("working_days_only", "deadlines_move"):
+            if isinstance(overrides.get(key), bool):
+                changes[key] = overrides[key]
         for key in ("quiet_start", "quiet_end"):
             if isinstance(overrides.get(key), str):
                 changes[key] = time.fromisoformat(overrides[key])

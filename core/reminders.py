@@ -9,21 +9,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from core.daysoff import HOLIDAYS, PAUSE, Break
 from core.groups import plan_weekly_status
 from core.outbox import insert_outbox
+from core.people import reachable
 from core.planner import (
+    Away,
+    PauseItem,
     Person,
     Reminder,
     SeminarItem,
     WorkItem,
     plan_digests,
+    plan_resumes,
+    plan_returns,
     plan_seminar,
     plan_work,
 )
@@ -32,13 +38,16 @@ from core.roles import Role
 from core.seminars import school_ids_of
 from core.states import AssignmentStatus, OutboxStatus
 from db.models import (
+    Absence,
     Activity,
     Assignment,
     Membership,
     OutboxMessage,
     Plan,
+    PlanSchool,
     School,
     Seminar,
+    TimeOff,
     User,
 )
 
@@ -54,6 +63,8 @@ PLANNED_KINDS = (
     "seminar",
     "seminar_soon",
     "digest",
+    "resume",
+    "back",
 )
 LOOKBACK = timedelta(days=3)
 HORIZON = timedelta(hours=26)
@@ -68,11 +79,31 @@ class _Member:
     direction_id: int | None
 
 
+@dataclass
+class Loaded:
+    """Everything the planner needs, read from the database in one pass."""
+
+    work: list[WorkItem]
+    seminars: list[SeminarItem]
+    readers: list[Person]
+    breaks_of_reader: dict[int, tuple[Break, ...]]
+    pauses: list[PauseItem]
+    returning: list[Person]
+
+
 class _People:
     """Active, reachable members indexed for the lookups the planner needs."""
 
-    def __init__(self, rows: Iterable[tuple[Membership, User]], default_zone: str) -> None:
+    def __init__(
+        self,
+        rows: Iterable[tuple[Membership, User]],
+        default_zone: str,
+        absences: dict[int, list[Absence]],
+        deputies: dict[int, User],
+    ) -> None:
         self.default_zone = default_zone
+        self.absences = absences
+        self.deputies = deputies
         self.curators: dict[int, list[_Member]] = defaultdict(list)
         self.coordinators: list[_Member] = []
         for membership, user in rows:
@@ -93,7 +124,20 @@ class _People:
     ) -> Person:
         zone = resolve_zone(user.timezone, *zone_names, self.default_zone)
         policy = plan_policy.merged((user.settings or {}).get("reminders"))
-        return Person(user.id, user.telegram_id, zone, policy)
+        away = tuple(
+            Away(a.id, a.starts_on, a.ends_on, self._deputy(a.deputy_id, zone_names))
+            for a in self.absences.get(user.id, ())
+        )
+        return Person(user.id, user.telegram_id, zone, policy, user.full_name, away)
+
+    def _deputy(self, user_id: int | None, zone_names: tuple[str | None, ...]) -> Person | None:
+        """The deputy as a recipient; a switched-off, blocked or forgotten one is nobody."""
+        user = self.deputies.get(user_id) if user_id is not None else None
+        if user is None:
+            return None
+        zone = resolve_zone(user.timezone, *zone_names, self.default_zone)
+        policy = ReminderPolicy().merged((user.settings or {}).get("reminders"))
+        return Person(user.id, user.telegram_id, zone, policy, user.full_name)
 
     def curators_of(self, school_id: int, plan_id: int) -> list[_Member]:
         return [m for m in self.curators.get(school_id, []) if m.plan_id in (None, plan_id)]
@@ -106,33 +150,83 @@ class _People:
         ]
 
 
-async def _people(session: AsyncSession, default_zone: str) -> _People:
+async def _people(session: AsyncSession, default_zone: str, since: date) -> _People:
     rows = await session.execute(
         select(Membership, User)
         .join(User, User.id == Membership.user_id)
         .where(
             Membership.revoked_at.is_(None),
             Membership.role.in_([Role.CURATOR, Role.COORDINATOR]),
-            User.is_active.is_(True),
-            User.blocked_at.is_(None),
-            User.forgotten_at.is_(None),
-            User.started_at.is_not(None),
+            *reachable(),
         )
     )
-    return _People(rows.all(), default_zone)
+    absences: dict[int, list[Absence]] = defaultdict(list)
+    for absence in await session.scalars(select(Absence).where(Absence.ends_on >= since)):
+        absences[absence.user_id].append(absence)
+    deputy_ids = {a.deputy_id for spells in absences.values() for a in spells if a.deputy_id}
+    deputies = {
+        u.id: u
+        for u in await session.scalars(select(User).where(User.id.in_(deputy_ids), *reachable()))
+    }
+    return _People(rows.all(), default_zone, absences, deputies)
+
+
+class _Calendars:
+    """School holidays and pauses by plan and school, as the planner's `Break`s."""
+
+    def __init__(self, rows: Iterable[TimeOff], plan_schools: dict[int, set[int]]) -> None:
+        self.by_plan: dict[int, list[tuple[int | None, Break]]] = defaultdict(list)
+        self.rows = list(rows)
+        self.plan_schools = plan_schools
+        for row in self.rows:
+            brk = Break(row.kind, row.starts_on, row.ends_on, row.title, row.id, row.school_id)
+            self.by_plan[row.plan_id].append((row.school_id, brk))
+        self._cache: dict[tuple[int, int | None], tuple[Break, ...]] = {}
+
+    def of(self, plan_id: int, school_id: int | None) -> tuple[Break, ...]:
+        key = (plan_id, school_id)
+        if key not in self._cache:
+            self._cache[key] = tuple(
+                brk for where, brk in self.by_plan.get(plan_id, ()) if where in (None, school_id)
+            )
+        return self._cache[key]
+
+    def holidays_of_school(self, school_id: int) -> tuple[Break, ...]:
+        """School holidays that apply to a school in any of its plans (for its digests)."""
+        return tuple(
+            brk
+            for plan_id, schools in self.plan_schools.items()
+            if school_id in schools
+            for brk in self.of(plan_id, school_id)
+            if brk.kind == HOLIDAYS
+        )
 
 
 def _policy(plan: Plan) -> ReminderPolicy:
     return ReminderPolicy().merged((plan.settings or {}).get("reminders"))
 
 
-async def load_work(
-    session: AsyncSession, default_zone: str
-) -> tuple[list[WorkItem], list[SeminarItem], list[Person]]:
-    """Open assignments with recipients, dated seminars with audience, and digest readers."""
-    people = await _people(session, default_zone)
+async def load_work(session: AsyncSession, default_zone: str, since: date) -> Loaded:
+    """Open assignments with recipients, dated seminars with audience, digest readers, ended
+    pauses with whom to tell, and people coming back (time off ending before `since` ignored)."""
+    people = await _people(session, default_zone, since - timedelta(days=7))
     plans = {p.id: p for p in await session.scalars(select(Plan).where(Plan.archived_at.is_(None)))}
     schools = {s.id: s for s in await session.scalars(select(School))}
+    plan_schools: dict[int, set[int]] = defaultdict(set)
+    for plan_id, school_id in await session.execute(
+        select(PlanSchool.plan_id, PlanSchool.school_id)
+    ):
+        plan_schools[plan_id].add(school_id)
+    calendars = _Calendars(
+        await session.scalars(
+            select(TimeOff).where(
+                TimeOff.removed_at.is_(None),
+                TimeOff.ends_on >= since - timedelta(days=7),
+                TimeOff.plan_id.in_(list(plans)),
+            )
+        ),
+        plan_schools,
+    )
     rows = await session.execute(
         select(Assignment, Activity)
         .join(Activity, Activity.id == Assignment.activity_id)
@@ -177,22 +271,64 @@ async def load_work(
                 curators=curators,
                 coordinators=escalate_to,
                 snoozed_until=assignment.snoozed_until,
+                breaks=calendars.of(plan.id, assignment.school_id),
             )
         )
-    seminars = await _seminars(session, people, plans, schools)
+    seminars = await _seminars(session, people, plans, schools, calendars)
     readers: dict[int, Person] = {}
+    breaks_of_reader: dict[int, tuple[Break, ...]] = {}
+    returning: dict[int, Person] = {}
     for members in [*people.curators.values(), people.coordinators]:
         for member in members:
+            zone_school = schools.get(member.school_id) if member.school_id else None
+            person = people.person(
+                member.user, (zone_school.timezone if zone_school else None,), ReminderPolicy()
+            )
+            if person.away:
+                returning.setdefault(person.user_id, person)
             if (member.user.settings or {}).get("digest", True) and member.user.id not in readers:
-                zone_school = schools.get(member.school_id) if member.school_id else None
-                readers[member.user.id] = people.person(
-                    member.user, (zone_school.timezone if zone_school else None,), ReminderPolicy()
+                readers[member.user.id] = person
+                if member.school_id is not None:
+                    breaks_of_reader[member.user.id] = calendars.holidays_of_school(
+                        member.school_id
+                    )
+    pauses = _pauses(calendars, people, plans, schools)
+    return Loaded(
+        work, seminars, list(readers.values()), breaks_of_reader, pauses, list(returning.values())
+    )
+
+
+def _pauses(
+    calendars: _Calendars, people: _People, plans: dict[int, Plan], schools: dict[int, School]
+) -> list[PauseItem]:
+    """Each pause with the curators of the schools it covered."""
+    out: list[PauseItem] = []
+    for row in calendars.rows:
+        if row.kind != PAUSE:
+            continue
+        plan = plans[row.plan_id]
+        school_ids = (
+            {row.school_id} if row.school_id is not None else calendars.plan_schools[plan.id]
+        )
+        audience: dict[int, Person] = {}
+        for school_id in sorted(school_ids):
+            zone = schools[school_id].timezone if school_id in schools else None
+            for member in people.curators_of(school_id, plan.id):
+                audience.setdefault(
+                    member.user.id, people.person(member.user, (zone, plan.timezone), _policy(plan))
                 )
-    return work, seminars, list(readers.values())
+        pause = Break(row.kind, row.starts_on, row.ends_on, row.title, row.id, row.school_id)
+        holidays = tuple(b for b in calendars.of(plan.id, row.school_id) if b.kind == HOLIDAYS)
+        out.append(PauseItem(pause, plan.id, tuple(audience.values()), holidays))
+    return out
 
 
 async def _seminars(
-    session: AsyncSession, people: _People, plans: dict[int, Plan], schools: dict[int, School]
+    session: AsyncSession,
+    people: _People,
+    plans: dict[int, Plan],
+    schools: dict[int, School],
+    calendars: _Calendars,
 ) -> list[SeminarItem]:
     result = []
     seminars = await session.scalars(
@@ -206,12 +342,15 @@ async def _seminars(
         plan = plans[seminar.plan_id]
         school_ids = await school_ids_of(session, seminar)
         audience: dict[int, Person] = {}
+        breaks_of: dict[int, tuple[Break, ...]] = {}
         for school_id in school_ids:
             zone = schools[school_id].timezone if school_id in schools else None
             for member in people.curators_of(school_id, plan.id):
-                audience.setdefault(
-                    member.user.id, people.person(member.user, (zone, plan.timezone), _policy(plan))
-                )
+                if member.user.id not in audience:
+                    audience[member.user.id] = people.person(
+                        member.user, (zone, plan.timezone), _policy(plan)
+                    )
+                    breaks_of[member.user.id] = calendars.of(plan.id, school_id)
         result.append(
             SeminarItem(
                 seminar.id,
@@ -219,25 +358,23 @@ async def _seminars(
                 seminar.starts_on,
                 seminar.starts_at,
                 tuple(audience.values()),
+                in_holidays=seminar.in_holidays,
+                breaks_of=breaks_of,
             )
         )
     return result
 
 
-def plan_window(
-    work: list[WorkItem],
-    seminars: list[SeminarItem],
-    readers: list[Person],
-    since: datetime,
-    until: datetime,
-) -> list[Reminder]:
+def plan_window(loaded: Loaded, since: datetime, until: datetime) -> list[Reminder]:
     """Every reminder of the loaded state scheduled in [since, until)."""
     reminders: list[Reminder] = []
-    for item in work:
+    for item in loaded.work:
         reminders.extend(plan_work(item, since, until))
-    for seminar in seminars:
+    for seminar in loaded.seminars:
         reminders.extend(plan_seminar(seminar, since, until))
-    reminders.extend(plan_digests(readers, since, until))
+    reminders.extend(plan_digests(loaded.readers, since, until, loaded.breaks_of_reader))
+    reminders.extend(plan_resumes(loaded.pauses, since, until))
+    reminders.extend(plan_returns(loaded.returning, since, until))
     reminders.sort(key=lambda r: (r.scheduled_at, r.person.user_id, r.kind, r.target_id))
     return reminders
 
@@ -246,8 +383,8 @@ async def preview(
     session: AsyncSession, since: datetime, until: datetime, default_zone: str
 ) -> list[Reminder]:
     """What the current database would send in a window (nothing is written)."""
-    work, seminars, readers = await load_work(session, default_zone)
-    return plan_window(work, seminars, readers, since, until)
+    loaded = await load_work(session, default_zone, since.date())
+    return plan_window(loaded, since, until)
 
 
 async def upcoming_for(

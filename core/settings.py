@@ -204,7 +204,9 @@ async def set_person_setting(
 
 
 def _manages(scope: Scope, plan_id: int) -> bool:
-    return scope.all_plans or (plan_id in scope.plan_ids and not scope.direction_ids)
+    from core.timeoff import manages_plan  # one rule for every plan-wide change
+
+    return manages_plan(scope, plan_id)
 
 
 async def plan_settings(session: AsyncSession, scope: Scope, plan_id: int) -> dict[str, str]:

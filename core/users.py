@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.absences import deputy_memberships
 from core.clock import Clock
 from core.dto import MembershipInfo, TelegramProfile, UserContext
 from db.models import Direction, Membership, Plan, School, User
@@ -61,17 +64,22 @@ async def load_memberships(session: AsyncSession, user_id: int) -> tuple[Members
     )
 
 
-async def load_context(session: AsyncSession, telegram_id: int) -> UserContext | None:
-    """The acting user's context, or None for someone the bot has never seen."""
+async def load_context(
+    session: AsyncSession, telegram_id: int, today: date | None = None
+) -> UserContext | None:
+    """The acting user's context, or None for someone the bot has never seen. With `today`,
+    the roles held that day as someone's deputy are included."""
     user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
     if user is None:
         return None
-    return await context_for(session, user)
+    return await context_for(session, user, today)
 
 
-async def context_for(session: AsyncSession, user: User) -> UserContext:
+async def context_for(session: AsyncSession, user: User, today: date | None = None) -> UserContext:
     """Build a UserContext for a loaded user row."""
     memberships = await load_memberships(session, user.id) if user.is_active else ()
+    if user.is_active and today is not None:
+        memberships += await deputy_memberships(session, user.id, today)
     return UserContext(
         user_id=user.id,
         telegram_id=user.telegram_id,

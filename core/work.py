@@ -27,6 +27,7 @@ from core.notices import (
 )
 from core.people import Recipient, coordinator_recipients, curator_recipients
 from core.permissions import (
+    acting_for,
     may_review,
     may_see_item,
     may_see_submission,
@@ -122,6 +123,8 @@ class ItemCard:
     review_comment: str | None = None
     can_act: bool = False
     can_review: bool = False
+    can_move: bool = False  # a reviewer may move its due date
+    plan_due: date | None = None  # the plan's date, when the school's differs
     pending_submission_id: int | None = None
 
 
@@ -148,6 +151,14 @@ async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, 
     if row is None:
         raise WorkError("not_found")
     return row[0], row[1], row[2]
+
+
+def on_behalf(user: UserContext, plan_id: int, school_id: int | None) -> dict[str, object]:
+    """Audit fields naming the absent person a deputy acts for (empty otherwise)."""
+    deputy = acting_for(user, plan_id, school_id)
+    if deputy is None:
+        return {}
+    return {"for_user_id": deputy.acting_for, "for_name": deputy.acting_for_name}
 
 
 def _may_act(user: UserContext, assignment: Assignment, activity: Activity) -> bool:
@@ -253,6 +264,8 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         review_comment=last.review_comment if last else None,
         can_act=actor and assignment.status in OPEN,
         can_review=reviewer and assignment.status == AssignmentStatus.SUBMITTED,
+        can_move=reviewer and assignment.status in (*OPEN, AssignmentStatus.SUBMITTED),
+        plan_due=activity.due_date if activity.due_date != assignment.due_date else None,
         pending_submission_id=last.id if last and last.status == SubmissionStatus.PENDING else None,
     )
 
@@ -322,6 +335,7 @@ async def submit(
             "submission_id": submission.id,
             "files": len(files),
             "comment": comment[:300] if comment else None,
+            **on_behalf(user, activity.plan_id, assignment.school_id),
         },
     )
     await session.flush()

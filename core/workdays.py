@@ -17,12 +17,19 @@ MAX_SHIFT = 14  # the longest run of days off (New Year) is well under this
 
 @lru_cache(maxsize=4)
 def _calendar(country: str) -> holidays.HolidayBase:
-    return holidays.country_holidays(country)
+    return holidays.country_holidays(country, language="ru")
 
 
+@lru_cache(maxsize=8192)
 def is_working_day(day: date, country: str = "RU") -> bool:
     """Not a weekend (unless a transferred working Saturday) and not a public holiday."""
     return bool(_calendar(country).is_working_day(day))
+
+
+def holiday_name(day: date, country: str = "RU") -> str | None:
+    """The public holiday (or day off moved by decree) on `day`, in Russian; None otherwise."""
+    name = _calendar(country).get(day)
+    return str(name) if name else None
 
 
 def previous_working_day(day: date, country: str = "RU") -> date:

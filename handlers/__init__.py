@@ -5,10 +5,13 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import (
+    away,
+    deadlines,
     done_flow,
     fallback,
     groups,
     help_flow,
+    holidays,
     invitations,
     my_items,
     onboarding,
@@ -44,6 +47,9 @@ def build_routers() -> list[Router]:
         done_flow.build_router(),
         review.build_router(),
         help_flow.build_router(),
+        deadlines.build_router(),
+        away.build_router(),
+        holidays.build_router(),
         reminders.build_router(),
         upcoming.build_router(),
         seminars.build_router(),

@@ -108,7 +108,11 @@ async def open_card(
     await query.message.answer(
         texts.item_card(card, today),
         reply_markup=keyboards.item_actions(
-            card.assignment_id, card.can_act, review, texts.comments_clipped(card)
+            card.assignment_id,
+            card.can_act,
+            review,
+            texts.comments_clipped(card),
+            can_move=card.can_move,
         ),
     )
 
@@ -190,6 +194,7 @@ async def reminder_action(
 async def _dispatch(
     query: CallbackQuery, action: str, assignment_id: int, data: dict[str, object]
 ) -> None:
+    from handlers.deadlines import start_move
     from handlers.done_flow import start_done
     from handlers.help_flow import start_help
 
@@ -203,6 +208,8 @@ async def _dispatch(
         await show_history(query, assignment_id, **data)  # type: ignore[arg-type]
     elif action == "comments":
         await show_comments(query, assignment_id, **data)  # type: ignore[arg-type]
+    elif action == "move":
+        await start_move(query, assignment_id, **data)  # type: ignore[arg-type]
     else:
         await query.answer(texts.work_error("not_found"), show_alert=True)
 

@@ -33,7 +33,9 @@ from core.states import AssignmentStatus, SubmissionStatus
 from core.work import ask_help
 from db.base import Base
 from db.models import (
+    Absence,
     Activity,
+    DeadlineChange,
     Assignment,
     Direction,
     DirectionSchool,
@@ -42,6 +44,7 @@ from db.models import (
     Seminar,
     SeminarSchool,
     Submission,
+    TimeOff,
 )
 from emulator import EmulatorServer, FakeUser, RateLimits
 from tests.harness import World, emulator_server
@@ -54,7 +57,10 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "rsvp": [{"answer": "yes"}, {"answer": "no"}],
     "my": [{"view": v} for v in ("open", "overdue", "week", "done")],
     "it": [{}],
-    "ia": [{"action": a} for a in ("done", "tomorrow", "later3", "help", "history", "comments")],
+    "ia": [
+        {"action": a}
+        for a in ("done", "tomorrow", "later3", "help", "history", "comments", "move")
+    ],
     "dn": [{"action": "send"}, {"action": "cancel"}],
     "undo": [{}],
     "rv": [{"action": "accept"}, {"action": "return"}, {"action": "undo"}],
@@ -83,6 +89,12 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "ir": [{"role": r.value} for r in Role],
     "is": [{"role": r.value} for r in Role],
     "iv": [{}],
+    "ds": [{"action": "one"}, {"action": "all"}],
+    "dd": [{"action": a} for a in ("approve", "other", "decline")],
+    # "back" is about the presser's own absence (none here): nothing to end.
+    "aw": [{"action": a} for a in ("dep", "pick", "back")],
+    "bk": [{"action": a} for a in ("list", "holidays", "pause")],
+    "bl": [{}],
 }
 
 SECRETS = ("Тайная гимназия", "Секретный пункт", "секретный комментарий", "Закрытый семинар")
@@ -352,6 +364,7 @@ async def test_no_forged_button_reaches_another_plan_school_or_role(world: World
             await session.flush()
             submissions[key] = submission.id
         await admin.set_active(session, world.clock, EVERYTHING, None, off_user, False)
+        time_off = await _time_off(session, now, theirs, mine, foreign_user, off_user)
     foreign_ctx_question = await _question(world, foreign_curator, theirs["assignment"])
     own_question = await _question(world, curator, mine["assignment"])
     async with world.app.session_factory() as session, session.begin():
@@ -376,6 +389,7 @@ async def test_no_forged_button_reaches_another_plan_school_or_role(world: World
             "user_id": user,
             "question_id": question,
             "invitation_id": inv,
+            **time_off[plan["plan"]],
         }
 
     foreign = targets(
@@ -408,6 +422,53 @@ async def test_no_forged_button_reaches_another_plan_school_or_role(world: World
     )
     found = [f"{who}: {problem[:300]}" for who, items in problems.items() for problem in items]
     assert not found, "\n".join(found)
+
+
+async def _time_off(
+    session: AsyncSession,
+    now: datetime,
+    theirs: dict[str, int],
+    mine: dict[str, int],
+    foreign_user: int,
+    own_user: int,
+) -> dict[int, dict[str, int]]:
+    """A request for more time, an absence and school holidays in each plan."""
+    out = {}
+    for plan, user in ((theirs, foreign_user), (mine, own_user)):
+        assignment = await session.get(Assignment, plan["assignment"])
+        assert assignment is not None
+        change = DeadlineChange(
+            activity_id=plan["activity"],
+            school_id=assignment.school_id,
+            status="requested",
+            old_due=date(2020, 11, 20),
+            wanted_due=date(2020, 11, 27),
+            reason="секретный комментарий",
+            requested_by_id=user,
+            created_at=now,
+        )
+        absence = Absence(
+            user_id=user,
+            starts_on=date(2020, 11, 1),
+            ends_on=date(2020, 11, 30),
+            created_at=now,
+        )
+        holidays = TimeOff(
+            plan_id=plan["plan"],
+            kind="holidays",
+            title="Тайная гимназия: каникулы",
+            starts_on=date(2020, 12, 28),
+            ends_on=date(2021, 1, 10),
+            created_at=now,
+        )
+        session.add_all([change, absence, holidays])
+        await session.flush()
+        out[plan["plan"]] = {
+            "change_id": change.id,
+            "absence_id": absence.id,
+            "break_id": holidays.id,
+        }
+    return out
 
 
 async def _question(world: World, person: FakeUser, assignment_id: int) -> int:
