@@ -448,7 +448,7 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
     import json
     from datetime import UTC, datetime
 
-    from core.reminders import preview
+    from core.reminders import days_off, preview
 
     try:
         since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
@@ -457,9 +457,12 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError("dates must look like 2020-11-01") from None
     if until <= since:
         raise CliError("--to must be after --from")
-    reminders = await _with_session(
-        settings, lambda s: preview(s, since, until, settings.default_timezone)
-    )
+
+    async def load(session: AsyncSession) -> Any:
+        found = await preview(session, since, until, settings.default_timezone)
+        return found, await days_off(session, since.date(), until.date())
+
+    reminders, skipped = await _with_session(settings, load)
     rows = [
         {
             "recipient_user_id": r.person.user_id,
@@ -468,16 +471,32 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
             "local": r.scheduled_at.astimezone(r.person.zone).isoformat(),
             "timezone": r.person.zone.key,
             "utc": r.scheduled_at.isoformat(),
+            **({"for_user_id": r.payload["for_user_id"]} if r.payload.get("for_user_id") else {}),
+            **(
+                {"moved_from": r.payload["moved_from"], "why": r.payload.get("why")}
+                if r.payload.get("moved_from")
+                else {}
+            ),
         }
         for r in reminders
     ]
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        # Days off ride along as rows of kind "day_off" (what moved or skipped, and why).
+        days = [{"kind": "day_off", "item": d["why"], **d} for d in skipped]
+        print(json.dumps(rows + days, ensure_ascii=False, indent=1))
     else:
         for row in rows:
             item, who = str(row["item"])[:70], f"user {row['recipient_user_id']}"
-            print(f"{row['utc']}  {row['local']}  {who:<11} {row['kind']:<12} {item}")
+            moved = (
+                f"  (moved from {row['moved_from']}: {row['why']})" if "moved_from" in row else ""
+            )
+            print(f"{row['utc']}  {row['local']}  {who:<11} {row['kind']:<12} {item}{moved}")
         print(f"{len(rows)} reminder(s)")
+        if skipped:
+            print("Days off in the window:")
+            for d in skipped:
+                where = f"  [{d['plan'][:40]}]" if d.get("plan") else ""
+                print(f"  {d['days']:<22} {d['why'][:60]} -> {d['effect']}{where}")
     return 0
 
 

@@ -46,6 +46,23 @@ def add_parsers(sub: Any) -> None:
     setting.add_argument("plan")
     setting.add_argument("key")
     setting.add_argument("value")
+    for kind, end in (("holidays", "remove"), ("pause", "lift")):
+        verb = plan.add_parser(
+            kind,
+            help=f"{'school holidays' if kind == 'holidays' else 'pauses'} of a plan: "
+            f"add SPAN TITLE, list, {end} ID",
+        )
+        verb.add_argument("plan")
+        verb.add_argument("action", choices=("add", "list", end))
+        verb.add_argument("what", nargs="?", help="2020-10-26..2020-11-03, or the id to " + end)
+        verb.add_argument("title", nargs="?", default="", help="name (holidays) or reason (pause)")
+        verb.add_argument("--school", help="only this school of the plan")
+    move = plan.add_parser("deadline", help="move an item's due date (all schools, or --school)")
+    move.add_argument("plan")
+    move.add_argument("item", help="the item's number in the plan (e.g. 2.3) or its id")
+    move.add_argument("date", help="the new due date, e.g. 2020-11-20")
+    move.add_argument("--school", help="only this school")
+    move.add_argument("--reason")
     attach = plan.add_parser("attach", help="make a school take part in a plan")
     attach.add_argument("plan")
     attach.add_argument("--school", required=True)
@@ -162,6 +179,75 @@ async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -
             text=args.value,
         )
         return f"plan {plan.id}: {args.key} = {args.value}"
+    if args.plan_command in ("holidays", "pause"):
+        return await _time_off(session, args, clock, plan.id)
+    if args.plan_command == "deadline":
+        return await _move_deadline(session, args, clock, plan.id)
     school = await find_school(session, args.school)
     added = await attach_school(session, clock, plan.id, school.id, args.direction)
     return f"plan {plan.id}: school {school.id} takes part ({added} new items)"
+
+
+async def _time_off(
+    session: AsyncSession, args: argparse.Namespace, clock: Clock, plan_id: int
+) -> str:
+    """`plan holidays|pause PLAN add|list|remove|lift`."""
+    from core import timeoff
+    from core.errors import InvalidInput
+    from core.schools import find_school
+
+    today = clock.now().date()
+    if args.action == "list":
+        rows = await timeoff.list_breaks(session, plan_id, today, args.plan_command)
+        return (
+            "\n".join(
+                f"{r.id}\t{r.first}..{r.last}\t{r.title}" + (f"\t{r.school}" if r.school else "")
+                for r in rows
+            )
+            or f"no {args.plan_command}"
+        )
+    if args.action in ("remove", "lift"):
+        if not (args.what or "").isdigit():
+            raise InvalidInput(f"give the id to {args.action} (see: list)")
+        row = await timeoff.lift(session, clock, int(args.what), today, None)
+        return f"{row.kind} {row.id}: " + ("removed" if args.action == "remove" else "lifted")
+    if not args.what:
+        raise InvalidInput("give the days, e.g. 2020-10-26..2020-11-03")
+    try:
+        first, last, _ = timeoff.parse_span(args.what, today)
+    except InvalidInput:
+        raise InvalidInput(
+            f"cannot read the days {args.what!r}; e.g. 2020-10-26..2020-11-03"
+        ) from None
+    school_id = (await find_school(session, args.school)).id if args.school else None
+    row = await timeoff.add_break(
+        session, clock, plan_id, args.plan_command, first, last, args.title, school_id=school_id
+    )
+    where = f", school {row.school_id}" if row.school_id else ""
+    return f"{row.kind} {row.id}: {row.first}..{row.last} {row.title}{where}"
+
+
+async def _move_deadline(
+    session: AsyncSession, args: argparse.Namespace, clock: Clock, plan_id: int
+) -> str:
+    """`plan deadline PLAN ITEM DATE [--school S] [--reason R]`."""
+    from datetime import date
+
+    from core import deadlines
+    from core.errors import InvalidInput, NotFound
+    from core.schools import find_school
+
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        raise InvalidInput(f"dates look like 2020-11-20, not {args.date!r}") from None
+    activity_id = await deadlines.find_activity(session, plan_id, args.item)
+    school_id = (await find_school(session, args.school)).id if args.school else None
+    try:
+        change, count = await deadlines.move(
+            session, clock, None, activity_id, day, school_id, args.reason
+        )
+    except deadlines.DeadlineError as exc:
+        raise NotFound(f"cannot move: {exc.code}") from None
+    where = f"school {school_id}" if school_id else "all schools"
+    return f"item {activity_id} ({change.title[:60]}): due {day} for {where}; {count} item(s) moved"

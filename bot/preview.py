@@ -57,6 +57,12 @@ def report_text(report: ImportReport) -> str:
         lines += [f"  + {title[:90]}" for title in report.added]
         lines += [f"  ~ {c['title'][:90]}: {', '.join(c['fields'])}" for c in report.changed]
         lines += [f"  - {title[:90]}" for title in report.removed]
+        for kept in report.kept_deadlines:
+            where = kept["school"] or "all schools"
+            lines.append(
+                f"  ! kept due date {kept['kept']} ({where}), the file says {kept['file']}: "
+                f"{kept['title'][:70]}"
+            )
         if report.kept_work:
             lines.append(
                 f"Kept {report.kept_work} submitted/accepted assignment(s) of removed activities."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -313,13 +314,30 @@ def import_preview(draft: PlanDraft) -> str:
 
 
 def import_done(
-    created: bool, counts: dict[str, int], added: int, changed: int, removed: int, flagged: int
+    created: bool,
+    counts: dict[str, int],
+    added: int,
+    changed: int,
+    removed: int,
+    flagged: int,
+    kept: list[dict[str, Any]] | None = None,
 ) -> str:
     head = "План импортирован." if created else "План обновлён."
     activities, seminars, schools = counts["activities"], counts["seminars"], counts["schools"]
     lines = [f"✅ {head} Мероприятий: {activities}, семинаров: {seminars}, школ: {schools}."]
     if not created:
         lines.append(f"Добавлено: {added}, изменено: {changed}, снято: {removed}.")
+    if kept:
+        lines.append(f"Перенесённые сроки сохранены ({len(kept)}), в новом файле другие даты:")
+        for row in kept[:10]:
+            where = escape(row["school"]) if row["school"] else "все школы"
+            in_file = _date(date.fromisoformat(row["file"])) if row["file"] else "без срока"
+            lines.append(
+                f"• {escape(clip(row['title'], 80))} — {where}: "
+                f"{_date(date.fromisoformat(row['kept']))} (в файле {in_file})"
+            )
+        if len(kept) > 10:
+            lines.append(f"• … и ещё {len(kept) - 10}")
     if flagged:
         lines.append(f"Осталось уточнить сроки: {flagged}. Покажу их по одному.")
     return "\n".join(lines)
@@ -1330,6 +1348,10 @@ def people_list(rows: list[Any]) -> str:
 
 
 def _person_state(p: Any) -> str:
+    if getattr(p, "away_until", None):
+        return f" 🏖 {away_note(p.away_until, p.deputy)}" + _person_state(
+            replace(p, away_until=None)
+        )
     if not p.active:
         return " 🚫 отключён"
     if p.blocked:
@@ -1543,6 +1565,17 @@ def away_set(first: date, last: date, deputy: str | None) -> str:
 def away_status(first: date, last: date, deputy: str | None) -> str:
     who = f", замещает {escape(deputy)}" if deputy else ", замещающего нет"
     return f"Вас нет {span(first, last)}{who}."
+
+
+def away_block(rows: list[Any]) -> str:
+    """Under /status: who is away today and who stands in."""
+    if not rows:
+        return ""
+    lines = ["\n\n<b>🏖 Нет на месте</b>"]
+    for row in rows[:20]:
+        school = f" ({escape(row.school)})" if row.school else ""
+        lines.append(f"• {escape(row.name)}{school} — {away_note(row.last, row.deputy)}")
+    return "\n".join(lines)
 
 
 def away_someone(name: str, first: date, last: date, deputy: str | None) -> str:

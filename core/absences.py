@@ -379,3 +379,61 @@ async def _someone_else_reachable(session: AsyncSession, row: Absence, schools: 
         if not others - away:
             return False
     return True
+
+
+@dataclass(frozen=True)
+class AwayLine:
+    """Someone away today, for coordinators' lists."""
+
+    user_id: int
+    name: str
+    school: str | None
+    last: date
+    deputy: str | None
+
+
+async def away_in_scope(
+    session: AsyncSession, plan_ids: set[int] | None, school_ids: set[int], today: date
+) -> list[AwayLine]:
+    """People of the scope's schools (every school: `plan_ids` None) away today."""
+    from db.models import School
+
+    schools = set(school_ids)
+    if plan_ids:
+        schools |= set(
+            await session.scalars(
+                select(PlanSchool.school_id).where(PlanSchool.plan_id.in_(plan_ids))
+            )
+        )
+    query = (
+        select(Absence, User.full_name, School.short_name, School.name)
+        .join(User, User.id == Absence.user_id)
+        .join(Membership, Membership.user_id == Absence.user_id)
+        .outerjoin(School, School.id == Membership.school_id)
+        .where(
+            Absence.starts_on <= today,
+            Absence.ends_on >= today,
+            Membership.revoked_at.is_(None),
+            Membership.role == Role.CURATOR,
+        )
+        .order_by(User.full_name, Absence.id)
+    )
+    if plan_ids is not None:
+        query = query.where(Membership.school_id.in_(schools))
+    out: list[AwayLine] = []
+    seen: set[int] = set()
+    for absence, name, short, full in await session.execute(query):
+        if absence.id in seen:
+            continue
+        seen.add(absence.id)
+        deputy = await session.get(User, absence.deputy_id) if absence.deputy_id else None
+        out.append(
+            AwayLine(
+                absence.user_id,
+                name or "без имени",
+                short or full,
+                absence.ends_on,
+                (deputy.full_name or "без имени") if deputy else None,
+            )
+        )
+    return out

@@ -6,12 +6,14 @@ manage curators and observers of the schools taking part in their plans.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
+from core.absences import away_now
 from core.clock import Clock
 from core.errors import InvalidInput, NotFound
 from core.outbox import cancel_pending_to
@@ -39,6 +41,8 @@ class PersonLine:
     started: bool
     blocked: bool
     roles: tuple[RoleLine, ...]
+    away_until: date | None = None  # away today, back after this day
+    deputy: str | None = None
 
 
 async def _school_ids(session: AsyncSession, scope: Scope) -> set[int] | None:
@@ -99,8 +103,10 @@ async def list_people(
     search: str | None = None,
     role: Role | None = None,
     school_id: int | None = None,
+    today: date | None = None,
 ) -> list[PersonLine]:
-    """People the manager may see, filtered by name, role and school."""
+    """People the manager may see, filtered by name, role and school; with `today`, who is
+    away that day says so."""
     schools = await _school_ids(session, scope)
     found = []
     for person in await _people(session, None):
@@ -114,7 +120,15 @@ async def list_people(
         if school_id is not None and not any(r.school_id == school_id for r in person.roles):
             continue
         found.append(person)
-    return found
+    if today is None:
+        return found
+    away = await away_now(session, {p.user_id for p in found}, today)
+    return [
+        replace(p, away_until=away[p.user_id].last, deputy=away[p.user_id].deputy)
+        if p.user_id in away
+        else p
+        for p in found
+    ]
 
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit
 from core.clock import Clock
 from core.dto import UserContext
-from core.errors import DomainError
+from core.errors import DomainError, NotFound
 from core.notices import DEADLINE_MOVED, DEADLINE_REQUEST, DEADLINE_RESULT, queue_notice
 from core.people import Recipient, coordinator_recipients, curator_recipients
 from core.permissions import may_review, may_work_on_item
@@ -115,6 +115,26 @@ async def request_change(
         event=f"ask:{now:%Y%m%d%H%M%S}", skip_user_id=user.user_id,
     )  # fmt: skip
     return await change_info(session, change.id)
+
+
+async def find_activity(session: AsyncSession, plan_id: int, ref: str) -> int:
+    """An activity of the plan by its number in the plan ("2.3") or its id."""
+    ref = ref.strip()
+    found = list(
+        await session.scalars(
+            select(Activity.id).where(
+                Activity.plan_id == plan_id,
+                Activity.cancelled_at.is_(None),
+                Activity.number == ref,
+            )
+        )
+    )
+    if not found and ref.isdigit():
+        activity = await session.get(Activity, int(ref))
+        found = [activity.id] if activity and activity.plan_id == plan_id else []
+    if len(found) != 1:
+        raise NotFound(f"no single item {ref!r} in plan {plan_id}")
+    return found[0]
 
 
 async def item_of(session: AsyncSession, assignment_id: int) -> tuple[int, int | None]:

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit
 from core.activities import period_fields
 from core.clock import Clock
+from core.deadlines import kept_dates
 from core.errors import NotFound
 from core.periods import Terms
 from core.schools import validate_timezone
@@ -53,6 +54,9 @@ class ImportReport:
     changed: list[dict[str, Any]] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     kept_work: int = 0  # submitted/accepted assignments of removed activities left as they were
+    # Due dates changed in Kurator (approved requests, coordinators' moves) kept over the file's:
+    # {"title", "school", "kept", "file"} for each that differs from the new file.
+    kept_deadlines: list[dict[str, Any]] = field(default_factory=list)
     flagged_activity_ids: list[int] = field(default_factory=list)
 
 
@@ -294,7 +298,7 @@ async def _activities(
         if position in flagged_rows:
             report.flagged_activity_ids.append(activity.id)
         department, school_ids = _scope(item, draft, schools, plan_schools)
-        await _assign(session, now, activity, department, school_ids)
+        await _assign(session, now, activity, department, school_ids, report)
     for key, activity in current.items():
         if key not in kept and activity.cancelled_at is None:
             activity.cancelled_at = now
@@ -307,9 +311,16 @@ def _plain(value: Any) -> Any:
 
 
 async def _assign(
-    session: AsyncSession, now: datetime, activity: Activity, department: bool, school_ids: set[int]
+    session: AsyncSession,
+    now: datetime,
+    activity: Activity,
+    department: bool,
+    school_ids: set[int],
+    report: ImportReport | None = None,
 ) -> None:
-    """Make sure the activity has one assignment per school (and one for the department)."""
+    """Make sure the activity has one assignment per school (and one for the department); due
+    dates changed in Kurator stay, and the report names those the new file disagrees with."""
+    kept = await kept_dates(session, activity.id)
     rows = list(
         await session.scalars(select(Assignment).where(Assignment.activity_id == activity.id))
     )
@@ -326,8 +337,21 @@ async def _assign(
             status = AssignmentStatus.OPEN
         else:
             status = assignment.status
-        if (status, assignment.due_date) != (assignment.status, activity.due_date):
-            assignment.status, assignment.due_date = status, activity.due_date
+        due = kept.get(assignment.school_id, kept.get(None, activity.due_date))
+        if due != activity.due_date and report is not None and status != AssignmentStatus.CANCELLED:
+            school = (
+                await session.get(School, assignment.school_id) if assignment.school_id else None
+            )
+            report.kept_deadlines.append(
+                {
+                    "title": activity.title,
+                    "school": (school.short_name or school.name) if school else None,
+                    "kept": _plain(due),
+                    "file": _plain(activity.due_date),
+                }
+            )
+        if (status, assignment.due_date) != (assignment.status, due):
+            assignment.status, assignment.due_date = status, due
             assignment.version += 1
             assignment.updated_at = now
     await session.flush()

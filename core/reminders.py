@@ -16,7 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.daysoff import HOLIDAYS, PAUSE, Break
+from core.daysoff import HOLIDAYS, PAUSE, Break, why_off
 from core.groups import plan_weekly_status
 from core.outbox import insert_outbox
 from core.people import reachable
@@ -385,6 +385,52 @@ async def preview(
     """What the current database would send in a window (nothing is written)."""
     loaded = await load_work(session, default_zone, since.date())
     return plan_window(loaded, since, until)
+
+
+async def days_off(session: AsyncSession, first: date, last: date) -> list[dict[str, Any]]:
+    """Why reminders skip or move in [first, last]: public days off, school holidays and pauses
+    of the plans, absences (for `reminders plan`)."""
+    out: list[dict[str, Any]] = []
+    day = first
+    while day <= last:
+        why = why_off(day)
+        if why is not None:
+            out.append({"days": day.isoformat(), "why": why, "effect": "moved"})
+        day += timedelta(days=1)
+    rows = await session.execute(
+        select(TimeOff, Plan.title)
+        .join(Plan, Plan.id == TimeOff.plan_id)
+        .where(TimeOff.removed_at.is_(None), TimeOff.starts_on <= last, TimeOff.ends_on >= first)
+        .order_by(TimeOff.starts_on)
+    )
+    for row, title in rows:
+        out.append(
+            {
+                "days": f"{row.starts_on}..{row.ends_on}",
+                "why": f"{'каникулы' if row.kind == HOLIDAYS else 'пауза'}: {row.title}",
+                "effect": "moved" if row.kind == HOLIDAYS else "skipped, one summary after",
+                "plan": title,
+                "school_id": row.school_id,
+            }
+        )
+    absences = await session.execute(
+        select(Absence, User.full_name)
+        .join(User, User.id == Absence.user_id)
+        .where(Absence.starts_on <= last, Absence.ends_on >= first)
+    )
+    for absence, name in absences:
+        deputy = (
+            f"to deputy user {absence.deputy_id}" if absence.deputy_id else "skipped, no deputy"
+        )
+        out.append(
+            {
+                "days": f"{absence.starts_on}..{absence.ends_on}",
+                "why": f"нет на месте: {name}",
+                "effect": deputy,
+                "user_id": absence.user_id,
+            }
+        )
+    return out
 
 
 async def upcoming_for(

@@ -30,6 +30,7 @@ class ReportRow:
     comment: str | None
     files: tuple[str, ...]
     overdue: bool
+    plan_due: date | None = None  # the plan's own date, when the school's was moved
 
 
 @dataclass
@@ -115,6 +116,7 @@ async def plan_report(
         label = (name or kind) + (MISSING_MARK if missing is not None else "")
         files.setdefault(submission_id, []).append(label)
     titles = {a.id: (a.number, a.title) for a in activities}
+    plan_dues = {a.id: a.due_date for a in activities}
     for assignment, school_name, school_zone in assignments:
         today = now.astimezone(ZoneInfo(school_zone or plan.timezone or default_zone)).date()
         latest = submissions.get(assignment.id)
@@ -132,6 +134,7 @@ async def plan_report(
                 comment=latest.comment if latest else None,
                 files=tuple(files.get(latest.id, [])) if latest else (),
                 overdue=bool(is_open and assignment.due_date and assignment.due_date < today),
+                plan_due=plan_dues.get(assignment.activity_id),
             )
         )
     report.schools = sorted({r.school for r in report.rows})

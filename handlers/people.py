@@ -11,6 +11,7 @@ from bot import keyboards, menus, texts
 from bot.callbacks import PersonAct, PersonMove, PersonOpen, PersonRole
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit
+from bot.settings import Settings
 from core.admin import (
     change_role,
     invitable_roles,
@@ -23,6 +24,7 @@ from core.admin import (
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvalidInput, NotFound
+from core.reminder_policy import resolve_zone
 from core.roles import Role
 from core.status import scope_of
 
@@ -31,11 +33,17 @@ PAGE = 20
 
 
 async def show_people(
-    message: Message, command: CommandObject, session: AsyncSession, user_ctx: UserContext
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext,
 ) -> None:
-    """/people [search]: up to 20 people, a number opens the card."""
+    """/people [search]: up to 20 people (who is away says so), a number opens the card."""
+    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
     rows = await list_people(
-        session, scope_of(user_ctx), search=(command.args or "").strip() or None
+        session, scope_of(user_ctx), search=(command.args or "").strip() or None, today=today
     )
     await message.answer(
         texts.people_list(rows[:PAGE]),

@@ -111,6 +111,7 @@ async def confirm(
         len(report.changed),
         len(report.removed),
         len(report.flagged_activity_ids),
+        report.kept_deadlines,
     )
     after_commit(lambda: message.edit_reply_markup(reply_markup=None))
     after_commit(lambda: message.answer(done))

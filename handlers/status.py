@@ -14,6 +14,7 @@ from bot.callbacks import OverdueNudge, StatusChart, StatusDirection, StatusScho
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit, Kick
 from bot.settings import Settings
+from core.absences import away_in_scope
 from core.clock import Clock
 from core.dto import UserContext
 from core.nudges import NudgeRefused, nudge_school
@@ -30,9 +31,15 @@ ANY_ROLE = HasRole(*Role)
 async def show_status(
     message: Message, session: AsyncSession, clock: Clock, settings: Settings, user_ctx: UserContext
 ) -> None:
-    plans = await plan_status(session, scope_of(user_ctx), clock.now(), settings.default_timezone)
+    scope = scope_of(user_ctx)
+    plans = await plan_status(session, scope, clock.now(), settings.default_timezone)
     buttons = [(p.plan_id, [(d.direction_id, d.code) for d in p.directions]) for p in plans]
-    await message.answer(texts.status(plans), reply_markup=keyboards.status_plans(buttons))
+    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    away = await away_in_scope(
+        session, None if scope.all_plans else set(scope.plan_ids), set(scope.school_ids), today
+    )
+    text = texts.status(plans) + texts.away_block(away)
+    await message.answer(text, reply_markup=keyboards.status_plans(buttons))
 
 
 async def open_direction(

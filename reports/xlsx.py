@@ -109,7 +109,8 @@ def _matrix(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
 def _details(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
     files = "Файлы (⚠ — копия не сохранена)"
     sent = f"Отправлено ({zone_label(report.zone).strip()})"
-    head = ["Школа", "№", "Мероприятие", "Статус", "Срок", sent, "Комментарий", files]
+    head = ["Школа", "№", "Мероприятие", "Статус", "Срок", "Срок по плану", sent, "Комментарий"]
+    head.append(files)
     sheet.append(head)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -123,13 +124,14 @@ def _details(sheet, report: PlanReport) -> None:  # type: ignore[no-untyped-def]
                 row.title,
                 LABELS[state],
                 row.due,
+                row.plan_due,
                 report.local(row.submitted) if row.submitted else None,
                 row.comment,
                 ", ".join(row.files),
             ]
         )
         sheet.cell(row=index, column=4).fill = PATTERNS[state]
-    for letter, width in zip("ABCDEFGH", (40, 6, 60, 14, 12, 18, 40, 40), strict=True):
+    for letter, width in zip("ABCDEFGHI", (40, 6, 60, 14, 12, 14, 18, 40, 40), strict=True):
         sheet.column_dimensions[letter].width = width
 
 

@@ -187,7 +187,8 @@ async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World,
             "Сформирован: 01.12.2020 01:30 по Екатеринбургу",
             "Сформирован: 01.12.2020 03:30 по Красноярску",
         )
-        assert book["Подробно"]["F1"].value in (
+        assert book["Подробно"]["F1"].value == "Срок по плану"
+        assert book["Подробно"]["G1"].value in (
             "Отправлено (по Екатеринбургу)",
             "Отправлено (по Красноярску)",
         )
