@@ -504,7 +504,9 @@ def deadline_scope(assignment_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def deadline_decision(change_id: int, wanted: date) -> InlineKeyboardMarkup:
+def deadline_decision(
+    change_id: int, wanted: date, assignment_id: int | None = None
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
         text=texts.BTN_APPROVE_DATE.format(day=f"{wanted:%d.%m}"),
@@ -518,7 +520,11 @@ def deadline_decision(change_id: int, wanted: date) -> InlineKeyboardMarkup:
         text=texts.BTN_DECLINE,
         callback_data=DeadlineDecision(action="decline", change_id=change_id),
     )
-    builder.adjust(1, 2)
+    if assignment_id is not None:
+        builder.button(
+            text=texts.BTN_OPEN_ITEM, callback_data=ItemOpen(assignment_id=assignment_id)
+        )
+    builder.adjust(1, 2, 1)
     return builder.as_markup()
 
 

@@ -58,9 +58,9 @@ async def render_timeoff(
     change = await deadlines.change_info(session, target)
     if row.kind == DEADLINE_REQUEST:
         markup = (
-            keyboards.deadline_decision(change.id, change.wanted_due)
+            keyboards.deadline_decision(change.id, change.wanted_due, change.assignment_id)
             if change.status == deadlines.REQUESTED
-            else None
+            else _open(change.assignment_id)
         )
         return texts.deadline_request(change), markup
     if row.kind == DEADLINE_MOVED:

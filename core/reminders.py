@@ -191,14 +191,13 @@ class _Calendars:
             )
         return self._cache[key]
 
-    def holidays_of_school(self, school_id: int) -> tuple[Break, ...]:
-        """School holidays that apply to a school in any of its plans (for its digests)."""
+    def of_school(self, school_id: int) -> tuple[Break, ...]:
+        """Holidays and pauses that apply to a school in any of its plans (for its digests)."""
         return tuple(
             brk
             for plan_id, schools in self.plan_schools.items()
             if school_id in schools
             for brk in self.of(plan_id, school_id)
-            if brk.kind == HOLIDAYS
         )
 
 
@@ -289,9 +288,7 @@ async def load_work(session: AsyncSession, default_zone: str, since: date) -> Lo
             if (member.user.settings or {}).get("digest", True) and member.user.id not in readers:
                 readers[member.user.id] = person
                 if member.school_id is not None:
-                    breaks_of_reader[member.user.id] = calendars.holidays_of_school(
-                        member.school_id
-                    )
+                    breaks_of_reader[member.user.id] = calendars.of_school(member.school_id)
     pauses = _pauses(calendars, people, plans, schools)
     return Loaded(
         work, seminars, list(readers.values()), breaks_of_reader, pauses, list(returning.values())

@@ -9,14 +9,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.clock import Clock
 from core.daysoff import HOLIDAYS, PAUSE
 from core.errors import InvalidInput, NotFound
-from core.periods import PeriodContext, parse_period
+from core.periods import PeriodContext, month_number, parse_period
 from core.roles import Role
 from core.schools import find_school
 from core.states import AssignmentStatus
@@ -88,17 +88,28 @@ async def parse_entry(
         school_id, text = school.id, text[: tail.start()]
     until = _UNTIL.match(text)
     words = (text[until.end() :] if until else text).split()
-    for cut in range(len(words), 0, -1):  # the longest leading run of words that is a date
-        try:
-            first, last, inferred = parse_span(" ".join(words[:cut]), today)
-        except InvalidInput:
-            continue
-        if until:
-            if kind != PAUSE or first != last:
-                raise InvalidInput("span")
-            first = today
-        return first, last, " ".join(words[cut:]), school_id, inferred
-    raise InvalidInput("span")
+    cut = len(words)
+    while cut > 0 and _plain_word(words[cut - 1]):
+        cut -= 1  # the name or reason: the words after the last date word
+    if cut == 0:
+        raise InvalidInput("span")
+    first, last, inferred = parse_span(" ".join(words[:cut]), today)
+    if until:
+        if kind != PAUSE or first != last or last < today:
+            raise InvalidInput("span")
+        first = today
+    return first, last, " ".join(words[cut:]), school_id, inferred
+
+
+_JOINERS = {"с", "по", "до", "-", "–", "—", "г", "г.", "года", "год"}
+
+
+def _plain_word(word: str) -> bool:
+    """Not part of a date: no digit, not a month name, not "с"/"по"/"–"."""
+    clean = word.strip(".,;:()").casefold()
+    return not (
+        any(ch.isdigit() for ch in word) or clean in _JOINERS or month_number(clean) is not None
+    )
 
 
 def manages_plan(scope: Scope, plan_id: int) -> bool:
@@ -172,6 +183,23 @@ async def lift(
     )  # fmt: skip
     await session.flush()
     return await _info(session, row)
+
+
+async def paused_on(session: AsyncSession, plan_id: int, school_id: int | None, day: date) -> bool:
+    """Whether the plan (or this school of it) is paused on `day`."""
+    found = await session.scalar(
+        select(TimeOff.id)
+        .where(
+            TimeOff.plan_id == plan_id,
+            TimeOff.kind == PAUSE,
+            TimeOff.removed_at.is_(None),
+            TimeOff.starts_on <= day,
+            TimeOff.ends_on >= day,
+            or_(TimeOff.school_id.is_(None), TimeOff.school_id == school_id),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def list_breaks(

@@ -479,7 +479,8 @@ class Absence(Base):
 
 
 class DeadlineChange(Base):
-    """A request for more time, or a coordinator's move, of one item's (or all schools') due date."""
+    """A request for more time, or a coordinator's move, of an item's due date (one school or
+    all of them)."""
 
     __tablename__ = "deadline_changes"
     __table_args__ = (Index("ix_deadline_changes_activity", "activity_id", "school_id"),)
@@ -493,9 +494,7 @@ class DeadlineChange(Base):
     wanted_due: Mapped[date] = mapped_column(Date)
     new_due: Mapped[date | None] = mapped_column(Date)
     reason: Mapped[str | None] = mapped_column(Text)
-    requested_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -125,7 +125,8 @@ async def on_decision(
     await query.answer()
     if isinstance(query.message, Message):
         message = query.message
-        after_commit(lambda: message.edit_text(texts.deadline_request(info)))
+        markup = keyboards.open_item(info.assignment_id) if info.assignment_id else None
+        after_commit(lambda: message.edit_text(texts.deadline_request(info), reply_markup=markup))
     after_commit.call(outbox_kick)
     after_commit.call(replan)
 

@@ -36,6 +36,7 @@ from core.notices import REVIEW_REQUEST
 from core.people import mark_blocked
 from core.seminars import fields_of
 from core.states import AssignmentStatus, OutboxStatus, SubmissionStatus
+from core.timeoff import paused_on
 from db.models import (
     Activity,
     Assignment,
@@ -323,7 +324,13 @@ async def _still_wanted(
     if row.target_type == "assignment" and row.kind != "escalation":
         found = (
             await session.execute(
-                select(Assignment.status, Activity.cancelled_at, Plan.archived_at)
+                select(
+                    Assignment.status,
+                    Activity.cancelled_at,
+                    Plan.archived_at,
+                    Plan.id,
+                    Assignment.school_id,
+                )
                 .join(Activity, Activity.id == Assignment.activity_id)
                 .join(Plan, Plan.id == Activity.plan_id)
                 .where(Assignment.id == row.target_id)
@@ -336,6 +343,10 @@ async def _still_wanted(
             or found[2]
         ):
             return OutboxStatus.CANCELLED
+        # A reminder missed before a pause began is not sent in it: the summary after says it.
+        today = now.astimezone(ZoneInfo(str(row.payload.get("tz") or "UTC"))).date()
+        if await paused_on(session, found[3], found[4], today):
+            return OutboxStatus.SKIPPED
     if row.kind == "escalation":
         status = await session.scalar(
             select(Assignment.status).where(Assignment.id == row.target_id)

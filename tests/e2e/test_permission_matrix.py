@@ -35,8 +35,8 @@ from db.base import Base
 from db.models import (
     Absence,
     Activity,
-    DeadlineChange,
     Assignment,
+    DeadlineChange,
     Direction,
     DirectionSchool,
     Plan,
@@ -58,8 +58,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "my": [{"view": v} for v in ("open", "overdue", "week", "done")],
     "it": [{}],
     "ia": [
-        {"action": a}
-        for a in ("done", "tomorrow", "later3", "help", "history", "comments", "move")
+        {"action": a} for a in ("done", "tomorrow", "later3", "help", "history", "comments", "move")
     ],
     "dn": [{"action": "send"}, {"action": "cancel"}],
     "undo": [{}],
