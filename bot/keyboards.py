@@ -362,20 +362,24 @@ def seminar_draft() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def seminar_card(seminar_id: int, cancelled: bool) -> InlineKeyboardMarkup:
+def seminar_card(
+    seminar_id: int, cancelled: bool, in_holidays: bool = False
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if not cancelled:
+        holidays = texts.BTN_HOLIDAYS_ON if in_holidays else texts.BTN_HOLIDAYS_OFF
         for text, action in (
             (texts.BTN_EDIT_TOPIC, "topic"),
             (texts.BTN_EDIT_WHEN, "when"),
             (texts.BTN_EDIT_PLACE, "place"),
+            (holidays, "holidays"),
             (texts.BTN_SEMINAR_CANCEL, "cancel"),
         ):
             builder.button(
                 text=text, callback_data=SeminarAct(action=action, seminar_id=seminar_id)
             )
     builder.button(text=texts.BTN_BACK, callback_data=SeminarOpen(seminar_id=0))
-    builder.adjust(3, 1, 1)
+    builder.adjust(3, 1, 1, 1)
     return builder.as_markup()
 
 

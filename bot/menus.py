@@ -26,6 +26,7 @@ _MANAGER_COMMANDS = (
     "invites",
     "schools",
     "settings",
+    "away",
     "help",
     "me",
 )
@@ -33,7 +34,7 @@ _MANAGER_COMMANDS = (
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
     Role.OBSERVER: ("status", "settings", "help", "me"),
-    Role.CURATOR: ("my", "status", "settings", "help", "me"),
+    Role.CURATOR: ("my", "status", "settings", "away", "help", "me"),
     Role.COORDINATOR: _MANAGER_COMMANDS,
     Role.ADMIN: _MANAGER_COMMANDS,
 }

@@ -104,7 +104,8 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "people": "Люди и роли",
     "invite": "Пригласить",
     "invites": "Активные приглашения",
-    "plans": "Планы: настройки и архив",
+    "plans": "Планы: настройки, каникулы, архив",
+    "away": "Меня не будет: отпуск и замещение",
     "forget": "Удалить мои данные",
 }
 
@@ -1120,6 +1121,10 @@ def seminar_cancelled(count: int) -> str:
     return f"Семинар отменён. Сообщение об отмене получат {_addressees(count)}."
 
 
+BTN_HOLIDAYS_OFF = "🏖 В каникулы: не напоминать"
+BTN_HOLIDAYS_ON = "🏖 В каникулы: напоминать"
+
+
 def seminar_card(card: Any, when: str) -> str:
     """A coordinator's view of one seminar, answers included."""
     head = "🚫 <b>Отменён</b>\n" if card.cancelled else ""
@@ -1129,6 +1134,7 @@ def seminar_card(card: Any, when: str) -> str:
         f"Где: {escape(card.place) if card.place else 'не указано'}",
         f"План: {escape(clip(card.plan_title, 150))}",
         f"Для кого: {escape(card.audience)}",
+        "В каникулы: " + ("напоминать" if card.in_holidays else "не напоминать"),
         "",
         f"✅ Будут ({len(card.yes)}): " + (escape(", ".join(card.yes)) or "—"),
         f"❌ Не смогут ({len(card.no)}): " + (escape(", ".join(card.no)) or "—"),

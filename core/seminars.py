@@ -72,6 +72,7 @@ class SeminarCard:
     yes: list[str]
     no: list[str]
     invited: int
+    in_holidays: bool = False  # reminded even during school holidays
 
 
 def _manages(scope: Scope, plan_id: int, direction_id: int | None) -> bool:
@@ -390,7 +391,22 @@ async def seminar_card(session: AsyncSession, scope: Scope, seminar_id: int) -> 
         yes,
         no,
         invited,
+        seminar.in_holidays,
     )
+
+
+async def set_in_holidays(
+    session: AsyncSession, clock: Clock, *, scope: Scope, actor_user_id: int, seminar_id: int
+) -> bool:
+    """Toggle whether the seminar is reminded during school holidays; returns the new value."""
+    seminar = await _seminar_in_scope(session, scope, seminar_id)
+    seminar.in_holidays = not seminar.in_holidays
+    audit.record(
+        session, clock, actor_user_id=actor_user_id, action="seminar.in_holidays",
+        entity_type="seminar", entity_id=seminar.id, after={"in_holidays": seminar.in_holidays},
+    )  # fmt: skip
+    await session.flush()
+    return seminar.in_holidays
 
 
 async def plan_zone(session: AsyncSession, plan_id: int) -> str:

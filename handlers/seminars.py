@@ -29,10 +29,12 @@ from core.seminars import (
     plan_today,
     plan_zone,
     seminar_card,
+    set_in_holidays,
     upcoming,
 )
 from core.status import scope_of
 from core.when import When, WhenError, parse_when
+from handlers.settings import Replan
 
 MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
 
@@ -67,7 +69,9 @@ async def _card_view(
     card = await seminar_card(session, scope_of(user_ctx), seminar_id)
     mine = await own_zone(session, user_ctx.user_id)
     when = texts.seminar_when(card.day, card.starts_at, card.zone, mine or card.zone)
-    return texts.seminar_card(card, when), keyboards.seminar_card(card.seminar_id, card.cancelled)
+    return texts.seminar_card(card, when), keyboards.seminar_card(
+        card.seminar_id, card.cancelled, card.in_holidays
+    )
 
 
 async def _show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
@@ -245,6 +249,7 @@ async def card_action(
     user_ctx: UserContext,
     after_commit: AfterCommit,
     outbox_kick: Kick | None = None,
+    replan: Replan | None = None,
 ) -> None:
     seminar_id, action = callback_data.seminar_id, callback_data.action
     try:
@@ -266,6 +271,14 @@ async def card_action(
                 lambda: _show(query, f"{texts.seminar_cancelled(count)}\n\n{text}", markup)
             )
             after_commit.call(outbox_kick)
+        elif action == "holidays":
+            await set_in_holidays(
+                session, clock, scope=scope_of(user_ctx), actor_user_id=user_ctx.user_id,
+                seminar_id=seminar_id,
+            )  # fmt: skip
+            text, markup = await _card_view(session, user_ctx, seminar_id)
+            after_commit(lambda: _show(query, text, markup))
+            after_commit.call(replan)
         else:
             card = await seminar_card(session, scope_of(user_ctx), seminar_id)
             if card.cancelled:

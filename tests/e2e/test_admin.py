@@ -72,7 +72,7 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     png = world.server.emulator.files[qr.raw["photo"][-1]["file_id"]].data
     assert png.startswith(b"\x89PNG") and len(png) > 300
     vera = await _join(world, "Вера", link.group(1))
-    assert await vera.menu() == ["my", "status", "settings", "help", "me"]
+    assert await vera.menu() == ["my", "status", "settings", "away", "help", "me"]
 
     # List and revoke.
     await anna.send("/invite когда-нибудь")

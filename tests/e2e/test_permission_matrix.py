@@ -71,7 +71,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "sc": [{}],
     "on": [{}],
     "so": [{}],
-    "sa": [{"action": a} for a in ("topic", "when", "place", "cancel", "cancel_yes")],
+    "sa": [{"action": a} for a in ("topic", "when", "place", "holidays", "cancel", "cancel_yes")],
     "sn": [{}],
     "au": [{"purpose": "seminar"}, {"purpose": "link"}],
     "sdr": [{"action": a} for a in ("create", "cancel", "skip")],
