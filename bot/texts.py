@@ -1230,6 +1230,7 @@ SETTING_LABELS = {
     "overdue_days": "⏳ После срока (дни)",
     "escalate_after_days": "⚠️ Эскалация через (дней)",
     "digest_weekday": "📅 День сводки",
+    "deadlines_move": "🎌 Срок в выходной — сдать раньше",
 }
 SETTING_PROMPTS = {
     "timezone": "Ваш часовой пояс: город (Челябинск, Москва) или имя вида Asia/Yekaterinburg.",
@@ -1243,6 +1244,10 @@ SETTING_PROMPTS = {
     ),
     "escalate_after_days": "Через сколько дней просрочки сообщать координатору? От 1 до 30.",
     "digest_weekday": "В какой день недели сводка? пн, вт, ср, чт, пт, сб, вс.",
+    "deadlines_move": (
+        "Если срок выпадает на выходной или праздник, просить сдать в последний рабочий день "
+        "до него? да / нет (нет: срок остаётся, в напоминании отмечено, что это выходной)."
+    ),
 }
 SETTING_ERRORS = {
     "timezone": "Не знаю такого часового пояса. Напишите город (Москва) или Asia/Yekaterinburg.",
@@ -1566,6 +1571,10 @@ AWAY_GONE = "Отсутствие уже закончилось."
 def away_set(first: date, last: date, deputy: str | None) -> str:
     who = f"Замещает: {escape(deputy)}." if deputy else "Замещающего нет."
     return f"Отмечено: вас нет {span(first, last)}. {who}\nВернулись раньше — нажмите «{BTN_BACK}»."
+
+
+def away_ask_deputy(first: date, last: date) -> str:
+    return f"Отмечено: вас нет {span(first, last)}.\n\n{AWAY_CHOOSE_DEPUTY}"
 
 
 def away_status(first: date, last: date, deputy: str | None) -> str:

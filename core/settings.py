@@ -30,6 +30,7 @@ PLAN_KEYS = (
     "overdue_days",
     "escalate_after_days",
     "digest_weekday",
+    "deadlines_move",
 )
 TERM_KEYS = ("quarters", "halves")  # term boundaries read by the period grammar at import
 _TERM = re.compile(r"(\d{1,2})\.(\d{1,2})\s*[-–—]\s*(\d{1,2})\.(\d{1,2})")
@@ -106,10 +107,10 @@ def parse_value(key: str, text: str) -> Any:
                 raise ValueError(text)
             h1, m1, h2, m2 = (int(g) for g in match.groups())
             return [time(h1, m1).isoformat("minutes"), time(h2, m2).isoformat("minutes")]
-        if key == "digest":
-            if text in ("да", "вкл", "on", "1"):
+        if key in ("digest", "deadlines_move"):
+            if text in ("да", "вкл", "on", "1", "yes"):
                 return True
-            if text in ("нет", "выкл", "off", "0"):
+            if text in ("нет", "выкл", "off", "0", "no"):
                 return False
             raise ValueError(text)
         if key == "hour":
@@ -155,6 +156,7 @@ def _describe(policy: ReminderPolicy) -> dict[str, str]:
         "overdue_days": ", ".join(str(d) for d in policy.overdue_days) or "нет",
         "escalate_after_days": str(policy.escalate_after_days),
         "digest_weekday": _WEEKDAYS[policy.digest_weekday],
+        "deadlines_move": "да" if policy.deadlines_move else "нет",
     }
 
 

@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Exists, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from core import audit
 from core.clock import Clock
@@ -185,21 +186,19 @@ async def lift(
     return await _info(session, row)
 
 
-async def paused_on(session: AsyncSession, plan_id: int, school_id: int | None, day: date) -> bool:
-    """Whether the plan (or this school of it) is paused on `day`."""
-    found = await session.scalar(
-        select(TimeOff.id)
-        .where(
-            TimeOff.plan_id == plan_id,
-            TimeOff.kind == PAUSE,
-            TimeOff.removed_at.is_(None),
-            TimeOff.starts_on <= day,
-            TimeOff.ends_on >= day,
-            or_(TimeOff.school_id.is_(None), TimeOff.school_id == school_id),
-        )
-        .limit(1)
+def pause_covering(
+    plan_id: SQLCoreOperations[int], school_id: SQLCoreOperations[int | None], day: date
+) -> Exists:
+    """EXISTS a pause of the plan (or of this school of it) covering `day`: a column for the
+    sender's one query per row."""
+    return exists().where(
+        TimeOff.plan_id == plan_id,
+        TimeOff.kind == PAUSE,
+        TimeOff.removed_at.is_(None),
+        TimeOff.starts_on <= day,
+        TimeOff.ends_on >= day,
+        or_(TimeOff.school_id.is_(None), TimeOff.school_id == school_id),
     )
-    return found is not None
 
 
 async def list_breaks(

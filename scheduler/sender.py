@@ -36,7 +36,7 @@ from core.notices import REVIEW_REQUEST
 from core.people import mark_blocked
 from core.seminars import fields_of
 from core.states import AssignmentStatus, OutboxStatus, SubmissionStatus
-from core.timeoff import paused_on
+from core.timeoff import pause_covering
 from db.models import (
     Activity,
     Assignment,
@@ -322,14 +322,15 @@ async def _still_wanted(
         ):
             return OutboxStatus.CANCELLED
     if row.target_type == "assignment" and row.kind != "escalation":
+        # A reminder missed before a pause began is not sent in it: the summary after says it.
+        today = now.astimezone(ZoneInfo(str(row.payload.get("tz") or "UTC"))).date()
         found = (
             await session.execute(
                 select(
                     Assignment.status,
                     Activity.cancelled_at,
                     Plan.archived_at,
-                    Plan.id,
-                    Assignment.school_id,
+                    pause_covering(Plan.id, Assignment.school_id, today),
                 )
                 .join(Activity, Activity.id == Assignment.activity_id)
                 .join(Plan, Plan.id == Activity.plan_id)
@@ -343,9 +344,7 @@ async def _still_wanted(
             or found[2]
         ):
             return OutboxStatus.CANCELLED
-        # A reminder missed before a pause began is not sent in it: the summary after says it.
-        today = now.astimezone(ZoneInfo(str(row.payload.get("tz") or "UTC"))).date()
-        if await paused_on(session, found[3], found[4], today):
+        if found[3]:
             return OutboxStatus.SKIPPED
     if row.kind == "escalation":
         status = await session.scalar(

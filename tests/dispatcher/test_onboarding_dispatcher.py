@@ -63,14 +63,8 @@ async def test_redeeming_an_invitation_through_the_dispatcher(session_factory) -
         assert await session.scalar(select(func.count()).select_from(Membership)) == 1
         assert await session.scalar(select(func.count()).select_from(InvitationRedemption)) == 1
     menus = [m for m in recording.requests if type(m).__name__ == "SetMyCommands"]
-    assert [c.command for c in menus[0].commands] == [
-        "my",
-        "status",
-        "settings",
-        "away",
-        "help",
-        "me",
-    ]  # type: ignore[attr-defined]
+    commands = menus[0].commands  # type: ignore[attr-defined]
+    assert [c.command for c in commands] == ["my", "status", "settings", "away", "help", "me"]
 
 
 async def test_a_failing_update_rolls_back_and_apologises(session_factory, monkeypatch) -> None:

@@ -104,6 +104,46 @@ def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
     assert f"База песочницы: {db}" in out and db.exists()
 
 
+HOLIDAYS = """\
+# The coordinator sets autumn holidays; the clock runs through them and 4 November.
+/as coordinator
+/plans
+1
+🏖 Каникулы
+➕ Добавить каникулы
+03.11–06.11 осенние
+/as curator1
+/away 09.11–10.11
+Иван Директоров
+/clock 2020-11-12 09:00
+"""
+
+
+def test_the_sandbox_runs_through_holidays_and_an_absence(tmp_path: Path) -> None:
+    script = tmp_path / "holidays.txt"
+    script.write_text(HOLIDAYS, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--script", str(script)],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Каникулы «осенние»: 3 ноября, вт – 6 ноября, пт" in out
+    assert "Отмечено: вас нет 9 ноября, пн – 10 ноября, вт. Замещает: Иван Директоров." in out
+    heads = [h for h, _ in _blocks(out)]
+    days = {int(m[1]) for h in heads if (m := re.search(r"← бот · (\d\d)\.11 ", h))}
+    # Nothing in the holidays (3-6 November) nor on the weekend (7-8 November).
+    assert not days & {3, 4, 5, 6, 7, 8}, sorted(days)
+    blocks = _blocks(out)
+    assert any("Иван ← бот" in h and "За коллегу: Алиса Кураторова" in b for h, b in blocks)
+    assert any("Алиса ← бот" in h and "С возвращением" in b for h, b in blocks)
+
+
 def test_the_terminal_chat_in_a_real_terminal(tmp_path: Path) -> None:
     env = {**_env(tmp_path), "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"}
     child = pexpect.spawn(
