@@ -218,7 +218,9 @@ async def away_now(
 async def deputy_memberships(
     session: AsyncSession, deputy_id: int, today: date
 ) -> tuple[MembershipInfo, ...]:
-    """The roles a deputy holds today for the people they stand in for (marked as such)."""
+    """The roles a deputy holds today for the people they stand in for (marked as such): the
+    school (curator) roles; coordinator roles only to someone who coordinates already, so
+    standing in never lifts a school's person to a plan's reviewer."""
     rows = await session.execute(
         select(Absence.user_id, Absence.ends_on, User.full_name)
         .join(User, User.id == Absence.user_id)
@@ -232,9 +234,14 @@ async def deputy_memberships(
     from core.users import load_memberships  # users imports this module
 
     out: list[MembershipInfo] = []
-    for absent_id, until, name in rows:
+    found = rows.all()
+    if not found:
+        return ()
+    own = {m.role for m in await _roles(session, deputy_id)}
+    granted = {Role.CURATOR} | ({Role.COORDINATOR} if Role.COORDINATOR in own else set())
+    for absent_id, until, name in found:
         for m in await load_memberships(session, absent_id):
-            if m.role in (Role.CURATOR, Role.COORDINATOR):
+            if m.role in granted:
                 out.append(
                     replace(m, acting_for=absent_id, acting_for_name=name, acting_until=until)
                 )

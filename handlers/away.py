@@ -63,12 +63,8 @@ async def away(
         after_commit.call(replan)
         return
     markup = keyboards.deputies(row.id, choices, with_none=True)
-    after_commit(
-        lambda: message.answer(
-            f"{texts.away_set(first, last, None)}\n\n{texts.AWAY_CHOOSE_DEPUTY}",
-            reply_markup=markup,
-        )
-    )
+    after_commit(lambda: message.answer(texts.away_ask_deputy(first, last), reply_markup=markup))
+    after_commit.call(replan)
 
 
 async def on_button(
