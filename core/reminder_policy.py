@@ -90,3 +90,8 @@ def resolve_zone(*names: str | None) -> ZoneInfo:
             except (KeyError, ValueError):
                 continue
     return ZoneInfo("Europe/Moscow")
+
+
+def local_today(now: datetime, *zone_names: str | None) -> date:
+    """The date `now` falls on in the first valid zone among `zone_names` (else Moscow)."""
+    return now.astimezone(resolve_zone(*zone_names)).date()

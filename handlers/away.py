@@ -16,7 +16,7 @@ from core import absences
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvalidInput, NotFound
-from core.reminder_policy import resolve_zone
+from core.reminder_policy import local_today
 from core.timeoff import parse_span
 from handlers.settings import Replan
 
@@ -36,7 +36,7 @@ async def away(
     if user_ctx is None or not user_ctx.memberships:
         await message.answer(texts.NOT_MEMBER)
         return
-    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    today = local_today(clock.now(), settings.default_timezone)
     if not (command.args or "").strip():
         now = await absences.current(session, user_ctx.user_id, today)
         if now is None:
@@ -83,7 +83,7 @@ async def on_button(
         await query.answer(texts.NOT_MEMBER, show_alert=True)
         return
     message = query.message
-    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    today = local_today(clock.now(), settings.default_timezone)
     try:
         if callback_data.action == "back":
             if not await absences.come_back(session, clock, user_ctx.user_id, today):

@@ -20,7 +20,7 @@ from core.clock import Clock
 from core.deadlines import DeadlineError
 from core.dto import UserContext
 from core.errors import InvalidInput
-from core.reminder_policy import resolve_zone
+from core.reminder_policy import local_today
 from core.timeoff import parse_span
 from core.work import WorkError, item_card
 from handlers.settings import Replan
@@ -32,7 +32,7 @@ class DeadlineFlow(StatesGroup):
 
 
 def _today(clock: Clock, settings: Settings) -> date:
-    return clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    return local_today(clock.now(), settings.default_timezone)
 
 
 async def _ask(query: CallbackQuery, state: FSMContext, data: dict[str, object], text: str) -> None:

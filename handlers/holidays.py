@@ -20,7 +20,7 @@ from core.clock import Clock
 from core.daysoff import HOLIDAYS, PAUSE
 from core.dto import UserContext
 from core.errors import InvalidInput, NotFound
-from core.reminder_policy import resolve_zone
+from core.reminder_policy import local_today
 from core.roles import Role
 from core.status import scope_of
 from handlers.settings import Replan
@@ -33,7 +33,7 @@ class BreakFlow(StatesGroup):
 
 
 def _today(clock: Clock, settings: Settings) -> date:
-    return clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    return local_today(clock.now(), settings.default_timezone)
 
 
 async def _listing(

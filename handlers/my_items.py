@@ -15,14 +15,14 @@ from core.audit import item_history
 from core.clock import Clock
 from core.dto import UserContext
 from core.people import own_zone
-from core.reminder_policy import resolve_zone
+from core.reminder_policy import local_today, resolve_zone
 from core.work import PAGE_SIZE, ItemCard, WorkError, item_card, my_items, snooze
 
 
 async def _page(
     session: AsyncSession, user: UserContext, view: str, page: int, clock: Clock, settings: Settings
 ) -> tuple[str, object]:
-    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    today = local_today(clock.now(), settings.default_timezone)
     result = await my_items(session, user, view, page, today)
     text = texts.my_items(
         view,
@@ -102,7 +102,7 @@ async def open_card(
     card = await _visible_card(query, session, user_ctx, callback_data.assignment_id)
     if card is None or not isinstance(query.message, Message):
         return
-    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    today = local_today(clock.now(), settings.default_timezone)
     await query.answer()
     review = card.pending_submission_id if card.can_review else None
     await query.message.answer(

@@ -24,7 +24,7 @@ from core.admin import (
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvalidInput, NotFound
-from core.reminder_policy import resolve_zone
+from core.reminder_policy import local_today
 from core.roles import Role
 from core.status import scope_of
 
@@ -41,7 +41,7 @@ async def show_people(
     user_ctx: UserContext,
 ) -> None:
     """/people [search]: up to 20 people (who is away says so), a number opens the card."""
-    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    today = local_today(clock.now(), settings.default_timezone)
     rows = await list_people(
         session, scope_of(user_ctx), search=(command.args or "").strip() or None, today=today
     )

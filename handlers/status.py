@@ -18,7 +18,7 @@ from core.absences import away_in_scope
 from core.clock import Clock
 from core.dto import UserContext
 from core.nudges import NudgeRefused, nudge_school
-from core.reminder_policy import resolve_zone
+from core.reminder_policy import local_today
 from core.report_data import plan_report
 from core.roles import Role
 from core.status import direction_schools, overdue_by_school, plan_status, school_items, scope_of
@@ -34,7 +34,7 @@ async def show_status(
     scope = scope_of(user_ctx)
     plans = await plan_status(session, scope, clock.now(), settings.default_timezone)
     buttons = [(p.plan_id, [(d.direction_id, d.code) for d in p.directions]) for p in plans]
-    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    today = local_today(clock.now(), settings.default_timezone)
     away = await away_in_scope(
         session, None if scope.all_plans else set(scope.plan_ids), set(scope.school_ids), today
     )
@@ -109,7 +109,7 @@ async def open_school(
     if name is None:  # not a school this person may see (or no longer in the plan)
         await query.answer(texts.NOT_IN_SCOPE, show_alert=True)
         return
-    today = clock.now().astimezone(resolve_zone(settings.default_timezone)).date()
+    today = local_today(clock.now(), settings.default_timezone)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
