@@ -501,19 +501,19 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
-    """Write a plan's XLSX report and print its summary line."""
-    from core.report_data import find_plan, plan_report
-    from reports.xlsx import build_xlsx
+    """Write a plan's XLSX report (streamed, a few schools at a time) and print its summary."""
+    from core.report_data import PlanReport, find_plan
+    from reports.build import write_xlsx
 
-    async def load(session: AsyncSession) -> Any:
+    out = Path(args.out)
+
+    async def write(session: AsyncSession) -> PlanReport:
         plan = await find_plan(session, args.plan)
-        return await plan_report(
-            session, plan.id, settings.clock().now(), settings.default_timezone
+        return await write_xlsx(
+            session, plan.id, settings.clock().now(), settings.default_timezone, out
         )
 
-    report = await _with_session(settings, load)
-    data = build_xlsx(report)
-    await asyncio.to_thread(Path(args.out).write_bytes, data)
+    report = await _with_session(settings, write)
     counts = report.status.counts if report.status else None
     if counts:
         numbers = (
@@ -521,7 +521,8 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
             f"open {counts.open}, overdue {counts.overdue}"
         )
         print(f"{report.title}: {numbers}")
-    print(f"written {args.out} ({len(data)} bytes)")
+    size = (await asyncio.to_thread(out.stat)).st_size
+    print(f"written {args.out} ({size} bytes)")
     return 0
 
 

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     outbox_claim_seconds: int = Field(default=300, ge=5)  # a dead worker's claim expires after
     # Tests and the sandbox only: the processes they start read the moment the test chose.
     clock_offset_seconds: float = Field(default=0.0)
+    # Work a person waits for (a report) shows "Готовлю… N%" once it lasts longer than this.
+    progress_after_seconds: float = Field(default=2.0, ge=0)
     evidence_types: str = Field(
         default="pdf,doc,docx,odt,rtf,txt,xls,xlsx,ods,csv,ppt,pptx,odp,jpg,jpeg,png,heic,webp,mp4,mov"
     )

@@ -1032,6 +1032,13 @@ def report_caption(title: str) -> str:
     return f"📊 Отчёт: {escape(clip(title, 900))}"
 
 
+def report_progress(title: str, percent: int) -> str:
+    return f"⏳ Готовлю отчёт «{escape(clip(title, 200))}»… {percent}%"
+
+
+REPORT_FAILED = "Не удалось подготовить отчёт. Попробуйте ещё раз чуть позже."
+
+
 # --- seminars ------------------------------------------------------------------------------
 
 BTN_SEMINAR_NEW = "➕ Новый семинар"

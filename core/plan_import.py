@@ -135,9 +135,18 @@ async def _schools(
     session: AsyncSession, clock: Clock, plan: Plan, refs: list[DraftSchool], timezone: str
 ) -> dict[str, int]:
     """Key -> school id, creating schools that do not exist yet; attach all to the plan."""
-    existing = list(await session.scalars(select(School).where(School.merged_into_id.is_(None))))
-    by_name = {s.name.casefold(): s for s in existing}
-    by_short = {(s.short_name or "").casefold(): s for s in existing if s.short_name}
+    everyone = {s.id: s for s in await session.scalars(select(School))}
+
+    def current(school: School) -> School:
+        # A name of a merged duplicate means the school it was merged into.
+        while school.merged_into_id is not None and school.merged_into_id in everyone:
+            school = everyone[school.merged_into_id]
+        return school
+
+    # Merged duplicates first, so a live school's own name wins over a duplicate's.
+    ordered = sorted(everyone.values(), key=lambda s: s.merged_into_id is None)
+    by_name = {s.name.casefold(): current(s) for s in ordered}
+    by_short = {(s.short_name or "").casefold(): current(s) for s in ordered if s.short_name}
     attached = set(
         await session.scalars(select(PlanSchool.school_id).where(PlanSchool.plan_id == plan.id))
     )

@@ -1,18 +1,20 @@
-"""Everything a plan report shows, read with a fixed handful of queries."""
+"""Everything a plan report shows: its head at once, its rows streamed a few schools at a time."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.errors import NotFound
 from core.reminder_policy import resolve_zone
 from core.states import AssignmentStatus
-from core.status import PlanStatus, Scope, plan_status
+from core.status import DEPARTMENT, PlanStatus, Scope, plan_status
 from db.models import Activity, Assignment, EvidenceFile, Plan, School, Submission
 
 MISSING_MARK = " ⚠"  # after a file name: Telegram no longer gives the file, no copy was kept
@@ -35,19 +37,24 @@ class ReportRow:
 
 @dataclass
 class PlanReport:
+    """A report's head: the plan, its summary, activities and schools; rows come in chunks."""
+
     plan_id: int
     title: str
     generated: datetime
     status: PlanStatus | None
     activities: list[tuple[int, str | None, str]] = field(default_factory=list)  # id, number, title
     zone: str = "UTC"  # the plan's: every time in the report is shown in it, labelled
+    # (school id or None for the department, label) in the report's order, by label.
+    schools: list[tuple[int | None, str]] = field(default_factory=list)
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in the plan's zone, without tzinfo (as a spreadsheet cell holds it)."""
         return moment.astimezone(ZoneInfo(self.zone)).replace(tzinfo=None)
 
-    schools: list[str] = field(default_factory=list)
-    rows: list[ReportRow] = field(default_factory=list)
+    @property
+    def total(self) -> int:
+        return self.status.counts.total if self.status else 0
 
 
 async def find_plan(session: AsyncSession, ref: str) -> Plan:
@@ -63,79 +70,129 @@ async def find_plan(session: AsyncSession, ref: str) -> Plan:
     return matches[0]
 
 
-async def plan_report(
+def _counted(plan_id: int) -> list[ColumnElement[bool]]:
+    return [
+        Activity.plan_id == plan_id,
+        Activity.cancelled_at.is_(None),
+        Assignment.status != AssignmentStatus.CANCELLED,
+    ]
+
+
+async def report_head(
     session: AsyncSession, plan_id: int, now: datetime, default_zone: str
 ) -> PlanReport:
+    """The summary, the activities in plan order and the schools in name order."""
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no plan {plan_id}")
     summary = await plan_status(session, Scope(plan_ids=frozenset({plan_id})), now, default_zone)
     report = PlanReport(plan.id, plan.title, now, summary[0] if summary else None)
     report.zone = resolve_zone(plan.timezone, default_zone).key
-    activities = list(
-        await session.scalars(
-            select(Activity)
+    report.activities = [
+        (a_id, number, title)
+        for a_id, number, title in await session.execute(
+            select(Activity.id, Activity.number, Activity.title)
             .where(Activity.plan_id == plan_id, Activity.cancelled_at.is_(None))
             .order_by(Activity.position)
         )
-    )
-    report.activities = [(a.id, a.number, a.title) for a in activities]
-    assignments = (
-        await session.execute(
-            select(Assignment, School.name, School.timezone)
-            .join(Activity, Activity.id == Assignment.activity_id)
-            .outerjoin(School, School.id == Assignment.school_id)
-            .where(
-                Activity.plan_id == plan_id,
-                Activity.cancelled_at.is_(None),
-                Assignment.status != AssignmentStatus.CANCELLED,
-            )
-        )
-    ).all()
-    submissions: dict[int, Submission] = {}
-    for submission in await session.scalars(
-        select(Submission)
-        .join(Assignment, Assignment.id == Submission.assignment_id)
+    ]
+    schools = await session.execute(
+        select(Assignment.school_id, School.name)
         .join(Activity, Activity.id == Assignment.activity_id)
-        .where(Activity.plan_id == plan_id)
-        .order_by(Submission.id)
-    ):
-        submissions[submission.assignment_id] = submission  # the latest wins
+        .outerjoin(School, School.id == Assignment.school_id)
+        .where(*_counted(plan_id))
+        .distinct()
+    )
+    report.schools = sorted(((i, name or DEPARTMENT) for i, name in schools), key=lambda s: s[1])
+    return report
+
+
+async def report_rows(
+    session: AsyncSession, report: PlanReport, default_zone: str, schools_per_chunk: int = 20
+) -> AsyncIterator[list[ReportRow]]:
+    """The report's rows, a few schools at a time in the report's order, each school's in
+    plan order: a region's report never holds more than one chunk in memory."""
+    plan = await session.get(Plan, report.plan_id)
+    assert plan is not None
+    latest = (
+        select(func.max(Submission.id))
+        .where(Submission.assignment_id == Assignment.id)
+        .correlate(Assignment)
+        .scalar_subquery()
+    )
+    position = {a_id: index for index, (a_id, _, _) in enumerate(report.activities)}
+    for start in range(0, len(report.schools), schools_per_chunk):
+        chunk = report.schools[start : start + schools_per_chunk]
+        ids = {i for i, _ in chunk if i is not None}
+        match = [Assignment.school_id.in_(ids)] if ids else []
+        if any(i is None for i, _ in chunk):
+            match.append(Assignment.school_id.is_(None))
+        found = (
+            await session.execute(
+                select(
+                    Assignment.school_id,
+                    School.timezone,
+                    Assignment.activity_id,
+                    Activity.number,
+                    Activity.title,
+                    Activity.due_date,
+                    Assignment.status,
+                    Assignment.due_date,
+                    Assignment.submitted_at,
+                    Submission.id,
+                    Submission.comment,
+                )
+                .join(Activity, Activity.id == Assignment.activity_id)
+                .outerjoin(School, School.id == Assignment.school_id)
+                .outerjoin(Submission, Submission.id == latest)
+                .where(*_counted(report.plan_id), or_(*match))
+            )
+        ).all()
+        files = await _files(session, {r[9] for r in found if r[9] is not None})
+        label = dict(chunk)
+        order = {school_id: index for index, (school_id, _) in enumerate(chunk)}
+        rows = []
+        for (
+            school_id, school_zone, activity_id, number, title, plan_due, status, due, submitted,
+            submission_id, comment,
+        ) in sorted(found, key=lambda r: (order[r[0]], position.get(r[2], 0))):  # fmt: skip
+            today = report.generated.astimezone(
+                ZoneInfo(school_zone or plan.timezone or default_zone)
+            ).date()
+            is_open = status in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
+            rows.append(
+                ReportRow(
+                    school=label[school_id],
+                    activity_id=activity_id,
+                    number=number,
+                    title=title,
+                    status=status,
+                    due=due,
+                    submitted=submitted,
+                    comment=comment,
+                    files=tuple(files.get(submission_id, ())) if submission_id else (),
+                    overdue=bool(is_open and due and due < today),
+                    plan_due=plan_due,
+                )
+            )
+        yield rows
+
+
+async def _files(session: AsyncSession, submission_ids: set[int]) -> dict[int, list[str]]:
     files: dict[int, list[str]] = {}
-    for submission_id, name, kind, missing in (
-        await session.execute(
-            select(
-                EvidenceFile.submission_id,
-                EvidenceFile.file_name,
-                EvidenceFile.kind,
-                EvidenceFile.copy_missing_at,
-            ).where(EvidenceFile.submission_id.in_([s.id for s in submissions.values()]))
+    if not submission_ids:
+        return files
+    for submission_id, name, kind, missing in await session.execute(
+        select(
+            EvidenceFile.submission_id,
+            EvidenceFile.file_name,
+            EvidenceFile.kind,
+            EvidenceFile.copy_missing_at,
         )
-    ).all():
+        .where(EvidenceFile.submission_id.in_(submission_ids))
+        .order_by(EvidenceFile.id)
+    ):
         # A file whose copy could not be made is marked (reports say so), never left out.
         label = (name or kind) + (MISSING_MARK if missing is not None else "")
         files.setdefault(submission_id, []).append(label)
-    titles = {a.id: (a.number, a.title) for a in activities}
-    plan_dues = {a.id: a.due_date for a in activities}
-    for assignment, school_name, school_zone in assignments:
-        today = now.astimezone(ZoneInfo(school_zone or plan.timezone or default_zone)).date()
-        latest = submissions.get(assignment.id)
-        number, title = titles[assignment.activity_id]
-        is_open = assignment.status in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
-        report.rows.append(
-            ReportRow(
-                school=school_name or "Управление образования",
-                activity_id=assignment.activity_id,
-                number=number,
-                title=title,
-                status=assignment.status,
-                due=assignment.due_date,
-                submitted=assignment.submitted_at,
-                comment=latest.comment if latest else None,
-                files=tuple(files.get(latest.id, [])) if latest else (),
-                overdue=bool(is_open and assignment.due_date and assignment.due_date < today),
-                plan_due=plan_dues.get(assignment.activity_id),
-            )
-        )
-    report.schools = sorted({r.school for r in report.rows})
-    return report
+    return files

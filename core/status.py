@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -19,7 +19,7 @@ from core.dto import UserContext
 from core.people import curator_names
 from core.roles import Role
 from core.states import AssignmentStatus
-from db.models import Activity, Assignment, Direction, Plan, School
+from db.models import Activity, Assignment, Direction, Plan, School, StatusCount
 
 OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
 
@@ -171,102 +171,30 @@ def _joined(*columns: object) -> object:
     )
 
 
+@dataclass(frozen=True)
+class Cell:
+    """Counts of one plan's work in one direction, section and school."""
+
+    plan_id: int
+    title: str
+    direction_id: int | None
+    section: str | None
+    school_id: int | None
+    school_name: str | None
+    numbers: tuple[int, int, int, int, int]  # total, accepted, submitted, open, overdue
+
+
 async def plan_status(
     session: AsyncSession, scope: Scope, now: datetime, default_zone: str, behind: int = 3
 ) -> list[PlanStatus]:
-    """Per plan and direction: accepted / submitted / open / overdue; the schools most behind."""
+    """Per plan and direction: accepted / submitted / open / overdue; the schools most behind.
+
+    Read from the status counts table (a few thousand rows for a region), not the assignments.
+    """
     if scope.empty:
         return []
-    overdue = await _overdue_condition(session, now, default_zone)
-    # One scan grouped by plan, direction and school; directions and schools are summed here.
-    cells = (
-        await session.execute(
-            _joined(
-                Plan.id,
-                Plan.title,
-                Activity.direction_id,
-                Assignment.school_id,
-                School.name,  # type: ignore[attr-defined]
-                *_sums(overdue),
-            )
-            .where(*_base(scope))
-            .group_by(Plan.id, Plan.title, Activity.direction_id, Assignment.school_id, School.name)
-        )
-    ).all()
-    direction_sums: dict[tuple[int, str, int | None], list[int]] = defaultdict(
-        lambda: [0, 0, 0, 0, 0]
-    )
-    school_sums: dict[tuple[int, int | None, str | None], list[int]] = defaultdict(
-        lambda: [0, 0, 0, 0, 0]
-    )
-    for plan_id, title, direction_id, school_id, school_name, *numbers in cells:
-        for target in (
-            direction_sums[(plan_id, title, direction_id)],
-            school_sums[(plan_id, school_id, school_name)],
-        ):
-            for index, value in enumerate(numbers):
-                target[index] += int(value)
-    directions = {d.id: d for d in await session.scalars(select(Direction))}
-    plans: dict[int, PlanStatus] = {}
-    totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for (plan_id, title, direction_id), numbers in direction_sums.items():
-        status = plans.setdefault(plan_id, PlanStatus(plan_id, title, Counts()))
-        direction = directions.get(direction_id) if direction_id else None
-        status.directions.append(
-            DirectionStatus(
-                direction_id,
-                direction.code if direction else "",  # no placeholder punctuation
-                direction.title if direction else "Без направления",
-                Counts(*numbers),
-            )
-        )
-        totals[plan_id] = [a + b for a, b in zip(totals[plan_id], numbers, strict=True)]
-    for plan_id, status in plans.items():
-        status.counts = Counts(*totals[plan_id])
-        status.directions.sort(
-            key=lambda d: (
-                directions[d.direction_id].position if d.direction_id in directions else 99,
-                d.code,
-            )
-        )
-    schools: dict[int, list[SchoolStatus]] = defaultdict(list)
-    for (plan_id, school_id, name), numbers in school_sums.items():
-        schools[plan_id].append(
-            SchoolStatus(school_id, name or "Управление образования", Counts(*numbers))
-        )
-    for plan_id, rows in schools.items():
-        rows.sort(key=lambda s: (-s.counts.overdue, -s.counts.open, s.name))
-        if plan_id in plans:
-            plans[plan_id].behind = [s for s in rows if s.counts.overdue or s.counts.open][:behind]
-    undirected = [p for p in plans.values() if all(d.direction_id is None for d in p.directions)]
-    if undirected:
-        await _add_sections(session, scope, overdue, undirected)
-    return sorted(plans.values(), key=lambda p: p.title)
-
-
-async def _add_sections(
-    session: AsyncSession, scope: Scope, overdue: ColumnElement[bool], plans: list[PlanStatus]
-) -> None:
-    """Plans without directions are summed by the sections of the plan, in document order."""
-    by_id = {p.plan_id: p for p in plans}
-    rows = (
-        await session.execute(
-            _joined(  # type: ignore[attr-defined]
-                Activity.plan_id,
-                Activity.section,
-                func.min(Activity.position),
-                *_sums(overdue),
-            )
-            .where(*_base(scope), Activity.plan_id.in_(by_id))
-            .group_by(Activity.plan_id, Activity.section)
-            .order_by(Activity.plan_id, func.min(Activity.position))
-        )
-    ).all()
-    sectioned = {plan_id for plan_id, section, *_ in rows if section is not None}
-    for plan_id, section, _position, *numbers in rows:
-        if plan_id in sectioned:  # a plan without any section keeps its one line
-            title = section or NO_SECTION
-            by_id[plan_id].sections.append(SectionStatus(title, Counts(*map(int, numbers))))
+    cells = await counted_cells(session, scope, now, default_zone)
+    return await assemble(session, cells, behind)
 
 
 async def direction_schools(
@@ -278,21 +206,299 @@ async def direction_schools(
     default_zone: str,
 ) -> list[SchoolStatus]:
     """Schools of one direction with their counts, most behind first."""
-    overdue = await _overdue_condition(session, now, default_zone)
-    direction_match = (
-        Activity.direction_id.is_(None)
-        if direction_id is None
-        else Activity.direction_id == direction_id
+    cells = await counted_cells(
+        session, scope, now, default_zone, plan_id=plan_id, direction_id=direction_id or 0
     )
-    rows = (
-        await session.execute(
-            _joined(Assignment.school_id, School.name, *_sums(overdue))  # type: ignore[attr-defined]
-            .where(*_base(scope), Activity.plan_id == plan_id, direction_match)
-            .group_by(Assignment.school_id, School.name)
-        )
-    ).all()
-    result = [SchoolStatus(r[0], r[1] or "Управление образования", Counts(*r[2:])) for r in rows]
+    return schools_of(cells)
+
+
+def schools_of(cells: list[Cell]) -> list[SchoolStatus]:
+    """Cells summed per school, most behind first."""
+    sums: dict[tuple[int | None, str | None], list[int]] = defaultdict(lambda: [0] * 5)
+    for cell in cells:
+        _add(sums[(cell.school_id, cell.school_name)], cell.numbers)
+    result = [
+        SchoolStatus(school_id, name or DEPARTMENT, Counts(*numbers))
+        for (school_id, name), numbers in sums.items()
+    ]
     return sorted(result, key=lambda s: (-s.counts.overdue, -s.counts.open, s.name))
+
+
+DEPARTMENT = "Управление образования"
+
+
+def _add(target: list[int], numbers: tuple[int, ...] | list[int]) -> None:
+    for index, value in enumerate(numbers):
+        target[index] += int(value)
+
+
+async def assemble(session: AsyncSession, cells: list[Cell], behind: int = 3) -> list[PlanStatus]:
+    """Plans with their directions (or sections) and the schools most behind, from cells."""
+    direction_sums: dict[tuple[int, str, int | None], list[int]] = defaultdict(lambda: [0] * 5)
+    by_plan: dict[int, list[Cell]] = defaultdict(list)
+    for cell in cells:
+        _add(direction_sums[(cell.plan_id, cell.title, cell.direction_id)], cell.numbers)
+        by_plan[cell.plan_id].append(cell)
+    directions = {
+        d.id: d
+        for d in await session.scalars(select(Direction).where(Direction.plan_id.in_(by_plan)))
+    }
+    plans: dict[int, PlanStatus] = {}
+    for (plan_id, title, direction_id), numbers in direction_sums.items():
+        status = plans.setdefault(plan_id, PlanStatus(plan_id, title, Counts()))
+        direction = directions.get(direction_id) if direction_id else None
+        status.directions.append(
+            DirectionStatus(
+                direction_id,
+                direction.code if direction else "",  # no placeholder punctuation
+                direction.title if direction else "Без направления",
+                Counts(*numbers),
+            )
+        )
+    for plan_id, status in plans.items():
+        total = [0] * 5
+        for d in status.directions:
+            _add(total, [d.counts.total, d.counts.accepted, d.counts.submitted, d.counts.open,
+                         d.counts.overdue])  # fmt: skip
+        status.counts = Counts(*total)
+        status.directions.sort(
+            key=lambda d: (
+                directions[d.direction_id].position if d.direction_id in directions else 99,
+                d.code,
+            )
+        )
+        rows = schools_of(by_plan[plan_id])
+        status.behind = [s for s in rows if s.counts.overdue or s.counts.open][:behind]
+    undirected = [p for p in plans.values() if all(d.direction_id is None for d in p.directions)]
+    if undirected:
+        await _add_sections(session, by_plan, undirected)
+    return sorted(plans.values(), key=lambda p: (p.title, p.plan_id))
+
+
+async def _add_sections(
+    session: AsyncSession, by_plan: dict[int, list[Cell]], plans: list[PlanStatus]
+) -> None:
+    """Plans without directions are summed by the sections of the plan, in document order."""
+    order = {
+        (plan_id, section): position
+        for plan_id, section, position in await session.execute(
+            select(Activity.plan_id, Activity.section, func.min(Activity.position))
+            .where(Activity.plan_id.in_([p.plan_id for p in plans]))
+            .group_by(Activity.plan_id, Activity.section)
+        )
+    }
+    for plan in plans:
+        sums: dict[str | None, list[int]] = defaultdict(lambda: [0] * 5)
+        for cell in by_plan[plan.plan_id]:
+            _add(sums[cell.section], cell.numbers)
+        if all(section is None for section in sums):
+            continue  # a plan without any section keeps its one line
+        for section in sorted(sums, key=lambda s: (order.get((plan.plan_id, s), 0), s or "")):
+            plan.sections.append(SectionStatus(section or NO_SECTION, Counts(*sums[section])))
+
+
+def _counts_visible(scope: Scope) -> ColumnElement[bool]:
+    if scope.all_plans:
+        return literal(True)
+    conditions: list[ColumnElement[bool]] = []
+    if scope.plan_ids:
+        by_plan: ColumnElement[bool] = StatusCount.plan_id.in_(scope.plan_ids)
+        if scope.direction_ids:
+            by_plan = and_(by_plan, StatusCount.direction_id.in_(scope.direction_ids))
+        conditions.append(by_plan)
+    if scope.school_ids:
+        conditions.append(StatusCount.school_id.in_(scope.school_ids))
+    return or_(*conditions) if conditions else literal(False)
+
+
+async def counted_cells(
+    session: AsyncSession,
+    scope: Scope,
+    now: datetime,
+    default_zone: str,
+    plan_id: int | None = None,
+    direction_id: int | None = None,
+) -> list[Cell]:
+    """Cells from the counts table; overdue recounted first where its day no longer holds."""
+    query = (
+        select(*_COUNT_COLUMNS, Plan.title, Plan.timezone, School.name, School.timezone)
+        .join(Plan, Plan.id == StatusCount.plan_id)
+        .outerjoin(School, School.id == StatusCount.school_id)
+        .where(_counts_visible(scope), Plan.archived_at.is_(None))
+    )
+    if plan_id is not None:
+        query = query.where(StatusCount.plan_id == plan_id)
+    if direction_id is not None:
+        query = query.where(StatusCount.direction_id == direction_id)
+    width = len(_COUNT_COLUMNS)
+    rows: list[tuple[_Row, str, str | None, str | None, str | None]] = [
+        (_Row(*r[:width]), r[width], r[width + 1], r[width + 2], r[width + 3])  # type: ignore[arg-type, misc]
+        for r in await session.execute(query)
+    ]
+    todays = _Todays(now, default_zone)
+    stale: dict[date, list[_Row]] = defaultdict(list)
+    for row, _title, plan_zone, _name, school_zone in rows:
+        today = todays(school_zone or plan_zone)
+        if (
+            row.fresh_on is None
+            or row.fresh_on > today
+            or (row.stale_after is not None and today > row.stale_after)
+        ):
+            stale[today].append(row)
+    for today, counts in stale.items():
+        await _refresh_overdue(session, today, counts)
+    return [
+        Cell(
+            row.plan_id,
+            title,
+            row.direction_id or None,
+            row.section or None,
+            row.school_id or None,
+            name,
+            (row.total, row.accepted, row.submitted, row.open, row.overdue),
+        )
+        for row, title, _plan_zone, name, _school_zone in rows
+    ]
+
+
+_COUNT_COLUMNS = (
+    StatusCount.id,
+    StatusCount.plan_id,
+    StatusCount.direction_id,
+    StatusCount.section,
+    StatusCount.school_id,
+    StatusCount.total,
+    StatusCount.accepted,
+    StatusCount.submitted,
+    StatusCount.open,
+    StatusCount.overdue,
+    StatusCount.fresh_on,
+    StatusCount.stale_after,
+)
+
+
+@dataclass
+class _Row:
+    """One status_counts row as read (not an ORM object: a recount may replace it)."""
+
+    id: int
+    plan_id: int
+    direction_id: int
+    section: str
+    school_id: int
+    total: int
+    accepted: int
+    submitted: int
+    open: int
+    overdue: int
+    fresh_on: date | None
+    stale_after: date | None
+
+
+class _Todays:
+    """Local dates by zone name, the default zone's for an unknown or invalid one."""
+
+    def __init__(self, now: datetime, default_zone: str) -> None:
+        self.now = now
+        self.default = now.astimezone(ZoneInfo(default_zone)).date()
+        self.known: dict[str | None, date] = {}
+
+    def __call__(self, zone: str | None) -> date:
+        if zone not in self.known:
+            try:
+                self.known[zone] = (
+                    self.now.astimezone(ZoneInfo(zone)).date() if zone else self.default
+                )
+            except (KeyError, ValueError):
+                self.known[zone] = self.default
+        return self.known[zone]
+
+
+async def _refresh_overdue(session: AsyncSession, today: date, rows: list[_Row]) -> None:
+    """Count open work due before `today` for these rows and note until when that holds."""
+    plans = {r.plan_id for r in rows}
+    schools = {r.school_id for r in rows}
+    match = [Assignment.school_id.in_(schools - {0})] if schools - {0} else []
+    if 0 in schools:
+        match.append(Assignment.school_id.is_(None))
+    found = {
+        (plan_id, direction_id or 0, section or "", school_id or 0): (int(late), first_due)
+        for plan_id, direction_id, section, school_id, late, first_due in await session.execute(
+            select(
+                Activity.plan_id,
+                Activity.direction_id,
+                Activity.section,
+                Assignment.school_id,
+                func.coalesce(func.sum(case((Assignment.due_date < today, 1), else_=0)), 0),
+                type_coerce(
+                    func.min(case((Assignment.due_date >= today, Assignment.due_date))), Date
+                ),
+            )
+            .join(Activity, Activity.id == Assignment.activity_id)
+            .where(
+                Activity.plan_id.in_(plans),
+                Activity.cancelled_at.is_(None),
+                Assignment.status.in_(OPEN),
+                or_(*match),
+            )
+            .group_by(
+                Activity.plan_id, Activity.direction_id, Activity.section, Assignment.school_id
+            )
+        )
+    }
+    # Plans are locked in one order, as writers lock them, so a refresh cannot deadlock one.
+    for plan_id in sorted(plans):
+        await session.execute(select(Plan.id).where(Plan.id == plan_id).with_for_update())
+    changes = []
+    for row in rows:
+        row.overdue, row.stale_after = found.get(
+            (row.plan_id, row.direction_id, row.section, row.school_id), (0, None)
+        )
+        row.fresh_on = today
+        changes.append(
+            {"id": row.id, "overdue": row.overdue, "fresh_on": today,
+             "stale_after": row.stale_after}
+        )  # fmt: skip
+    await session.execute(update(StatusCount), changes)
+
+
+async def scan_cells(
+    session: AsyncSession, scope: Scope, now: datetime, default_zone: str
+) -> list[Cell]:
+    """The same cells counted from every assignment: the reference the counts table must equal."""
+    overdue = await _overdue_condition(session, now, default_zone)
+    rows = await session.execute(
+        _joined(  # type: ignore[attr-defined]
+            Plan.id,
+            Plan.title,
+            Activity.direction_id,
+            Activity.section,
+            Assignment.school_id,
+            School.name,
+            *_sums(overdue),
+        )
+        .where(*_base(scope))
+        .group_by(
+            Plan.id,
+            Plan.title,
+            Activity.direction_id,
+            Activity.section,
+            Assignment.school_id,
+            School.name,
+        )
+    )
+    return [
+        Cell(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            (int(row[6]), int(row[7]), int(row[8]), int(row[9]), int(row[10])),
+        )
+        for row in rows
+    ]
 
 
 async def school_items(

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from db.status_counts import CountingSession
+
 
 def is_sqlite(url: str) -> bool:
     """True for the embedded SQLite backend."""
@@ -40,5 +42,5 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def build_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded objects usable after commit."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions that keep loaded objects usable after commit and the status counts current."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=CountingSession)

@@ -178,7 +178,8 @@ class Assignment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id", ondelete="CASCADE"))
-    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"))
+    # active_history: a merge moving work between schools recounts the school it left too.
+    school_id: Mapped[int | None] = mapped_column(ForeignKey("schools.id"), active_history=True)
     status: Mapped[AssignmentStatus] = mapped_column(
         _enum(AssignmentStatus), default=AssignmentStatus.OPEN
     )
@@ -189,6 +190,31 @@ class Assignment(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class StatusCount(Base):
+    """Counts of one plan's work per direction, section and school, kept by db.status_counts.
+
+    NULL direction, section and school are stored as 0, '' and 0 so that a key is plain
+    equality. `overdue` counts open work due before `fresh_on`; it holds for any later day up
+    to `stale_after` (the earliest open due date on or after `fresh_on`).
+    """
+
+    __tablename__ = "status_counts"
+    __table_args__ = (Index("ix_status_counts_plan_school", "plan_id", "school_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
+    direction_id: Mapped[int] = mapped_column(Integer, default=0)
+    section: Mapped[str] = mapped_column(Text, default="")
+    school_id: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    submitted: Mapped[int] = mapped_column(Integer, default=0)
+    open: Mapped[int] = mapped_column(Integer, default=0)
+    overdue: Mapped[int] = mapped_column(Integer, default=0)
+    fresh_on: Mapped[date | None] = mapped_column(Date)
+    stale_after: Mapped[date | None] = mapped_column(Date)
 
 
 class User(Base):

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
+from functools import partial
+from pathlib import Path
 
-from aiogram import Router
+from aiogram import Bot, Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
 from bot.callbacks import OverdueNudge, StatusChart, StatusDirection, StatusSchool
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit, Kick
+from bot.progress import ChatProgress
 from bot.settings import Settings
 from core.absences import away_in_scope
 from core.clock import Clock
 from core.dto import UserContext
 from core.nudges import NudgeRefused, nudge_school
 from core.reminder_policy import local_today
-from core.report_data import plan_report
 from core.roles import Role
 from core.status import direction_schools, overdue_by_school, plan_status, school_items, scope_of
-from reports.chart import Bar, progress_png
-from reports.xlsx import build_xlsx
+from reports.build import write_xlsx
 
 ANY_ROLE = HasRole(*Role)
 
@@ -178,6 +180,8 @@ async def send_chart(
             session, scope, plan.plan_id, direction_id, clock.now(), settings.default_timezone
         )
         parts = [(s.name, s.counts) for s in schools]
+    from reports.chart import Bar, progress_png  # matplotlib loads with the first chart
+
     bars = [
         Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue) for label, c in parts
     ]
@@ -189,20 +193,35 @@ async def send_chart(
 
 
 async def send_report(
-    message: Message, session: AsyncSession, clock: Clock, settings: Settings, user_ctx: UserContext
+    message: Message,
+    bot: Bot,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext,
 ) -> None:
-    """/report: the XLSX report of each plan in scope (up to five)."""
+    """/report: the XLSX report of each plan in scope (up to five), built off the event loop
+    with progress shown while it takes long."""
     plans = await plan_status(session, scope_of(user_ctx), clock.now(), settings.default_timezone)
     if not plans:
         await message.answer(texts.NO_STATUS)
         return
     for plan in plans[:5]:
-        report = await plan_report(session, plan.plan_id, clock.now(), settings.default_timezone)
-        data = await asyncio.to_thread(build_xlsx, report)
-        name = f"otchet-plan-{plan.plan_id}-{clock.now():%Y%m%d}.xlsx"
-        await message.answer_document(
-            BufferedInputFile(data, name), caption=texts.report_caption(plan.title)
+        progress = ChatProgress(
+            bot,
+            message.chat.id,
+            partial(texts.report_progress, plan.title),
+            after=settings.progress_after_seconds,
         )
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"otchet-plan-{plan.plan_id}-{clock.now():%Y%m%d}.xlsx"
+            await write_xlsx(
+                session, plan.plan_id, clock.now(), settings.default_timezone, path, progress
+            )
+            await progress.finish()
+            await message.answer_document(
+                FSInputFile(path, path.name), caption=texts.report_caption(plan.title)
+            )
 
 
 def build_router() -> Router:
