@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
 from bot.benign_refusals import BenignRefusals
+from bot.callback_answers import CallbackAnswers
 from bot.evidence import EvidenceSweeper
 from bot.flows import FlowWatch
 from bot.logs import cap_quiet_loggers
@@ -100,6 +101,7 @@ def build_dispatcher(
     )
     for middleware in outermost:
         dp.update.outer_middleware(middleware)
+    dp.update.outer_middleware(CallbackAnswers(settings.callback_answer_seconds))
     dp.update.outer_middleware(ChatLockMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(UserContextMiddleware(settings.default_timezone))

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     clock_offset_seconds: float = Field(default=0.0)
     # Work a person waits for (a report) shows "Готовлю… N%" once it lasts longer than this.
     progress_after_seconds: float = Field(default=2.0, ge=0)
+    # A button press not answered by its handler within this many seconds is answered empty
+    # at once (Telegram drops answers after ~15 s; the spinner should stop far sooner).
+    callback_answer_seconds: float = Field(default=1.0, gt=0, le=10)
     evidence_types: str = Field(
         default="pdf,doc,docx,odt,rtf,txt,xls,xlsx,ods,csv,ppt,pptx,odp,jpg,jpeg,png,heic,webp,mp4,mov"
     )

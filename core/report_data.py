@@ -32,7 +32,7 @@ class ReportRow:
     comment: str | None
     files: tuple[str, ...]
     overdue: bool
-    plan_due: date | None = None  # the plan's own date, when the school's was moved
+    plan_due: date | None = None  # the plan's own date, only when the school's was moved
 
 
 @dataclass
@@ -108,7 +108,7 @@ async def report_head(
 
 
 async def report_rows(
-    session: AsyncSession, report: PlanReport, default_zone: str, schools_per_chunk: int = 20
+    session: AsyncSession, report: PlanReport, default_zone: str, schools_per_chunk: int = 10
 ) -> AsyncIterator[list[ReportRow]]:
     """The report's rows, a few schools at a time in the report's order, each school's in
     plan order: a region's report never holds more than one chunk in memory."""
@@ -121,6 +121,7 @@ async def report_rows(
         .scalar_subquery()
     )
     position = {a_id: index for index, (a_id, _, _) in enumerate(report.activities)}
+    todays: dict[str, date] = {}
     for start in range(0, len(report.schools), schools_per_chunk):
         chunk = report.schools[start : start + schools_per_chunk]
         ids = {i for i, _ in chunk if i is not None}
@@ -156,9 +157,10 @@ async def report_rows(
             school_id, school_zone, activity_id, number, title, plan_due, status, due, submitted,
             submission_id, comment,
         ) in sorted(found, key=lambda r: (order[r[0]], position.get(r[2], 0))):  # fmt: skip
-            today = report.generated.astimezone(
-                ZoneInfo(school_zone or plan.timezone or default_zone)
-            ).date()
+            zone = school_zone or plan.timezone or default_zone
+            if zone not in todays:
+                todays[zone] = report.generated.astimezone(ZoneInfo(zone)).date()
+            today = todays[zone]
             is_open = status in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
             rows.append(
                 ReportRow(
@@ -172,7 +174,7 @@ async def report_rows(
                     comment=comment,
                     files=tuple(files.get(submission_id, ())) if submission_id else (),
                     overdue=bool(is_open and due and due < today),
-                    plan_due=plan_due,
+                    plan_due=plan_due if plan_due != due else None,
                 )
             )
         yield rows

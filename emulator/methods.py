@@ -421,6 +421,8 @@ async def answer_callback_query(emu: Emulator, bot: BotAccount, params: dict[str
     query["answer"] = {
         "text": text,
         "show_alert": str(params.get("show_alert", "")).lower() == "true",
+        # For tests: how long after the press the answer came (Telegram drops it after ~15 s).
+        "seconds": round(emu.monotonic() - query.get("pressed_at", emu.monotonic()), 4),
     }
     await emu.notify()
     return True

@@ -171,6 +171,7 @@ async def send_chart(
     if not plans or not isinstance(query.message, Message):
         await query.answer(texts.CHART_UNAVAILABLE, show_alert=True)
         return
+    await query.answer()  # drawing takes a moment: the button stops spinning first
     plan = plans[0]
     if len(plan.directions) > 1:
         parts = [(f"{d.code}. {d.title}", d.counts) for d in plan.directions]
@@ -186,7 +187,6 @@ async def send_chart(
         Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue) for label, c in parts
     ]
     png = await asyncio.to_thread(progress_png, plan.title, bars)
-    await query.answer()
     await query.message.answer_photo(
         BufferedInputFile(png, "progress.png"), caption=texts.chart_caption(plan.title, plan.counts)
     )

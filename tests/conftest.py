@@ -97,6 +97,9 @@ def settings(server, db_url) -> Settings:
         database_url=db_url,
         polling_timeout=10,
         scheduler_enabled=False,  # tests tick by hand after moving the clock
+        # A loaded test machine must not turn a handler's alert into a message: the early
+        # answer has its own tests (tests/e2e/test_region_scale.py).
+        callback_answer_seconds=10,
         _env_file=None,
     )
 

@@ -298,7 +298,9 @@ async def test_edits_deletes_and_callback_answers(
     assert query is not None
     assert query.data == "done:1"
     await bot.answer_callback_query(query.id, text="Принято")
-    assert (await pressing) == {"text": "Принято", "show_alert": False}
+    answer = await pressing
+    assert answer is not None and answer["text"] == "Принято" and answer["show_alert"] is False
+    assert 0 <= answer["seconds"] < 15  # recorded against the press: what Telegram would allow
     with pytest.raises(TelegramBadRequest, match="query is too old"):
         await bot.answer_callback_query(query.id)
 

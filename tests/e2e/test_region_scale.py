@@ -1,0 +1,123 @@
+"""Region scale in chat: a press is answered before its work, long reports show progress."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import handlers.review
+from bot import texts
+from bot.settings import Settings
+from core.plan_import import import_plan
+from core.roles import Role
+from core.states import AssignmentStatus
+from db.models import Activity, Assignment
+from emulator import FakeUser
+from importer.interpret import interpret
+from importer.text_reader import read_text
+from tests.harness import TOKEN, World
+from tests.plan_files import seed_text
+
+GRACE = 0.2
+
+
+@pytest.fixture
+def settings(server, db_url) -> Settings:
+    return Settings(
+        bot_token=TOKEN,
+        telegram_api_url=server.url,
+        database_url=db_url,
+        polling_timeout=10,
+        scheduler_enabled=False,
+        callback_answer_seconds=GRACE,
+        progress_after_seconds=0,  # show the report's progress whatever its size
+        _env_file=None,
+    )
+
+
+async def _people(world: World) -> tuple[FakeUser, FakeUser]:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    alice = await world.person("Алиса")
+    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.expect_reply("куратор")
+    olga = await world.person("Ольга")
+    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    await olga.expect_reply("координатор")
+    async with world.app.session_factory() as session, session.begin():
+        await import_plan(
+            session,
+            world.clock,
+            interpret(read_text(seed_text("001"))),
+            timezone="Asia/Yekaterinburg",
+        )
+    return alice, olga
+
+
+async def test_a_slow_press_is_answered_before_its_work_and_its_alert_comes_as_a_message(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, olga = await _people(world)
+    await alice.send("/my")
+    await alice.press("2", await alice.expect_reply("Все открытые"))
+    await alice.press("✅ Выполнено", await alice.expect_reply())
+    await alice.expect_reply("Отмечаем выполнение")
+    await alice.send("Приказ издан, номер 15")
+    await alice.expect_reply()
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga.expect_reply("На проверку")
+
+    release = asyncio.Event()
+    started = asyncio.Event()
+    real_review = handlers.review.review  # type: ignore[attr-defined]
+
+    async def slow_review(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        await release.wait()  # the work cannot end before the test has seen the answer
+        return await real_review(*args, **kwargs)
+
+    monkeypatch.setattr(handlers.review, "review", slow_review)
+    answer = await olga.press("✅ Принять", request)
+    # Answered while the work still waits: an empty answer, well inside Telegram's 15 s.
+    assert started.is_set() and not release.is_set()
+    assert answer is not None and answer["text"] is None and answer["seconds"] < 5
+    release.set()
+    # What the alert said after the work still reaches the coordinator, as a message.
+    await olga.expect_reply(texts.review_done(True))
+    assert "✅ Принято" in (await alice.expect_reply()).text
+    async with world.app.session_factory() as session:
+        status = await session.scalar(
+            select(Assignment.status)
+            .join(Activity, Activity.id == Assignment.activity_id)
+            .where(Activity.title.startswith("Издание приказа"))
+        )
+    assert status == AssignmentStatus.ACCEPTED
+
+
+async def test_a_quick_press_keeps_its_own_alert(world: World) -> None:
+    alice, olga = await _people(world)
+    await alice.send("/my")
+    listing = await alice.expect_reply("Все открытые")
+    answer = await alice.press("2", listing)
+    assert answer is not None and answer["seconds"] < 5
+    await alice.expect_reply()  # the card
+    await olga.send("/status")
+    summary = await olga.expect_reply("Всего")
+    chart = await olga.press("📈", summary)
+    # The chart's work (matplotlib) comes after its answer: the answer never waits for it.
+    assert chart is not None and chart["text"] is None
+    await olga.expect_reply("Всего")
+
+
+async def test_the_report_shows_progress_then_the_file(world: World) -> None:
+    _, olga = await _people(world)
+    await olga.send("/report")
+    progress = await olga.expect_reply("Готовлю отчёт")
+    assert progress.text.endswith("%")
+    document = await olga.expect_reply("Отчёт")
+    assert document.raw["document"]["file_name"].endswith(".xlsx")
+    deleted = await olga._next_of("delete", None)  # the progress message goes once done
+    assert deleted is not None and deleted["message"]["message_id"] == progress.message_id
