@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import HandledUpdate
@@ -30,11 +30,17 @@ async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> 
     The caller must roll back on False: the other process's effects are the ones that count.
     """
     await session.flush()  # the handler's own errors surface here, not as a duplicate
-    try:
-        await session.execute(insert(HandledUpdate).values(update_id=update_id, handled_at=now))
-    except IntegrityError:
-        return False
-    return True
+    # One statement: the row is ours, or another process's committed first (PostgreSQL waits
+    # for a concurrent one to commit or roll back before deciding).
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    ours = await session.scalar(
+        insert(HandledUpdate)
+        .values(update_id=update_id, handled_at=now)
+        .on_conflict_do_nothing(index_elements=[HandledUpdate.update_id])
+        .returning(HandledUpdate.update_id)
+    )
+    return ours is not None
 
 
 async def prune_handled(session: AsyncSession, before: datetime) -> int:

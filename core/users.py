@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.absences import deputy_memberships
 from core.clock import Clock
 from core.dto import MembershipInfo, TelegramProfile, UserContext
-from db.models import Direction, Membership, Plan, School, User
+from db.models import Absence, Direction, Membership, Plan, School, User
 
 
 async def upsert_user(session: AsyncSession, clock: Clock, profile: TelegramProfile) -> User:
@@ -40,46 +41,82 @@ async def mark_started(session: AsyncSession, clock: Clock, user: User) -> None:
     await session.flush()
 
 
+def _with_names(query: Any) -> Any:
+    """Join the names of a membership's school, plan and direction."""
+    return (
+        query.outerjoin(School, School.id == Membership.school_id)
+        .outerjoin(Plan, Plan.id == Membership.plan_id)
+        .outerjoin(Direction, Direction.id == Membership.direction_id)
+    )
+
+
+def _info(
+    m: Membership, school: str | None, plan: str | None, direction: str | None
+) -> MembershipInfo:
+    return MembershipInfo(
+        role=m.role,
+        school_id=m.school_id,
+        school_name=school,
+        plan_id=m.plan_id,
+        plan_title=plan,
+        direction_id=m.direction_id,
+        direction_title=direction,
+    )
+
+
 async def load_memberships(session: AsyncSession, user_id: int) -> tuple[MembershipInfo, ...]:
     """Every active role of a user with the names of school, plan and direction (one query)."""
     rows = await session.execute(
-        select(Membership, School.name, Plan.title, Direction.title)
-        .outerjoin(School, School.id == Membership.school_id)
-        .outerjoin(Plan, Plan.id == Membership.plan_id)
-        .outerjoin(Direction, Direction.id == Membership.direction_id)
+        _with_names(select(Membership, School.name, Plan.title, Direction.title))
         .where(Membership.user_id == user_id, Membership.revoked_at.is_(None))
         .order_by(Membership.id)
     )
-    return tuple(
-        MembershipInfo(
-            role=m.role,
-            school_id=m.school_id,
-            school_name=school_name,
-            plan_id=m.plan_id,
-            plan_title=plan_title,
-            direction_id=m.direction_id,
-            direction_title=direction_title,
-        )
-        for m, school_name, plan_title, direction_title in rows
-    )
+    return tuple(_info(m, school, plan, direction) for m, school, plan, direction in rows)
 
 
 async def load_context(
     session: AsyncSession, telegram_id: int, today: date | None = None
 ) -> UserContext | None:
     """The acting user's context, or None for someone the bot has never seen. With `today`,
-    the roles held that day as someone's deputy are included."""
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is None:
+    the roles held that day as someone's deputy are included.
+
+    One query for the person, their roles and whether they stand in for anyone today: it
+    runs for every update."""
+    stands_in = (
+        exists()
+        .where(Absence.deputy_id == User.id, Absence.starts_on <= today, Absence.ends_on >= today)
+        .correlate(User)
+        if today is not None
+        else literal(False)
+    )
+    rows = (
+        await session.execute(
+            _with_names(
+                select(User, stands_in, Membership, School.name, Plan.title, Direction.title)
+                .select_from(User)
+                .outerjoin(
+                    Membership,
+                    and_(Membership.user_id == User.id, Membership.revoked_at.is_(None)),
+                )
+            )
+            .where(User.telegram_id == telegram_id)
+            .order_by(Membership.id)
+        )
+    ).all()
+    if not rows:
         return None
-    return await context_for(session, user, today)
+    user, deputy = rows[0][0], bool(rows[0][1])
+    memberships: tuple[MembershipInfo, ...] = ()
+    if user.is_active:
+        memberships = tuple(
+            _info(row[2], row[3], row[4], row[5]) for row in rows if row[2] is not None
+        )
+        if deputy and today is not None:
+            memberships += await deputy_memberships(session, user.id, today)
+    return _context(user, memberships)
 
 
-async def context_for(session: AsyncSession, user: User, today: date | None = None) -> UserContext:
-    """Build a UserContext for a loaded user row."""
-    memberships = await load_memberships(session, user.id) if user.is_active else ()
-    if user.is_active and today is not None:
-        memberships += await deputy_memberships(session, user.id, today)
+def _context(user: User, memberships: tuple[MembershipInfo, ...]) -> UserContext:
     return UserContext(
         user_id=user.id,
         telegram_id=user.telegram_id,
@@ -87,3 +124,11 @@ async def context_for(session: AsyncSession, user: User, today: date | None = No
         is_active=user.is_active,
         memberships=memberships,
     )
+
+
+async def context_for(session: AsyncSession, user: User, today: date | None = None) -> UserContext:
+    """Build a UserContext for a loaded user row."""
+    memberships = await load_memberships(session, user.id) if user.is_active else ()
+    if user.is_active and today is not None:
+        memberships += await deputy_memberships(session, user.id, today)
+    return _context(user, memberships)
