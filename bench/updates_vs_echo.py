@@ -270,6 +270,4 @@ if __name__ == "__main__":
     parser.add_argument("--json", action="store_true", help="print one JSON object of figures")
     parser.add_argument("--profile", metavar="FILE", help="cProfile Kurator's process into FILE")
     args = parser.parse_args()
-    asyncio.run(
-        main(args.users, args.messages, args.presses, args.rounds, args.json, args.profile)
-    )
+    asyncio.run(main(args.users, args.messages, args.presses, args.rounds, args.json, args.profile))

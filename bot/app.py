@@ -93,15 +93,17 @@ def build_dispatcher(
     `outermost` middlewares wrap everything, after-commit work included (the sandbox counts
     finished updates with one).
     """
+    answers = CallbackAnswers(settings.callback_answer_seconds)
     dp = ConfirmingDispatcher(
         storage=build_storage(settings),
         clock=clock,
         settings=settings,
         session_factory=session_factory,
+        callback_answers=answers,
     )
     for middleware in outermost:
         dp.update.outer_middleware(middleware)
-    dp.update.outer_middleware(CallbackAnswers(settings.callback_answer_seconds))
+    dp.update.outer_middleware(answers)
     dp.update.outer_middleware(ChatLockMiddleware())
     dp.update.outer_middleware(DbSessionMiddleware(session_factory))
     dp.update.outer_middleware(UserContextMiddleware(settings.default_timezone))

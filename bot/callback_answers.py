@@ -4,8 +4,9 @@ Telegram shows a spinner on the pressed button until the bot answers the callbac
 refuses answers after about 15 seconds. Under a burst (a region's curators pressing at 9:00)
 the work behind a press may wait its turn, so the answer must not wait for it:
 
-- a press is registered when its update starts; if the handler has not answered within
-  `grace` seconds, an empty answer is sent at once (the spinner stops);
+- a press is registered when its update arrives (polling) or starts (webhook); if its
+  handler has not answered within `grace` seconds, an empty answer is sent at once (the
+  spinner stops), even while the update still waits for its turn;
 - the handler's own answer, when it comes later, is not lost: an alert (`show_alert`) is sent
   as a chat message instead, a passing toast is dropped (what it said is in the edit that
   follows it);
@@ -39,6 +40,7 @@ class _Press:
     answered: bool = False
     early: asyncio.Task[Any] | None = field(default=None, repr=False)
     own: AnswerCallbackQuery | None = field(default=None, repr=False)  # the empty answer sent
+    timer: asyncio.TimerHandle | None = field(default=None, repr=False)
 
 
 class _AnswerRequests(BaseRequestMiddleware):
@@ -80,22 +82,34 @@ class CallbackAnswers(BaseMiddleware):
             bot.session.middleware(self._requests)
             self._sessions.add(id(bot.session))
 
+    def received(self, bot: Bot, update: Update, *, now: bool = False) -> None:
+        """Start a press's clock when the update arrives, before it waits for its turn; with
+        `now` (a queue ahead of it), answer it at once."""
+        self._install(bot)
+        query = update.callback_query
+        if query is not None and query.id not in self.presses:
+            chat = query.message.chat.id if isinstance(query.message, Message) else None
+            press = _Press(query.id, chat if chat is not None else query.from_user.id)
+            self.presses[query.id] = press
+            if now:
+                self._answer_now(bot, press)
+            else:
+                press.timer = asyncio.get_running_loop().call_later(
+                    self.grace, self._answer_now, bot, press
+                )
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         query = event.callback_query if isinstance(event, Update) else None
         bot: Bot | None = data.get("bot")
-        if query is None or bot is None:
+        if query is None or bot is None or not isinstance(event, Update):
             return await handler(event, data)
-        self._install(bot)
-        chat_id = (
-            query.message.chat.id if isinstance(query.message, Message) else query.from_user.id
-        )
-        press = _Press(query.id, chat_id)
-        self.presses[query.id] = press
-        timer = asyncio.get_running_loop().call_later(self.grace, self._answer_now, bot, press)
+        self.received(bot, event)  # webhook and direct feeds arrive here first
+        press = self.presses[query.id]
         try:
             return await handler(event, data)
         finally:
-            timer.cancel()
+            if press.timer is not None:
+                press.timer.cancel()
             if not press.answered:
                 self._answer_now(bot, press)
             if press.early is not None:

@@ -68,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     school.add_parser("list", help="list schools")
     cli_admin.add_school_verbs(school)
     cli_admin.add_parsers(sub)
+    status = sub.add_parser("status", help="the status counts table").add_subparsers(
+        dest="status_command", required=True
+    )
+    status.add_parser("rebuild", help="recount every plan (after loading data by SQL)")
+    status.add_parser("check", help="compare the counts with a full recount; 1 if they differ")
 
     invite = sub.add_parser("invite", help="create, list or revoke invitations")
     invite.add_argument("--school", help="school id, name or short name")
@@ -526,6 +531,37 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _status(settings: Settings, args: argparse.Namespace) -> int:
+    """`status rebuild` recounts the status counts table; `status check` compares it."""
+    from core.status import Scope, counted_cells, scan_cells
+    from db.status_counts import rebuild
+
+    if args.status_command == "rebuild":
+        written = await _with_session(settings, lambda session: session.run_sync(rebuild))
+        print(f"status counts rebuilt: {written} rows")
+        return 0
+
+    async def compare(session: AsyncSession) -> list[str]:
+        now, zone, everything = settings.clock().now(), settings.default_timezone, Scope(True)
+        kept = {
+            (c.plan_id, c.direction_id, c.section, c.school_id): c.numbers
+            for c in await counted_cells(session, everything, now, zone)
+        }
+        found = {
+            (c.plan_id, c.direction_id, c.section, c.school_id): c.numbers
+            for c in await scan_cells(session, everything, now, zone)
+        }
+        return [f"{key}: kept {kept.get(key)}, counted {found.get(key)}"
+                for key in sorted(kept.keys() | found.keys(), key=str)
+                if kept.get(key) != found.get(key)]  # fmt: skip
+
+    wrong = await _with_session(settings, compare)
+    for line in wrong[:50]:
+        print(line)
+    print("status counts agree with a full recount" if not wrong else f"{len(wrong)} differ")
+    return 1 if wrong else 0
+
+
 async def _audit(settings: Settings, args: argparse.Namespace) -> int:
     """Print or export the audit log, oldest first."""
     import json
@@ -639,6 +675,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
     "import": _import,
     "reminders": _reminders,
     "report": _report,
+    "status": _status,
     "audit": _audit,
     "people": _people,
     "plan": _plan,

@@ -1,9 +1,15 @@
-"""Long polling that confirms an update to Telegram only once it has been handled.
+"""Long polling that keeps every received update durably until it is handled.
 
 aiogram confirms each update (the next getUpdates' offset) as soon as it has started it, so a
-press in flight when the process is killed is never delivered again. Here the offset is the
-lowest update still being handled: a killed process leaves it unconfirmed, the next process
-gets it again, and the handled-update marker (bot/middlewares.py) skips any that did commit.
+press in flight when the process is killed is never delivered again. Here each getUpdates
+batch is first written to the inbox (`inbox_updates`) and committed; only the next getUpdates
+confirms it to Telegram. The updates are then handled, a bounded number at a time; a process
+that stops leaves the unfinished ones in the inbox and the next process handles them first,
+while the handled-update marker (bot/middlewares.py) skips any whose effects did commit.
+
+So a burst is taken in as fast as Telegram hands it out (100 per call) instead of 100 at a
+time behind the slowest, and its button presses are answered on arrival
+(bot/callback_answers.py), not after the work queued before them.
 """
 
 from __future__ import annotations
@@ -17,64 +23,27 @@ from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
 
+from core.updates import keep_received, prune_inbox, unfinished
+
 log = logging.getLogger(__name__)
 
-# While only updates still being handled come back, poll again this often for new ones.
-RECHECK_SECONDS = 0.25
 BACKOFF = BackoffConfig(min_delay=1.0, max_delay=5.0, factor=1.3, jitter=0.1)
+# Updates handled concurrently; the rest wait in order (stored already). More would not be
+# faster (one CPU, one SQLite writer) and would keep the poller waiting behind them.
+HANDLED_AT_ONCE = 16
 
 
 class _RawUpdates(GetUpdates):
-    """getUpdates answered as plain dicts: the caller parses only the updates it will handle."""
+    """getUpdates answered as plain dicts: they are stored as they came, then parsed once."""
 
-    __returning__ = list[dict[str, Any]]  # type: ignore[assignment]
-
-
-class UpdateWindow:
-    """Which updates are being handled, and the offset that confirms exactly the finished ones.
-
-    Update ids only grow, so an id not above the highest seen is one this process has (it is
-    running, finished, or confirmed) and is never handled twice here.
-    """
-
-    def __init__(self) -> None:
-        self.running: set[int] = set()
-        self.highest: int | None = None
-
-    def take(self, update_id: int) -> bool:
-        """True if the update is new here and should be handled now."""
-        if self.highest is not None and update_id <= self.highest:
-            return False
-        self.running.add(update_id)
-        self.highest = update_id
-        return True
-
-    def finish(self, update_id: int) -> None:
-        self.running.discard(update_id)
-
-    def offset(self) -> int | None:
-        """getUpdates' offset: everything below the lowest running update is confirmed."""
-        if self.running:
-            return min(self.running)
-        return None if self.highest is None else self.highest + 1
-
-
-async def wait_briefly(event: asyncio.Event) -> None:
-    """Until `event` is set or RECHECK_SECONDS pass. Not asyncio.wait_for: on Python 3.11 it
-    swallows a cancellation that arrives as the event is set, and polling would never stop."""
-    waiter = asyncio.ensure_future(event.wait())
-    try:
-        await asyncio.wait({waiter}, timeout=RECHECK_SECONDS)
-    finally:
-        waiter.cancel()
+    __returning__ = list[dict[str, Any]]
 
 
 class ConfirmingDispatcher(Dispatcher):
-    """A Dispatcher whose polling confirms updates only after they are handled.
+    """A Dispatcher whose polling stores updates before confirming them (see the module).
 
-    Updates run as tasks (aiogram's handle_as_tasks); `handle_as_tasks` and
-    `tasks_concurrency_limit` are not used. At most 100 updates (one getUpdates) can be
-    in flight behind a slow one, since Telegram returns the earliest unconfirmed 100.
+    Updates run as tasks, HANDLED_AT_ONCE at a time; aiogram's `handle_as_tasks` and
+    `tasks_concurrency_limit` are not used.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -118,56 +87,60 @@ class ConfirmingDispatcher(Dispatcher):
         kwargs: dict[str, Any],
     ) -> None:
         me = await bot.me()
-        log.info("polling for @%s (confirming handled updates only)", me.username)
-        window = UpdateWindow()
-        changed = asyncio.Event()
+        log.info("polling for @%s (received updates kept until handled)", me.username)
+        factory, clock = self["session_factory"], self["clock"]
+        answers = self.workflow_data.get("callback_answers")
         backoff = Backoff(config=backoff_config)
         request: dict[str, Any] = {}
         if bot.session.timeout:
             request["request_timeout"] = int(bot.session.timeout + polling_timeout)
+        gate = asyncio.Semaphore(HANDLED_AT_ONCE)
+        running: set[int] = set()
 
-        # getUpdates returns the earliest unconfirmed updates, the running ones again among
-        # them, and aiogram parses every one of them each time: poll again only once the
-        # offset has moved by a quarter of what is running (or nothing runs), not on every
-        # finished update, or a burst spends its time re-reading itself.
-        goal: list[int] = [0]  # the offset worth polling at
-
-        async def handle(update: Any) -> None:
+        async def handle(update: Update) -> None:
             try:
-                await self._process_update(bot=bot, update=update, **kwargs)
+                async with gate:
+                    await self._process_update(bot=bot, update=update, **kwargs)
             finally:
-                window.finish(update.update_id)
-                if not window.running or (window.offset() or 0) >= goal[0]:
-                    changed.set()
+                running.discard(update.update_id)
 
+        def start(raws: list[dict[str, Any]]) -> None:
+            for raw in raws:
+                update = Update.model_validate(raw, context={"bot": bot})
+                running.add(update.update_id)
+                if answers is not None:
+                    # A press that must wait for its turn is answered now, else soon.
+                    answers.received(bot, update, now=len(running) > HANDLED_AT_ONCE)
+                task = asyncio.create_task(handle(update))
+                self._handle_update_tasks.add(task)
+                task.add_done_callback(self._handle_update_tasks.discard)
+
+        async with factory() as session:
+            left = await unfinished(session)
+        if left:
+            log.info("handling %d updates left unfinished by a previous process", len(left))
+        start(left)
+        offset = int(left[-1]["update_id"]) + 1 if left else None
         while True:
-            waiting = bool(window.running)
             method = _RawUpdates(
-                offset=window.offset(),
-                timeout=0 if waiting else polling_timeout,
-                allowed_updates=allowed_updates,
+                offset=offset, timeout=polling_timeout, allowed_updates=allowed_updates
             )
             try:
                 updates = cast(list[dict[str, Any]], await bot(method, **request))
-            except Exception as exc:  # Telegram or the network is down: try again, slower
+                if not updates:
+                    continue
+                ids = [int(u["update_id"]) for u in updates]
+                top = max(ids)
+                async with factory() as session, session.begin():
+                    # Below the lowest update still running (or this batch) all have finished.
+                    await prune_inbox(session, min(running, default=min(ids)))
+                    fresh = await keep_received(session, updates, clock.now())
+            except Exception as exc:  # Telegram, the network or the database is down
                 if current.cancelling():
                     raise  # a stop that the network stack turned into an error: still a stop
                 log.error("getUpdates failed: %s: %s", type(exc).__name__, exc)
                 await backoff.asleep()
-                continue
+                continue  # nothing confirmed: the same updates come again
             backoff.reset()
-            # Only updates new here are parsed (the running ones come back on every poll).
-            fresh = [
-                Update.model_validate(raw, context={"bot": bot})
-                for raw in updates
-                if window.take(int(raw["update_id"]))
-            ]
-            for update in fresh:
-                task = asyncio.create_task(handle(update))
-                self._handle_update_tasks.add(task)
-                task.add_done_callback(self._handle_update_tasks.discard)
-            if window.running:
-                # Wait for room (or a moment, to let new updates from other chats in).
-                goal[0] = (window.offset() or 0) + max(1, len(window.running) // 4)
-                changed.clear()
-                await wait_briefly(changed)
+            offset = top + 1  # stored: the next getUpdates may confirm them
+            start(fresh)

@@ -2,18 +2,19 @@
 
 Telegram (or a proxy) posts an update again when the process handling it died or answered
 late; the marker is written in the update's own transaction, so effects and marker commit
-together or not at all.
+together or not at all. Polling keeps each received update in an inbox until it finished.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import HandledUpdate
+from db.models import HandledUpdate, InboxUpdate
 
 
 async def already_handled(session: AsyncSession, update_id: int) -> bool:
@@ -40,10 +41,47 @@ async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> 
         .on_conflict_do_nothing(index_elements=[HandledUpdate.update_id])
         .returning(HandledUpdate.update_id)
     )
-    return ours is not None
+    if ours is None:
+        return False
+    # Its raw copy (names, texts) goes with the same commit: the inbox holds only what is
+    # still in flight, and a person who asked to be forgotten leaves nothing there.
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
+    return True
 
 
 async def prune_handled(session: AsyncSession, before: datetime) -> int:
     """Forget markers older than `before` (Telegram keeps undelivered updates for 24 hours)."""
     result = await session.execute(delete(HandledUpdate).where(HandledUpdate.handled_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def keep_received(
+    session: AsyncSession, updates: list[dict[str, Any]], now: datetime
+) -> list[dict[str, Any]]:
+    """Store a getUpdates batch in the inbox; the updates not stored before, in order."""
+    ids = [int(u["update_id"]) for u in updates]
+    known = set(
+        await session.scalars(select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids)))
+    )
+    fresh = [u for u in updates if int(u["update_id"]) not in known]
+    if fresh:
+        await session.execute(
+            insert(InboxUpdate),
+            [{"update_id": int(u["update_id"]), "payload": u, "received_at": now} for u in fresh],
+        )
+    return sorted(fresh, key=lambda u: int(u["update_id"]))
+
+
+async def unfinished(session: AsyncSession) -> list[dict[str, Any]]:
+    """Inbox updates without a handled marker: left by a process that stopped, oldest first."""
+    rows = await session.scalars(
+        select(InboxUpdate.payload)
+        .where(~exists().where(HandledUpdate.update_id == InboxUpdate.update_id))
+        .order_by(InboxUpdate.update_id)
+    )
+    return list(rows)
+
+
+async def prune_inbox(session: AsyncSession, below: int) -> None:
+    """Forget inbox updates below `below`: every one of them has finished here."""
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id < below))

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
+if TYPE_CHECKING:
+    import holidays
 
 MAX_SHIFT = 14  # the longest run of days off (New Year) is well under this
 
 
 @lru_cache(maxsize=4)
 def _calendar(country: str) -> holidays.HolidayBase:
+    import holidays  # a few MB: loaded by the first planning, not at start-up
+
     return holidays.country_holidays(country, language="ru")
 
 

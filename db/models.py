@@ -535,6 +535,17 @@ class HandledUpdate(Base):
     handled_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
+class InboxUpdate(Base):
+    """An update taken from Telegram and not yet known to be finished: stored before Telegram
+    is told it was received, so a process killed mid-burst loses none of it."""
+
+    __tablename__ = "inbox_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class InstanceSecret(Base):
     """Random secrets of this installation, made by the migrations (e.g. the pseudonym key)."""
 

@@ -97,7 +97,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
 }
 
 SECRETS = ("Тайная гимназия", "Секретный пункт", "секретный комментарий", "Закрытый семинар")
-VOLATILE = {"handled_updates", "status_counts"}  # bookkeeping; a read may refresh counts
+VOLATILE = {"handled_updates", "inbox_updates", "status_counts"}  # bookkeeping of every update
 FOLLOW_UP = "Текст после кнопки"  # the exactly-once marker of every update, by design
 
 

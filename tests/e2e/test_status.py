@@ -213,6 +213,10 @@ async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World,
     )
     book = openpyxl.load_workbook(io.BytesIO(await asyncio.to_thread(out.read_bytes)))
     assert book["Сводка"]["A1"].value == title
+    # The counts /status reads agree with a full recount, and can be rebuilt from scratch.
+    assert "agree" in (await world.cli("status", "check")).stdout
+    assert "rebuilt" in (await world.cli("status", "rebuild")).stdout
+    assert "agree" in (await world.cli("status", "check")).stdout
 
 
 async def test_progress_chart_is_a_png_with_the_summary(world: World) -> None:
