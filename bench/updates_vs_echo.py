@@ -178,13 +178,9 @@ async def _round(
                 figures.answers.append(15.0)
             else:
                 figures.answers.append(float(answer["seconds"]))
-        for user in users:  # drain what the presses sent, so the next round starts clean
-            await user.client.log(user.id)
-            user.cursors.clear()
-            events = await user.client.log(user.id)
-            if events:
-                user.cursors[(user.id, "new")] = events[-1]["seq"]
-                user.cursors[(user.id, "edit")] = events[-1]["seq"]
+        for user in users:  # what each press sent (a card, "нажато"): the round ends clean
+            for _ in range(presses):
+                await user.expect_reply()
     finally:
         process.terminate()
         try:

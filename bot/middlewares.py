@@ -59,7 +59,8 @@ class DbSessionMiddleware(BaseMiddleware):
         deferred = AfterCommit()
         update_id = event.update_id if isinstance(event, Update) else None
         async with self.session_factory() as session:
-            if update_id is not None and await already_handled(session, update_id):
+            checked = bool(data.get("unhandled"))  # polling checked the whole batch at once
+            if update_id is not None and not checked and await already_handled(session, update_id):
                 log.info("update %s was already handled; skipped", update_id)
                 return UNHANDLED
             data["session"] = session

@@ -100,7 +100,8 @@ class ConfirmingDispatcher(Dispatcher):
         async def handle(update: Update) -> None:
             try:
                 async with gate:
-                    await self._process_update(bot=bot, update=update, **kwargs)
+                    # Checked against the handled markers with its batch (or at start-up).
+                    await self._process_update(bot=bot, update=update, unhandled=True, **kwargs)
             finally:
                 running.discard(update.update_id)
 

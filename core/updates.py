@@ -10,19 +10,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import bindparam, delete, exists, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import HandledUpdate, InboxUpdate
 
+# Statements built once: they run for every update.
+_HANDLED = select(HandledUpdate.update_id).where(HandledUpdate.update_id == bindparam("id"))
+_MARK = {
+    name: dialect.insert(HandledUpdate)
+    .values(update_id=bindparam("id"), handled_at=bindparam("at"))
+    .on_conflict_do_nothing(index_elements=[HandledUpdate.update_id])
+    .returning(HandledUpdate.update_id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+_DROP_RAW = delete(InboxUpdate).where(InboxUpdate.update_id == bindparam("id"))
+
 
 async def already_handled(session: AsyncSession, update_id: int) -> bool:
     """True if the effects of this update are already committed."""
-    found = await session.scalar(
-        select(HandledUpdate.update_id).where(HandledUpdate.update_id == update_id)
-    )
-    return found is not None
+    return await session.scalar(_HANDLED, {"id": update_id}) is not None
 
 
 async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> bool:
@@ -34,18 +42,14 @@ async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> 
     # One statement: the row is ours, or another process's committed first (PostgreSQL waits
     # for a concurrent one to commit or roll back before deciding).
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     ours = await session.scalar(
-        insert(HandledUpdate)
-        .values(update_id=update_id, handled_at=now)
-        .on_conflict_do_nothing(index_elements=[HandledUpdate.update_id])
-        .returning(HandledUpdate.update_id)
+        _MARK["postgresql" if dialect == "postgresql" else "sqlite"], {"id": update_id, "at": now}
     )
     if ours is None:
         return False
     # Its raw copy (names, texts) goes with the same commit: the inbox holds only what is
     # still in flight, and a person who asked to be forgotten leaves nothing there.
-    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
+    await session.execute(_DROP_RAW, {"id": update_id})
     return True
 
 
@@ -58,10 +62,17 @@ async def prune_handled(session: AsyncSession, before: datetime) -> int:
 async def keep_received(
     session: AsyncSession, updates: list[dict[str, Any]], now: datetime
 ) -> list[dict[str, Any]]:
-    """Store a getUpdates batch in the inbox; the updates not stored before, in order."""
+    """Store a getUpdates batch in the inbox; the updates neither stored nor handled before,
+    in order (so each of them needs no check of its own)."""
     ids = [int(u["update_id"]) for u in updates]
     known = set(
         await session.scalars(select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids)))
+    )
+    # Handled by a process that stopped before Telegram heard of it: not handled again.
+    known |= set(
+        await session.scalars(
+            select(HandledUpdate.update_id).where(HandledUpdate.update_id.in_(ids))
+        )
     )
     fresh = [u for u in updates if int(u["update_id"]) not in known]
     if fresh:

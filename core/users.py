@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, literal, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.absences import deputy_memberships
@@ -74,6 +74,27 @@ async def load_memberships(session: AsyncSession, user_id: int) -> tuple[Members
     return tuple(_info(m, school, plan, direction) for m, school, plan, direction in rows)
 
 
+# Built once: this runs for every update, and building the statement cost more than running it.
+_STANDS_IN = (
+    exists()
+    .where(
+        Absence.deputy_id == User.id,
+        Absence.starts_on <= bindparam("today"),
+        Absence.ends_on >= bindparam("today"),
+    )
+    .correlate(User)
+)
+_CONTEXT = (
+    _with_names(
+        select(User, _STANDS_IN, Membership, School.name, Plan.title, Direction.title)
+        .select_from(User)
+        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.revoked_at.is_(None)))
+    )
+    .where(User.telegram_id == bindparam("telegram_id"))
+    .order_by(Membership.id)
+)
+
+
 async def load_context(
     session: AsyncSession, telegram_id: int, today: date | None = None
 ) -> UserContext | None:
@@ -82,27 +103,8 @@ async def load_context(
 
     One query for the person, their roles and whether they stand in for anyone today: it
     runs for every update."""
-    stands_in = (
-        exists()
-        .where(Absence.deputy_id == User.id, Absence.starts_on <= today, Absence.ends_on >= today)
-        .correlate(User)
-        if today is not None
-        else literal(False)
-    )
-    rows = (
-        await session.execute(
-            _with_names(
-                select(User, stands_in, Membership, School.name, Plan.title, Direction.title)
-                .select_from(User)
-                .outerjoin(
-                    Membership,
-                    and_(Membership.user_id == User.id, Membership.revoked_at.is_(None)),
-                )
-            )
-            .where(User.telegram_id == telegram_id)
-            .order_by(Membership.id)
-        )
-    ).all()
+    params = {"telegram_id": telegram_id, "today": today or date.min}
+    rows = (await session.execute(_CONTEXT, params)).all()
     if not rows:
         return None
     user, deputy = rows[0][0], bool(rows[0][1])

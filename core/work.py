@@ -200,12 +200,16 @@ async def my_items(
                 Assignment.due_date >= today, Assignment.due_date <= today + timedelta(days=7)
             )
         query = query.order_by(Assignment.due_date.is_(None), Assignment.due_date, Assignment.id)
-    total = int(
-        await session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    )
+    # The page and the count of all in one statement (a window count over the whole result).
+    counted = query.add_columns(func.count().over())
+    rows = (await session.execute(counted.offset(max(page, 0) * PAGE_SIZE).limit(PAGE_SIZE))).all()
+    if not rows and page > 0:  # past the end (the list shrank): the last page instead
+        total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        page = max(0, -(-total // PAGE_SIZE) - 1)
+        rows = (await session.execute(counted.offset(page * PAGE_SIZE).limit(PAGE_SIZE))).all()
+    total = int(rows[0][7]) if rows else 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
-    rows = (await session.execute(query.offset(page * PAGE_SIZE).limit(PAGE_SIZE))).all()
     return ItemPage(
         [ItemRow(r[0], r[1], r[2], r[3], r[4] or r[5], r[6]) for r in rows], page, pages, total
     )
