@@ -533,7 +533,8 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 async def _status(settings: Settings, args: argparse.Namespace) -> int:
     """`status rebuild` recounts the status counts table; `status check` compares it."""
-    from core.status import Scope, counted_cells, scan_cells
+    from core.status import Scope, scan_cells
+    from core.status_counts import counted_cells
     from db.status_counts import rebuild
 
     if args.status_command == "rebuild":

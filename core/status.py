@@ -1,7 +1,10 @@
-"""Status of plans from SQL aggregates: a constant number of queries whatever the region's size.
+"""Status of plans: counts per plan, direction, section and school, assembled for /status,
+the report and digests; item lists for drill-down and /overdue.
 
 "Overdue" means open work whose due date has passed in the school's own time zone (the
 department's work uses the plan's zone), so the numbers are right in every zone at once.
+/status reads the counts table (core/status_counts.py); `scan_cells` counts the same from
+every assignment, the reference the table is checked against.
 """
 
 from __future__ import annotations
@@ -11,15 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, and_, case, func, literal, or_, select, type_coerce, update
+from sqlalchemy import Integer, and_, case, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from core.dto import UserContext
 from core.people import curator_names
-from core.roles import Role
+from core.scope import Scope as Scope
+from core.scope import scope_of as scope_of
 from core.states import AssignmentStatus
-from db.models import Activity, Assignment, Direction, Plan, School, StatusCount
+from core.status_counts import Cell, counted_cells
+from db.models import Activity, Assignment, Direction, Plan, School
 
 OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
 
@@ -35,41 +39,6 @@ class Counts:
     def share(self, part: int) -> int:
         """Whole percent of the total."""
         return round(100 * part / self.total) if self.total else 0
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which work a person may see: every plan, some plans (and directions), or some schools."""
-
-    all_plans: bool = False
-    plan_ids: frozenset[int] = frozenset()
-    direction_ids: frozenset[int] = frozenset()  # restricts the plans above when set
-    school_ids: frozenset[int] = frozenset()
-
-    @property
-    def empty(self) -> bool:
-        return not (self.all_plans or self.plan_ids or self.school_ids)
-
-
-def scope_of(user: UserContext) -> Scope:
-    """Admins: everything; coordinators: their plans or directions; others: their schools."""
-    plans: set[int] = set()
-    directions: set[int] = set()
-    schools: set[int] = set()
-    for m in user.memberships:
-        if m.role == Role.ADMIN or (m.role == Role.COORDINATOR and m.plan_id is None):
-            return Scope(all_plans=True)
-        if m.role == Role.COORDINATOR and m.plan_id is not None:
-            plans.add(m.plan_id)
-            if m.direction_id is not None:
-                directions.add(m.direction_id)
-        elif m.role in (Role.CURATOR, Role.OBSERVER) and m.school_id is not None:
-            schools.add(m.school_id)
-    return Scope(
-        plan_ids=frozenset(plans),
-        direction_ids=frozenset(directions),
-        school_ids=frozenset(schools),
-    )
 
 
 @dataclass
@@ -169,19 +138,6 @@ def _joined(*columns: object) -> object:
         .join(Plan, Plan.id == Activity.plan_id)
         .outerjoin(School, School.id == Assignment.school_id)
     )
-
-
-@dataclass(frozen=True)
-class Cell:
-    """Counts of one plan's work in one direction, section and school."""
-
-    plan_id: int
-    title: str
-    direction_id: int | None
-    section: str | None
-    school_id: int | None
-    school_name: str | None
-    numbers: tuple[int, int, int, int, int]  # total, accepted, submitted, open, overdue
 
 
 async def plan_status(
@@ -297,171 +253,6 @@ async def _add_sections(
             plan.sections.append(SectionStatus(section or NO_SECTION, Counts(*sums[section])))
 
 
-def _counts_visible(scope: Scope) -> ColumnElement[bool]:
-    if scope.all_plans:
-        return literal(True)
-    conditions: list[ColumnElement[bool]] = []
-    if scope.plan_ids:
-        by_plan: ColumnElement[bool] = StatusCount.plan_id.in_(scope.plan_ids)
-        if scope.direction_ids:
-            by_plan = and_(by_plan, StatusCount.direction_id.in_(scope.direction_ids))
-        conditions.append(by_plan)
-    if scope.school_ids:
-        conditions.append(StatusCount.school_id.in_(scope.school_ids))
-    return or_(*conditions) if conditions else literal(False)
-
-
-async def counted_cells(
-    session: AsyncSession,
-    scope: Scope,
-    now: datetime,
-    default_zone: str,
-    plan_id: int | None = None,
-    direction_id: int | None = None,
-) -> list[Cell]:
-    """Cells from the counts table; overdue recounted first where its day no longer holds."""
-    query = (
-        select(*_COUNT_COLUMNS, Plan.title, Plan.timezone, School.name, School.timezone)
-        .join(Plan, Plan.id == StatusCount.plan_id)
-        .outerjoin(School, School.id == StatusCount.school_id)
-        .where(_counts_visible(scope), Plan.archived_at.is_(None))
-    )
-    if plan_id is not None:
-        query = query.where(StatusCount.plan_id == plan_id)
-    if direction_id is not None:
-        query = query.where(StatusCount.direction_id == direction_id)
-    width = len(_COUNT_COLUMNS)
-    rows: list[tuple[_Row, str, str | None, str | None, str | None]] = [
-        (_Row(*r[:width]), r[width], r[width + 1], r[width + 2], r[width + 3])  # type: ignore[arg-type, misc]
-        for r in await session.execute(query)
-    ]
-    todays = _Todays(now, default_zone)
-    stale: dict[date, list[_Row]] = defaultdict(list)
-    for row, _title, plan_zone, _name, school_zone in rows:
-        today = todays(school_zone or plan_zone)
-        if (
-            row.fresh_on is None
-            or row.fresh_on > today
-            or (row.stale_after is not None and today > row.stale_after)
-        ):
-            stale[today].append(row)
-    for today, counts in stale.items():
-        await _refresh_overdue(session, today, counts)
-    return [
-        Cell(
-            row.plan_id,
-            title,
-            row.direction_id or None,
-            row.section or None,
-            row.school_id or None,
-            name,
-            (row.total, row.accepted, row.submitted, row.open, row.overdue),
-        )
-        for row, title, _plan_zone, name, _school_zone in rows
-    ]
-
-
-_COUNT_COLUMNS = (
-    StatusCount.id,
-    StatusCount.plan_id,
-    StatusCount.direction_id,
-    StatusCount.section,
-    StatusCount.school_id,
-    StatusCount.total,
-    StatusCount.accepted,
-    StatusCount.submitted,
-    StatusCount.open,
-    StatusCount.overdue,
-    StatusCount.fresh_on,
-    StatusCount.stale_after,
-)
-
-
-@dataclass
-class _Row:
-    """One status_counts row as read (not an ORM object: a recount may replace it)."""
-
-    id: int
-    plan_id: int
-    direction_id: int
-    section: str
-    school_id: int
-    total: int
-    accepted: int
-    submitted: int
-    open: int
-    overdue: int
-    fresh_on: date | None
-    stale_after: date | None
-
-
-class _Todays:
-    """Local dates by zone name, the default zone's for an unknown or invalid one."""
-
-    def __init__(self, now: datetime, default_zone: str) -> None:
-        self.now = now
-        self.default = now.astimezone(ZoneInfo(default_zone)).date()
-        self.known: dict[str | None, date] = {}
-
-    def __call__(self, zone: str | None) -> date:
-        if zone not in self.known:
-            try:
-                self.known[zone] = (
-                    self.now.astimezone(ZoneInfo(zone)).date() if zone else self.default
-                )
-            except (KeyError, ValueError):
-                self.known[zone] = self.default
-        return self.known[zone]
-
-
-async def _refresh_overdue(session: AsyncSession, today: date, rows: list[_Row]) -> None:
-    """Count open work due before `today` for these rows and note until when that holds."""
-    plans = {r.plan_id for r in rows}
-    schools = {r.school_id for r in rows}
-    match = [Assignment.school_id.in_(schools - {0})] if schools - {0} else []
-    if 0 in schools:
-        match.append(Assignment.school_id.is_(None))
-    found = {
-        (plan_id, direction_id or 0, section or "", school_id or 0): (int(late), first_due)
-        for plan_id, direction_id, section, school_id, late, first_due in await session.execute(
-            select(
-                Activity.plan_id,
-                Activity.direction_id,
-                Activity.section,
-                Assignment.school_id,
-                func.coalesce(func.sum(case((Assignment.due_date < today, 1), else_=0)), 0),
-                type_coerce(
-                    func.min(case((Assignment.due_date >= today, Assignment.due_date))), Date
-                ),
-            )
-            .join(Activity, Activity.id == Assignment.activity_id)
-            .where(
-                Activity.plan_id.in_(plans),
-                Activity.cancelled_at.is_(None),
-                Assignment.status.in_(OPEN),
-                or_(*match),
-            )
-            .group_by(
-                Activity.plan_id, Activity.direction_id, Activity.section, Assignment.school_id
-            )
-        )
-    }
-    # Plans are locked in one order, as writers lock them, so a refresh cannot deadlock one.
-    for plan_id in sorted(plans):
-        await session.execute(select(Plan.id).where(Plan.id == plan_id).with_for_update())
-    changes = []
-    for row in rows:
-        row.overdue, row.stale_after = found.get(
-            (row.plan_id, row.direction_id, row.section, row.school_id), (0, None)
-        )
-        row.fresh_on = today
-        changes.append(
-            {"id": row.id, "overdue": row.overdue, "fresh_on": today,
-             "stale_after": row.stale_after}
-        )  # fmt: skip
-    await session.execute(update(StatusCount), changes)
-
-
 async def scan_cells(
     session: AsyncSession, scope: Scope, now: datetime, default_zone: str
 ) -> list[Cell]:
@@ -557,7 +348,7 @@ async def overdue_by_school(
     names: dict[int | None, str] = {}
     for school_id, school, title in rows:
         grouped[school_id].append(title)
-        names[school_id] = school or "Управление образования"
+        names[school_id] = school or DEPARTMENT
     curators = await curator_names(session, {i for i in grouped if i is not None})
     found = [
         SchoolOverdue(i, names[i], titles, curators.get(i, []) if i is not None else [])

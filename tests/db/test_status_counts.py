@@ -30,7 +30,8 @@ from core.roles import Role
 from core.schools import add_school, merge_schools
 from core.settings import set_archived
 from core.states import AssignmentStatus, SubmissionStatus
-from core.status import Cell, Scope, assemble, counted_cells, plan_status, scan_cells
+from core.status import Scope, assemble, plan_status, scan_cells
+from core.status_counts import Cell, counted_cells
 from core.users import load_context
 from core.work import WorkError, review, submit, undo, undo_review
 from db.models import Activity, Assignment, Membership, Plan, School, Submission, User

@@ -1,0 +1,43 @@
+"""Which plans, directions and schools a person's status covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.dto import UserContext
+from core.roles import Role
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which work a person may see: every plan, some plans (and directions), or some schools."""
+
+    all_plans: bool = False
+    plan_ids: frozenset[int] = frozenset()
+    direction_ids: frozenset[int] = frozenset()  # restricts the plans above when set
+    school_ids: frozenset[int] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.all_plans or self.plan_ids or self.school_ids)
+
+
+def scope_of(user: UserContext) -> Scope:
+    """Admins: everything; coordinators: their plans or directions; others: their schools."""
+    plans: set[int] = set()
+    directions: set[int] = set()
+    schools: set[int] = set()
+    for m in user.memberships:
+        if m.role == Role.ADMIN or (m.role == Role.COORDINATOR and m.plan_id is None):
+            return Scope(all_plans=True)
+        if m.role == Role.COORDINATOR and m.plan_id is not None:
+            plans.add(m.plan_id)
+            if m.direction_id is not None:
+                directions.add(m.direction_id)
+        elif m.role in (Role.CURATOR, Role.OBSERVER) and m.school_id is not None:
+            schools.add(m.school_id)
+    return Scope(
+        plan_ids=frozenset(plans),
+        direction_ids=frozenset(directions),
+        school_ids=frozenset(schools),
+    )
