@@ -26,6 +26,11 @@ def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if not is_sqlite(url):
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+    elif ":memory:" not in url:
+        # Enough kept connections for the updates handled at once (bot/polling.py), the
+        # sender and the scheduler: an overflow connection is a new thread and four PRAGMAs,
+        # made and thrown away for each update that needs it.
+        kwargs.update(pool_size=24, max_overflow=10)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
