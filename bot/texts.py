@@ -226,7 +226,7 @@ IMPORT_FILE_ERRORS: dict[str, str] = {
     "nested_archive": "Внутри файла есть вложенный архив — такой файл не импортируется.",
     "no_plan": "В файле не нашлось таблицы плана (мероприятия и сроки). Проверьте файл.",
     "too_many_rows": (
-        "В таблице файла {rows} строк, а в одном плане может быть не больше {limit}. "
+        "В таблице файла {rows}, а в одном плане может быть не больше {limit}. "
         "Разделите план на части и пришлите их по одной."
     ),
     "protected": (
@@ -242,7 +242,9 @@ IMPORT_FILE_ERRORS: dict[str, str] = {
 
 def import_file_error(code: str, rows: int | None = None) -> str:
     """Why a plan file was refused, in the words of IMPORT_FILE_ERRORS."""
-    return IMPORT_FILE_ERRORS[code].format(rows=rows or f"больше {MAX_ROWS}", limit=MAX_ROWS)
+    word = plural(rows or 0, "строка", "строки", "строк")
+    found = f"{rows} {word}" if rows else f"больше {MAX_ROWS} строк"
+    return IMPORT_FILE_ERRORS[code].format(rows=found, limit=MAX_ROWS)
 
 
 IMPORT_READING = "Читаю план…"
@@ -693,24 +695,27 @@ def work_error_of(exc: Any) -> str:
 
 def my_items(
     view: str,
-    rows: list[tuple[str, date | None, str, str | None]],
+    rows: list[tuple[str, date | None, str, str | None, str | None]],
     page: int,
     pages: int,
     total: int,
     today: date,
 ) -> str:
-    """/my: a page of items with due dates; overdue ones marked."""
+    """/my: a page of items with due dates; overdue ones marked, a deputy's for whom."""
     if not rows:
         return NO_ITEMS.get(view, NO_ITEMS["open"])
     lines = [
         f"<b>{VIEW_NAMES[view]}: {total}</b>" + (f" (стр. {page + 1}/{pages})" if pages > 1 else "")
     ]
-    for index, (title, due, status, section) in enumerate(rows, 1 + page * 5):
+    for index, (title, due, status, section, for_name) in enumerate(rows, 1 + page * 5):
         mark = "⚠️ " if due and due < today and status in ("open", "returned") else ""
         when = f"до {day_month(due)}" if due else "срок не указан"
         extra = " ↩️" if status == "returned" else ""
         where = f" · {escape(clip(section, 50))}" if section else ""
-        lines.append(f"{index}. {mark}{escape(clip(title, 120))}{extra}\n   {when}{where}")
+        colleague = f"\n   👥 за коллегу: {escape(clip(for_name, 60))}" if for_name else ""
+        lines.append(
+            f"{index}. {mark}{escape(clip(title, 120))}{extra}\n   {when}{where}{colleague}"
+        )
     return "\n".join(lines)
 
 
@@ -779,6 +784,7 @@ def item_card(card: Any, today: date) -> str:
         ("Школа", card.school),
         ("Ответственные", card.responsible),
         ("Ожидаемый результат", card.expected_result),
+        ("Примечание", card.note),
     ):
         if value:
             lines.append(f"{label}: {escape(clip(str(value), 300))}")

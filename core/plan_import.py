@@ -39,7 +39,15 @@ from importer.draft import DraftActivity, DraftSchool, PlanDraft
 
 _SCOPE_DEPARTMENT = re.compile(r"(?<![А-ЯЁа-яё])(УО|ЦРО|Комитет|управлени[ея] образования)", re.I)
 _SCOPE_SCHOOLS = re.compile(r"(?<![А-ЯЁа-яё])(ОО|ОУ|школ)", re.I)
-_TRACKED = ("title", "period_text", "start_date", "due_date", "responsible_text", "expected_result")
+_TRACKED = (
+    "title",
+    "period_text",
+    "start_date",
+    "due_date",
+    "responsible_text",
+    "expected_result",
+    "note",
+)
 _REOPENABLE = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED, AssignmentStatus.CANCELLED)
 
 
@@ -278,6 +286,7 @@ async def _activities(
             "result_form": item.result_form,
             "participants": item.participants,
             "indicators": item.indicators,
+            "note": item.note,
             "section": item.section,
             "position": position,
             "level": Level(item.level) if item.level else None,

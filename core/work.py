@@ -37,6 +37,7 @@ from core.permissions import (
 )
 from core.reminder_policy import resolve_zone
 from core.reminders import cancel_pending_for
+from core.roles import Role
 from core.states import AssignmentStatus, SubmissionStatus
 from db.models import (
     Activity,
@@ -75,6 +76,7 @@ class ItemRow:
     status: AssignmentStatus
     school: str | None
     section: str | None = None
+    for_name: str | None = None  # a deputy's item of the colleague they stand in for
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class ItemCard:
     period_note: str | None
     responsible: str | None
     expected_result: str | None
+    note: str | None = None  # the plan's "Примечание"
     files: list[str] = field(default_factory=list)
     missing_copies: list[str] = field(default_factory=list)
     last_comment: str | None = None
@@ -179,6 +182,7 @@ async def my_items(
             School.short_name,
             School.name,
             Activity.section,
+            Assignment.school_id,
         )
         .join(Activity, Activity.id == Assignment.activity_id)
         .join(Plan, Plan.id == Activity.plan_id)
@@ -207,11 +211,21 @@ async def my_items(
         total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
         page = max(0, -(-total // PAGE_SIZE) - 1)
         rows = (await session.execute(counted.offset(page * PAGE_SIZE).limit(PAGE_SIZE))).all()
-    total = int(rows[0][7]) if rows else 0
+    total = int(rows[0][8]) if rows else 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
+    # A school worked on only as someone's deputy: its items say for whom.
+    own = {m.school_id for m in user.memberships if m.acting_for is None and m.role == Role.CURATOR}
+    standing_in = {
+        m.school_id: m.acting_for_name
+        for m in user.memberships
+        if m.acting_for is not None and m.role == Role.CURATOR and m.school_id not in own
+    }
     return ItemPage(
-        [ItemRow(r[0], r[1], r[2], r[3], r[4] or r[5], r[6]) for r in rows], page, pages, total
+        [ItemRow(r[0], r[1], r[2], r[3], r[4] or r[5], r[6], standing_in.get(r[7])) for r in rows],
+        page,
+        pages,
+        total,
     )
 
 
@@ -262,6 +276,7 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         period_note=activity.period_note,
         responsible=activity.responsible_text,
         expected_result=activity.expected_result,
+        note=activity.note,
         files=files,
         missing_copies=missing,
         last_comment=last.comment if last else None,

@@ -160,6 +160,7 @@ class Activity(Base):
     result_form: Mapped[str | None] = mapped_column(Text)
     participants: Mapped[str | None] = mapped_column(Text)
     indicators: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # the plan's "Примечание" column
     level: Mapped[Level | None] = mapped_column(_enum(Level))
     section: Mapped[str | None] = mapped_column(Text)  # activity kind or task the row sits under
     position: Mapped[int] = mapped_column(Integer, default=0)

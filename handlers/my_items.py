@@ -26,7 +26,7 @@ async def _page(
     result = await my_items(session, user, view, page, today)
     text = texts.my_items(
         view,
-        [(r.title, r.due, r.status.value, r.section) for r in result.rows],
+        [(r.title, r.due, r.status.value, r.section, r.for_name) for r in result.rows],
         result.page,
         result.pages,
         result.total,

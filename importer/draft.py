@@ -49,6 +49,7 @@ class DraftActivity:
     result_form: str | None = None
     participants: str | None = None
     indicators: str | None = None
+    note: str | None = None  # the plan's "Примечание" column
     stage: str | None = None
     direction: str | None = None
     level: str | None = None  # "municipal" | "school"

@@ -211,13 +211,14 @@ def split_entries(text: str) -> tuple[str, list[tuple[str, str]]] | None:
     return " ".join(lead), items
 
 
-_FIELDS = ("result", "responsible", "form", "participants", "indicators")
+_FIELDS = ("result", "responsible", "form", "participants", "indicators", "note")
 _ATTRS = {
     "result": "expected_result",
     "responsible": "responsible",
     "form": "result_form",
     "participants": "participants",
     "indicators": "indicators",
+    "note": "note",  # "Примечание": kept and shown on the card, never read as a date
 }
 
 

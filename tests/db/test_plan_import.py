@@ -210,3 +210,36 @@ async def test_clock_time_zone_note_and_section_are_stored(session_factory) -> N
         )
         assert consultations is not None and consultations.section == "2. Методическая работа"
         assert consultations.due_date is None and "needs_date" in consultations.period_flags
+
+
+async def test_a_note_column_is_kept_and_shown_on_the_card(session_factory) -> None:
+    from bot import texts
+    from core.dto import MembershipInfo, UserContext
+    from core.roles import Role
+    from core.work import item_card
+    from importer.model import RawDocument, RawTable
+
+    header = ["№ п/п", "Наименование мероприятия", "Сроки", "Ответственные", "Примечание"]
+    rows = [
+        ["1", "Педсовет", "до 10.11.2020", "Директор", "по согласованию с управлением"],
+        ["2", "Семинар", "до 20.11.2020", "Завуч", ""],
+    ]
+    document = RawDocument(
+        preamble=["План мероприятий на 2020/2021 учебный год"],
+        tables=[RawTable(rows=[header, *rows])],
+    )
+    async with session_factory() as session, session.begin():
+        await import_plan(session, CLOCK, interpret(document), timezone="Europe/Moscow")
+    async with session_factory() as session:
+        notes = dict((await session.execute(select(Activity.title, Activity.note))).all())
+        assert notes == {"Педсовет": "по согласованию с управлением", "Семинар": None}
+        first = await session.scalar(
+            select(Assignment.id)
+            .join(Activity, Activity.id == Assignment.activity_id)
+            .where(Activity.title == "Педсовет")
+        )
+        assert first is not None
+        admin_role = MembershipInfo(Role.ADMIN, None, None, None, None, None, None)
+        admin = UserContext(1, 1, "Админ", True, (admin_role,))
+        card = await item_card(session, admin, first)
+    assert "Примечание: по согласованию с управлением" in texts.item_card(card, date(2020, 11, 2))

@@ -215,6 +215,8 @@ async def test_away_with_a_deputy_who_completes_an_item(world: World) -> None:
     await olga.send("/people")
     assert "🏖 нет до 22 ноября, пт включительно" in (await _next_with(olga, "Люди")).text
 
+    await boris.send("/my")  # the colleague's items say whose they are
+    assert "👥 за коллегу: Алиса Тестова" in (await boris.expect_reply("Все открытые")).text
     await boris.press("✅ Выполнено", reminder)
     await boris.expect_reply("Отмечаем выполнение")
     await boris.send("сделано за Алису")

@@ -37,3 +37,10 @@ def test_items_without_a_direction_have_no_placeholder_punctuation() -> None:
     assert markup is not None
     labels = [b.text for row in markup.inline_keyboard for b in row]
     assert "—" not in labels and "Без направления" in labels
+
+
+def test_a_refused_file_counts_its_rows_in_good_russian() -> None:
+    assert "в таблице файла 3001 строка," in texts.import_file_error("too_many_rows", 3001).lower()
+    assert "3003 строки," in texts.import_file_error("too_many_rows", 3003)
+    assert "3011 строк," in texts.import_file_error("too_many_rows", 3011)
+    assert "больше 3000 строк," in texts.import_file_error("too_many_rows")
