@@ -8,8 +8,8 @@ the work behind a press may wait its turn, so the answer must not wait for it:
   handler has not answered within `grace` seconds, an empty answer is sent at once (the
   spinner stops), even while the update still waits for its turn;
 - the handler's own answer, when it comes later, is not lost: an alert (`show_alert`) is sent
-  as a chat message instead, a passing toast is dropped (what it said is in the edit that
-  follows it);
+  to the person as a private message instead, a passing toast is dropped (what it said is in
+  the edit that follows it);
 - a handler that never answers gets the empty answer when it ends.
 Quick handlers are not affected: their toasts and alerts are shown as they were.
 """
@@ -24,9 +24,10 @@ from typing import Any
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.dispatcher.middlewares.base import BaseMiddleware
+from aiogram.exceptions import TelegramAPIError
 from aiogram.methods import AnswerCallbackQuery, Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Message, TelegramObject, Update
+from aiogram.types import TelegramObject, Update
 
 from bot.middlewares import Handler
 
@@ -64,7 +65,11 @@ class _AnswerRequests(BaseRequestMiddleware):
             return await make_request(bot, method)
         if answer.show_alert and answer.text:
             # The press was answered already: what the alert says still reaches the person.
-            await bot(SendMessage(chat_id=press.chat_id, text=answer.text, parse_mode=None))
+            # To the person, privately: an alert pressed in a group is not the group's news.
+            try:
+                await bot(SendMessage(chat_id=press.chat_id, text=answer.text, parse_mode=None))
+            except TelegramAPIError as exc:  # e.g. the person never started the bot
+                log.info("an alert after an early answer was not delivered: %s", exc)
         return Response[TelegramType](ok=True, result=True)
 
 
@@ -88,8 +93,7 @@ class CallbackAnswers(BaseMiddleware):
         self._install(bot)
         query = update.callback_query
         if query is not None and query.id not in self.presses:
-            chat = query.message.chat.id if isinstance(query.message, Message) else None
-            press = _Press(query.id, chat if chat is not None else query.from_user.id)
+            press = _Press(query.id, query.from_user.id)
             self.presses[query.id] = press
             if now:
                 self._answer_now(bot, press)
