@@ -22,6 +22,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
 from aiogram.utils.backoff import Backoff, BackoffConfig
+from pydantic import ValidationError
 
 from core.updates import keep_received, prune_inbox, unfinished
 
@@ -107,7 +108,11 @@ class ConfirmingDispatcher(Dispatcher):
 
         def start(raws: list[dict[str, Any]]) -> None:
             for raw in raws:
-                update = Update.model_validate(raw, context={"bot": bot})
+                try:
+                    update = Update.model_validate(raw, context={"bot": bot})
+                except ValidationError:  # e.g. stored by an older release: never stop polling
+                    log.error("update %s cannot be read; skipped", raw.get("update_id"))
+                    continue
                 running.add(update.update_id)
                 if answers is not None:
                     # A press that must wait for its turn is answered now, else soon.
