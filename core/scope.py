@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, literal, or_
+from sqlalchemy.sql.elements import ColumnElement
 
 from core.dto import UserContext
 from core.roles import Role
@@ -41,3 +45,18 @@ def scope_of(user: UserContext) -> Scope:
         direction_ids=frozenset(directions),
         school_ids=frozenset(schools),
     )
+
+
+def visible(scope: Scope, plan_id: Any, direction_id: Any, school_id: Any) -> ColumnElement[bool]:
+    """SQL condition: a row of these plan, direction and school columns is in the scope."""
+    if scope.all_plans:
+        return literal(True)
+    conditions: list[ColumnElement[bool]] = []
+    if scope.plan_ids:
+        by_plan: ColumnElement[bool] = plan_id.in_(scope.plan_ids)
+        if scope.direction_ids:
+            by_plan = and_(by_plan, direction_id.in_(scope.direction_ids))
+        conditions.append(by_plan)
+    if scope.school_ids:
+        conditions.append(school_id.in_(scope.school_ids))
+    return or_(*conditions) if conditions else literal(False)

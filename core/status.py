@@ -14,13 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.people import curator_names
 from core.scope import Scope as Scope
 from core.scope import scope_of as scope_of
+from core.scope import visible
 from core.states import AssignmentStatus
 from core.status_counts import Cell, counted_cells
 from db.models import Activity, Assignment, Direction, Plan, School
@@ -76,17 +77,7 @@ class PlanStatus:
 
 
 def _visible(scope: Scope) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = []
-    if scope.all_plans:
-        return literal(True)
-    if scope.plan_ids:
-        by_plan: ColumnElement[bool] = Activity.plan_id.in_(scope.plan_ids)
-        if scope.direction_ids:
-            by_plan = and_(by_plan, Activity.direction_id.in_(scope.direction_ids))
-        conditions.append(by_plan)
-    if scope.school_ids:
-        conditions.append(Assignment.school_id.in_(scope.school_ids))
-    return or_(*conditions) if conditions else literal(False)
+    return visible(scope, Activity.plan_id, Activity.direction_id, Assignment.school_id)
 
 
 async def _overdue_condition(
@@ -191,9 +182,11 @@ def _add(target: list[int], numbers: tuple[int, ...] | list[int]) -> None:
 async def assemble(session: AsyncSession, cells: list[Cell], behind: int = 3) -> list[PlanStatus]:
     """Plans with their directions (or sections) and the schools most behind, from cells."""
     direction_sums: dict[tuple[int, str, int | None], list[int]] = defaultdict(lambda: [0] * 5)
+    totals: dict[int, list[int]] = defaultdict(lambda: [0] * 5)
     by_plan: dict[int, list[Cell]] = defaultdict(list)
     for cell in cells:
         _add(direction_sums[(cell.plan_id, cell.title, cell.direction_id)], cell.numbers)
+        _add(totals[cell.plan_id], cell.numbers)
         by_plan[cell.plan_id].append(cell)
     directions = {
         d.id: d
@@ -212,11 +205,7 @@ async def assemble(session: AsyncSession, cells: list[Cell], behind: int = 3) ->
             )
         )
     for plan_id, status in plans.items():
-        total = [0] * 5
-        for d in status.directions:
-            _add(total, [d.counts.total, d.counts.accepted, d.counts.submitted, d.counts.open,
-                         d.counts.overdue])  # fmt: skip
-        status.counts = Counts(*total)
+        status.counts = Counts(*totals[plan_id])
         status.directions.sort(
             key=lambda d: (
                 directions[d.direction_id].position if d.direction_id in directions else 99,

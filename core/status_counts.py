@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, func, literal, or_, select, type_coerce, update
+from sqlalchemy import Date, case, func, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
-from core.scope import Scope
+from core.scope import Scope, visible
 from core.states import AssignmentStatus
 from db.models import Activity, Assignment, Plan, School, StatusCount
 
@@ -32,20 +31,6 @@ class Cell:
     numbers: tuple[int, int, int, int, int]  # total, accepted, submitted, open, overdue
 
 
-def _counts_visible(scope: Scope) -> ColumnElement[bool]:
-    if scope.all_plans:
-        return literal(True)
-    conditions: list[ColumnElement[bool]] = []
-    if scope.plan_ids:
-        by_plan: ColumnElement[bool] = StatusCount.plan_id.in_(scope.plan_ids)
-        if scope.direction_ids:
-            by_plan = and_(by_plan, StatusCount.direction_id.in_(scope.direction_ids))
-        conditions.append(by_plan)
-    if scope.school_ids:
-        conditions.append(StatusCount.school_id.in_(scope.school_ids))
-    return or_(*conditions) if conditions else literal(False)
-
-
 async def counted_cells(
     session: AsyncSession,
     scope: Scope,
@@ -59,7 +44,10 @@ async def counted_cells(
         select(*_COUNT_COLUMNS, Plan.title, Plan.timezone, School.name, School.timezone)
         .join(Plan, Plan.id == StatusCount.plan_id)
         .outerjoin(School, School.id == StatusCount.school_id)
-        .where(_counts_visible(scope), Plan.archived_at.is_(None))
+        .where(
+            visible(scope, StatusCount.plan_id, StatusCount.direction_id, StatusCount.school_id),
+            Plan.archived_at.is_(None),
+        )
     )
     if plan_id is not None:
         query = query.where(StatusCount.plan_id == plan_id)

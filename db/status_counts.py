@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Integer, case, delete, event, func, insert, or_, select
+from sqlalchemy import Integer, case, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,8 +37,6 @@ def _pending(session: Session) -> dict[str, set[Any]]:
 @event.listens_for(CountingSession, "after_flush")
 def _note_changes(session: Session, _context: UOWTransaction) -> None:
     """Remember what this flush changed (history still shows the state before it)."""
-    from sqlalchemy import inspect
-
     pending = _pending(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, Assignment):

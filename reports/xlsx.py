@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -134,15 +133,6 @@ class XlsxReport:
 
     def save(self) -> None:
         self.book.close()
-
-
-def build_xlsx(report: PlanReport, rows: list[ReportRow]) -> bytes:
-    """A small report's workbook as bytes (the bot streams big ones to a file instead)."""
-    with tempfile.TemporaryDirectory() as folder:
-        writer = XlsxReport(report, Path(folder) / "report.xlsx")
-        writer.add(rows)
-        writer.save()
-        return writer.path.read_bytes()
 
 
 def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:

@@ -11,48 +11,25 @@ from sqlalchemy import select
 import handlers.review
 from bot import texts
 from bot.settings import Settings
-from core.plan_import import import_plan
-from core.roles import Role
 from core.states import AssignmentStatus
 from db.models import Activity, Assignment
 from emulator import FakeUser
-from importer.interpret import interpret
-from importer.text_reader import read_text
-from tests.harness import TOKEN, World
-from tests.plan_files import seed_text
+from tests.e2e import test_curator_flows as curator
+from tests.harness import World
 
 GRACE = 0.2
 
 
 @pytest.fixture
-def settings(server, db_url) -> Settings:
-    return Settings(
-        bot_token=TOKEN,
-        telegram_api_url=server.url,
-        database_url=db_url,
-        polling_timeout=10,
-        scheduler_enabled=False,
-        callback_answer_seconds=GRACE,
-        progress_after_seconds=0,  # show the report's progress whatever its size
-        _env_file=None,
+def settings(settings: Settings) -> Settings:
+    # The suite's settings, with a short answer grace and progress shown whatever the size.
+    return settings.model_copy(
+        update={"callback_answer_seconds": GRACE, "progress_after_seconds": 0}
     )
 
 
 async def _people(world: World) -> tuple[FakeUser, FakeUser]:
-    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
-    alice = await world.person("Алиса")
-    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
-    await alice.expect_reply("куратор")
-    olga = await world.person("Ольга")
-    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
-    await olga.expect_reply("координатор")
-    async with world.app.session_factory() as session, session.begin():
-        await import_plan(
-            session,
-            world.clock,
-            interpret(read_text(seed_text("001"))),
-            timezone="Asia/Yekaterinburg",
-        )
+    alice, olga, _ = await curator._setup(world)  # a curator, a coordinator, seed 001
     return alice, olga
 
 
