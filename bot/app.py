@@ -217,6 +217,7 @@ class Application:
         )
         self._kicks: set[asyncio.Task[int]] = set()
         self.webhook_port = 0
+        self.web_port = 0  # the web server's port once it listens (webhook, dashboard)
         self.dispatcher["outbox_kick"] = self.kick_outbox
         self.dispatcher["evidence_kick"] = self.kick_evidence
         self.dispatcher["flow_watch"] = self.flows
@@ -262,8 +263,11 @@ class Application:
 
     async def run_polling(self, **kwargs: Any) -> None:
         """Serve updates until stopped; closes the bot session and the engine on the way out."""
+        runner: web.AppRunner | None = None
         try:
             await self.prepare()
+            if self.settings.webapp_url:  # the dashboard needs a web server in polling mode too
+                runner = await self._serve(self._web_app())
             await self.bot.delete_webhook(drop_pending_updates=False)
             await self.dispatcher.start_polling(
                 self.bot,
@@ -272,6 +276,8 @@ class Application:
                 **kwargs,
             )
         finally:
+            if runner is not None:
+                await runner.cleanup()
             await self.dispatcher.stop_pollers()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
@@ -291,19 +297,14 @@ class Application:
         settings = self.settings
         await self.prepare()
         self.dispatcher["redeliver_transient"] = True
-        app = web.Application()
+        app = self._web_app()
         CheckedRequestHandler(
             self.dispatcher,
             self.bot,
             handle_in_background=False,
             secret_token=settings.webhook_secret_token(),
         ).register(app, path=settings.webhook_path())
-        app.router.add_get("/healthz", self._health)
-        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=30, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
-        await site.start()
-        self.webhook_port = int(runner.addresses[0][1])
+        runner = await self._serve(app)
         try:
             await self.bot.set_webhook(
                 settings.webhook_url or "",
@@ -320,6 +321,30 @@ class Application:
                 self.scheduler.shutdown(wait=False)
             await self.bot.session.close()
             await self.engine.dispose()
+
+    def _web_app(self) -> web.Application:
+        """The bot's web server: health check, and the dashboard when WEBAPP_URL is set."""
+        app = web.Application()
+        app.router.add_get("/healthz", self._health)
+        if self.settings.webapp_url:
+            from web.dashboard import WebDeps, add_routes
+
+            add_routes(
+                app,
+                WebDeps(
+                    self.settings, self.session_factory, self.clock, self.bot, self.kick_outbox
+                ),
+            )
+        return app
+
+    async def _serve(self, app: web.Application) -> web.AppRunner:
+        """Listen on WEBHOOK_HOST:WEBHOOK_PORT; `web_port` tells the port (0 = any free one)."""
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=30, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.webhook_host, self.settings.webhook_port)
+        await site.start()
+        self.webhook_port = self.web_port = int(runner.addresses[0][1])
+        return runner
 
     async def _health(self, request: web.Request) -> web.Response:
         """Liveness and database reachability, for the proxy and systemd."""

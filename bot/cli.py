@@ -218,6 +218,12 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
         return EXIT_USAGE
     from bot.app import Application
 
+    if not settings.webapp_url:
+        print(
+            "dashboard off: set WEBAPP_URL (the public https address of this bot's web server, "
+            "see docs/dashboard.md) to give coordinators the 📊 panel in Telegram",
+            file=sys.stderr,
+        )
     if webhook or settings.webhook_url:
         if not settings.webhook_url:
             print("--webhook needs WEBHOOK_URL, the public https URL of this bot", file=sys.stderr)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from aiogram.utils.keyboard import InlineKeyboardBuilder as _AiogramBuilder
 
 from bot import texts
@@ -281,10 +281,20 @@ def help_reply(question_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def dashboard_button(url: str) -> InlineKeyboardButton:
+    """📊 Открыть панель: opens the Mini App inside Telegram (private chats only)."""
+    return InlineKeyboardButton(text=texts.BTN_DASHBOARD, web_app=WebAppInfo(url=url))
+
+
+def dashboard(url: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[dashboard_button(url)]])
+
+
 def status_plans(
     plans: list[tuple[int, list[tuple[int | None, str]]]],
+    dashboard_url: str | None = None,
 ) -> InlineKeyboardMarkup | None:
-    """One button per direction of each plan."""
+    """One button per direction of each plan; the dashboard's button below when it is on."""
     builder = InlineKeyboardBuilder()
     for plan_id, directions in plans:
         builder.button(text="📈", callback_data=StatusChart(plan_id=plan_id))
@@ -294,6 +304,8 @@ def status_plans(
                 callback_data=StatusDirection(plan_id=plan_id, direction_id=direction_id or 0),
             )
     builder.adjust(4)
+    if dashboard_url and plans:
+        builder.row(dashboard_button(dashboard_url))
     return builder.as_markup() if plans else None
 
 

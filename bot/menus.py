@@ -8,6 +8,9 @@ from aiogram.types import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeChat,
     BotCommandScopeDefault,
+    MenuButtonDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
 )
 
 from bot import texts
@@ -30,6 +33,7 @@ _MANAGER_COMMANDS = (
     "help",
     "me",
 )
+DASHBOARD_MENU_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 # Order matters: it is the order of the menu and of /help.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
@@ -68,11 +72,21 @@ async def publish_default_menu(bot: Bot) -> None:
     )
 
 
-async def publish_menu(bot: Bot, chat_id: int, roles: frozenset[Role]) -> None:
-    """The menu of one private chat, by the person's roles."""
+async def publish_menu(
+    bot: Bot, chat_id: int, roles: frozenset[Role], webapp_url: str | None = None
+) -> None:
+    """The menu of one private chat, by the person's roles; with a dashboard (WEBAPP_URL),
+    coordinators' and admins' menu button opens it."""
     await bot.set_my_commands(
         _bot_commands(commands_for(roles)), scope=BotCommandScopeChat(chat_id=chat_id)
     )
+    if webapp_url:
+        button: MenuButtonWebApp | MenuButtonDefault = (
+            MenuButtonWebApp(text=texts.MENU_DASHBOARD, web_app=WebAppInfo(url=webapp_url))
+            if roles & DASHBOARD_MENU_ROLES
+            else MenuButtonDefault()
+        )
+        await bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
 
 
 def allowed(command: str, roles: frozenset[Role]) -> bool:

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None)  # default: derived from the token
     webhook_host: str = Field(default="127.0.0.1")  # behind a reverse proxy on the same host
     webhook_port: int = Field(default=8080, ge=0, le=65535)
+    # The dashboard (Mini App): its public https address; the bot's web server (WEBHOOK_HOST,
+    # WEBHOOK_PORT) serves it at the same path, in polling mode too. Unset: no dashboard.
+    webapp_url: str | None = Field(default=None)
     redis_url: str | None = Field(default=None)  # set: FSM state in Redis, shared by processes
     fsm_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)  # an idle conversation expires
     send_rate: float = Field(default=30.0, gt=0)  # messages/s of this process (divide by processes)
@@ -66,6 +69,16 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("webapp_url", mode="before")
+    @classmethod
+    def _https_webapp(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        if isinstance(value, str) and not value.startswith("https://"):
+            # Telegram opens Mini Apps over https only (a web_app button with http is refused).
+            raise ValueError("WEBAPP_URL must start with https:// (Telegram opens only https)")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _upper_level(cls, value: str) -> str:
@@ -80,6 +93,13 @@ class Settings(BaseSettings):
         from urllib.parse import urlparse
 
         return urlparse(self.webhook_url or "").path or "/telegram"
+
+    def webapp_path(self) -> str:
+        """The local path the dashboard is served at: the path of WEBAPP_URL, ending in /."""
+        from urllib.parse import urlparse
+
+        path = urlparse(self.webapp_url or "").path or "/app/"
+        return path if path.endswith("/") else path + "/"
 
     def webhook_secret_token(self) -> str:
         """The secret Telegram sends with every update (stable across processes)."""

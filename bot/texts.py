@@ -94,6 +94,7 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "my": "Мои пункты",
     "review": "Ждут проверки",
     "status": "Статус плана",
+    "dashboard": "Панель: все школы на одном экране",
     "overdue": "Просрочено по школам",
     "report": "Отчёт XLSX",
     "seminars": "Семинары",
@@ -1326,19 +1327,22 @@ def history(title: str, lines: list[Any], zone: Any) -> str:
     if not lines:
         return head + "\nПока ничего не происходило."
     head += f"\n<i>Время {zone_label(zone.key).strip()}</i>"
-    rows = []
-    for line in lines[-30:]:
-        after = line.after or {}
-        who = escape(line.actor_name or "бот")
-        if after.get("for_name"):
-            who += f" (за коллегу: {escape(after['for_name'])})"
-        what = ACTION_NAMES.get(line.action, line.action)
-        if after.get("due"):
-            what += f" на {date.fromisoformat(after['due']):%d.%m.%Y}"
-        comment = after.get("comment") or after.get("question") or after.get("reason")
-        tail = f": «{escape(clip(str(comment), 100))}»" if comment else ""
-        rows.append(f"{line.at.astimezone(zone):%d.%m %H:%M} — {who} {what}{tail}")
-    return head + "\n" + "\n".join(rows)
+    return head + "\n" + "\n".join(history_line(line, zone, escape) for line in lines[-30:])
+
+
+def history_line(line: Any, zone: Any, quote: Any = str) -> str:
+    """One audit line: "01.12 10:00 — Иван Петров принял: «…»" (`quote` escapes names and
+    comments for HTML; the dashboard passes plain text)."""
+    after = line.after or {}
+    who = quote(line.actor_name or "бот")
+    if after.get("for_name"):
+        who += f" (за коллегу: {quote(after['for_name'])})"
+    what = ACTION_NAMES.get(line.action, line.action)
+    if after.get("due"):
+        what += f" на {date.fromisoformat(after['due']):%d.%m.%Y}"
+    comment = after.get("comment") or after.get("question") or after.get("reason")
+    tail = f": «{quote(clip(str(comment), 100))}»" if comment else ""
+    return f"{line.at.astimezone(zone):%d.%m %H:%M} — {who} {what}{tail}"
 
 
 # --- people and invitations ----------------------------------------------------------------------
@@ -1686,3 +1690,71 @@ def break_lifted(row: Any) -> str:
     if row.kind == "pause":
         return "Пауза снята. Кураторы получат одну сводку того, что к сроку."
     return f"Каникулы «{escape(row.title)}» удалены."
+
+
+# --- dashboard (Mini App) ------------------------------------------------------------------------
+
+BTN_DASHBOARD = "📊 Открыть панель"
+MENU_DASHBOARD = "Панель"
+DASHBOARD_OFF = (
+    "Панель в Telegram не включена. Администратору: задайте WEBAPP_URL — публичный https-адрес, "
+    "по которому веб-сервер бота доступен снаружи (см. docs/dashboard.md), и перезапустите бота."
+)
+DASHBOARD_OPEN = "📊 Все школы и пункты плана на одном экране — откройте панель:"
+DASHBOARD_SANDBOX = "📊 Панель для {name} (действует, пока работает песочница):\n{url}"
+# The page's own words, sent to it with the page (one home for every Russian text).
+DASHBOARD_PAGE = {
+    "title": "Kurator — панель",
+    "plan": "План",
+    "direction": "Направление",
+    "all_directions": "Все направления",
+    "status": "Статус",
+    "any_status": "Любой статус",
+    "overdue_only": "Только просроченные",
+    "search": "Поиск школы",
+    "school": "Школа",
+    "total": "Итого",
+    "done_of": "принято",
+    "more": "Показать ещё",
+    "schools_shown": "Школ: {shown} из {total}",
+    "nothing": "Ничего не найдено — измените фильтры.",
+    "no_plans": "Вам пока не открыт ни один план.",
+    "loading": "Загрузка…",
+    "close": "Закрыть",
+    "due": "Срок",
+    "plan_due": "по плану",
+    "history": "История",
+    "no_history": "Пока ничего не происходило.",
+    "evidence": "Подтверждающие материалы",
+    "comment": "Комментарий",
+    "review_comment": "Комментарий проверяющего",
+    "sent_by": "Отправил(а)",
+    "missing_copy": "копия не сохранена",
+    "accept": "✅ Принять",
+    "return": "↩️ Вернуть",
+    "return_comment": "Что нужно исправить (получит куратор)",
+    "return_needs_comment": "Напишите, что нужно исправить, — без комментария вернуть нельзя.",
+    "accepted": "Принято. Куратор получил уведомление.",
+    "returned": "Возвращено на доработку. Куратор получил уведомление.",
+    "read_only": "Только просмотр.",
+    "unauthorized": (
+        "Не удалось подтвердить, кто вы. Откройте панель заново кнопкой «📊 Открыть панель» "
+        "в чате с ботом."
+    ),
+    "error": "Не получилось: {message}",
+    "offline": "Нет связи с ботом. Попробуйте ещё раз.",
+    "legend_n": "не начато",
+    "legend_s": "на проверке",
+    "legend_a": "принято",
+    "legend_r": "возвращено",
+    "legend_o": "просрочено",
+    "legend_-": "не относится",
+    "my_items": "Пункты школы",
+}
+DASHBOARD_ERRORS = {
+    "unauthorized": DASHBOARD_PAGE["unauthorized"],
+    "bad_request": "Неверный запрос.",
+    "no_person": "Вы ещё не подключены к боту: откройте чат с ботом и нажмите /start.",
+    "link_expired": "Ссылка на файл устарела: откройте карточку заново.",
+    "file_gone": "Файл недоступен: копия не сохранена, а Telegram его больше не отдаёт.",
+}

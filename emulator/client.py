@@ -131,6 +131,19 @@ class EmulatorClient:
         result = await self.get("commands", chat_id=chat_id)
         return [c["command"] for c in result["commands"]]
 
+    async def menu_button(self, chat_id: int) -> dict[str, Any]:
+        """The menu button this private chat shows (setChatMenuButton)."""
+        return dict(await self.get(f"chats/{chat_id}/menu_button"))
+
+    async def web_app_data(
+        self, user_id: int, auth_date: int | None = None, theme: dict[str, str] | None = None
+    ) -> dict[str, str]:
+        """Signed Mini App initData for the person: `init_data` and the URL `fragment`."""
+        body: dict[str, Any] = {"theme_params": theme or {}}
+        if auth_date is not None:
+            body["auth_date"] = auth_date
+        return dict(await self.post(f"users/{user_id}/web_app_data", body))
+
     async def log(self, chat_id: int, after: int = 0, wait: float = 0) -> list[dict[str, Any]]:
         return list(await self.get(f"chats/{chat_id}/log", after=after, wait=wait))
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import random
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import fields
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote, urlencode
 
 from aiohttp import BodyPartReader, web
 
@@ -317,6 +320,51 @@ async def commands(request: web.Request) -> web.Response:
     return web.json_response({"ok": True, "result": {"scope": None, "commands": []}})
 
 
+async def web_app_data(request: web.Request) -> web.Response:
+    """Signed Mini App initData for a person, as Telegram passes it to a page opened from a
+    web_app button: `init_data` and the URL fragment (`#tgWebAppData=…`). `auth_date` may be
+    set (an old one makes expired data); `theme_params` go into the fragment."""
+    emu = _emu(request)
+    body = await request.json() if request.can_read_body else {}
+    bot, user = _bot(emu, body), _user(emu, request)
+    init_data = sign_web_app_data(
+        bot.token,
+        {
+            "query_id": f"AAE{user.id:x}{random.getrandbits(32):08x}",
+            "user": json.dumps(user.as_api(), ensure_ascii=False, separators=(",", ":")),
+            "auth_date": str(int(body.get("auth_date") or emu.now())),
+        },
+    )
+    fragment = urlencode(
+        {
+            "tgWebAppData": init_data,
+            "tgWebAppVersion": "8.0",
+            "tgWebAppPlatform": "emulator",
+            "tgWebAppThemeParams": json.dumps(body.get("theme_params") or {}),
+        },
+        quote_via=quote,
+    )
+    return web.json_response({"ok": True, "result": {"init_data": init_data, "fragment": fragment}})
+
+
+def sign_web_app_data(token: str, fields: dict[str, str]) -> str:
+    """initData signed as Telegram signs it: HMAC-SHA256 of the sorted `key=value` lines with
+    the key HMAC-SHA256("WebAppData", bot token)."""
+    check = "\n".join(f"{k}={v}" for k, v in sorted(fields.items()))
+    secret = hmac.new(b"WebAppData", token.encode(), hashlib.sha256).digest()
+    signed = {**fields, "hash": hmac.new(secret, check.encode(), hashlib.sha256).hexdigest()}
+    return urlencode(signed, quote_via=quote)
+
+
+async def menu_button(request: web.Request) -> web.Response:
+    """The menu button a private chat shows: its own, else the bot's default."""
+    emu = _emu(request)
+    bot = _bot(emu, dict(request.query))
+    chat_id = int(request.match_info["chat_id"])
+    found = bot.menu_buttons.get(chat_id) or bot.menu_buttons.get(None) or {"type": "commands"}
+    return web.json_response({"ok": True, "result": found})
+
+
 async def faults(request: web.Request) -> web.Response:
     emu = _emu(request)
     body = await request.json()
@@ -393,6 +441,8 @@ def register(app: web.Application) -> None:
     r.add_get("/_emulator/chats/{chat_id}/messages/{message_id}", _guard(chat_message))
     r.add_get("/_emulator/callbacks/{query_id}", _guard(callback_answer))
     r.add_get("/_emulator/commands", _guard(commands))
+    r.add_post("/_emulator/users/{user_id}/web_app_data", _guard(web_app_data))
+    r.add_get("/_emulator/chats/{chat_id}/menu_button", _guard(menu_button))
     r.add_post("/_emulator/faults", _guard(faults))
     r.add_post("/_emulator/limits", _guard(limits))
     r.add_get("/_emulator/stats", _guard(stats))

@@ -267,6 +267,32 @@ async def delete_my_commands(emu: Emulator, bot: BotAccount, params: dict[str, A
     return True
 
 
+def _menu_chat(emu: Emulator, params: dict[str, Any]) -> int | None:
+    chat_id = _int(params, "chat_id")
+    if chat_id is None:
+        return None
+    chat = emu.chats.get(chat_id)
+    if chat is None:
+        raise bad_request("chat not found")
+    if chat.type != "private":
+        raise bad_request("method is available only for private chats")
+    return chat_id
+
+
+@method("setChatMenuButton", ("chat_id", "menu_button"))
+async def set_chat_menu_button(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
+    chat_id = _menu_chat(emu, params)
+    bot.menu_buttons[chat_id] = validate.menu_button(params.get("menu_button"))
+    return True
+
+
+@method("getChatMenuButton", ("chat_id",))
+async def get_chat_menu_button(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
+    chat_id = _menu_chat(emu, params)
+    found = bot.menu_buttons.get(chat_id) or bot.menu_buttons.get(None)
+    return found or {"type": "commands"}
+
+
 # --- messages -------------------------------------------------------------------------------
 
 
@@ -291,7 +317,7 @@ async def send_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -
     text, entities = validate.formatted(
         params.get("text"), params.get("parse_mode"), params.get("entities")
     )
-    markup = validate.reply_markup(params.get("reply_markup"))
+    markup = validate.reply_markup(params.get("reply_markup"), chat.type == "private")
     content: dict[str, Any] = {"text": text, **_reply(chat, params)}
     if entities:
         content["entities"] = entities
@@ -324,7 +350,7 @@ async def edit_message_text(emu: Emulator, bot: BotAccount, params: dict[str, An
     text, entities = validate.formatted(
         params.get("text"), params.get("parse_mode"), params.get("entities")
     )
-    markup = validate.reply_markup(params.get("reply_markup"))
+    markup = validate.reply_markup(params.get("reply_markup"), chat.type == "private")
     if (
         text == message.get("text")
         and entities == message.get("entities", [])
@@ -347,7 +373,7 @@ async def edit_message_text(emu: Emulator, bot: BotAccount, params: dict[str, An
 async def edit_message_reply_markup(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -> Any:
     chat = target_chat(emu, bot, params)
     message = _message(chat, params, bot)
-    markup = validate.reply_markup(params.get("reply_markup"))
+    markup = validate.reply_markup(params.get("reply_markup"), chat.type == "private")
     if markup == message.get("reply_markup"):
         raise bad_request(NOT_MODIFIED)
     message.pop("reply_markup", None)
@@ -379,7 +405,7 @@ async def edit_message_caption(emu: Emulator, bot: BotAccount, params: dict[str,
         params.get("caption_entities"),
         caption=True,
     )
-    markup = validate.reply_markup(params.get("reply_markup"))
+    markup = validate.reply_markup(params.get("reply_markup"), chat.type == "private")
     message["caption"] = caption
     message.pop("caption_entities", None)
     if entities:
@@ -516,7 +542,7 @@ async def _send_media(
         params.get("caption_entities"),
         caption=True,
     )
-    markup = validate.reply_markup(params.get("reply_markup"))
+    markup = validate.reply_markup(params.get("reply_markup"), chat.type == "private")
     content: dict[str, Any] = {
         field: media_object(emu, field, params[field]),
         **_reply(chat, params),
@@ -693,7 +719,7 @@ async def copy_message(emu: Emulator, bot: BotAccount, params: dict[str, Any]) -
             "video_note",
         )
     }
-    markup = validate.reply_markup(params.get("reply_markup"))
+    markup = validate.reply_markup(params.get("reply_markup"), chat.type == "private")
     if markup:
         content["reply_markup"] = markup
     emu.admit(bot, chat)

@@ -111,6 +111,7 @@ class BotAccount:
     confirmed_offset: int = 0
     poller: asyncio.Future[None] | None = None
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    menu_buttons: dict[int | None, dict[str, Any]] = field(default_factory=dict)  # None: default
     webhook_url: str = ""
     webhook_secret: str | None = None
     webhook_max_connections: int = 40

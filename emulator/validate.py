@@ -59,8 +59,9 @@ def _entities(entities: Any) -> list[dict[str, Any]]:
     return list(entities)
 
 
-def reply_markup(markup: Any) -> dict[str, Any] | None:
-    """Validated markup; only inline keyboards are echoed back in the Message."""
+def reply_markup(markup: Any, private: bool = True) -> dict[str, Any] | None:
+    """Validated markup; only inline keyboards are echoed back in the Message. Web App
+    buttons are allowed only in private chats, as in Telegram."""
     if markup is None:
         return None
     if not isinstance(markup, dict):
@@ -76,6 +77,8 @@ def reply_markup(markup: Any) -> dict[str, Any] | None:
         for row in rows:
             for button in row:
                 _inline_button(button)
+                if "web_app" in button and not private:
+                    raise bad_request("BUTTON_TYPE_INVALID")
         return markup
     if "keyboard" in markup:
         rows = markup["keyboard"]
@@ -125,6 +128,36 @@ def _inline_button(button: Any) -> None:
         url = button["url"]
         if not isinstance(url, str) or not re.match(r"^(https?|tg)://\S+$", url):
             raise bad_request("BUTTON_URL_INVALID")
+    if "web_app" in button:
+        web_app_info(button["web_app"])
+
+
+def web_app_info(value: Any) -> dict[str, Any]:
+    """A WebAppInfo: Telegram opens only https pages."""
+    if not isinstance(value, dict) or not isinstance(value.get("url"), str):
+        raise bad_request("can't parse WebAppInfo: url is required")
+    if not re.match(r"^https://[^\s/]+\S*$", value["url"]):
+        raise bad_request("WEBAPP_URL_INVALID")
+    return {"url": value["url"]}
+
+
+def menu_button(value: Any) -> dict[str, Any]:
+    """A MenuButton (commands, web_app or default), as setChatMenuButton accepts it."""
+    if value is None:
+        return {"type": "default"}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise bad_request("can't parse menu button JSON object") from None
+    if not isinstance(value, dict) or value.get("type") not in ("commands", "web_app", "default"):
+        raise bad_request("can't parse menu button JSON object")
+    if value["type"] != "web_app":
+        return {"type": value["type"]}
+    text = value.get("text")
+    if not isinstance(text, str) or not text.strip() or len(text) > 64:
+        raise bad_request("BUTTON_TEXT_INVALID")
+    return {"type": "web_app", "text": text, "web_app": web_app_info(value.get("web_app"))}
 
 
 def commands(value: Any) -> list[dict[str, str]]:

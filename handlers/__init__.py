@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers import (
     away,
+    dashboard,
     deadlines,
     done_flow,
     fallback,
@@ -42,6 +43,7 @@ def build_routers() -> list[Router]:
         onboarding.build_router(),
         schools.build_router(),
         status.build_router(),
+        dashboard.build_router(),
         plan_import.build_router(),
         my_items.build_router(),
         done_flow.build_router(),

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import menus, texts
 from bot.middlewares import AfterCommit
 from bot.profiles import profile_of
+from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvitationError
@@ -23,6 +24,7 @@ async def start_with_code(
     clock: Clock,
     bot: Bot,
     after_commit: AfterCommit,
+    settings: Settings,
 ) -> None:
     """/start <code>: redeem the invitation; greet with school and role once it is stored."""
     assert message.from_user is not None and command.args is not None
@@ -38,7 +40,7 @@ async def start_with_code(
     )
 
     async def welcome() -> None:
-        await menus.publish_menu(bot, message.chat.id, result.context.roles)
+        await menus.publish_menu(bot, message.chat.id, result.context.roles, settings.webapp_url)
         await message.answer(greeting)
 
     after_commit(welcome)

@@ -96,6 +96,7 @@ async def act(
     bot: Bot,
     user_ctx: UserContext,
     after_commit: AfterCommit,
+    settings: Settings,
 ) -> None:
     scope, user_id = scope_of(user_ctx), callback_data.user_id
     try:
@@ -126,7 +127,7 @@ async def act(
             )
         elif callback_data.action == "revoke":
             await change_role(session, clock, scope, user_ctx.user_id, user_id, None)
-        await _menu_after(after_commit, bot, session, user_ctx, user_id)
+        await _menu_after(after_commit, bot, session, user_ctx, user_id, settings)
         await _card(query, session, user_ctx, user_id, after_commit)
     except NotFound:
         await query.answer(texts.PERSON_GONE, show_alert=True)
@@ -135,13 +136,18 @@ async def act(
 
 
 async def _menu_after(
-    after_commit: AfterCommit, bot: Bot, session: AsyncSession, user_ctx: UserContext, user_id: int
+    after_commit: AfterCommit,
+    bot: Bot,
+    session: AsyncSession,
+    user_ctx: UserContext,
+    user_id: int,
+    settings: Settings,
 ) -> None:
     """Once committed, the person's command menu follows their new roles."""
     found = await person(session, scope_of(user_ctx), user_id)
     roles = frozenset(r.role for r in found.roles) if found.active else frozenset()
     if found.started and not found.blocked:
-        after_commit(lambda: menus.publish_menu(bot, found.telegram_id, roles))
+        after_commit(lambda: menus.publish_menu(bot, found.telegram_id, roles, settings.webapp_url))
 
 
 async def set_role(
@@ -152,13 +158,14 @@ async def set_role(
     bot: Bot,
     user_ctx: UserContext,
     after_commit: AfterCommit,
+    settings: Settings,
 ) -> None:
     try:
         role = Role(callback_data.role)
         await change_role(
             session, clock, scope_of(user_ctx), user_ctx.user_id, callback_data.user_id, role
         )
-        await _menu_after(after_commit, bot, session, user_ctx, callback_data.user_id)
+        await _menu_after(after_commit, bot, session, user_ctx, callback_data.user_id, settings)
         await _card(query, session, user_ctx, callback_data.user_id, after_commit)
     except (NotFound, ValueError):
         await query.answer(texts.PERSON_GONE, show_alert=True)

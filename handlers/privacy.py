@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards, menus, texts
 from bot.callbacks import ForgetAct
 from bot.middlewares import AfterCommit
+from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
 from core.privacy import forget, my_data
@@ -47,6 +48,7 @@ async def confirm_forget(
     bot: Bot,
     user_ctx: UserContext | None,
     after_commit: AfterCommit,
+    settings: Settings,
 ) -> None:
     await query.answer()
     if not isinstance(query.message, Message):
@@ -59,7 +61,7 @@ async def confirm_forget(
     await state.clear()
 
     async def done() -> None:
-        await menus.publish_menu(bot, chat_id, frozenset())
+        await menus.publish_menu(bot, chat_id, frozenset(), settings.webapp_url)
         await reply.edit_text(texts.FORGET_DONE)
 
     after_commit(done)

@@ -1,0 +1,170 @@
+"""The dashboard's API end to end: signed initData, the matrix against the database, the
+card, a decision that reaches the curator in chat, and who may see what."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from sqlalchemy import select
+
+from bot.settings import Settings
+from core import matrix
+from core.states import AssignmentStatus
+from db.models import Activity, Assignment, School
+from emulator import FakeUser
+from tests.e2e.test_curator_flows import _setup, _start_done
+from tests.harness import World
+
+WEBAPP = "https://kurator.test/app/"
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"webapp_url": WEBAPP, "webhook_port": 0})
+
+
+class Page:
+    """The dashboard's API as the page calls it, for one person."""
+
+    def __init__(self, world: World, init_data: str) -> None:
+        self.base = f"http://127.0.0.1:{world.app.web_port}/app/"
+        self.headers = {"Authorization": f"tma {init_data}"}
+
+    async def call(self, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        async with aiohttp.ClientSession() as http:
+            verb = http.post if body is not None else http.get
+            async with verb(self.base + path, headers=self.headers, json=body) as response:
+                return response.status, await response.json()
+
+    async def ok(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        status, answer = await self.call(path, body)
+        assert status == 200, answer
+        return answer
+
+
+async def page_for(world: World, person: FakeUser, **extra: Any) -> Page:
+    data = await world.client.web_app_data(person.id, **extra)
+    return Page(world, data["init_data"])
+
+
+async def _expected_rows(world: World, plan_id: int) -> dict[str, str]:
+    """Each school's letters computed straight from the assignments (the reference)."""
+    async with world.app.session_factory() as session:
+        activities = list(
+            await session.scalars(
+                select(Activity.id)
+                .where(Activity.plan_id == plan_id, Activity.cancelled_at.is_(None))
+                .order_by(Activity.position, Activity.id)
+            )
+        )
+        rows = (
+            await session.execute(
+                select(School.name, Assignment.activity_id, Assignment.status, Assignment.due_date)
+                .join(School, School.id == Assignment.school_id)
+                .where(Assignment.activity_id.in_(activities))
+            )
+        ).all()
+    today = world.clock.now().date()  # the seed's zone is a few hours ahead: same date at noon
+    lines: dict[str, list[str]] = {}
+    for name, activity_id, status, due in rows:
+        codes = lines.setdefault(name, [matrix.NOT_APPLICABLE] * len(activities))
+        codes[activities.index(activity_id)] = matrix.cell_code(status, due, today)
+    return {name: "".join(codes) for name, codes in lines.items()}
+
+
+async def test_matrix_card_and_accept_reach_the_curator(world: World) -> None:
+    alice, olga, school = await _setup(world)
+    await _start_done(alice)
+    await alice.send("Приказ издан")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    await olga.expect_reply("На проверку")
+
+    page = await page_for(world, olga)
+    plans = (await page.ok("api/plans"))["plans"]
+    assert len(plans) == 1
+    plan_id = plans[0]["id"]
+    answer = await page.ok(f"api/matrix?plan={plan_id}")
+    assert answer["view"] == "plan"
+    expected = await _expected_rows(world, plan_id)
+    assert {r["name"]: r["cells"] for r in answer["rows"]} == expected
+    line = answer["rows"][0]["cells"]
+    assert line.count(matrix.SUBMITTED) == 1
+    assert answer["totals"]["s"] == 1 and answer["totals"]["total"] == len(line) - line.count("-")
+    assert [t["total"] for t in answer["columnTotals"]] == [int(c != "-") for c in line]
+
+    column = line.index(matrix.SUBMITTED)
+    activity = answer["columns"][column]["id"]
+    card = await page.ok(f"api/card?activity={activity}&school={school}")
+    assert card["title"].startswith("Издание приказа") and card["canReview"]
+    assert card["comment"] == "Приказ издан" and card["submittedBy"] == "Алиса"
+    assert any("отправил" in h or "Алиса" in h for h in card["history"])
+
+    status, refused = await page.call("api/review", {"submission": card["submission"], "accept": False})
+    assert status == 400 and "комментари" in refused["error"]
+    await page.ok("api/review", {"submission": card["submission"], "accept": True})
+    assert "✅ Принято" in (await alice.expect_reply()).text  # the same notice as from chat
+    after = await page.ok(f"api/matrix?plan={plan_id}&status=a")
+    assert after["rows"][0]["cells"][column] == matrix.ACCEPTED and after["totals"]["a"] == 1
+    again = await page.call("api/review", {"submission": card["submission"], "accept": True})
+    assert again[0] == 409  # already decided: nothing changes twice
+
+
+async def test_a_curator_sees_only_their_school(world: World) -> None:
+    alice, olga, school = await _setup(world)
+    page = await page_for(world, alice)
+    plan_id = (await page.ok("api/plans"))["plans"][0]["id"]
+    answer = await page.ok(f"api/matrix?plan={plan_id}")
+    assert answer["view"] == "school" and [r["id"] for r in answer["rows"]] == [school]
+    other = await world.add_school("МБОУ «Гимназия № 2»")
+    async with world.app.session_factory() as session, session.begin():
+        first = await session.scalar(select(Assignment).where(Assignment.school_id == school))
+        assert first is not None
+        session.add(
+            Assignment(
+                activity_id=first.activity_id,
+                school_id=other,
+                status=AssignmentStatus.OPEN,
+                due_date=first.due_date,
+                updated_at=world.clock.now(),
+            )
+        )
+    status, _ = await page.call(f"api/card?activity={first.activity_id}&school={other}")
+    assert status == 403
+    coordinator = await page_for(world, olga)
+    both = await coordinator.ok(f"api/matrix?plan={plan_id}")
+    assert {r["id"] for r in both["rows"]} == {school, other}
+    only = await coordinator.ok(f"api/matrix?plan={plan_id}&q=гимназ")
+    assert [r["id"] for r in only["rows"]] == [other] and only["schools"] == 1
+
+
+async def test_forged_expired_or_missing_init_data_is_refused(world: World) -> None:
+    _, olga, _ = await _setup(world)
+    good = await world.client.web_app_data(olga.id)
+    forged = good["init_data"].replace("Ольга", "Olga").replace("%D0%9E", "%D0%90")
+    assert forged != good["init_data"]
+    old = int((world.clock.now() - timedelta(hours=25)).timestamp())
+    expired = (await world.client.web_app_data(olga.id, auth_date=old))["init_data"]
+    for init_data in (forged, expired, ""):
+        status, answer = await Page(world, init_data).call("api/plans")
+        assert status == 401 and "Откройте панель заново" in answer["error"]
+    status, _ = await Page(world, expired).call("api/review", {"submission": 1, "accept": True})
+    assert status == 401
+
+
+async def test_buttons_and_menu_open_the_dashboard(world: World) -> None:
+    alice, olga, _ = await _setup(world)
+    await olga.send("/status")
+    status = await olga.expect_reply()
+    button = status.raw["reply_markup"]["inline_keyboard"][-1][0]
+    assert button["text"] == "📊 Открыть панель" and button["web_app"]["url"] == WEBAPP
+    menu = await world.client.menu_button(olga.id)
+    assert menu == {"type": "web_app", "text": "Панель", "web_app": {"url": WEBAPP}}
+    assert (await world.client.menu_button(alice.id))["type"] != "web_app"
+    await alice.send("/dashboard")
+    reply = await alice.expect_reply("на одном экране")
+    assert reply.raw["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"] == WEBAPP

@@ -1,0 +1,1 @@
+"""Web surfaces beside the handlers: the coordinator's dashboard (a Telegram Mini App)."""

@@ -1,0 +1,329 @@
+"""The dashboard's routes: the page, its JSON API and file links (thin: parse, call core, reply).
+
+Every API request carries the Mini App's initData (`Authorization: tma …`); the person is
+loaded exactly as for a chat update and every read or act goes through `core.dashboard` and
+`core.work`, i.e. the permission functions the handlers use. One transaction per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aiogram import Bot
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import texts
+from bot.settings import Settings
+from core import dashboard, matrix
+from core.clock import Clock
+from core.dto import UserContext
+from core.people import own_zone
+from core.reminder_policy import resolve_zone
+from core.status import DEPARTMENT
+from core.users import load_context
+from core.work import WorkError, review
+from web import links
+from web.auth import NotAuthorized, from_header, telegram_user_id
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+@dataclass
+class WebDeps:
+    """What the routes need from the running application."""
+
+    settings: Settings
+    session_factory: async_sessionmaker[AsyncSession]
+    clock: Clock
+    bot: Bot
+    kick_outbox: Callable[[], None]
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+Route = Callable[["_Request"], Awaitable[Any]]
+
+
+@dataclass
+class _Request:
+    request: web.Request
+    session: AsyncSession
+    user: UserContext
+    deps: WebDeps
+
+
+def add_routes(app: web.Application, deps: WebDeps) -> None:
+    """Mount the dashboard at the path of WEBAPP_URL (default /app/)."""
+    base = deps.settings.webapp_path()
+    page = _page(base)
+
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(
+            text=page, content_type="text/html", headers={"Cache-Control": "no-store"}
+        )
+
+    app.router.add_get(base, index)
+    app.router.add_static(base + "static/", STATIC, append_version=False)
+    app.router.add_get(base + "api/plans", _api(deps, _plans))
+    app.router.add_get(base + "api/matrix", _api(deps, _matrix))
+    app.router.add_get(base + "api/card", _api(deps, _card))
+    app.router.add_post(base + "api/review", _api(deps, _review))
+    app.router.add_get(base + "files/{evidence_id:\\d+}", _file_route(deps))
+
+
+def _page(base: str) -> str:
+    html = (STATIC / "index.html").read_text(encoding="utf-8")
+    config = json.dumps({"base": base, "texts": texts.DASHBOARD_PAGE}, ensure_ascii=False)
+    return html.replace("{{TITLE}}", texts.DASHBOARD_PAGE["title"]).replace(
+        "{{CONFIG}}", config.replace("</", "<\\/")
+    )
+
+
+def _error(status: int, message: str) -> web.Response:
+    return web.json_response({"ok": False, "error": message}, status=status)
+
+
+def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        now = deps.clock.now()
+        token = deps.settings.bot_token.get_secret_value() if deps.settings.bot_token else ""
+        try:
+            telegram_id = telegram_user_id(
+                token, from_header(request.headers.get("Authorization")), now
+            )
+        except NotAuthorized as why:
+            log.info("dashboard request refused: %s", why)
+            return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
+        committed = False
+        try:
+            async with deps.session_factory() as session, session.begin():
+                today = now.astimezone(resolve_zone(None, deps.settings.default_timezone)).date()
+                user = await load_context(session, telegram_id, today)
+                if user is None or not user.is_active:
+                    raise _Refused(403, texts.DASHBOARD_ERRORS["no_person"])
+                body = await route(_Request(request, session, user, deps))
+            committed = True
+        except _Refused as refused:
+            return _error(refused.status, refused.message)
+        except WorkError as exc:
+            status = {"not_found": 404, "forbidden": 403}.get(exc.code, 409)
+            return _error(status, texts.work_error_of(exc))
+        finally:
+            if committed and request.method == "POST":
+                deps.kick_outbox()  # the curator's notice, as after a decision in chat
+        return web.json_response(body, dumps=_dumps, headers={"Cache-Control": "no-store"})
+
+    return handle
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_plain)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def _int(request: web.Request, name: str, default: int | None = None) -> int:
+    raw = request.query.get(name)
+    if raw in (None, ""):
+        if default is None:
+            raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"])
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"]) from None
+
+
+async def _plans(r: _Request) -> dict[str, Any]:
+    found = await dashboard.plans(r.session, r.user)
+    return {
+        "ok": True,
+        "plans": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "directions": [
+                    {"id": d.id, "code": d.code, "title": d.title} for d in p.directions
+                ],
+            }
+            for p in found
+        ],
+    }
+
+
+async def _matrix(r: _Request) -> dict[str, Any]:
+    query = r.request.query
+    status = query.get("status") or None
+    if status is not None and status not in matrix.STATUS_FILTERS:
+        raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"])
+    direction = _int(r.request, "direction", 0) or None
+    filters = dashboard.MatrixFilters(
+        plan_id=_int(r.request, "plan"),
+        direction_id=direction,
+        status=status,
+        search=query.get("q", "")[:100],
+        offset=_int(r.request, "offset", 0),
+        limit=_int(r.request, "limit", dashboard.PAGE_ROWS),
+    )
+    page = await dashboard.plan_matrix(
+        r.session, r.user, r.deps.clock.now(), r.deps.settings.default_timezone, filters
+    )
+    columns = page.columns
+    return {
+        "ok": True,
+        "plan": {"id": page.plan.id, "title": page.plan.title},
+        "view": page.view,
+        "today": page.today,
+        "columns": [
+            {
+                "id": c.activity_id,
+                "number": c.number,
+                "title": c.title,
+                "group": c.group,
+                "due": c.due,
+            }
+            for c in columns
+        ],
+        "rows": [
+            {
+                "id": row.school_id,
+                "name": row.name,
+                "short": row.short,
+                "cells": row.line,
+                # A school's own date where it differs from the plan's (moved deadlines).
+                "moved": {
+                    str(i): due
+                    for i, due in enumerate(row.dues)
+                    if row.codes[i] != matrix.NOT_APPLICABLE and due != columns[i].due
+                },
+                "totals": row.totals.as_dict(),
+            }
+            for row in page.rows
+        ],
+        "columnTotals": page.column_totals,
+        "totals": page.totals,
+        "schools": page.schools,
+        "offset": page.offset,
+    }
+
+
+async def _card(r: _Request) -> dict[str, Any]:
+    found = await dashboard.cell_card(
+        r.session, r.user, _int(r.request, "activity"), _int(r.request, "school")
+    )
+    card = found.card
+    zone = resolve_zone(await own_zone(r.session, r.user.user_id), r.deps.settings.default_timezone)
+    token = r.deps.settings.bot_token.get_secret_value() if r.deps.settings.bot_token else ""
+    base = r.deps.settings.webapp_path()
+    now = r.deps.clock.now()
+    return {
+        "ok": True,
+        "title": card.title,
+        "plan": card.plan,
+        "direction": card.direction,
+        "section": card.section,
+        "school": card.school or DEPARTMENT,
+        "status": card.status.value,
+        "statusName": texts.STATUS_NAMES.get(card.status.value, card.status.value),
+        "due": card.due,
+        "planDue": card.plan_due,
+        "dueTime": card.due_time,
+        "period": card.period_text,
+        "responsible": card.responsible,
+        "expected": card.expected_result,
+        "note": card.note,
+        "comment": card.last_comment,
+        "reviewComment": card.review_comment,
+        "submittedBy": found.submitted_by,
+        "submittedAt": (
+            f"{found.submitted_at.astimezone(zone):%d.%m.%Y %H:%M}" if found.submitted_at else None
+        ),
+        "files": [
+            {
+                "name": f.name,
+                "size": f.size,
+                "missing": f.missing,
+                "url": f"{base}files/{f.evidence_id}?"
+                + links.file_query(token, f.evidence_id, r.user.telegram_id, now),
+            }
+            for f in found.files
+        ],
+        "history": [texts.history_line(line, zone) for line in found.history[-30:]],
+        "canReview": card.can_review and card.pending_submission_id is not None,
+        "submission": card.pending_submission_id,
+    }
+
+
+async def _review(r: _Request) -> dict[str, Any]:
+    try:
+        body = await r.request.json()
+        submission_id = int(body["submission"])
+        accept = bool(body["accept"])
+        comment = str(body.get("comment") or "").strip()[:1000] or None
+    except (ValueError, KeyError, TypeError):
+        raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"]) from None
+    if not accept and comment is None:
+        raise _Refused(400, texts.DASHBOARD_PAGE["return_needs_comment"])
+    info = await review(r.session, r.deps.clock, r.user, submission_id, accept, comment)
+    return {"ok": True, "assignment": info.assignment_id, "accepted": accept}
+
+
+def _file_route(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def serve(request: web.Request) -> web.StreamResponse:
+        evidence_id = int(request.match_info["evidence_id"])
+        token = deps.settings.bot_token.get_secret_value() if deps.settings.bot_token else ""
+        telegram_id = links.check(token, evidence_id, dict(request.query), deps.clock.now())
+        if telegram_id is None:
+            return _error(401, texts.DASHBOARD_ERRORS["link_expired"])
+        async with deps.session_factory() as session:
+            user = await load_context(session, telegram_id)
+            if user is None:
+                return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
+            try:  # the permission is checked again: a role taken away closes the link
+                copy = await dashboard.evidence_file(session, user, evidence_id)
+            except WorkError as exc:
+                return _error(403 if exc.code == "forbidden" else 404, texts.work_error_of(exc))
+        disposition = _disposition(copy.name)
+        stored = Path(copy.stored_path) if copy.stored_path else None
+        if stored is not None and await asyncio.to_thread(stored.is_file):
+            return web.FileResponse(
+                stored,
+                headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+            )
+        try:  # no copy yet: straight from Telegram
+            buffer = await deps.bot.download(copy.telegram_file_id)
+        except Exception:  # gone, too big or unreachable: say so rather than a broken download
+            log.warning("evidence %s cannot be fetched for the dashboard", evidence_id)
+            return _error(404, texts.DASHBOARD_ERRORS["file_gone"])
+        assert buffer is not None
+        return web.Response(
+            body=buffer.read(),
+            content_type=copy.mime_type or "application/octet-stream",
+            headers={"Content-Disposition": disposition, "Cache-Control": "private, no-store"},
+        )
+
+    return serve
+
+
+def _disposition(name: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
