@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # The dashboard (Mini App): its public https address; the bot's web server (WEBHOOK_HOST,
     # WEBHOOK_PORT) serves it at the same path, in polling mode too. Unset: no dashboard.
     webapp_url: str | None = Field(default=None)
+    # How long the signed initData a page was opened with stays good (Telegram's advice: a day).
+    webapp_auth_max_age_seconds: int = Field(default=24 * 3600, ge=60)
     redis_url: str | None = Field(default=None)  # set: FSM state in Redis, shared by processes
     fsm_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)  # an idle conversation expires
     send_rate: float = Field(default=30.0, gt=0)  # messages/s of this process (divide by processes)

@@ -98,14 +98,13 @@ def matches(codes: Iterable[str], wanted: str | None) -> bool:
     return wanted is None or wanted in codes
 
 
-def abbreviate(name: str, limit: int = 18) -> str:
-    """A school's name short enough for a phone's first column: its number part kept.
-
-    "Муниципальное бюджетное общеобразовательное учреждение «Средняя школа № 5»" → "СШ № 5";
-    names already short are kept as they are."""
+def abbreviate(name: str, limit: int = 14) -> str:
+    """A school's name short enough for a phone's first column, its number kept: the part in
+    «quotes» when there is one ("МАОУ «Лицей № 3»" → "Лицей № 3"), else initials and number
+    ("… общеобразовательная школа № 12" → "МАОУСОШ № 12"); short names stay as they are."""
     if len(name) <= limit:
         return name
-    quoted = name.split("«", 1)[1].rstrip("»").strip() if "«" in name else name
+    quoted = name.split("«", 1)[1].split("»", 1)[0].strip() if "«" in name else name
     if len(quoted) <= limit:
         return quoted
     words = quoted.replace("№", " № ").split()

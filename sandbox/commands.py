@@ -17,6 +17,8 @@ HELP = """Команды песочницы:
   /photos ПУТЬ [ПУТЬ ...]     отправить фото (несколько — одним альбомом)
   N или /press ТЕКСТ          нажать кнопку под последним сообщением (по номеру или тексту)
   /press 3.2                  нажать кнопку 2 под сообщением [3] (номера — как напечатаны)
+  /dashboard         ссылка на панель (Mini App) от имени текущего человека — откройте
+                     её в браузере на этом компьютере
   /help              эта справка (и справка бота)
   /quit или Ctrl-D   выйти
 Всё остальное уходит боту от текущего человека, как в Telegram."""
@@ -26,11 +28,11 @@ HELP = """Команды песочницы:
 class Line:
     """One parsed input line: a sandbox verb with arguments, or text for the bot."""
 
-    verb: str  # say | as | who | clock | file | photos | press | help | quit | empty
+    verb: str  # say | as | who | clock | file | photos | press | dashboard | help | quit | empty
     args: tuple[str, ...] = ()
 
 
-_VERBS = {"/as", "/who", "/clock", "/file", "/photos", "/press", "/help", "/quit"}
+_VERBS = {"/as", "/who", "/clock", "/file", "/photos", "/press", "/dashboard", "/help", "/quit"}
 
 
 def parse_line(raw: str) -> Line:

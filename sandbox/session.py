@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.markup import escape
 
+from bot import texts
 from bot.texts import ROLE_NAMES
 from emulator.client import BotMessage
 from sandbox.commands import HELP, clock_target, parse_line
@@ -91,6 +92,8 @@ class Sandbox:
                 await self.move_clock(line.args[0] if line.args else "")
             elif line.verb in ("file", "photos"):
                 await self.upload(line.args, "document" if line.verb == "file" else "photo")
+            elif line.verb == "dashboard":
+                await self.dashboard()
             elif line.verb == "press":
                 await self.press(line.args[0] if line.args else "")
             elif line.args[0] in self.button_texts():
@@ -116,6 +119,15 @@ class Sandbox:
     @property
     def me(self) -> Any:
         return self.world.people[self.current.key]
+
+    async def dashboard(self) -> None:
+        """The dashboard's local address for the current person (initData in the fragment)."""
+        url = await self.world.dashboard_url(self.me.id)
+        self.console.print(
+            texts.DASHBOARD_SANDBOX.format(name=self.current.first_name, url=url),
+            markup=False,
+            soft_wrap=True,
+        )
 
     async def say(self, text: str) -> None:
         await self.me.send(text)

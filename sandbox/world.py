@@ -27,6 +27,7 @@ from importer.files import load_plan
 TOKEN = "700000001:SANDBOX-kurator-local-token_000000000"
 USERNAME = "kurator_sandbox_bot"
 PLAN_ZONE = "Asia/Yekaterinburg"
+WEBAPP_URL = "https://kurator.sandbox/app/"  # what the buttons carry; the page is served locally
 DEFAULT_PLAN = Path(__file__).parent / "data" / "seed_001.txt"
 
 
@@ -107,6 +108,12 @@ class SandboxWorld:
             scheduler_enabled=False,  # the sandbox ticks when its clock moves
             evidence_dir=str(self.files_dir / "evidence"),
             polling_timeout=5,
+            # The dashboard on a free local port; its links stay valid while the sandbox runs
+            # (its clock may be moved by days).
+            webapp_url=WEBAPP_URL,
+            webhook_host="127.0.0.1",
+            webhook_port=0,
+            webapp_auth_max_age_seconds=10 * 365 * 24 * 3600,
             _env_file=None,
         )
         self._app = Application(settings, self.clock, outermost=[self.counter])
@@ -119,6 +126,12 @@ class SandboxWorld:
             started.cancel()
             self._task.result()
         await self._seed()
+
+    async def dashboard_url(self, user_id: int) -> str:
+        """The page on this computer, opened as Telegram opens it for `user_id`."""
+        data = await self.client.web_app_data(user_id)
+        path = self.app.settings.webapp_path()
+        return f"http://127.0.0.1:{self.app.web_port}{path}#{data['fragment']}"
 
     async def stop(self) -> None:
         if self._app is not None:

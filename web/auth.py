@@ -14,7 +14,9 @@ class NotAuthorized(Exception):
     """initData missing, forged, expired or without a user: the request gets 401."""
 
 
-def telegram_user_id(token: str, init_data: str | None, now: datetime) -> int:
+def telegram_user_id(
+    token: str, init_data: str | None, now: datetime, max_age: timedelta = MAX_AGE
+) -> int:
     """The Telegram id of the person whose initData this is; NotAuthorized otherwise."""
     if not init_data:
         raise NotAuthorized("missing")
@@ -25,7 +27,7 @@ def telegram_user_id(token: str, init_data: str | None, now: datetime) -> int:
     signed_at = data.auth_date
     if signed_at.tzinfo is None:  # aiogram parses the Unix time as UTC
         raise NotAuthorized("auth_date")
-    if now - signed_at > MAX_AGE or signed_at - now > FUTURE_SKEW:
+    if now - signed_at > max_age or signed_at - now > FUTURE_SKEW:
         raise NotAuthorized("expired")
     if data.user is None:
         raise NotAuthorized("no user")

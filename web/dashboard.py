@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,7 +102,10 @@ def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.R
         token = deps.settings.bot_token.get_secret_value() if deps.settings.bot_token else ""
         try:
             telegram_id = telegram_user_id(
-                token, from_header(request.headers.get("Authorization")), now
+                token,
+                from_header(request.headers.get("Authorization")),
+                now,
+                timedelta(seconds=deps.settings.webapp_auth_max_age_seconds),
             )
         except NotAuthorized as why:
             log.info("dashboard request refused: %s", why)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -62,14 +63,20 @@ async def _expected_rows(world: World, plan_id: int) -> dict[str, str]:
         )
         rows = (
             await session.execute(
-                select(School.name, Assignment.activity_id, Assignment.status, Assignment.due_date)
+                select(
+                    School.name,
+                    School.timezone,
+                    Assignment.activity_id,
+                    Assignment.status,
+                    Assignment.due_date,
+                )
                 .join(School, School.id == Assignment.school_id)
                 .where(Assignment.activity_id.in_(activities))
             )
         ).all()
-    today = world.clock.now().date()  # the seed's zone is a few hours ahead: same date at noon
     lines: dict[str, list[str]] = {}
-    for name, activity_id, status, due in rows:
+    for name, zone, activity_id, status, due in rows:
+        today = world.clock.now().astimezone(ZoneInfo(zone)).date()  # the school's own day
         codes = lines.setdefault(name, [matrix.NOT_APPLICABLE] * len(activities))
         codes[activities.index(activity_id)] = matrix.cell_code(status, due, today)
     return {name: "".join(codes) for name, codes in lines.items()}
@@ -104,7 +111,9 @@ async def test_matrix_card_and_accept_reach_the_curator(world: World) -> None:
     assert card["comment"] == "Приказ издан" and card["submittedBy"] == "Алиса"
     assert any("отправил" in h or "Алиса" in h for h in card["history"])
 
-    status, refused = await page.call("api/review", {"submission": card["submission"], "accept": False})
+    status, refused = await page.call(
+        "api/review", {"submission": card["submission"], "accept": False}
+    )
     assert status == 400 and "комментари" in refused["error"]
     await page.ok("api/review", {"submission": card["submission"], "accept": True})
     assert "✅ Принято" in (await alice.expect_reply()).text  # the same notice as from chat

@@ -187,8 +187,11 @@
 
   function renderMatrix() {
     const columns = page.columns;
-    const groups = el("tr", { className: "groups" }, el("th", { className: "school", rowSpan: 2, textContent: T.school }));
-    const numbers = el("tr", { className: "numbers" });
+    const grouped = columns.some((c) => c.group);
+    const numbers = el("tr", { className: grouped ? "numbers" : "numbers single" });
+    const groups = el("tr", { className: "groups" });
+    const corner = el("th", { className: "school", rowSpan: grouped ? 2 : 1, textContent: T.school });
+    const sum = el("th", { className: "sum", rowSpan: grouped ? 2 : 1, textContent: T.total });
     const firsts = new Set();
     columns.forEach((column, index) => {
       if (index === 0 || column.group !== columns[index - 1].group) {
@@ -199,7 +202,7 @@
       }
       numbers.append(el("th", { title: column.title, textContent: column.number || String(index + 1) }));
     });
-    groups.append(el("th", { className: "sum", rowSpan: 2, textContent: T.total }));
+    if (grouped) { groups.prepend(corner); groups.append(sum); } else { numbers.prepend(corner); numbers.append(sum); }
     const body = el("tbody");
     for (const row of rows) {
       const line = el("tr");
@@ -226,7 +229,8 @@
     const foot = el("tr", {}, el("td", { className: "school", textContent: T.total + ", " + T.done_of }));
     page.columnTotals.forEach((t) => foot.append(el("td", { textContent: t.a + "/" + t.total })));
     foot.append(el("td", { className: "sum", textContent: page.totals.a + "/" + page.totals.total }));
-    const table = el("table", {}, el("thead", {}, groups, numbers), body, el("tfoot", {}, foot));
+    const head = grouped ? el("thead", {}, groups, numbers) : el("thead", {}, numbers);
+    const table = el("table", {}, head, body, el("tfoot", {}, foot));
     $("matrix").replaceChildren(table);
   }
 
@@ -294,7 +298,7 @@
     if (card.canReview) parts.push(reviewBox(card));
     parts.push(el("h3", { textContent: T.history }));
     parts.push(card.history.length ? el("ul", {}, ...card.history.map((h) => el("li", { textContent: h }))) : el("div", { className: "meta", textContent: T.no_history }));
-    $("card").replaceChildren(...parts);
+    $("card").replaceChildren(...parts.filter((part) => part != null));
   }
 
   function statusCode(card) {
