@@ -76,7 +76,7 @@ async def _expected_rows(world: World, plan_id: int) -> dict[str, str]:
         ).all()
     lines: dict[str, list[str]] = {}
     for name, zone, activity_id, status, due in rows:
-        today = world.clock.now().astimezone(ZoneInfo(zone)).date()  # the school's own day
+        today = world.clock.now().astimezone(ZoneInfo(zone or "Asia/Yekaterinburg")).date()
         codes = lines.setdefault(name, [matrix.NOT_APPLICABLE] * len(activities))
         codes[activities.index(activity_id)] = matrix.cell_code(status, due, today)
     return {name: "".join(codes) for name, codes in lines.items()}
