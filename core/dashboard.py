@@ -8,11 +8,12 @@ as in chat), so the page can show or change nothing the chat would not.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -21,8 +22,7 @@ from core.dto import UserContext
 from core.permissions import may_see_submission
 from core.scope import Scope, scope_of, visible
 from core.states import AssignmentStatus, SubmissionStatus
-from core.status import DEPARTMENT, OPEN, base_conditions, joined, overdue_condition
-from core.status_counts import counted_cells
+from core.status import DEPARTMENT, OPEN
 from core.work import ItemCard, WorkError, item_card
 from db.models import (
     Activity,
@@ -32,6 +32,7 @@ from db.models import (
     Plan,
     PlanSchool,
     School,
+    StatusCount,
     Submission,
     User,
 )
@@ -62,6 +63,7 @@ class Column:
     title: str
     group: str  # the direction ("II. …") or the section the activity sits under
     due: date | None
+    direction_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,11 @@ async def plan_matrix(
     default_zone: str,
     filters: MatrixFilters,
 ) -> MatrixPage:
-    """One page of the matrix: columns, the schools' rows, totals over every matching school."""
+    """One page of the matrix: columns, the schools' rows, totals over every matching school.
+
+    Region-sized plans (1,000 schools × 200 activities) stay fast: candidate schools come from
+    the counts table, totals from an index holding (activity, status, due, school), and only
+    the page's rows are read item by item."""
     scope = scope_of(user)
     choice = next((p for p in await plans(session, user) if p.id == filters.plan_id), None)
     if choice is None:
@@ -158,55 +164,44 @@ async def plan_matrix(
     plan = await session.get(Plan, filters.plan_id)
     assert plan is not None
     columns = await _columns(session, scope, filters)
-    # Candidate rows from the counts table (small: one row per direction, section and school).
-    cells = await counted_cells(
-        session,
-        scope,
-        now,
-        default_zone,
-        plan_id=filters.plan_id,
-        direction_id=filters.direction_id,
-    )
-    names: dict[int, str] = {}
-    for cell in cells:
-        if cell.numbers[0] > 0:
-            names[cell.school_id or DEPARTMENT_ID] = cell.school_name or DEPARTMENT
+    activity_ids = [c.activity_id for c in columns]
+    schools = await _candidates(session, scope, filters)
+    todays = _Today(now, plan.timezone or default_zone)
+    allowed = _allowed(scope, filters.plan_id, columns)
     needle = filters.search.strip().casefold()
     chosen = sorted(
-        (i for i, name in names.items() if needle in name.casefold()),
-        key=lambda i: _natural(names[i]),
+        (i for i, (name, _) in schools.items() if needle in name.casefold()),
+        key=lambda i: _natural(schools[i][0]),
     )
-    overdue = await overdue_condition(session, now, default_zone)
-    activity_ids = [c.activity_id for c in columns]
-    if filters.status in matrix.STATUS_FILTERS and chosen:
-        chosen_set = set(
-            await _schools_with(session, scope, activity_ids, chosen, filters.status, overdue)
+    if filters.status in matrix.STATUS_FILTERS and chosen and activity_ids:
+        having = await _schools_with(
+            session, activity_ids, allowed, filters.status, lambda i: todays(schools[i][1])
         )
-        chosen = [i for i in chosen if i in chosen_set]
+        chosen = [i for i in chosen if i in having]
     limit = min(max(filters.limit, 1), MAX_PAGE_ROWS)
     offset = max(filters.offset, 0)
     page = chosen[offset : offset + limit]
-    zones = await _zones(session, page)
-    todays = _Today(now, plan.timezone or default_zone)
-    items = await _items(session, scope, activity_ids, page)
+    items = await _items(session, activity_ids, allowed, page)
     position = {a: index for index, a in enumerate(activity_ids)}
     rows = [
         matrix.build_row(
             school_id,
-            names[school_id],
-            matrix.abbreviate(names[school_id]),
+            schools[school_id][0],
+            matrix.abbreviate(schools[school_id][0]),
             len(columns),
-            (
-                matrix.Item(position[a], i, s, d)
-                for a, i, s, d in items.get(school_id, [])
-                if a in position
-            ),
-            todays(zones.get(school_id)),
+            (matrix.Item(position[a], i, st, d) for a, i, st, d in items.get(school_id, [])),
+            todays(schools[school_id][1]),
         )
         for school_id in page
     ]
-    filtered = chosen if len(chosen) != len(names) else None
-    column_totals = await _column_totals(session, scope, activity_ids, filtered, overdue)
+    every = len(chosen) == len(schools)
+    column_totals = await _column_totals(
+        session,
+        activity_ids,
+        allowed,
+        None if every else chosen,
+        {i: todays(zone) for i, (_, zone) in schools.items()},
+    )
     totals = matrix.Totals()
     for counts in column_totals:
         for code, number in counts.items():
@@ -234,6 +229,7 @@ async def _columns(session: AsyncSession, scope: Scope, filters: MatrixFilters) 
             Activity.title,
             Activity.section,
             Activity.due_date,
+            Activity.direction_id,
             Direction.code,
             Direction.title,
         )
@@ -258,15 +254,48 @@ async def _columns(session: AsyncSession, scope: Scope, filters: MatrixFilters) 
         )
     query = query.where(or_(*allowed))
     return [
-        Column(
-            r[0],
-            r[1],
-            r[2],
-            f"{r[5]}. {r[6]}" if r[5] else (r[3] or ""),
-            r[4],
-        )
+        Column(r[0], r[1], r[2], f"{r[6]}. {r[7]}" if r[6] else (r[3] or ""), r[4], r[5])
         for r in await session.execute(query)
     ]
+
+
+def _allowed(scope: Scope, plan_id: int, columns: list[Column]) -> ColumnElement[bool] | None:
+    """Which of the columns' items the person may see (None: all of them). The same rule as
+    `core.scope.visible`, written over the chosen columns so no join is needed."""
+    if scope.all_plans:
+        return None
+    whole: list[int] = []
+    if plan_id in scope.plan_ids:
+        whole = [
+            c.activity_id
+            for c in columns
+            if not scope.direction_ids or c.direction_id in scope.direction_ids
+        ]
+    if len(whole) == len(columns):
+        return None
+    return or_(Assignment.activity_id.in_(whole), Assignment.school_id.in_(scope.school_ids))
+
+
+async def _candidates(
+    session: AsyncSession, scope: Scope, filters: MatrixFilters
+) -> dict[int, tuple[str, str | None]]:
+    """Schools with visible work in the plan (and direction): id → (name, time zone)."""
+    query = (
+        select(StatusCount.school_id, School.name, School.timezone)
+        .outerjoin(School, School.id == StatusCount.school_id)
+        .where(
+            StatusCount.plan_id == filters.plan_id,
+            StatusCount.total > 0,
+            visible(scope, StatusCount.plan_id, StatusCount.direction_id, StatusCount.school_id),
+        )
+        .distinct()
+    )
+    if filters.direction_id is not None:
+        query = query.where(StatusCount.direction_id == filters.direction_id)
+    return {
+        school_id or DEPARTMENT_ID: (name or DEPARTMENT, zone)
+        for school_id, name, zone in await session.execute(query)
+    }
 
 
 def _school_match(school_ids: list[int]) -> ColumnElement[bool]:
@@ -275,41 +304,62 @@ def _school_match(school_ids: list[int]) -> ColumnElement[bool]:
     return or_(match, Assignment.school_id.is_(None)) if DEPARTMENT_ID in school_ids else match
 
 
-def _code_condition(code: str, overdue: ColumnElement[bool]) -> ColumnElement[bool]:
-    if code == matrix.ACCEPTED:
-        return Assignment.status == AssignmentStatus.ACCEPTED
-    if code == matrix.SUBMITTED:
-        return Assignment.status == AssignmentStatus.SUBMITTED
-    if code == matrix.OVERDUE:
-        return overdue
-    status = AssignmentStatus.RETURNED if code == matrix.RETURNED else AssignmentStatus.OPEN
-    return and_(Assignment.status == status, ~overdue)
+def _where(
+    activity_ids: list[int], allowed: ColumnElement[bool] | None
+) -> list[ColumnElement[bool]]:
+    conditions = [
+        Assignment.activity_id.in_(activity_ids),
+        Assignment.status != AssignmentStatus.CANCELLED,
+    ]
+    return conditions if allowed is None else [*conditions, allowed]
 
 
 async def _schools_with(
     session: AsyncSession,
-    scope: Scope,
     activity_ids: list[int],
-    school_ids: list[int],
+    allowed: ColumnElement[bool] | None,
     code: str,
-    overdue: ColumnElement[bool],
-) -> list[int]:
-    """The schools among `school_ids` with at least one cell of `code`."""
+    today_of: Callable[[int], date],
+) -> set[int]:
+    """The schools with at least one cell of `code` (overdue: by each school's own date)."""
+    status = {
+        matrix.ACCEPTED: [AssignmentStatus.ACCEPTED],
+        matrix.SUBMITTED: [AssignmentStatus.SUBMITTED],
+        matrix.RETURNED: [AssignmentStatus.RETURNED],
+        matrix.NOT_STARTED: [AssignmentStatus.OPEN],
+        matrix.OVERDUE: list(OPEN),
+    }[code]
     rows = await session.execute(
-        joined(Assignment.school_id)  # type: ignore[attr-defined]
-        .where(
-            *base_conditions(scope),
-            Assignment.activity_id.in_(activity_ids),
-            _school_match(school_ids),
-            _code_condition(code, overdue),
+        select(
+            Assignment.school_id,
+            func.min(Assignment.due_date),
+            func.max(Assignment.due_date),
+            func.count(),
+            func.count(Assignment.due_date),
         )
-        .distinct()
+        .where(*_where(activity_ids, allowed), Assignment.status.in_(status))
+        .group_by(Assignment.school_id)
     )
-    return [r[0] or DEPARTMENT_ID for r in rows]
+    found: set[int] = set()
+    for school_id, earliest, latest, items, dated in rows:
+        key = school_id or DEPARTMENT_ID
+        today = today_of(key)
+        if code == matrix.OVERDUE:
+            hit = earliest is not None and earliest < today
+        elif code in (matrix.NOT_STARTED, matrix.RETURNED):
+            hit = items > dated or (latest is not None and latest >= today)  # not yet late
+        else:
+            hit = True
+        if hit:
+            found.add(key)
+    return found
 
 
 async def _items(
-    session: AsyncSession, scope: Scope, activity_ids: list[int], school_ids: list[int]
+    session: AsyncSession,
+    activity_ids: list[int],
+    allowed: ColumnElement[bool] | None,
+    school_ids: list[int],
 ) -> dict[int, list[tuple[int, int, AssignmentStatus, date | None]]]:
     """(activity, assignment, status, due) of the page's schools, by school."""
     if not school_ids or not activity_ids:
@@ -321,13 +371,7 @@ async def _items(
             Assignment.status,
             Assignment.due_date,
             Assignment.school_id,
-        )
-        .join(Activity, Activity.id == Assignment.activity_id)
-        .where(
-            visible(scope, Activity.plan_id, Activity.direction_id, Assignment.school_id),
-            Assignment.activity_id.in_(activity_ids),
-            _school_match(school_ids),
-        )
+        ).where(*_where(activity_ids, allowed), _school_match(school_ids))
     )
     found: dict[int, list[tuple[int, int, AssignmentStatus, date | None]]] = {}
     for activity_id, assignment_id, status, due, school_id in rows:
@@ -339,43 +383,42 @@ async def _items(
 
 async def _column_totals(
     session: AsyncSession,
-    scope: Scope,
     activity_ids: list[int],
+    allowed: ColumnElement[bool] | None,
     school_ids: list[int] | None,
-    overdue: ColumnElement[bool],
+    todays: dict[int, date],
 ) -> list[dict[str, int]]:
-    """Per column, how many cells of each letter among the matching schools (all pages)."""
-    if not activity_ids:
-        return []
-    codes = matrix.CODES[:-1]
-    sums = [
-        func.coalesce(func.sum(case((_code_condition(code, overdue), 1), else_=0)), 0).cast(Integer)
-        for code in codes
-    ]
-    query = (
-        joined(Assignment.activity_id, *sums)  # type: ignore[attr-defined]
-        .where(*base_conditions(scope), Assignment.activity_id.in_(activity_ids))
-        .group_by(Assignment.activity_id)
-    )
+    """Per column, how many cells of each letter among the matching schools (all pages).
+
+    Counted by (status, due date) from the index; only open work due on a day that is
+    "today" in some zones and already past in others is counted school by school."""
+    totals = {a: matrix.Totals() for a in activity_ids}
+    if not activity_ids or school_ids == []:
+        return [totals[a].as_dict() for a in activity_ids]
+    where = _where(activity_ids, allowed)
     if school_ids is not None:
-        if not school_ids:
-            return [matrix.Totals().as_dict() for _ in activity_ids]
-        query = query.where(_school_match(school_ids))
-    found = {r[0]: r[1:] for r in await session.execute(query)}
-    result = []
-    for activity_id in activity_ids:
-        totals = matrix.Totals()
-        for code, number in zip(codes, found.get(activity_id, (0,) * len(codes)), strict=True):
-            totals.add(code, int(number))
-        result.append(totals.as_dict())
-    return result
-
-
-async def _zones(session: AsyncSession, school_ids: list[int]) -> dict[int, str | None]:
-    rows = await session.execute(
-        select(School.id, School.timezone).where(School.id.in_([i for i in school_ids if i]))
-    )
-    return {r[0]: r[1] for r in rows}
+        where.append(_school_match(school_ids))
+    days = set(todays.values()) or {date.min}
+    first, last = min(days), max(days)
+    mixed: set[date] = set()
+    for activity_id, status, due, number in await session.execute(
+        select(Assignment.activity_id, Assignment.status, Assignment.due_date, func.count())
+        .where(*where)
+        .group_by(Assignment.activity_id, Assignment.status, Assignment.due_date)
+    ):
+        if status in OPEN and due is not None and first <= due < last:
+            mixed.add(due)  # late in some schools' zones, not yet in others
+            continue
+        totals[activity_id].add(matrix.cell_code(status, due, first), int(number))
+    if mixed:
+        for activity_id, status, due, school_id in await session.execute(
+            select(
+                Assignment.activity_id, Assignment.status, Assignment.due_date, Assignment.school_id
+            ).where(*where, Assignment.status.in_(OPEN), Assignment.due_date.in_(mixed))
+        ):
+            today = todays.get(school_id or DEPARTMENT_ID, first)
+            totals[activity_id].add(matrix.cell_code(status, due, today))
+    return [totals[a].as_dict() for a in activity_ids]
 
 
 class _Today:

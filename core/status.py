@@ -80,7 +80,7 @@ def _visible(scope: Scope) -> ColumnElement[bool]:
     return visible(scope, Activity.plan_id, Activity.direction_id, Assignment.school_id)
 
 
-async def overdue_condition(
+async def _overdue_condition(
     session: AsyncSession, now: datetime, default_zone: str
 ) -> ColumnElement[bool]:
     """due < today, where today is the school's (or the plan's) local date."""
@@ -112,7 +112,7 @@ def _sums(overdue: ColumnElement[bool]) -> list[ColumnElement[int]]:
     ]
 
 
-def base_conditions(scope: Scope) -> list[ColumnElement[bool]]:
+def _base(scope: Scope) -> list[ColumnElement[bool]]:
     return [
         _visible(scope),
         Activity.cancelled_at.is_(None),
@@ -121,7 +121,7 @@ def base_conditions(scope: Scope) -> list[ColumnElement[bool]]:
     ]
 
 
-def joined(*columns: object) -> object:
+def _joined(*columns: object) -> object:
     return (
         select(*columns)  # type: ignore[call-overload]
         .select_from(Assignment)
@@ -246,9 +246,9 @@ async def scan_cells(
     session: AsyncSession, scope: Scope, now: datetime, default_zone: str
 ) -> list[Cell]:
     """The same cells counted from every assignment: the reference the counts table must equal."""
-    overdue = await overdue_condition(session, now, default_zone)
+    overdue = await _overdue_condition(session, now, default_zone)
     rows = await session.execute(
-        joined(  # type: ignore[attr-defined]
+        _joined(  # type: ignore[attr-defined]
             Plan.id,
             Plan.title,
             Activity.direction_id,
@@ -257,7 +257,7 @@ async def scan_cells(
             School.name,
             *_sums(overdue),
         )
-        .where(*base_conditions(scope))
+        .where(*_base(scope))
         .group_by(
             Plan.id,
             Plan.title,
@@ -300,10 +300,8 @@ async def school_items(
     )
     rows = (
         await session.execute(
-            joined(Assignment.id, Activity.title, Assignment.status, Assignment.due_date)  # type: ignore[attr-defined]
-            .where(
-                *base_conditions(scope), Activity.plan_id == plan_id, direction_match, school_match
-            )
+            _joined(Assignment.id, Activity.title, Assignment.status, Assignment.due_date)  # type: ignore[attr-defined]
+            .where(*_base(scope), Activity.plan_id == plan_id, direction_match, school_match)
             .order_by(Assignment.due_date.is_(None), Assignment.due_date, Activity.position)
             .limit(limit)
         )
@@ -327,11 +325,11 @@ async def overdue_by_school(
     """Overdue items grouped by school, schools with most first, their curators named."""
     if scope.empty:
         return []
-    overdue = await overdue_condition(session, now, default_zone)
+    overdue = await _overdue_condition(session, now, default_zone)
     rows = (
         await session.execute(
-            joined(Assignment.school_id, School.name, Activity.title)  # type: ignore[attr-defined]
-            .where(*base_conditions(scope), overdue)
+            _joined(Assignment.school_id, School.name, Activity.title)  # type: ignore[attr-defined]
+            .where(*_base(scope), overdue)
             .order_by(School.name, Assignment.due_date)
         )
     ).all()
@@ -354,10 +352,10 @@ async def school_overdue(
     """(title, due) of one school's overdue items that `scope` may see, oldest first."""
     if scope.empty:
         return []
-    overdue = await overdue_condition(session, now, default_zone)
+    overdue = await _overdue_condition(session, now, default_zone)
     rows = await session.execute(
-        joined(Activity.title, Assignment.due_date)  # type: ignore[attr-defined]
-        .where(*base_conditions(scope), overdue, Assignment.school_id == school_id)
+        _joined(Activity.title, Assignment.due_date)  # type: ignore[attr-defined]
+        .where(*_base(scope), overdue, Assignment.school_id == school_id)
         .order_by(Assignment.due_date, Activity.position)
     )
     return [(title, due) for title, due in rows]

@@ -175,6 +175,8 @@ class Assignment(Base):
         UniqueConstraint("activity_id", "school_id"),
         Index("ix_assignments_school_status", "school_id", "status"),
         Index("ix_assignments_status_due", "status", "due_date"),
+        # The dashboard's totals per activity read this index alone (core/dashboard.py).
+        Index("ix_assignments_activity_cells", "activity_id", "status", "due_date", "school_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

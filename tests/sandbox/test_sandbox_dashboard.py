@@ -1,0 +1,45 @@
+"""The sandbox's /dashboard: an address anyone on the machine can open as the person speaking."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from rich.console import Console
+
+from sandbox.session import Sandbox
+from sandbox.world import DEFAULT_PLAN, PLAN_ZONE, SandboxWorld
+
+
+async def test_dashboard_address_opens_the_page_as_the_person(tmp_path: Path) -> None:
+    start = datetime(2020, 11, 9, 8, 55, tzinfo=ZoneInfo(PLAN_ZONE))
+    world = SandboxWorld(DEFAULT_PLAN, tmp_path / "sandbox.sqlite3", tmp_path / "files", start)
+    await world.start()
+    out = io.StringIO()
+    sandbox = Sandbox(world, Console(file=out, width=400, highlight=False))
+    try:
+        await sandbox.handle("/as coordinator")
+        await sandbox.handle("/clock +2d")  # the address stays good while the sandbox runs
+        await sandbox.handle("/dashboard")
+        printed = out.getvalue()
+        assert "Панель для Ольга" in printed
+        url = re.search(r"http://127\.0\.0\.1:\d+/app/#\S+", printed)
+        assert url is not None
+        parts = urlsplit(url.group(0))
+        init_data = parse_qs(parts.fragment)["tgWebAppData"][0]
+        base = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base) as page:
+                assert page.status == 200 and "static/app.js" in await page.text()
+            headers = {"Authorization": f"tma {init_data}"}
+            async with http.get(base + "api/plans", headers=headers) as answer:
+                assert answer.status == 200
+                plans = (await answer.json())["plans"]
+        assert [p["title"] for p in plans] == [world.plan_title]
+    finally:
+        await world.stop()
