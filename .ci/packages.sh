@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Install PostgreSQL and Redis servers from Debian's packages (the scale-out tests start
-# private instances of both; the PostgreSQL pass uses the packaged cluster).
+# Install from Debian's packages what the tests need beyond Python: PostgreSQL and Redis
+# servers (the scale-out tests start private instances; the PostgreSQL pass uses the packaged
+# cluster) and Chromium with its driver (the dashboard's browser tests; Playwright drives the
+# system browser, nothing is downloaded). A package that cannot be installed makes its tests
+# skip with the reason printed.
 set -uo pipefail
 log() { echo "ci/packages: $*" >&2; }
 want=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || want+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || want+=(redis-server)
+command -v chromium >/dev/null 2>&1 || want+=(chromium chromium-driver)
 [ ${#want[@]} -eq 0 ] && exit 0
 [ "$(id -u)" = 0 ] || { log "not root: cannot install ${want[*]}"; exit 1; }
 export DEBIAN_FRONTEND=noninteractive

@@ -8,9 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
+from core.clock import ManualClock
 
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -31,6 +34,14 @@ def chromium_path() -> str | None:
         or shutil.which("chromium")
         or shutil.which("chromium-browser")
     )
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # One fixed moment: the page's calendar rules are the API's (tested at every moment in
+    # tests/e2e/test_dashboard.py and tests/db/test_dashboard_matrix.py); the screenshots
+    # stay comparable from run to run.
+    return ManualClock(datetime(2026, 11, 30, 6, 0, tzinfo=UTC))
 
 
 @pytest.fixture
