@@ -35,6 +35,16 @@ from web.auth import NotAuthorized, from_header, telegram_user_id
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+# Only the page's own files run; no address (with its signed data) leaks to another site.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 @dataclass
@@ -71,9 +81,7 @@ def add_routes(app: web.Application, deps: WebDeps) -> None:
     page = _page(base)
 
     async def index(_: web.Request) -> web.Response:
-        return web.Response(
-            text=page, content_type="text/html", headers={"Cache-Control": "no-store"}
-        )
+        return web.Response(text=page, content_type="text/html", headers=PAGE_HEADERS)
 
     app.router.add_get(base, index)
     app.router.add_static(base + "static/", STATIC, append_version=False)
@@ -110,7 +118,6 @@ def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.R
         except NotAuthorized as why:
             log.info("dashboard request refused: %s", why)
             return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
-        committed = False
         try:
             async with deps.session_factory() as session, session.begin():
                 today = now.astimezone(resolve_zone(None, deps.settings.default_timezone)).date()
@@ -118,15 +125,13 @@ def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.R
                 if user is None or not user.is_active:
                     raise _Refused(403, texts.DASHBOARD_ERRORS["no_person"])
                 body = await route(_Request(request, session, user, deps))
-            committed = True
         except _Refused as refused:
             return _error(refused.status, refused.message)
         except WorkError as exc:
             status = {"not_found": 404, "forbidden": 403}.get(exc.code, 409)
             return _error(status, texts.work_error_of(exc))
-        finally:
-            if committed and request.method == "POST":
-                deps.kick_outbox()  # the curator's notice, as after a decision in chat
+        if request.method == "POST":
+            deps.kick_outbox()  # committed: the curator's notice, as after a decision in chat
         return web.json_response(body, dumps=_dumps, headers={"Cache-Control": "no-store"})
 
     return handle
@@ -292,11 +297,13 @@ def _file_route(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.StreamRe
     async def serve(request: web.Request) -> web.StreamResponse:
         evidence_id = int(request.match_info["evidence_id"])
         token = deps.settings.bot_token.get_secret_value() if deps.settings.bot_token else ""
-        telegram_id = links.check(token, evidence_id, dict(request.query), deps.clock.now())
+        now = deps.clock.now()
+        telegram_id = links.check(token, evidence_id, dict(request.query), now)
         if telegram_id is None:
             return _error(401, texts.DASHBOARD_ERRORS["link_expired"])
         async with deps.session_factory() as session:
-            user = await load_context(session, telegram_id)
+            today = now.astimezone(resolve_zone(None, deps.settings.default_timezone)).date()
+            user = await load_context(session, telegram_id, today)
             if user is None:
                 return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
             try:  # the permission is checked again: a role taken away closes the link

@@ -175,15 +175,16 @@ async def test_filters_are_kept_in_the_url(world: World, browser: Any) -> None:
     _, olga, _ = await _seed(world)
     page = await _open(world, browser, olga)
     await page.check("#overdue")
-    await page.wait_for_function("location.search.includes('status=o')")
+    await page.wait_for_function("() => location.search.includes('status=o')")
     await page.wait_for_function(
-        "[...document.querySelectorAll('#matrix tbody tr')].every(r => r.querySelector('td.c-o'))"
+        "() => [...document.querySelectorAll('#matrix tbody tr')]"
+        ".every(r => r.querySelector('td.c-o'))"
     )
     shown = await _cells(page)
     assert shown and all(matrix.OVERDUE in line for line in shown.values())
     await page.fill("#search", "лицей")
-    await page.wait_for_function("location.search.includes('q=')")
-    await page.wait_for_function("document.querySelectorAll('#matrix tbody tr').length === 1")
+    await page.wait_for_function("() => location.search.includes('q=')")
+    await page.wait_for_function("() => document.querySelectorAll('#matrix tbody tr').length === 1")
     assert list(await _cells(page)) == ["МАОУ «Лицей № 3»"]
     # The same address opens the same view.
     query = await page.evaluate("location.search")
@@ -204,7 +205,7 @@ async def test_tap_opens_the_card_and_accept_tells_the_curator(world: World, bro
     assert "без комментария" in await page.inner_text("#review-notice")
     await page.click("#accept")
     await page.wait_for_function(
-        "document.querySelector('#review-notice').textContent.includes('Принято')"
+        "() => document.querySelector('#review-notice').textContent.includes('Принято')"
     )
     assert "✅ Принято" in (await alice.expect_reply()).text
     async with world.app.session_factory() as session:
@@ -214,7 +215,7 @@ async def test_tap_opens_the_card_and_accept_tells_the_curator(world: World, bro
             )
         )
     assert accepted == AssignmentStatus.ACCEPTED
-    await page.wait_for_function("document.querySelectorAll('#matrix td.c-s').length === 0")
+    await page.wait_for_function("() => document.querySelectorAll('#matrix td.c-s').length === 0")
 
 
 async def test_a_curator_sees_their_school_only(world: World, browser: Any) -> None:
@@ -237,9 +238,9 @@ async def test_forged_init_data_shows_how_to_reopen(world: World, browser: Any) 
     page = await browser.new_page(viewport=PHONE)
     forged = data["fragment"].replace("auth_date%3D", "auth_date%3D1")
     await page.goto(f"http://127.0.0.1:{world.app.web_port}/app/#{forged}")
-    await page.wait_for_function("document.querySelector('#message').textContent.length > 0")
+    await page.wait_for_function("() => document.querySelector('#message').textContent.length > 0")
     await page.wait_for_function(
-        "document.querySelector('#message').textContent.includes('Откройте панель заново')"
+        "() => document.querySelector('#message').textContent.includes('Откройте панель заново')"
     )
     assert await page.is_hidden("#matrix")
 

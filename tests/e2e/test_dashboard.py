@@ -177,3 +177,42 @@ async def test_buttons_and_menu_open_the_dashboard(world: World) -> None:
     await alice.send("/dashboard")
     reply = await alice.expect_reply("на одном экране")
     assert reply.raw["reply_markup"]["inline_keyboard"][0][0]["web_app"]["url"] == WEBAPP
+
+
+async def test_evidence_downloads_through_personal_short_lived_links(world: World) -> None:
+    alice, olga, school = await _setup(world)
+    await _start_done(alice)
+    payload = b"%PDF-1.4 prikaz " * 300
+    await alice.upload(("приказ.pdf", payload))
+    await alice.expect_reply("Файлов: 1")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    page = await page_for(world, olga)
+    plan_id = (await page.ok("api/plans"))["plans"][0]["id"]
+    line = (await page.ok(f"api/matrix?plan={plan_id}"))["rows"][0]["cells"]
+    activity = (await page.ok(f"api/matrix?plan={plan_id}"))["columns"][line.index("s")]["id"]
+    card = await page.ok(f"api/card?activity={activity}&school={school}")
+    (file,) = card["files"]
+    assert file["name"] == "приказ.pdf" and not file["missing"]
+    origin = f"http://127.0.0.1:{world.app.web_port}"
+    async with aiohttp.ClientSession() as http:
+        async with http.get(origin + file["url"]) as response:
+            assert response.status == 200 and await response.read() == payload
+            assert "attachment" in response.headers["Content-Disposition"]
+        forged = file["url"].replace(f"u={olga.id}", f"u={olga.id + 1}")
+        async with http.get(origin + forged) as response:
+            assert response.status == 401
+    world.clock.advance(timedelta(minutes=11))  # type: ignore[attr-defined]
+    async with aiohttp.ClientSession() as http, http.get(origin + file["url"]) as response:
+        assert response.status == 401 and "устарела" in (await response.json())["error"]
+
+
+async def test_the_page_runs_only_its_own_scripts(world: World) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{world.app.web_port}/app/") as response,
+    ):
+        assert response.status == 200
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert '"base":"/app/"' in (await response.text()).replace(" ", "")

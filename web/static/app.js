@@ -1,7 +1,7 @@
 // Kurator dashboard: a Telegram Mini App without Telegram's script (feature detection only).
 "use strict";
 (function () {
-  const CONFIG = window.KURATOR;
+  const CONFIG = JSON.parse(document.getElementById("config").textContent);
   const T = CONFIG.texts;
   const CODES = ["n", "s", "a", "r", "o", "-"];
   const GLYPH = { n: "", s: "…", a: "✓", r: "↩", o: "!", "-": "·" };
