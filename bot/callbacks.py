@@ -92,6 +92,14 @@ class StatusChart(CallbackData, prefix="sc"):
     plan_id: int
 
 
+class ReportMake(CallbackData, prefix="rp"):
+    """/report: one plan's report in a format (xlsx, docx, docx_all) or a school's DOCX."""
+
+    plan_id: int
+    kind: str
+    school_id: int = 0
+
+
 class HelpFollowUp(CallbackData, prefix="hf"):
     """💬 Ответить under a coordinator's answer: the curator replies (a thread)."""
 

@@ -104,9 +104,17 @@ def _parser() -> argparse.ArgumentParser:
     rem_plan.add_argument("--to", dest="until", required=True, help="YYYY-MM-DD (exclusive)")
     rem_plan.add_argument("--json", action="store_true")
 
-    rep = sub.add_parser("report", help="write the XLSX report of a plan")
+    rep = sub.add_parser("report", help="write the XLSX or DOCX report of a plan")
     rep.add_argument("plan", help="plan id or part of its title")
-    rep.add_argument("--out", required=True, help="where to write the .xlsx")
+    rep.add_argument("--out", required=True, help="where to write the .xlsx or .docx")
+    rep.add_argument(
+        "--format", choices=("xlsx", "docx"), help="default: from the --out suffix, else xlsx"
+    )
+    rep.add_argument("--school", help="DOCX: one school's own report (id, number or name)")
+    rep.add_argument(
+        "--aggregate", action="store_true", help="DOCX: one line per activity, all schools"
+    )
+    rep.add_argument("--template", help="DOCX: template file (default: REPORT_TEMPLATE)")
 
     periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
     periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
@@ -512,16 +520,36 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _report(settings: Settings, args: argparse.Namespace) -> int:
-    """Write a plan's XLSX report (streamed, a few schools at a time) and print its summary."""
+    """Write a plan's XLSX or DOCX report (streamed, a few schools at a time) and print its
+    summary."""
     from core.report_data import PlanReport, find_plan
-    from reports.build import write_xlsx
+    from core.schools import find_school
+    from reports.build import write_docx, write_xlsx
 
     out = Path(args.out)
+    kind = args.format or ("docx" if out.suffix.lower() == ".docx" else "xlsx")
+    if kind == "xlsx" and (args.school or args.aggregate or args.template):
+        raise CliError("--school, --aggregate and --template are for --format docx")
+    chosen = args.template or settings.report_template
+    template = Path(chosen) if chosen else None
+    if template is not None and not await asyncio.to_thread(template.is_file):
+        raise CliError(f"report template not found: {template}")
 
     async def write(session: AsyncSession) -> PlanReport:
         plan = await find_plan(session, args.plan)
-        return await write_xlsx(
-            session, plan.id, settings.clock().now(), settings.default_timezone, out
+        now = settings.clock().now()
+        if kind == "xlsx":
+            return await write_xlsx(session, plan.id, now, settings.default_timezone, out)
+        school_id = (await find_school(session, args.school)).id if args.school else None
+        return await write_docx(
+            session,
+            plan.id,
+            now,
+            settings.default_timezone,
+            out,
+            template=template,
+            aggregated=args.aggregate,
+            school_id=school_id,
         )
 
     report = await _with_session(settings, write)

@@ -34,6 +34,7 @@ from bot.callbacks import (
     PlanArchive,
     PlanOpen,
     RemindAction,
+    ReportMake,
     ReviewAct,
     ReviewOpen,
     RsvpAction,
@@ -307,6 +308,29 @@ def status_plans(
     if dashboard_url and plans:
         builder.row(dashboard_button(dashboard_url))
     return builder.as_markup() if plans else None
+
+
+def report_formats(plan_id: int) -> InlineKeyboardMarkup:
+    """/report for a coordinator: the spreadsheet, or Word per school or by activity."""
+    builder = InlineKeyboardBuilder()
+    for kind in ("xlsx", "docx", "docx_all"):
+        builder.button(
+            text=texts.REPORT_BUTTONS[kind], callback_data=ReportMake(plan_id=plan_id, kind=kind)
+        )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def report_schools(plan_id: int, schools: list[tuple[int, str]]) -> InlineKeyboardMarkup | None:
+    """/report for a curator or observer: their school's own Word report."""
+    builder = InlineKeyboardBuilder()
+    for school_id, name in schools:
+        builder.button(
+            text=texts.report_school_button(name),
+            callback_data=ReportMake(plan_id=plan_id, kind="school", school_id=school_id),
+        )
+    builder.adjust(1)
+    return builder.as_markup() if schools else None
 
 
 def status_schools(

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     webapp_url: str | None = Field(default=None)
     # How long the signed initData a page was opened with stays good (Telegram's advice: a day).
     webapp_auth_max_age_seconds: int = Field(default=24 * 3600, ge=60)
+    # A .docx whose styles, page setup and text the DOCX report starts from (docs/status.md);
+    # unset: the one in reports/templates/.
+    report_template: str | None = Field(default=None)
     redis_url: str | None = Field(default=None)  # set: FSM state in Redis, shared by processes
     fsm_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)  # an idle conversation expires
     send_rate: float = Field(default=30.0, gt=0)  # messages/s of this process (divide by processes)

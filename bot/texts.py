@@ -1043,6 +1043,27 @@ def report_progress(title: str, percent: int) -> str:
     return f"⏳ Готовлю отчёт «{escape(clip(title, 200))}»… {percent}%"
 
 
+REPORT_BUTTONS = {
+    "xlsx": "📊 Таблица XLSX",
+    "docx": "📄 Word: по школам",
+    "docx_all": "📄 Word: сводный по мероприятиям",
+}
+REPORT_KIND = {
+    "xlsx": "таблица",
+    "docx": "Word по школам",
+    "docx_all": "Word сводный",
+    "school": "Word по школе",
+}
+
+
+def report_choose(title: str) -> str:
+    return f"📊 Отчёт по плану «{escape(clip(title, 300))}»: в каком виде?"
+
+
+def report_school_button(name: str) -> str:
+    return f"📄 Word: {clip(name, 40)}"
+
+
 REPORT_FAILED = "Не удалось подготовить отчёт. Попробуйте ещё раз чуть позже."
 
 

@@ -85,6 +85,19 @@ def may_see_item(
     )
 
 
+def may_report(user: UserContext, plan_id: int, school_id: int | None) -> bool:
+    """A plan's report: its coordinators and admins; one school's report: also the school's
+    curators and observers."""
+    if not user.is_active:
+        return False
+    if any(
+        m.role == Role.ADMIN or (m.role == Role.COORDINATOR and m.plan_id in (None, plan_id))
+        for m in user.memberships
+    ):
+        return True
+    return school_id is not None and school_id in viewer_schools(user)
+
+
 def may_see_submission(
     user: UserContext, plan_id: int, direction_id: int | None, school_id: int | None
 ) -> bool:

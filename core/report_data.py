@@ -14,8 +14,19 @@ from sqlalchemy.sql.elements import ColumnElement
 from core.errors import NotFound
 from core.reminder_policy import resolve_zone
 from core.states import AssignmentStatus
-from core.status import DEPARTMENT, PlanStatus, Scope, plan_status
-from db.models import Activity, Assignment, EvidenceFile, Plan, School, Submission
+from core.status import DEPARTMENT, NO_SECTION, PlanStatus, Scope, plan_status
+from db.models import (
+    Activity,
+    Assignment,
+    Direction,
+    EvidenceFile,
+    Plan,
+    PlanSchool,
+    School,
+    Submission,
+)
+
+NO_DIRECTION = "Без направления"  # the /status wording for work outside any direction
 
 MISSING_MARK = " ⚠"  # after a file name: Telegram no longer gives the file, no copy was kept
 
@@ -35,6 +46,15 @@ class ReportRow:
     plan_due: date | None = None  # the plan's own date, only when the school's was moved
 
 
+@dataclass(frozen=True)
+class ActivityDetails:
+    """What the plan's own table says of an activity, and the summary group it counts in."""
+
+    period: str
+    responsible: str
+    group: str
+
+
 @dataclass
 class PlanReport:
     """A report's head: the plan, its summary, activities and schools; rows come in chunks."""
@@ -47,6 +67,10 @@ class PlanReport:
     zone: str = "UTC"  # the plan's: every time in the report is shown in it, labelled
     # (school id or None for the department, label) in the report's order, by label.
     schools: list[tuple[int | None, str]] = field(default_factory=list)
+    details: dict[int, ActivityDetails] = field(default_factory=dict)
+    period: str | None = None  # "2020/2021 учебный год"
+    group_kind: str = "Направление"  # what the summary is split by: directions or sections
+    group_order: list[str] = field(default_factory=list)
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in the plan's zone, without tzinfo (as a spreadsheet cell holds it)."""
@@ -70,6 +94,18 @@ async def find_plan(session: AsyncSession, ref: str) -> Plan:
     return matches[0]
 
 
+async def schools_in_plan(session: AsyncSession, plan_id: int, school_ids: set[int]) -> set[int]:
+    """Which of `school_ids` take part in the plan."""
+    if not school_ids:
+        return set()
+    found = await session.scalars(
+        select(PlanSchool.school_id).where(
+            PlanSchool.plan_id == plan_id, PlanSchool.school_id.in_(school_ids)
+        )
+    )
+    return set(found)
+
+
 def _counted(plan_id: int) -> list[ColumnElement[bool]]:
     return [
         Activity.plan_id == plan_id,
@@ -79,9 +115,14 @@ def _counted(plan_id: int) -> list[ColumnElement[bool]]:
 
 
 async def report_head(
-    session: AsyncSession, plan_id: int, now: datetime, default_zone: str
+    session: AsyncSession,
+    plan_id: int,
+    now: datetime,
+    default_zone: str,
+    school_id: int | None = None,
 ) -> PlanReport:
-    """The summary, the activities in plan order and the schools in name order."""
+    """The summary, the activities in plan order and the schools in name order (only
+    `school_id`'s, for a school's own report)."""
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no plan {plan_id}")
@@ -104,7 +145,56 @@ async def report_head(
         .distinct()
     )
     report.schools = sorted(((i, name or DEPARTMENT) for i, name in schools), key=lambda s: s[1])
+    if school_id is not None:
+        report.schools = [s for s in report.schools if s[0] == school_id]
+    report.period = _period(plan)
+    await _details(session, report)
     return report
+
+
+def _period(plan: Plan) -> str | None:
+    if plan.academic_year:
+        return f"{plan.academic_year}/{plan.academic_year + 1} учебный год"
+    if plan.year_from and plan.year_to and plan.year_from != plan.year_to:
+        return f"{plan.year_from}–{plan.year_to} гг."
+    year = plan.year_from or plan.year_to
+    return f"{year} г." if year else None
+
+
+async def _details(session: AsyncSession, report: PlanReport) -> None:
+    """Period and responsible of each activity, and its summary group: the direction when the
+    plan has directions, else the section (the rule of /status and the XLSX summary)."""
+    rows = (
+        await session.execute(
+            select(
+                Activity.id,
+                Activity.period_text,
+                Activity.responsible_text,
+                Activity.section,
+                Direction.code,
+                Direction.title,
+                Direction.position,
+                Activity.position,
+            )
+            .outerjoin(Direction, Direction.id == Activity.direction_id)
+            .where(Activity.plan_id == report.plan_id, Activity.cancelled_at.is_(None))
+        )
+    ).all()
+    by_direction = any(r[5] is not None for r in rows)
+    by_section = not by_direction and any(r[3] for r in rows)
+    report.group_kind = "Раздел" if by_section else "Направление"
+    order: dict[str, tuple[int, int]] = {}
+    for a_id, period, responsible, section, code, title, d_position, position in rows:
+        if by_direction:
+            group = (f"{code}. {title}" if code else title) if title else NO_DIRECTION
+            key = (d_position if title else 99, 0)
+        elif by_section:
+            group, key = section or NO_SECTION, (position, 0)
+        else:
+            group, key = NO_DIRECTION, (0, 0)
+        order[group] = min(order.get(group, key), key)
+        report.details[a_id] = ActivityDetails(period or "", responsible or "", group)
+    report.group_order = sorted(order, key=lambda g: (order[g], g))
 
 
 async def report_rows(

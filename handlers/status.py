@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from functools import partial
-from pathlib import Path
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import BufferedInputFile, CallbackQuery, FSInputFile, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
 from bot.callbacks import OverdueNudge, StatusChart, StatusDirection, StatusSchool
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit, Kick
-from bot.progress import ChatProgress
 from bot.settings import Settings
 from core.absences import away_in_scope
 from core.clock import Clock
@@ -25,7 +21,6 @@ from core.nudges import NudgeRefused, nudge_school
 from core.reminder_policy import local_today
 from core.roles import Role
 from core.status import direction_schools, overdue_by_school, plan_status, school_items, scope_of
-from reports.build import write_xlsx
 
 ANY_ROLE = HasRole(*Role)
 
@@ -194,43 +189,10 @@ async def send_chart(
     )
 
 
-async def send_report(
-    message: Message,
-    bot: Bot,
-    session: AsyncSession,
-    clock: Clock,
-    settings: Settings,
-    user_ctx: UserContext,
-) -> None:
-    """/report: the XLSX report of each plan in scope (up to five), built off the event loop
-    with progress shown while it takes long."""
-    plans = await plan_status(session, scope_of(user_ctx), clock.now(), settings.default_timezone)
-    if not plans:
-        await message.answer(texts.NO_STATUS)
-        return
-    for plan in plans[:5]:
-        progress = ChatProgress(
-            bot,
-            message.chat.id,
-            partial(texts.report_progress, plan.title),
-            after=settings.progress_after_seconds,
-        )
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"otchet-plan-{plan.plan_id}-{clock.now():%Y%m%d}.xlsx"
-            await write_xlsx(
-                session, plan.plan_id, clock.now(), settings.default_timezone, path, progress
-            )
-            await progress.finish()
-            await message.answer_document(
-                FSInputFile(path, path.name), caption=texts.report_caption(plan.title)
-            )
-
-
 def build_router() -> Router:
     router = Router(name="status")
     router.message.register(show_status, Command("status"), ANY_ROLE)
     router.message.register(show_overdue, Command("overdue"), HasRole(Role.ADMIN, Role.COORDINATOR))
-    router.message.register(send_report, Command("report"), HasRole(Role.ADMIN, Role.COORDINATOR))
     router.callback_query.register(open_direction, StatusDirection.filter(), ANY_ROLE)
     router.callback_query.register(send_chart, StatusChart.filter(), ANY_ROLE)
     router.callback_query.register(open_school, StatusSchool.filter(), ANY_ROLE)

@@ -1,5 +1,5 @@
 """Reports built without holding the event loop: rows are read a few schools at a time and
-the workbook is written in a worker thread, with progress for whoever waits."""
+the document is written in a worker thread, with progress for whoever waits."""
 
 from __future__ import annotations
 
@@ -7,12 +7,35 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.report_data import PlanReport, report_head, report_rows
+from core.report_data import PlanReport, ReportRow, report_head, report_rows
 
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
+
+
+class _Writer(Protocol):
+    def add(self, rows: list[ReportRow]) -> None: ...
+    def save(self) -> None: ...
+
+
+async def _stream(
+    session: AsyncSession,
+    report: PlanReport,
+    writer: _Writer,
+    default_zone: str,
+    progress: Progress | None,
+) -> PlanReport:
+    done = 0
+    async for rows in report_rows(session, report, default_zone):
+        await asyncio.to_thread(writer.add, rows)
+        done += len(rows)
+        if progress is not None:
+            await progress(done, max(report.total, done))
+    await asyncio.to_thread(writer.save)
+    return report
 
 
 async def write_xlsx(
@@ -24,15 +47,30 @@ async def write_xlsx(
     progress: Progress | None = None,
 ) -> PlanReport:
     """Write the plan's XLSX report to `path`; memory stays at one chunk of rows."""
-    from reports.xlsx import XlsxReport  # openpyxl is loaded by the first report, not at start
+    from reports.xlsx import XlsxReport  # XlsxWriter is loaded by the first report, not at start
 
     report = await report_head(session, plan_id, now, default_zone)
     writer = await asyncio.to_thread(XlsxReport, report, path)
-    done = 0
-    async for rows in report_rows(session, report, default_zone):
-        await asyncio.to_thread(writer.add, rows)
-        done += len(rows)
-        if progress is not None:
-            await progress(done, report.total)
-    await asyncio.to_thread(writer.save)
-    return report
+    return await _stream(session, report, writer, default_zone, progress)
+
+
+async def write_docx(
+    session: AsyncSession,
+    plan_id: int,
+    now: datetime,
+    default_zone: str,
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    template: Path | None = None,
+    aggregated: bool = False,
+    school_id: int | None = None,
+) -> PlanReport:
+    """Write the plan's DOCX report (per school, or one line per activity when `aggregated`;
+    only `school_id`'s items for a school's own report) to `path`."""
+    from reports.docx_report import DocxReport
+
+    report = await report_head(session, plan_id, now, default_zone, school_id)
+    school = report.schools[0][1] if school_id is not None and report.schools else None
+    writer = await asyncio.to_thread(DocxReport, report, path, template, aggregated, school)
+    return await _stream(session, report, writer, default_zone, progress)

@@ -4,10 +4,8 @@ Screenshots (phone and desktop width, light and dark) go to docs/screenshots/.""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -17,8 +15,9 @@ from core import matrix
 from core.states import AssignmentStatus
 from db.models import Assignment
 from emulator import FakeUser
-from tests.e2e.test_curator_flows import _setup, _start_done
+from tests.e2e.test_curator_flows import _setup
 from tests.e2e.test_dashboard import WEBAPP, _expected_rows
+from tests.e2e.test_dashboard import seeded as _seed
 from tests.harness import ROOT, World
 
 SHOTS = ROOT / "docs" / "screenshots"
@@ -50,55 +49,11 @@ COLOURS = {
     "r": "rgb(244, 162, 89)",
     "n": "rgb(213, 219, 225)",
 }
-# The other schools' items, by position: (status, due in days from today) — a varied matrix
-# whatever moment the suite runs at.
-PATTERNS = {
-    "МБОУ «Гимназия № 2»": ((AssignmentStatus.ACCEPTED, -5), (AssignmentStatus.OPEN, 7)),
-    "МАОУ «Лицей № 3»": (
-        (AssignmentStatus.ACCEPTED, 0),
-        (AssignmentStatus.SUBMITTED, 5),
-        (AssignmentStatus.RETURNED, 10),
-        (AssignmentStatus.OPEN, -3),
-        (AssignmentStatus.OPEN, 20),
-    ),
-}
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"webapp_url": WEBAPP, "webhook_port": 0})
-
-
-async def _seed(world: World) -> tuple[FakeUser, FakeUser, int]:
-    """The curator world with two more schools and a submission waiting for review."""
-    alice, olga, school = await _setup(world)
-    for name, statuses in PATTERNS.items():
-        other = await world.add_school(name)
-        async with world.app.session_factory() as session, session.begin():
-            mine = list(
-                await session.scalars(
-                    select(Assignment).where(Assignment.school_id == school).order_by(Assignment.id)
-                )
-            )
-            today = world.clock.now().astimezone(ZoneInfo("Asia/Yekaterinburg")).date()
-            for index, item in enumerate(mine):
-                status, days = statuses[index % len(statuses)]
-                session.add(
-                    Assignment(
-                        activity_id=item.activity_id,
-                        school_id=other,
-                        status=status,
-                        due_date=today + timedelta(days=days),
-                        updated_at=world.clock.now(),
-                    )
-                )
-    await _start_done(alice)
-    await alice.send("Приказ издан")
-    await alice.expect_reply("комментарий есть")
-    await alice.press("✅ Отправить")
-    await alice.expect_reply("Отправлено на проверку")
-    await olga.expect_reply("На проверку")
-    return alice, olga, school
 
 
 async def _open(

@@ -82,6 +82,52 @@ async def _expected_rows(world: World, plan_id: int) -> dict[str, str]:
     return {name: "".join(codes) for name, codes in lines.items()}
 
 
+# The other schools' items, by position: (status, due in days from today) — a varied matrix
+# whatever moment the suite runs at.
+PATTERNS = {
+    "МБОУ «Гимназия № 2»": ((AssignmentStatus.ACCEPTED, -5), (AssignmentStatus.OPEN, 7)),
+    "МАОУ «Лицей № 3»": (
+        (AssignmentStatus.ACCEPTED, 0),
+        (AssignmentStatus.SUBMITTED, 5),
+        (AssignmentStatus.RETURNED, 10),
+        (AssignmentStatus.OPEN, -3),
+        (AssignmentStatus.OPEN, 20),
+    ),
+}
+
+
+async def seeded(world: World) -> tuple[FakeUser, FakeUser, int]:
+    """The curator world with two more schools and a submission waiting for review."""
+    alice, olga, school = await _setup(world)
+    for name, statuses in PATTERNS.items():
+        other = await world.add_school(name)
+        async with world.app.session_factory() as session, session.begin():
+            mine = list(
+                await session.scalars(
+                    select(Assignment).where(Assignment.school_id == school).order_by(Assignment.id)
+                )
+            )
+            today = world.clock.now().astimezone(ZoneInfo("Asia/Yekaterinburg")).date()
+            for index, item in enumerate(mine):
+                status, days = statuses[index % len(statuses)]
+                session.add(
+                    Assignment(
+                        activity_id=item.activity_id,
+                        school_id=other,
+                        status=status,
+                        due_date=today + timedelta(days=days),
+                        updated_at=world.clock.now(),
+                    )
+                )
+    await _start_done(alice)
+    await alice.send("Приказ издан")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    await olga.expect_reply("На проверку")
+    return alice, olga, school
+
+
 async def test_matrix_card_and_accept_reach_the_curator(world: World) -> None:
     alice, olga, school = await _setup(world)
     await _start_done(alice)

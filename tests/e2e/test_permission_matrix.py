@@ -69,6 +69,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "sd": [{}],
     "ss": [{}],
     "sc": [{}],
+    "rp": [{"kind": k} for k in ("xlsx", "docx", "docx_all", "school")],
     "on": [{}],
     "so": [{}],
     "sa": [{"action": a} for a in ("topic", "when", "place", "holidays", "cancel", "cancel_yes")],

@@ -92,6 +92,7 @@ async def test_a_quick_press_keeps_its_own_alert(world: World) -> None:
 async def test_the_report_shows_progress_then_the_file(world: World) -> None:
     _, olga = await _people(world)
     await olga.send("/report")
+    await olga.press("📊 Таблица XLSX", await olga.expect_reply("в каком виде"))
     progress = await olga.expect_reply("Готовлю отчёт")
     assert progress.text.endswith("%")
     document = await olga.expect_reply("Отчёт")

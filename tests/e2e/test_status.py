@@ -174,7 +174,16 @@ async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World,
     await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
     await olga.expect_reply("координатор")
     await olga.send("/report")
-    documents = [await olga.expect_reply("Отчёт"), await olga.expect_reply("Отчёт")]
+    offers = [await olga.expect_reply("в каком виде"), await olga.expect_reply("в каком виде")]
+    documents = []
+    for offer in offers:  # one offer per plan: the spreadsheet, or Word
+        assert offer.buttons == [
+            "📊 Таблица XLSX",
+            "📄 Word: по школам",
+            "📄 Word: сводный по мероприятиям",
+        ]
+        await olga.press("📊 Таблица XLSX", offer)
+        documents.append(await olga.expect_reply("Отчёт"))
     for document in documents:
         file = await world.app.bot.get_file(document.raw["document"]["file_id"])
         data = (await world.app.bot.download_file(file.file_path)).read()  # type: ignore[union-attr, arg-type]

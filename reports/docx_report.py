@@ -1,0 +1,363 @@
+"""The official plan report as a Word document ("Отчёт о выполнении плана мероприятий").
+
+The head (title, period, date, summary, per-direction table, signature block) is built with
+python-docx from a template an administrator may replace (REPORT_TEMPLATE); the plan's table,
+which for a region is 200,000 rows, is streamed as WordprocessingML into a temporary file as
+rows arrive and spliced into the document at the end, so memory stays at one chunk of rows.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+from bot.texts import clip
+from core.report_data import PlanReport, ReportRow
+from core.states import AssignmentStatus
+
+TEMPLATE = Path(__file__).parent / "templates" / "report.docx"
+MARKER = "KURATOR-PLAN-TABLE"
+FILL_OVERDUE = "FFC7CE"
+FILL_HEAD = "D9E2F3"
+# Column widths in twentieths of a point (landscape A4 with 2 cm margins: about 14,570).
+PER_SCHOOL = (("№", 700), ("Мероприятие", 4600), ("Срок", 1500), ("Ответственный", 2000),
+              ("Отметка о выполнении", 2400), ("Подтверждающие материалы", 3370))  # fmt: skip
+AGGREGATED = (("№", 700), ("Мероприятие", 4600), ("Срок", 1500), ("Ответственный", 2000),
+              ("Отметка о выполнении", 3400), ("Подтверждающие материалы", 2370))  # fmt: skip
+STATUS_MARK = {
+    AssignmentStatus.SUBMITTED: "на проверке",
+    AssignmentStatus.RETURNED: "возвращено на доработку",
+    AssignmentStatus.OPEN: "не выполнено",
+}
+
+
+@dataclass
+class Tally:
+    """One line of the summary: how the group's items stand."""
+
+    total: int = 0
+    on_time: int = 0
+    late: int = 0
+    submitted: int = 0
+    open: int = 0  # not done: open or returned
+    overdue: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return self.on_time + self.late
+
+    def share(self) -> int:
+        return round(100 * self.accepted / self.total) if self.total else 0
+
+    def add(self, row: ReportRow, on_time: bool) -> None:
+        self.total += 1
+        if row.status == AssignmentStatus.ACCEPTED:
+            if on_time:
+                self.on_time += 1
+            else:
+                self.late += 1
+        elif row.status == AssignmentStatus.SUBMITTED:
+            self.submitted += 1
+        else:
+            self.open += 1
+            self.overdue += int(row.overdue)
+
+
+@dataclass
+class _Activity:
+    """One activity's line in the aggregated table."""
+
+    tally: Tally = field(default_factory=Tally)
+    files: int = 0
+    late_schools: list[str] = field(default_factory=list)
+
+
+class DocxReport:
+    """Rows go in school by school (`add`); `save` writes the document."""
+
+    def __init__(
+        self,
+        report: PlanReport,
+        path: Path,
+        template: Path | None = None,
+        aggregated: bool = False,
+        school: str | None = None,
+    ) -> None:
+        self.report, self.path = report, path
+        self.template = template or TEMPLATE
+        self.aggregated, self.school = aggregated, school
+        self.columns = AGGREGATED if aggregated else PER_SCHOOL
+        self.today = report.local(report.generated).date()
+        self.groups: dict[str, Tally] = defaultdict(Tally)
+        self.whole = Tally()
+        self.activities: dict[int, _Activity] = defaultdict(_Activity)
+        self._folder = tempfile.TemporaryDirectory(dir=path.parent)
+        self._rows: IO[str] = open(  # noqa: SIM115 - closed in save()
+            Path(self._folder.name) / "rows.xml", "w", encoding="utf-8"
+        )
+
+    def add(self, rows: list[ReportRow]) -> None:
+        """Tally the rows and, per school, write them to the plan's table."""
+        school = None
+        for row in rows:
+            info = self.report.details.get(row.activity_id)
+            on_time = self._on_time(row)
+            group = info.group if info else ""
+            self.groups[group].add(row, on_time)
+            self.whole.add(row, on_time)
+            if self.aggregated:
+                line = self.activities[row.activity_id]
+                line.tally.add(row, on_time)
+                line.files += len(row.files)
+                if row.overdue:
+                    line.late_schools.append(row.school)
+                continue
+            if row.school != school and self.school is None:
+                school = row.school
+                self._rows.write(_school_row(school, len(self.columns)))
+            self._rows.write(self._row(row, on_time))
+
+    def _on_time(self, row: ReportRow) -> bool:
+        """Accepted work handed in by its due date (in the plan's zone); no date: on time."""
+        if row.due is None or row.submitted is None:
+            return True
+        return self.report.local(row.submitted).date() <= row.due
+
+    def _row(self, row: ReportRow, on_time: bool) -> str:
+        info = self.report.details.get(row.activity_id)
+        due = _date(row.due) if row.due else (info.period if info else "")
+        if row.plan_due:
+            due += f" (по плану {_date(row.plan_due)})"
+        mark = self._mark(row, on_time)
+        materials = "; ".join(
+            part
+            for part in (
+                clip(", ".join(row.files), 300) if row.files else "",
+                f"«{clip(row.comment, 150)}»" if row.comment else "",
+            )
+            if part
+        )
+        cells = [
+            row.number or "",
+            row.title,
+            due,
+            info.responsible if info else "",
+            mark,
+            materials,
+        ]
+        return _row_xml(cells, FILL_OVERDUE if row.overdue else None)
+
+    def _mark(self, row: ReportRow, on_time: bool) -> str:
+        if row.status == AssignmentStatus.ACCEPTED:
+            done = (
+                f"выполнено {self.report.local(row.submitted):%d.%m.%Y}"
+                if row.submitted
+                else "выполнено"
+            )
+            return done + ("" if on_time else " (с опозданием)")
+        mark = STATUS_MARK.get(row.status, row.status.value)
+        if row.overdue and row.due:
+            mark += f"; просрочено на {(self.today - row.due).days} дн."
+        return mark
+
+    def _aggregated_rows(self) -> None:
+        for activity_id, number, title in self.report.activities:
+            line = self.activities.get(activity_id)
+            if line is None:
+                continue
+            info = self.report.details.get(activity_id)
+            t = line.tally
+            mark = f"выполнено: {t.accepted} из {t.total} (в срок {t.on_time})"
+            if t.submitted:
+                mark += f"; на проверке: {t.submitted}"
+            if t.open:
+                mark += f"; не выполнено: {t.open}"
+            if t.overdue:
+                mark += f"; просрочено: {t.overdue} ({clip(', '.join(line.late_schools), 200)})"
+            cells = [
+                number or "",
+                title,
+                info.period if info else "",
+                info.responsible if info else "",
+                mark,
+                f"файлов: {line.files}" if line.files else "",
+            ]
+            self._rows.write(_row_xml(cells, FILL_OVERDUE if t.overdue else None))
+
+    def save(self) -> None:
+        """Build the head from the template, splice the table in, write `path`."""
+        if self.aggregated:
+            self._aggregated_rows()
+        self._rows.close()
+        head = Path(self._folder.name) / "head.docx"
+        self._head(head)
+        try:
+            _splice(head, Path(self._rows.name), self.path, self.columns)
+        finally:
+            self._folder.cleanup()
+
+    def _head(self, path: Path) -> None:
+        from docx import Document
+        from docx.enum.section import WD_ORIENT
+        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Pt
+
+        document = Document(str(self.template))
+        report = self.report
+        values = {
+            "{{title}}": report.title,
+            "{{date}}": _date(self.today),
+            "{{period}}": report.period or "",
+        }
+        for paragraph in document.paragraphs:
+            for key, value in values.items():
+                if key in paragraph.text:
+                    for run in paragraph.runs:
+                        run.text = run.text.replace(key, value)
+        for section in document.sections:
+            if section.orientation != WD_ORIENT.LANDSCAPE:
+                section.orientation = WD_ORIENT.LANDSCAPE
+                section.page_width, section.page_height = section.page_height, section.page_width
+        heading = document.add_paragraph()
+        heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        run = heading.add_run("Отчёт о выполнении плана мероприятий")
+        run.bold, run.font.size = True, Pt(14)
+        title = document.add_paragraph()
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        title.add_run(report.title).bold = True
+        if report.period:
+            document.add_paragraph(f"Период: {report.period}")
+        if self.school:
+            document.add_paragraph(f"Образовательная организация: {self.school}")
+        document.add_paragraph(f"Дата отчёта: {_date(self.today)}")
+        w = self.whole
+        count = (
+            len({a for a, _, _ in report.activities if a in self.activities})
+            if (self.aggregated)
+            else len(report.activities)
+        )
+        document.add_paragraph(
+            f"Всего мероприятий: {count}, пунктов плана по организациям: {w.total}. "
+            f"Выполнено в срок: {w.on_time}, с опозданием: {w.late}, на проверке: "
+            f"{w.submitted}, не выполнено: {w.open}, из них с истёкшим сроком: {w.overdue}. "
+            f"Выполнено {w.share()}% пунктов."
+        )
+        first = report.group_kind
+        head = [first, "Всего", "В срок", "С опозданием", "На проверке", "Не выполнено",
+                "Просрочено", "Выполнено, %"]  # fmt: skip
+        table = document.add_table(rows=1, cols=len(head))
+        table.style = _grid(document)
+        for cell, text in zip(table.rows[0].cells, head, strict=True):
+            cell.text = text
+        order = {label: index for index, label in enumerate(report.group_order)}
+        for label in sorted(self.groups, key=lambda g: (order.get(g, len(order)), g)):
+            t = self.groups[label]
+            values_row = [label or "—", t.total, t.on_time, t.late, t.submitted, t.open,
+                          t.overdue, t.share()]  # fmt: skip
+            for cell, number in zip(table.add_row().cells, values_row, strict=True):
+                cell.text = str(number)
+        total = ["Итого", w.total, w.on_time, w.late, w.submitted, w.open, w.overdue, w.share()]
+        for cell, number in zip(table.add_row().cells, total, strict=True):
+            cell.text = str(number)
+            for paragraph in cell.paragraphs:
+                for item in paragraph.runs:
+                    item.bold = True
+        document.add_paragraph()
+        document.add_paragraph(MARKER)
+        document.add_paragraph()
+        document.add_paragraph("Ответственный ____________________ / ______________________ /")
+        document.add_paragraph(
+            "                         (подпись)                             (ФИО)"
+        )
+        document.add_paragraph(f"«___» ____________ {self.today.year} г.")
+        document.save(str(path))
+
+
+def _grid(document: Any) -> Any:
+    """The template's table style with borders, if it has one (Word's "Table Grid")."""
+    names = {style.name for style in document.styles}
+    return "Table Grid" if "Table Grid" in names else None
+
+
+def _date(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
+
+
+def _text(value: str) -> str:
+    # Characters XML 1.0 forbids (a stray control character in a comment) are dropped.
+    return escape(re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value))
+
+
+def _cell(
+    text: str, width: int | None = None, fill: str | None = None, bold: bool = False, span: int = 1
+) -> str:
+    props = ""
+    if width:
+        props += f'<w:tcW w:w="{width}" w:type="dxa"/>'
+    if span > 1:
+        props += f'<w:gridSpan w:val="{span}"/>'
+    if fill:
+        props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    run_props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    paragraphs = "".join(
+        f'<w:p><w:r>{run_props}<w:t xml:space="preserve">{_text(line)}</w:t></w:r></w:p>'
+        for line in (text.split("\n") or [""])
+    )
+    return f"<w:tc><w:tcPr>{props}</w:tcPr>{paragraphs}</w:tc>"
+
+
+def _row_xml(cells: list[str], fill: str | None = None) -> str:
+    body = "".join(_cell(text, fill=fill) for text in cells)
+    return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{body}</w:tr>"
+
+
+def _school_row(name: str, span: int) -> str:
+    cell = _cell(name, fill="EDEDED", bold=True, span=span)
+    return f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cell}</w:tr>"
+
+
+def _table_start(columns: tuple[tuple[str, int], ...]) -> str:
+    border = 'w:val="single" w:sz="4" w:space="0" w:color="808080"'
+    borders = "".join(
+        f"<w:{side} {border}/>" for side in ("top", "left", "bottom", "right", "insideH", "insideV")
+    )
+    grid = "".join(f'<w:gridCol w:w="{width}"/>' for _, width in columns)
+    head = "".join(_cell(title, width, FILL_HEAD, bold=True) for title, width in columns)
+    return (
+        '<w:tbl><w:tblPr><w:tblW w:w="5000" w:type="pct"/>'
+        f"<w:tblBorders>{borders}</w:tblBorders>"
+        '<w:tblLayout w:type="fixed"/></w:tblPr>'
+        f"<w:tblGrid>{grid}</w:tblGrid>"
+        # The header row repeats on every page (tblHeader).
+        f"<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>{head}</w:tr>"
+    )
+
+
+def _splice(head: Path, rows: Path, out: Path, columns: tuple[tuple[str, int], ...]) -> None:
+    """Copy `head` to `out`, replacing the marker paragraph by the table streamed from `rows`."""
+    with zipfile.ZipFile(head) as source:
+        document = source.read("word/document.xml").decode("utf-8")
+        match = re.search(rf"<w:p[ >](?:(?!<w:p[ >]).)*?{MARKER}.*?</w:p>", document, flags=re.S)
+        if match is None:
+            raise RuntimeError("report template lost the table's marker")
+        before, after = document[: match.start()], document[match.end() :]
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                if item.filename != "word/document.xml":
+                    target.writestr(item, source.read(item.filename))
+                    continue
+                with target.open(item.filename, "w", force_zip64=True) as stream:
+                    stream.write(before.encode("utf-8"))
+                    stream.write(_table_start(columns).encode("utf-8"))
+                    with open(rows, "rb") as part:
+                        shutil.copyfileobj(part, stream, 1 << 20)
+                    stream.write(b"</w:tbl>")
+                    stream.write(after.encode("utf-8"))

@@ -1,0 +1,1 @@
+"""The default DOCX report template (report.docx) and the script that makes it (build.py)."""
