@@ -123,13 +123,13 @@ async def populate(factory, schools: int, activities: int) -> int:  # type: igno
         return plan.id
 
 
-def _report_in_child(url: str, plan_id: int, out: Path) -> tuple[float, float]:
+def _report_in_child(url: str, plan_id: int, out: Path, *extra: str) -> tuple[float, float]:
     """`python -m bot report` as a coordinator would run it: seconds and peak RSS in MB."""
     env = {**os.environ, "DATABASE_URL": url}
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "bot", "report", str(plan_id), "--out", str(out)],
+        [sys.executable, "-m", "bot", "report", str(plan_id), "--out", str(out), *extra],
         check=True,
         env=env,
         capture_output=True,

@@ -28,10 +28,11 @@ MARKER = "KURATOR-PLAN-TABLE"
 FILL_OVERDUE = "FFC7CE"
 FILL_HEAD = "D9E2F3"
 # Column widths in twentieths of a point (landscape A4 with 2 cm margins: about 14,570).
-PER_SCHOOL = (("№", 700), ("Мероприятие", 4600), ("Срок", 1500), ("Ответственный", 2000),
+PER_SCHOOL = (("№", 650), ("Мероприятие", 4400), ("Срок", 1750), ("Ответственный", 2000),
               ("Отметка о выполнении", 2400), ("Подтверждающие материалы", 3370))  # fmt: skip
-AGGREGATED = (("№", 700), ("Мероприятие", 4600), ("Срок", 1500), ("Ответственный", 2000),
+AGGREGATED = (("№", 650), ("Мероприятие", 4400), ("Срок", 1750), ("Ответственный", 2000),
               ("Отметка о выполнении", 3400), ("Подтверждающие материалы", 2370))  # fmt: skip
+TABLE_FONT = 22  # half-points: 11 pt in the tables, the template's size elsewhere
 STATUS_MARK = {
     AssignmentStatus.SUBMITTED: "на проверке",
     AssignmentStatus.RETURNED: "возвращено на доработку",
@@ -208,7 +209,7 @@ class DocxReport:
         from docx import Document
         from docx.enum.section import WD_ORIENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.shared import Pt
+        from docx.shared import Cm, Pt
 
         document = Document(str(self.template))
         report = self.report
@@ -255,6 +256,8 @@ class DocxReport:
                 "Просрочено", "Выполнено, %"]  # fmt: skip
         table = document.add_table(rows=1, cols=len(head))
         table.style = _grid(document)
+        table.autofit = False
+        widths = [Cm(5.2)] + [Cm(2.9)] * (len(head) - 1)
         for cell, text in zip(table.rows[0].cells, head, strict=True):
             cell.text = text
         order = {label: index for index, label in enumerate(report.group_order)}
@@ -270,6 +273,11 @@ class DocxReport:
             for paragraph in cell.paragraphs:
                 for item in paragraph.runs:
                     item.bold = True
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths, strict=True):
+                cell.width = width
+        for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
+            column.w = width  # the grid is what LibreOffice (and Word on opening) lays out by
         document.add_paragraph()
         document.add_paragraph(MARKER)
         document.add_paragraph()
@@ -306,7 +314,7 @@ def _cell(
         props += f'<w:gridSpan w:val="{span}"/>'
     if fill:
         props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
-    run_props = "<w:rPr><w:b/></w:rPr>" if bold else ""
+    run_props = f'<w:rPr>{"<w:b/>" if bold else ""}<w:sz w:val="{TABLE_FONT}"/></w:rPr>'
     paragraphs = "".join(
         f'<w:p><w:r>{run_props}<w:t xml:space="preserve">{_text(line)}</w:t></w:r></w:p>'
         for line in (text.split("\n") or [""])
