@@ -116,6 +116,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     rep.add_argument("--template", help="DOCX: template file (default: REPORT_TEMPLATE)")
 
+    evi = sub.add_parser("evidence", help="write the ZIP of a plan's accepted evidence")
+    evi.add_argument("plan", help="plan id or part of its title")
+    evi.add_argument("--out", required=True, help="where to write the .zip (parts: .partN.zip)")
+    evi.add_argument("--school", help="one school (id, number or name)")
+    evi.add_argument("--item", help="one item of the plan, by its number (e.g. 2.1)")
+    evi.add_argument("--part-mb", type=float, default=None, help="largest part (default 49)")
+
     periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
     periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
 
@@ -565,6 +572,29 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _evidence(settings: Settings, args: argparse.Namespace) -> int:
+    """Write the evidence archive (parts under the limit) and say what is missing."""
+    from core.evidence_archive import evidence_entries
+    from core.report_data import find_plan
+    from core.schools import find_school
+    from reports.evidence_zip import write_archive
+
+    async def entries(session: AsyncSession) -> tuple[Any, str, str]:
+        plan = await find_plan(session, args.plan)
+        school_id = (await find_school(session, args.school)).id if args.school else None
+        found = await evidence_entries(session, None, plan.id, school_id, args.item)
+        return found, plan.title, plan.timezone or settings.default_timezone
+
+    found, title, zone = await _with_session(settings, entries)
+    limit = int((args.part_mb or settings.evidence_part_mb) * 1000 * 1000)
+    paths, plan = await write_archive(found, Path(args.out), zone, limit)
+    print(f"{title}: {len(found)} files, {len(plan.missing)} missing (listed in the index)")
+    for path in paths:
+        size = (await asyncio.to_thread(path.stat)).st_size
+        print(f"written {path} ({size} bytes)")
+    return 0
+
+
 async def _status(settings: Settings, args: argparse.Namespace) -> int:
     """`status rebuild` recounts the status counts table; `status check` compares it."""
     from core.status import Scope, scan_cells
@@ -710,6 +740,7 @@ _COMMANDS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any
     "import": _import,
     "reminders": _reminders,
     "report": _report,
+    "evidence": _evidence,
     "status": _status,
     "audit": _audit,
     "people": _people,

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     reminder_tick_seconds: int = Field(default=60, ge=5, le=3600)
     worker_id: str | None = Field(default=None)
     evidence_dir: str = Field(default="evidence")
+    # The evidence archive is sent in parts no larger than this (Telegram: 50 MB per file).
+    evidence_part_mb: float = Field(default=49.0, gt=0, le=50)
     evidence_max_files: int = Field(default=20, ge=1, le=100)
     done_flow_minutes: int = Field(default=30, ge=1, le=24 * 60)  # an idle done flow ends
     webhook_url: str | None = Field(default=None)  # public URL; set: webhook mode

@@ -96,7 +96,8 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "status": "Статус плана",
     "dashboard": "Панель: все школы на одном экране",
     "overdue": "Просрочено по школам",
-    "report": "Отчёт XLSX",
+    "report": "Отчёт: XLSX или Word",
+    "evidence": "Архив подтверждающих материалов",
     "seminars": "Семинары",
     "link": "Привязать группу к направлению",
     "unlink": "Отвязать группу",
@@ -1062,6 +1063,29 @@ def report_choose(title: str) -> str:
 
 def report_school_button(name: str) -> str:
     return f"📄 Word: {clip(name, 40)}"
+
+
+EVIDENCE_NO_SCHOOL = "Такая школа не найдена. Напишите часть названия или номер: /evidence СОШ 21"
+
+
+def evidence_none(title: str) -> str:
+    return f"🗂 «{escape(clip(title, 300))}»: принятых материалов пока нет."
+
+
+def evidence_progress(title: str, percent: int) -> str:
+    return f"⏳ Собираю материалы «{escape(clip(title, 200))}»… {percent}%"
+
+
+def evidence_caption(title: str, part: int, parts: int, files: int, missing: int) -> str:
+    """The caption of an archive part: which part, how many files, what is missing."""
+    head = f"🗂 Материалы: {escape(clip(title, 600))}"
+    if parts > 1:
+        head += f" — часть {part} из {parts}"
+    if part == 1:
+        head += f"\nФайлов: {files}; опись — в файле «опись.csv»."
+        if missing:
+            head += f"\n⚠️ Без копии: {missing} — они перечислены в описи."
+    return head
 
 
 REPORT_FAILED = "Не удалось подготовить отчёт. Попробуйте ещё раз чуть позже."

@@ -64,7 +64,15 @@ async def test_redeeming_an_invitation_through_the_dispatcher(session_factory) -
         assert await session.scalar(select(func.count()).select_from(InvitationRedemption)) == 1
     menus = [m for m in recording.requests if type(m).__name__ == "SetMyCommands"]
     commands = menus[0].commands  # type: ignore[attr-defined]
-    assert [c.command for c in commands] == ["my", "status", "settings", "away", "help", "me"]
+    assert [c.command for c in commands] == [
+        "my",
+        "status",
+        "report",
+        "settings",
+        "away",
+        "help",
+        "me",
+    ]
 
 
 async def test_a_failing_update_rolls_back_and_apologises(session_factory, monkeypatch) -> None:

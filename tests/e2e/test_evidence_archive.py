@@ -1,0 +1,122 @@
+"""The evidence archive: the files curators sent, byte for byte, in folders by school and item,
+an index naming every file (a lost copy included), and parts under the upload limit."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from db.models import EvidenceFile, Plan
+from emulator import FakeUser
+from tests.e2e.test_curator_flows import _setup, _start_done
+from tests.harness import World
+
+FIRST = b"%PDF-1.4 prikaz " * 200  # 3,200 bytes
+SECOND = b"%PDF-1.4 protokol " * 200
+LOST = b"%PDF-1.4 lost " * 100
+
+
+async def _hand_in(alice: FakeUser, olga: FakeUser, number: int, *files: tuple[str, bytes]) -> None:
+    await _start_done(alice, number)
+    for name, data in files:
+        await alice.upload((name, data))
+        await alice.expect_reply("Файлов:")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga.expect_reply("На проверку")
+    for _ in files:
+        await olga.expect_reply()  # the files follow the request
+    await olga.press("✅ Принять", request)
+    await alice.expect_reply("Принято")
+
+
+async def _world(world: World) -> tuple[FakeUser, FakeUser, int]:
+    alice, olga, _ = await _setup(world)
+    await _hand_in(alice, olga, 2, ("приказ.pdf", FIRST), ("протокол/1.pdf", SECOND))
+    await _hand_in(alice, olga, 3, ("утерян.pdf", LOST))
+    await world.app.settled()  # the copies are made after each submission
+    await world.app.evidence.sweep()
+    async with world.app.session_factory() as session, session.begin():
+        await session.execute(  # Telegram no longer gives this one and no copy was kept
+            update(EvidenceFile)
+            .where(EvidenceFile.file_name == "утерян.pdf")
+            .values(stored_path=None, copy_missing_at=world.clock.now(), copy_error="file is gone")
+        )
+        plan_id = await session.scalar(select(Plan.id))
+    assert plan_id is not None
+    return alice, olga, plan_id
+
+
+def _read(paths: list[Path]) -> tuple[dict[str, bytes], list[list[str]]]:
+    files: dict[str, bytes] = {}
+    index: list[list[str]] = []
+    for path in paths:
+        with zipfile.ZipFile(path) as archive:
+            assert archive.testzip() is None
+            for name in archive.namelist():
+                if name == "опись.csv":
+                    text = archive.read(name).decode("utf-8-sig")
+                    index = list(csv.reader(io.StringIO(text), delimiter=";"))
+                else:
+                    files[name] = archive.read(name)
+    return files, index
+
+
+async def test_archive_holds_what_curators_sent_and_lists_what_is_missing(
+    world: World, tmp_path: Path
+) -> None:
+    _, _, plan_id = await _world(world)
+    out = tmp_path / "materials.zip"
+    result = await world.cli("evidence", str(plan_id), "--out", str(out))
+    assert "3 files, 1 missing" in result.stdout
+    files, index = await asyncio.to_thread(_read, [out])
+    assert sorted(files.values()) == sorted([FIRST, SECOND])
+    folders = {name.rsplit("/", 1)[0] for name in files}
+    assert len(folders) == 1 and folders.pop().startswith(
+        "МАОУ «СОШ № 21 г. Челябинска»/1 Издание приказа"
+    )
+    assert any(name.endswith("/протокол_1.pdf") for name in files)  # no folder from a name
+    head, *lines = index
+    assert head[:4] == ["Школа", "№", "Мероприятие", "Файл"] and len(lines) == 3
+    lost = next(line for line in lines if line[3] == "утерян.pdf")
+    assert lost[-1].startswith("НЕТ В АРХИВЕ: копия не сохранена") and lost[4] == ""
+    assert all(line[6] == "Алиса" and line[-1] == "в архиве" for line in lines if line is not lost)
+
+
+async def test_a_large_archive_comes_in_parts(world: World, tmp_path: Path) -> None:
+    _, _, plan_id = await _world(world)
+    out = tmp_path / "materials.zip"
+    # 6 KB parts: each file (3 KB) with the first part's index reserve forces a split.
+    result = await world.cli("evidence", str(plan_id), "--out", str(out), "--part-mb", "0.006")
+    paths = sorted(await asyncio.to_thread(lambda: list(tmp_path.glob("materials.part*.zip"))))
+    assert len(paths) >= 2 and not out.exists()
+    assert all(path.stat().st_size <= 6000 for path in paths), result.stdout
+    files, index = await asyncio.to_thread(_read, paths)
+    assert sorted(files.values()) == sorted([FIRST, SECOND])
+    parts = {line[3]: line[4] for line in index[1:]}
+    assert parts["утерян.pdf"] == "" and {parts["приказ.pdf"], parts["протокол_1.pdf"]} <= {
+        str(n) for n in range(1, len(paths) + 1)
+    }
+
+
+async def test_evidence_in_chat_for_a_coordinator(world: World) -> None:
+    alice, olga, _ = await _world(world)
+    await olga.send("/evidence")
+    document = await olga.expect_reply("Материалы")
+    assert "Без копии: 1" in document.text
+    file = await world.app.bot.get_file(document.raw["document"]["file_id"])
+    data = await world.app.bot.download_file(file.file_path or "")
+    assert data is not None
+    with zipfile.ZipFile(io.BytesIO(data.read())) as archive:
+        assert sorted(archive.read(n) for n in archive.namelist() if n != "опись.csv") == sorted(
+            [FIRST, SECOND]
+        )
+    await olga.send("/evidence Тайная школа")
+    await olga.expect_reply("не найдена")
+    await alice.send("/evidence")  # a curator has no archive of the plan
+    assert "Материалы" not in (await alice.expect_reply()).text
