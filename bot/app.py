@@ -323,18 +323,17 @@ class Application:
             await self.engine.dispose()
 
     def _web_app(self) -> web.Application:
-        """The bot's web server: health check, and the dashboard when WEBAPP_URL is set."""
+        """The bot's web server: health check; with WEBAPP_URL the dashboard and calendar feeds."""
         app = web.Application()
         app.router.add_get("/healthz", self._health)
         if self.settings.webapp_url:
-            from web.dashboard import WebDeps, add_routes
+            from web import calendar_feed, dashboard
 
-            add_routes(
-                app,
-                WebDeps(
-                    self.settings, self.session_factory, self.clock, self.bot, self.kick_outbox
-                ),
+            deps = dashboard.WebDeps(
+                self.settings, self.session_factory, self.clock, self.bot, self.kick_outbox
             )
+            dashboard.add_routes(app, deps)
+            calendar_feed.add_routes(app, deps)
         return app
 
     async def _serve(self, app: web.Application) -> web.AppRunner:

@@ -100,6 +100,12 @@ class ReportMake(CallbackData, prefix="rp"):
     school_id: int = 0
 
 
+class CalendarAct(CallbackData, prefix="cal"):
+    """/calendar: renew the subscription address, or switch it off."""
+
+    action: str  # renew | off
+
+
 class HelpFollowUp(CallbackData, prefix="hf"):
     """💬 Ответить under a coordinator's answer: the curator replies (a thread)."""
 

@@ -16,6 +16,7 @@ from bot.callbacks import (
     AwayAct,
     BreakAct,
     BreakLift,
+    CalendarAct,
     DeadlineDecision,
     DeadlineScope,
     DoneAct,
@@ -308,6 +309,13 @@ def status_plans(
     if dashboard_url and plans:
         builder.row(dashboard_button(dashboard_url))
     return builder.as_markup() if plans else None
+
+
+def calendar_actions() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_CALENDAR_RENEW, callback_data=CalendarAct(action="renew"))
+    builder.button(text=texts.BTN_CALENDAR_OFF, callback_data=CalendarAct(action="off"))
+    return builder.as_markup()
 
 
 def report_formats(plan_id: int) -> InlineKeyboardMarkup:

@@ -31,6 +31,7 @@ _MANAGER_COMMANDS = (
     "schools",
     "settings",
     "away",
+    "calendar",
     "help",
     "me",
 )
@@ -38,8 +39,8 @@ DASHBOARD_MENU_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 # Order matters: it is the order of the menu and of /help.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
-    Role.OBSERVER: ("status", "report", "settings", "help", "me"),
-    Role.CURATOR: ("my", "status", "report", "settings", "away", "help", "me"),
+    Role.OBSERVER: ("status", "report", "calendar", "settings", "help", "me"),
+    Role.CURATOR: ("my", "status", "report", "calendar", "settings", "away", "help", "me"),
     Role.COORDINATOR: _MANAGER_COMMANDS,
     Role.ADMIN: _MANAGER_COMMANDS,
 }

@@ -98,6 +98,7 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "overdue": "Просрочено по школам",
     "report": "Отчёт: XLSX или Word",
     "evidence": "Архив подтверждающих материалов",
+    "calendar": "Сроки и семинары в календарь",
     "seminars": "Семинары",
     "link": "Привязать группу к направлению",
     "unlink": "Отвязать группу",
@@ -1063,6 +1064,35 @@ def report_choose(title: str) -> str:
 
 def report_school_button(name: str) -> str:
     return f"📄 Word: {clip(name, 40)}"
+
+
+CALENDAR_NAME = "Куратор: сроки и семинары"
+BTN_CALENDAR_RENEW = "🔄 Новая ссылка"
+BTN_CALENDAR_OFF = "🚫 Отключить подписку"
+CALENDAR_OFF = (
+    "Подписка отключена: календари по старой ссылке больше не обновятся. /calendar — новая ссылка."
+)
+CALENDAR_NO_FEED = "Подписка по ссылке недоступна: у бота нет публичного адреса."
+
+
+def calendar_caption(events: int, url: str | None) -> str:
+    """The .ics file's caption: what it holds, and the subscription address if there is one."""
+    head = (
+        f"📅 Ваши сроки и семинары: событий {events}. Откройте файл, чтобы добавить их в календарь."
+    )
+    if url is None:
+        return head + "\nФайл — снимок на сегодня; за изменениями пришлите /calendar снова."
+    return (
+        f"{head}\n\nПодписка (календарь будет обновляться сам): <code>{escape(url)}</code>\n"
+        "Ссылка личная — не пересылайте её. Если она попала к чужим, нажмите «🔄 Новая ссылка»."
+    )
+
+
+def calendar_renewed(url: str) -> str:
+    return (
+        f"Новая ссылка для подписки: <code>{escape(url)}</code>\n"
+        "Старая больше не работает — замените её в календаре."
+    )
 
 
 EVIDENCE_NO_SCHOOL = "Такая школа не найдена. Напишите часть названия или номер: /evidence СОШ 21"

@@ -6,6 +6,7 @@ from aiogram import F, Router
 
 from handlers import (
     away,
+    calendar,
     dashboard,
     deadlines,
     done_flow,
@@ -48,6 +49,7 @@ def build_routers() -> list[Router]:
         dashboard.build_router(),
         reports.build_router(),
         evidence_archive.build_router(),
+        calendar.build_router(),
         plan_import.build_router(),
         my_items.build_router(),
         done_flow.build_router(),

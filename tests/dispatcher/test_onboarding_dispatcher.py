@@ -70,6 +70,7 @@ async def test_redeeming_an_invitation_through_the_dispatcher(session_factory) -
         "report",
         "settings",
         "away",
+        "calendar",
         "help",
         "me",
     ]

@@ -72,7 +72,16 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     png = world.server.emulator.files[qr.raw["photo"][-1]["file_id"]].data
     assert png.startswith(b"\x89PNG") and len(png) > 300
     vera = await _join(world, "Вера", link.group(1))
-    assert await vera.menu() == ["my", "status", "report", "settings", "away", "help", "me"]
+    assert await vera.menu() == [
+        "my",
+        "status",
+        "report",
+        "calendar",
+        "settings",
+        "away",
+        "help",
+        "me",
+    ]
 
     # List and revoke.
     await anna.send("/invite когда-нибудь")
@@ -102,7 +111,7 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     await anna.press("🔁 Сменить роль", card)
     await anna.press("наблюдатель", await anna.expect_edit())
     assert "наблюдатель (МАОУ «СОШ № 21" in (await anna.expect_edit()).text
-    assert await vera.menu() == ["status", "report", "settings", "help", "me"]
+    assert await vera.menu() == ["status", "report", "calendar", "settings", "help", "me"]
 
     # Switched off: no access and no reminders; switched on again: both return.
     await anna.press("🚫 Отключить", card)

@@ -45,7 +45,16 @@ async def test_cli_invitation_is_redeemed_and_greets_with_school_and_role(world:
     assert "Алиса" in greeting.text
     assert "куратор" in greeting.text
     assert SCHOOL in greeting.text
-    assert await alice.menu() == ["my", "status", "report", "settings", "away", "help", "me"]
+    assert await alice.menu() == [
+        "my",
+        "status",
+        "report",
+        "calendar",
+        "settings",
+        "away",
+        "help",
+        "me",
+    ]
     await alice.send("/me")
     assert SCHOOL in (await alice.expect_reply("куратор")).text
 
@@ -139,10 +148,20 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
         "schools",
         "settings",
         "away",
+        "calendar",
         "help",
         "me",
     ]
-    assert await curator.menu() == ["my", "status", "report", "settings", "away", "help", "me"]
+    assert await curator.menu() == [
+        "my",
+        "status",
+        "report",
+        "calendar",
+        "settings",
+        "away",
+        "help",
+        "me",
+    ]
     await coordinator.send("/schools")
     assert SCHOOL in (await coordinator.expect_reply("Школы")).text
     await curator.send("/schools")

@@ -69,6 +69,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "sd": [{}],
     "ss": [{}],
     "sc": [{}],
+    "cal": [{"action": "renew"}, {"action": "off"}],
     "rp": [{"kind": k} for k in ("xlsx", "docx", "docx_all", "school")],
     "on": [{}],
     "so": [{}],

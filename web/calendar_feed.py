@@ -1,0 +1,43 @@
+"""The personal calendar feed: GET <WEBAPP_URL path>cal/<token>.ics (no login: the secret
+address is the key; a renewed or switched-off address answers 404)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from core import calendar
+from core.reminder_policy import resolve_zone
+from reports.calendar_ics import to_ics
+from web.dashboard import WebDeps
+
+
+def feed_url(webapp_url: str, token: str) -> str:
+    """The public address of a feed, beside the dashboard."""
+    return f"{webapp_url.rstrip('/')}/cal/{token}.ics"
+
+
+def add_routes(app: web.Application, deps: WebDeps) -> None:
+    app.router.add_get(deps.settings.webapp_path() + "cal/{token}.ics", _feed(deps))
+
+
+def _feed(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def serve(request: web.Request) -> web.Response:
+        secret = deps.settings.bot_token.get_secret_value() if deps.settings.bot_token else ""
+        now = deps.clock.now()
+        today = now.astimezone(resolve_zone(None, deps.settings.default_timezone)).date()
+        async with deps.session_factory() as session:
+            user = await calendar.owner(session, secret, request.match_info["token"], today)
+            if user is None:
+                raise web.HTTPNotFound(text="Not found")
+            found = await calendar.events(session, user, now, deps.settings.default_timezone)
+        body = to_ics(found, "Куратор: сроки и семинары", now)
+        return web.Response(
+            body=body,
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={"Cache-Control": "private, max-age=300", "Referrer-Policy": "no-referrer"},
+        )
+
+    return serve
