@@ -255,7 +255,17 @@ class Application:
     async def _mark_started(self) -> None:
         if self.settings.scheduler_enabled:
             self.scheduler.start()
+        if self.settings.webapp_url:
+            self._start(self._dashboard_buttons(self.settings.webapp_url))
         self.started.set()
+
+    async def _dashboard_buttons(self, webapp_url: str) -> int:
+        """Give every manager the dashboard's menu button (paced like any other request)."""
+        from core.people import manager_chats
+
+        async with self.session_factory() as session:
+            chats = await manager_chats(session)
+        return await menus.publish_dashboard_buttons(self.bot, chats, webapp_url)
 
     async def prepare(self) -> None:
         """Migrate the database to head (automatic upgrade at start)."""

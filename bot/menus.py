@@ -84,11 +84,29 @@ async def publish_menu(
     )
     if webapp_url:
         button: MenuButtonWebApp | MenuButtonDefault = (
-            MenuButtonWebApp(text=texts.MENU_DASHBOARD, web_app=WebAppInfo(url=webapp_url))
-            if roles & DASHBOARD_MENU_ROLES
-            else MenuButtonDefault()
+            _dashboard_button(webapp_url) if roles & DASHBOARD_MENU_ROLES else MenuButtonDefault()
         )
         await bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
+
+
+def _dashboard_button(webapp_url: str) -> MenuButtonWebApp:
+    return MenuButtonWebApp(text=texts.MENU_DASHBOARD, web_app=WebAppInfo(url=webapp_url))
+
+
+async def publish_dashboard_buttons(bot: Bot, chat_ids: list[int], webapp_url: str) -> int:
+    """The Панель menu button for these managers (at start: people who had their roles before
+    WEBAPP_URL was set get it too); a chat that refuses (blocked meanwhile) is skipped."""
+    from aiogram.exceptions import TelegramAPIError
+
+    button = _dashboard_button(webapp_url)
+    done = 0
+    for chat_id in chat_ids:
+        try:
+            await bot.set_chat_menu_button(chat_id=chat_id, menu_button=button)
+            done += 1
+        except TelegramAPIError:
+            continue
+    return done
 
 
 def allowed(command: str, roles: frozenset[Role]) -> bool:

@@ -56,6 +56,11 @@ def feed_token(secret: str, user_id: int, version: int) -> str:
     return f"{user_id}.{version}.{signature.hexdigest()[:32]}"
 
 
+def feed_address(public_base: str, secret: str, user_id: int, version: int) -> str:
+    """The public address of a person's feed, under the bot's public base (WEBAPP_URL)."""
+    return f"{public_base.rstrip('/')}/cal/{feed_token(secret, user_id, version)}.ics"
+
+
 def read_token(secret: str, token: str) -> tuple[int, int] | None:
     """(user id, version) of a well-signed token; None for anything else."""
     try:

@@ -168,6 +168,22 @@ async def coordinator_recipients(
     return [Recipient(r[0], r[1]) for r in await session.execute(query)]
 
 
+async def manager_chats(session: AsyncSession) -> list[int]:
+    """Telegram ids of the reachable admins and coordinators (their menus get the dashboard)."""
+    query = (
+        select(User.telegram_id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.role.in_((Role.ADMIN, Role.COORDINATOR)),
+            Membership.revoked_at.is_(None),
+            *reachable(),
+        )
+        .distinct()
+        .order_by(User.telegram_id)
+    )
+    return list(await session.scalars(query))
+
+
 async def own_zone(session: AsyncSession, user_id: int) -> str | None:
     """The person's own time zone, else their school's; None when neither is known."""
     user = await session.get(User, user_id)

@@ -23,10 +23,8 @@ from reports.calendar_ics import to_ics
 def _address(settings: Settings, user_id: int, version: int) -> str | None:
     if not settings.webapp_url or settings.bot_token is None:
         return None
-    from web.calendar_feed import feed_url
-
     secret = settings.bot_token.get_secret_value()
-    return feed_url(settings.webapp_url, calendar.feed_token(secret, user_id, version))
+    return calendar.feed_address(settings.webapp_url, secret, user_id, version)
 
 
 async def show_calendar(

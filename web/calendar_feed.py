@@ -13,11 +13,6 @@ from reports.calendar_ics import to_ics
 from web.dashboard import WebDeps
 
 
-def feed_url(webapp_url: str, token: str) -> str:
-    """The public address of a feed, beside the dashboard."""
-    return f"{webapp_url.rstrip('/')}/cal/{token}.ics"
-
-
 def add_routes(app: web.Application, deps: WebDeps) -> None:
     app.router.add_get(deps.settings.webapp_path() + "cal/{token}.ics", _feed(deps))
 

@@ -262,3 +262,14 @@ async def test_the_page_runs_only_its_own_scripts(world: World) -> None:
         assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert '"base":"/app/"' in (await response.text()).replace(" ", "")
+
+
+async def test_managers_from_before_get_the_menu_button_at_start(world: World) -> None:
+    from aiogram.types import MenuButtonDefault
+
+    alice, olga, _ = await _setup(world)
+    await world.app.bot.set_chat_menu_button(chat_id=olga.id, menu_button=MenuButtonDefault())
+    assert (await world.client.menu_button(olga.id))["type"] == "default"
+    assert await world.app._dashboard_buttons(WEBAPP) == 1  # what start-up runs
+    assert (await world.client.menu_button(olga.id))["web_app"] == {"url": WEBAPP}
+    assert (await world.client.menu_button(alice.id))["type"] != "web_app"
