@@ -33,22 +33,31 @@ from reports.build import write_docx
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# The child reports its own peak (VmHWM) when it exits: ru_maxrss of a child would start at
+# this process's size (Linux keeps it across fork and exec).
+_RUN = (
+    "import atexit, runpy, sys\n"
+    "def peak():\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    print('PEAK_KB', status.split('VmHWM:')[1].split()[0], file=sys.stderr)\n"
+    "atexit.register(peak)\n"
+    "sys.argv = ['bot', *sys.argv[1:]]\n"
+    "runpy.run_module('bot', run_name='__main__')\n"
+)
+
+
 def _child(url: str, *args: str) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one `python -m bot` process (its own, via wait4)."""
+    """Seconds and peak RSS (MB) of one `python -m bot` process."""
     env = {**os.environ, "DATABASE_URL": url}
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", *args],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    done = subprocess.run(
+        [sys.executable, "-c", _RUN, *args], env=env, cwd=ROOT, capture_output=True, text=True
     )
-    _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"bot {' '.join(args)} failed: {process.stderr.read().decode()}")  # type: ignore[union-attr]
-    return elapsed, usage.ru_maxrss / 1024
+    if done.returncode != 0:
+        raise SystemExit(f"bot {' '.join(args)} failed: {done.stderr}")
+    peak = next(line for line in done.stderr.splitlines() if line.startswith("PEAK_KB"))
+    return elapsed, int(peak.split()[1]) / 1024
 
 
 async def main(schools: int, activities: int, as_json: bool) -> None:
