@@ -68,9 +68,9 @@ async def test_redeeming_an_invitation_through_the_dispatcher(session_factory) -
         "my",
         "status",
         "report",
+        "calendar",
         "settings",
         "away",
-        "calendar",
         "help",
         "me",
     ]
