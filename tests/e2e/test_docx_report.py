@@ -6,17 +6,19 @@ from __future__ import annotations
 import asyncio
 import zipfile
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from lxml import etree
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
+from core.clock import ManualClock
 from core.states import AssignmentStatus
 from db.models import Activity, Assignment, Plan, School
 from tests.e2e.test_dashboard import seeded
@@ -24,6 +26,13 @@ from tests.harness import World
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 ZONE = ZoneInfo("Asia/Yekaterinburg")
+
+
+# One fixed moment: the report's day rules are the report data's, which the XLSX tests
+# (tests/e2e/test_status.py) run at every moment CI varies.
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 30, 6, 0, tzinfo=UTC))
 
 
 async def _late_and_on_time(world: World) -> None:

@@ -7,10 +7,13 @@ import asyncio
 import csv
 import io
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 
+from core.clock import ManualClock
 from db.models import EvidenceFile, Plan
 from emulator import FakeUser
 from tests.e2e.test_curator_flows import _setup, _start_done
@@ -19,6 +22,12 @@ from tests.harness import World
 FIRST = b"%PDF-1.4 prikaz " * 200  # 3,200 bytes
 SECOND = b"%PDF-1.4 protokol " * 200
 LOST = b"%PDF-1.4 lost " * 100
+
+
+# An archive does not depend on the day: one fixed moment (not the CI's varied ones).
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2026, 11, 30, 6, 0, tzinfo=UTC))
 
 
 async def _hand_in(alice: FakeUser, olga: FakeUser, number: int, *files: tuple[str, bytes]) -> None:
