@@ -1781,9 +1781,7 @@ DASHBOARD_SANDBOX = "📊 Панель для {name} (действует, пок
 DASHBOARD_PAGE = {
     "title": "Kurator — панель",
     "plan": "План",
-    "direction": "Направление",
     "all_directions": "Все направления",
-    "status": "Статус",
     "any_status": "Любой статус",
     "overdue_only": "Только просроченные",
     "search": "Поиск школы",
@@ -1811,7 +1809,6 @@ DASHBOARD_PAGE = {
     "return_needs_comment": "Напишите, что нужно исправить, — без комментария вернуть нельзя.",
     "accepted": "Принято. Куратор получил уведомление.",
     "returned": "Возвращено на доработку. Куратор получил уведомление.",
-    "read_only": "Только просмотр.",
     "unauthorized": (
         "Не удалось подтвердить, кто вы. Откройте панель заново кнопкой «📊 Открыть панель» "
         "в чате с ботом."
@@ -1824,7 +1821,6 @@ DASHBOARD_PAGE = {
     "legend_r": "возвращено",
     "legend_o": "просрочено",
     "legend_-": "не относится",
-    "my_items": "Пункты школы",
 }
 DASHBOARD_ERRORS = {
     "unauthorized": DASHBOARD_PAGE["unauthorized"],
