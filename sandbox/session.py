@@ -67,7 +67,8 @@ class Sandbox:
         c.print(
             "Готово. Попробуйте: [bold]/my[/] (пункты Алисы), [bold]/clock +1d[/] (завтрашние "
             "напоминания), [bold]/as coordinator[/] и [bold]/status[/]; кнопки — номером "
-            "([bold]2[/]) или [bold]/press 3.2[/] (сообщение 3, кнопка 2)."
+            "([bold]2[/]) или [bold]/press 3.2[/] (сообщение 3, кнопка 2). Панель в браузере: "
+            "[bold]/as coordinator[/], затем [bold]/dashboard[/]."
         )
 
     def label(self, persona: Persona) -> str:

@@ -62,7 +62,7 @@ def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
     out = done.stdout
     assert "\x1b[" not in out  # not a terminal: plain text
     assert out.splitlines()[0].startswith("Запускаю песочницу…")  # at once, before the world
-    assert "Готово. Попробуйте:" in out and "/press 3.2" in out
+    assert "Готово. Попробуйте:" in out and "/press 3.2" in out and "/dashboard" in out
     blocks = _blocks(out)
     heads = [h for h, _ in blocks]
 
