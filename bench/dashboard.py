@@ -27,15 +27,12 @@ import aiohttp
 from aiogram import Bot
 from aiohttp import web
 from sqlalchemy import func, select
-from status_region import NOW, populate
+from status_region import NOW, region
 
 from bot.settings import Settings
 from core.clock import ManualClock
 from core.roles import Role
-from db.engine import build_engine, build_session_factory
-from db.migrate import upgrade
 from db.models import Activity, Assignment, Membership, School, User
-from db.status_counts import rebuild
 from emulator.control import sign_web_app_data
 from web.dashboard import WebDeps, add_routes
 
@@ -103,12 +100,7 @@ async def main(schools: int, activities: int, runs: int, as_json: bool) -> None:
     figures: dict[str, float | int | None] = {}
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'region.sqlite3'}"
-        engine = build_engine(url)
-        await upgrade(engine)
-        factory = build_session_factory(engine)
-        plan_id = await populate(factory, schools, activities)
-        async with factory() as session, session.begin():
-            await session.run_sync(rebuild)
+        engine, factory, plan_id = await region(url, schools, activities)
         await _admin(factory)
         async with factory() as session:
             direction = await session.scalar(select(Activity.direction_id).limit(1))

@@ -22,12 +22,9 @@ import time
 from pathlib import Path
 
 from sqlalchemy import select
-from status_region import NOW, _loop_stall, populate
+from status_region import NOW, _loop_stall, region
 
-from db.engine import build_engine, build_session_factory
-from db.migrate import upgrade
 from db.models import School
-from db.status_counts import rebuild
 from reports.build import write_docx
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,12 +61,7 @@ async def main(schools: int, activities: int, as_json: bool) -> None:
     figures: dict[str, float | int] = {}
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite+aiosqlite:///{Path(folder) / 'region.sqlite3'}"
-        engine = build_engine(url)
-        await upgrade(engine)
-        factory = build_session_factory(engine)
-        plan_id = await populate(factory, schools, activities)
-        async with factory() as session, session.begin():
-            await session.run_sync(rebuild)
+        engine, factory, plan_id = await region(url, schools, activities)
         async with factory() as session:
             school = await session.scalar(select(School.id).order_by(School.id))
         out = Path(folder)

@@ -123,6 +123,18 @@ async def populate(factory, schools: int, activities: int) -> int:  # type: igno
         return plan.id
 
 
+async def region(url: str, schools: int, activities: int) -> tuple[Any, Any, int]:
+    """A migrated database at `url` holding the region, its counts rebuilt: engine, session
+    factory, plan id (for the other region benchmarks)."""
+    engine = build_engine(url)
+    await upgrade(engine)
+    factory = build_session_factory(engine)
+    plan_id = await populate(factory, schools, activities)
+    async with factory() as session, session.begin():
+        await session.run_sync(rebuild)  # the bulk insert bypassed the session
+    return engine, factory, plan_id
+
+
 def _report_in_child(url: str, plan_id: int, out: Path, *extra: str) -> tuple[float, float]:
     """`python -m bot report` as a coordinator would run it: seconds and peak RSS in MB."""
     env = {**os.environ, "DATABASE_URL": url}

@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +22,7 @@ from core.permissions import may_see_submission
 from core.scope import Scope, scope_of, visible
 from core.states import AssignmentStatus, SubmissionStatus
 from core.status import DEPARTMENT, OPEN
+from core.status_counts import LocalDates
 from core.work import ItemCard, WorkError, item_card
 from db.models import (
     Activity,
@@ -166,7 +166,7 @@ async def plan_matrix(
     columns = await _columns(session, scope, filters)
     activity_ids = [c.activity_id for c in columns]
     schools = await _candidates(session, scope, filters)
-    todays = _Today(now, plan.timezone or default_zone)
+    todays = LocalDates(now, plan.timezone or default_zone)
     allowed = _allowed(scope, filters.plan_id, columns)
     needle = filters.search.strip().casefold()
     chosen = sorted(
@@ -419,23 +419,6 @@ async def _column_totals(
             today = todays.get(school_id or DEPARTMENT_ID, first)
             totals[activity_id].add(matrix.cell_code(status, due, today))
     return [totals[a].as_dict() for a in activity_ids]
-
-
-class _Today:
-    """A school's local date (its zone, else the plan's)."""
-
-    def __init__(self, now: datetime, plan_zone: str) -> None:
-        self.now = now
-        self.plan_zone = plan_zone
-        self.known: dict[str | None, date] = {}
-
-    def __call__(self, zone: str | None) -> date:
-        if zone not in self.known:
-            try:
-                self.known[zone] = self.now.astimezone(ZoneInfo(zone or self.plan_zone)).date()
-            except (KeyError, ValueError):
-                self.known[zone] = self.now.astimezone(ZoneInfo(self.plan_zone)).date()
-        return self.known[zone]
 
 
 def _natural(name: str) -> tuple[object, ...]:

@@ -58,7 +58,7 @@ async def counted_cells(
         (_Row(*r[:width]), r[width], r[width + 1], r[width + 2], r[width + 3])  # type: ignore[arg-type, misc]
         for r in await session.execute(query)
     ]
-    todays = _Todays(now, default_zone)
+    todays = LocalDates(now, default_zone)
     stale: dict[date, list[_Row]] = defaultdict(list)
     for row, _title, plan_zone, _name, school_zone in rows:
         today = todays(school_zone or plan_zone)
@@ -118,7 +118,7 @@ class _Row:
     stale_after: date | None
 
 
-class _Todays:
+class LocalDates:
     """Local dates by zone name, the default zone's for an unknown or invalid one."""
 
     def __init__(self, now: datetime, default_zone: str) -> None:

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from core import calendar
-from core.reminder_policy import resolve_zone
 from reports.calendar_ics import to_ics
 from web.dashboard import WebDeps
 
@@ -19,11 +18,10 @@ def add_routes(app: web.Application, deps: WebDeps) -> None:
 
 def _feed(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def serve(request: web.Request) -> web.Response:
-        secret = deps.settings.bot_token.get_secret_value() if deps.settings.bot_token else ""
         now = deps.clock.now()
-        today = now.astimezone(resolve_zone(None, deps.settings.default_timezone)).date()
         async with deps.session_factory() as session:
-            user = await calendar.owner(session, secret, request.match_info["token"], today)
+            token = request.match_info["token"]
+            user = await calendar.owner(session, deps.secret, token, deps.today(now))
             if user is None:
                 raise web.HTTPNotFound(text="Not found")
             found = await calendar.events(session, user, now, deps.settings.default_timezone)

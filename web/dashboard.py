@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,16 @@ class WebDeps:
     clock: Clock
     bot: Bot
     kick_outbox: Callable[[], None]
+
+    @property
+    def secret(self) -> str:
+        """The bot token: initData, file links and feed addresses are signed with it."""
+        token = self.settings.bot_token
+        return token.get_secret_value() if token else ""
+
+    def today(self, now: datetime) -> date:
+        """The date in the default zone (the day a deputy's roles are looked up for)."""
+        return now.astimezone(resolve_zone(None, self.settings.default_timezone)).date()
 
 
 class _Refused(Exception):
@@ -107,10 +117,9 @@ def _error(status: int, message: str) -> web.Response:
 def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         now = deps.clock.now()
-        token = deps.settings.bot_token.get_secret_value() if deps.settings.bot_token else ""
         try:
             telegram_id = telegram_user_id(
-                token,
+                deps.secret,
                 from_header(request.headers.get("Authorization")),
                 now,
                 timedelta(seconds=deps.settings.webapp_auth_max_age_seconds),
@@ -120,8 +129,7 @@ def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.R
             return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
         try:
             async with deps.session_factory() as session, session.begin():
-                today = now.astimezone(resolve_zone(None, deps.settings.default_timezone)).date()
-                user = await load_context(session, telegram_id, today)
+                user = await load_context(session, telegram_id, deps.today(now))
                 if user is None or not user.is_active:
                     raise _Refused(403, texts.DASHBOARD_ERRORS["no_person"])
                 body = await route(_Request(request, session, user, deps))
@@ -238,7 +246,6 @@ async def _card(r: _Request) -> dict[str, Any]:
     )
     card = found.card
     zone = resolve_zone(await own_zone(r.session, r.user.user_id), r.deps.settings.default_timezone)
-    token = r.deps.settings.bot_token.get_secret_value() if r.deps.settings.bot_token else ""
     base = r.deps.settings.webapp_path()
     now = r.deps.clock.now()
     return {
@@ -269,7 +276,7 @@ async def _card(r: _Request) -> dict[str, Any]:
                 "size": f.size,
                 "missing": f.missing,
                 "url": f"{base}files/{f.evidence_id}?"
-                + links.file_query(token, f.evidence_id, r.user.telegram_id, now),
+                + links.file_query(r.deps.secret, f.evidence_id, r.user.telegram_id, now),
             }
             for f in found.files
         ],
@@ -296,14 +303,12 @@ async def _review(r: _Request) -> dict[str, Any]:
 def _file_route(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def serve(request: web.Request) -> web.StreamResponse:
         evidence_id = int(request.match_info["evidence_id"])
-        token = deps.settings.bot_token.get_secret_value() if deps.settings.bot_token else ""
         now = deps.clock.now()
-        telegram_id = links.check(token, evidence_id, dict(request.query), now)
+        telegram_id = links.check(deps.secret, evidence_id, dict(request.query), now)
         if telegram_id is None:
             return _error(401, texts.DASHBOARD_ERRORS["link_expired"])
         async with deps.session_factory() as session:
-            today = now.astimezone(resolve_zone(None, deps.settings.default_timezone)).date()
-            user = await load_context(session, telegram_id, today)
+            user = await load_context(session, telegram_id, deps.today(now))
             if user is None:
                 return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
             try:  # the permission is checked again: a role taken away closes the link
