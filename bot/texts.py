@@ -1825,6 +1825,7 @@ DASHBOARD_PAGE = {
 DASHBOARD_ERRORS = {
     "unauthorized": DASHBOARD_PAGE["unauthorized"],
     "bad_request": "Неверный запрос.",
+    "bad_number": "Неверный запрос: «{name}» — не целое число от {low} до {high}.",
     "no_person": "Вы ещё не подключены к боту: откройте чат с ботом и нажмите /start.",
     "link_expired": "Ссылка на файл устарела: откройте карточку заново.",
     "file_gone": "Файл недоступен: копия не сохранена, а Telegram его больше не отдаёт.",

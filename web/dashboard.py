@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -99,7 +100,7 @@ def add_routes(app: web.Application, deps: WebDeps) -> None:
     app.router.add_get(base + "api/matrix", _api(deps, _matrix))
     app.router.add_get(base + "api/card", _api(deps, _card))
     app.router.add_post(base + "api/review", _api(deps, _review))
-    app.router.add_get(base + "files/{evidence_id:\\d+}", _file_route(deps))
+    app.router.add_get(base + "files/{evidence_id}", _file_route(deps))
 
 
 def _page(base: str) -> str:
@@ -155,16 +156,31 @@ def _plain(value: Any) -> Any:
     raise TypeError(type(value).__name__)
 
 
-def _int(request: web.Request, name: str, default: int | None = None) -> int:
+# Ids are INTEGER columns: PostgreSQL's 32-bit int is the narrowest range either database
+# holds, and a number beyond it overflows in the driver (a 500) instead of finding nothing.
+DB_INT_MAX = 2**31 - 1
+_DIGITS = re.compile(r"[0-9]{1,10}")  # ASCII only: int() also reads "+7", " 7", "1_0", "١"
+
+
+def _number(raw: object, name: str, low: int) -> int:
+    """A whole number from low to DB_INT_MAX (JSON int or ASCII digits); 400 naming it else."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value: int | None = raw
+    elif isinstance(raw, str) and _DIGITS.fullmatch(raw):
+        value = int(raw)
+    else:
+        value = None
+    if value is None or not low <= value <= DB_INT_MAX:
+        message = texts.DASHBOARD_ERRORS["bad_number"]
+        raise _Refused(400, message.format(name=name, low=low, high=DB_INT_MAX))
+    return value
+
+
+def _int(request: web.Request, name: str, low: int, default: int | None = None) -> int:
     raw = request.query.get(name)
-    if raw in (None, ""):
-        if default is None:
-            raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"])
+    if raw is None and default is not None:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"]) from None
+    return _number(raw, name, low)
 
 
 async def _plans(r: _Request) -> dict[str, Any]:
@@ -189,14 +205,14 @@ async def _matrix(r: _Request) -> dict[str, Any]:
     status = query.get("status") or None
     if status is not None and status not in matrix.STATUS_FILTERS:
         raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"])
-    direction = _int(r.request, "direction", 0) or None
+    direction = _int(r.request, "direction", 0, 0) or None  # 0: every direction
     filters = dashboard.MatrixFilters(
-        plan_id=_int(r.request, "plan"),
+        plan_id=_int(r.request, "plan", 1),
         direction_id=direction,
         status=status,
         search=query.get("q", "")[:100],
-        offset=_int(r.request, "offset", 0),
-        limit=_int(r.request, "limit", dashboard.PAGE_ROWS),
+        offset=_int(r.request, "offset", 0, 0),
+        limit=_int(r.request, "limit", 1, dashboard.PAGE_ROWS),
     )
     page = await dashboard.plan_matrix(
         r.session, r.user, r.deps.clock.now(), r.deps.settings.default_timezone, filters
@@ -242,7 +258,10 @@ async def _matrix(r: _Request) -> dict[str, Any]:
 
 async def _card(r: _Request) -> dict[str, Any]:
     found = await dashboard.cell_card(
-        r.session, r.user, _int(r.request, "activity"), _int(r.request, "school")
+        r.session,
+        r.user,
+        _int(r.request, "activity", 1),
+        _int(r.request, "school", dashboard.DEPARTMENT_ID),  # 0: the department's own row
     )
     card = found.card
     zone = resolve_zone(await own_zone(r.session, r.user.user_id), r.deps.settings.default_timezone)
@@ -289,11 +308,16 @@ async def _card(r: _Request) -> dict[str, Any]:
 async def _review(r: _Request) -> dict[str, Any]:
     try:
         body = await r.request.json()
-        submission_id = int(body["submission"])
-        accept = bool(body["accept"])
-        comment = str(body.get("comment") or "").strip()[:1000] or None
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
         raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"]) from None
+    if not isinstance(body, dict) or not isinstance(body.get("accept"), bool):
+        raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"])
+    submission_id = _number(body.get("submission"), "submission", 1)
+    accept = body["accept"]
+    raw_comment = body.get("comment")
+    if raw_comment is not None and not isinstance(raw_comment, str):
+        raise _Refused(400, texts.DASHBOARD_ERRORS["bad_request"])
+    comment = (raw_comment or "").strip()[:1000] or None
     if not accept and comment is None:
         raise _Refused(400, texts.DASHBOARD_PAGE["return_needs_comment"])
     info = await review(r.session, r.deps.clock, r.user, submission_id, accept, comment)
@@ -302,7 +326,10 @@ async def _review(r: _Request) -> dict[str, Any]:
 
 def _file_route(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def serve(request: web.Request) -> web.StreamResponse:
-        evidence_id = int(request.match_info["evidence_id"])
+        try:
+            evidence_id = _number(request.match_info["evidence_id"], "evidence", 1)
+        except _Refused as refused:
+            return _error(refused.status, refused.message)
         now = deps.clock.now()
         telegram_id = links.check(deps.secret, evidence_id, dict(request.query), now)
         if telegram_id is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -39,6 +40,13 @@ class Page:
             verb = http.post if body is not None else http.get
             async with verb(self.base + path, headers=self.headers, json=body) as response:
                 return response.status, await response.json()
+
+    async def post_raw(self, path: str, data: str) -> tuple[int, Any]:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(self.base + path, headers=self.headers, data=data) as response,
+        ):
+            return response.status, await response.json()
 
     async def ok(self, path: str, body: dict[str, Any] | None = None) -> Any:
         status, answer = await self.call(path, body)
@@ -273,3 +281,82 @@ async def test_managers_from_before_get_the_menu_button_at_start(world: World) -
     assert await world.app._dashboard_buttons(WEBAPP) == 1  # what start-up runs
     assert (await world.client.menu_button(olga.id))["web_app"] == {"url": WEBAPP}
     assert (await world.client.menu_button(alice.id))["type"] != "web_app"
+
+
+# Every integer the API reads, and values no database id can be: beyond int64 (2^70), beyond
+# PostgreSQL's INTEGER (2^31), negative, not a whole number, not ASCII digits, too long to parse.
+BAD_NUMBERS = [str(2**70), str(2**31), "-1", "abc", "1.5", "1e3", " 7", "+7", "1_0", "١"]
+BAD_NUMBERS.append("9" * 5000)  # int() refuses more than 4300 digits with its own error
+NUMBER_PARAMETERS = {
+    "plan": "api/matrix?plan={}",
+    "direction": "api/matrix?plan={plan}&direction={}",
+    "offset": "api/matrix?plan={plan}&offset={}",
+    "limit": "api/matrix?plan={plan}&limit={}",
+    "activity": "api/card?activity={}&school={school}",
+    "school": "api/card?activity={activity}&school={}",
+}
+
+
+async def _ids(world: World, page: Page) -> dict[str, int]:
+    plan = (await page.ok("api/plans"))["plans"][0]["id"]
+    async with world.app.session_factory() as session:
+        item = await session.scalar(select(Assignment).order_by(Assignment.id))
+    assert item is not None and item.school_id is not None
+    return {"plan": plan, "activity": item.activity_id, "school": item.school_id}
+
+
+@pytest.mark.parametrize("name", NUMBER_PARAMETERS)
+async def test_a_number_no_database_id_can_be_is_a_clear_400(world: World, name: str) -> None:
+    _, olga, _ = await _setup(world)
+    page = await page_for(world, olga)
+    ids = await _ids(world, page)
+    template = NUMBER_PARAMETERS[name]
+    for value in BAD_NUMBERS + ([""] if name in ("plan", "activity", "school") else []):
+        status, answer = await page.call(template.format(quote(value), **ids))
+        assert (status, answer["ok"]) == (400, False), (value[:20], answer)
+        assert f"«{name}»" in answer["error"], answer
+    # The largest id the database holds is a fine question: the item is just not there.
+    status, _ = await page.call(template.format(2**31 - 1, **ids))
+    assert status in (200, 403, 404)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"submission": 2**70, "accept": True},
+        {"submission": 2**31, "accept": True},
+        {"submission": -1, "accept": True},
+        {"submission": "abc", "accept": True},
+        {"submission": 1.5, "accept": True},
+        {"submission": True, "accept": True},
+        {"submission": None, "accept": True},
+        {"submission": [1], "accept": True},
+        {"accept": True},
+        {"submission": 1, "accept": "no"},  # a string is not a decision (bool("no") is True)
+        {"submission": 1, "accept": 1},
+        {"submission": 1, "accept": True, "comment": {"x": 1}},
+    ],
+)
+async def test_a_review_body_with_a_bad_field_is_a_clear_400(
+    world: World, body: dict[str, Any]
+) -> None:
+    _, olga, _ = await _setup(world)
+    page = await page_for(world, olga)
+    status, answer = await page.call("api/review", body)
+    assert (status, answer["ok"]) == (400, False), answer
+    for raw in ("[1, 2]", "not json", '"text"', "[" * 100_000):
+        status, answer = await page.post_raw("api/review", raw)
+        assert (status, answer["ok"]) == (400, False), answer
+
+
+async def test_a_file_or_feed_address_with_a_bad_number_is_refused_plainly(world: World) -> None:
+    await _setup(world)
+    origin = f"http://127.0.0.1:{world.app.web_port}/app/"
+    async with aiohttp.ClientSession() as http:
+        for value in [*BAD_NUMBERS[:4], "١", "9" * 5000]:
+            async with http.get(f"{origin}files/{quote(value)}?u=1&e=1&s=0") as response:
+                assert response.status == 400, value[:20]
+                assert "«evidence»" in (await response.json())["error"]
+            # The feed's address is its own key: anything not signed is simply not there.
+            async with http.get(f"{origin}cal/{quote(value)}.1.{'0' * 32}.ics") as response:
+                assert response.status == 404, value[:20]
