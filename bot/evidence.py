@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import re
 from pathlib import Path
 
 from aiogram import Bot
@@ -19,13 +18,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from core.evidence import CopyJob, copies_due, copy_failed, copy_made
+from core.filenames import NAME_MAX_BYTES, safe_name
 
 log = logging.getLogger(__name__)
 
 
-def safe_name(name: str | None, fallback: str) -> str:
-    cleaned = re.sub(r"[^\w.\-]+", "_", name or "", flags=re.UNICODE).strip("._")
-    return cleaned[:120] or fallback
+PART = ".part"  # the copy's name while it is written; renamed when complete
+ID_BYTES = 64  # Telegram's file_unique_id is about 20 ASCII characters
+
+
+def disk_name(file_unique_id: str, file_name: str | None) -> str:
+    """`<unique id>_<name>`, leaving room for PART within one path component's bytes."""
+    prefix = safe_name(file_unique_id, max_bytes=ID_BYTES) + "_"
+    budget = NAME_MAX_BYTES - len(prefix.encode()) - len(PART.encode())
+    return prefix + safe_name(file_name, prefix[:-1], max_bytes=budget)
 
 
 class EvidenceSweeper:
@@ -70,11 +76,7 @@ class EvidenceSweeper:
             return 0
         assert buffer is not None
         data = buffer.read()
-        path = (
-            self.root
-            / str(job.submission_id)
-            / (f"{job.file_unique_id}_{safe_name(job.file_name, job.file_unique_id)}")
-        )
+        path = self.root / str(job.submission_id) / disk_name(job.file_unique_id, job.file_name)
         try:
             await asyncio.to_thread(_write, path, data)
         except OSError as exc:
@@ -92,6 +94,6 @@ class EvidenceSweeper:
 
 def _write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
+    tmp = path.with_name(path.name + PART)
     tmp.write_bytes(data)
     tmp.replace(path)

@@ -260,6 +260,26 @@ async def test_evidence_copies_are_retried_until_made_or_marked_missing(world: W
     assert "копии не сохранены: план.pdf" in shown.text
 
 
+async def test_evidence_with_a_long_cyrillic_name_is_stored(world: World) -> None:
+    # 115 letters are 230 bytes: with the id prefix and ".part" a cut by characters overflowed
+    # the 255 bytes Linux allows ("File name too long") and the copy was never made.
+    alice, olga, _ = await _setup(world)
+    name = ("ПротоколЗаседанияРабочейГруппы" * 4)[:115] + ".pdf"
+    await _submit(alice, (name, b"%PDF-1.4 long"), ("CON.pdf", b"%PDF-1.4 con"))
+    await olga.expect_reply("На проверку")
+    await _settled(world)
+    async with world.app.session_factory() as session:
+        files = list(await session.scalars(select(EvidenceFile).order_by(EvidenceFile.id)))
+    assert [f.copy_error for f in files] == [None, None]
+    assert [f.file_name for f in files] == [name, "CON.pdf"]  # the name as sent is kept
+    long_copy, con_copy = (Path(f.stored_path or "") for f in files)
+    assert await asyncio.to_thread(long_copy.read_bytes) == b"%PDF-1.4 long"
+    # On disk the name is cut between letters, keeping ".pdf", to leave room for ".part".
+    assert len((long_copy.name + ".part").encode()) <= 255 and long_copy.suffix == ".pdf"
+    assert name.startswith(long_copy.stem.split("_", 1)[1])
+    assert con_copy.name.endswith("_CON.pdf")
+
+
 async def test_taking_back_edits_the_request_the_coordinators_already_have(world: World) -> None:
     alice, olga, _ = await _setup(world)
     vera = await _coordinator(world, "Вера")
