@@ -36,12 +36,22 @@ from web.auth import NotAuthorized, from_header, telegram_user_id
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
-# Only the page's own files run; no address (with its signed data) leaks to another site.
+# The web clients that may show the page in a frame: Telegram Web A/K (web.telegram.org) and
+# MAX's web version; the phone and desktop apps open it in their own webview, not a frame.
+FRAME_ANCESTORS = (
+    "https://web.telegram.org",
+    "https://*.telegram.org",
+    "https://web.max.ru",
+    "https://*.max.ru",
+)
+# Only the page's own files run; no address (with its signed data) leaks to another site, and
+# no other site frames the page to click its buttons.
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; base-uri 'none'; form-action 'none'"
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; "
+        f"frame-ancestors {' '.join(FRAME_ANCESTORS)}"
     ),
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",

@@ -267,7 +267,16 @@ async def test_the_page_runs_only_its_own_scripts(world: World) -> None:
         http.get(f"http://127.0.0.1:{world.app.web_port}/app/") as response,
     ):
         assert response.status == 200
-        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        policy = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in policy
+        # Framed only by Telegram's and MAX's web clients, not by any other site.
+        (ancestors,) = [p.split()[1:] for p in policy.split(";") if "frame-ancestors" in p]
+        assert ancestors == [
+            "https://web.telegram.org",
+            "https://*.telegram.org",
+            "https://web.max.ru",
+            "https://*.max.ru",
+        ]
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert '"base":"/app/"' in (await response.text()).replace(" ", "")
 
