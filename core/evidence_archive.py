@@ -3,7 +3,6 @@ item, each with where it goes in the archive and whether its copy exists."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dto import UserContext
 from core.errors import NotFound
+from core.filenames import name_key, safe_name
 from core.permissions import may_report
 from core.states import SubmissionStatus
 from core.status import DEPARTMENT
 from db.models import Activity, Assignment, EvidenceFile, Plan, School, Submission, User
 
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+# In UTF-16 units, as Windows counts its 260-unit paths (the folder unpacked into counts too).
+SCHOOL_CHARS, ITEM_CHARS, FILE_CHARS = 60, 50, 100
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,16 @@ class EvidenceEntry:
         return f"{self.folder}/{self.file_name}"
 
 
-def safe_part(text: str, limit: int = 60) -> str:
-    """A folder or file name that every unzip tool accepts (no slashes, no control chars)."""
-    cleaned = _UNSAFE.sub("_", text).strip(" .") or "_"
-    return cleaned[:limit].rstrip(" .")
+def _unique(folder: str, name: str, file_id: int, taken: set[str]) -> str:
+    """`name`, or `<id>_name` if a file in the folder already has it where case does not count
+    (Windows, macOS): two files of one name are both kept."""
+    candidate, tries = name, 1
+    while name_key(f"{folder}/{candidate}") in taken:
+        tries += 1
+        prefix = f"{file_id}_" if tries == 2 else f"{file_id}-{tries}_"
+        candidate = safe_name(prefix + name, max_chars=FILE_CHARS)
+    taken.add(name_key(f"{folder}/{candidate}"))
+    return candidate
 
 
 async def evidence_entries(
@@ -104,13 +111,10 @@ async def evidence_entries(
         school, item_number, title, position, file_id, name, kind, stored, missing_at, error,
         person, forgotten, sent, accepted, comment,
     ) in await session.execute(query):  # fmt: skip
-        folder = f"{safe_part(school or DEPARTMENT)}/" + safe_part(
-            f"{item_number or position + 1} {title}", 50
-        )
-        file_name = safe_part(name or f"{kind}_{file_id}", 100)
-        while f"{folder}/{file_name}" in taken:  # two files of one name: keep both
-            file_name = f"{file_id}_{file_name}"
-        taken.add(f"{folder}/{file_name}")
+        folder = safe_name(school or DEPARTMENT, max_chars=SCHOOL_CHARS) + "/"
+        folder += safe_name(f"{item_number or position + 1} {title}", max_chars=ITEM_CHARS)
+        fallback = f"{kind}_{file_id}"
+        file_name = _unique(folder, safe_name(name, fallback, max_chars=FILE_CHARS), file_id, taken)
         reason = None
         if missing_at is not None:
             reason = f"копия не сохранена: {error or 'Telegram не отдал файл'}"

@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from core.evidence_archive import EvidenceEntry
+from core.plain_text import spreadsheet_text
 
 TELEGRAM_UPLOAD_LIMIT = 50 * 1000 * 1000  # a bot may send documents up to 50 MB
 INDEX_NAME = "опись.csv"
@@ -70,7 +71,8 @@ def plan_parts(entries: list[EvidenceEntry], limit: int, zone: str = "UTC") -> P
 
 
 def index_csv(plan: Plan, zone: str) -> bytes:
-    """The index: one line per file, in the archive or not (and why not); Excel-friendly."""
+    """The index: one line per file, in the archive or not (and why not); Excel-friendly, and
+    no cell of people's text opens as a formula."""
     where = {id(entry): part.number for part in plan.parts for entry, _, _ in part.files}
     local = ZoneInfo(zone)
     out = io.StringIO()
@@ -78,23 +80,20 @@ def index_csv(plan: Plan, zone: str) -> bytes:
     writer.writerow(INDEX_HEAD)
     for index, entry in enumerate(plan.entries):
         part = where.get(id(entry))
-        writer.writerow(
-            [
-                entry.school,
-                entry.number or "",
-                entry.activity,
-                entry.file_name,
-                part or "",
-                entry.archive_path if part else "",
-                entry.submitted_by or "",
-                f"{entry.submitted_at.astimezone(local):%d.%m.%Y %H:%M}",
-                f"{entry.accepted_at.astimezone(local):%d.%m.%Y %H:%M}"
-                if entry.accepted_at
-                else "",
-                entry.comment or "",
-                "в архиве" if part else f"НЕТ В АРХИВЕ: {plan.missing.get(index, '')}",
-            ]
-        )
+        cells = [
+            entry.school,
+            entry.number or "",
+            entry.activity,
+            entry.file_name,
+            part or "",
+            entry.archive_path if part else "",
+            entry.submitted_by or "",
+            f"{entry.submitted_at.astimezone(local):%d.%m.%Y %H:%M}",
+            f"{entry.accepted_at.astimezone(local):%d.%m.%Y %H:%M}" if entry.accepted_at else "",
+            entry.comment or "",
+            "в архиве" if part else f"НЕТ В АРХИВЕ: {plan.missing.get(index, '')}",
+        ]
+        writer.writerow([spreadsheet_text(str(cell)) for cell in cells])
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM makes Excel read UTF-8
 
 

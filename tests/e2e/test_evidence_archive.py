@@ -14,10 +14,12 @@ import pytest
 from sqlalchemy import select, update
 
 from core.clock import ManualClock
-from db.models import EvidenceFile, Plan
+from core.filenames import name_key
+from db.models import EvidenceFile, Plan, User
 from emulator import FakeUser
 from tests.e2e.test_curator_flows import _setup, _start_done
 from tests.harness import World
+from tests.unit.test_filenames import assert_valid_everywhere
 
 FIRST = b"%PDF-1.4 prikaz " * 200  # 3,200 bytes
 SECOND = b"%PDF-1.4 protokol " * 200
@@ -30,8 +32,17 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 30, 6, 0, tzinfo=UTC))
 
 
-async def _hand_in(alice: FakeUser, olga: FakeUser, number: int, *files: tuple[str, bytes]) -> None:
+async def _hand_in(
+    alice: FakeUser,
+    olga: FakeUser,
+    number: int,
+    *files: tuple[str, bytes],
+    comment: str | None = None,
+) -> None:
     await _start_done(alice, number)
+    if comment is not None:
+        await alice.send(comment)
+        await alice.expect_reply("комментарий есть")
     for name, data in files:
         await alice.upload((name, data))
         await alice.expect_reply("Файлов:")
@@ -111,6 +122,45 @@ async def test_a_large_archive_comes_in_parts(world: World, tmp_path: Path) -> N
     assert parts["утерян.pdf"] == "" and {parts["приказ.pdf"], parts["протокол_1.pdf"]} <= {
         str(n) for n in range(1, len(paths) + 1)
     }
+
+
+async def test_archive_names_unpack_everywhere_and_the_index_holds_no_formulas(
+    world: World, tmp_path: Path
+) -> None:
+    alice, olga, _ = await _setup(world)
+    names = ["same.pdf", "SAME.pdf", "Same.PDF", "CON.pdf", "nul.txt", "lpt9.docx",
+             "中" * 95 + ".pdf", "😀" * 70 + ".pdf", '=HYPERLINK("http://x").pdf']  # fmt: skip
+    uploads = ((name, name.encode()) for name in names)
+    await _hand_in(alice, olga, 3, *uploads, comment="-2+3 и всё")  # a spreadsheet computes it
+    await world.app.settled()
+    async with world.app.session_factory() as session, session.begin():
+        await session.execute(update(User).values(full_name="=cmd|' /C calc'!A0"))
+        plan_id = await session.scalar(select(Plan.id))
+    out = tmp_path / "materials.zip"
+    await world.cli("evidence", str(plan_id), "--out", str(out))
+    files, index = await asyncio.to_thread(_read, [out])
+
+    # Every file arrives, none overwrites another where case does not count (Windows, macOS),
+    # and each part of each path is a name all three systems accept.
+    assert sorted(files.values()) == sorted(name.encode() for name in names)
+    assert len({name_key(path) for path in files}) == len(names)
+    for path in files:
+        for part in path.split("/"):
+            assert_valid_everywhere(part)
+    by_content = {data.decode(): path.rsplit("/", 1)[1] for path, data in files.items()}
+    assert by_content["CON.pdf"] == "_CON.pdf" and by_content["nul.txt"] == "_nul.txt"
+    assert by_content["中" * 95 + ".pdf"].endswith(".pdf")
+
+    # The index: people's text never reaches a spreadsheet as a formula (OWASP's rule).
+    lines = index[1:]
+    formula = next(line for line in lines if "HYPERLINK" in line[3])
+    assert formula[3] == "'=HYPERLINK(_http_x_).pdf" and formula[5].endswith(
+        "/=HYPERLINK(_http_x_).pdf"
+    )
+    assert all(line[6] == "'=cmd|' /C calc'!A0" for line in lines)
+    assert all(line[9] == "'-2+3 и всё" for line in lines)
+    for line in lines:
+        assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in line)
 
 
 async def test_evidence_in_chat_for_a_coordinator(world: World) -> None:
