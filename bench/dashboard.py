@@ -118,7 +118,6 @@ async def main(schools: int, activities: int, runs: int, as_json: bool) -> None:
         await site.start()
         port = runner.addresses[0][1]
         base = f"http://127.0.0.1:{port}/app/"
-        headers = {"Authorization": f"tma {_init_data()}"}
         samples = []
         for _ in range(runs):
             async with factory() as session:
@@ -127,6 +126,9 @@ async def main(schools: int, activities: int, runs: int, as_json: bool) -> None:
                 samples.append((time.perf_counter() - started) * 1000)
         figures["baseline_count_ms"] = statistics.median(samples)
         async with aiohttp.ClientSession() as http:
+            signed = {"Authorization": f"tma {_init_data()}"}
+            async with http.post(base + "api/session", headers=signed) as r:
+                headers = {"Authorization": f"Bearer {(await r.json())['token']}"}
             figures["static_page_ms"] = await _times(http, base, runs, {})
             cases = {
                 "matrix_first_page_ms": f"api/matrix?plan={plan_id}",

@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     # The dashboard (Mini App): its public https address; the bot's web server (WEBHOOK_HOST,
     # WEBHOOK_PORT) serves it at the same path, in polling mode too. Unset: no dashboard.
     webapp_url: str | None = Field(default=None)
-    # How long the signed initData a page was opened with stays good (Telegram's advice: a day).
-    webapp_auth_max_age_seconds: int = Field(default=24 * 3600, ge=60)
+    # How old the signed initData a page was opened with may be when the page exchanges it for
+    # a session (web/auth.py; the session then lasts an hour idle, twelve at most).
+    webapp_auth_max_age_seconds: int = Field(default=3600, ge=60)
     # A .docx whose styles, page setup and text the DOCX report starts from (docs/status.md);
     # unset: the one in reports/templates/.
     report_template: str | None = Field(default=None)

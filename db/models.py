@@ -239,6 +239,19 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class DashboardSession(Base):
+    """A dashboard page's session: its initData exchanged once for a token (only the token's
+    hash is kept), renewed while the page is used (web/auth.py: idle limit and hard cap)."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class Membership(Base):
     """A role held by a user in a school, a plan or a plan's direction."""
 

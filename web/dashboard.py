@@ -1,8 +1,10 @@
 """The dashboard's routes: the page, its JSON API and file links (thin: parse, call core, reply).
 
-Every API request carries the Mini App's initData (`Authorization: tma …`); the person is
-loaded exactly as for a chat update and every read or act goes through `core.dashboard` and
-`core.work`, i.e. the permission functions the handlers use. One transaction per request.
+The page exchanges the Mini App's initData once (`POST api/session`, `Authorization: tma …`)
+for a short session (web/auth.py); every other API request carries its token (`Authorization:
+Bearer …`). The person is loaded exactly as for a chat update on every request and every read
+or act goes through `core.dashboard` and `core.work`, i.e. the permission functions the
+handlers use. One transaction per request.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from core.reminder_policy import resolve_zone
 from core.status import DEPARTMENT
 from core.users import load_context
 from core.work import WorkError, review
-from web import links
+from web import auth, links
 from web.auth import NotAuthorized, from_header, telegram_user_id
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,7 @@ def add_routes(app: web.Application, deps: WebDeps) -> None:
 
     app.router.add_get(base, index)
     app.router.add_static(base + "static/", STATIC, append_version=False)
+    app.router.add_post(base + "api/session", _exchange(deps))
     app.router.add_get(base + "api/plans", _api(deps, _plans))
     app.router.add_get(base + "api/matrix", _api(deps, _matrix))
     app.router.add_get(base + "api/card", _api(deps, _card))
@@ -125,7 +128,9 @@ def _error(status: int, message: str) -> web.Response:
     return web.json_response({"ok": False, "error": message}, status=status)
 
 
-def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _exchange(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """POST api/session with `Authorization: tma <initData>`: a new session's token."""
+
     async def handle(request: web.Request) -> web.Response:
         now = deps.clock.now()
         try:
@@ -136,8 +141,31 @@ def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.R
                 timedelta(seconds=deps.settings.webapp_auth_max_age_seconds),
             )
         except NotAuthorized as why:
-            log.info("dashboard request refused: %s", why)
+            log.info("dashboard exchange refused: %s", why)
             return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
+        async with deps.session_factory() as session, session.begin():
+            user = await load_context(session, telegram_id, deps.today(now))
+            if user is None or not user.is_active:
+                return _error(403, texts.DASHBOARD_ERRORS["no_person"])
+            token = await auth.open_session(session, user.user_id, now)
+        return web.json_response(
+            {"ok": True, "token": token}, headers={"Cache-Control": "no-store"}
+        )
+
+    return handle
+
+
+def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        now = deps.clock.now()
+        token = auth.session_token(request.headers.get("Authorization"))
+        if token is None:
+            return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
+        # Its own transaction: the use renews the session even when the request is refused.
+        async with deps.session_factory() as session, session.begin():
+            telegram_id = await auth.session_user(session, token, now)
+        if telegram_id is None:
+            return _error(401, texts.DASHBOARD_ERRORS["session_expired"])
         try:
             async with deps.session_factory() as session, session.begin():
                 user = await load_context(session, telegram_id, deps.today(now))

@@ -4,16 +4,17 @@ Screenshots (phone and desktop width, light and dark) go to docs/screenshots/.""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.settings import Settings
 from core import matrix
 from core.states import AssignmentStatus
-from db.models import Assignment
+from db.models import Assignment, DashboardSession
 from emulator import FakeUser
 from tests.e2e.test_curator_flows import _setup
 from tests.e2e.test_dashboard import WEBAPP, _expected_rows
@@ -198,6 +199,47 @@ async def test_forged_init_data_shows_how_to_reopen(world: World, browser: Any) 
         "() => document.querySelector('#message').textContent.includes('Откройте панель заново')"
     )
     assert await page.is_hidden("#matrix")
+
+
+async def test_the_page_trades_its_signed_data_for_a_session(world: World, browser: Any) -> None:
+    _, olga, _ = await _seed(world)
+    data = await world.client.web_app_data(olga.id, theme=LIGHT)
+    page = await browser.new_page(viewport=PHONE)
+    requests: list[Any] = []
+    page.on("request", lambda request: requests.append(request))
+    await page.goto(f"http://127.0.0.1:{world.app.web_port}/app/#{data['fragment']}")
+    await page.wait_for_selector("body[data-ready='1']")
+
+    async def calls() -> list[tuple[str, str]]:
+        found = []
+        for request in requests:
+            path = request.url.split("/app/", 1)[1]
+            if path.startswith("api/"):
+                found.append((path, (await request.all_headers()).get("authorization", "")))
+        return found
+
+    # initData goes to the exchange only; everything else carries the session's token.
+    (session, *rest) = await calls()
+    assert session[0] == "api/session" and session[1].startswith("tma ")
+    assert rest and all(auth.startswith("Bearer ") for path, auth in rest), rest
+    await page.reload()  # a reload goes on with the same session
+    await page.wait_for_selector("body[data-ready='1']")
+    assert [path for path, _ in await calls()].count("api/session") == 1
+    # The session is gone while the signed data is still fresh (as in the sandbox, whose clock
+    # jumps by days): the page starts a new one by itself and the tap works.
+    async with world.app.session_factory() as db, db.begin():
+        await db.execute(delete(DashboardSession))
+    await page.click("#matrix td.c-s button")
+    await page.wait_for_selector("#card h2")
+    assert [path for path, _ in await calls()].count("api/session") == 2
+    # An hour unused: the signed data is too old for another session, so the page says to
+    # reopen the panel from the chat.
+    await page.click("#close")
+    world.clock.advance(timedelta(minutes=61))  # type: ignore[attr-defined]
+    await page.click("#matrix td.c-s button")
+    await page.wait_for_function(
+        "() => document.querySelector('#card').textContent.includes('Откройте её заново')"
+    )
 
 
 def test_screenshots_are_linked_from_the_docs() -> None:

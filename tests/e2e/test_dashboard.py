@@ -3,6 +3,7 @@ card, a decision that reaches the curator in chat, and who may see what."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from bot.settings import Settings
 from core import matrix
 from core.states import AssignmentStatus
-from db.models import Activity, Assignment, School
+from db.models import Activity, Assignment, DashboardSession, School
 from emulator import FakeUser
 from tests.e2e.test_curator_flows import _setup, _start_done
 from tests.harness import World
@@ -29,11 +30,11 @@ def settings(settings: Settings) -> Settings:
 
 
 class Page:
-    """The dashboard's API as the page calls it, for one person."""
+    """The dashboard's API as the page calls it, for one person (`authorization`: the header)."""
 
-    def __init__(self, world: World, init_data: str) -> None:
-        self.base = f"http://127.0.0.1:{world.app.web_port}/app/"
-        self.headers = {"Authorization": f"tma {init_data}"}
+    def __init__(self, world: World, authorization: str, base: str | None = None) -> None:
+        self.base = base or f"http://127.0.0.1:{world.app.web_port}/app/"
+        self.headers = {"Authorization": authorization}
 
     async def call(self, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         async with aiohttp.ClientSession() as http:
@@ -54,9 +55,16 @@ class Page:
         return answer
 
 
+async def exchange(world: World, init_data: str) -> tuple[int, Any]:
+    """What the page does at load: its initData for a session."""
+    return await Page(world, f"tma {init_data}").call("api/session", {})
+
+
 async def page_for(world: World, person: FakeUser, **extra: Any) -> Page:
     data = await world.client.web_app_data(person.id, **extra)
-    return Page(world, data["init_data"])
+    status, answer = await exchange(world, data["init_data"])
+    assert status == 200, answer
+    return Page(world, f"Bearer {answer['token']}")
 
 
 async def _expected_rows(world: World, plan_id: int) -> dict[str, str]:
@@ -210,13 +218,17 @@ async def test_forged_expired_or_missing_init_data_is_refused(world: World) -> N
     good = await world.client.web_app_data(olga.id)
     forged = good["init_data"].replace("Ольга", "Olga").replace("%D0%9E", "%D0%90")
     assert forged != good["init_data"]
-    old = int((world.clock.now() - timedelta(hours=25)).timestamp())
+    old = int((world.clock.now() - timedelta(minutes=61)).timestamp())
     expired = (await world.client.web_app_data(olga.id, auth_date=old))["init_data"]
     for init_data in (forged, expired, ""):
-        status, answer = await Page(world, init_data).call("api/plans")
+        status, answer = await exchange(world, init_data)
         assert status == 401 and "Откройте панель заново" in answer["error"]
-    status, _ = await Page(world, expired).call("api/review", {"submission": 1, "accept": True})
-    assert status == 401
+    # initData, however fresh, opens only the exchange; a made-up token opens nothing.
+    for authorization in (f"tma {good['init_data']}", "Bearer made-up", "Bearer ", ""):
+        status, _ = await Page(world, authorization).call("api/plans")
+        assert status == 401
+        review = {"submission": 1, "accept": True}
+        assert (await Page(world, authorization).call("api/review", review))[0] == 401
 
 
 async def test_buttons_and_menu_open_the_dashboard(world: World) -> None:
@@ -369,3 +381,82 @@ async def test_a_file_or_feed_address_with_a_bad_number_is_refused_plainly(world
             # The feed's address is its own key: anything not signed is simply not there.
             async with http.get(f"{origin}cal/{quote(value)}.1.{'0' * 32}.ics") as response:
                 assert response.status == 404, value[:20]
+
+
+async def test_init_data_is_exchanged_once_for_a_session_that_use_renews(world: World) -> None:
+    _, olga, _ = await _setup(world)
+    data = await world.client.web_app_data(olga.id)
+    status, answer = await exchange(world, data["init_data"])
+    assert status == 200
+    token = answer["token"]
+    page = Page(world, f"Bearer {token}")
+    await page.ok("api/plans")
+    async with world.app.session_factory() as session:  # only the token's hash is kept
+        assert list(await session.scalars(select(DashboardSession.token_hash))) == [
+            hashlib.sha256(token.encode()).hexdigest()
+        ]
+    for _ in range(4):  # used within every hour: it outlives the first one
+        world.clock.advance(timedelta(minutes=55))  # type: ignore[attr-defined]
+        await page.ok("api/plans")
+    world.clock.advance(timedelta(minutes=61))  # type: ignore[attr-defined]
+    status, answer = await page.call("api/plans")
+    assert status == 401 and "Откройте её заново" in answer["error"]
+    # The address the page was opened with cannot start another: it is hours old.
+    assert (await exchange(world, data["init_data"]))[0] == 401
+    fresh = await page_for(world, olga)  # reopened from the chat: a new session
+    await fresh.ok("api/plans")
+    async with world.app.session_factory() as session:  # the lapsed one is gone
+        assert len(list(await session.scalars(select(DashboardSession.id)))) == 1
+
+
+async def test_a_session_ends_a_working_day_after_the_exchange_however_busy(world: World) -> None:
+    _, olga, _ = await _setup(world)
+    page = await page_for(world, olga)
+    for _ in range(23):
+        world.clock.advance(timedelta(minutes=30))  # type: ignore[attr-defined]
+        await page.ok("api/plans")
+    world.clock.advance(timedelta(minutes=29))  # type: ignore[attr-defined]
+    await page.ok("api/plans")  # 11:59 after the exchange
+    world.clock.advance(timedelta(minutes=2))  # type: ignore[attr-defined]
+    status, answer = await page.call("api/plans")
+    assert status == 401 and "Откройте её заново" in answer["error"]
+
+
+async def test_a_switched_off_person_loses_the_open_session_at_once(world: World) -> None:
+    from bot.cli_admin import EVERYTHING
+    from core import admin
+
+    _, olga, _ = await _setup(world)
+    page = await page_for(world, olga)
+    await page.ok("api/plans")
+    async with world.app.session_factory() as session, session.begin():
+        user_id = await admin.by_telegram_id(session, olga.id)
+        await admin.set_active(session, world.clock, EVERYTHING, None, user_id, False)
+    status, _ = await page.call("api/plans")
+    assert status == 403
+    data = await world.client.web_app_data(olga.id)
+    assert (await exchange(world, data["init_data"]))[0] == 403
+
+
+async def test_another_process_on_the_same_database_honours_the_session(world: World) -> None:
+    from aiohttp import web
+
+    from web.dashboard import WebDeps, add_routes
+
+    _, olga, _ = await _setup(world)
+    page = await page_for(world, olga)
+    other = web.Application()
+    deps = WebDeps(
+        world.settings, world.app.session_factory, world.clock, world.app.bot, lambda: None
+    )
+    add_routes(other, deps)
+    runner = web.AppRunner(other, access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        base = f"http://127.0.0.1:{runner.addresses[0][1]}/app/"
+        second = Page(world, page.headers["Authorization"], base)
+        assert (await second.ok("api/plans"))["plans"]
+    finally:
+        await runner.cleanup()

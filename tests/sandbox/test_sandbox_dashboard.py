@@ -36,10 +36,20 @@ async def test_dashboard_address_opens_the_page_as_the_person(tmp_path: Path) ->
         async with aiohttp.ClientSession() as http:
             async with http.get(base) as page:
                 assert page.status == 200 and "static/app.js" in await page.text()
-            headers = {"Authorization": f"tma {init_data}"}
+            signed = {"Authorization": f"tma {init_data}"}
+            async with http.post(base + "api/session", headers=signed) as answer:
+                assert answer.status == 200
+                headers = {"Authorization": f"Bearer {(await answer.json())['token']}"}
             async with http.get(base + "api/plans", headers=headers) as answer:
                 assert answer.status == 200
                 plans = (await answer.json())["plans"]
-        assert [p["title"] for p in plans] == [world.plan_title]
+            assert [p["title"] for p in plans] == [world.plan_title]
+            # Days pass in the sandbox: the page's session lapses, and the address it was
+            # opened with still starts a new one (the page does it by itself on a 401).
+            await sandbox.handle("/clock +2d")
+            async with http.get(base + "api/plans", headers=headers) as answer:
+                assert answer.status == 401
+            async with http.post(base + "api/session", headers=signed) as answer:
+                assert answer.status == 200
     finally:
         await world.stop()

@@ -65,18 +65,57 @@
   });
 
   // --- API ----------------------------------------------------------------------------------
+  // initData opens only the exchange for a session (api/session); every other call carries the
+  // session's token. The token is kept with the initData it came from, so a reload goes on with
+  // it and another person's address opened in the same tab starts afresh.
+  let token = "";
+  try {
+    const kept = JSON.parse(sessionStorage.getItem("kurator.session") || "null");
+    if (kept && kept.from === initData) token = kept.token;
+  } catch (e) { /* storage may be off: the page exchanges at load */ }
+
+  function failure(body, status, fallback) {
+    const error = new Error((body && body.error) || fallback);
+    error.status = status;
+    return error;
+  }
+
+  let exchanging = null;
+  function exchange() {
+    // Calls that find the session over at the same moment share one exchange.
+    exchanging = exchanging || (async () => {
+      const response = await fetch(CONFIG.base + "api/session", {
+        method: "POST",
+        headers: { Authorization: "tma " + initData },
+      }).catch(() => null);
+      if (!response) throw new Error(T.offline);
+      const body = await response.json().catch(() => ({}));
+      if (!response.ok) throw failure(body, response.status, T.unauthorized);
+      token = body.token;
+      try { sessionStorage.setItem("kurator.session", JSON.stringify({ token, from: initData })); }
+      catch (e) { /* kept in memory only */ }
+    })().finally(() => { exchanging = null; });
+    return exchanging;
+  }
+
   async function api(path, options) {
-    const response = await fetch(CONFIG.base + "api/" + path, {
+    const call = () => fetch(CONFIG.base + "api/" + path, {
       ...(options || {}),
-      headers: { Authorization: "tma " + initData, "Content-Type": "application/json" },
+      headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" },
     }).catch(() => null);
+    if (!token) await exchange();
+    let response = await call();
+    if (response && response.status === 401) {
+      // The session lapsed (an hour idle, a working day in all): the signed data may still
+      // be fresh enough for a new one; if not, the person reopens the panel from the chat.
+      try { await exchange(); } catch (error) {
+        throw error.status === 401 ? failure(null, 401, T.session_expired) : error;
+      }
+      response = await call();
+    }
     if (!response) throw new Error(T.offline);
     const body = await response.json().catch(() => ({ error: T.offline }));
-    if (!response.ok) {
-      const error = new Error(body.error || T.offline);
-      error.status = response.status;
-      throw error;
-    }
+    if (!response.ok) throw failure(body, response.status, T.offline);
     return body;
   }
 
@@ -164,7 +203,7 @@
     try {
       answer = await api("matrix?" + params.toString());
     } catch (error) {
-      if (ticket === loading) message(error.status === 401 ? T.unauthorized : error.message);
+      if (ticket === loading) message(error.message);
       return;
     }
     if (ticket !== loading) return; // a newer filter won
@@ -271,7 +310,7 @@
     try {
       card = await api("card?activity=" + activity + "&school=" + school);
     } catch (error) {
-      $("card").replaceChildren(el("p", { textContent: error.status === 401 ? T.unauthorized : error.message }));
+      $("card").replaceChildren(el("p", { textContent: error.message }));
       return;
     }
     const code = statusCode(card);
@@ -375,12 +414,12 @@
   async function start() {
     postEvent("web_app_ready");
     postEvent("web_app_expand");
-    if (!initData) { message(T.unauthorized); return; }
+    if (!initData && !token) { message(T.unauthorized); return; }
     message(T.loading);
     try {
       plans = (await api("plans")).plans;
     } catch (error) {
-      message(error.status === 401 ? T.unauthorized : error.message);
+      message(error.message);
       return;
     }
     if (!plans.length) { message(T.no_plans); return; }
