@@ -28,6 +28,7 @@ from bot.settings import Settings
 from core import dashboard, matrix
 from core.clock import Clock
 from core.dto import UserContext
+from core.filenames import content_disposition
 from core.people import own_zone
 from core.reminder_policy import resolve_zone
 from core.status import DEPARTMENT
@@ -380,7 +381,7 @@ def _file_route(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.StreamRe
                 copy = await dashboard.evidence_file(session, user, evidence_id)
             except WorkError as exc:
                 return _error(403 if exc.code == "forbidden" else 404, texts.work_error_of(exc))
-        disposition = _disposition(copy.name)
+        disposition = content_disposition(copy.name)
         stored = Path(copy.stored_path) if copy.stored_path else None
         if stored is not None and await asyncio.to_thread(stored.is_file):
             return web.FileResponse(
@@ -400,10 +401,3 @@ def _file_route(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.StreamRe
         )
 
     return serve
-
-
-def _disposition(name: str) -> str:
-    from urllib.parse import quote
-
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
