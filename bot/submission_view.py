@@ -99,7 +99,9 @@ async def send_part(bot: Bot, chat_id: int, part: MediaPart) -> int:
 
 def review_request(info: SubmissionInfo) -> tuple[str, InlineKeyboardMarkup, list[MediaPart]]:
     """The request's text and buttons, and the parts of files that follow it."""
-    text = texts.review_request(info.title, info.school, info.comment, len(info.files), info.person)
+    text = texts.review_request(
+        info.title, info.school, info.comment, len(info.files), info.person, info.by_reviewer
+    )
     return text, keyboards.review(info.submission_id), media_parts(info.files)
 
 

@@ -648,6 +648,7 @@ WORK_ERRORS = {
     "undo_expired": "Отменить уже нельзя: прошло больше 10 минут.",
     "review_undo_expired": "Отменить решение уже нельзя: прошло больше суток.",
     "too_late": "Перенести напоминание можно только до срока.",
+    "own_work": "Свою отправку не проверяют: её примет или вернёт другой координатор плана.",
 }
 BTN_SEND = "✅ Отправить"
 BTN_CANCEL = "✖️ Отмена"
@@ -854,13 +855,20 @@ def submitted(title: str) -> str:
 
 
 def review_request(
-    title: str, school: str | None, comment: str | None, files: int, person: str | None = None
+    title: str,
+    school: str | None,
+    comment: str | None,
+    files: int,
+    person: str | None = None,
+    by_reviewer: bool = False,
 ) -> str:
     lines = [f"<b>📥 На проверку</b>: {escape(clip(title, 200))}"]
     if school:
         lines.append(f"Школа: {escape(school)}")
     if person:
         lines.append(f"Отправил(а): {escape(clip(person, 100))}")
+    if by_reviewer:
+        lines.append("Отправил координатор плана: свою работу он не проверяет, решение за вами.")
     if comment:
         lines.append(f"Комментарий: {escape(clip(comment, 500))}")
     lines.append(f"Файлов: {files}")
@@ -1656,8 +1664,22 @@ AWAY_NOBODY_TO_PICK = (
 )
 AWAY_BACK_DONE = "С возвращением! Напоминания снова приходят вам."
 AWAY_NOT_AWAY = "Сейчас у вас нет отсутствия."
-AWAY_DEPUTY_BAD = "Этого человека нельзя назначить замещающим."
+AWAY_DEPUTY_BAD = (
+    "Нельзя назначить этого человека замещающим: у него нет такой же или старшей роли "
+    "в том же плане (и направлении), что у отсутствующего."
+)
 AWAY_GONE = "Отсутствие уже закончилось."
+
+
+def away_refused(reason: str, detail: str | None) -> str:
+    """Why a coordinator may not name the deputy of someone away."""
+    if reason == "deputy_set":
+        who = f" ({escape(detail)})" if detail else ""
+        return (
+            f"Нельзя назначить замещающего: его уже выбрали{who}. "
+            "Изменить выбор может сам сотрудник или администратор."
+        )
+    return "Нельзя назначить замещающего: вы не координируете план и направление этого сотрудника."
 
 
 def away_set(first: date, last: date, deputy: str | None) -> str:

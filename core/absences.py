@@ -18,12 +18,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit
 from core.clock import Clock
 from core.dto import MembershipInfo, UserContext
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, Refused
 from core.notices import AWAY_UNCOVERED, DEPUTY_CHOSEN, queue_notice
 from core.people import Recipient, coordinators_of_schools, reachable
+from core.permissions import stand_in_roles
 from core.roles import Role
+from core.scope import Scope, scope_of
 from core.states import AssignmentStatus
-from db.models import Absence, Activity, Assignment, AuditEntry, Membership, PlanSchool, User
+from db.models import (
+    Absence,
+    Activity,
+    Assignment,
+    AuditEntry,
+    DirectionSchool,
+    Membership,
+    PlanSchool,
+    User,
+)
 
 MAX_DAYS = 366
 OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
@@ -62,19 +73,55 @@ async def _roles(session: AsyncSession, user_id: int) -> list[Membership]:
     )
 
 
-async def deputy_choices(session: AsyncSession, user_id: int) -> list[tuple[int, str]]:
-    """Who may stand in: people of the same schools (and the coordinators of their plans);
-    for a coordinator, the other coordinators of their plans."""
+async def _links(
+    session: AsyncSession, roles: list[MembershipInfo]
+) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """The schools of the plans and directions these coordinator roles name."""
+    plans = {m.plan_id for m in roles if m.role == Role.COORDINATOR and m.plan_id}
+    directions = {m.direction_id for m in roles if m.role == Role.COORDINATOR and m.direction_id}
+    plan_schools: dict[int, set[int]] = {}
+    direction_schools: dict[int, set[int]] = {}
+    if plans:
+        for plan_id, school_id in await session.execute(
+            select(PlanSchool.plan_id, PlanSchool.school_id).where(PlanSchool.plan_id.in_(plans))
+        ):
+            plan_schools.setdefault(plan_id, set()).add(school_id)
+    if directions:
+        for direction_id, school_id in await session.execute(
+            select(DirectionSchool.direction_id, DirectionSchool.school_id).where(
+                DirectionSchool.direction_id.in_(directions)
+            )
+        ):
+            direction_schools.setdefault(direction_id, set()).add(school_id)
+    return plan_schools, direction_schools
+
+
+async def stand_in(session: AsyncSession, absent_id: int, deputy_id: int) -> list[MembershipInfo]:
+    """The absent person's roles `deputy_id` would hold while standing in (none: not a deputy)."""
+    from core.users import load_memberships  # users imports this module
+
+    absent = list(await load_memberships(session, absent_id))
+    own = list(await load_memberships(session, deputy_id))
+    return stand_in_roles(absent, own, *await _links(session, own))
+
+
+async def deputy_choices(
+    session: AsyncSession, user_id: int, actor: UserContext | None = None
+) -> list[tuple[int, str]]:
+    """Who may stand in: people who share a plan (and direction) with the person with a role
+    as high as the one they would take over (curators of the same school, the coordinators
+    of the school's plan, fellow coordinators). Offered to a coordinator who names the deputy
+    (`actor`): only people standing in within that coordinator's plans."""
     roles = await _roles(session, user_id)
     schools = {m.school_id for m in roles if m.school_id is not None}
-    plans = {m.plan_id for m in roles if m.role == Role.COORDINATOR}
+    plans = {m.plan_id for m in roles if m.role == Role.COORDINATOR and m.plan_id}
     if schools:
         plans |= set(
             await session.scalars(
                 select(PlanSchool.plan_id).where(PlanSchool.school_id.in_(schools))
             )
         )
-    same = [Membership.school_id.in_(schools)] if schools else []
+    same = [Membership.school_id.in_(schools), Membership.role == Role.CURATOR] if schools else []
     coordinators = and_(
         Membership.role == Role.COORDINATOR,
         or_(Membership.plan_id.is_(None), Membership.plan_id.in_(plans)),
@@ -84,14 +131,62 @@ async def deputy_choices(session: AsyncSession, user_id: int) -> list[tuple[int,
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.revoked_at.is_(None),
-            or_(coordinators, *same) if plans or same else coordinators,
+            or_(coordinators, and_(*same)) if same else coordinators,
             User.id != user_id,
             *reachable(),
         )
         .distinct()
         .order_by(User.full_name, User.id)
     )
-    return [(uid, name or "без имени") for uid, name in rows]
+    limit = None
+    if actor is not None and actor.user_id != user_id and not _is_admin(actor):
+        limit = scope_of(_own(actor))
+    out = []
+    for uid, name in rows.all():
+        granted = await stand_in(session, user_id, uid)
+        if limit is not None:
+            granted = [m for m in granted if await _within(session, limit, m)]
+        if granted:
+            out.append((uid, name or "без имени"))
+    return out
+
+
+async def _within(session: AsyncSession, scope: Scope, role: MembershipInfo) -> bool:
+    """A stood-in role lies inside a coordinator's plans (and directions)."""
+    if role.role == Role.COORDINATOR:
+        return role.plan_id is not None and scope.covers(role.plan_id, role.direction_id)
+    plans = (
+        [role.plan_id]
+        if role.plan_id
+        else list(
+            await session.scalars(
+                select(PlanSchool.plan_id).where(PlanSchool.school_id == role.school_id)
+            )
+        )
+    )
+    for plan_id in plans:
+        directions = scope.directions(plan_id)
+        if directions is None:
+            return True
+        if directions and await session.scalar(
+            select(func.count())
+            .select_from(DirectionSchool)
+            .where(
+                DirectionSchool.school_id == role.school_id,
+                DirectionSchool.direction_id.in_(directions),
+            )
+        ):
+            return True
+    return False
+
+
+def _is_admin(user: UserContext) -> bool:
+    return any(m.role == Role.ADMIN and m.acting_for is None for m in user.memberships)
+
+
+def _own(user: UserContext) -> UserContext:
+    """The person with their own roles only (a deputy's borrowed roles never manage others)."""
+    return replace(user, memberships=tuple(m for m in user.memberships if m.acting_for is None))
 
 
 async def set_away(
@@ -109,7 +204,7 @@ async def set_away(
         raise InvalidInput("span")
     if actor.user_id != user_id:
         raise NotFound("absences are set by the person themselves")
-    await _check_deputy(session, user_id, deputy_id)
+    await _check_deputy(session, user_id, deputy_id, actor)
     now = clock.now()
     for old in await session.scalars(
         select(Absence).where(
@@ -134,17 +229,32 @@ async def set_away(
     return await info(session, row.id)
 
 
-async def set_deputy(
-    session: AsyncSession, clock: Clock, actor: UserContext, absence_id: int, deputy_id: int | None
-) -> AbsenceInfo:
-    """The person themselves, or a coordinator of their schools, chooses who stands in (None:
-    nobody; the coordinators hear of it when the school is then unreachable)."""
+async def check_may_name(session: AsyncSession, actor: UserContext, absence_id: int) -> Absence:
+    """Raise unless `actor` may choose the deputy of this absence now: the person themselves
+    or an admin always; a coordinator of the person's plan (and direction) while none is set."""
     row = await session.get(Absence, absence_id)
     if row is None or row.ended_at is not None:
         raise NotFound(f"no absence {absence_id}")
-    if actor.user_id != row.user_id and not await may_manage(session, actor, row.user_id):
-        raise NotFound(f"absence {absence_id} is not in scope")
-    await _check_deputy(session, row.user_id, deputy_id)
+    if actor.user_id == row.user_id or _is_admin(actor):
+        return row
+    if not await may_manage(session, actor, row.user_id):
+        raise Refused("not_your_plan")
+    if row.deputy_id is not None:
+        chosen = await session.get(User, row.deputy_id)
+        raise Refused("deputy_set", (chosen.full_name if chosen else None) or "без имени")
+    return row
+
+
+async def set_deputy(
+    session: AsyncSession, clock: Clock, actor: UserContext, absence_id: int, deputy_id: int | None
+) -> AbsenceInfo:
+    """Choose who stands in (None: nobody; the coordinators hear of it when the school is then
+    unreachable). The person themselves or an admin sets or changes the deputy; a coordinator
+    of the person's plan (and direction) may name one while none is set, never replace one."""
+    row = await check_may_name(session, actor, absence_id)
+    if deputy_id is None and actor.user_id != row.user_id and not _is_admin(actor):
+        raise Refused("deputy_set")  # a coordinator names someone, never "nobody"
+    await _check_deputy(session, row.user_id, deputy_id, actor)
     row.deputy_id = deputy_id
     _audit(session, clock, actor.user_id, "user.deputy", row)
     await _tell(session, clock, row)
@@ -218,9 +328,9 @@ async def away_now(
 async def deputy_memberships(
     session: AsyncSession, deputy_id: int, today: date
 ) -> tuple[MembershipInfo, ...]:
-    """The roles a deputy holds today for the people they stand in for (marked as such): the
-    school (curator) roles; coordinator roles only to someone who coordinates already, so
-    standing in never lifts a school's person to a plan's reviewer."""
+    """The roles a deputy holds today for the people they stand in for (marked as such): only
+    where both share the plan (and direction), never above the deputy's own role
+    (`core.permissions.stand_in_roles`)."""
     rows = await session.execute(
         select(Absence.user_id, Absence.ends_on, User.full_name)
         .join(User, User.id == Absence.user_id)
@@ -231,20 +341,18 @@ async def deputy_memberships(
             User.is_active.is_(True),
         )
     )
-    from core.users import load_memberships  # users imports this module
-
     out: list[MembershipInfo] = []
     found = rows.all()
     if not found:
         return ()
-    own = {m.role for m in await _roles(session, deputy_id)}
-    granted = {Role.CURATOR} | ({Role.COORDINATOR} if Role.COORDINATOR in own else set())
+    from core.users import load_memberships  # users imports this module
+
+    own = list(await load_memberships(session, deputy_id))
+    links = await _links(session, own)
     for absent_id, until, name in found:
-        for m in await load_memberships(session, absent_id):
-            if m.role in granted:
-                out.append(
-                    replace(m, acting_for=absent_id, acting_for_name=name, acting_until=until)
-                )
+        absent = list(await load_memberships(session, absent_id))
+        for m in stand_in_roles(absent, own, *links):
+            out.append(replace(m, acting_for=absent_id, acting_for_name=name, acting_until=until))
     return tuple(out)
 
 
@@ -299,27 +407,28 @@ async def return_summary(
     return absence, events, overdue, open_count
 
 
-async def _check_deputy(session: AsyncSession, user_id: int, deputy_id: int | None) -> None:
+async def _check_deputy(
+    session: AsyncSession, user_id: int, deputy_id: int | None, actor: UserContext | None = None
+) -> None:
     if deputy_id is None:
         return
-    if deputy_id not in {uid for uid, _ in await deputy_choices(session, user_id)}:
+    if deputy_id not in {uid for uid, _ in await deputy_choices(session, user_id, actor)}:
         raise InvalidInput("deputy")
 
 
 async def may_manage(session: AsyncSession, actor: UserContext, user_id: int) -> bool:
-    """A coordinator (or admin) of a plan one of the person's schools takes part in."""
-    if any(m.role == Role.ADMIN for m in actor.memberships):
+    """An admin, or a coordinator (by their own role) of a plan and direction the person
+    works in: they may name a deputy for the person when none is set."""
+    if _is_admin(actor):
         return True
-    schools = {m.school_id for m in await _roles(session, user_id) if m.school_id}
-    plans = set(
-        await session.scalars(select(PlanSchool.plan_id).where(PlanSchool.school_id.in_(schools)))
-    )
-    return any(
-        m.role == Role.COORDINATOR
-        and m.acting_for is None
-        and (m.plan_id is None or m.plan_id in plans)
-        for m in actor.memberships
-    )
+    mine = [m for m in actor.memberships if m.acting_for is None and m.role == Role.COORDINATOR]
+    if not mine:
+        return False
+    from core.users import load_memberships  # users imports this module
+
+    absent = [m for m in await load_memberships(session, user_id)]
+    links = await _links(session, mine)
+    return any(stand_in_roles([m], [c], *links) for m in absent for c in mine)
 
 
 def _audit(

@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core import audit
 from core.clock import Clock
 from core.dto import UserContext
-from core.permissions import may_answer_seminar, may_review, viewer_schools
+from core.permissions import may_answer_seminar, may_review
 from core.reminder_policy import resolve_zone
-from core.scope import scope_of
+from core.scope import school_visible, scope_of
 from core.seminars import school_ids_of
 from core.states import AssignmentStatus
 from core.users import context_for
@@ -149,9 +149,10 @@ def _deadline(
 
 
 async def _school_items(session: AsyncSession, user: UserContext, today: date) -> list[CalEvent]:
-    schools = viewer_schools(user)
-    if not schools:
+    scope = scope_of(user)
+    if not scope.school_ids:
         return []
+    mine = school_visible(scope, Activity.plan_id, Activity.direction_id, Assignment.school_id)
     rows = await session.execute(
         select(
             Assignment.id,
@@ -170,7 +171,7 @@ async def _school_items(session: AsyncSession, user: UserContext, today: date) -
         .join(Plan, Plan.id == Activity.plan_id)
         .join(School, School.id == Assignment.school_id)
         .where(
-            Assignment.school_id.in_(schools),
+            mine,
             Plan.archived_at.is_(None),
             Assignment.due_date.is_not(None),
             Assignment.due_date >= today - PAST,

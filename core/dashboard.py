@@ -12,14 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import audit, matrix
 from core.dto import UserContext
 from core.permissions import may_see_submission
-from core.scope import Scope, scope_of, visible
+from core.scope import Scope, school_visible, scope_of, visible
 from core.states import AssignmentStatus, SubmissionStatus
 from core.status import DEPARTMENT, OPEN
 from core.status_counts import LocalDates
@@ -119,7 +120,9 @@ async def plans(session: AsyncSession, user: UserContext) -> list[PlanChoice]:
         return []
     query = select(Plan.id, Plan.title).where(Plan.archived_at.is_(None)).order_by(Plan.id)
     if not scope.all_plans:
-        by_school = select(PlanSchool.plan_id).where(PlanSchool.school_id.in_(scope.school_ids))
+        by_school = select(PlanSchool.plan_id).where(
+            school_visible(scope, PlanSchool.plan_id, None, PlanSchool.school_id)
+        )
         query = query.where(or_(Plan.id.in_(scope.plan_ids), Plan.id.in_(by_school)))
     found = (await session.execute(query)).all()
     directions = (
@@ -134,12 +137,7 @@ async def plans(session: AsyncSession, user: UserContext) -> list[PlanChoice]:
         mine = [
             DirectionChoice(d[0], d[2], d[3])
             for d in directions
-            if d[1] == plan_id
-            and (
-                not _plan_level(scope, plan_id)
-                or not scope.direction_ids
-                or d[0] in scope.direction_ids
-            )
+            if d[1] == plan_id and (not _plan_level(scope, plan_id) or scope.covers(plan_id, d[0]))
         ]
         result.append(PlanChoice(plan_id, title, mine))
     return result
@@ -241,17 +239,21 @@ async def _columns(session: AsyncSession, scope: Scope, filters: MatrixFilters) 
         query = query.where(Activity.direction_id == filters.direction_id)
     allowed: list[ColumnElement[bool]] = []
     if _plan_level(scope, filters.plan_id):
+        directions = scope.directions(filters.plan_id)
         allowed.append(
-            Activity.direction_id.in_(scope.direction_ids)
-            if scope.direction_ids and not scope.all_plans
-            else Activity.id.is_not(None)
+            Activity.id.is_not(None)
+            if directions is None
+            else Activity.direction_id.in_(directions)
         )
-    if scope.school_ids:
-        allowed.append(
-            Activity.id.in_(
-                select(Assignment.activity_id).where(Assignment.school_id.in_(scope.school_ids))
-            )
+    inner = aliased(Activity)
+    by_school = school_visible(scope, inner.plan_id, inner.direction_id, Assignment.school_id)
+    allowed.append(
+        Activity.id.in_(
+            select(Assignment.activity_id)
+            .join(inner, inner.id == Assignment.activity_id)
+            .where(inner.plan_id == filters.plan_id, by_school)
         )
+    )
     query = query.where(or_(*allowed))
     return [
         Column(r[0], r[1], r[2], f"{r[6]}. {r[7]}" if r[6] else (r[3] or ""), r[4], r[5])
@@ -264,16 +266,17 @@ def _allowed(scope: Scope, plan_id: int, columns: list[Column]) -> ColumnElement
     `core.scope.visible`, written over the chosen columns so no join is needed."""
     if scope.all_plans:
         return None
-    whole: list[int] = []
-    if plan_id in scope.plan_ids:
-        whole = [
-            c.activity_id
-            for c in columns
-            if not scope.direction_ids or c.direction_id in scope.direction_ids
-        ]
+    whole = [c.activity_id for c in columns if scope.covers(plan_id, c.direction_id)]
     if len(whole) == len(columns):
         return None
-    return or_(Assignment.activity_id.in_(whole), Assignment.school_id.in_(scope.school_ids))
+    allowed: list[ColumnElement[bool]] = [Assignment.activity_id.in_(whole)]
+    inside = scope.within_plan(plan_id)
+    for school_id, _, direction_id in sorted(
+        inside.works | inside.watches, key=lambda g: (g[0], g[2] or 0)
+    ):
+        ids = [c.activity_id for c in columns if direction_id in (None, c.direction_id)]
+        allowed.append(and_(Assignment.school_id == school_id, Assignment.activity_id.in_(ids)))
+    return or_(*allowed)
 
 
 async def _candidates(

@@ -21,6 +21,16 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class Refused(DomainError):
+    """The person may not do this; `reason` says why, for the text they read."""
+
+    code = "refused"
+
+    def __init__(self, reason: str, detail: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.detail = reason, detail
+
+
 class InvitationError(DomainError):
     """An invitation cannot be redeemed; `code` says why."""
 

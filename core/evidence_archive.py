@@ -10,12 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dto import UserContext
-from core.errors import NotFound
 from core.filenames import name_key, safe_name
-from core.permissions import may_report
+from core.report_data import report_scope
+from core.scope import visible
 from core.states import SubmissionStatus
 from core.status import DEPARTMENT
-from db.models import Activity, Assignment, EvidenceFile, Plan, School, Submission, User
+from db.models import Activity, Assignment, EvidenceFile, School, Submission, User
 
 # In UTF-16 units, as Windows counts its 260-unit paths (the folder unpacked into counts too).
 SCHOOL_CHARS, ITEM_CHARS, FILE_CHARS = 60, 50, 100
@@ -65,11 +65,8 @@ async def evidence_entries(
 
     `user` None: the command line (an operator with the database); otherwise the person must
     be one who may have the plan's (or the school's) report."""
-    plan = await session.get(Plan, plan_id)
-    if plan is None:
-        raise NotFound(f"no plan {plan_id}")
-    if user is not None and not may_report(user, plan_id, school_id):
-        raise NotFound("not in scope")
+    # Evidence: what the person's report covers, less what observers may not see.
+    scope = (await report_scope(session, user, plan_id, school_id)).evidence_only()
     query = (
         select(
             School.name,
@@ -98,6 +95,7 @@ async def evidence_entries(
             Activity.plan_id == plan_id,
             Activity.cancelled_at.is_(None),
             Submission.status == SubmissionStatus.ACCEPTED,
+            visible(scope, Activity.plan_id, Activity.direction_id, Assignment.school_id),
         )
         .order_by(School.name, Activity.position, Submission.id, EvidenceFile.id)
     )

@@ -26,14 +26,6 @@ class LinkInfo:
     label: str
 
 
-def _covers(scope: Scope, plan_id: int, direction_id: int | None) -> bool:
-    if scope.all_plans:
-        return True
-    if plan_id not in scope.plan_ids:
-        return False
-    return not scope.direction_ids or direction_id in scope.direction_ids
-
-
 async def link_chat(
     session: AsyncSession,
     clock: Clock,
@@ -52,7 +44,7 @@ async def link_chat(
         plan is None
         or plan.archived_at is not None
         or (direction_id is not None and (direction is None or direction.plan_id != plan_id))
-        or not _covers(scope, plan_id, direction_id)
+        or not scope.covers(plan_id, direction_id)
     ):
         raise NotFound(f"no plan {plan_id} / direction {direction_id} in scope")
     link = await session.scalar(
@@ -134,10 +126,7 @@ async def group_status(
     """Totals of the linked directions only: no school is named in a shared chat."""
     result: dict[int, PlanStatus] = {}
     for link in await links_of(session, chat_id):
-        scope = Scope(
-            plan_ids=frozenset({link.plan_id}),
-            direction_ids=frozenset({link.direction_id}) if link.direction_id else frozenset(),
-        )
+        scope = Scope.of_plan(link.plan_id, link.direction_id)
         for status in await plan_status(session, scope, now, default_zone, behind=0):
             status.behind = []
             known = result.get(status.plan_id)

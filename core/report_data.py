@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from core.dto import UserContext
 from core.errors import NotFound
+from core.permissions import may_report
 from core.reminder_policy import resolve_zone
+from core.scope import Scope, scope_of, visible
 from core.states import AssignmentStatus
-from core.status import DEPARTMENT, NO_SECTION, PlanStatus, Scope, plan_status
+from core.status import DEPARTMENT, NO_SECTION, PlanStatus, plan_status
 from db.models import (
     Activity,
     Assignment,
@@ -71,6 +75,7 @@ class PlanReport:
     period: str | None = None  # "2020/2021 учебный год"
     group_kind: str = "Направление"  # what the summary is split by: directions or sections
     group_order: list[str] = field(default_factory=list)
+    scope: Scope | None = None  # what of the plan the reader may see (None: all of it)
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in the plan's zone, without tzinfo (as a spreadsheet cell holds it)."""
@@ -94,6 +99,24 @@ async def find_plan(session: AsyncSession, ref: str) -> Plan:
     return matches[0]
 
 
+async def report_scope(
+    session: AsyncSession, user: UserContext | None, plan_id: int, school_id: int | None = None
+) -> Scope:
+    """What of the plan a person's report (or evidence archive) holds; NotFound unless they may
+    have it. `user` None: the command line, the whole plan (or the school's part)."""
+    plan = await session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"no plan {plan_id}")
+    in_plan = school_id is None or bool(await schools_in_plan(session, plan_id, {school_id}))
+    if user is None:
+        if not in_plan:
+            raise NotFound(f"school {school_id} is not in plan {plan_id}")
+        return Scope.of_plan(plan_id)
+    if not may_report(user, plan_id, school_id, in_plan):
+        raise NotFound("not in scope")
+    return scope_of(user).within_plan(plan_id)
+
+
 async def schools_in_plan(session: AsyncSession, plan_id: int, school_ids: set[int]) -> set[int]:
     """Which of `school_ids` take part in the plan."""
     if not school_ids:
@@ -106,12 +129,16 @@ async def schools_in_plan(session: AsyncSession, plan_id: int, school_ids: set[i
     return set(found)
 
 
-def _counted(plan_id: int) -> list[ColumnElement[bool]]:
-    return [
+def _counted(plan_id: int, scope: Scope | None = None) -> list[ColumnElement[bool]]:
+    conditions = [
         Activity.plan_id == plan_id,
         Activity.cancelled_at.is_(None),
         Assignment.status != AssignmentStatus.CANCELLED,
     ]
+    if scope is not None:
+        seen = visible(scope, Activity.plan_id, Activity.direction_id, Assignment.school_id)
+        conditions.append(seen)
+    return conditions
 
 
 async def report_head(
@@ -120,28 +147,40 @@ async def report_head(
     now: datetime,
     default_zone: str,
     school_id: int | None = None,
+    scope: Scope | None = None,
 ) -> PlanReport:
     """The summary, the activities in plan order and the schools in name order (only
-    `school_id`'s, for a school's own report)."""
+    `school_id`'s, for a school's own report), all within `scope` (`report_scope`: what the
+    reader may see; None: the whole plan)."""
     plan = await session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no plan {plan_id}")
-    summary = await plan_status(session, Scope(plan_ids=frozenset({plan_id})), now, default_zone)
-    report = PlanReport(plan.id, plan.title, now, summary[0] if summary else None)
+    scope = scope or Scope.of_plan(plan_id)
+    if school_id is not None:
+        scope = _one_school(scope, plan_id, school_id)
+    summary = await plan_status(session, scope, now, default_zone)
+    report = PlanReport(plan.id, plan.title, now, summary[0] if summary else None, scope=scope)
     report.zone = resolve_zone(plan.timezone, default_zone).key
+    query = select(Activity.id, Activity.number, Activity.title).where(
+        Activity.plan_id == plan_id, Activity.cancelled_at.is_(None)
+    )
+    if not scope.whole_plan(plan_id):  # a direction's coordinator, a school: only theirs
+        query = query.where(
+            Activity.id.in_(
+                select(Assignment.activity_id)
+                .join(Activity, Activity.id == Assignment.activity_id)
+                .where(*_counted(plan_id, scope))
+            )
+        )
     report.activities = [
         (a_id, number, title)
-        for a_id, number, title in await session.execute(
-            select(Activity.id, Activity.number, Activity.title)
-            .where(Activity.plan_id == plan_id, Activity.cancelled_at.is_(None))
-            .order_by(Activity.position)
-        )
+        for a_id, number, title in await session.execute(query.order_by(Activity.position))
     ]
     schools = await session.execute(
         select(Assignment.school_id, School.name)
         .join(Activity, Activity.id == Assignment.activity_id)
         .outerjoin(School, School.id == Assignment.school_id)
-        .where(*_counted(plan_id))
+        .where(*_counted(plan_id, scope))
         .distinct()
     )
     report.schools = sorted(((i, name or DEPARTMENT) for i, name in schools), key=lambda s: s[1])
@@ -150,6 +189,20 @@ async def report_head(
     report.period = _period(plan)
     await _details(session, report)
     return report
+
+
+def _one_school(scope: Scope, plan_id: int, school_id: int) -> Scope:
+    """The scope narrowed to one school's items (a school's own report): a reviewer's grants
+    become that school's, so its evidence shows; an observer's stay statuses only."""
+    inside = scope.within_plan(plan_id)
+    directions = inside.directions(plan_id)
+    works = {g for g in inside.works if g[0] == school_id}
+    if directions is None:
+        works.add((school_id, plan_id, None))
+    else:
+        works |= {(school_id, plan_id, d) for d in directions}
+    watches = frozenset(g for g in inside.watches if g[0] == school_id)
+    return Scope(works=frozenset(works), watches=watches)
 
 
 def _period(plan: Plan) -> str | None:
@@ -218,7 +271,7 @@ async def report_rows(
         match = [Assignment.school_id.in_(ids)] if ids else []
         if any(i is None for i, _ in chunk):
             match.append(Assignment.school_id.is_(None))
-        found = (
+        read = (
             await session.execute(
                 select(
                     Assignment.school_id,
@@ -232,20 +285,27 @@ async def report_rows(
                     Assignment.submitted_at,
                     Submission.id,
                     Submission.comment,
+                    Activity.direction_id,
                 )
                 .join(Activity, Activity.id == Assignment.activity_id)
                 .outerjoin(School, School.id == Assignment.school_id)
                 .outerjoin(Submission, Submission.id == latest)
-                .where(*_counted(report.plan_id), or_(*match))
+                .where(*_counted(report.plan_id, report.scope), or_(*match))
             )
         ).all()
+        # Comments and files only where the reader may see evidence (never an observer's).
+        seen = report.scope or Scope.of_plan(report.plan_id)
+        found: list[Any] = [
+            r if seen.sees_evidence(report.plan_id, r[11], r[0]) else (*r[:9], None, None, r[11])
+            for r in read
+        ]
         files = await _files(session, {r[9] for r in found if r[9] is not None})
         label = dict(chunk)
         order = {school_id: index for index, (school_id, _) in enumerate(chunk)}
         rows = []
         for (
             school_id, school_zone, activity_id, number, title, plan_due, status, due, submitted,
-            submission_id, comment,
+            submission_id, comment, _,
         ) in sorted(found, key=lambda r: (order[r[0]], position.get(r[2], 0))):  # fmt: skip
             zone = school_zone or plan.timezone or default_zone
             if zone not in todays:

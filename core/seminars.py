@@ -75,14 +75,6 @@ class SeminarCard:
     in_holidays: bool = False  # reminded even during school holidays
 
 
-def _manages(scope: Scope, plan_id: int, direction_id: int | None) -> bool:
-    if scope.all_plans:
-        return True
-    if plan_id not in scope.plan_ids:
-        return False
-    return not scope.direction_ids or direction_id in scope.direction_ids
-
-
 async def audience_options(session: AsyncSession, scope: Scope) -> list[AudienceOption]:
     """Plans (not archived) and directions a coordinator's scope covers."""
     query = select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id)
@@ -97,11 +89,7 @@ async def audience_options(session: AsyncSession, scope: Scope) -> list[Audience
             AudienceOption(
                 plan.id,
                 plan.title,
-                [
-                    (d.id, d.code, d.title)
-                    for d in directions
-                    if not scope.direction_ids or d.id in scope.direction_ids or scope.all_plans
-                ],
+                [(d.id, d.code, d.title) for d in directions if scope.covers(plan.id, d.id)],
             )
         )
     return options
@@ -109,7 +97,7 @@ async def audience_options(session: AsyncSession, scope: Scope) -> list[Audience
 
 async def _seminar_in_scope(session: AsyncSession, scope: Scope, seminar_id: int) -> Seminar:
     seminar = await session.get(Seminar, seminar_id)
-    if seminar is None or not _manages(scope, seminar.plan_id, seminar.direction_id):
+    if seminar is None or not scope.covers(seminar.plan_id, seminar.direction_id):
         raise NotFound(f"no seminar {seminar_id} in scope")
     return seminar
 
@@ -128,7 +116,7 @@ async def upcoming(session: AsyncSession, scope: Scope, today: date) -> list[Sem
     lines = [
         SeminarLine(s.id, s.topic, s.starts_on, s.starts_at, zone)
         for s, zone in await session.execute(query)
-        if _manages(scope, s.plan_id, s.direction_id)
+        if scope.covers(s.plan_id, s.direction_id)
     ]
     return sorted(
         lines,
@@ -272,7 +260,7 @@ async def create_seminar(
 ) -> tuple[int, int]:
     """Create a seminar and queue its announcement; returns (seminar id, recipients)."""
     plan = await session.get(Plan, plan_id)
-    if plan is None or not _manages(scope, plan_id, direction_id):
+    if plan is None or not scope.covers(plan_id, direction_id):
         raise NotFound(f"no plan {plan_id} in scope")
     day, starts_at = _starts(when, plan.timezone)
     seminar = Seminar(

@@ -115,7 +115,7 @@ def _plain_word(word: str) -> bool:
 
 def manages_plan(scope: Scope, plan_id: int) -> bool:
     """Plan-wide settings, holidays and pauses: admins, and the plan's whole-plan coordinators."""
-    return scope.all_plans or (plan_id in scope.plan_ids and not scope.direction_ids)
+    return scope.whole_plan(plan_id)
 
 
 async def add_break(

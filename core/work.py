@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
@@ -29,16 +29,18 @@ from core.people import Recipient, coordinator_recipients, curator_recipients
 from core.permissions import (
     acting_for,
     may_review,
+    may_review_submission,
     may_see_item,
     may_see_submission,
     may_withdraw,
     may_work_on_item,
-    viewer_schools,
 )
 from core.reminder_policy import resolve_zone
 from core.reminders import cancel_pending_for
 from core.roles import Role
+from core.scope import school_visible, scope_of
 from core.states import AssignmentStatus, SubmissionStatus
+from core.users import context_for
 from db.models import (
     Activity,
     Assignment,
@@ -140,6 +142,7 @@ class SubmissionInfo:
     comment: str | None
     files: list[FileInfo]
     person: str | None = None  # who sent it
+    by_reviewer: bool = False  # sent by one of the item's reviewers: another one decides
 
 
 async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, Activity, Plan]:
@@ -172,7 +175,10 @@ async def my_items(
     session: AsyncSession, user: UserContext, view: str, page: int, today: date
 ) -> ItemPage:
     """The person's items: open (soonest first), overdue, this week, or done."""
-    schools = viewer_schools(user)  # observers see their school's items, read-only
+    # Curators' and observers' schools (observers read-only), each for the plans it names.
+    mine = school_visible(
+        scope_of(user), Activity.plan_id, Activity.direction_id, Assignment.school_id
+    )
     query = (
         select(
             Assignment.id,
@@ -188,7 +194,7 @@ async def my_items(
         .join(Plan, Plan.id == Activity.plan_id)
         .outerjoin(School, School.id == Assignment.school_id)
         .where(
-            Assignment.school_id.in_(schools),
+            mine,
             Activity.cancelled_at.is_(None),
             Plan.archived_at.is_(None),
         )
@@ -249,7 +255,8 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
     )
     files: list[str] = []
     missing: list[str] = []
-    if last is not None and last.status != SubmissionStatus.WITHDRAWN:
+    evidence = may_see_submission(user, plan.id, activity.direction_id, assignment.school_id)
+    if evidence and last is not None and last.status != SubmissionStatus.WITHDRAWN:
         for f in await session.scalars(
             select(EvidenceFile)
             .where(EvidenceFile.submission_id == last.id)
@@ -279,13 +286,17 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         note=activity.note,
         files=files,
         missing_copies=missing,
-        last_comment=last.comment if last else None,
-        review_comment=last.review_comment if last else None,
+        last_comment=last.comment if last and evidence else None,
+        review_comment=last.review_comment if last and evidence else None,
         can_act=actor and assignment.status in OPEN,
-        can_review=reviewer and assignment.status == AssignmentStatus.SUBMITTED,
+        can_review=reviewer
+        and assignment.status == AssignmentStatus.SUBMITTED
+        and (last is None or last.user_id != user.user_id),
         can_move=reviewer and assignment.status in (*OPEN, AssignmentStatus.SUBMITTED),
         plan_due=activity.due_date if activity.due_date != assignment.due_date else None,
-        pending_submission_id=last.id if last and last.status == SubmissionStatus.PENDING else None,
+        pending_submission_id=(
+            last.id if evidence and last and last.status == SubmissionStatus.PENDING else None
+        ),
     )
 
 
@@ -424,6 +435,10 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
         )
     ]
     sender = await session.get(User, submission.user_id) if submission.user_id else None
+    by_reviewer = False
+    if sender is not None:
+        own = await context_for(session, sender)
+        by_reviewer = may_review(own, activity.plan_id, activity.direction_id)
     return SubmissionInfo(
         submission.id,
         assignment.id,
@@ -432,6 +447,7 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
         submission.comment,
         files,
         sender.full_name if sender and sender.forgotten_at is None else None,
+        by_reviewer,
     )
 
 
@@ -533,6 +549,8 @@ async def _reviewable(
     assignment, activity, plan = await _load(session, submission.assignment_id)
     if not may_review(user, plan.id, activity.direction_id):
         raise WorkError("forbidden")
+    if not may_review_submission(user, submission.user_id, plan.id, activity.direction_id):
+        raise WorkError("own_work")
     return submission, assignment
 
 
@@ -655,6 +673,7 @@ async def waiting_review(
             .where(
                 Submission.status == SubmissionStatus.PENDING,
                 Assignment.status == AssignmentStatus.SUBMITTED,
+                or_(Submission.user_id.is_(None), Submission.user_id != user.user_id),
             )
             .order_by(Submission.id)
         )

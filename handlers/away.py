@@ -15,7 +15,7 @@ from bot.settings import Settings
 from core import absences
 from core.clock import Clock
 from core.dto import UserContext
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, Refused
 from core.reminder_policy import local_today
 from core.timeoff import parse_span
 from handlers.settings import Replan
@@ -98,9 +98,8 @@ async def on_button(
         if row.last < today:
             raise NotFound("over")
         if callback_data.action == "pick":
-            if not await absences.may_manage(session, user_ctx, row.user_id):
-                raise NotFound("scope")
-            choices = await absences.deputy_choices(session, row.user_id)
+            await absences.check_may_name(session, user_ctx, row.id)
+            choices = await absences.deputy_choices(session, row.user_id, user_ctx)
             await query.answer()
             await message.answer(
                 texts.AWAY_CHOOSE_DEPUTY, reply_markup=keyboards.deputies(row.id, choices, False)
@@ -111,6 +110,9 @@ async def on_button(
         )
     except NotFound:
         await query.answer(texts.AWAY_GONE, show_alert=True)
+        return
+    except Refused as refused:
+        await query.answer(texts.away_refused(refused.reason, refused.detail), show_alert=True)
         return
     except InvalidInput:
         await query.answer(texts.AWAY_DEPUTY_BAD, show_alert=True)

@@ -20,7 +20,7 @@ from core.clock import Clock
 from core.dto import UserContext
 from core.errors import NotFound
 from core.permissions import may_report
-from core.report_data import schools_in_plan
+from core.report_data import report_scope, schools_in_plan
 from core.roles import Role
 from core.status import plan_status, scope_of
 from reports.build import write_docx, write_xlsx
@@ -60,11 +60,11 @@ async def make_report(
     kind, plan_id = callback_data.kind, callback_data.plan_id
     school_id = callback_data.school_id or None if kind == "school" else None
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    if (
-        kind not in KINDS
-        or (kind == "school" and school_id is None)
-        or not may_report(user_ctx, plan_id, school_id)
-    ):
+    try:
+        if kind not in KINDS or (kind == "school" and school_id is None):
+            raise NotFound(kind)
+        scope = await report_scope(session, user_ctx, plan_id, school_id)
+    except NotFound:
         await query.answer(texts.NOT_IN_SCOPE, show_alert=True)
         return
     await query.answer()  # building takes a while: the button stops spinning first
@@ -84,7 +84,7 @@ async def make_report(
         try:
             if kind == "xlsx":
                 report = await write_xlsx(
-                    session, plan_id, now, settings.default_timezone, path, progress
+                    session, plan_id, now, settings.default_timezone, path, progress, scope
                 )
             else:
                 template = Path(settings.report_template) if settings.report_template else None
@@ -98,6 +98,7 @@ async def make_report(
                     template=template,
                     aggregated=kind == "docx_all",
                     school_id=school_id,
+                    scope=scope,
                 )
         except NotFound:
             await progress.finish()

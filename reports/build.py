@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.report_data import PlanReport, ReportRow, report_head, report_rows
+from core.scope import Scope
 
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
 
@@ -45,11 +46,13 @@ async def write_xlsx(
     default_zone: str,
     path: Path,
     progress: Progress | None = None,
+    scope: Scope | None = None,
 ) -> PlanReport:
-    """Write the plan's XLSX report to `path`; memory stays at one chunk of rows."""
+    """Write the plan's XLSX report (what `scope` sees of it) to `path`; memory stays at one
+    chunk of rows."""
     from reports.xlsx import XlsxReport  # XlsxWriter is loaded by the first report, not at start
 
-    report = await report_head(session, plan_id, now, default_zone)
+    report = await report_head(session, plan_id, now, default_zone, scope=scope)
     writer = await asyncio.to_thread(XlsxReport, report, path)
     return await _stream(session, report, writer, default_zone, progress)
 
@@ -65,12 +68,13 @@ async def write_docx(
     template: Path | None = None,
     aggregated: bool = False,
     school_id: int | None = None,
+    scope: Scope | None = None,
 ) -> PlanReport:
     """Write the plan's DOCX report (per school, or one line per activity when `aggregated`;
-    only `school_id`'s items for a school's own report) to `path`."""
+    only `school_id`'s items for a school's own report; what `scope` sees) to `path`."""
     from reports.docx_report import DocxReport
 
-    report = await report_head(session, plan_id, now, default_zone, school_id)
+    report = await report_head(session, plan_id, now, default_zone, school_id, scope)
     school = report.schools[0][1] if school_id is not None and report.schools else None
     writer = await asyncio.to_thread(DocxReport, report, path, template, aggregated, school)
     return await _stream(session, report, writer, default_zone, progress)
