@@ -9,6 +9,7 @@ rows arrive and spliced into the document at the end, so memory stays at one chu
 from __future__ import annotations
 
 import re
+import secrets
 import shutil
 import tempfile
 import zipfile
@@ -20,11 +21,12 @@ from typing import IO, Any
 from xml.sax.saxutils import escape
 
 from bot.texts import clip
+from core.plain_text import printable
 from core.report_data import PlanReport, ReportRow
 from core.states import AssignmentStatus
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.docx"
-MARKER = "KURATOR-PLAN-TABLE"
+PLACEHOLDERS = re.compile(r"\{\{(title|date|period)\}\}")
 FILL_OVERDUE = "FFC7CE"
 FILL_HEAD = "D9E2F3"
 # Column widths in twentieths of a point (landscape A4 with 2 cm margins: about 14,570).
@@ -100,6 +102,8 @@ class DocxReport:
         self.groups: dict[str, Tally] = defaultdict(Tally)
         self.whole = Tally()
         self.activities: dict[int, _Activity] = defaultdict(_Activity)
+        # Where the table goes: random for each report, so no plan's text can be taken for it.
+        self.marker = f"KURATOR-TABLE-{secrets.token_hex(16)}"
         self._folder = tempfile.TemporaryDirectory(dir=path.parent)
         self._rows: IO[str] = open(  # noqa: SIM115 - closed in save()
             Path(self._folder.name) / "rows.xml", "w", encoding="utf-8"
@@ -201,7 +205,7 @@ class DocxReport:
         head = Path(self._folder.name) / "head.docx"
         self._head(head)
         try:
-            _splice(head, Path(self._rows.name), self.path, self.columns)
+            _splice(head, Path(self._rows.name), self.path, self.columns, self.marker)
         finally:
             self._folder.cleanup()
 
@@ -213,16 +217,12 @@ class DocxReport:
 
         document = Document(str(self.template))
         report = self.report
-        values = {
-            "{{title}}": report.title,
-            "{{date}}": _date(self.today),
-            "{{period}}": report.period or "",
-        }
+        title, period = printable(report.title), printable(report.period or "")
+        values = {"title": title, "date": _date(self.today), "period": period}
         for paragraph in document.paragraphs:
-            for key, value in values.items():
-                if key in paragraph.text:
-                    for run in paragraph.runs:
-                        run.text = run.text.replace(key, value)
+            if "{{" in paragraph.text:
+                for run in paragraph.runs:  # one pass: a title saying "{{date}}" stays as typed
+                    run.text = PLACEHOLDERS.sub(lambda m: values[m.group(1)], run.text)
         for section in document.sections:
             if section.orientation != WD_ORIENT.LANDSCAPE:
                 section.orientation = WD_ORIENT.LANDSCAPE
@@ -231,13 +231,13 @@ class DocxReport:
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = heading.add_run("Отчёт о выполнении плана мероприятий")
         run.bold, run.font.size = True, Pt(14)
-        title = document.add_paragraph()
-        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        title.add_run(report.title).bold = True
-        if report.period:
-            document.add_paragraph(f"Период: {report.period}")
+        title_line = document.add_paragraph()
+        title_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        title_line.add_run(title).bold = True
+        if period:
+            document.add_paragraph(f"Период: {period}")
         if self.school:
-            document.add_paragraph(f"Образовательная организация: {self.school}")
+            document.add_paragraph(f"Образовательная организация: {printable(self.school)}")
         document.add_paragraph(f"Дата отчёта: {_date(self.today)}")
         w = self.whole
         count = (
@@ -263,7 +263,7 @@ class DocxReport:
         order = {label: index for index, label in enumerate(report.group_order)}
         for label in sorted(self.groups, key=lambda g: (order.get(g, len(order)), g)):
             t = self.groups[label]
-            values_row = [label or "—", t.total, t.on_time, t.late, t.submitted, t.open,
+            values_row = [printable(label) or "—", t.total, t.on_time, t.late, t.submitted, t.open,
                           t.overdue, t.share()]  # fmt: skip
             for cell, number in zip(table.add_row().cells, values_row, strict=True):
                 cell.text = str(number)
@@ -279,7 +279,7 @@ class DocxReport:
         for column, width in zip(table._tbl.tblGrid.gridCol_lst, widths, strict=True):
             column.w = width  # the grid is what LibreOffice (and Word on opening) lays out by
         document.add_paragraph()
-        document.add_paragraph(MARKER)
+        document.add_paragraph(self.marker)
         document.add_paragraph()
         document.add_paragraph("Ответственный ____________________ / ______________________ /")
         document.add_paragraph(
@@ -299,11 +299,6 @@ def _date(day: date) -> str:
     return f"{day:%d.%m.%Y}"
 
 
-def _text(value: str) -> str:
-    # Characters XML 1.0 forbids (a stray control character in a comment) are dropped.
-    return escape(re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value))
-
-
 def _cell(
     text: str, width: int | None = None, fill: str | None = None, bold: bool = False, span: int = 1
 ) -> str:
@@ -316,8 +311,9 @@ def _cell(
         props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
     run_props = f'<w:rPr>{"<w:b/>" if bold else ""}<w:sz w:val="{TABLE_FONT}"/></w:rPr>'
     paragraphs = "".join(
-        f'<w:p><w:r>{run_props}<w:t xml:space="preserve">{_text(line)}</w:t></w:r></w:p>'
-        for line in (text.split("\n") or [""])
+        f'<w:p><w:r>{run_props}<w:t xml:space="preserve">{escape(line)}</w:t></w:r></w:p>'
+        # Characters XML 1.0 forbids (a stray control character in a comment) are dropped.
+        for line in printable(text).split("\n")
     )
     return f"<w:tc><w:tcPr>{props}</w:tcPr>{paragraphs}</w:tc>"
 
@@ -349,11 +345,14 @@ def _table_start(columns: tuple[tuple[str, int], ...]) -> str:
     )
 
 
-def _splice(head: Path, rows: Path, out: Path, columns: tuple[tuple[str, int], ...]) -> None:
+def _splice(
+    head: Path, rows: Path, out: Path, columns: tuple[tuple[str, int], ...], marker: str
+) -> None:
     """Copy `head` to `out`, replacing the marker paragraph by the table streamed from `rows`."""
     with zipfile.ZipFile(head) as source:
         document = source.read("word/document.xml").decode("utf-8")
-        match = re.search(rf"<w:p[ >](?:(?!<w:p[ >]).)*?{MARKER}.*?</w:p>", document, flags=re.S)
+        found = rf"<w:p[ >](?:(?!<w:p[ >]).)*?{re.escape(marker)}.*?</w:p>"
+        match = re.search(found, document, flags=re.S)
         if match is None:
             raise RuntimeError("report template lost the table's marker")
         before, after = document[: match.start()], document[match.end() :]

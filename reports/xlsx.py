@@ -41,7 +41,16 @@ class XlsxReport:
 
         self.report, self.path = report, path
         self.book = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "tmpdir": str(path.parent)}
+            str(path),
+            {
+                "constant_memory": True,
+                "tmpdir": str(path.parent),
+                # People's text is written as typed: "=…" never a formula, "+7 900…" never a
+                # number, "http://…" never a link.
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
         )
         book = self.book
         self.bold = book.add_format({"bold": True})
