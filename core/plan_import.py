@@ -7,6 +7,7 @@ cancelled, and submitted or accepted work is never touched.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from core.clock import Clock
 from core.deadlines import kept_dates
 from core.errors import NotFound
 from core.periods import Terms
+from core.plain_text import printable
 from core.schools import validate_timezone
 from core.states import AssignmentStatus, Level
 from db.models import (
@@ -91,8 +93,11 @@ async def import_plan(
     source_sha256: str | None = None,
     actor_user_id: int | None = None,
 ) -> ImportReport:
-    """Create the plan or update the plan with the same title; never commits by itself."""
+    """Create the plan or update the plan with the same title; never commits by itself.
+
+    The draft's texts lose their control characters first (in place)."""
     validate_timezone(timezone)
+    _printable(draft)
     now = clock.now()
     plan = await session.scalar(
         select(Plan).where(Plan.title == draft.title, Plan.archived_at.is_(None))
@@ -137,6 +142,19 @@ async def import_plan(
         },
     )
     return report
+
+
+def _printable(draft: PlanDraft) -> None:
+    # Readers clean cells, but a draft may come another way (a title typed in chat); a control
+    # character stored once would break every Word report of the plan.
+    parts: list[Any] = [draft, *draft.directions, *draft.stages, *draft.activities, *draft.seminars]
+    for part in [*parts, *draft.schools]:
+        for item in dataclasses.fields(part):
+            value = getattr(part, item.name)
+            if isinstance(value, str):
+                setattr(part, item.name, printable(value))
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+                setattr(part, item.name, [printable(v) for v in value])
 
 
 async def _schools(

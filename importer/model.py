@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from core.plain_text import printable
+
 _TAG_RE = re.compile(r"<[^>]+>")
 _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 
@@ -26,8 +28,9 @@ class RawDocument:
 
 
 def clean(text: str) -> str:
-    """Cell text without markup, bookmarks, bold markers and doubled spaces; paragraphs kept."""
-    text = _BOOKMARK_RE.sub("", text)
+    """Cell text without markup, bookmarks, bold markers, control characters and doubled
+    spaces; paragraphs kept."""
+    text = _BOOKMARK_RE.sub("", printable(text))
     text = re.sub(r"</p>\s*<p>", "\n", text)
     text = _TAG_RE.sub("", text).replace("**", "")
     text = text.replace("\xa0", " ")

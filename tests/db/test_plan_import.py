@@ -26,7 +26,7 @@ from importer.draft import PlanDraft
 from importer.files import load_plan
 from importer.interpret import interpret
 from importer.text_reader import read_text
-from tests.plan_files import seed_text
+from tests.plan_files import csv_from_rows, seed_text
 
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
 CLOCK = ManualClock(datetime(2020, 11, 2, 4, 0, tzinfo=UTC))
@@ -243,3 +243,33 @@ async def test_a_note_column_is_kept_and_shown_on_the_card(session_factory) -> N
         admin = UserContext(1, 1, "Админ", True, (admin_role,))
         card = await item_card(session, admin, first)
     assert "Примечание: по согласованию с управлением" in texts.item_card(card, date(2020, 11, 2))
+
+
+async def test_control_characters_of_a_csv_are_not_stored(session_factory) -> None:
+    # A CSV keeps what a spreadsheet cell held (\x01 from a pasted form, \x0b a line break
+    # in Word's text); Word refuses such text, so the importer cleans it before it is stored.
+    rows = [
+        ["№", "Содержание работы", "Сроки", "Ответственный"],
+        ["1", "Совещание\x01 рабочей группы", "сентябрь 2020", "Директор\x7f"],
+        ["2", "Отчёт\x0bо работе", "май 2021", "Руководитель\x1f МО"],
+    ]
+    title = "План\x01 работы МАОУ «СОШ\x01 № 21 г. Челябинска» на 2020/2021 учебный год"
+    draft = load_plan(csv_from_rows(title, rows), "plan.csv")
+    assert "\x01" not in draft.title and draft.schools[0].key == "ОО-21"  # the reader cleans
+    draft.activities[0].note = "тест\x02"  # a draft built elsewhere is cleaned when stored
+    async with session_factory() as session, session.begin():
+        await import_plan(session, CLOCK, draft, timezone="Asia/Yekaterinburg")
+    async with session_factory() as session:
+        plan = await session.scalar(select(Plan))
+        schools = list(await session.scalars(select(School.name)))
+        activities = (await session.execute(select(Activity).order_by(Activity.position))).all()
+    assert plan is not None
+    assert plan.title == "План работы МАОУ «СОШ № 21 г. Челябинска» на 2020/2021 учебный год"
+    assert schools == ["МАОУ «СОШ № 21 г. Челябинска»"]
+    first, second = (row[0] for row in activities)
+    assert (first.title, first.responsible_text, first.note) == (
+        "Совещание рабочей группы",
+        "Директор",
+        "тест",
+    )
+    assert (second.title, second.responsible_text) == ("Отчёт о работе", "Руководитель МО")
