@@ -65,7 +65,8 @@ async def test_manual_clock_moves_forward_only() -> None:
 
 
 def test_pure_domain_modules_import_neither_aiogram_nor_sqlalchemy() -> None:
-    pure = ["core.clock", "core.codes", "core.roles", "core.states", "core.errors", "core.dto"]
+    pure = ["core.clock", "core.codes", "core.roles", "core.states", "core.errors", "core.dto",
+            "core.filenames", "core.plain_text"]  # fmt: skip
     for name in pure:
         module = importlib.import_module(name)
         source = Path(module.__file__ or "").read_text(encoding="utf-8")
