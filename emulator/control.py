@@ -18,7 +18,15 @@ from aiohttp import BodyPartReader, web
 from emulator.errors import ApiError
 from emulator.methods import FILE_KINDS, file_object
 from emulator.ratelimit import FloodControl, RateLimits
-from emulator.state import BotAccount, EmuChat, Emulator, EmuUser, FaultPlan
+from emulator.state import (
+    AFTER_FAULTS,
+    BEFORE_FAULTS,
+    BotAccount,
+    EmuChat,
+    Emulator,
+    EmuUser,
+    FaultPlan,
+)
 
 _COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 
@@ -369,9 +377,15 @@ async def faults(request: web.Request) -> web.Response:
     emu = _emu(request)
     body = await request.json()
     methods = body.get("methods")
+    kinds = tuple(body.get("kinds", ("429", "500", "timeout")))
+    unknown = set(kinds) - BEFORE_FAULTS - AFTER_FAULTS
+    if unknown or not kinds:
+        raise ValueError(
+            f"fault kinds {sorted(unknown)} (known: {sorted(BEFORE_FAULTS | AFTER_FAULTS)})"
+        )
     emu.faults = FaultPlan(
         rate=float(body.get("rate", 0.0)),
-        kinds=tuple(body.get("kinds", ("429", "500", "timeout"))),
+        kinds=kinds,
         methods=frozenset(methods) if methods else None,
         retry_after=int(body.get("retry_after", 1)),
         hang_seconds=float(body.get("hang_seconds", 30.0)),

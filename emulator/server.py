@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
@@ -14,7 +14,7 @@ from emulator import control
 from emulator.errors import ApiError, bad_request, too_many
 from emulator.methods import METHODS, Method
 from emulator.spec import method_fields, required_params
-from emulator.state import Emulator
+from emulator.state import AFTER_FAULTS, Emulator
 
 log = logging.getLogger(__name__)
 
@@ -72,27 +72,41 @@ def _check_required(spec_method: str, params: dict[str, Any]) -> None:
             raise bad_request(f"{name} is empty")
 
 
-async def _inject_fault(emu: Emulator, request: web.Request, impl: Method) -> None:
+async def _inject_fault(emu: Emulator, request: web.Request, impl: Method) -> str | None:
+    """Fail the request before it runs, or return a kind that spoils the answer after it ran."""
     plan = emu.faults
     if plan.rate <= 0 or (plan.methods is not None and impl.name not in plan.methods):
-        return
+        return None
     if plan.methods is None and not impl.sends and not impl.name.startswith("edit"):
-        return
+        return None
     rng = emu.fault_rng
     if rng.random() >= plan.rate:
-        return
+        return None
     emu.stats.faults += 1
     kind = rng.choice(plan.kinds)
+    if kind in AFTER_FAULTS:
+        return kind
     if kind == "429":
         raise too_many(plan.retry_after)
     if kind in ("500", "502"):
         raise ApiError(int(kind), "Internal Server Error" if kind == "500" else "Bad Gateway")
     if kind == "disconnect":
-        if request.transport is not None:
-            request.transport.close()
-        raise asyncio.CancelledError
+        _drop(request)
     await asyncio.sleep(plan.hang_seconds)  # "timeout": the client gives up first
     raise ApiError(504, "Gateway Timeout")
+
+
+def _drop(request: web.Request) -> NoReturn:
+    if request.transport is not None:
+        request.transport.close()
+    raise asyncio.CancelledError
+
+
+async def _spoil_answer(emu: Emulator, request: web.Request, kind: str) -> None:
+    """The method ran (a message was delivered); its answer is dropped or comes too late."""
+    if kind == "accepted_disconnect":
+        _drop(request)
+    await asyncio.sleep(emu.faults.hang_seconds)  # "accepted_timeout": the client gave up
 
 
 async def bot_api(request: web.Request) -> web.StreamResponse:
@@ -110,10 +124,12 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
     try:
         params = await _read_params(request, impl.name)
         _check_required(impl.name, params)
-        await _inject_fault(emu, request, impl)
+        after = await _inject_fault(emu, request, impl)
         result = await impl.impl(emu, bot, params)
     except ApiError as exc:
         return web.json_response(exc.body(), status=exc.code)
+    if after is not None:
+        await _spoil_answer(emu, request, after)
     return web.json_response({"ok": True, "result": result})
 
 

@@ -82,9 +82,17 @@ class StoredFile:
     kind: str = "document"  # photo, video, audio, voice, video_note: a file_id keeps its kind
 
 
+# Faults that strike before the method runs: nothing is delivered.
+BEFORE_FAULTS = frozenset({"429", "500", "502", "timeout", "disconnect"})
+# Faults that strike after the method ran: the message is delivered, the answer never arrives
+# (held past the client's timeout, or the connection dropped), as when Telegram accepted a
+# message and the network lost its answer.
+AFTER_FAULTS = frozenset({"accepted_timeout", "accepted_disconnect"})
+
+
 @dataclass
 class FaultPlan:
-    """Injected failures: a share of bot requests answered with 429, 5xx or a hang."""
+    """Injected failures: a share of bot requests answered with 429, 5xx, a hang or a drop."""
 
     rate: float = 0.0
     kinds: tuple[str, ...] = ("429", "500", "timeout")

@@ -32,6 +32,7 @@ from aiogram.types import (
 )
 
 from emulator import EmulatorClient, EmulatorServer, FakeUser
+from emulator.client import ControlError
 from tests.harness import TOKEN
 
 PNG = (
@@ -189,6 +190,23 @@ async def test_injected_faults_map_to_aiogram_exceptions(
         await client.set_faults(0.0)
         assert (await bot.send_message(alice.id, "ok")).text == "ok"
         assert (await client.stats())["faults"] == 3
+    finally:
+        await bot.session.close()
+
+
+async def test_accepted_faults_deliver_the_message_and_lose_the_answer(
+    server, client: EmulatorClient, alice: FakeUser
+) -> None:
+    bot = make_bot(server, timeout=0.5)
+    try:
+        for kind in ("accepted_timeout", "accepted_disconnect"):
+            await client.set_faults(1.0, [kind], hang_seconds=2)
+            with pytest.raises(TelegramNetworkError):
+                await bot.send_message(alice.id, kind)
+            await alice.expect_reply(kind)  # delivered although the client saw no answer
+        await client.set_faults(0.0)
+        with pytest.raises(ControlError, match="fault kinds"):
+            await client.set_faults(1.0, ["accepted"])
     finally:
         await bot.session.close()
 
