@@ -24,7 +24,7 @@ from core.scope import Scope, school_visible, scope_of, visible
 from core.states import AssignmentStatus, SubmissionStatus
 from core.status import DEPARTMENT, OPEN
 from core.status_counts import LocalDates
-from core.work import ItemCard, WorkError, item_card
+from core.work import ItemCard, WorkError, item_card, item_history
 from db.models import (
     Activity,
     Assignment,
@@ -446,7 +446,7 @@ async def cell_card(
         raise WorkError("not_found")
     card = await item_card(session, user, assignment_id)  # raises unless they may see it
     result = CellCard(
-        card, school_id, activity_id, await audit.item_history(session, assignment_id)
+        card, school_id, activity_id, await item_history(session, user, assignment_id)
     )
     activity = await session.get(Activity, activity_id)
     assert activity is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -298,6 +299,33 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
             last.id if evidence and last and last.status == SubmissionStatus.PENDING else None
         ),
     )
+
+
+# What people wrote about the work (submission and review comments, questions and answers):
+# evidence, left out of the history an observer reads.
+_WRITTEN = ("comment", "question", "answer")
+
+
+async def item_history(
+    session: AsyncSession, user: UserContext, assignment_id: int
+) -> list[audit.AuditLine]:
+    """The item's history for someone who may see its card; without the right to its evidence
+    (an observer) the entries keep who did what, not what they wrote."""
+    assignment, activity, _ = await _load(session, assignment_id)
+    plan_id, direction_id, school_id = activity.plan_id, activity.direction_id, assignment.school_id
+    if not may_see_item(user, plan_id, direction_id, school_id):
+        raise WorkError("forbidden")
+    lines = await audit.item_history(session, assignment_id)
+    if may_see_submission(user, plan_id, direction_id, school_id):
+        return lines
+    return [
+        replace(line, before=_unwritten(line.before), after=_unwritten(line.after))
+        for line in lines
+    ]
+
+
+def _unwritten(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if values is None else {k: v for k, v in values.items() if k not in _WRITTEN}
 
 
 async def begin_done(session: AsyncSession, user: UserContext, assignment_id: int) -> ItemCard:

@@ -11,12 +11,11 @@ from bot import keyboards, texts
 from bot.callbacks import ItemAct, ItemOpen, ItemsPage, RemindAction
 from bot.middlewares import AfterCommit
 from bot.settings import Settings
-from core.audit import item_history
 from core.clock import Clock
 from core.dto import UserContext
 from core.people import own_zone
 from core.reminder_policy import local_today, resolve_zone
-from core.work import PAGE_SIZE, ItemCard, WorkError, item_card, my_items, snooze
+from core.work import PAGE_SIZE, ItemCard, WorkError, item_card, item_history, my_items, snooze
 
 
 async def _page(
@@ -153,8 +152,8 @@ async def show_history(
     card = await _visible_card(query, session, user_ctx, assignment_id)
     if card is None or not isinstance(query.message, Message):
         return
-    lines = await item_history(session, assignment_id)
     assert user_ctx is not None  # _visible_card checked it
+    lines = await item_history(session, user_ctx, assignment_id)
     zone = resolve_zone(await own_zone(session, user_ctx.user_id), settings.default_timezone)
     await query.answer()
     await query.message.answer(texts.history(card.title, lines, zone))

@@ -237,7 +237,7 @@ async def _snapshot(session: AsyncSession) -> list[list[str]]:
 
 
 @settings(
-    max_examples=25,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

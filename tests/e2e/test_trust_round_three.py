@@ -576,11 +576,6 @@ async def test_an_observer_sees_the_status_but_no_comment_or_file(world: World) 
     assert SECRET_FILE not in str(found), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: an item's history (chat 🕓 История, the dashboard card's history) quotes "
-    "the submission's comment to observers",
-)
 async def test_an_observer_reads_no_comment_in_the_items_history(world: World) -> None:
     ivan, school, activity = await _observed(world)
     card = await _card(ivan, "Сданный пункт", view="✅ Готово")
