@@ -1,11 +1,14 @@
 """The delivery loop: claim due outbox rows, send them paced, record every attempt.
 
 Guarantee: a row is marked sent in its own transaction right after Telegram accepts the
-message. A crash between the two can repeat that one message (at most one group per worker,
-since a worker sends one message at a time); a claim held by a dead worker expires after
-CLAIM_TTL and the row is sent again. Nothing is lost: unsent rows stay pending or claimed.
-A worker stops using a claim once half its TTL has passed and hands the rest back, so a slow
-worker never sends a row another worker has taken over.
+message. Nothing is lost: unsent rows stay pending or claimed, and a claim held by a dead
+worker expires after CLAIM_TTL. Repeats are bounded by bookkeeping (docs/reminders.md): a
+send is counted in the row (`doubt`) before it begins and uncounted only when it surely
+failed, so a send whose answer never came (a timeout, a dropped connection, a crash) stays
+counted; a row, or a part of one, is never begun once two such sends may have reached the
+person: it is marked sent, "uncertain". A worker stops using a claim once half its TTL has
+passed and hands the rest back, so a slow worker never sends a row another worker has taken
+over.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiohttp import ClientConnectorError, ConnectionTimeoutError
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -52,8 +56,23 @@ log = logging.getLogger(__name__)
 
 CLAIM_TTL = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+# Sends of one step (the text, or one file part) that may each have reached the person: the
+# step is not begun again once this many are counted, so at most one copy is extra.
+MAX_IN_DOUBT = 2
+IN_DOUBT = "two sends with no answer (timeouts or a crash)"
 BATCH = 200
 Renderer = Callable[[AsyncSession, list[OutboxMessage], datetime, ZoneInfo], Awaitable[Rendered]]
+
+
+def answer_lost(exc: BaseException) -> bool:
+    """Whether a failed request may still have reached Telegram (no answer came back)."""
+    if isinstance(exc, TelegramServerError):
+        return False  # Telegram answered: the method did not run
+    cause = exc.__cause__ if isinstance(exc, TelegramNetworkError) else exc
+    # No connection was made, so nothing was sent.
+    return not isinstance(
+        cause, (ClientConnectorError, ConnectionTimeoutError, ConnectionRefusedError)
+    )
 
 
 def backoff(attempt: int, rng: random.Random) -> timedelta:
@@ -185,6 +204,7 @@ class OutboxSender:
                             outbox_id=row.id, attempted_at=now, result=verdict.value, error=None
                         )
                     )
+            valid, passed = _pass_steps_in_doubt(session, valid, now)
             if not valid:
                 return 0
             zone = ZoneInfo(valid[0].payload.get("tz") or "Europe/Moscow")
@@ -199,7 +219,12 @@ class OutboxSender:
             ids = [r.id for r in valid]
             chat_id = valid[0].chat_id
             recipient = valid[0].recipient_user_id
-            done = int(valid[0].payload.get("parts_sent", 0)) if len(valid) == 1 else 0
+            done = _step(valid[0]) if len(valid) == 1 else 0
+            steps = 1 + len(rendered.media)
+            # An edit repeated changes nothing: only sends are counted.
+            sends = rendered.edit_message_id is None
+            if sends and not _begin(session, valid, done, steps, passed, now):
+                return 0
         try:
             message_id = await self._send(ids[0], chat_id, rendered, done)
         except TelegramForbiddenError as exc:
@@ -219,7 +244,11 @@ class OutboxSender:
             )
             return 0
         except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
-            await self._retry(ids, f"{type(exc).__name__}: {exc}", None)
+            error = f"{type(exc).__name__}: {exc}"
+            if answer_lost(exc):
+                await self._retry(ids, error, None, lost=True, last_step=steps - 1)
+            else:
+                await self._retry(ids, error, None)
             return 0
         await self._finish(ids, OutboxStatus.SENT, None, message_id)
         return 1
@@ -250,14 +279,17 @@ class OutboxSender:
                 await send_part(self.bot, chat_id, part)
             except TelegramBadRequest as exc:
                 log.warning("outbox row %s: part %s refused: %s", row_id, index, exc.message)
-            await self._progress(row_id, index + 1)
+            await self._progress(row_id, index + 1, begins=index < len(rendered.media))
         return message_id
 
-    async def _progress(self, row_id: int, parts_sent: int, message_id: int | None = None) -> None:
+    async def _progress(
+        self, row_id: int, parts_sent: int, message_id: int | None = None, *, begins: bool = True
+    ) -> None:
+        """Steps before `parts_sent` are done; the next one `begins` at once, so it is counted."""
         async with self.session_factory() as session, session.begin():
             row = await session.get(OutboxMessage, row_id)
             if row is not None:
-                row.payload = {**row.payload, "parts_sent": parts_sent}
+                row.payload = {**row.payload, "parts_sent": parts_sent, "doubt": int(begins)}
                 if message_id is not None:
                     row.telegram_message_id = message_id
 
@@ -281,7 +313,17 @@ class OutboxSender:
                     )
                 )
 
-    async def _retry(self, ids: list[int], error: str, wait: timedelta | None) -> None:
+    async def _retry(
+        self,
+        ids: list[int],
+        error: str,
+        wait: timedelta | None,
+        *,
+        lost: bool = False,
+        last_step: int = 0,
+    ) -> None:
+        """Send again later. A send that surely failed is uncounted; one whose answer was
+        `lost` stays counted, and a step counted twice is passed (the row settled if last)."""
         now = self.clock.now()
         async with self.session_factory() as session, session.begin():
             for row_id in ids:
@@ -291,15 +333,83 @@ class OutboxSender:
                 row.attempts += 1
                 row.last_error = error
                 row.claimed_by = row.claimed_until = None
+                delay = wait
+                if not lost:
+                    row.payload = {**row.payload, "doubt": max(_in_doubt(row) - 1, 0)}
+                elif _in_doubt(row) >= MAX_IN_DOUBT:
+                    if _step(row) >= last_step:
+                        _settle(session, row, now, error)
+                        continue
+                    delay = timedelta(0)  # the next part may go at once: _deliver passes this one
                 if row.attempts >= MAX_ATTEMPTS:
                     row.status = OutboxStatus.FAILED
                 else:
                     row.status = OutboxStatus.PENDING
-                    row.next_attempt_at = now + (wait or backoff(row.attempts, self.rng))
-                session.add(
-                    DeliveryAttempt(outbox_id=row.id, attempted_at=now, result="retry", error=error)
-                )
+                    row.next_attempt_at = now + (
+                        delay if delay is not None else backoff(row.attempts, self.rng)
+                    )
+                _note(session, row, now, "retry", error)
         log.info("delivery of %s postponed: %s", ids, error)
+
+
+def _in_doubt(row: OutboxMessage) -> int:
+    """Sends of the current step that may have reached the person (begun, not surely failed)."""
+    return int(row.payload.get("doubt", 0))
+
+
+def _step(row: OutboxMessage) -> int:
+    """The step to send next: 0 the text, n the n-th file part."""
+    return int(row.payload.get("parts_sent", 0))
+
+
+def _pass_steps_in_doubt(
+    session: AsyncSession, rows: list[OutboxMessage], now: datetime
+) -> tuple[list[OutboxMessage], bool]:
+    """Move rows past a step that may have reached the person twice; the rows still to send."""
+    passed = [r for r in rows if _in_doubt(r) >= MAX_IN_DOUBT]
+    for row in passed:
+        row.payload = {**row.payload, "parts_sent": _step(row) + 1, "doubt": 0}
+    if len(rows) == 1:  # the rest of its parts may still be due: _begin decides
+        return rows, bool(passed)
+    for row in passed:  # merged rows are one text and nothing else: theirs is done
+        _settle(session, row, now, IN_DOUBT)
+    return [r for r in rows if r not in passed], False
+
+
+def _begin(
+    session: AsyncSession,
+    rows: list[OutboxMessage],
+    done: int,
+    steps: int,
+    passed: bool,
+    now: datetime,
+) -> bool:
+    """Count the send about to begin in each row (a crash mid-send stays counted); False when
+    the step just `passed` was the last."""
+    if passed:
+        if done >= steps:
+            _settle(session, rows[0], now, IN_DOUBT)
+            return False
+        step = "the text" if done == 1 else f"file part {done - 1}"
+        _note(session, rows[0], now, "uncertain", f"{step}: {IN_DOUBT}; the rest goes")
+    for row in rows:
+        row.payload = {**row.payload, "doubt": _in_doubt(row) + 1}
+    return True
+
+
+def _note(
+    session: AsyncSession, row: OutboxMessage, now: datetime, result: str, error: str
+) -> None:
+    session.add(DeliveryAttempt(outbox_id=row.id, attempted_at=now, result=result, error=error))
+
+
+def _settle(session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
+    """Sent as far as anyone can tell: a third copy is never risked (docs/reminders.md)."""
+    row.status, row.sent_at = OutboxStatus.SENT, now
+    row.last_error = f"uncertain: {error}"[:500]
+    row.claimed_by = row.claimed_until = None
+    _note(session, row, now, "uncertain", error)
+    log.warning("outbox row %s: taken as delivered, not sent a third time: %s", row.id, error)
 
 
 def _group_key(row: OutboxMessage) -> tuple[int, datetime, str, int]:

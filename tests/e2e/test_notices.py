@@ -9,6 +9,7 @@ sweeper that retries until the copy exists or Telegram says the file is gone.
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
@@ -128,6 +129,34 @@ async def test_a_failed_file_is_retried_without_repeating_what_arrived(world: Wo
     await olga.expect_silence()  # the request text was not sent again
     (row,) = [r for r in await _notices(world) if r.kind == REVIEW_REQUEST]
     assert row.status == OutboxStatus.SENT
+
+
+async def test_lost_answers_repeat_each_part_of_a_request_at_most_once(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, olga, _ = await _setup(world)
+    deliver = world.app.reminders.deliver
+
+    async def busy() -> int:  # the background kick sends nothing: the test drives delivery
+        return 0
+
+    monkeypatch.setattr(world.app.reminders, "deliver", busy)
+    await _submit(alice, ("а.pdf", b"%PDF a"), ("б.pdf", b"%PDF b"))
+    # Olga gets every text and album, but no answer reaches the bot, four rounds in a row.
+    await world.client.set_faults(
+        1.0, ["accepted_disconnect"], methods=["sendMessage", "sendMediaGroup"]
+    )
+    for _ in range(4):
+        await deliver()
+        _advance(world, timedelta(minutes=30))
+    await world.client.set_faults(0.0)
+    await deliver()
+    got = [e["message"] for e in await world.client.log(olga.id) if e["kind"] == "new"]
+    requests = [m for m in got if "На проверку" in m.get("text", "")]
+    files = Counter(m["document"]["file_name"] for m in got if "document" in m)
+    assert len(requests) == 2 and files == {"а.pdf": 2, "б.pdf": 2}  # each at most twice
+    (row,) = [r for r in await _notices(world) if r.kind == REVIEW_REQUEST]
+    assert row.status == OutboxStatus.SENT and (row.last_error or "").startswith("uncertain")
 
 
 async def test_a_request_taken_back_before_delivery_is_not_sent(

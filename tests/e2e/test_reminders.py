@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -309,6 +310,134 @@ async def test_a_crash_mid_burst_loses_nothing_and_repeats_at_most_one(world: Wo
     got = await _messages_since(world, curators, datetime(2020, 11, 3, 4, 0, tzinfo=UTC))
     assert all(n >= 1 for n in got)
     assert sum(got) - len(curators) <= 1  # the documented bound: one message per crash
+
+
+async def _retry_round(world: World, sender: OutboxSender | None = None) -> None:
+    """Move the clock to when every postponed row is due again, then send once more."""
+    async with world.app.session_factory() as session:
+        due = await session.scalar(
+            select(func.max(OutboxMessage.next_attempt_at)).where(
+                OutboxMessage.status == OutboxStatus.PENDING
+            )
+        )
+    if due is not None and due > world.clock.now():
+        world.clock.set(due)  # type: ignore[attr-defined]
+    if sender is None:
+        await world.app.reminders.tick()
+    else:
+        await sender.drain()
+
+
+async def _attempts(world: World, result: str) -> int:
+    async with world.app.session_factory() as session:
+        return int(
+            await session.scalar(
+                select(func.count())
+                .select_from(DeliveryAttempt)
+                .where(DeliveryAttempt.result == result)
+            )
+            or 0
+        )
+
+
+@pytest.mark.parametrize("fault", ["accepted_timeout", "accepted_disconnect"])
+async def test_answers_lost_after_delivery_repeat_a_reminder_at_most_once(
+    world: World, fault: str
+) -> None:
+    curators = await _burst_setup(world, 3)
+    start = datetime(2020, 11, 3, 4, 0, tzinfo=UTC)
+    world.clock.set(start)  # type: ignore[attr-defined]
+    # Telegram delivers every message but the answer never reaches the bot (REQUEST_TIMEOUT
+    # is 1 s here), four sends in a row: without a bound each would be one more copy.
+    await world.client.set_faults(1.0, [fault], methods=["sendMessage"], hang_seconds=3)
+    for _ in range(4):
+        await _retry_round(world)
+    await world.client.set_faults(0.0)
+    await _until_quiet(world)
+    got = await _messages_since(world, curators, start)
+    assert all(1 <= n <= 2 for n in got), got  # never lost, at most one extra copy
+    assert await _attempts(world, "uncertain") == len(curators)
+    async with world.app.session_factory() as session:
+        left = await session.scalar(
+            select(func.count()).where(
+                OutboxMessage.status.not_in([OutboxStatus.SENT, OutboxStatus.CANCELLED]),
+                OutboxMessage.scheduled_at <= world.clock.now(),
+                OutboxMessage.kind == "deadline",
+            )
+        )
+    assert left == 0
+
+
+async def test_a_lost_answer_and_a_crash_still_make_at_most_two_copies(world: World) -> None:
+    curators = await _burst_setup(world, 3)
+    start = datetime(2020, 11, 3, 4, 0, tzinfo=UTC)
+    world.clock.set(start)  # type: ignore[attr-defined]
+    await world.client.set_faults(1.0, ["accepted_disconnect"], methods=["sendMessage"])
+    await _retry_round(world)  # one copy each, answers lost
+    await world.client.set_faults(0.0)
+    from bot.reminder_render import render
+
+    crashing: Any = CrashAfter(world.app.bot, 1)
+    dying = OutboxSender(world.app.session_factory, crashing, world.clock, render, worker="dies")
+    with pytest.raises(asyncio.CancelledError):
+        await _retry_round(world, dying)  # a second copy reaches the first curator, then death
+    world.clock.advance(timedelta(minutes=6))  # type: ignore[attr-defined]  # claims expire
+    await _until_quiet(world)
+    # The send cut by the crash was counted before it began: no third copy for anyone.
+    assert await _messages_since(world, curators, start) == [2] * 3
+    assert await _attempts(world, "uncertain") == 1
+
+
+def _refusing_bot() -> Any:
+    """A bot whose every request finds nobody listening: surely nothing was sent."""
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    api = TelegramAPIServer.from_base(f"http://127.0.0.1:{port}")
+    return Bot(TOKEN, session=AiohttpSession(api=api, timeout=1.0))
+
+
+async def _sure_failures_then_quiet(world: World, *, rounds: int) -> None:
+    """Server errors, then refused connections, `rounds` sends of each, then none."""
+    from bot.reminder_render import render
+
+    await world.client.set_faults(1.0, ["500", "502"], methods=["sendMessage"], seed=5)
+    for _ in range(rounds):
+        await _retry_round(world)
+    await world.client.set_faults(0.0)
+    refusing = _refusing_bot()
+    sender = OutboxSender(world.app.session_factory, refusing, world.clock, render, worker="cut")
+    try:
+        for _ in range(rounds):
+            await _retry_round(world, sender)
+    finally:
+        await refusing.session.close()
+    await _until_quiet(world)
+
+
+async def test_sends_that_surely_failed_are_retried_until_delivered_once(world: World) -> None:
+    curators = await _burst_setup(world, 3)
+    start = datetime(2020, 11, 3, 4, 0, tzinfo=UTC)
+    world.clock.set(start)  # type: ignore[attr-defined]
+    await _sure_failures_then_quiet(world, rounds=3)
+    assert await _messages_since(world, curators, start) == [1] * 3
+    assert await _attempts(world, "retry") >= 6 * 3
+    assert await _attempts(world, "uncertain") == 0
+
+
+async def test_after_a_lost_answer_sure_failures_still_retry(world: World) -> None:
+    curators = await _burst_setup(world, 3)
+    start = datetime(2020, 11, 3, 4, 0, tzinfo=UTC)
+    world.clock.set(start)  # type: ignore[attr-defined]
+    await world.client.set_faults(1.0, ["accepted_disconnect"], methods=["sendMessage"])
+    await _retry_round(world)  # delivered, answer lost: the one repeat allowed is still unused
+    await _sure_failures_then_quiet(world, rounds=3)
+    # The copy whose answer was lost, and the one Telegram confirmed.
+    assert await _messages_since(world, curators, start) == [2] * 3
 
 
 class SlowBot:
