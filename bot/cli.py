@@ -94,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--year", help="academic year, e.g. 2020/2021 (default: from the document)")
     imp.add_argument("--timezone", help="IANA zone of the plan (default: DEFAULT_TIMEZONE)")
     imp.add_argument("--dry-run", action="store_true", help="show the preview, store nothing")
+    imp.add_argument(
+        "--yes", action="store_true", help="store even when rows are removed (no question)"
+    )
+    imp.add_argument(
+        "--details", type=int, default=20, help="list at most N rows and schools of each change"
+    )
     imp.add_argument("--json", action="store_true", help="print the preview as JSON")
 
     rem = sub.add_parser("reminders", help="reminders").add_subparsers(
@@ -681,10 +687,21 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _confirmed() -> bool:
+    """Ask at a terminal; without one (a script) the answer is no: pass --yes."""
+    if not sys.stdin.isatty():
+        return False
+    from bot import texts
+
+    return input(texts.IMPORT_CLI_ASK).strip().casefold() in ("y", "yes", "д", "да")
+
+
 async def _import(settings: Settings, args: argparse.Namespace) -> int:
+    import dataclasses
     import json
 
-    from bot import preview
+    from bot import preview, texts
+    from core.import_diff import import_diff
     from core.periods import parse_academic_year
     from core.plan_import import file_digest, import_plan, plan_terms
     from importer.errors import FILE_ERRORS
@@ -708,10 +725,17 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
             f"{FILE_ERRORS[exc.code]} ({exc.detail})" if exc.detail else FILE_ERRORS[exc.code]
         ) from None
     timezone = args.timezone or settings.default_timezone
+    diff = await _with_session(settings, lambda s: import_diff(s, draft))
     if args.json:
         document = draft.to_json()
+        document["changes"] = dataclasses.asdict(diff)
     else:
         print(preview.text_preview(draft))
+        if diff.exists:
+            print(texts.import_diff(diff, limit=args.details, html=False))
+    if not args.dry_run and diff.needs_confirmation and not args.yes and not _confirmed():
+        print(texts.IMPORT_CLI_NOT_CONFIRMED, file=sys.stderr)
+        return 2
     if not args.dry_run:
         report = await _with_session(
             settings,

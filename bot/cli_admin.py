@@ -67,6 +67,13 @@ def add_parsers(sub: Any) -> None:
     attach.add_argument("plan")
     attach.add_argument("--school", required=True)
     attach.add_argument("--direction", help="only this direction (its code, e.g. 2)")
+    detach = plan.add_parser(
+        "detach", help="a school no longer takes part (open items cancelled, work kept)"
+    )
+    detach.add_argument("plan")
+    detach.add_argument("--school", required=True)
+    detach.add_argument("--direction", help="only this direction (its code, e.g. 2)")
+    detach.add_argument("--yes", action="store_true", help="do it (else: only say what it does)")
 
 
 def add_school_verbs(school: Any) -> None:
@@ -143,7 +150,8 @@ async def people(session: AsyncSession, args: argparse.Namespace, clock: Clock) 
 
 
 async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
-    from core.plan_import import attach_school
+    from bot import texts
+    from core.plan_import import attach_school, detach_school
     from core.report_data import find_plan
     from core.schools import find_school
     from core.settings import plans_in_scope, set_archived, set_plan_setting
@@ -184,6 +192,11 @@ async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -
     if args.plan_command == "deadline":
         return await _move_deadline(session, args, clock, plan.id)
     school = await find_school(session, args.school)
+    if args.plan_command == "detach":
+        done = await detach_school(
+            session, clock, plan.id, school.id, args.direction, dry_run=not args.yes
+        )
+        return texts.detach_result(school.name, done.cancelled, done.kept, done=args.yes)
     added = await attach_school(session, clock, plan.id, school.id, args.direction)
     return f"plan {plan.id}: school {school.id} takes part ({added} new items)"
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
+from core.import_diff import ImportDiff
 from core.roles import RANK, Role
 from importer.draft import PlanDraft
 from importer.errors import MAX_ROWS
@@ -292,8 +293,9 @@ def _source(source: dict[str, str | None]) -> str:
     return f"{where}: «{escape(clip(text, 60))}»" if text else f"{where} пуста"
 
 
-def import_preview(draft: PlanDraft) -> str:
-    """Counts, the academic year and the rows that need a look, fitting one message."""
+def import_preview(draft: PlanDraft, diff: ImportDiff | None = None) -> str:
+    """Counts, the academic year and the rows that need a look, fitting one message; for a
+    plan already stored, what the import would change in it."""
     year = (
         f"{draft.academic_year}/{draft.academic_year + 1}" if draft.academic_year else "не указан"
     )
@@ -315,8 +317,99 @@ def import_preview(draft: PlanDraft) -> str:
             )
         if len(flagged) > 10:
             lines.append(f"… и ещё {len(flagged) - 10}")
-    lines.append("\nИмпортировать план?")
+    if diff is not None and diff.exists:
+        lines.append("\n" + import_diff(diff, limit=5))
+        lines.append("\nОбновить план?")
+    else:
+        lines.append("\nИмпортировать план?")
     return "\n".join(lines)
+
+
+def import_diff(diff: ImportDiff, limit: int = 10, html: bool = True) -> str:
+    """What a re-import would change, totals first: added, changed (old → new date), removed
+    with the work each school handed in for them, schools no longer named for a direction."""
+    if not diff.exists:
+        return ""
+    esc = escape if html else (lambda text: text)
+    bold = (lambda text: f"<b>{text}</b>") if html else (lambda text: text)
+    lines = [
+        bold("Что изменится в плане:"),
+        f"Добавится: {len(diff.added)}, изменится: {len(diff.changed)}, "
+        f"исключится: {len(diff.removed)}.",
+    ]
+    lines += [f"+ {esc(clip(title, 90))}" for title in diff.added[:limit]]
+    lines += _more(len(diff.added), limit)
+    for change in diff.changed[:limit]:
+        dates = ""
+        if change.old_due != change.new_due:
+            dates = f": {_short(change.old_due)} → {_short(change.new_due)}"
+        lines.append(f"~ {esc(clip(change.title, 90))}{dates}")
+    lines += _more(len(diff.changed), limit)
+    lines += [f"− {esc(clip(title, 90))}" for title in diff.removed[:limit]]
+    lines += _more(len(diff.removed), limit)
+    if diff.work:
+        items = diff.removed_with_work
+        files = sum(w.files for w in diff.work)
+        accepted = sum(w.accepted for w in diff.work)
+        lines.append(
+            bold(
+                f"Сданная работа по исключаемым пунктам: {items} "
+                f"{plural(items, 'пункт', 'пункта', 'пунктов')}, файлов: {files}, "
+                f"принято: {accepted}."
+            )
+        )
+        lines.append("Она не удаляется: пункты уйдут в архив и останутся в отчётах с пометкой.")
+        for line in diff.work[:limit]:
+            lines.append(
+                f"• {esc(clip(line.school, 60))}: {line.items} "
+                f"{plural(line.items, 'пункт', 'пункта', 'пунктов')}, файлов {line.files}, "
+                f"принято {line.accepted}"
+            )
+        lines += _more(len(diff.work), limit, "школ")
+    if diff.unnamed:
+        lines.append(
+            bold(f"Школы, которых нет в новом файле (останутся в плане): {len(diff.unnamed)}")
+        )
+        lines += [f"• {code}: {esc(clip(name, 60))}" for code, name in diff.unnamed[:limit]]
+        lines += _more(len(diff.unnamed), limit, "школ")
+    return "\n".join(lines)
+
+
+def _more(total: int, limit: int, what: str = "") -> list[str]:
+    return [f"… и ещё {total - limit}{' ' + what if what else ''}"] if total > limit else []
+
+
+def _short(day: date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else "без даты"
+
+
+IMPORT_CLI_ASK = "Из плана исключаются пункты (их сданная работа сохранится). Продолжить? [да/нет] "
+IMPORT_CLI_NOT_CONFIRMED = (
+    "Ничего не сохранено: новый файл исключает пункты или не называет школы направления. "
+    "Проверьте изменения выше и повторите команду с --yes."
+)
+
+
+def detach_result(school: str, cancelled: int, kept: int, done: bool) -> str:
+    """What taking a plan from a school does (or did) to its items."""
+    # Plain text (the CLI); the chat passes the name escaped.
+    lines = [
+        f"Школа «{school}» больше не участвует в плане."
+        if done
+        else f"Если отключить школу «{school}» от плана:",
+        f"открытых пунктов {'снято' if done else 'снимется'}: {cancelled};",
+        f"пунктов со сданной работой — в архив, остаются в отчётах: {kept}.",
+    ]
+    if not done:
+        lines.append("Чтобы отключить, повторите с --yes.")
+    return "\n".join(lines)
+
+
+def import_not_yours(title: str) -> str:
+    return (
+        f"План «{escape(clip(title, 200))}» уже есть в Куратор, и обновить его может только "
+        "координатор всего этого плана или администратор."
+    )
 
 
 def import_done(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dto import UserContext
 from core.filenames import name_key, safe_name
-from core.report_data import report_scope
+from core.report_data import removed_title, report_scope
 from core.scope import visible
 from core.states import SubmissionStatus
 from core.status import DEPARTMENT
@@ -84,6 +84,7 @@ async def evidence_entries(
             Submission.created_at,
             Submission.reviewed_at,
             Submission.comment,
+            Activity.cancelled_at,
         )
         .select_from(EvidenceFile)
         .join(Submission, Submission.id == EvidenceFile.submission_id)
@@ -93,7 +94,7 @@ async def evidence_entries(
         .outerjoin(User, User.id == Submission.user_id)
         .where(
             Activity.plan_id == plan_id,
-            Activity.cancelled_at.is_(None),
+            # Accepted work of a row a later version of the plan removed stays, marked.
             Submission.status == SubmissionStatus.ACCEPTED,
             visible(scope, Activity.plan_id, Activity.direction_id, Assignment.school_id),
         )
@@ -107,8 +108,9 @@ async def evidence_entries(
     taken: set[str] = set()
     for (
         school, item_number, title, position, file_id, name, kind, stored, missing_at, error,
-        person, forgotten, sent, accepted, comment,
+        person, forgotten, sent, accepted, comment, cancelled,
     ) in await session.execute(query):  # fmt: skip
+        title = removed_title(title, cancelled)
         folder = safe_name(school or DEPARTMENT, max_chars=SCHOOL_CHARS) + "/"
         folder += safe_name(f"{item_number or position + 1} {title}", max_chars=ITEM_CHARS)
         fallback = f"{kind}_{file_id}"

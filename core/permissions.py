@@ -13,12 +13,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from core.dto import MembershipInfo, UserContext
-from core.roles import Role
+from core.roles import RANK, Role
 from core.scope import scope_of
 
 SCHOOL_ROLES = (Role.CURATOR, Role.OBSERVER)
-# A deputy stands in with the absent person's role only where their own role is as high.
-RANK = {Role.OBSERVER: 0, Role.CURATOR: 1, Role.COORDINATOR: 2, Role.ADMIN: 3}
 
 
 def curator_schools(user: UserContext, plan_id: int | None = None) -> set[int]:
@@ -188,7 +186,7 @@ def _shared(
     direction_schools: dict[int, set[int]],
 ) -> MembershipInfo | None:
     """The part of the absent person's role the deputy's own role `mine` also covers."""
-    if RANK[mine.role] < RANK[absent.role]:
+    if RANK[mine.role] > RANK[absent.role]:  # a lesser role of one's own never stands in
         return None
     if mine.role == Role.ADMIN:
         return absent

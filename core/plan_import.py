@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
@@ -51,6 +51,8 @@ _TRACKED = (
     "note",
 )
 _REOPENABLE = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED, AssignmentStatus.CANCELLED)
+_WORK = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
+SINGLE_SCHOOL = "single_school"  # plan setting: a school's own plan (every row is the schools')
 
 
 @dataclass
@@ -110,6 +112,9 @@ async def import_plan(
         session.add(plan)
     plan.academic_year = draft.academic_year
     plan.year_from, plan.year_to = draft.year_from, draft.year_to
+    if draft.single_school is not None and not (plan.settings or {}).get(SINGLE_SCHOOL):
+        # A school's own plan: every row is the schools' work, whoever is named responsible.
+        plan.settings = {**(plan.settings or {}), SINGLE_SCHOOL: True}
     plan.source_file, plan.source_sha256, plan.updated_at = source_file, source_sha256, now
     await session.flush()
 
@@ -157,14 +162,12 @@ def _printable(draft: PlanDraft) -> None:
                 setattr(part, item.name, [printable(v) for v in value])
 
 
-async def _schools(
-    session: AsyncSession, clock: Clock, plan: Plan, refs: list[DraftSchool], timezone: str
-) -> dict[str, int]:
-    """Key -> school id, creating schools that do not exist yet; attach all to the plan."""
+async def school_names(session: AsyncSession) -> tuple[dict[str, School], dict[str, School]]:
+    """Schools by casefolded name and by short name (a merged duplicate's name: the school it
+    was merged into), as a plan's school names are matched."""
     everyone = {s.id: s for s in await session.scalars(select(School))}
 
     def current(school: School) -> School:
-        # A name of a merged duplicate means the school it was merged into.
         while school.merged_into_id is not None and school.merged_into_id in everyone:
             school = everyone[school.merged_into_id]
         return school
@@ -173,6 +176,14 @@ async def _schools(
     ordered = sorted(everyone.values(), key=lambda s: s.merged_into_id is None)
     by_name = {s.name.casefold(): current(s) for s in ordered}
     by_short = {(s.short_name or "").casefold(): current(s) for s in ordered if s.short_name}
+    return by_name, by_short
+
+
+async def _schools(
+    session: AsyncSession, clock: Clock, plan: Plan, refs: list[DraftSchool], timezone: str
+) -> dict[str, int]:
+    """Key -> school id, creating schools that do not exist yet; attach all to the plan."""
+    by_name, by_short = await school_names(session)
     attached = set(
         await session.scalars(select(PlanSchool.school_id).where(PlanSchool.plan_id == plan.id))
     )
@@ -252,23 +263,44 @@ async def _stages(session: AsyncSession, plan: Plan, draft: PlanDraft) -> dict[s
     return result
 
 
-def _scope(
-    activity: DraftActivity, draft: PlanDraft, schools: dict[str, int], plan_schools: set[int]
-) -> tuple[bool, set[int]]:
-    """(department takes part, school ids) for one activity.
+@dataclass(frozen=True)
+class Participants:
+    """Who takes part in a plan, as stored: its schools and each direction's schools. Every
+    way a school joins (import, CLI, chat) writes here, and only a detach removes it."""
 
-    УО in the responsible text (or a municipal-level row) -> the department (coordinators);
-    ОО/ОУ (or a school-level row) -> every school taking part in the plan.
-    """
-    if activity.direction is not None:
-        keys = next((d.school_keys for d in draft.directions if d.code == activity.direction), [])
-        return False, {schools[k] for k in keys if k in schools}
-    if draft.single_school is not None and draft.single_school in schools:
-        return False, {schools[draft.single_school]}
-    text = activity.responsible or ""
-    department = bool(_SCOPE_DEPARTMENT.search(text)) or activity.level == "municipal"
-    every_school = bool(_SCOPE_SCHOOLS.search(text)) or activity.level == "school"
-    ids = set(plan_schools) if every_school else set()
+    single_school: bool
+    schools: set[int]
+    by_direction: dict[int, set[int]]
+
+
+async def participants(session: AsyncSession, plan: Plan) -> Participants:
+    schools = set(
+        await session.scalars(select(PlanSchool.school_id).where(PlanSchool.plan_id == plan.id))
+    )
+    by_direction: dict[int, set[int]] = {}
+    for direction_id, school_id in await session.execute(
+        select(DirectionSchool.direction_id, DirectionSchool.school_id)
+        .join(Direction, Direction.id == DirectionSchool.direction_id)
+        .where(Direction.plan_id == plan.id)
+    ):
+        by_direction.setdefault(direction_id, set()).add(school_id)
+    return Participants(bool((plan.settings or {}).get(SINGLE_SCHOOL)), schools, by_direction)
+
+
+def who_takes_part(activity: Activity, taking_part: Participants) -> tuple[bool, set[int]]:
+    """(the department takes part, school ids) for one activity, by one rule for import,
+    attach and detach: a direction's row -> that direction's schools; a school's own plan ->
+    its schools; else УО in the responsible text (or a municipal-level row) -> the department
+    (coordinators), ОО/ОУ (or a school-level row) -> every school of the plan."""
+    if activity.direction_id is not None:
+        return False, set(taking_part.by_direction.get(activity.direction_id, set()))
+    if taking_part.single_school and taking_part.schools:
+        return False, set(taking_part.schools)
+    text = activity.responsible_text or ""
+    level = activity.level.value if activity.level else None
+    department = bool(_SCOPE_DEPARTMENT.search(text)) or level == "municipal"
+    every_school = bool(_SCOPE_SCHOOLS.search(text)) or level == "school"
+    ids = set(taking_part.schools) if every_school else set()
     return department or not ids, ids
 
 
@@ -282,9 +314,7 @@ async def _activities(
     schools: dict[str, int],
     report: ImportReport,
 ) -> None:
-    plan_schools = set(
-        await session.scalars(select(PlanSchool.school_id).where(PlanSchool.plan_id == plan.id))
-    )
+    taking_part = await participants(session, plan)
     current = {
         a.source_key: a
         for a in await session.scalars(select(Activity).where(Activity.plan_id == plan.id))
@@ -333,7 +363,7 @@ async def _activities(
         await session.flush()
         if position in flagged_rows:
             report.flagged_activity_ids.append(activity.id)
-        department, school_ids = _scope(item, draft, schools, plan_schools)
+        department, school_ids = who_takes_part(activity, taking_part)
         await _assign(session, now, activity, department, school_ids, report)
     for key, activity in current.items():
         if key not in kept and activity.cancelled_at is None:
@@ -353,15 +383,17 @@ async def _assign(
     department: bool,
     school_ids: set[int],
     report: ImportReport | None = None,
-) -> None:
+) -> int:
     """Make sure the activity has one assignment per school (and one for the department); due
-    dates changed in Kurator stay, and the report names those the new file disagrees with."""
+    dates changed in Kurator stay, and the report names those the new file disagrees with.
+    Returns how many items were opened (new, or reopened for a school back in scope)."""
     kept = await kept_dates(session, activity.id)
     rows = list(
         await session.scalars(select(Assignment).where(Assignment.activity_id == activity.id))
     )
     have = {a.school_id for a in rows}
     wanted: set[int | None] = set(school_ids) | ({None} if department else set())
+    opened = len(wanted - have)
     for school_id in wanted - have:
         session.add(_new_assignment(activity, school_id, now))
     for assignment in rows:
@@ -371,6 +403,7 @@ async def _assign(
             status = AssignmentStatus.CANCELLED  # no longer in scope of the activity
         elif assignment.status == AssignmentStatus.CANCELLED:
             status = AssignmentStatus.OPEN
+            opened += 1
         else:
             status = assignment.status
         due = kept.get(assignment.school_id, kept.get(None, activity.due_date))
@@ -391,6 +424,7 @@ async def _assign(
             assignment.version += 1
             assignment.updated_at = now
     await session.flush()
+    return opened
 
 
 async def _cancel_open(session: AsyncSession, now: datetime, activity: Activity) -> int:
@@ -446,37 +480,97 @@ async def attach_school(
     school_id: int,
     direction_code: str | None = None,
 ) -> int:
-    """Make a school take part in a plan (or one direction of it); returns new assignments."""
+    """Make a school take part in a plan (or one direction of it); returns the items it now
+    has that it had not (by the import's rule of who takes part in each row)."""
+    plan = await session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"no plan {plan_id}")
     if await session.get(PlanSchool, (plan_id, school_id)) is None:
         session.add(PlanSchool(plan_id=plan_id, school_id=school_id))
-    query = select(Activity).where(Activity.plan_id == plan_id, Activity.cancelled_at.is_(None))
     if direction_code is not None:
-        direction = await session.scalar(
-            select(Direction).where(Direction.plan_id == plan_id, Direction.code == direction_code)
-        )
-        if direction is None:
-            raise NotFound(f"plan {plan_id} has no direction {direction_code!r}")
+        direction = await _direction(session, plan_id, direction_code)
         if await session.get(DirectionSchool, (direction.id, school_id)) is None:
             session.add(DirectionSchool(direction_id=direction.id, school_id=school_id))
-        query = query.where(Activity.direction_id == direction.id)
-    activities = list(await session.scalars(query))
-    have = set(
-        await session.scalars(
-            select(Assignment.activity_id).where(
-                Assignment.school_id == school_id,
-                Assignment.activity_id.in_([a.id for a in activities]),
-            )
-        )
-    )
-    now = clock.now()
-    added = 0
-    for activity in activities:
-        if activity.id in have:
-            continue
-        session.add(_new_assignment(activity, school_id, now))
-        added += 1
     await session.flush()
-    return added
+    return await reassign(session, clock.now(), plan)
+
+
+@dataclass(frozen=True)
+class Detached:
+    """What taking a plan (direction) from a school does to its items."""
+
+    cancelled: int  # open items no longer the school's
+    kept: int  # items with work handed in: archived, still in reports and the evidence archive
+
+
+async def detach_school(
+    session: AsyncSession,
+    clock: Clock,
+    plan_id: int,
+    school_id: int,
+    direction_code: str | None = None,
+    *,
+    dry_run: bool = False,
+) -> Detached:
+    """The school no longer takes part in the plan (or the direction): its open items are
+    cancelled, work handed in stays. With `dry_run` only says what it would do."""
+    plan = await session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"no plan {plan_id}")
+    links = select(DirectionSchool).where(DirectionSchool.school_id == school_id)
+    if direction_code is not None:
+        direction = await _direction(session, plan_id, direction_code)
+        links = links.where(DirectionSchool.direction_id == direction.id)
+        activities = select(Activity.id).where(Activity.direction_id == direction.id)
+    else:
+        plan_directions = select(Direction.id).where(Direction.plan_id == plan_id)
+        links = links.where(DirectionSchool.direction_id.in_(plan_directions))
+        activities = select(Activity.id).where(Activity.plan_id == plan_id)
+    counts = dict(
+        (
+            await session.execute(
+                select(Assignment.status, func.count())
+                .where(Assignment.school_id == school_id, Assignment.activity_id.in_(activities))
+                .group_by(Assignment.status)
+            )
+        ).all()
+    )
+    result = Detached(
+        sum(counts.get(s, 0) for s in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)),
+        sum(counts.get(s, 0) for s in _WORK),
+    )
+    if dry_run:
+        return result
+    for link in await session.scalars(links):
+        await session.delete(link)
+    if direction_code is None:
+        row = await session.get(PlanSchool, (plan_id, school_id))
+        if row is not None:
+            await session.delete(row)
+    await session.flush()
+    await reassign(session, clock.now(), plan)
+    return result
+
+
+async def reassign(session: AsyncSession, now: datetime, plan: Plan) -> int:
+    """Bring every row's items in line with who takes part now; returns the items opened."""
+    taking_part = await participants(session, plan)
+    opened = 0
+    for activity in await session.scalars(
+        select(Activity).where(Activity.plan_id == plan.id, Activity.cancelled_at.is_(None))
+    ):
+        department, school_ids = who_takes_part(activity, taking_part)
+        opened += await _assign(session, now, activity, department, school_ids)
+    return opened
+
+
+async def _direction(session: AsyncSession, plan_id: int, code: str) -> Direction:
+    direction = await session.scalar(
+        select(Direction).where(Direction.plan_id == plan_id, Direction.code == code)
+    )
+    if direction is None:
+        raise NotFound(f"plan {plan_id} has no direction {code!r}")
+    return direction
 
 
 def _new_assignment(activity: Activity, school_id: int | None, now: datetime) -> Assignment:

@@ -32,6 +32,8 @@ from db.models import (
 
 NO_DIRECTION = "Без направления"  # the /status wording for work outside any direction
 
+HANDED_IN = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
+REMOVED_MARK = "(исключено из плана)"  # after the title of an activity a re-import removed
 MISSING_MARK = " ⚠"  # after a file name: Telegram no longer gives the file, no copy was kept
 
 
@@ -132,7 +134,7 @@ async def schools_in_plan(session: AsyncSession, plan_id: int, school_ids: set[i
 def _counted(plan_id: int, scope: Scope | None = None) -> list[ColumnElement[bool]]:
     conditions = [
         Activity.plan_id == plan_id,
-        Activity.cancelled_at.is_(None),
+        or_(Activity.cancelled_at.is_(None), Assignment.status.in_(HANDED_IN)),
         Assignment.status != AssignmentStatus.CANCELLED,
     ]
     if scope is not None:
@@ -161,8 +163,8 @@ async def report_head(
     summary = await plan_status(session, scope, now, default_zone)
     report = PlanReport(plan.id, plan.title, now, summary[0] if summary else None, scope=scope)
     report.zone = resolve_zone(plan.timezone, default_zone).key
-    query = select(Activity.id, Activity.number, Activity.title).where(
-        Activity.plan_id == plan_id, Activity.cancelled_at.is_(None)
+    query = select(Activity.id, Activity.number, Activity.title, Activity.cancelled_at).where(
+        Activity.plan_id == plan_id, _in_report()
     )
     if not scope.whole_plan(plan_id):  # a direction's coordinator, a school: only theirs
         query = query.where(
@@ -173,8 +175,10 @@ async def report_head(
             )
         )
     report.activities = [
-        (a_id, number, title)
-        for a_id, number, title in await session.execute(query.order_by(Activity.position))
+        (a_id, number, removed_title(title, cancelled))
+        for a_id, number, title, cancelled in await session.execute(
+            query.order_by(Activity.position)
+        )
     ]
     schools = await session.execute(
         select(Assignment.school_id, School.name)
@@ -189,6 +193,18 @@ async def report_head(
     report.period = _period(plan)
     await _details(session, report)
     return report
+
+
+def _in_report() -> ColumnElement[bool]:
+    """Activities a report lists: the plan's, and those removed from it that hold work handed
+    in (archived, marked as removed, never dropped with the work)."""
+    with_work = select(Assignment.activity_id).where(Assignment.status.in_(HANDED_IN))
+    return or_(Activity.cancelled_at.is_(None), Activity.id.in_(with_work))
+
+
+def removed_title(title: str, cancelled: datetime | None) -> str:
+    """An activity's title, marked when a later version of the plan no longer has it."""
+    return f"{title} {REMOVED_MARK}" if cancelled is not None else title
 
 
 def _one_school(scope: Scope, plan_id: int, school_id: int) -> Scope:
@@ -230,7 +246,7 @@ async def _details(session: AsyncSession, report: PlanReport) -> None:
                 Activity.position,
             )
             .outerjoin(Direction, Direction.id == Activity.direction_id)
-            .where(Activity.plan_id == report.plan_id, Activity.cancelled_at.is_(None))
+            .where(Activity.plan_id == report.plan_id, _in_report())
         )
     ).all()
     by_direction = any(r[5] is not None for r in rows)
@@ -286,6 +302,7 @@ async def report_rows(
                     Submission.id,
                     Submission.comment,
                     Activity.direction_id,
+                    Activity.cancelled_at,
                 )
                 .join(Activity, Activity.id == Assignment.activity_id)
                 .outerjoin(School, School.id == Assignment.school_id)
@@ -296,7 +313,7 @@ async def report_rows(
         # Comments and files only where the reader may see evidence (never an observer's).
         seen = report.scope or Scope.of_plan(report.plan_id)
         found: list[Any] = [
-            r if seen.sees_evidence(report.plan_id, r[11], r[0]) else (*r[:9], None, None, r[11])
+            r if seen.sees_evidence(report.plan_id, r[11], r[0]) else (*r[:9], None, None, *r[11:])
             for r in read
         ]
         files = await _files(session, {r[9] for r in found if r[9] is not None})
@@ -305,7 +322,7 @@ async def report_rows(
         rows = []
         for (
             school_id, school_zone, activity_id, number, title, plan_due, status, due, submitted,
-            submission_id, comment, _,
+            submission_id, comment, _, cancelled,
         ) in sorted(found, key=lambda r: (order[r[0]], position.get(r[2], 0))):  # fmt: skip
             zone = school_zone or plan.timezone or default_zone
             if zone not in todays:
@@ -317,7 +334,7 @@ async def report_rows(
                     school=label[school_id],
                     activity_id=activity_id,
                     number=number,
-                    title=title,
+                    title=removed_title(title, cancelled),
                     status=status,
                     due=due,
                     submitted=submitted,

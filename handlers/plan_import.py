@@ -22,6 +22,8 @@ from core.activities import activity_brief, set_activity_period
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvalidInput
+from core.import_diff import import_diff
+from core.permissions import may_attach_schools
 from core.plan_import import file_digest, import_plan, plan_terms
 from core.roles import Role
 from importer.draft import PlanDraft
@@ -48,7 +50,7 @@ async def _load(
 
 
 async def receive_file(
-    message: Message, bot: Bot, state: FSMContext, session: AsyncSession
+    message: Message, bot: Bot, state: FSMContext, session: AsyncSession, user_ctx: UserContext
 ) -> None:
     """A document from an admin or coordinator: preview it and ask to confirm."""
     document = message.document
@@ -62,9 +64,13 @@ async def receive_file(
     except ImportFileError as exc:
         await message.answer(texts.import_file_error(exc.code, exc.rows))
         return
+    diff = await import_diff(session, draft)
+    if diff.plan_id is not None and not may_attach_schools(user_ctx, diff.plan_id):
+        await message.answer(texts.import_not_yours(draft.title))
+        return
     await state.set_state(ImportFlow.confirm)
     await state.set_data({"file_id": document.file_id, "name": name})
-    await message.answer(texts.import_preview(draft), reply_markup=keyboards.import_confirm())
+    await message.answer(texts.import_preview(draft, diff), reply_markup=keyboards.import_confirm())
 
 
 async def confirm(
@@ -95,6 +101,11 @@ async def confirm(
         return
     await query.answer()
     draft, raw = await _load(bot, session, data["file_id"], data["name"])
+    existing = (await import_diff(session, draft)).plan_id
+    if existing is not None and not may_attach_schools(user_ctx, existing):
+        await state.clear()
+        await message.answer(texts.import_not_yours(draft.title))
+        return
     report = await import_plan(
         session,
         clock,

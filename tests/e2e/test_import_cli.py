@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.settings import Settings
-from db.models import Activity, Plan, School
+from db.models import Activity, Assignment, Plan, School
 from tests.harness import run_cli
 from tests.plan_files import seed_docx, seed_path
 
@@ -30,6 +30,7 @@ async def test_json_dry_run_previews_without_storing(settings: Settings, session
     result = await run_cli(settings, "import", str(seed_path("001")), "--json", "--dry-run")
     preview = json.loads(result.stdout)
     assert set(preview) == {
+        "changes",
         "plan",
         "directions",
         "stages",
@@ -112,3 +113,40 @@ async def test_malformed_files_get_a_message_and_store_nothing(
     assert result.returncode == 1
     assert message in result.stderr
     assert await _plans(session_factory) == (0, 0, 0)
+
+
+async def test_reimport_keeps_an_attached_school_and_asks_before_removing(
+    settings: Settings, session_factory, tmp_path: Path
+) -> None:
+    """Issue 28: `plan attach` then re-importing the unchanged file keeps school 2's items;
+    a file that removes rows says so (with the work they hold) and stores nothing without --yes."""
+    plan = tmp_path / "roadmap.txt"
+    plan.write_text(seed_path("001").read_text(encoding="utf-8"), encoding="utf-8")
+    await run_cli(settings, "import", str(plan))
+    await run_cli(settings, "school", "add", "МАОУ «Лицей № 2»")
+    attached = await run_cli(settings, "plan", "attach", "1", "--school", "МАОУ «Лицей № 2»")
+    assert "(23 new items)" in attached.stdout
+    again = await run_cli(settings, "import", str(plan))
+    assert "Added: 0, changed: 0, removed: 0" in again.stdout
+    assert (
+        "(0 new items)"
+        in (await run_cli(settings, "plan", "attach", "1", "--school", "МАОУ «Лицей № 2»")).stdout
+    )  # still there: nothing to give back
+    async with session_factory() as session:
+        open_items = await session.scalar(
+            select(func.count()).select_from(Assignment).where(Assignment.status == "open")
+        )
+    assert open_items == 46
+
+    shorter = tmp_path / "roadmap-v2.txt"
+    lines = plan.read_text(encoding="utf-8").split("\n")
+    shorter.write_text("\n".join(x for x in lines if not x.startswith("9.\t")), encoding="utf-8")
+    refused = await run_cli(settings, "import", str(shorter), check=False)
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert "исключится: 1" in refused.stdout
+    async with session_factory() as session:
+        assert not await session.scalar(
+            select(func.count()).select_from(Activity).where(Activity.cancelled_at.is_not(None))
+        )
+    done = await run_cli(settings, "import", str(shorter), "--yes")
+    assert "removed: 1" in done.stdout

@@ -114,7 +114,7 @@ HOLIDAYS = """\
 03.11–06.11 осенние
 /as curator1
 /away 09.11–10.11
-Иван Директоров
+Ольга Методистова
 /clock 2020-11-12 09:00
 """
 
@@ -134,13 +134,13 @@ def test_the_sandbox_runs_through_holidays_and_an_absence(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Каникулы «осенние»: 3 ноября, вт – 6 ноября, пт" in out
-    assert "Отмечено: вас нет 9 ноября, пн – 10 ноября, вт. Замещает: Иван Директоров." in out
+    assert "Отмечено: вас нет 9 ноября, пн – 10 ноября, вт. Замещает: Ольга Методистова." in out
     heads = [h for h, _ in _blocks(out)]
     days = {int(m[1]) for h in heads if (m := re.search(r"← бот · (\d\d)\.11 ", h))}
     # Nothing in the holidays (3-6 November) nor on the weekend (7-8 November).
     assert not days & {3, 4, 5, 6, 7, 8}, sorted(days)
     blocks = _blocks(out)
-    assert any("Иван ← бот" in h and "За коллегу: Алиса Кураторова" in b for h, b in blocks)
+    assert any("Ольга ← бот" in h and "За коллегу: Алиса Кураторова" in b for h, b in blocks)
     assert any("Алиса ← бот" in h and "С возвращением" in b for h, b in blocks)
 
 
