@@ -1,0 +1,121 @@
+"""One MAX update as one aiogram Update (pure): the conversations never see MAX's shapes.
+
+message_created → a message (its text, a file or a photo), message_callback → a callback
+query with the button's payload as its data, bot_started → "/start <payload>" from the
+person (a deep link's payload, as Telegram delivers one). Other kinds give None (ignored).
+MAX message ids are strings: `message_id(chat_id, mid)` gives each its integer, kept by the
+caller so the same MAX message always has the same id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram.types import CallbackQuery, Chat, Document, Message, PhotoSize, Update, User
+
+FILE_PREFIX = "max:"  # a file id that is MAX's attachment token or URL, not Telegram's
+
+MessageIds = Callable[[int, str], int]
+
+
+def key_of(raw: dict[str, Any]) -> str:
+    """What makes an update itself (for its stable integer id and for skipping a copy)."""
+    kind = str(raw.get("update_type"))
+    if kind == "message_callback":
+        return f"cb:{raw['callback']['callback_id']}"
+    message = raw.get("message") or {}
+    mid = (message.get("body") or {}).get("mid")
+    if mid:
+        return f"{kind}:{mid}"
+    return f"{kind}:{raw.get('chat_id')}:{raw.get('timestamp')}"
+
+
+def to_update(raw: dict[str, Any], update_id: int, message_id: MessageIds) -> Update | None:
+    """The aiogram Update for a MAX update, or None for kinds no conversation takes."""
+    kind = raw.get("update_type")
+    if kind == "message_created":
+        return Update(update_id=update_id, message=_message(raw["message"], message_id))
+    if kind == "message_callback":
+        callback = raw["callback"]
+        source = raw.get("message")
+        return Update(
+            update_id=update_id,
+            callback_query=CallbackQuery(
+                id=str(callback["callback_id"]),
+                from_user=_user(callback["user"]),
+                chat_instance=str((source or {}).get("recipient", {}).get("chat_id") or ""),
+                message=_message(source, message_id) if source else None,
+                data=callback.get("payload"),
+            ),
+        )
+    if kind == "bot_started":
+        payload = raw.get("payload")
+        text = f"/start {payload}" if payload else "/start"
+        user = _user(raw["user"])
+        return Update(
+            update_id=update_id,
+            message=Message(
+                message_id=message_id(int(raw["chat_id"]), key_of(raw)),
+                date=_moment(raw.get("timestamp")),
+                chat=Chat(id=int(raw["chat_id"]), type="private"),
+                from_user=user,
+                text=text,
+            ),
+        )
+    return None
+
+
+def _message(raw: dict[str, Any], message_id: MessageIds) -> Message:
+    body = raw.get("body") or {}
+    recipient = raw.get("recipient") or {}
+    chat_id = int(recipient.get("chat_id") or recipient.get("user_id") or 0)
+    dialog = recipient.get("chat_type") in (None, "dialog")
+    sender = raw.get("sender")
+    fields: dict[str, Any] = {
+        "message_id": message_id(chat_id, str(body.get("mid"))),
+        "date": _moment(raw.get("timestamp")),
+        "chat": Chat(id=chat_id, type="private" if dialog else "group"),
+        "from_user": _user(sender) if sender else None,
+    }
+    text = body.get("text") or None
+    for attachment in body.get("attachments") or []:
+        kind, payload = attachment.get("type"), attachment.get("payload") or {}
+        token = payload.get("token") or payload.get("url") or ""
+        if kind == "file":
+            fields["document"] = Document(
+                file_id=FILE_PREFIX + token,
+                file_unique_id=FILE_PREFIX + str(payload.get("fileId") or token)[:60],
+                file_name=attachment.get("filename"),
+                file_size=attachment.get("size"),
+            )
+        elif kind == "image":
+            fields["photo"] = [
+                PhotoSize(
+                    file_id=FILE_PREFIX + token,
+                    file_unique_id=f"{FILE_PREFIX}{payload.get('photo_id') or token}"[:64],
+                    width=0,
+                    height=0,
+                )
+            ]
+    if "document" in fields or "photo" in fields:
+        fields["caption"] = text
+    else:
+        fields["text"] = text
+    return Message(**fields)
+
+
+def _user(raw: dict[str, Any]) -> User:
+    first = raw.get("first_name") or raw.get("name") or ""
+    return User(
+        id=int(raw["user_id"]),
+        is_bot=bool(raw.get("is_bot")),
+        first_name=first,
+        last_name=raw.get("last_name"),
+        username=raw.get("username"),
+    )
+
+
+def _moment(milliseconds: Any) -> datetime:
+    """MAX times are Unix milliseconds."""
+    return datetime.fromtimestamp(int(milliseconds or 0) / 1000, tz=UTC)
