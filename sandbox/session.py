@@ -16,7 +16,7 @@ from rich.markup import escape
 
 from bot import texts
 from bot.texts import ROLE_NAMES
-from emulator.client import BotMessage
+from emulator.client import BotMessage, ControlError
 from sandbox.commands import HELP, clock_target, parse_line
 from sandbox.render import attachment, button_rows, html_to_rich, numbered_buttons
 from sandbox.world import PERSONAS, PLAN_ZONE, Persona, SandboxWorld
@@ -167,7 +167,13 @@ class Sandbox:
             text = which
         else:
             raise ValueError(f"нет кнопки «{which}»")
-        answer = await self.world.people[persona.key].press(text, BotMessage.of(message))
+        try:
+            answer = await self.world.people[persona.key].press(text, BotMessage.of(message))
+        except ControlError:  # an edit or a deletion took it since it was printed
+            where = f" под сообщением [{earlier.group(1)}]" if earlier else ""
+            raise ValueError(
+                f"кнопки «{text}»{where} больше нет (сообщение изменено или удалено)"
+            ) from None
         await self.after_action()
         if answer and answer.get("text"):  # a pop-up: say whose screen it is on
             self.console.print(f"  [dim]ⓘ {persona.first_name} видит: {escape(answer['text'])}[/]")
