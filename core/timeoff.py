@@ -48,11 +48,13 @@ def academic_year_of(day: date) -> int:
     return day.year if day.month >= 8 else day.year - 1
 
 
-def parse_span(text: str, today: date) -> tuple[date, date, bool]:
+def parse_span(text: str, today: date, school_year: int | None = None) -> tuple[date, date, bool]:
     """ "2020-10-26..2020-11-03", "26.10–03.11", "с 26 октября по 3 ноября", "4 ноября" →
-    (first, last, year_inferred). A missing year is the current school year's, and says so."""
+    (first, last, year_inferred). A missing year is `school_year`'s (a plan's), else the one
+    about to start or under way, and says so."""
     normal = _ISO.sub(lambda m: f"{m[3]}.{m[2]}.{m[1]}", text.strip()).replace("..", "–")
-    period = parse_period(normal, PeriodContext(academic_year=academic_year_of(today)))
+    year = academic_year_of(today) if school_year is None else school_year
+    period = parse_period(normal, PeriodContext(academic_year=year))
     if period.kind not in ("date", "range") or period.start is None or period.due is None:
         raise InvalidInput("span")
     if period.due < period.start or (period.due - period.start).days >= MAX_DAYS:

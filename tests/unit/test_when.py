@@ -1,14 +1,22 @@
-"""The seminar date-and-time grammar."""
+"""The seminar date-and-time grammar and the one rule of when a date is shown with its year."""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, time
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from core.when import When, WhenError, parse_when
+from core.when import (
+    When,
+    WhenError,
+    academic_year,
+    later_fit,
+    later_span,
+    needs_year,
+    parse_when,
+)
 
 TODAY = date(2026, 11, 27)
 
@@ -58,7 +66,76 @@ def test_round_trip_of_the_numeric_form(day: date, at: time) -> None:
     assert parse_when(f"{day:%d.%m.%Y} {at:%H:%M}", TODAY) == When(day, at)
 
 
-@given(st.dates(min_value=TODAY, max_value=TODAY + timedelta(days=364)))
-def test_without_a_year_the_next_such_day_is_meant(day: date) -> None:
-    found = parse_when(f"{day.day}.{day.month}", TODAY).day
-    assert found == day and TODAY <= found < TODAY + timedelta(days=366)
+@given(st.dates(min_value=date(2026, 9, 1), max_value=date(2027, 8, 31)))
+def test_without_a_year_the_school_year_is_meant_and_a_past_day_is_refused(day: date) -> None:
+    if day >= TODAY:
+        assert parse_when(f"{day.day}.{day.month}", TODAY).day == day
+        return
+    with pytest.raises(WhenError) as caught:
+        parse_when(f"{day.day}.{day.month}", TODAY)
+    assert (caught.value.code, caught.value.day) == ("past", day)
+    later = caught.value.later
+    assert later is not None and later > TODAY and (later.month, later.day) == (day.month, day.day)
+    assert later.year == day.year + 1  # the next such day, to be confirmed, never taken
+
+
+def test_a_plan_school_year_decides_the_year_and_a_typed_year_offers_nothing_later() -> None:
+    with pytest.raises(WhenError) as caught:
+        parse_when("30.11 15:00", date(2020, 12, 1), school_year=2020)
+    assert (caught.value.day, caught.value.later) == (date(2020, 11, 30), date(2021, 11, 30))
+    with pytest.raises(WhenError) as caught:
+        parse_when("30.11.2020 15:00", date(2020, 12, 1))
+    assert caught.value.later is None
+    # A plan of a past school year: its September is past, a later one is offered.
+    with pytest.raises(WhenError) as caught:
+        parse_when("15.09", date(2020, 12, 1), school_year=2019)
+    assert caught.value.later == date(2021, 9, 15)
+    assert parse_when("10.01", date(2020, 12, 1), school_year=2020).day == date(2021, 1, 10)
+
+
+@pytest.mark.parametrize(
+    ("day", "today", "shown"),
+    [
+        (date(2019, 11, 30), date(2020, 11, 2), True),  # last school year's
+        (date(2020, 9, 1), date(2020, 11, 2), False),
+        (date(2021, 8, 31), date(2020, 11, 2), False),
+        (date(2021, 9, 1), date(2020, 11, 2), True),  # next school year's
+        (date(2021, 9, 2), date(2021, 8, 30), True),  # the digest of the last week of August
+        (date(2021, 8, 31), date(2021, 8, 30), False),
+        (date(2020, 8, 31), date(2020, 9, 1), True),
+    ],
+)
+def test_a_date_needs_its_year_outside_the_school_year_of_today(
+    day: date, today: date, shown: bool
+) -> None:
+    assert needs_year(day, today) is shown
+
+
+@given(st.dates(min_value=date(1900, 1, 1)), st.dates(min_value=date(1900, 1, 1)))
+def test_the_year_rule_is_the_school_year(day: date, today: date) -> None:
+    start = date(academic_year(today), 9, 1)
+    inside = start <= day <= date(start.year + 1, 8, 31)
+    assert needs_year(day, today) is not inside
+    assert needs_year(day, today) is needs_year(today, day)  # symmetric: one school year or not
+
+
+@given(st.dates(max_value=date(2090, 1, 1)), st.dates(max_value=date(2090, 1, 1)))
+def test_a_later_fit_is_the_first_later_such_day_not_past(day: date, today: date) -> None:
+    assume(day < today)  # only a past day is ever offered a later year
+    found = later_fit(day, today)
+    assert found is not None
+    assert found > day and found >= today and (found.month, found.day) == (day.month, day.day)
+    earlier = [y for y in range(day.year + 1, found.year) if (day.month, day.day) != (2, 29)]
+    assert all(date(y, day.month, day.day) < today for y in earlier)
+
+
+def test_a_later_span_keeps_its_length() -> None:
+    today = date(2020, 12, 2)
+    assert later_span(date(2020, 11, 16), date(2020, 11, 27), today) == (
+        date(2021, 11, 16),
+        date(2021, 11, 27),
+    )
+    assert later_span(date(2020, 12, 28), date(2021, 1, 3), date(2021, 1, 5)) == (
+        date(2021, 12, 28),
+        date(2022, 1, 3),
+    )
