@@ -1,0 +1,315 @@
+"""MaxSession: aiogram's Bot speaking the MAX Bot API, so every conversation, notice and
+report runs unchanged in MAX. Each Bot API method Kurator calls becomes the nearest MAX request
+and its answer a Telegram-shaped result; what MAX lacks (command menus, the menu button) is a
+quiet success, listed in docs/max.md."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    DeleteWebhook,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    SendAudio,
+    SendChatAction,
+    SendDocument,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendVideo,
+    SendVideoNote,
+    SendVoice,
+    SetChatMenuButton,
+    SetMyCommands,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import BufferedInputFile, Chat, FSInputFile, InputFile, Message, User
+
+from messengers import MAX
+from messengers.max.client import MaxClient, MaxError, MaxRateLimited
+from messengers.max.markup import MAX_TEXT, keyboard, text_format
+from messengers.max.updates import FILE_PREFIX
+
+
+class MessageIds(Protocol):
+    """Integer ids for MAX's string message ids, kept across restarts."""
+
+    async def number(self, chat_id: int, mid: str) -> int: ...
+
+    async def mid(self, chat_id: int, number: int) -> str | None: ...
+
+
+class MemoryIds:
+    """Message ids in memory (tests, the sandbox); production keeps them in the database."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[tuple[int, str], int] = {}
+        self._mids: dict[tuple[int, int], str] = {}
+
+    async def number(self, chat_id: int, mid: str) -> int:
+        key = (chat_id, mid)
+        if key not in self._numbers:
+            self._numbers[key] = len(self._numbers) + 1
+            self._mids[(chat_id, self._numbers[key])] = mid
+        return self._numbers[key]
+
+    async def mid(self, chat_id: int, number: int) -> str | None:
+        return self._mids.get((chat_id, number))
+
+
+_FILES = {
+    SendDocument: ("file", "document"),
+    SendPhoto: ("image", "photo"),
+    SendVideo: ("video", "video"),
+    SendVideoNote: ("video", "video_note"),
+    SendAudio: ("audio", "audio"),
+    SendVoice: ("audio", "voice"),
+}
+_QUIET = (SetMyCommands, SetChatMenuButton, DeleteWebhook)  # nothing to do in MAX
+MAX_ATTACHMENTS = 12  # an album: one message of up to twelve attachments
+
+
+class MaxSession(BaseSession):
+    """A session for aiogram's Bot whose requests go to MAX (`messenger` tells surfaces)."""
+
+    messenger = MAX
+
+    def __init__(self, client: MaxClient, ids: MessageIds, app: str | None = None) -> None:
+        super().__init__()
+        self.client, self.ids, self.app = client, ids, app
+        self._me: dict[str, Any] | None = None
+        handlers: dict[type[Any], Callable[[Any], Awaitable[Any]]] = {
+            GetMe: self._get_me,
+            SendMessage: self._send_message,
+            EditMessageText: self._edit_text,
+            EditMessageReplyMarkup: self._edit_markup,
+            AnswerCallbackQuery: self._answer,
+            DeleteMessage: self._delete,
+            SendChatAction: self._action,
+            SendMediaGroup: self._send_album,
+        }
+        self._handlers = handlers
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109
+    ) -> TelegramType:
+        """The MAX request for one Bot API method; its result as aiogram expects it."""
+        try:
+            if isinstance(method, _QUIET):
+                return True  # type: ignore[return-value]
+            if type(method) in _FILES:
+                return cast(TelegramType, await self._send_file(method))
+            handler = self._handlers.get(type(method))
+            if handler is None:
+                raise TelegramBadRequest(method, f"{type(method).__name__} is not in MAX")
+            result: TelegramType = await handler(method)
+            return result
+        except MaxRateLimited as error:
+            raise TelegramRetryAfter(
+                method, error.message, int(error.retry_after + 0.999)
+            ) from None
+        except MaxError as error:
+            raise _telegram_error(method, error) from None
+        except OSError as error:
+            raise TelegramNetworkError(method, str(error)) from None
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,  # noqa: ASYNC109 - aiogram's signature
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        """A file's bytes: MAX gives files by URL (a file id of ours carries it)."""
+        data = await self.client.download(url.removeprefix(FILE_PREFIX))
+        for start in range(0, len(data), chunk_size):
+            yield data[start : start + chunk_size]
+
+    async def _get_me(self, method: GetMe) -> User:
+        if self._me is None:
+            self._me = dict(await self.client.call("GET", "/me"))
+        me = self._me
+        return User(
+            id=int(me["user_id"]),
+            is_bot=True,
+            first_name=me.get("first_name") or me.get("name") or "",
+            username=me.get("username"),
+        )
+
+    async def _send_message(self, method: SendMessage) -> Message:
+        body = self._body(method.text, method.parse_mode, method.reply_markup)
+        return await self._sent(
+            int(method.chat_id), await self.client.send(int(method.chat_id), body)
+        )
+
+    async def _edit_text(self, method: EditMessageText) -> Message | bool:
+        chat_id, mid = await self._mid(method.chat_id, method.message_id)
+        body = self._body(method.text, method.parse_mode, method.reply_markup, edit=True)
+        await self.client.call("PUT", "/messages", {"message_id": mid}, body)
+        return await self._edited(chat_id, int(method.message_id or 0), method.text)
+
+    async def _edit_markup(self, method: EditMessageReplyMarkup) -> Message | bool:
+        chat_id, mid = await self._mid(method.chat_id, method.message_id)
+        found = await self.client.call("GET", f"/messages/{mid}")
+        body: dict[str, Any] = {"text": (found.get("body") or {}).get("text"), "format": "html"}
+        body["attachments"] = [
+            a
+            for a in (found.get("body") or {}).get("attachments") or []
+            if a.get("type") != "inline_keyboard"
+        ]
+        markup = keyboard(method.reply_markup, self.app)
+        if markup is not None:
+            body["attachments"].append(markup)
+        await self.client.call("PUT", "/messages", {"message_id": mid}, body)
+        return await self._edited(chat_id, int(method.message_id or 0), body["text"])
+
+    async def _answer(self, method: AnswerCallbackQuery) -> bool:
+        body: dict[str, Any] = {}
+        if method.text:
+            body["notification"] = method.text
+        if not body:
+            return True  # MAX needs no empty answer: the press already stopped spinning
+        await self.client.call("POST", "/answers", {"callback_id": method.callback_query_id}, body)
+        return True
+
+    async def _delete(self, method: DeleteMessage) -> bool:
+        _, mid = await self._mid(method.chat_id, method.message_id)
+        await self.client.call("DELETE", "/messages", {"message_id": mid})
+        return True
+
+    async def _action(self, method: SendChatAction) -> bool:
+        action = {"upload_document": "sending_file", "upload_photo": "sending_photo"}.get(
+            method.action, "typing_on"
+        )
+        await self.client.call("POST", f"/chats/{method.chat_id}/actions", body={"action": action})
+        return True
+
+    async def _send_file(self, method: Any) -> Message:
+        kind, field = _FILES[type(method)]  # type: ignore[index]
+        attachment = await self._attachment(kind, getattr(method, field))
+        caption = getattr(method, "caption", None)
+        body = self._body(caption, getattr(method, "parse_mode", None), method.reply_markup)
+        body["attachments"] = [attachment, *body.get("attachments", [])]
+        return await self._sent(
+            int(method.chat_id), await self.client.send(int(method.chat_id), body)
+        )
+
+    async def _send_album(self, method: SendMediaGroup) -> list[Message]:
+        """Telegram's album of ten: MAX's one message of up to twelve attachments."""
+        sent: list[Message] = []
+        media = list(method.media)
+        for start in range(0, len(media), MAX_ATTACHMENTS):
+            part = media[start : start + MAX_ATTACHMENTS]
+            attachments = [
+                await self._attachment("image" if str(m.type) == "photo" else "file", m.media)
+                for m in part
+            ]
+            caption = next((m.caption for m in part if m.caption), None)
+            body: dict[str, Any] = {"text": caption, "attachments": attachments, "format": "html"}
+            message = await self._sent(
+                int(method.chat_id), await self.client.send(int(method.chat_id), body)
+            )
+            sent.extend([message] * len(part))
+        return sent
+
+    async def _attachment(self, kind: str, source: str | InputFile) -> dict[str, Any]:
+        if isinstance(source, str):  # a file id of ours: MAX's token or URL again
+            token = source.removeprefix(FILE_PREFIX)
+            key = "url" if token.startswith("http") else "token"
+            return {"type": kind, "payload": {key: token}}
+        data, name = await _read(source)
+        return {"type": kind, "payload": await self.client.upload(kind, data, name)}
+
+    def _body(
+        self, text: str | None, parse_mode: Any, markup: Any, *, edit: bool = False
+    ) -> dict[str, Any]:
+        body: dict[str, Any] = {"text": (text or "")[:MAX_TEXT] or None}
+        fmt = text_format(parse_mode if isinstance(parse_mode, str) else "HTML")
+        if fmt:
+            body["format"] = fmt
+        attachment = keyboard(markup, self.app)
+        if attachment is not None:
+            body["attachments"] = [attachment]
+        elif edit:
+            body["attachments"] = []  # an edit without a keyboard removes the old one
+        return body
+
+    async def _post(self, chat: Any, body: dict[str, Any]) -> Message:
+        chat_id = int(chat)
+        return await self._sent(chat_id, await self.client.send(chat_id, body))
+
+    async def _sent(self, chat_id: int, raw: dict[str, Any]) -> Message:
+        body = raw.get("body") or {}
+        number = await self.ids.number(chat_id, str(body.get("mid")))
+        return Message(
+            message_id=number,
+            date=datetime.fromtimestamp(int(raw.get("timestamp") or 0) / 1000, tz=UTC),
+            chat=Chat(id=chat_id, type="private"),
+            text=body.get("text"),
+        )
+
+    async def _edited(self, chat_id: int, number: int, text: str | None) -> Message:
+        return Message(
+            message_id=number, date=datetime.now(tz=UTC), chat=Chat(id=chat_id, type="private"),
+            text=text,
+        )  # fmt: skip
+
+    async def _mid(self, chat_id: Any, number: Any) -> tuple[int, str]:
+        chat = int(chat_id or 0)
+        mid = await self.ids.mid(chat, int(number or 0))
+        if mid is None:
+            raise MaxError(404, "message.not.found", f"no message {number} in chat {chat}")
+        return chat, mid
+
+
+async def _read(source: InputFile) -> tuple[bytes, str]:
+    if isinstance(source, BufferedInputFile):
+        return source.data, source.filename or "file"
+    if isinstance(source, FSInputFile):
+        data = await asyncio.to_thread(Path(source.path).read_bytes)
+        return data, source.filename or Path(source.path).name
+    chunks = [chunk async for chunk in source.read(None)]  # type: ignore[arg-type]
+    return b"".join(chunks), source.filename or "file"
+
+
+def _telegram_error(method: TelegramMethod[Any], error: MaxError) -> Exception:
+    """MAX's errors as the aiogram ones the sender and the handlers already understand."""
+    text = f"{error.code}: {error.message}"
+    if error.status == 403:
+        return TelegramForbiddenError(method, text)
+    if error.status == 404:
+        return TelegramNotFound(method, text)
+    if error.status >= 500:
+        return TelegramServerError(method, text)
+    return TelegramBadRequest(method, text)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
