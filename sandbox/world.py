@@ -171,12 +171,13 @@ class SandboxWorld:
                     .order_by(PlanSchool.school_id)
                 )
             )
+            # The plan's own schools take part as the import made them; a school the demo
+            # needs besides joins as `plan attach` makes it, by the import's rule.
             while len(school_ids) < 2:
                 name, zone = SECOND_SCHOOL if school_ids else ("МАОУ «СОШ № 21»", PLAN_ZONE)
                 school = await add_school(session, self.clock, name=name, timezone=zone)
+                await attach_school(session, self.clock, report.plan_id, school.id)
                 school_ids.append(school.id)
-            for school_id in school_ids:  # a one-school plan is also the demo school's plan
-                await attach_school(session, self.clock, report.plan_id, school_id)
             self.schools = [
                 (await session.get(School, school_id)).name  # type: ignore[union-attr]
                 for school_id in school_ids
