@@ -9,6 +9,7 @@ import asyncio
 import json
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -29,6 +30,7 @@ from aiogram.methods import (
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
+    GetUpdates,
     SendAudio,
     SendChatAction,
     SendDocument,
@@ -48,7 +50,9 @@ from aiogram.types import BufferedInputFile, Chat, FSInputFile, InputFile, Messa
 from messengers import MAX
 from messengers.max.client import MaxClient, MaxError, MaxRateLimited
 from messengers.max.markup import MAX_TEXT, keyboard, text_format
-from messengers.max.updates import FILE_PREFIX
+from messengers.max.updates import FILE_PREFIX, key_of, message_refs, to_update
+
+UPDATES = 0  # the id namespace of updates themselves (no chat has id 0)
 
 
 class MessageIds(Protocol):
@@ -58,13 +62,26 @@ class MessageIds(Protocol):
 
     async def mid(self, chat_id: int, number: int) -> str | None: ...
 
+    async def marker(self, after: int) -> int | None: ...
+
+    async def keep_marker(self, after: int, marker: int) -> None: ...
+
 
 class MemoryIds:
-    """Message ids in memory (tests, the sandbox); production keeps them in the database."""
+    """Message ids and polling markers in memory (tests, the sandbox); production keeps them
+    in the database."""
 
     def __init__(self) -> None:
         self._numbers: dict[tuple[int, str], int] = {}
         self._mids: dict[tuple[int, int], str] = {}
+        self._markers: dict[int, int] = {}
+
+    async def marker(self, after: int) -> int | None:
+        """MAX's marker that confirms every update up to our update id `after`."""
+        return self._markers.get(after)
+
+    async def keep_marker(self, after: int, marker: int) -> None:
+        self._markers[after] = marker
 
     async def number(self, chat_id: int, mid: str) -> int:
         key = (chat_id, mid)
@@ -107,6 +124,7 @@ class MaxSession(BaseSession):
             DeleteMessage: self._delete,
             SendChatAction: self._action,
             SendMediaGroup: self._send_album,
+            GetUpdates: self._get_updates,
         }
         self._handlers = handlers
 
@@ -125,7 +143,10 @@ class MaxSession(BaseSession):
                 return True  # type: ignore[return-value]
             if type(method) in _FILES:
                 return cast(TelegramType, await self._send_file(method))
-            handler = self._handlers.get(type(method))
+            # A subclass (the poller's raw getUpdates) is served as its Bot API method.
+            handler = next(
+                (self._handlers[c] for c in type(method).__mro__ if c in self._handlers), None
+            )
             if handler is None:
                 raise TelegramBadRequest(method, f"{type(method).__name__} is not in MAX")
             result: TelegramType = await handler(method)
@@ -151,6 +172,42 @@ class MaxSession(BaseSession):
         data = await self.client.download(url.removeprefix(FILE_PREFIX))
         for start in range(0, len(data), chunk_size):
             yield data[start : start + chunk_size]
+
+    async def _get_updates(self, method: GetUpdates) -> list[Any]:
+        """Long polling over MAX's `GET /updates`, answered as Telegram's getUpdates so the
+        inbox-keeping poller (bot/polling.py) serves both messengers. Each MAX update gets a
+        stable increasing id; the offset Telegram-style polling sends (last id + 1) becomes the
+        MAX marker kept for it, so confirming works the same way."""
+        last = (method.offset or 1) - 1
+        wait = method.timeout or 0
+        answer = await self.client.call(
+            "GET",
+            "/updates",
+            {"marker": await self.ids.marker(last), "timeout": wait, "limit": method.limit or 100},
+            wait=wait + 15,
+        )
+        found: list[Any] = []
+        top = last
+        for raw in answer.get("updates") or []:
+            number = await self.ids.number(UPDATES, key_of(raw))
+            known = await self._message_numbers(raw)
+            update = to_update(raw, number, partial(_lookup, known))
+            top = max(top, number)
+            if update is not None:
+                found.append(update)
+        if answer.get("marker") is not None:
+            # The next call's offset will be top + 1 (or stay: nothing a conversation takes).
+            await self.ids.keep_marker(top if found else last, int(answer["marker"]))
+        if isinstance(method, GetUpdates) and type(method) is not GetUpdates:
+            return [u.model_dump(mode="json", exclude_none=True) for u in found]
+        return found
+
+    async def _message_numbers(self, raw: dict[str, Any]) -> dict[tuple[int, str], int]:
+        """The integer ids of the MAX messages an update names, made before it is converted."""
+        known: dict[tuple[int, str], int] = {}
+        for chat, mid in message_refs(raw):
+            known[(chat, mid)] = await self.ids.number(chat, mid)
+        return known
 
     async def _get_me(self, method: GetMe) -> User:
         if self._me is None:
@@ -287,6 +344,10 @@ class MaxSession(BaseSession):
         if mid is None:
             raise MaxError(404, "message.not.found", f"no message {number} in chat {chat}")
         return chat, mid
+
+
+def _lookup(known: dict[tuple[int, str], int], chat_id: int, mid: str) -> int:
+    return known[(chat_id, mid)]
 
 
 async def _read(source: InputFile) -> tuple[bytes, str]:

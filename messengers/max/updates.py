@@ -31,6 +31,19 @@ def key_of(raw: dict[str, Any]) -> str:
     return f"{kind}:{raw.get('chat_id')}:{raw.get('timestamp')}"
 
 
+def message_refs(raw: dict[str, Any]) -> list[tuple[int, str]]:
+    """The (chat id, MAX message id) pairs `to_update` will ask integer ids for."""
+    kind = raw.get("update_type")
+    if kind == "bot_started":
+        return [(int(raw["chat_id"]), key_of(raw))]
+    message = raw.get("message")
+    if kind not in ("message_created", "message_callback") or not message:
+        return []
+    recipient = message.get("recipient") or {}
+    chat_id = int(recipient.get("chat_id") or recipient.get("user_id") or 0)
+    return [(chat_id, str((message.get("body") or {}).get("mid")))]
+
+
 def to_update(raw: dict[str, Any], update_id: int, message_id: MessageIds) -> Update | None:
     """The aiogram Update for a MAX update, or None for kinds no conversation takes."""
     kind = raw.get("update_type")
