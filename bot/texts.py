@@ -11,9 +11,11 @@ from zoneinfo import ZoneInfo
 from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
 from core.import_diff import ImportDiff
+from core.item_state import ItemState, State, item_state
 from core.roles import RANK, Role
+from core.when import needs_year
 from importer.draft import PlanDraft
-from importer.errors import MAX_ROWS
+from importer.errors import MAX_PDF_PAGES, MAX_ROWS
 
 NO_DIRECTION = "Без направления"
 COMMENT_LIMIT = 3000  # a comment in a message: with the rest it stays under Telegram's 4096
@@ -50,20 +52,22 @@ def zone_label(zone: str | None) -> str:
     return f" {ZONE_LABELS.get(zone, f'по времени {zone}')}"
 
 
-def seminar_when(day: date | None, starts_at: datetime | None, zone: str, viewer_zone: str) -> str:
+def seminar_when(
+    day: date | None, starts_at: datetime | None, zone: str, viewer_zone: str, today: date
+) -> str:
     """When a seminar is, as one person reads it: the time where it was set, and theirs when it
     differs ("15 декабря, вт, 15:00 по Екатеринбургу (13:00 по Москве)")."""
     if starts_at is None:
-        return day_month(day) if day else "дата не назначена"
+        return day_month(day, today) if day else "дата не назначена"
     there = starts_at.astimezone(ZoneInfo(zone))
     here = starts_at.astimezone(ZoneInfo(viewer_zone))
-    text = f"{day_month(there.date())}, {there:%H:%M}"
+    text = f"{day_month(there.date(), today)}, {there:%H:%M}"
     if there.utcoffset() == here.utcoffset():
         return text
     other = (
         f"{here:%H:%M}"
         if here.date() == there.date()
-        else f"{day_month(here.date())}, {here:%H:%M}"
+        else f"{day_month(here.date(), today)}, {here:%H:%M}"
     )
     return f"{text}{zone_label(zone)} ({other}{zone_label(viewer_zone)})"
 
@@ -222,10 +226,14 @@ def schools_list(rows: list[tuple[str, str | None]]) -> str:
 # --- plan import in chat -----------------------------------------------------------------
 
 IMPORT_FILE_ERRORS: dict[str, str] = {
-    "empty": "Файл пустой. Пришлите план-график в DOCX, XLSX, CSV или TXT.",
+    "empty": "Файл пустой. Пришлите план-график в DOCX, XLSX, PDF, CSV или TXT.",
     "too_big": "Файл больше 20 МБ — такой бот не может скачать. Сожмите или разделите план.",
-    "corrupt": "Файл повреждён или это не настоящий DOCX/XLSX. Пересохраните его и пришлите снова.",
-    "wrong_type": "Этот тип файла не подходит. Пришлите план-график в DOCX, XLSX, CSV или TXT.",
+    "corrupt": (
+        "Файл повреждён или это не настоящий DOCX/XLSX/PDF. Пересохраните его и пришлите снова."
+    ),
+    "wrong_type": (
+        "Этот тип файла не подходит. Пришлите план-график в DOCX, XLSX, PDF, CSV или TXT."
+    ),
     "zip_bomb": "Файл распаковывается в слишком большой объём — импорт остановлен.",
     "nested_archive": "Внутри файла есть вложенный архив — такой файл не импортируется.",
     "no_plan": "В файле не нашлось таблицы плана (мероприятия и сроки). Проверьте файл.",
@@ -240,6 +248,24 @@ IMPORT_FILE_ERRORS: dict[str, str] = {
     "old_format": (
         "Это файл старого формата (.doc или .xls). Откройте его и сохраните как DOCX или XLSX "
         "(Файл → Сохранить как), затем пришлите снова."
+    ),
+    "too_many_pages": (
+        f"В PDF больше {MAX_PDF_PAGES} страниц — столько план не занимает. Пришлите план в DOCX "
+        "или XLSX либо разделите PDF на части."
+    ),
+    "pdf_protected": (
+        "PDF открывается только по паролю, бот не может его прочитать. Пришлите PDF без пароля "
+        "на открытие или исходный файл плана в DOCX или XLSX."
+    ),
+    "pdf_scanned": (
+        "В этом PDF нет текста — это скан, страницы сохранены картинками, таблицу из них не "
+        "прочитать. Пришлите исходный файл плана в DOCX или XLSX (или PDF, сохранённый из Word "
+        "или Excel, а не отсканированный)."
+    ),
+    "pdf_garbage": (
+        "Текст в этом PDF не читается: шрифты сохранены без таблицы символов, и вместо букв "
+        "получаются коды. Пришлите исходный файл плана в DOCX или XLSX или сохраните PDF из "
+        "Word заново (Файл → Сохранить как → PDF)."
     ),
 }
 
@@ -293,6 +319,9 @@ def _source(source: dict[str, str | None]) -> str:
     return f"{where}: «{escape(clip(text, 60))}»" if text else f"{where} пуста"
 
 
+IMPORT_NO_SCHOOLS = " — после импорта выберете, каким школам план"
+
+
 def import_preview(draft: PlanDraft, diff: ImportDiff | None = None) -> str:
     """Counts, the academic year and the rows that need a look, fitting one message; for a
     plan already stored, what the import would change in it."""
@@ -305,7 +334,8 @@ def import_preview(draft: PlanDraft, diff: ImportDiff | None = None) -> str:
         f"Направлений: {len(draft.directions)}, этапов: {len(draft.stages)}, "
         f"разделов: {len(draft.sections())}",
         f"Мероприятий: {len(draft.activities)}, семинаров: {len(draft.seminars)}",
-        f"Школ: {len(draft.schools)}",
+        f"Школ: {len(draft.schools)}"
+        + (IMPORT_NO_SCHOOLS if not draft.schools and not (diff and diff.exists) else ""),
     ]
     flagged = draft.flagged()
     if flagged:
@@ -390,18 +420,29 @@ IMPORT_CLI_NOT_CONFIRMED = (
 )
 
 
-def detach_result(school: str, cancelled: int, kept: int, done: bool) -> str:
-    """What taking a plan from a school does (or did) to its items."""
-    # Plain text (the CLI); the chat passes the name escaped.
+def detach_result(
+    school: str,
+    cancelled: int,
+    kept: int,
+    done: bool,
+    *,
+    direction: str | None = None,
+    chat: bool = False,
+) -> str:
+    """What taking a plan (one direction of it) from a school does (or did) to its items:
+    plain text for the CLI, HTML for the chat."""
+    school = escape(clip(school, 80)) if chat else school
+    where = f"направлении {direction}" if direction else "плане"
+    whence = f"направления {direction}" if direction else "плана"
     lines = [
-        f"Школа «{school}» больше не участвует в плане."
+        f"Школа «{school}» больше не участвует в {where}."
         if done
-        else f"Если отключить школу «{school}» от плана:",
+        else f"Если отключить школу «{school}» от {whence}:",
         f"открытых пунктов {'снято' if done else 'снимется'}: {cancelled};",
         f"пунктов со сданной работой — в архив, остаются в отчётах: {kept}.",
     ]
     if not done:
-        lines.append("Чтобы отключить, повторите с --yes.")
+        lines.append("Отключить?" if chat else "Чтобы отключить, повторите с --yes.")
     return "\n".join(lines)
 
 
@@ -503,9 +544,16 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     return many
 
 
-def day_month(day: date) -> str:
-    """'10 ноября, вт'."""
-    return f"{day.day} {_MONTHS_GEN[day.month - 1]}, {_WEEKDAYS[day.weekday()]}"
+def day_month(day: date, today: date) -> str:
+    """'10 ноября, вт'; with its year outside the school year of `today` (core.when.needs_year,
+    the one rule for every date shown): '30 ноября 2019, сб'."""
+    year = f" {day.year}" if needs_year(day, today) else ""
+    return f"{day.day} {_MONTHS_GEN[day.month - 1]}{year}, {_WEEKDAYS[day.weekday()]}"
+
+
+def short_date(day: date, today: date) -> str:
+    """'30.11', or '30.11.2019' outside the school year of `today` (the rule of day_month)."""
+    return f"{day:%d.%m.%Y}" if needs_year(day, today) else f"{day:%d.%m}"
 
 
 def days_left(n: int) -> str:
@@ -530,17 +578,17 @@ def _when(payload: dict[str, Any], today: date) -> str:
     if off and payload.get("hand_in_by"):
         by = date.fromisoformat(payload["hand_in_by"])
         left = days_left((by - today).days)
-        return f"срок — {day_month(day)}, {off}: сдайте до {day_month(by)} — {left}"
+        return f"срок — {day_month(day, today)}, {off}: сдайте до {day_month(by, today)} — {left}"
     note = f" ({off})" if off else ""
-    return f"до {day_month(day)}{note} — {days_left((day - today).days)}"
+    return f"до {day_month(day, today)}{note} — {days_left((day - today).days)}"
 
 
-def acting_for(payload: dict[str, Any]) -> str | None:
+def acting_for(payload: dict[str, Any], today: date) -> str | None:
     """ "👥 За коллегу: Алиса Кураторова (нет до 14 ноября)" on what a deputy receives."""
     if not payload.get("for_user_id"):
         return None
     until = payload.get("away_until")
-    back = f" (нет до {day_month(date.fromisoformat(until))} включительно)" if until else ""
+    back = f" (нет до {day_month(date.fromisoformat(until), today)} включительно)" if until else ""
     return f"👥 За коллегу: {escape(payload.get('for_name') or 'коллега')}{back}"
 
 
@@ -563,10 +611,10 @@ def reminder(items: list[dict[str, Any]], today: date) -> str:
             escape(item["title"]),
             _when(item, today),
         ]
-        if acting_for(item):
-            lines.insert(1, acting_for(item) or "")
+        if acting_for(item, today):
+            lines.insert(1, acting_for(item, today) or "")
         if item.get("occurrence"):
-            lines.append(f"Ближайшее: {day_month(date.fromisoformat(item['occurrence']))}")
+            lines.append(f"Ближайшее: {day_month(date.fromisoformat(item['occurrence']), today)}")
         if item.get("expected_result"):
             lines.append(f"Что приложить: <i>{escape(item['expected_result'])}</i>")
         if item.get("plan"):
@@ -576,8 +624,8 @@ def reminder(items: list[dict[str, Any]], today: date) -> str:
     plans = {item.get("plan") for item in items}
     for index, item in enumerate(items, 1):
         lines.append(f"{index}. {escape(clip(item['title'], 200))}\n   {_when(item, today)}")
-        if acting_for(item):
-            lines.append(f"   {acting_for(item)}")
+        if acting_for(item, today):
+            lines.append(f"   {acting_for(item, today)}")
         if item.get("expected_result"):
             lines.append(f"   Что приложить: <i>{escape(clip(item['expected_result'], 150))}</i>")
         if len(plans) > 1 and item.get("plan"):
@@ -590,8 +638,8 @@ def reminder(items: list[dict[str, Any]], today: date) -> str:
 def escalation(items: list[dict[str, Any]], today: date) -> str:
     """To a coordinator: items overdue for several days."""
     lines = [f"<b>⚠️ Просрочено ({len(items)})</b>"]
-    if acting_for(items[0]):
-        lines.append(acting_for(items[0]) or "")
+    if acting_for(items[0], today):
+        lines.append(acting_for(items[0], today) or "")
     for item in items:
         school = f" — {escape(item['school'])}" if item.get("school") else ""
         who = _curators(item.get("curators") or [])
@@ -652,7 +700,9 @@ def digest(name: str | None, rows: list[tuple[str, date | None]], overdue: int, 
         tail = f"\n⚠️ Просрочено: {overdue}" if overdue else ""
         return f"{hello}\nНа этой неделе сроков нет.{tail}"
     lines = [f"{hello}\n<b>Сроки на этой неделе ({len(rows)})</b>"]
-    lines += [f"• {escape(clip(title, 150))} — до {day_month(due)}" for title, due in rows if due]
+    lines += [
+        f"• {escape(clip(title, 150))} — до {day_month(due, today)}" for title, due in rows if due
+    ]
     if overdue:
         lines.append(f"\n⚠️ Просрочено: {overdue}")
     return "\n".join(lines)
@@ -696,7 +746,7 @@ _KIND_NAMES = {
 }
 
 
-def upcoming(rows: list[tuple[date, str, str]], days: int) -> str:
+def upcoming(rows: list[tuple[date, str, str]], days: int, today: date) -> str:
     """/upcoming: reminders of the next days by local day, kind and item."""
     if not rows:
         return f"В ближайшие {days} {plural(days, 'день', 'дня', 'дней')} напоминаний нет."
@@ -705,7 +755,7 @@ def upcoming(rows: list[tuple[date, str, str]], days: int) -> str:
     for day, kind, title in rows:
         per_day.setdefault(day, []).append((kind, title))
     for day, items in per_day.items():
-        lines.append(f"\n<b>{day_month(day)}</b> — {len(items)}")
+        lines.append(f"\n<b>{day_month(day, today)}</b> — {len(items)}")
         lines += [
             f"• {_KIND_NAMES.get(kind, kind)}: {escape(clip(title, 90))}"
             for kind, title in items[:UPCOMING_PER_DAY]
@@ -727,6 +777,56 @@ STATUS_NAMES = {
     "accepted": "принят",
     "cancelled": "снят",
 }
+# Where an item stands (core/item_state.py): the same words in chat, the dashboard and reports.
+STATE_WORDS = {
+    State.NOT_DUE: "срок не наступил",
+    State.OPEN: "в работе",
+    State.OVERDUE: "не выполнено, просрочено на {days} дн.",
+    State.RETURNED: "возвращено на доработку",
+    State.RETURNED_OVERDUE: "возвращено на доработку, просрочено на {days} дн.",
+    State.SUBMITTED_ON_TIME: "на проверке, {handed}",
+    State.SUBMITTED_LATE: "на проверке, {handed}",
+    State.ACCEPTED_ON_TIME: "принято, {handed}",
+    State.ACCEPTED_LATE: "принято, {handed}",
+    State.CANCELLED: "снято",
+}
+DUE_TODAY = "срок сегодня"
+HANDED_ON_TIME = "сдано в срок"
+HANDED_LATE = "сдано с опозданием на {days} дн."
+# The short name of each matrix letter (core/matrix.py): the dashboard's legend, XLSX cells.
+LETTER_NAMES = {
+    "n": "в работе",
+    "s": "на проверке",
+    "a": "принято",
+    "r": "возвращено",
+    "o": "просрочено",
+    "-": "не относится",
+}
+
+
+def state_words(state: ItemState) -> str:
+    """ "принято, сдано в срок", "срок не наступил", "не выполнено, просрочено на 3 дн."."""
+    if state.state == State.NOT_DUE and state.days == 0:
+        return DUE_TODAY
+    return STATE_WORDS[state.state].format(days=state.days, handed=handed_in_note(state))
+
+
+def handed_in_note(state: ItemState) -> str:
+    """ "сдано в срок" or "сдано с опозданием на N дн." of handed-in work."""
+    return HANDED_LATE.format(days=state.days) if state.late else HANDED_ON_TIME
+
+
+def due_note(state: ItemState) -> str:
+    """What follows an item's date: when it was handed in, or how long is left or late."""
+    if state.handed_in:
+        return handed_in_note(state)
+    if state.overdue:
+        return days_left(-state.days)
+    if state.state in (State.NOT_DUE, State.RETURNED):
+        return days_left(state.days)
+    return ""
+
+
 VIEW_NAMES = {
     "open": "Все открытые",
     "overdue": "Просроченные",
@@ -792,22 +892,26 @@ def work_error_of(exc: Any) -> str:
 
 def my_items(
     view: str,
-    rows: list[tuple[str, date | None, str, str | None, str | None]],
+    rows: list[tuple[str, date | None, ItemState, str | None, str | None]],
     page: int,
     pages: int,
     total: int,
     today: date,
 ) -> str:
-    """/my: a page of items with due dates; overdue ones marked, a deputy's for whom."""
+    """/my: a page of items with due dates; overdue ones marked, handed-in ones say whether
+    in time, a deputy's say for whom."""
     if not rows:
         return NO_ITEMS.get(view, NO_ITEMS["open"])
     lines = [
         f"<b>{VIEW_NAMES[view]}: {total}</b>" + (f" (стр. {page + 1}/{pages})" if pages > 1 else "")
     ]
-    for index, (title, due, status, section, for_name) in enumerate(rows, 1 + page * 5):
-        mark = "⚠️ " if due and due < today and status in ("open", "returned") else ""
-        when = f"до {day_month(due)}" if due else "срок не указан"
-        extra = " ↩️" if status == "returned" else ""
+    for index, (title, due, state, section, for_name) in enumerate(rows, 1 + page * 5):
+        mark = "⚠️ " if state.overdue else ""
+        when = f"до {day_month(due, today)}" if due else "срок не указан"
+        if state.handed_in:
+            when += f" — {handed_in_note(state)}"
+        returned = state.state in (State.RETURNED, State.RETURNED_OVERDUE)
+        extra = " ↩️" if returned else ""
         where = f" · {escape(clip(section, 50))}" if section else ""
         colleague = f"\n   👥 за коллегу: {escape(clip(for_name, 60))}" if for_name else ""
         lines.append(
@@ -860,13 +964,14 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def item_card(card: Any, today: date) -> str:
-    """The full card of one item."""
+    """The full card of one item (`today`: the item's local date)."""
     lines = [f"<b>{escape(card.title)}</b>", f"Статус: {STATUS_NAMES[card.status.value]}"]
     if card.due:
         at = f", {card.due_time}{zone_label(card.due_zone)}" if card.due_time else ""
-        lines.append(f"Срок: до {day_month(card.due)}{at} — {days_left((card.due - today).days)}")
+        note = due_note(item_state(card.status, card.due, card.handed_in, today))
+        lines.append(f"Срок: до {day_month(card.due, today)}{at}" + (f" — {note}" if note else ""))
         if card.plan_due:
-            lines.append(f"По плану было: {day_month(card.plan_due)} (срок перенесён)")
+            lines.append(f"По плану было: {day_month(card.plan_due, today)} (срок перенесён)")
     if card.period_note:
         lines.append(f"К сроку: {escape(clip(card.period_note, 200))}")
     if card.period_text:
@@ -1003,8 +1108,8 @@ def review_done(accepted: bool) -> str:
     )
 
 
-def snoozed(moment: datetime) -> str:
-    return f"Хорошо, напомню {day_month(moment.date())} в {moment:%H:%M}."
+def snoozed(moment: datetime, today: date) -> str:
+    return f"Хорошо, напомню {day_month(moment.date(), today)} в {moment:%H:%M}."
 
 
 def review_list(rows: list[tuple[int, str, str | None]]) -> str:
@@ -1088,11 +1193,12 @@ def status_direction(title: str, schools: list[Any]) -> str:
     return "\n".join(lines) if schools else f"{lines[0]}\nПунктов нет."
 
 
-def status_school(name: str, items: list[tuple[int, str, Any, date | None]], today: date) -> str:
+def status_school(name: str, items: list[tuple[int, str, ItemState]]) -> str:
+    """A school's items in a direction, each with where it stands."""
     lines = [f"<b>{escape(clip(name, 150))}</b>"]
-    for index, (_, title, state, due) in enumerate(items, 1):
-        late = "⚠️ " if due and due < today and state.value in ("open", "returned") else ""
-        lines.append(f"{index}. {late}{escape(clip(title, 90))} — {STATUS_NAMES[state.value]}")
+    for index, (_, title, state) in enumerate(items, 1):
+        late = "⚠️ " if state.overdue else ""
+        lines.append(f"{index}. {late}{escape(clip(title, 90))} — {state_words(state)}")
     return "\n".join(lines)
 
 
@@ -1130,7 +1236,9 @@ def overdue_nudge(by: str | None, items: list[tuple[str, date | None]], today: d
     who = f"Координатор {escape(clip(by, 80))}" if by else "Координатор"
     lines = [f"🔔 <b>{who} напоминает о просроченных пунктах ({len(items)})</b>"]
     for title, due in items[:10]:
-        late = f" — до {day_month(due)}, просрочено на {(today - due).days} дн." if due else ""
+        late = (
+            f" — до {day_month(due, today)}, просрочено на {(today - due).days} дн." if due else ""
+        )
         lines.append(f"• {escape(clip(title, 150))}{late}")
     if len(items) > 10:
         lines.append(f"… и ещё {len(items) - 10}")
@@ -1268,11 +1376,11 @@ WHEN_ERRORS = {
 }
 
 
-def when_text(day: date | None, at: Any) -> str:
+def when_text(day: date | None, at: Any, today: date) -> str:
     """'15 декабря, вт, 14:00'; 'дата не назначена' when unknown."""
     if day is None:
         return "дата не назначена"
-    return f"{day_month(day)}, {at:%H:%M}" if at is not None else day_month(day)
+    return f"{day_month(day, today)}, {at:%H:%M}" if at is not None else day_month(day, today)
 
 
 def seminar_list(rows: list[tuple[str, str]]) -> str:
@@ -1478,6 +1586,89 @@ def plan_card(title: str, archived: bool, values: dict[str, str]) -> str:
     return head + settings_view(title, values)
 
 
+# --- schools of a plan (/plans → 🏫 Школы, after an import) ------------------------------------
+
+BTN_PLAN_SCHOOLS = "🏫 Школы"
+BTN_FIND_SCHOOL = "🔎 Найти"
+BTN_NEW_SCHOOL = "➕ Новая школа"
+BTN_PREVIOUS = "◀️"
+BTN_NEXT = "▶️"
+BTN_DIRECTIONS = "⬅️ Направления"
+BTN_ALL_SCHOOLS = "📋 Весь список"
+BTN_DETACH = "Да, отключить"
+BTN_SCHOOLS_BACK = "⬅️ Назад"  # not BTN_BACK: that name is taken twice below
+SCHOOL_FIND_ASK = "Напишите часть названия или номер школы, например: <code>СОШ 21</code>."
+SCHOOL_NEW_ASK = (
+    "Напишите полное название школы одним сообщением, например: <code>МБОУ «СОШ № 5»</code>."
+)
+SCHOOL_NAME_BAD = "Название пустое или длиннее 200 знаков. Нажмите «➕ Новая школа» ещё раз."
+SCHOOL_GONE = "Школа не найдена: откройте список заново."
+SCHOOLS_NONE_YET = (
+    "В плане пока нет школ: все его пункты — у управления образования. Выберите школы:"
+)
+
+
+def _plan_head(title: str, direction: str | None, direction_title: str | None) -> str:
+    head = f"🏫 <b>Школы плана</b> «{escape(clip(title, 60))}»"
+    if direction:
+        head += f"\nНаправление {escape(direction)}: {escape(clip(direction_title or '', 50))}"
+    return head
+
+
+def plan_directions(plan: Any, head: str | None = None) -> str:
+    """The directions of a plan to choose from, each with how many schools take part."""
+    lines = [head] if head else []
+    lines += [_plan_head(plan.title, None, None), "Выберите направление:"]
+    lines += [
+        f"{escape(d.code)}. {escape(clip(d.title, 50))} — "
+        f"{d.schools} {plural(d.schools, 'школа', 'школы', 'школ')}"
+        for d in plan.lines
+    ]
+    return "\n".join(lines)
+
+
+def plan_schools(page: Any, head: str | None = None) -> str:
+    """A page of schools (or a search's matches) with ✅ at those taking part, short enough for
+    a phone whatever the region's size."""
+    lines = [head, ""] if head else []
+    lines.append(_plan_head(page.title, page.direction, page.direction_title))
+    if page.query is not None:
+        query = f"🔎 «{escape(clip(page.query, 40))}»"
+        if not page.total:
+            lines.append(f"{query}: не нашлось. Проверьте название или добавьте новую школу.")
+            return "\n".join(lines)
+        more = (
+            f", показаны первые {len(page.lines)} — уточните"
+            if page.total > len(page.lines)
+            else ""
+        )
+        lines.append(f"{query}: найдено {page.total}{more}")
+    else:
+        lines.append(
+            f"Участвуют: {page.taking_part} из {page.total}"
+            + (f" · стр. {page.page + 1} из {page.pages}" if page.pages > 1 else "")
+        )
+    lines.append("Номер — подключить школу или отключить (✅ — участвует).")
+    for index, line in enumerate(page.lines, 1):
+        mark = "✅ " if line.taking_part else ""
+        lines.append(f"{index}. {mark}{escape(clip(line.name, 60))}")
+    return "\n".join(lines)
+
+
+def school_attached(change: Any) -> str:
+    """What attaching (or adding) a school did."""
+    where = f"направлении {escape(change.direction)}" if change.direction else "плане"
+    name = escape(clip(change.school, 80))
+    if not change.changed:
+        return f"Школа «{name}» уже участвует в {where}."
+    head = (
+        f"Новая школа «{name}» добавлена и участвует"
+        if change.created
+        else f"Школа «{name}» участвует"
+    )
+    return f"✅ {head} в {where}: её пунктов — {change.opened}."
+
+
 # --- history ---------------------------------------------------------------------------------
 
 BTN_HISTORY = "🕓 История"
@@ -1497,18 +1688,18 @@ ACTION_NAMES = {
 }
 
 
-def history(title: str, lines: list[Any], zone: Any) -> str:
+def history(title: str, lines: list[Any], zone: Any, today: date) -> str:
     """/history of an item: when, who, what."""
     head = f"<b>🕓 История: {escape(clip(title, 150))}</b>"
     if not lines:
         return head + "\nПока ничего не происходило."
     head += f"\n<i>Время {zone_label(zone.key).strip()}</i>"
-    return head + "\n" + "\n".join(history_line(line, zone, escape) for line in lines[-30:])
+    return head + "\n" + "\n".join(history_line(line, zone, today, escape) for line in lines[-30:])
 
 
-def history_line(line: Any, zone: Any, quote: Any = str) -> str:
+def history_line(line: Any, zone: Any, today: date, quote: Any = str) -> str:
     """One audit line: "01.12 10:00 — Иван Петров принял: «…»" (`quote` escapes names and
-    comments for HTML; the dashboard passes plain text)."""
+    comments for HTML; the dashboard passes plain text); a past school year's with its year."""
     after = line.after or {}
     who = quote(line.actor_name or "бот")
     if after.get("for_name"):
@@ -1518,7 +1709,8 @@ def history_line(line: Any, zone: Any, quote: Any = str) -> str:
         what += f" на {date.fromisoformat(after['due']):%d.%m.%Y}"
     comment = after.get("comment") or after.get("question") or after.get("reason")
     tail = f": «{quote(clip(str(comment), 100))}»" if comment else ""
-    return f"{line.at.astimezone(zone):%d.%m %H:%M} — {who} {what}{tail}"
+    at = line.at.astimezone(zone)
+    return f"{short_date(at.date(), today)} {at:%H:%M} — {who} {what}{tail}"
 
 
 # --- people and invitations ----------------------------------------------------------------------
@@ -1544,17 +1736,17 @@ INVITE_GONE = "Приглашение не найдено или вне ваши
 INVITE_REVOKED = "Приглашение отозвано."
 
 
-def people_list(rows: list[Any]) -> str:
+def people_list(rows: list[Any], today: date) -> str:
     if not rows:
         return NO_PEOPLE
-    lines = [f"{i}. {_person_line(p)}" for i, p in enumerate(rows, 1)]
+    lines = [f"{i}. {_person_line(p, today)}" for i, p in enumerate(rows, 1)]
     return f"<b>Люди ({len(rows)})</b>\n" + "\n".join(lines)
 
 
-def _person_state(p: Any) -> str:
+def _person_state(p: Any, today: date) -> str:
     if getattr(p, "away_until", None):
-        return f" 🏖 {away_note(p.away_until, p.deputy)}" + _person_state(
-            replace(p, away_until=None)
+        return f" 🏖 {away_note(p.away_until, p.deputy, today)}" + _person_state(
+            replace(p, away_until=None), today
         )
     if not p.active:
         return " 🚫 отключён"
@@ -1565,17 +1757,17 @@ def _person_state(p: Any) -> str:
     return ""
 
 
-def _person_line(p: Any) -> str:
+def _person_line(p: Any, today: date) -> str:
     roles = (
         ", ".join(ROLE_NAMES[r.role] + (f" ({r.school})" if r.school else "") for r in p.roles)
         or "без роли"
     )
-    return f"{escape(p.name)} — {escape(roles)}{_person_state(p)}"
+    return f"{escape(p.name)} — {escape(roles)}{_person_state(p, today)}"
 
 
-def person_card(p: Any) -> str:
+def person_card(p: Any, today: date) -> str:
     handle = f" @{escape(p.username)}" if p.username else ""
-    return f"<b>{escape(p.name)}</b>{handle}\n{_person_line(p)}"
+    return f"<b>{escape(p.name)}</b>{handle}\n{_person_line(p, today)}"
 
 
 def person_changed(count: int) -> str:
@@ -1611,11 +1803,11 @@ def invites_list(rows: list[Any]) -> str:
 # --- Time off: pauses, school holidays, absences ---------------------------------------------
 
 
-def span(first: date, last: date) -> str:
+def span(first: date, last: date, today: date) -> str:
     """ "26 октября – 3 ноября" (one day: "4 ноября")."""
     if first == last:
-        return day_month(first)
-    return f"{day_month(first)} – {day_month(last)}"
+        return day_month(first, today)
+    return f"{day_month(first, today)} – {day_month(last, today)}"
 
 
 def pause_over(
@@ -1628,11 +1820,15 @@ def pause_over(
 ) -> str:
     """The one summary after a pause: what is due now, instead of everything missed."""
     lines = [
-        f"<b>▶️ Пауза закончилась</b> ({escape(clip(title, 120))}, {span(first, last)})",
+        f"<b>▶️ Пауза закончилась</b> ({escape(clip(title, 120))}, {span(first, last, today)})",
         "Напоминания снова идут. Что сейчас в работе:",
     ]
     for title_, due in rows:
-        when = f"до {day_month(due)} — {days_left((due - today).days)}" if due else "срок не указан"
+        when = (
+            f"до {day_month(due, today)} — {days_left((due - today).days)}"
+            if due
+            else "срок не указан"
+        )
         lines.append(f"• {escape(clip(title_, 150))} — {when}")
     if not rows:
         lines.append("• открытых пунктов нет")
@@ -1641,9 +1837,11 @@ def pause_over(
     return "\n".join(lines)
 
 
-def welcome_back(first: date, last: date, events: list[str], overdue: int, open_count: int) -> str:
+def welcome_back(
+    first: date, last: date, events: list[str], overdue: int, open_count: int, today: date
+) -> str:
     """The one summary to someone back from time off."""
-    lines = [f"<b>👋 С возвращением!</b> Вас не было {span(first, last)}."]
+    lines = [f"<b>👋 С возвращением!</b> Вас не было {span(first, last, today)}."]
     if events:
         lines.append("За это время:")
         lines += [f"• {escape(clip(e, 200))}" for e in events]
@@ -1653,8 +1851,8 @@ def welcome_back(first: date, last: date, events: list[str], overdue: int, open_
     return "\n".join(lines)
 
 
-def _d(day: date | None) -> str:
-    return day_month(day) if day else "без срока"
+def _d(day: date | None, today: date) -> str:
+    return day_month(day, today) if day else "без срока"
 
 
 BTN_MOVE_DEADLINE = "📅 Перенести срок"
@@ -1682,50 +1880,50 @@ DEADLINE_ERRORS = {
 }
 
 
-def deadline_sent(wanted: date, year_inferred: bool) -> str:
-    year = f" {wanted.year} г." if year_inferred else ""
-    return f"Просьба перенести срок на {day_month(wanted)}{year} отправлена координатору."
+def deadline_sent(wanted: date, today: date) -> str:
+    return f"Просьба перенести срок на {day_month(wanted, today)} отправлена координатору."
 
 
-def deadline_request(info: Any) -> str:
+def deadline_request(info: Any, today: date) -> str:
     """To coordinators: a curator asks for more time."""
     lines = [
         "<b>📅 Просьба перенести срок</b>",
         escape(clip(info.title, 200)),
         f"Школа: {escape(info.school or 'управление')}",
-        f"Сейчас: {_d(info.old_due)} → просят: <b>{day_month(info.wanted_due)}</b>",
+        f"Сейчас: {_d(info.old_due, today)} → просят: <b>{day_month(info.wanted_due, today)}</b>",
     ]
     if info.requested_by:
         lines.append(f"Просит: {escape(info.requested_by)}")
     if info.reason:
         lines.append(f"Причина: <i>{escape(clip(info.reason, 500))}</i>")
     if info.status != "requested":
-        lines.append(deadline_decided_line(info))
+        lines.append(deadline_decided_line(info, today))
     return "\n".join(lines)
 
 
-def deadline_decided_line(info: Any) -> str:
+def deadline_decided_line(info: Any, today: date) -> str:
     if info.status == "approved":
-        return f"✅ Перенесено на {day_month(info.new_due)}"
+        return f"✅ Перенесено на {day_month(info.new_due, today)}"
     return "✖️ Отклонено"
 
 
-def deadline_result(info: Any) -> str:
+def deadline_result(info: Any, today: date) -> str:
     """To the school's curators: the request's answer."""
     if info.status == "approved":
-        head = f"<b>✅ Срок перенесён</b> на {day_month(info.new_due)}"
+        head = f"<b>✅ Срок перенесён</b> на {day_month(info.new_due, today)}"
         if info.new_due != info.wanted_due:
-            head += f" (просили {day_month(info.wanted_due)})"
+            head += f" (просили {day_month(info.wanted_due, today)})"
     else:
-        head = f"<b>✖️ Перенос срока отклонён</b>: срок остаётся {_d(info.old_due)}"
+        head = f"<b>✖️ Перенос срока отклонён</b>: срок остаётся {_d(info.old_due, today)}"
     return f"{head}\n{escape(clip(info.title, 200))}"
 
 
-def deadline_moved(info: Any, count: int | None = None) -> str:
+def deadline_moved(info: Any, today: date, count: int | None = None) -> str:
     """To curators (and as the coordinator's confirmation): a due date moved."""
     where = "для всех школ" if info.school is None else f"для школы {escape(info.school)}"
+    new = day_month(info.new_due, today)
     lines = [
-        f"<b>📅 Срок перенесён</b> {where}: {_d(info.old_due)} → <b>{day_month(info.new_due)}</b>",
+        f"<b>📅 Срок перенесён</b> {where}: {_d(info.old_due, today)} → <b>{new}</b>",
         escape(clip(info.title, 200)),
     ]
     if info.reason:
@@ -1775,53 +1973,56 @@ def away_refused(reason: str, detail: str | None) -> str:
     return "Нельзя назначить замещающего: вы не координируете план и направление этого сотрудника."
 
 
-def away_set(first: date, last: date, deputy: str | None) -> str:
+def away_set(first: date, last: date, deputy: str | None, today: date) -> str:
     who = f"Замещает: {escape(deputy)}." if deputy else "Замещающего нет."
-    return f"Отмечено: вас нет {span(first, last)}. {who}\nВернулись раньше — нажмите «{BTN_BACK}»."
+    return (
+        f"Отмечено: вас нет {span(first, last, today)}. {who}\n"
+        f"Вернулись раньше — нажмите «{BTN_BACK}»."
+    )
 
 
-def away_ask_deputy(first: date, last: date) -> str:
-    return f"Отмечено: вас нет {span(first, last)}.\n\n{AWAY_CHOOSE_DEPUTY}"
+def away_ask_deputy(first: date, last: date, today: date) -> str:
+    return f"Отмечено: вас нет {span(first, last, today)}.\n\n{AWAY_CHOOSE_DEPUTY}"
 
 
-def away_status(first: date, last: date, deputy: str | None) -> str:
+def away_status(first: date, last: date, deputy: str | None, today: date) -> str:
     who = f", замещает {escape(deputy)}" if deputy else ", замещающего нет"
-    return f"Вас нет {span(first, last)}{who}."
+    return f"Вас нет {span(first, last, today)}{who}."
 
 
-def away_block(rows: list[Any]) -> str:
+def away_block(rows: list[Any], today: date) -> str:
     """Under /status: who is away today and who stands in."""
     if not rows:
         return ""
     lines = ["\n\n<b>🏖 Нет на месте</b>"]
     for row in rows[:20]:
         school = f" ({escape(row.school)})" if row.school else ""
-        lines.append(f"• {escape(row.name)}{school} — {away_note(row.last, row.deputy)}")
+        lines.append(f"• {escape(row.name)}{school} — {away_note(row.last, row.deputy, today)}")
     return "\n".join(lines)
 
 
-def away_someone(name: str, first: date, last: date, deputy: str | None) -> str:
+def away_someone(name: str, first: date, last: date, deputy: str | None, today: date) -> str:
     who = f"замещает {escape(deputy)}" if deputy else "замещающего нет"
-    return f"{escape(name)}: нет {span(first, last)}, {who}."
+    return f"{escape(name)}: нет {span(first, last, today)}, {who}."
 
 
-def away_note(last: date, deputy: str | None) -> str:
+def away_note(last: date, deputy: str | None, today: date) -> str:
     """On /status and /people: "в отпуске до 27 ноября, замещает Борис"."""
     who = f", замещает {escape(deputy)}" if deputy else ", замещающего нет"
-    return f"нет до {day_month(last)} включительно{who}"
+    return f"нет до {day_month(last, today)} включительно{who}"
 
 
-def deputy_chosen(name: str, first: date, last: date) -> str:
+def deputy_chosen(name: str, first: date, last: date, today: date) -> str:
     return (
-        f"<b>👥 Вы замещаете: {escape(name)}</b> ({span(first, last)}).\n"
+        f"<b>👥 Вы замещаете: {escape(name)}</b> ({span(first, last, today)}).\n"
         "Её или его напоминания придут вам с пометкой «За коллегу»; пункты можно отмечать "
         "выполненными как обычно — в истории будет видно, что это сделали вы за коллегу."
     )
 
 
-def away_uncovered(name: str, first: date, last: date) -> str:
+def away_uncovered(name: str, first: date, last: date, today: date) -> str:
     return (
-        f"<b>⚠️ Школа без связи</b>: {escape(name)} — нет {span(first, last)}, "
+        f"<b>⚠️ Школа без связи</b>: {escape(name)} — нет {span(first, last, today)}, "
         "замещающего нет, других кураторов в школе нет. Назначьте замещающего, иначе "
         "напоминания этой школы никто не получит."
     )
@@ -1856,7 +2057,7 @@ PAUSE_ASK = (
 BREAK_BAD = "Не понял даты. Пример: <code>26.10–03.11 осенние</code>."
 
 
-def breaks_list(plan: str, rows: list[Any]) -> str:
+def breaks_list(plan: str, rows: list[Any], today: date) -> str:
     """/plans → Каникулы: the plan's holidays and pauses, numbered."""
     lines = [f"<b>🏖 Каникулы и паузы</b>: {escape(clip(plan, 120))}"]
     if not rows:
@@ -1864,15 +2065,16 @@ def breaks_list(plan: str, rows: list[Any]) -> str:
     for index, row in enumerate(rows, 1):
         kind = "каникулы" if row.kind == "holidays" else "пауза"
         where = f", {escape(row.school)}" if row.school else ""
-        lines.append(f"{index}. {kind} «{escape(row.title)}»: {span(row.first, row.last)}{where}")
+        lines.append(
+            f"{index}. {kind} «{escape(row.title)}»: {span(row.first, row.last, today)}{where}"
+        )
     return "\n".join(lines)
 
 
-def break_added(row: Any, year_inferred: bool) -> str:
+def break_added(row: Any, today: date) -> str:
     kind = "Каникулы" if row.kind == "holidays" else "Пауза"
-    year = f" ({row.first.year} г.)" if year_inferred else ""
     return (
-        f"{kind} «{escape(row.title)}»: {span(row.first, row.last)}{year}. Напоминания учтут это."
+        f"{kind} «{escape(row.title)}»: {span(row.first, row.last, today)}. Напоминания учтут это."
     )
 
 
@@ -1934,12 +2136,7 @@ DASHBOARD_PAGE = {
     ),
     "error": "Не получилось: {message}",
     "offline": "Нет связи с ботом. Попробуйте ещё раз.",
-    "legend_n": "не начато",
-    "legend_s": "на проверке",
-    "legend_a": "принято",
-    "legend_r": "возвращено",
-    "legend_o": "просрочено",
-    "legend_-": "не относится",
+    **{f"legend_{letter}": name for letter, name in LETTER_NAMES.items()},
 }
 DASHBOARD_ERRORS = {
     "unauthorized": DASHBOARD_PAGE["unauthorized"],

@@ -23,9 +23,13 @@ _ARCHIVE_SUFFIXES = (".zip", ".docx", ".xlsx", ".rar", ".7z", ".gz", ".tar", ".j
 
 
 def file_kind(name: str, data: bytes) -> str:
-    """docx | xlsx | csv | text, from the extension, checked against the content."""
+    """docx | xlsx | pdf | csv | text, from the extension, checked against the content."""
     suffix = PurePath(name).suffix.lower()
     is_zip = data[:4] == b"PK\x03\x04"
+    if suffix == ".pdf" or data[:5] == b"%PDF-":
+        if b"%PDF-" not in data[:1024]:
+            raise ImportFileError("corrupt", f"{name} is not a valid PDF file")
+        return "pdf"
     if data[:8] == _OLE_MAGIC:
         # A password-protected DOCX/XLSX is an OLE container holding an EncryptedPackage.
         if _ENCRYPTED in data:
@@ -101,6 +105,15 @@ def read_document(data: bytes, name: str) -> RawDocument:
     if len(data) > MAX_FILE_BYTES:
         raise ImportFileError("too_big", f"{len(data)} bytes")
     kind = file_kind(name, data)
+    if kind == "pdf":
+        from importer.pdf_reader import read_pdf
+
+        try:
+            return read_pdf(data, name)
+        except ImportFileError:
+            raise
+        except Exception as exc:  # pdfminer raises many types on damaged files
+            raise ImportFileError("corrupt", f"{type(exc).__name__}: {exc}") from None
     if kind in ("docx", "xlsx"):
         check_zip(data)
         try:

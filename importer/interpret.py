@@ -29,7 +29,8 @@ from importer.draft import (
     DraftStage,
     PlanDraft,
 )
-from importer.model import RawDocument, RawTable, one_line, paragraphs
+from importer.mend import period_phrase
+from importer.model import WRAP, RawDocument, RawTable, one_line, paragraphs
 from importer.schools import full_school_names, parse_school_list
 
 _ROMAN = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII"}
@@ -235,6 +236,9 @@ class _RowLayout:
     level: str | None = None
     section: str | None = None
     pending: list[str] | None = None  # "2. | Название" with nothing else: a section or a row?
+    part_start: bool = False  # the next data row opens a table part (after a page break)
+    last_row: list[str] | None = None  # the row that gave the last activities, and from where
+    last_from: int = 0
 
     def run(self) -> None:
         for table in self.doc.tables:
@@ -243,28 +247,64 @@ class _RowLayout:
 
     def _table(self, table: RawTable) -> None:
         after_header = False
+        self.part_start = True
         for row in table.rows:
             if is_header(row) or (after_header and is_subheader(row, self.roles)):
-                self._header(row, after_header)
+                repeated = self._header(row, after_header)
+                self.part_start = repeated and (self.part_start or after_header)
                 after_header = True
                 continue
             after_header = False
             if not self.roles or not any(c.strip() for c in row) or is_column_numbers(row):
                 continue
             row = self._align(row)
+            part_start, self.part_start = self.part_start, False
+            if part_start and self._split_row(row):
+                continue
             if self.pending is not None:
                 self._settle(row)
             if not self._section(row):
+                before = len(self.draft.activities)
                 self._row(row)
+                if len(self.draft.activities) > before:
+                    self.last_row, self.last_from = row, before
 
-    def _header(self, row: list[str], second_row: bool) -> None:
+    def _header(self, row: list[str], second_row: bool) -> bool:
+        """Take a header row; True when it repeats the header in force (a continued table)."""
         cells = [one_line(c) for c in row]
         if second_row and len(cells) == len(self.header):
             cells = combine_header(self.header, cells)
         if self.roles and cells == self.header:
-            return  # the header repeated where the table continues on the next page
+            return True  # the header repeated where the table continues on the next page
         self.header, self.width = cells, len(cells)
         self.roles, self.columns = column_roles(cells), role_columns(cells)
+        return False
+
+    def _split_row(self, row: list[str]) -> bool:
+        """The first row of a table part that ends the row the page break cut: join them.
+
+        It has no number where the rows are numbered (or, unnumbered, every cell goes on in
+        lower case); a heading merged across the row or a stage or level row is no such end.
+        """
+        previous, activities = self.last_row, self.draft.activities
+        if previous is None or self.pending is not None or len(previous) != len(row):
+            return False
+        filled = [i for i, c in enumerate(row) if c.strip()]
+        text = one_line(" ".join(row[i] for i in filled))
+        if _STAGE_RE.search(text) or _MUNICIPAL_RE.match(text) or _SCHOOL_LEVEL_RE.match(text):
+            return False
+        if "number" in self.roles and one_line(self._cell(previous, "number")):
+            if one_line(self._cell(row, "number")):
+                return False
+            if filled == [0] and self.roles.get("title") != 0 and row[0][:1].isupper():
+                return False  # a section heading merged across the whole row
+        elif not all(_goes_on(row[i]) for i in filled):
+            return False
+        joined = [join_cells(a, b) for a, b in zip(previous, row, strict=True)]
+        del activities[self.last_from :]
+        self._row(joined)
+        self.last_row = joined
+        return True
 
     def _align(self, row: list[str]) -> list[str]:
         # A continuation table narrower than the header lost its left (merged) columns.
@@ -374,7 +414,7 @@ class _RowLayout:
 
     def _period_text(self, row: list[str]) -> str:
         """The period cell, and nothing else: no date is ever taken from another column."""
-        return self._cell(row, "period")
+        return period_phrase(self._cell(row, "period"), self.context)
 
     def _add_items(
         self,
@@ -460,6 +500,17 @@ class _RowLayout:
             self.level = "school"
             return True
         return False
+
+
+def join_cells(first: str, second: str) -> str:
+    """A cell cut by a page break, its two parts in order."""
+    return f"{first}{WRAP}{second}" if first.strip() and second.strip() else first or second
+
+
+def _goes_on(cell: str) -> bool:
+    """Text that can only continue what stands before it: it starts in lower case."""
+    text = cell.strip()
+    return bool(text) and (text[0].islower() or text[0] in ",;:)")
 
 
 # --- direction layout ---------------------------------------------------------------------

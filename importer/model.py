@@ -9,6 +9,11 @@ from core.plain_text import printable
 
 _TAG_RE = re.compile(r"<[^>]+>")
 _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
+# A line end inside a PDF cell that may be a wrap or a new paragraph (the geometry cannot tell):
+# whitespace to every reader of text, decided only where a period is read (importer.mend).
+WRAP = "\u2028"
+_SPACES_RE = re.compile(r"[^\S\n\u2028]+")
+_AROUND_WRAP_RE = re.compile(r" ?\u2028[\u2028 ]*")
 
 
 @dataclass
@@ -34,8 +39,8 @@ def clean(text: str) -> str:
     text = re.sub(r"</p>\s*<p>", "\n", text)
     text = _TAG_RE.sub("", text).replace("**", "")
     text = text.replace("\xa0", " ")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    return "\n".join(line for line in lines if line).strip()
+    lines = [_AROUND_WRAP_RE.sub(WRAP, _SPACES_RE.sub(" ", line)) for line in text.split("\n")]
+    return "\n".join(kept for line in lines if (kept := line.strip(" " + WRAP)))
 
 
 def paragraphs(text: str) -> list[str]:

@@ -145,7 +145,8 @@ def test_xlsx_and_csv_plans() -> None:
     [
         (b"", "plan.docx", "empty"),
         (b"PK\x03\x04broken", "plan.docx", "corrupt"),
-        (b"%PDF-1.4", "plan.pdf", "wrong_type"),
+        (b"%PDF-1.4", "plan.pdf", "corrupt"),  # a PDF cut short
+        (b"%PDF-1.4", "plan.odt", "corrupt"),
         (b"just text", "plan.docx", "corrupt"),
         (b"x" * (20 * 1024 * 1024 + 1), "plan.txt", "too_big"),
         (b"\x00\x01\x02", "plan.txt", "wrong_type"),

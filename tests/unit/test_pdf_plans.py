@@ -1,0 +1,131 @@
+"""PDF plans (tests/data/plans/*.pdf, built by make_pdfs.py): every layout's twin reads row by
+row as its DOCX/XLSX/CSV original, and unusable PDFs are refused quickly, each with its reason."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from importer.errors import MAX_PDF_PAGES
+from importer.files import ImportFileError, load_plan, read_document
+from importer.model import one_line
+from tests.unit.test_plan_layouts import EXPECTED
+
+PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
+
+TWINS = {
+    "roadmap_sections.pdf": "roadmap_sections.docx",  # a table continued on the next page
+    "two_row_header.pdf": "two_row_header.docx",  # on a landscape page
+    "monitoring.pdf": "monitoring.xlsx",
+    "plan_cp1251.pdf": "plan_cp1251.csv",
+    "cyclogram.pdf": "cyclogram.docx",
+    "vpr_schedule.pdf": "vpr_schedule.docx",
+    "owner_only.pdf": "roadmap_sections.docx",  # printing and copying restricted, no password
+}
+
+
+def _rows(name: str) -> list[tuple[str | None, str, str | None, str, str | None, str | None]]:
+    draft = load_plan((PLANS / name).read_bytes(), name)
+    return [
+        (
+            a.number,
+            a.title,
+            a.section,
+            a.period.kind,
+            a.period.start.isoformat() if a.period.start else None,
+            a.period.due.isoformat() if a.period.due else None,
+        )
+        for a in draft.activities
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_a_pdf_twin_reads_row_by_row_as_its_original(name: str) -> None:
+    assert _rows(name) == EXPECTED[TWINS[name]]
+
+
+@pytest.mark.parametrize("name", sorted(TWINS))
+def test_title_flags_and_cells_are_those_of_the_original(name: str) -> None:
+    original = TWINS[name]
+    pdf = load_plan((PLANS / name).read_bytes(), name)
+    source = load_plan((PLANS / original).read_bytes(), original)
+    assert (pdf.title, pdf.academic_year) == (source.title, source.academic_year)
+    assert [r["reasons"] for r in pdf.flagged()] == [r["reasons"] for r in source.flagged()]
+    for ours, theirs in zip(pdf.activities, source.activities, strict=True):
+        assert (ours.responsible, ours.note, ours.period.time) == (
+            theirs.responsible,
+            theirs.note,
+            theirs.period.time,
+        )
+
+
+def test_merged_cells_pass_their_value_down_as_in_word() -> None:
+    roadmap = read_document((PLANS / "roadmap_sections.pdf").read_bytes(), "plan.pdf")
+    rows = {row[0]: [one_line(c) for c in row] for table in roadmap.tables for row in table.rows}
+    assert rows["1.2"][2] == rows["1.3"][2] == "октябрь 2020"  # merged down
+    assert rows["1. Организационная работа"][1:] == ["", "", "", ""]  # merged across
+    header = read_document((PLANS / "two_row_header.pdf").read_bytes(), "plan.pdf").tables[0]
+    assert header.rows[0][3:5] == ["Ответственные", ""]
+    assert [one_line(c) for c in header.rows[1]] == [
+        "№",
+        "Наименование мероприятия",
+        "Сроки",
+        "УО",
+        "ОО",
+        "Примечание",
+    ]
+
+
+def test_the_title_is_read_past_the_approval_block() -> None:
+    document = read_document((PLANS / "roadmap_sections.pdf").read_bytes(), "plan.pdf")
+    assert "УТВЕРЖДАЮ" in document.preamble[0]
+    assert len(document.tables) == 2  # one part per page
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("locked.pdf", "pdf_protected"),
+        ("scanned.pdf", "pdf_scanned"),
+        ("cid_garbage.pdf", "pdf_garbage"),
+        ("no_table.pdf", "no_plan"),
+        ("bomb.pdf", "zip_bomb"),
+        ("pages_2000.pdf", "too_many_pages"),
+    ],
+)
+def test_unusable_pdfs_are_refused_quickly_with_their_reason(name: str, code: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ImportFileError) as caught:
+        load_plan((PLANS / name).read_bytes(), name)
+    assert caught.value.code == code
+    assert time.perf_counter() - started < 3
+
+
+def test_pages_are_counted_before_any_is_read() -> None:
+    from importer import pdf_reader
+
+    pages = []
+    original = pdf_reader._Reader.page
+    pdf_reader._Reader.page = lambda self, page: pages.append(page)  # type: ignore[method-assign]
+    try:
+        with pytest.raises(ImportFileError) as caught:
+            read_document((PLANS / "pages_2000.pdf").read_bytes(), "plan.pdf")
+    finally:
+        pdf_reader._Reader.page = original  # type: ignore[method-assign]
+    assert pages == [] and str(MAX_PDF_PAGES) in caught.value.detail
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.7\n" + b"\x00" * 2000,  # no objects, no trailer
+        (PLANS / "roadmap_sections.pdf").read_bytes()[:6000],  # cut short
+        b"<html>not a pdf</html>",
+    ],
+)
+def test_a_malformed_pdf_is_refused_as_damaged(data: bytes) -> None:
+    with pytest.raises(ImportFileError) as caught:
+        load_plan(data, "plan.pdf")
+    assert caught.value.code in ("corrupt", "no_plan")
