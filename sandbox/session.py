@@ -19,7 +19,7 @@ from bot.texts import ROLE_NAMES
 from emulator.client import BotMessage, ControlError
 from sandbox.commands import HELP, clock_target, parse_line
 from sandbox.render import attachment, button_rows, html_to_rich, numbered_buttons
-from sandbox.world import PERSONAS, PLAN_ZONE, Persona, SandboxWorld
+from sandbox.world import PERSONAS, PLAN_ZONE, Persona, PlanRefused, SandboxWorld
 
 STEP = timedelta(hours=1)  # moving the clock fires what falls due on the way, hour by hour
 MAX_STEPPED = timedelta(days=62)
@@ -39,8 +39,15 @@ class Sandbox:
 
     # --- the loop ---------------------------------------------------------------------------
     async def run(self, lines: AsyncIterator[str], echo: bool) -> None:
-        await self.drain_events(quiet=True)  # the onboarding greetings of the demo people
+        await self.drain_events(quiet=True)  # the onboarding greetings and the plan's import
         self.banner()
+        self.opening()
+        self.console.print(
+            "Готово. Попробуйте: [bold]/my[/] (пункты Алисы), [bold]/clock +1d[/] (завтрашние "
+            "напоминания), [bold]/as coordinator[/] и [bold]/status[/]; кнопки — номером "
+            "([bold]2[/]) или [bold]/press 3.2[/] (сообщение 3, кнопка 2). Панель в браузере: "
+            "[bold]/as coordinator[/], затем [bold]/dashboard[/]."
+        )
         async for raw in lines:
             if echo:
                 self.console.print(f"[bold]{escape(self.prompt())}[/]{escape(raw)}")
@@ -64,12 +71,29 @@ class Sandbox:
                 f" — {ROLE_NAMES[persona.role]}{where}"
             )
         c.print("Сейчас говорит " + self.label(self.current) + ". /help — команды песочницы.")
-        c.print(
-            "Готово. Попробуйте: [bold]/my[/] (пункты Алисы), [bold]/clock +1d[/] (завтрашние "
-            "напоминания), [bold]/as coordinator[/] и [bold]/status[/]; кнопки — номером "
-            "([bold]2[/]) или [bold]/press 3.2[/] (сообщение 3, кнопка 2). Панель в браузере: "
-            "[bold]/as coordinator[/], затем [bold]/dashboard[/]."
+
+    def opening(self) -> None:
+        """How the plan got in: the coordinator's import in chat, or the database resumed."""
+        world, coordinator = self.world, PERSONAS[0]
+        if world.resumed:
+            self.console.print(
+                f"План уже в базе {escape(str(world.db_path))}: продолжаю с ней, ничего не "
+                "импортирую (обновить план: [bold]/as coordinator[/] и [bold]/file ФАЙЛ[/])."
+            )
+            return
+        self.console.print(
+            f"{self.label(coordinator)} импортировала план в чате, как в Telegram: прислала "
+            "файл, прочла предпросмотр, нажала «" + escape(texts.IMPORT_CONFIRM) + "»."
         )
+        for event in world.import_log:
+            self.show(coordinator, event)
+        last = world.import_log[-1]["message"] if world.import_log else {}
+        if texts.FIX_SKIP in [t for row in button_rows(last) for t in row]:
+            self.console.print(
+                "Импорт отметил строки со сроками, которые надо проверить: "
+                "[bold]/as coordinator[/], затем дата (например 30.11.2020) или "
+                "«" + escape(texts.FIX_SKIP) + "»."
+            )
 
     def label(self, persona: Persona) -> str:
         return f"[bold {persona.colour}]{persona.first_name}[/]"
@@ -301,7 +325,12 @@ async def run_sandbox(
     interactive = script is None and sys.stdin.isatty() and sys.stdout.isatty()
     console = Console(highlight=False, soft_wrap=True, emoji=False)
     world = SandboxWorld(plan, db_path, files_dir, start)
-    await world.start()
+    try:
+        await world.start()
+    except PlanRefused as exc:
+        await world.stop()
+        console.print(f"Файл плана {escape(plan.name)} не импортирован:\n{escape(str(exc))}")
+        return 1
     sandbox = Sandbox(world, console)
     try:
         if script is not None:

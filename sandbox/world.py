@@ -12,17 +12,21 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
 from bot.app import Application
 from bot.settings import Settings
 from core.clock import ManualClock
 from core.invitations import create_invitation
-from core.plan_import import attach_school, import_plan
+from core.plan_import import attach_school
 from core.roles import Role
 from core.schools import add_school
-from db.models import PlanSchool, School
+from db.models import Plan, PlanSchool, School
 from emulator import Emulator, EmulatorClient, EmulatorServer, FakeUser
-from importer.files import load_plan
+from emulator.client import BotMessage
+from importer.files import ImportFileError, load_plan
+from sandbox.render import html_to_plain
 
 TOKEN = "700000001:SANDBOX-kurator-local-token_000000000"
 USERNAME = "kurator_sandbox_bot"
@@ -84,6 +88,8 @@ class SandboxWorld:
         self.people: dict[str, FakeUser] = {}
         self.schools: list[str] = []
         self.plan_title = ""
+        self.resumed = False  # the database held the plan already: nothing was imported
+        self.import_log: list[dict[str, Any]] = []  # the coordinator's import, from the preview
         self._app: Application | None = None
         self._client: EmulatorClient | None = None
         self._task: asyncio.Task[None] | None = None
@@ -114,6 +120,7 @@ class SandboxWorld:
             webhook_host="127.0.0.1",
             webhook_port=0,
             webapp_auth_max_age_seconds=10 * 365 * 24 * 3600,
+            default_timezone=PLAN_ZONE,  # a plan imported in chat takes the instance's zone
             _env_file=None,
         )
         self._app = Application(settings, self.clock, outermost=[self.counter])
@@ -158,16 +165,34 @@ class SandboxWorld:
             await asyncio.sleep(0.02)
 
     async def _seed(self) -> None:
-        draft = load_plan(self.plan_path.read_bytes(), self.plan_path.name)
-        factory = self.app.session_factory
-        async with factory() as session, session.begin():
-            report = await import_plan(
-                session, self.clock, draft, timezone=PLAN_ZONE, source_file=self.plan_path.name
+        """The coordinator joins and, on a new database, imports the plan in chat as anyone
+        would; the rest join the plan's schools. A resumed database keeps its plan untouched."""
+        try:
+            draft = load_plan(self.plan_path.read_bytes(), self.plan_path.name)
+        except ImportFileError as exc:  # what the bot would answer to this file in chat
+            raise PlanRefused(html_to_plain(texts.import_file_error(exc.code, exc.rows))) from None
+        self.plan_title = draft.title
+        for persona in PERSONAS:  # in this order every time: a resumed database knows the ids
+            self.people[persona.key] = await self.client.add_user(
+                persona.first_name, persona.last_name
             )
+        coordinator = PERSONAS[0]
+        await self._join(coordinator, None)
+        async with self.app.session_factory() as session:
+            plan = await _stored_plan(session, draft.title)
+        self.resumed = plan is not None
+        if plan is None:
+            await self._import_in_chat()
+            async with self.app.session_factory() as session:
+                plan = await _stored_plan(session, draft.title)
+            if plan is None:
+                said = [html_to_plain(e["message"].get("text") or "") for e in self.import_log]
+                raise PlanRefused("\n".join(said) or "бот не ответил на файл плана")
+        async with self.app.session_factory() as session, session.begin():
             school_ids = list(
                 await session.scalars(
                     select(PlanSchool.school_id)
-                    .where(PlanSchool.plan_id == report.plan_id)
+                    .where(PlanSchool.plan_id == plan.id)
                     .order_by(PlanSchool.school_id)
                 )
             )
@@ -176,24 +201,56 @@ class SandboxWorld:
             while len(school_ids) < 2:
                 name, zone = SECOND_SCHOOL if school_ids else ("МАОУ «СОШ № 21»", PLAN_ZONE)
                 school = await add_school(session, self.clock, name=name, timezone=zone)
-                await attach_school(session, self.clock, report.plan_id, school.id)
+                await attach_school(session, self.clock, plan.id, school.id)
                 school_ids.append(school.id)
             self.schools = [
                 (await session.get(School, school_id)).name  # type: ignore[union-attr]
                 for school_id in school_ids
             ]
-            self.plan_title = draft.title
-            codes = {}
-            for persona in PERSONAS:
-                created = await create_invitation(
-                    session,
-                    self.clock,
-                    role=persona.role,
-                    school_id=school_ids[persona.school] if persona.school is not None else None,
-                )
-                codes[persona.key] = created.code
-        for persona in PERSONAS:
-            person = await self.client.add_user(persona.first_name, persona.last_name)
-            await person.send(f"/start {codes[persona.key]}")
-            self.people[persona.key] = person
+        for persona in PERSONAS[1:]:
+            await self._join(
+                persona, school_ids[persona.school] if persona.school is not None else None
+            )
+
+    async def _join(self, persona: Persona, school_id: int | None) -> None:
+        """The person opens a real invitation link (on a resumed database: knows them again)."""
+        async with self.app.session_factory() as session, session.begin():
+            created = await create_invitation(
+                session, self.clock, role=persona.role, school_id=school_id
+            )
+        await self.people[persona.key].send(f"/start {created.code}")
         await self.settle()
+
+    async def _import_in_chat(self) -> None:
+        """Send the plan file as the coordinator and confirm the preview, as in Telegram; the
+        conversation from the preview on is kept to be shown (flagged rows and their dates)."""
+        coordinator = self.people[PERSONAS[0].key]
+        before = await self.client.log(coordinator.id)
+        cursor = before[-1]["seq"] if before else 0
+        await coordinator.upload(self.plan_path)
+        await self.settle()
+        said = await self.client.log(coordinator.id, after=cursor)
+        previews = [
+            e["message"]
+            for e in said
+            if texts.IMPORT_CONFIRM in BotMessage.of(e["message"]).buttons
+        ]
+        if not previews:
+            self.import_log = said
+            return
+        await coordinator.press(texts.IMPORT_CONFIRM, BotMessage.of(previews[-1]))
+        await self.settle()
+        # From the preview on, as it now stands (its buttons gone): what the coordinator read.
+        self.import_log = [
+            e
+            for e in await self.client.log(coordinator.id, after=cursor)
+            if e["kind"] != "new" or e["message"]["message_id"] != previews[-1]["message_id"]
+        ]
+
+
+class PlanRefused(Exception):
+    """The plan file was not taken; the message is what the bot said of it."""
+
+
+async def _stored_plan(session: AsyncSession, title: str) -> Plan | None:
+    return await session.scalar(select(Plan).where(Plan.title == title, Plan.archived_at.is_(None)))

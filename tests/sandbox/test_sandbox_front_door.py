@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import sqlite3
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -18,7 +22,7 @@ from bot.settings import Settings
 from db.models import Activity, Assignment, School
 from sandbox.session import Sandbox
 from sandbox.world import DEFAULT_PLAN, PLAN_ZONE, SECOND_SCHOOL, SandboxWorld
-from tests.harness import run_cli
+from tests.harness import ROOT, run_cli
 from tests.plan_files import seed_path
 
 START = datetime(2020, 11, 2, 9, 0, tzinfo=ZoneInfo(PLAN_ZONE))
@@ -36,6 +40,27 @@ async def items(factory: async_sessionmaker[AsyncSession]) -> list[Item]:
             .outerjoin(School, School.id == Assignment.school_id)
         )
         return sorted((k, s, st.value, str(d) if d else None) for k, s, st, d in rows)
+
+
+def sandbox_run(tmp_path: Path, script: str, *args: str, code: int = 0) -> str:
+    """`python -m bot sandbox --script` in a subprocess; its transcript."""
+    path = tmp_path / "script.txt"
+    path.write_text(script, encoding="utf-8")
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_"))
+    }
+    env["TMPDIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--script", str(path), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == code and "Traceback" not in done.stderr + done.stdout, done.stderr
+    return done.stdout
 
 
 @asynccontextmanager
@@ -97,3 +122,66 @@ async def test_the_sandbox_builds_its_world_as_an_import_does(
         built = await items(sandbox.world.app.session_factory)
     assert len(built) == count
     assert built == imported
+
+
+async def test_the_plan_is_imported_in_chat_and_its_flagged_rows_shown(tmp_path: Path) -> None:
+    out = sandbox_run(tmp_path, "/as coordinator\n30.11.2020\n")
+    opening = out[out.index("импортировала план в чате") : out.index("Готово. Попробуйте")]
+    # The preview's list of rows that need a look, then the fix of each row, as in chat.
+    assert "Требуют внимания: 2" in opening
+    assert "«ноябрь 2019 г.»: дата вне периода плана" in opening
+    assert "Осталось уточнить сроки: 2. Покажу их по одному." in opening
+    assert "Строка 1 из 2: № 2 Диагностика педагогического коллектива" in opening
+    assert "Срок сохранён: до 30.11.2020." in out
+    assert "Строка 2 из 2: № 9 Организация и проведение обучения классных руководителей" in out
+
+
+RESUMED = """\
+# The coordinator fixes a flagged date (re-sending the file in chat); work is handed in and
+# accepted. A second start on the same database must change none of it.
+/as coordinator
+Закончить
+/file {plan}
+✅ Импортировать
+25.11.2020
+/as curator1
+/my
+2
+✅ Выполнено
+/file {evidence}
+Приказ подписан
+✅ Отправить
+/as coordinator
+/review
+1
+✅ Принять
+"""
+
+
+def _assignments(db: Path) -> list[tuple[int, str, str | None, int]]:
+    with sqlite3.connect(db) as connection:
+        return list(
+            connection.execute("SELECT id, status, due_date, version FROM assignments ORDER BY id")
+        )
+
+
+def test_a_resumed_database_keeps_everyones_items(tmp_path: Path) -> None:
+    evidence = tmp_path / "приказ.txt"
+    evidence.write_text("Приказ № 344", encoding="utf-8")
+    db = tmp_path / "sandbox.sqlite3"
+    script = RESUMED.format(plan=DEFAULT_PLAN, evidence=evidence)
+    sandbox_run(tmp_path, script, "--db", str(db))
+    before = _assignments(db)
+    statuses = {status for _, status, _, _ in before}
+    assert "accepted" in statuses and any(due == "2020-11-25" for _, _, due, _ in before)
+    out = sandbox_run(tmp_path, "/my\n", "--db", str(db))
+    assert _assignments(db) == before
+    assert "План уже в базе" in out and "импортировала план" not in out
+    assert "Все открытые: 22" in out  # the people are known again
+
+
+def test_a_plan_file_the_bot_refuses_is_said_without_a_traceback(tmp_path: Path) -> None:
+    plan = tmp_path / "заметки.txt"
+    plan.write_text("Купить хлеб\n", encoding="utf-8")
+    out = sandbox_run(tmp_path, "/my\n", "--plan", str(plan), code=1)
+    assert "Файл плана заметки.txt не импортирован" in out
