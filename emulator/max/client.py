@@ -165,6 +165,12 @@ class MaxEmulatorClient:
     async def answers(self, callback_id: str, wait: float = 0) -> list[JSON]:
         return list(await self.get(f"callbacks/{callback_id}", wait=wait))
 
+    async def subscription(self, *, gone_within: float | None = None) -> JSON | None:
+        """The bot's webhook subscription; `gone_within` waits up to that long for its end."""
+        query: JSON = {} if gone_within is None else {"gone": 1, "wait": gone_within}
+        found = await self.get("subscription", **query)
+        return dict(found) if found else None
+
     async def stats(self) -> JSON:
         return dict(await self.get("stats"))
 

@@ -539,6 +539,16 @@ async def requests(request: web.Request) -> web.Response:
     return _ok(found)
 
 
+async def subscription(request: web.Request) -> web.Response:
+    """The bot's webhook subscription; with `gone=1`, waits up to `wait` s for it to end."""
+    emu = _emu(request)
+    bot = _bot(emu, dict(request.query))
+    if request.query.get("gone"):
+        await _wait(emu, lambda: bot.subscription is None, float(request.query.get("wait", 0)))
+    found = bot.subscription
+    return _ok(found.as_api() if found else None)
+
+
 async def dialog(request: web.Request) -> web.Response:
     emu = _emu(request)
     bot = _bot(emu, dict(request.query))
@@ -620,6 +630,7 @@ def register(app: web.Application) -> None:
     r.add_get(f"{base}/chats/{{chat_id}}/actions", _guard(chat_actions))
     r.add_get(f"{base}/callbacks/{{callback_id}}", _guard(callback))
     r.add_get(f"{base}/requests", _guard(requests))
+    r.add_get(f"{base}/subscription", _guard(subscription))
     r.add_post(f"{base}/limits", _guard(limits))
     r.add_post(f"{base}/uploads", _guard(upload_policy))
     r.add_post(f"{base}/webhooks", _guard(webhook_policy))

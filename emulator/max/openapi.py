@@ -4,7 +4,8 @@
 types with int32/int64 ranges, string and array bounds, `pattern`, `additionalProperties`.
 Unlike plain OpenAPI, a key no schema part names is a problem: the emulator invents nothing.
 Answers must carry every required key (null where nullable); a request may leave out a
-required key that is nullable, as the documentation's own examples do.
+required key that is nullable, as the documentation's own examples do. A required name no
+property declares is ignored (MessageBody requires an undeclared `link`).
 """
 
 from __future__ import annotations
@@ -103,7 +104,8 @@ class _Run:
         if "type" in schema:
             flat.types.add(schema["type"])
         flat.properties.update(schema.get("properties", {}))
-        flat.required.update(schema.get("required", ()))
+        if isinstance(schema.get("required"), list):  # some properties say `required: false`
+            flat.required.update(schema["required"])
         if isinstance(schema.get("additionalProperties"), dict):
             flat.additional = schema["additionalProperties"]
         if "enum" in schema:
@@ -135,8 +137,8 @@ class _Run:
             return [f"{path}: expected an object"]
         problems = []
         for name in sorted(flat.required):
-            if name in value:
-                continue
+            if name in value or name not in flat.properties:
+                continue  # MessageBody requires a `link` it never declares: unsatisfiable
             optional = self.request and name in flat.properties
             if optional and self.nullable(flat.properties[name]):
                 continue
