@@ -562,11 +562,11 @@ def deadline_scope(assignment_id: int) -> InlineKeyboardMarkup:
 
 
 def deadline_decision(
-    change_id: int, wanted: date, assignment_id: int | None = None
+    change_id: int, wanted: date, today: date, assignment_id: int | None = None
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=texts.BTN_APPROVE_DATE.format(day=f"{wanted:%d.%m}"),
+        text=texts.BTN_APPROVE_DATE.format(day=texts.short_date(wanted, today)),
         callback_data=DeadlineDecision(action="approve", change_id=change_id),
     )
     builder.button(

@@ -107,7 +107,7 @@ async def _seminar(
     view = await seminar_view(session, int(row.target_id or 0), row.recipient_user_id, zone.key)
     if view is None:
         raise LookupError(f"seminar {row.target_id} is gone")
-    when = texts.seminar_when(view.day, view.starts_at, view.zone, zone.key)
+    when = texts.seminar_when(view.day, view.starts_at, view.zone, zone.key, today)
     if kind == "seminar_news":
         event = str(row.payload.get("event", "new"))
         text = texts.seminar_news(view, event, when)
@@ -115,7 +115,7 @@ async def _seminar(
         event = "new"
         days = (view.day - today).days if view.day else None
         text = texts.seminar(
-            view, when, kind == "seminar_soon", days, texts.acting_for(row.payload)
+            view, when, kind == "seminar_soon", days, texts.acting_for(row.payload, today)
         )
     markup = None if event == "cancelled" else keyboards.rsvp(view.seminar_id, view.answer)
     return Rendered(text, markup)

@@ -45,27 +45,27 @@ async def render_timeoff(
             raise LookupError(f"absence {target} is gone")
         absence, events, overdue, open_count = found
         text = texts.welcome_back(
-            absence.first, absence.last, texts.back_events(events), overdue, open_count
+            absence.first, absence.last, texts.back_events(events), overdue, open_count, today
         )
         return text, None
     if row.kind in (DEPUTY_CHOSEN, AWAY_UNCOVERED):
         absence = await absences.info(session, target)
         if row.kind == DEPUTY_CHOSEN:
-            return texts.deputy_chosen(absence.name, absence.first, absence.last), None
-        return texts.away_uncovered(absence.name, absence.first, absence.last), (
+            return texts.deputy_chosen(absence.name, absence.first, absence.last, today), None
+        return texts.away_uncovered(absence.name, absence.first, absence.last, today), (
             keyboards.pick_deputy(absence.id)
         )
     change = await deadlines.change_info(session, target)
     if row.kind == DEADLINE_REQUEST:
         markup = (
-            keyboards.deadline_decision(change.id, change.wanted_due, change.assignment_id)
+            keyboards.deadline_decision(change.id, change.wanted_due, today, change.assignment_id)
             if change.status == deadlines.REQUESTED
             else _open(change.assignment_id)
         )
-        return texts.deadline_request(change), markup
+        return texts.deadline_request(change, today), markup
     if row.kind == DEADLINE_MOVED:
-        return texts.deadline_moved(change), _open(change.assignment_id)
-    return texts.deadline_result(change), _open(change.assignment_id)
+        return texts.deadline_moved(change, today), _open(change.assignment_id)
+    return texts.deadline_result(change, today), _open(change.assignment_id)
 
 
 def _open(assignment_id: int | None) -> object:

@@ -43,7 +43,7 @@ async def away(
             await message.answer(texts.AWAY_USAGE)
         else:
             await message.answer(
-                texts.away_status(now.first, now.last, now.deputy),
+                texts.away_status(now.first, now.last, now.deputy, today),
                 reply_markup=keyboards.away_back(now.id),
             )
         return
@@ -57,13 +57,14 @@ async def away(
         return
     choices = await absences.deputy_choices(session, user_ctx.user_id)
     if not choices:
-        after_commit(lambda: message.answer(texts.away_set(first, last, None)))
+        after_commit(lambda: message.answer(texts.away_set(first, last, None, today)))
         after_commit(lambda: message.answer(texts.AWAY_NOBODY_TO_PICK))
         after_commit.call(outbox_kick)
         after_commit.call(replan)
         return
     markup = keyboards.deputies(row.id, choices, with_none=True)
-    after_commit(lambda: message.answer(texts.away_ask_deputy(first, last), reply_markup=markup))
+    ask = texts.away_ask_deputy(first, last, today)
+    after_commit(lambda: message.answer(ask, reply_markup=markup))
     after_commit.call(replan)
 
 
@@ -118,9 +119,9 @@ async def on_button(
         await query.answer(texts.AWAY_DEPUTY_BAD, show_alert=True)
         return
     await query.answer()
-    text = texts.away_set(chosen.first, chosen.last, chosen.deputy)
+    text = texts.away_set(chosen.first, chosen.last, chosen.deputy, today)
     if user_ctx.user_id != chosen.user_id:
-        text = texts.away_someone(chosen.name, chosen.first, chosen.last, chosen.deputy)
+        text = texts.away_someone(chosen.name, chosen.first, chosen.last, chosen.deputy, today)
     after_commit(lambda: message.edit_text(text))
     after_commit.call(outbox_kick)
     after_commit.call(replan)

@@ -101,6 +101,7 @@ async def on_decision(
     state: FSMContext,
     session: AsyncSession,
     clock: Clock,
+    settings: Settings,
     user_ctx: UserContext | None,
     after_commit: AfterCommit,
     outbox_kick: Kick | None = None,
@@ -126,7 +127,8 @@ async def on_decision(
     if isinstance(query.message, Message):
         message = query.message
         markup = keyboards.open_item(info.assignment_id) if info.assignment_id else None
-        after_commit(lambda: message.edit_text(texts.deadline_request(info), reply_markup=markup))
+        text = texts.deadline_request(info, _today(clock, settings))
+        after_commit(lambda: message.edit_text(text, reply_markup=markup))
     after_commit.call(outbox_kick)
     after_commit.call(replan)
 
@@ -169,7 +171,7 @@ async def on_date(
     except DeadlineError as exc:
         await message.answer(texts.DEADLINE_ERRORS.get(exc.code, exc.code))
         return
-    after_commit(lambda: message.answer(texts.deadline_request(info)))
+    after_commit(lambda: message.answer(texts.deadline_request(info, _today(clock, settings))))
     after_commit.call(outbox_kick)
     after_commit.call(replan)
 
@@ -199,7 +201,7 @@ async def on_reason(
             await deadlines.request_change(
                 session, clock, user_ctx, ref, day, reason, _today(clock, settings)
             )
-            reply = texts.deadline_sent(day, bool(data.get("inferred")))
+            reply = texts.deadline_sent(day, _today(clock, settings))
         else:
             activity_id, school_id = await deadlines.item_of(session, ref)
             info, count = await deadlines.move(
@@ -207,7 +209,7 @@ async def on_reason(
                 None if data.get("mode") == "all" else school_id,
                 None if reason == "-" else reason,
             )  # fmt: skip
-            reply = texts.deadline_moved(info, count)
+            reply = texts.deadline_moved(info, _today(clock, settings), count)
     except (DeadlineError, WorkError) as exc:
         await message.answer(texts.DEADLINE_ERRORS.get(exc.code, exc.code))
         return

@@ -41,7 +41,7 @@ async def _listing(
 ) -> tuple[str, object]:
     title = await timeoff.plan_title(session, scope_of(user_ctx), plan_id)
     rows = await timeoff.list_breaks(session, plan_id, today)
-    return texts.breaks_list(title, rows), keyboards.breaks(plan_id, [r.id for r in rows])
+    return texts.breaks_list(title, rows, today), keyboards.breaks(plan_id, [r.id for r in rows])
 
 
 async def on_button(
@@ -116,7 +116,7 @@ async def on_text(
     plan_id, kind = int(data["plan_id"]), str(data["kind"])
     try:
         await timeoff.plan_title(session, scope_of(user_ctx), plan_id)
-        first, last, title, school_id, inferred = await timeoff.parse_entry(
+        first, last, title, school_id, _ = await timeoff.parse_entry(
             session, plan_id, kind, message.text or "", today
         )
         row = await timeoff.add_break(
@@ -132,7 +132,7 @@ async def on_text(
         return
     await state.clear()
     text, markup = await _listing(session, user_ctx, plan_id, today)
-    after_commit(lambda: message.answer(texts.break_added(row, inferred)))
+    after_commit(lambda: message.answer(texts.break_added(row, today)))
     after_commit(lambda: message.answer(text, reply_markup=markup))  # type: ignore[arg-type]
     after_commit.call(replan)
 

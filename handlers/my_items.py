@@ -137,13 +137,15 @@ async def postpone(
     except WorkError as exc:
         await query.answer(texts.work_error_of(exc), show_alert=True)
         return
-    after_commit(lambda: query.answer(texts.snoozed(moment), show_alert=True))
+    today = local_today(clock.now(), settings.default_timezone)
+    after_commit(lambda: query.answer(texts.snoozed(moment, today), show_alert=True))
 
 
 async def show_history(
     query: CallbackQuery,
     assignment_id: int,
     session: AsyncSession,
+    clock: Clock,
     settings: Settings,
     user_ctx: UserContext | None,
     **_: object,
@@ -156,7 +158,8 @@ async def show_history(
     lines = await item_history(session, user_ctx, assignment_id)
     zone = resolve_zone(await own_zone(session, user_ctx.user_id), settings.default_timezone)
     await query.answer()
-    await query.message.answer(texts.history(card.title, lines, zone))
+    today = clock.now().astimezone(zone).date()
+    await query.message.answer(texts.history(card.title, lines, zone, today))
 
 
 async def show_comments(

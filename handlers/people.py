@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
@@ -46,7 +48,7 @@ async def show_people(
         session, scope_of(user_ctx), search=(command.args or "").strip() or None, today=today
     )
     await message.answer(
-        texts.people_list(rows[:PAGE]),
+        texts.people_list(rows[:PAGE], today),
         reply_markup=keyboards.numbered(
             [(str(i), PersonOpen(user_id=p.user_id)) for i, p in enumerate(rows[:PAGE], 1)]
         )
@@ -55,16 +57,22 @@ async def show_people(
     )
 
 
+def _today(clock: Clock, settings: Settings) -> date:
+    return local_today(clock.now(), settings.default_timezone)
+
+
 async def _card(
     query: CallbackQuery,
     session: AsyncSession,
     user_ctx: UserContext,
     user_id: int,
+    today: date,
     after_commit: AfterCommit | None = None,
 ) -> None:
     """Show the card: as a new message, or (after a change) edited once the change is saved."""
     found = await person(session, scope_of(user_ctx), user_id)
-    text, markup = texts.person_card(found), keyboards.person_card(user_id, found.active)
+    text = texts.person_card(found, today)
+    markup = keyboards.person_card(user_id, found.active)
     if after_commit is None:
         await query.answer()
         if isinstance(query.message, Message):
@@ -80,10 +88,15 @@ async def _card(
 
 
 async def open_person(
-    query: CallbackQuery, callback_data: PersonOpen, session: AsyncSession, user_ctx: UserContext
+    query: CallbackQuery,
+    callback_data: PersonOpen,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext,
 ) -> None:
     try:
-        await _card(query, session, user_ctx, callback_data.user_id)
+        await _card(query, session, user_ctx, callback_data.user_id, _today(clock, settings))
     except NotFound:
         await query.answer(texts.PERSON_GONE, show_alert=True)
 
@@ -106,7 +119,7 @@ async def act(
             await query.answer()
             if isinstance(query.message, Message):
                 await query.message.edit_text(
-                    f"{texts.person_card(found)}\n\n{texts.CHOOSE_ROLE}",
+                    f"{texts.person_card(found, _today(clock, settings))}\n\n{texts.CHOOSE_ROLE}",
                     reply_markup=keyboards.role_choice(user_id, roles),
                 )
             return
@@ -115,7 +128,7 @@ async def act(
             await query.answer()
             if isinstance(query.message, Message):
                 text, markup = keyboards.school_choice(
-                    f"{texts.person_card(found)}\n\n{texts.CHOOSE_SCHOOL}",
+                    f"{texts.person_card(found, _today(clock, settings))}\n\n{texts.CHOOSE_SCHOOL}",
                     schools,
                     lambda school_id: PersonMove(user_id=user_id, school_id=school_id),
                 )
@@ -128,7 +141,7 @@ async def act(
         elif callback_data.action == "revoke":
             await change_role(session, clock, scope, user_ctx.user_id, user_id, None)
         await _menu_after(after_commit, bot, session, user_ctx, user_id, settings)
-        await _card(query, session, user_ctx, user_id, after_commit)
+        await _card(query, session, user_ctx, user_id, _today(clock, settings), after_commit)
     except NotFound:
         await query.answer(texts.PERSON_GONE, show_alert=True)
     except InvalidInput:
@@ -166,7 +179,8 @@ async def set_role(
             session, clock, scope_of(user_ctx), user_ctx.user_id, callback_data.user_id, role
         )
         await _menu_after(after_commit, bot, session, user_ctx, callback_data.user_id, settings)
-        await _card(query, session, user_ctx, callback_data.user_id, after_commit)
+        today = _today(clock, settings)
+        await _card(query, session, user_ctx, callback_data.user_id, today, after_commit)
     except (NotFound, ValueError):
         await query.answer(texts.PERSON_GONE, show_alert=True)
 
@@ -176,6 +190,7 @@ async def move(
     callback_data: PersonMove,
     session: AsyncSession,
     clock: Clock,
+    settings: Settings,
     user_ctx: UserContext,
     after_commit: AfterCommit,
 ) -> None:
@@ -188,7 +203,8 @@ async def move(
             callback_data.user_id,
             callback_data.school_id,
         )
-        await _card(query, session, user_ctx, callback_data.user_id, after_commit)
+        today = _today(clock, settings)
+        await _card(query, session, user_ctx, callback_data.user_id, today, after_commit)
     except NotFound:
         await query.answer(texts.PERSON_GONE, show_alert=True)
 

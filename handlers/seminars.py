@@ -56,19 +56,21 @@ async def _list_view(
 ) -> tuple[str, InlineKeyboardMarkup]:
     lines = await upcoming(session, scope_of(user_ctx), clock.now().date())
     mine = await own_zone(session, user_ctx.user_id)
+    today = clock.now().astimezone(resolve_zone(mine)).date()
     rows = [
-        (texts.seminar_when(s.day, s.starts_at, s.zone, mine or s.zone), s.topic)
+        (texts.seminar_when(s.day, s.starts_at, s.zone, mine or s.zone, today), s.topic)
         for s in lines[:30]
     ]
     return texts.seminar_list(rows), keyboards.seminar_list([s.seminar_id for s in lines[:30]])
 
 
 async def _card_view(
-    session: AsyncSession, user_ctx: UserContext, seminar_id: int
+    session: AsyncSession, clock: Clock, user_ctx: UserContext, seminar_id: int
 ) -> tuple[str, InlineKeyboardMarkup]:
     card = await seminar_card(session, scope_of(user_ctx), seminar_id)
     mine = await own_zone(session, user_ctx.user_id)
-    when = texts.seminar_when(card.day, card.starts_at, card.zone, mine or card.zone)
+    today = clock.now().astimezone(resolve_zone(mine, card.zone)).date()
+    when = texts.seminar_when(card.day, card.starts_at, card.zone, mine or card.zone, today)
     return texts.seminar_card(card, when), keyboards.seminar_card(
         card.seminar_id, card.cancelled, card.in_holidays
     )
@@ -99,7 +101,7 @@ async def open_seminar(
         await _show(query, *await _list_view(session, clock, user_ctx))
         return
     try:
-        await _show(query, *await _card_view(session, user_ctx, callback_data.seminar_id))
+        await _show(query, *await _card_view(session, clock, user_ctx, callback_data.seminar_id))
     except NotFound:
         await query.answer(texts.SEMINAR_GONE, show_alert=True)
 
@@ -175,18 +177,21 @@ async def take_when(
     await message.answer(texts.SEMINAR_ASK_PLACE, reply_markup=keyboards.skip_place())
 
 
-async def _to_confirm(session: AsyncSession, state: FSMContext, place: str | None) -> str:
+async def _to_confirm(
+    session: AsyncSession, clock: Clock, state: FSMContext, place: str | None
+) -> str:
     await state.update_data(place=place)
     await state.set_state(SeminarForm.confirm)
     data = await state.get_data()
     when = _when(data)
     zone = await plan_zone(session, int(data.get("plan_id", 0)))
     label = texts.zone_label(zone) if when.at else ""
+    today = await plan_today(session, clock, int(data.get("plan_id", 0)))
     return texts.seminar_draft(
         data["plan_title"],
         data["audience"],
         data["topic"],
-        texts.when_text(when.day, when.at) + label,
+        texts.when_text(when.day, when.at, today) + label,
         place,
     )
 
@@ -196,8 +201,10 @@ def _when(data: dict[str, object]) -> When:
     return When(date.fromisoformat(str(data["day"])), time.fromisoformat(str(at)) if at else None)
 
 
-async def take_place(message: Message, state: FSMContext, session: AsyncSession) -> None:
-    text = await _to_confirm(session, state, (message.text or "").strip()[:500] or None)
+async def take_place(
+    message: Message, state: FSMContext, session: AsyncSession, clock: Clock
+) -> None:
+    text = await _to_confirm(session, clock, state, (message.text or "").strip()[:500] or None)
     await message.answer(text, reply_markup=keyboards.seminar_draft())
 
 
@@ -213,7 +220,9 @@ async def draft_action(
 ) -> None:
     current = await state.get_state()
     if callback_data.action == "skip" and current == SeminarForm.place.state:
-        await _show(query, await _to_confirm(session, state, None), keyboards.seminar_draft())
+        await _show(
+            query, await _to_confirm(session, clock, state, None), keyboards.seminar_draft()
+        )
         return
     if callback_data.action == "create" and current == SeminarForm.confirm.state:
         data = await state.get_data()
@@ -266,7 +275,7 @@ async def card_action(
                 actor_user_id=user_ctx.user_id,
                 seminar_id=seminar_id,
             )
-            text, markup = await _card_view(session, user_ctx, seminar_id)
+            text, markup = await _card_view(session, clock, user_ctx, seminar_id)
             after_commit(
                 lambda: _show(query, f"{texts.seminar_cancelled(count)}\n\n{text}", markup)
             )
@@ -276,7 +285,7 @@ async def card_action(
                 session, clock, scope=scope_of(user_ctx), actor_user_id=user_ctx.user_id,
                 seminar_id=seminar_id,
             )  # fmt: skip
-            text, markup = await _card_view(session, user_ctx, seminar_id)
+            text, markup = await _card_view(session, clock, user_ctx, seminar_id)
             after_commit(lambda: _show(query, text, markup))
             after_commit.call(replan)
         else:
@@ -340,7 +349,7 @@ async def take_edit(
         await message.answer(texts.SEMINAR_IS_CANCELLED)
         return
     await state.clear()
-    text, markup = await _card_view(session, user_ctx, seminar_id)
+    text, markup = await _card_view(session, clock, user_ctx, seminar_id)
     head = texts.seminar_changed(count) if count else texts.SEMINAR_UNCHANGED
     await message.answer(f"{head}\n\n{text}", reply_markup=markup)
     if count:

@@ -35,7 +35,7 @@ async def show_status(
     away = await away_in_scope(
         session, None if scope.all_plans else set(scope.plan_ids), set(scope.school_ids), today
     )
-    text = texts.status(plans) + texts.away_block(away)
+    text = texts.status(plans) + texts.away_block(away, today)
     # Mini App buttons work only in private chats; a group gets the chat's buttons alone.
     url = settings.webapp_url if message.chat.type == "private" else None
     await message.answer(text, reply_markup=keyboards.status_plans(buttons, url))

@@ -12,6 +12,7 @@ from bot.filters import HasRole
 from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
+from core.reminder_policy import local_today
 from core.reminders import upcoming_for
 from core.roles import Role
 
@@ -34,7 +35,8 @@ async def show_upcoming(
         )
         for r in found
     ]
-    await message.answer(texts.upcoming(rows, DAYS))
+    today = local_today(clock.now(), settings.default_timezone)
+    await message.answer(texts.upcoming(rows, DAYS, today))
 
 
 def build_router() -> Router:

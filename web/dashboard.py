@@ -338,7 +338,10 @@ async def _card(r: _Request) -> dict[str, Any]:
             }
             for f in found.files
         ],
-        "history": [texts.history_line(line, zone) for line in found.history[-30:]],
+        "history": [
+            texts.history_line(line, zone, now.astimezone(zone).date())
+            for line in found.history[-30:]
+        ],
         "canReview": card.can_review and card.pending_submission_id is not None,
         "submission": card.pending_submission_id,
     }

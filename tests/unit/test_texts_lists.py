@@ -14,10 +14,11 @@ from bot import keyboards, texts
 def test_upcoming_lists_or_counts_every_reminder_of_a_day(offsets: list[int]) -> None:
     rows = [(date(2020, 11, 27 + o), "deadline", f"Пункт {i}") for i, o in enumerate(offsets)]
     rows.sort(key=lambda r: r[0])
-    text = texts.upcoming(rows, 7)
+    today = date(2020, 11, 27)
+    text = texts.upcoming(rows, 7, today)
     for day in {r[0] for r in rows}:
         count = sum(1 for r in rows if r[0] == day)
-        block = text.split(f"<b>{texts.day_month(day)}</b> — {count}")[1].split("\n\n")[0]
+        block = text.split(f"<b>{texts.day_month(day, today)}</b> — {count}")[1].split("\n\n")[0]
         listed = block.count("\n• ")
         left = int(block.split("… и ещё ")[1]) if "… и ещё " in block else 0
         assert listed + left == count and listed <= texts.UPCOMING_PER_DAY
