@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -29,6 +30,7 @@ from aiogram.methods import (
     DeleteWebhook,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetFile,
     GetMe,
     GetUpdates,
     SendAudio,
@@ -45,12 +47,12 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import BufferedInputFile, Chat, FSInputFile, InputFile, Message, User
+from aiogram.types import BufferedInputFile, Chat, File, FSInputFile, InputFile, Message, User
 
 from messengers import MAX
 from messengers.max.client import MaxClient, MaxError, MaxRateLimited
 from messengers.max.markup import MAX_TEXT, keyboard, text_format
-from messengers.max.updates import FILE_PREFIX, key_of, message_refs, to_update
+from messengers.max.updates import file_parts, key_of, message_refs, to_update
 
 UPDATES = 0  # the id namespace of updates themselves (no chat has id 0)
 
@@ -125,7 +127,10 @@ class MaxSession(BaseSession):
             SendChatAction: self._action,
             SendMediaGroup: self._send_album,
             GetUpdates: self._get_updates,
+            GetFile: self._get_file,
         }
+        # A file's "path" is MAX's URL itself: aiogram then downloads from it as it is.
+        self.api = TelegramAPIServer(base="https://max.invalid/bot{token}/{method}", file="{path}")
         self._handlers = handlers
 
     async def close(self) -> None:
@@ -169,7 +174,7 @@ class MaxSession(BaseSession):
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
         """A file's bytes: MAX gives files by URL (a file id of ours carries it)."""
-        data = await self.client.download(url.removeprefix(FILE_PREFIX))
+        data = await self.client.download(url)
         for start in range(0, len(data), chunk_size):
             yield data[start : start + chunk_size]
 
@@ -208,6 +213,12 @@ class MaxSession(BaseSession):
         for chat, mid in message_refs(raw):
             known[(chat, mid)] = await self.ids.number(chat, mid)
         return known
+
+    async def _get_file(self, method: GetFile) -> File:
+        _, url = file_parts(method.file_id)
+        if not url:
+            raise MaxError(400, "file.not.found", "this file has no address to download")
+        return File(file_id=method.file_id, file_unique_id=method.file_id[:64], file_path=url)
 
     async def _get_me(self, method: GetMe) -> User:
         if self._me is None:
@@ -297,10 +308,9 @@ class MaxSession(BaseSession):
         return sent
 
     async def _attachment(self, kind: str, source: str | InputFile) -> dict[str, Any]:
-        if isinstance(source, str):  # a file id of ours: MAX's token or URL again
-            token = source.removeprefix(FILE_PREFIX)
-            key = "url" if token.startswith("http") else "token"
-            return {"type": kind, "payload": {key: token}}
+        if isinstance(source, str):  # a file id of ours: MAX's token (or URL) again
+            token, url = file_parts(source)
+            return {"type": kind, "payload": {"token": token} if token else {"url": url}}
         data, name = await _read(source)
         return {"type": kind, "payload": await self.client.upload(kind, data, name)}
 

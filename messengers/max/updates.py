@@ -94,19 +94,21 @@ def _message(raw: dict[str, Any], message_id: MessageIds) -> Message:
     text = body.get("text") or None
     for attachment in body.get("attachments") or []:
         kind, payload = attachment.get("type"), attachment.get("payload") or {}
-        token = payload.get("token") or payload.get("url") or ""
+        token = file_id(payload.get("token"), payload.get("url"))
         if kind == "file":
             fields["document"] = Document(
-                file_id=FILE_PREFIX + token,
-                file_unique_id=FILE_PREFIX + str(payload.get("fileId") or token)[:60],
+                file_id=token,
+                file_unique_id=_unique(payload.get("fileId") or payload.get("token") or token),
                 file_name=attachment.get("filename"),
                 file_size=attachment.get("size"),
             )
         elif kind == "image":
             fields["photo"] = [
                 PhotoSize(
-                    file_id=FILE_PREFIX + token,
-                    file_unique_id=f"{FILE_PREFIX}{payload.get('photo_id') or token}"[:64],
+                    file_id=token,
+                    file_unique_id=_unique(
+                        payload.get("photo_id") or payload.get("token") or token
+                    ),
                     width=0,
                     height=0,
                 )
@@ -116,6 +118,22 @@ def _message(raw: dict[str, Any], message_id: MessageIds) -> Message:
     else:
         fields["text"] = text
     return Message(**fields)
+
+
+def file_id(token: str | None, url: str | None) -> str:
+    """A file id of ours for a MAX attachment: its token (to send it again) and its URL (to
+    download it), behind the prefix that tells it from Telegram's."""
+    return f"{FILE_PREFIX}{token or ''}|{url or ''}"
+
+
+def file_parts(value: str) -> tuple[str | None, str | None]:
+    """(token, URL) of a file id made by `file_id`."""
+    token, _, url = value.removeprefix(FILE_PREFIX).partition("|")
+    return token or None, url or None
+
+
+def _unique(value: Any) -> str:
+    return f"{FILE_PREFIX}{value}"[:64]
 
 
 def _user(raw: dict[str, Any]) -> User:

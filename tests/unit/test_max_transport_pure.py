@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from messengers import MAX, TELEGRAM, messenger_of
 from messengers.max.markup import keyboard, text_format
-from messengers.max.updates import FILE_PREFIX, key_of, to_update
+from messengers.max.updates import FILE_PREFIX, file_parts, key_of, to_update
 
 SCHEMA = Path(__file__).resolve().parents[2].parent / "shared" / "max"
 SCHEMAS: dict[str, Any] = json.loads(
@@ -173,7 +173,8 @@ def test_a_file_and_a_photo_arrive_as_a_document_and_a_photo_with_the_caption() 
     update = to_update({"update_type": "message_created", "timestamp": 1,
                         "message": _message("вот приказ", [document])}, 1, Ids())  # fmt: skip
     assert update is not None and update.message is not None and update.message.document
-    assert update.message.document.file_id == FILE_PREFIX + "tok1"
+    assert file_parts(update.message.document.file_id) == ("tok1", "https://files.max/1")
+    assert update.message.document.file_id.startswith(FILE_PREFIX)
     assert update.message.document.file_name == "приказ.pdf"
     assert update.message.caption == "вот приказ" and update.message.text is None
     photo = {"type": "image", "payload": {"photo_id": 77, "token": "tok2", "url": "https://p/2"}}
@@ -181,7 +182,7 @@ def test_a_file_and_a_photo_arrive_as_a_document_and_a_photo_with_the_caption() 
     update = to_update({"update_type": "message_created", "timestamp": 1,
                         "message": _message(None, [photo])}, 2, Ids())  # fmt: skip
     assert update is not None and update.message is not None and update.message.photo
-    assert update.message.photo[-1].file_id == FILE_PREFIX + "tok2"
+    assert file_parts(update.message.photo[-1].file_id) == ("tok2", "https://p/2")
 
 
 def test_a_press_becomes_a_callback_query_on_its_message() -> None:
