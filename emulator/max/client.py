@@ -162,8 +162,10 @@ class MaxEmulatorClient:
             query["route"] = route
         return list(await self.get("requests", **query))
 
-    async def answers(self, callback_id: str, wait: float = 0) -> list[JSON]:
-        return list(await self.get(f"callbacks/{callback_id}", wait=wait))
+    async def answers(self, callback_id: str, wait: float = 0, grace: float = 0) -> list[JSON]:
+        """A press's answers, waiting up to `wait` for one or for the bot to act in the chat,
+        then up to `grace` more for an answer."""
+        return list(await self.get(f"callbacks/{callback_id}", wait=wait, grace=grace))
 
     async def subscription(self, *, gone_within: float | None = None) -> JSON | None:
         """The bot's webhook subscription; `gone_within` waits up to that long for its end."""
@@ -197,6 +199,9 @@ class MaxFakeUser:
     cursors: dict[tuple[int, str], int] = field(default_factory=dict)  # (chat, kind) -> seq
     timeout: float = 10.0
     dialog_id: int | None = None
+    # A MAX bot need not answer a press; one that acted (an edit, a message) without an
+    # answer yet gets this long to still send one before `press` returns None.
+    answer_grace: float = 0.3
 
     @property
     def id(self) -> int:
@@ -361,7 +366,8 @@ class MaxFakeUser:
         """Press a button by text under `message` (default: the latest with buttons).
 
         A callback button returns the bot's first answer (`message` and/or `notification`),
-        None if it gives none in time; other buttons return what pressing them did.
+        None if the bot acted in the chat without one, or did nothing in time; other buttons
+        return what pressing them did.
         """
         mid = await self._with_buttons(message, chat_id)
         result = await self.client.post(
@@ -379,5 +385,5 @@ class MaxFakeUser:
         return await self._answer(result["callback_id"])
 
     async def _answer(self, callback_id: str) -> JSON | None:
-        answers = await self.client.answers(callback_id, wait=self.timeout)
+        answers = await self.client.answers(callback_id, wait=self.timeout, grace=self.answer_grace)
         return dict(answers[0]) if answers else None

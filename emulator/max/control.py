@@ -288,6 +288,7 @@ async def _pressed(
             chat.chat_id,
             message["body"]["mid"],
             button.get("payload"),
+            log_seq=len(chat.log),
         )
         bot.callbacks[entry.callback_id] = entry
         callback = {
@@ -513,7 +514,8 @@ async def chat_actions(request: web.Request) -> web.Response:
 
 
 async def callback(request: web.Request) -> web.Response:
-    """The answers a bot gave a press; waits up to `wait` s for the first."""
+    """The answers a bot gave a press. Waits up to `wait` s for the first, or for the bot to
+    act in the chat (MAX needs no answer to a press): then up to `grace` s more for one."""
     emu = _emu(request)
     entry = next(
         (
@@ -525,7 +527,14 @@ async def callback(request: web.Request) -> web.Response:
     )
     if entry is None:
         raise ControlError(404, "no such callback")
-    await _wait(emu, lambda: bool(entry.answers), float(request.query.get("wait", 0)))
+    chat = emu.chats[entry.chat_id]
+
+    def acted() -> bool:
+        return bool(entry.answers) or len(chat.log) > entry.log_seq
+
+    await _wait(emu, acted, float(request.query.get("wait", 0)))
+    if not entry.answers:
+        await _wait(emu, lambda: bool(entry.answers), float(request.query.get("grace", 0)))
     return _ok(entry.answers)
 
 

@@ -156,6 +156,7 @@ class CallbackEntry:
     chat_id: int
     mid: str
     payload: str | None
+    log_seq: int = 0  # the chat log's length at the press: later entries are the bot acting
     answers: list[JSON] = field(default_factory=list)
 
 

@@ -324,6 +324,29 @@ async def test_a_press_is_a_message_callback_answered_by_post_answers(
     assert status == 400 and "notification" in body["message"]
 
 
+async def test_a_press_the_bot_acts_on_without_answering_returns_at_once(
+    api: MaxApi, alice: MaxFakeUser
+) -> None:
+    """MAX needs no answer to a press: the bot's edit ends the wait, not the timeout."""
+    rows = [callback("Раз", "1"), callback("Два", "2")]
+    sent = await api.send("Выбор", user_id=alice.id, body={"attachments": [keyboard(rows)]})
+    shown = await alice.expect_reply("Выбор")
+    alice.timeout = 60.0
+    for button, answer_too in (("Раз", False), ("Два", True)):
+        press = asyncio.create_task(alice.press(button, shown))
+        update = (await api.updates(timeout=10))["updates"][0]
+        await api.updates(marker=(await api.updates())["marker"])
+        mid = sent["body"]["mid"]
+        await api.ok("PUT", "/messages", query={"message_id": mid}, json={"text": button})
+        if answer_too:  # an answer right after the edit still counts
+            callback_id = update["callback"]["callback_id"]
+            await api.ok(
+                "POST", "/answers", query={"callback_id": callback_id}, json={"notification": "Ок"}
+            )
+        answer = await asyncio.wait_for(press, 10)
+        assert answer == ({"notification": "Ок"} if answer_too else None)
+
+
 async def test_other_buttons_do_what_a_person_sees(api: MaxApi, alice: MaxFakeUser) -> None:
     rows = [
         [{"type": "message", "text": "Да"}],
