@@ -9,7 +9,7 @@ import socket
 from collections.abc import Coroutine, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.client.default import DefaultBotProperties
@@ -18,8 +18,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.methods.base import TelegramMethod, TelegramType
 from aiogram.types import ErrorEvent
-from aiohttp import web
+from aiohttp import ClientTimeout, web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import menus, texts
@@ -44,6 +45,29 @@ from scheduler.service import ReminderService
 log = logging.getLogger(__name__)
 
 
+# A connection to Telegram (pool wait, DNS, TCP, TLS) not made within this many seconds, and
+# never within more than half the request's timeout, fails as a connect timeout: no request
+# was written, so the outbox retries it as a sure failure. Only the request's total timeout
+# (REQUEST_TIMEOUT, or a longer one a call asks for) cuts a request that may have arrived.
+CONNECT_TIMEOUT = 10.0
+
+
+class TelegramSession(AiohttpSession):
+    """aiogram's aiohttp session with the connect phase timed apart from the whole request."""
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109  (aiogram's signature)
+    ) -> TelegramType:
+        total = float(self.timeout if timeout is None else timeout)
+        connect = min(CONNECT_TIMEOUT, total / 2)
+        limits = ClientTimeout(total=total, connect=connect, sock_connect=connect)
+        # aiogram hands `timeout` to aiohttp as it is, and aiohttp takes a ClientTimeout there.
+        return await super().make_request(bot, method, timeout=cast(int, limits))
+
+
 def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
     """A Bot talking to Telegram or to TELEGRAM_API_URL (the emulator or a local Bot API server)."""
     if settings.bot_token is None:
@@ -54,9 +78,9 @@ def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
         else None
     )
     session = (
-        AiohttpSession(api=api, timeout=settings.request_timeout)
+        TelegramSession(api=api, timeout=settings.request_timeout)
         if api
-        else AiohttpSession(timeout=settings.request_timeout)
+        else TelegramSession(timeout=settings.request_timeout)
     )
     session.middleware(pacer or RequestPacer())
     session.middleware(BenignRefusals())

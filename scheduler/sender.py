@@ -1,27 +1,34 @@
 """The delivery loop: claim due outbox rows, send them paced, record every attempt.
 
-Guarantee: a row is marked sent in its own transaction right after Telegram accepts the
-message. Nothing is lost: unsent rows stay pending or claimed, and a claim held by a dead
-worker expires after CLAIM_TTL. Repeats are bounded by bookkeeping (docs/reminders.md): a
-send is counted in the row (`doubt`) before it begins and uncounted only when it surely
-failed, so a send whose answer never came (a timeout, a dropped connection, a crash) stays
-counted; a row, or a part of one, is never begun once two such sends may have reached the
-person: it is marked sent, "uncertain". A worker stops using a claim once half its TTL has
-passed and hands the rest back, so a slow worker never sends a row another worker has taken
-over.
+Guarantee (docs/reminders.md): a row is marked sent in its own transaction right after
+Telegram accepts the message. Nothing is given up for want of an answer: a row is retried
+until Telegram accepts it, refuses it for good (blocked, bad request), it becomes pointless
+(cancelled, or its `not_after` passed), or, with no `not_after`, a day after its first
+attempt; unsent rows stay pending or claimed, and a claim held by a dead worker expires after
+CLAIM_TTL. Repeats are kept small: a send is counted in the row (`doubt`) before it begins
+and uncounted only when it surely failed, so a send whose answer never came (a timeout, a
+dropped connection, a crash) stays counted, and the next send of that step waits PATIENCE
+times longer for its answer: an answer that was merely slow then arrives, and the copy the
+first send may have made is the only extra one. A worker stops using a claim once half its
+TTL has passed and hands the rest back, so a slow worker never sends a row another worker has
+taken over.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from functools import partial
 from itertools import groupby
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramBadRequest,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -29,7 +36,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiohttp import ClientConnectorError, ConnectionTimeoutError
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.reminder_render import Rendered, family, merges
@@ -55,11 +62,12 @@ from db.models import (
 log = logging.getLogger(__name__)
 
 CLAIM_TTL = timedelta(minutes=5)
-MAX_ATTEMPTS = 8
-# Sends of one step (the text, or one file part) that may each have reached the person: the
-# step is not begun again once this many are counted, so at most one copy is extra.
-MAX_IN_DOUBT = 2
-IN_DOUBT = "two sends with no answer (timeouts or a crash)"
+# A row Telegram neither accepts nor refuses for good is retried until its `not_after`, or,
+# when it has none, until this long after its first attempt; then it fails.
+HORIZON = timedelta(hours=24)
+# The send of a step (the text, or one file part) after a send of it with no answer waits
+# this many times the bot's request timeout for Telegram's answer.
+PATIENCE = 4
 BATCH = 200
 Renderer = Callable[[AsyncSession, list[OutboxMessage], datetime, ZoneInfo], Awaitable[Rendered]]
 
@@ -68,8 +76,10 @@ def answer_lost(exc: BaseException) -> bool:
     """Whether a failed request may still have reached Telegram (no answer came back)."""
     if isinstance(exc, TelegramServerError):
         return False  # Telegram answered: the method did not run
+    if isinstance(exc, ClientDecodeError):
+        return True  # an answer that is not Telegram's (a proxy's error page): who knows
     cause = exc.__cause__ if isinstance(exc, TelegramNetworkError) else exc
-    # No connection was made, so nothing was sent.
+    # No connection was made (refused, unreachable, or not made in time), so nothing was sent.
     return not isinstance(
         cause, (ClientConnectorError, ConnectionTimeoutError, ConnectionRefusedError)
     )
@@ -77,7 +87,17 @@ def answer_lost(exc: BaseException) -> bool:
 
 def backoff(attempt: int, rng: random.Random) -> timedelta:
     """Exponential backoff with full jitter: up to 15 s, 30 s, 60 s ... capped at 30 min."""
-    return timedelta(seconds=rng.uniform(0.5, 1.0) * min(15 * 2 ** (attempt - 1), 1800))
+    return timedelta(seconds=rng.uniform(0.5, 1.0) * min(15 * 2 ** min(attempt - 1, 8), 1800))
+
+
+class _Patient:
+    """The bot with a longer `request_timeout` on every call (for `send_part`)."""
+
+    def __init__(self, bot: Bot, timeout: int) -> None:
+        self._bot, self._timeout = bot, timeout
+
+    def __getattr__(self, name: str) -> Any:
+        return partial(getattr(self._bot, name), request_timeout=self._timeout)
 
 
 class OutboxSender:
@@ -204,7 +224,6 @@ class OutboxSender:
                             outbox_id=row.id, attempted_at=now, result=verdict.value, error=None
                         )
                     )
-            valid, passed = _pass_steps_in_doubt(session, valid, now)
             if not valid:
                 return 0
             zone = ZoneInfo(valid[0].payload.get("tz") or "Europe/Moscow")
@@ -220,13 +239,18 @@ class OutboxSender:
             chat_id = valid[0].chat_id
             recipient = valid[0].recipient_user_id
             done = _step(valid[0]) if len(valid) == 1 else 0
-            steps = 1 + len(rendered.media)
             # An edit repeated changes nothing: only sends are counted.
             sends = rendered.edit_message_id is None
-            if sends and not _begin(session, valid, done, steps, passed, now):
-                return 0
+            wait = None
+            if sends:
+                if any(_in_doubt(row) for row in valid):  # an earlier send may have arrived
+                    wait = self.patient_timeout()
+                for row in valid:  # counted before it begins: a crash mid-send stays counted
+                    row.payload = {**row.payload, "doubt": _in_doubt(row) + 1}
+                    if wait is not None:  # the claim outlasts the longer wait
+                        row.claimed_until = now + self.claim_ttl + timedelta(seconds=wait)
         try:
-            message_id = await self._send(ids[0], chat_id, rendered, done)
+            message_id = await self._send(ids[0], chat_id, rendered, done, wait)
         except TelegramForbiddenError as exc:
             await self._finish(ids, OutboxStatus.FAILED, f"forbidden: {exc.message}")
             async with self.session_factory() as session, session.begin():
@@ -240,23 +264,36 @@ class OutboxSender:
             return 0
         except TelegramRetryAfter as exc:
             await self._retry(
-                ids, f"429: retry after {exc.retry_after}", timedelta(seconds=exc.retry_after)
+                ids,
+                f"429: retry after {exc.retry_after}",
+                timedelta(seconds=exc.retry_after),
+                counted=sends,
             )
             return 0
-        except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError) as exc:
+        except (
+            TelegramServerError,
+            TelegramNetworkError,
+            ClientDecodeError,
+            TimeoutError,
+            OSError,
+        ) as exc:
             error = f"{type(exc).__name__}: {exc}"
-            if answer_lost(exc):
-                await self._retry(ids, error, None, lost=True, last_step=steps - 1)
-            else:
-                await self._retry(ids, error, None)
+            await self._retry(ids, error, None, counted=sends, lost=sends and answer_lost(exc))
             return 0
         await self._finish(ids, OutboxStatus.SENT, None, message_id)
         return 1
 
-    async def _send(self, row_id: int, chat_id: int, rendered: Rendered, done: int) -> int | None:
+    def patient_timeout(self) -> int:
+        """Seconds the send after one with no answer waits for Telegram's answer."""
+        return math.ceil(PATIENCE * float(self.bot.session.timeout))
+
+    async def _send(
+        self, row_id: int, chat_id: int, rendered: Rendered, done: int, wait: int | None
+    ) -> int | None:
         """The text, then each part of files; parts already sent (`done`) are not repeated.
 
         Progress is stored after every part, so a retry or a crash repeats at most one part.
+        The first step sent waits `wait` seconds for its answer (None: the bot's timeout).
         A file Telegram refuses is skipped with a warning; the other files still go.
         """
         if rendered.edit_message_id is not None:
@@ -267,16 +304,19 @@ class OutboxSender:
         message_id = None
         if done == 0:
             message = await self.bot.send_message(
-                chat_id, rendered.text, reply_markup=rendered.markup
+                chat_id, rendered.text, reply_markup=rendered.markup, request_timeout=wait
             )
             message_id = message.message_id
+            wait = None  # the parts are new: they wait as long as any request
             if rendered.media:
                 await self._progress(row_id, 1, message_id)
         for index, part in enumerate(rendered.media, start=1):
             if index < done:
                 continue
+            bot = self.bot if wait is None else cast(Bot, _Patient(self.bot, wait))
+            wait = None
             try:
-                await send_part(self.bot, chat_id, part)
+                await send_part(bot, chat_id, part)
             except TelegramBadRequest as exc:
                 log.warning("outbox row %s: part %s refused: %s", row_id, index, exc.message)
             await self._progress(row_id, index + 1, begins=index < len(rendered.media))
@@ -319,36 +359,42 @@ class OutboxSender:
         error: str,
         wait: timedelta | None,
         *,
+        counted: bool = True,
         lost: bool = False,
-        last_step: int = 0,
     ) -> None:
-        """Send again later. A send that surely failed is uncounted; one whose answer was
-        `lost` stays counted, and a step counted twice is passed (the row settled if last)."""
+        """Send again after `wait` (None: the backoff). A counted send that surely failed is
+        uncounted; one whose answer was `lost` (it may have arrived) stays counted. Only a row
+        without `not_after` whose first attempt is HORIZON old fails: `_still_wanted` ends
+        the others once their `not_after` passes."""
         now = self.clock.now()
         async with self.session_factory() as session, session.begin():
             for row_id in ids:
                 row = await session.get(OutboxMessage, row_id)
                 if row is None:
                     continue
+                first = await session.scalar(
+                    select(func.min(DeliveryAttempt.attempted_at)).where(
+                        DeliveryAttempt.outbox_id == row.id
+                    )
+                )
                 row.attempts += 1
                 row.last_error = error
                 row.claimed_by = row.claimed_until = None
-                delay = wait
-                if not lost:
+                if counted and not lost:
                     row.payload = {**row.payload, "doubt": max(_in_doubt(row) - 1, 0)}
-                elif _in_doubt(row) >= MAX_IN_DOUBT:
-                    if _step(row) >= last_step:
-                        _settle(session, row, now, error)
-                        continue
-                    delay = timedelta(0)  # the next part may go at once: _deliver passes this one
-                if row.attempts >= MAX_ATTEMPTS:
+                if row.not_after is None and first is not None and now - first >= HORIZON:
                     row.status = OutboxStatus.FAILED
-                else:
-                    row.status = OutboxStatus.PENDING
-                    row.next_attempt_at = now + (
-                        delay if delay is not None else backoff(row.attempts, self.rng)
-                    )
-                _note(session, row, now, "retry", error)
+                    hours = HORIZON.total_seconds() / 3600
+                    row.last_error = f"no delivery within {hours:g} h: {error}"[:500]
+                    _note(session, row, now, OutboxStatus.FAILED.value, row.last_error)
+                    log.warning("outbox row %s given up: %s", row.id, row.last_error)
+                    continue
+                row.status = OutboxStatus.PENDING
+                row.next_attempt_at = now + (
+                    wait if wait is not None else backoff(row.attempts, self.rng)
+                )
+                # "uncertain": this send may have reached the person; the next is patient.
+                _note(session, row, now, "uncertain" if lost else "retry", error)
         log.info("delivery of %s postponed: %s", ids, error)
 
 
@@ -362,54 +408,10 @@ def _step(row: OutboxMessage) -> int:
     return int(row.payload.get("parts_sent", 0))
 
 
-def _pass_steps_in_doubt(
-    session: AsyncSession, rows: list[OutboxMessage], now: datetime
-) -> tuple[list[OutboxMessage], bool]:
-    """Move rows past a step that may have reached the person twice; the rows still to send."""
-    passed = [r for r in rows if _in_doubt(r) >= MAX_IN_DOUBT]
-    for row in passed:
-        row.payload = {**row.payload, "parts_sent": _step(row) + 1, "doubt": 0}
-    if len(rows) == 1:  # the rest of its parts may still be due: _begin decides
-        return rows, bool(passed)
-    for row in passed:  # merged rows are one text and nothing else: theirs is done
-        _settle(session, row, now, IN_DOUBT)
-    return [r for r in rows if r not in passed], False
-
-
-def _begin(
-    session: AsyncSession,
-    rows: list[OutboxMessage],
-    done: int,
-    steps: int,
-    passed: bool,
-    now: datetime,
-) -> bool:
-    """Count the send about to begin in each row (a crash mid-send stays counted); False when
-    the step just `passed` was the last."""
-    if passed:
-        if done >= steps:
-            _settle(session, rows[0], now, IN_DOUBT)
-            return False
-        step = "the text" if done == 1 else f"file part {done - 1}"
-        _note(session, rows[0], now, "uncertain", f"{step}: {IN_DOUBT}; the rest goes")
-    for row in rows:
-        row.payload = {**row.payload, "doubt": _in_doubt(row) + 1}
-    return True
-
-
 def _note(
     session: AsyncSession, row: OutboxMessage, now: datetime, result: str, error: str
 ) -> None:
     session.add(DeliveryAttempt(outbox_id=row.id, attempted_at=now, result=result, error=error))
-
-
-def _settle(session: AsyncSession, row: OutboxMessage, now: datetime, error: str) -> None:
-    """Sent as far as anyone can tell: a third copy is never risked (docs/reminders.md)."""
-    row.status, row.sent_at = OutboxStatus.SENT, now
-    row.last_error = f"uncertain: {error}"[:500]
-    row.claimed_by = row.claimed_until = None
-    _note(session, row, now, "uncertain", error)
-    log.warning("outbox row %s: taken as delivered, not sent a third time: %s", row.id, error)
 
 
 def _group_key(row: OutboxMessage) -> tuple[int, datetime, str, int]:

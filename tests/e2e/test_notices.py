@@ -22,7 +22,7 @@ from core.clock import ManualClock
 from core.notices import NOTICE_KINDS, REVIEW_REQUEST
 from core.roles import Role
 from core.states import OutboxStatus
-from db.models import EvidenceFile, OutboxMessage, User
+from db.models import DeliveryAttempt, EvidenceFile, OutboxMessage, User
 from emulator import FakeUser
 from tests.e2e.test_curator_flows import (  # noqa: F401  (fixtures of the curator world)
     _setup,
@@ -131,8 +131,17 @@ async def test_a_failed_file_is_retried_without_repeating_what_arrived(world: Wo
     assert row.status == OutboxStatus.SENT
 
 
+@pytest.mark.parametrize(
+    ("fault", "rounds"),
+    [
+        # Every text and album delivered, each answer too late for the bot, four rounds.
+        ("accepted_timeout", [["sendMessage", "sendMediaGroup"]] * 4),
+        # The text's answer dropped after delivery, then the album's.
+        ("accepted_disconnect", [["sendMessage"], ["sendMediaGroup"]]),
+    ],
+)
 async def test_lost_answers_repeat_each_part_of_a_request_at_most_once(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, monkeypatch: pytest.MonkeyPatch, fault: str, rounds: list[list[str]]
 ) -> None:
     alice, olga, _ = await _setup(world)
     deliver = world.app.reminders.deliver
@@ -141,12 +150,11 @@ async def test_lost_answers_repeat_each_part_of_a_request_at_most_once(
         return 0
 
     monkeypatch.setattr(world.app.reminders, "deliver", busy)
+    # Answers held 2 s miss a 1 s timeout; the send after one with no answer waits 4 s.
+    monkeypatch.setattr(world.app.bot.session, "timeout", 1.0)
     await _submit(alice, ("а.pdf", b"%PDF a"), ("б.pdf", b"%PDF b"))
-    # Olga gets every text and album, but no answer reaches the bot, four rounds in a row.
-    await world.client.set_faults(
-        1.0, ["accepted_disconnect"], methods=["sendMessage", "sendMediaGroup"]
-    )
-    for _ in range(4):
+    for methods in rounds:
+        await world.client.set_faults(1.0, [fault], methods=methods, hang_seconds=2)
         await deliver()
         _advance(world, timedelta(minutes=30))
     await world.client.set_faults(0.0)
@@ -154,9 +162,42 @@ async def test_lost_answers_repeat_each_part_of_a_request_at_most_once(
     got = [e["message"] for e in await world.client.log(olga.id) if e["kind"] == "new"]
     requests = [m for m in got if "На проверку" in m.get("text", "")]
     files = Counter(m["document"]["file_name"] for m in got if "document" in m)
-    assert len(requests) == 2 and files == {"а.pdf": 2, "б.pdf": 2}  # each at most twice
+    assert len(requests) == 2 and files == {"а.pdf": 2, "б.pdf": 2}  # each part twice
     (row,) = [r for r in await _notices(world) if r.kind == REVIEW_REQUEST]
-    assert row.status == OutboxStatus.SENT and (row.last_error or "").startswith("uncertain")
+    assert row.status == OutboxStatus.SENT
+    async with world.app.session_factory() as session:
+        uncertain = await session.scalar(
+            select(func.count())
+            .select_from(DeliveryAttempt)
+            .where(DeliveryAttempt.outbox_id == row.id, DeliveryAttempt.result == "uncertain")
+        )
+    assert uncertain == 2  # one send of unknown outcome for the text, one for the album
+
+
+async def test_a_notice_nobody_could_deliver_for_a_day_fails(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice, olga, _ = await _setup(world)
+    deliver = world.app.reminders.deliver
+
+    async def busy() -> int:
+        return 0
+
+    monkeypatch.setattr(world.app.reminders, "deliver", busy)
+    await _submit(alice)
+    await world.client.set_faults(1.0, ["500"], methods=["sendMessage"])
+    for _ in range(12):  # more than the eight attempts that used to fail it: still retried
+        await deliver()
+        _advance(world, timedelta(minutes=30))
+    (row,) = [r for r in await _notices(world) if r.kind == REVIEW_REQUEST]
+    assert row.status == OutboxStatus.PENDING and row.not_after is None
+    _advance(world, timedelta(hours=19))  # a day after the first attempt
+    await deliver()
+    (row,) = [r for r in await _notices(world) if r.kind == REVIEW_REQUEST]
+    assert row.status == OutboxStatus.FAILED
+    assert (row.last_error or "").startswith("no delivery within 24 h: TelegramServerError")
+    await world.client.set_faults(0.0)
+    await olga.expect_silence()
 
 
 async def test_a_request_taken_back_before_delivery_is_not_sent(
