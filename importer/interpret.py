@@ -29,7 +29,7 @@ from importer.draft import (
     DraftStage,
     PlanDraft,
 )
-from importer.mend import period_phrase
+from importer.mend import document_words, mend, mend_document, period_phrase
 from importer.model import WRAP, RawDocument, RawTable, one_line, paragraphs
 from importer.schools import full_school_names, parse_school_list
 
@@ -55,6 +55,7 @@ def interpret(
     terms: Terms | None = None,
 ) -> PlanDraft:
     """The plan a document describes."""
+    doc = mend_document(doc)  # dates and words cut at line ends, rejoined before anything
     year_from, year_to, found_year, calendar = _years_from_preamble(doc)
     year = academic_year if academic_year is not None else found_year
     if year is None:
@@ -239,6 +240,11 @@ class _RowLayout:
     part_start: bool = False  # the next data row opens a table part (after a page break)
     last_row: list[str] | None = None  # the row that gave the last activities, and from where
     last_from: int = 0
+    words: frozenset[str] = frozenset()  # the document's whole words, for hyphens at line ends
+
+    def __post_init__(self) -> None:
+        cells = [c for t in self.doc.tables for row in t.rows for c in row]
+        self.words = document_words([*self.doc.preamble, *cells])
 
     def run(self) -> None:
         for table in self.doc.tables:
@@ -259,7 +265,7 @@ class _RowLayout:
                 continue
             row = self._align(row)
             part_start, self.part_start = self.part_start, False
-            if part_start and self._split_row(row):
+            if (part_start and self._split_row(row)) or self._period_goes_on(row):
                 continue
             if self.pending is not None:
                 self._settle(row)
@@ -279,6 +285,17 @@ class _RowLayout:
         self.header, self.width = cells, len(cells)
         self.roles, self.columns = column_roles(cells), role_columns(cells)
         return False
+
+    def _period_goes_on(self, row: list[str]) -> bool:
+        """A row with only the rest of the previous row's period ("до 15." over "03.2024")."""
+        previous = self.draft.activities[-1] if self.draft.activities else None
+        if previous is None or self._cell(row, "number").strip() or self._cell(row, "title"):
+            return False
+        period_text = self._period_text(row)
+        if not period_text or not self._mends(previous, period_text):
+            return False
+        self._continue(previous, row, "", period_text)
+        return True
 
     def _split_row(self, row: list[str]) -> bool:
         """The first row of a table part that ends the row the page break cut: join them.
@@ -300,7 +317,7 @@ class _RowLayout:
                 return False  # a section heading merged across the whole row
         elif not all(_goes_on(row[i]) for i in filled):
             return False
-        joined = [join_cells(a, b) for a, b in zip(previous, row, strict=True)]
+        joined = [mend(join_cells(a, b), self.words) for a, b in zip(previous, row, strict=True)]
         del activities[self.last_from :]
         self._row(joined)
         self.last_row = joined
@@ -461,7 +478,7 @@ class _RowLayout:
     def _continue(
         self, previous: DraftActivity, row: list[str], lead: str, period_text: str
     ) -> None:
-        previous.title = one_line(f"{previous.title} {lead}")
+        previous.title = one_line(mend(f"{previous.title}\n{lead}", self.words))
         previous.row_text = one_line(
             f"{previous.row_text} | " + " | ".join(one_line(c) for c in row if c.strip())
         )
@@ -473,8 +490,15 @@ class _RowLayout:
             current = getattr(previous, attr)
             setattr(previous, attr, one_line(f"{current or ''} {parts[0]}"))
         if period_text and previous.period.due is None and previous.period.kind != "recurring":
+            if self._mends(previous, period_text):  # "до 15." above, "03.2024" here: one date
+                period_text = mend(f"{previous.period_text}\n{period_text}", self.words)
             previous.period_text = one_line(period_text)
             previous.period = parse_period(period_text, self.context)
+
+    def _mends(self, previous: DraftActivity, period_text: str) -> bool:
+        """The period cell goes on from the previous row's: a date or word cut at its end."""
+        broken = f"{previous.period_text}\n{period_text}"
+        return bool(previous.period_text) and mend(broken, self.words) != broken
 
     def _stage(self, text: str) -> None:
         title, period_text, period = split_period_suffix(text, self.context)

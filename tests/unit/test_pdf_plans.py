@@ -129,3 +129,41 @@ def test_a_malformed_pdf_is_refused_as_damaged(data: bytes) -> None:
     with pytest.raises(ImportFileError) as caught:
         load_plan(data, "plan.pdf")
     assert caught.value.code in ("corrupt", "no_plan")
+
+
+_PERIODS = ("сентябрь 2020", "до 15.10.2020", "II четверть", "с 1 по 15 марта 2021", "май 2021")
+_LONG = (
+    "с привлечением руководителей школьных методических объединений, педагогов-наставников "
+    "и представителей родительской общественности по итогам первого полугодия"
+)
+
+
+def _long_rows() -> list[tuple[str, str, str, str]]:
+    """The rows make_pdfs.long_plan writes: every sixth title runs over a page break."""
+    rows = []
+    for number in range(1, 25):
+        title = f"Мероприятие {number}: совещание по плану работы"
+        if number % 6 == 0:
+            title = f"{title} {_LONG}, {_LONG}"
+        rows.append((str(number), title, _PERIODS[number % 5], f"Ответственный {number}"))
+    return rows
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "long_plan.pdf",  # the header repeated on every page
+        "long_plan_bare.pdf",  # nothing repeated
+        "long_plan_numbers.pdf",  # only the row of column numbers repeated
+    ],
+)
+def test_a_table_across_pages_is_one_table_and_a_cut_row_one_activity(name: str) -> None:
+    document = read_document((PLANS / name).read_bytes(), name)
+    assert len(document.tables) >= 2
+    # The first row under a part's repeated header (or at its top) is the rest of a cut row.
+    tops = [next(r for r in t.rows if r[0] not in ("№", "1")) for t in document.tables[1:]]
+    assert any(not row[0] and row[1] for row in tops)
+    draft = load_plan((PLANS / name).read_bytes(), name)
+    found = [(a.number, a.title, a.period_text, a.responsible) for a in draft.activities]
+    assert found == _long_rows()
+    assert draft.title == "План работы школы на 2020/2021 учебный год"

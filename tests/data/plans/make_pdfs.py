@@ -73,7 +73,7 @@ def styled(
             continue  # an approval block laid out in a table has no lines
         if ruled:
             table.style = document.styles["Table Grid"]
-        _widths(table, room)
+        _widths(table, room, document)
         for row in table.rows[: (repeat or {}).get(index, 0)]:
             row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
         if index in break_before:
@@ -93,8 +93,13 @@ def _page_break() -> OxmlElement:
     return paragraph
 
 
-def _widths(table: Table, room: int) -> None:
-    longest = [max((len(c.text) for c in column.cells), default=1) for column in table.columns]
+def _widths(table: Table, room: int, document: docx.document.Document) -> None:
+    """Columns as wide as their text needs, alike in every table of as many columns."""
+    model = max(
+        (t for t in document.tables if len(t.columns) == len(table.columns)),
+        key=lambda t: len(t.rows),
+    )
+    longest = [max((len(c.text) for c in column.cells), default=1) for column in model.columns]
     weights = [min(max(n, 6), 40) for n in longest]
     table.autofit = False
     for column, weight in zip(table.columns, weights, strict=True):
@@ -141,6 +146,44 @@ def cp1251_docx() -> bytes:
     table = document.add_table(rows=len(rows), cols=5)
     make_plans._fill(table, rows)
     return make_plans._save(document)
+
+
+PERIODS = ("сентябрь 2020", "до 15.10.2020", "II четверть", "с 1 по 15 марта 2021", "май 2021")
+LONG = (
+    "с привлечением руководителей школьных методических объединений, педагогов-наставников "
+    "и представителей родительской общественности по итогам первого полугодия"
+)
+
+
+def long_rows(count: int = 24) -> list[list[str]]:
+    """Numbered rows of a plan long enough for three pages; every sixth title runs long."""
+    rows = []
+    for number in range(1, count + 1):
+        title = f"Мероприятие {number}: совещание по плану работы"
+        if number % 6 == 0:
+            title = f"{title} {LONG}, {LONG}"
+        rows.append([str(number), title, PERIODS[number % 5], f"Ответственный {number}"])
+    return rows
+
+
+def long_plan(layout: str) -> bytes:
+    """A long plan across pages: its header repeated ("header"), not repeated ("bare"), or only
+    the row of column numbers repeated ("numbers": the header stands above as its own table)."""
+    document = docx.Document()
+    document.add_paragraph("План работы школы на 2020/2021 учебный год")
+    header = ["№", "Наименование мероприятия", "Сроки", "Ответственный"]
+    rows = long_rows()
+    if layout == "numbers":
+        top = document.add_table(rows=1, cols=4)
+        make_plans._fill(top, [header])
+        document.add_paragraph("")  # tables that touch are one table to LibreOffice
+        body = [["1", "2", "3", "4"], *rows]
+    else:
+        body = [header, *rows]
+    table = document.add_table(rows=len(body), cols=4)
+    make_plans._fill(table, body)
+    repeat = {} if layout == "bare" else {len(document.tables) - 1: 1}
+    return styled(make_plans._save(document), repeat=repeat)
 
 
 # --- PDFs written by hand -----------------------------------------------------------------------
@@ -243,6 +286,10 @@ TWINS = {
     "cyclogram.pdf": lambda: styled(make_plans.cyclogram()),
     "vpr_schedule.pdf": lambda: styled(make_plans.vpr_schedule()),
     "plan_unruled.pdf": lambda: styled(cp1251_docx(), ruled=False),
+    "converted.pdf": lambda: styled(make_plans.converted_docx(), break_before=(1,)),
+    "long_plan.pdf": lambda: long_plan("header"),
+    "long_plan_bare.pdf": lambda: long_plan("bare"),
+    "long_plan_numbers.pdf": lambda: long_plan("numbers"),
 }
 HAND_BUILT = {
     "no_table.pdf": no_table_pdf,

@@ -240,6 +240,46 @@ def vpr_schedule() -> bytes:
     return _save(document)
 
 
+CONVERTED_HEADER = ["№", "Мероприятие", "Сроки", "Ответственный"]
+CONVERTED_ROWS = [
+    ["1", "Совещание при директоре", "до 15.\n03.2021", "Директор"],
+    ["2", "Мониторинг сайтов", "сен-\nтябрь", "Завуч"],
+    ["3", "Отчёт о посещаемости", "ежемесяч-\nно", "Классные руководители"],
+    ["4", "Консультации для учащихся", "по графи-\nку", "Учителя"],
+    ["5", "Подготовка к ГИА", "сентябрь-\nдекабрь", "Учителя"],
+    ["6", "Пробные экзамены", "15.03.2021\n20.04.2021", "Завуч"],
+    ["7", "Заседание педагогического совета по итогам полугодия", "до 15.", "Директор"],
+]
+CONVERTED_NEXT_PAGE = [
+    ["", "", "01.2021", ""],  # the rest of row 7, cut by the page break
+    ["8", "Анализ результатов ВПР", "до 30.04.202\n1", "Руководители ШМО"],
+]
+
+
+def converted_docx() -> bytes:
+    """A plan converted from PDF to Word: lines broken where the PDF's ended, a table per page."""
+    document = docx.Document()
+    document.add_paragraph("План работы школы на 2020/2021 учебный год")
+    first = document.add_table(rows=len(CONVERTED_ROWS) + 1, cols=4)
+    _fill(first, [CONVERTED_HEADER, *CONVERTED_ROWS])
+    document.add_paragraph("")
+    second = document.add_table(rows=len(CONVERTED_NEXT_PAGE) + 1, cols=4)
+    _fill(second, [CONVERTED_HEADER, *CONVERTED_NEXT_PAGE])
+    return _save(document)
+
+
+def converted_xlsx() -> bytes:
+    """The same plan converted to Excel: one sheet, the cut row's rest on the row below."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["План работы школы на 2020/2021 учебный год"])
+    for row in [CONVERTED_HEADER, *CONVERTED_ROWS, *CONVERTED_NEXT_PAGE]:
+        sheet.append([value or None for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
 def _save(document: docx.document.Document) -> bytes:
     out = io.BytesIO()
     document.save(out)
@@ -253,6 +293,8 @@ FILES = {
     "plan_cp1251.csv": cp1251_csv,
     "cyclogram.docx": cyclogram,
     "vpr_schedule.docx": vpr_schedule,
+    "converted.docx": converted_docx,
+    "converted.xlsx": converted_xlsx,
 }
 
 if __name__ == "__main__":
