@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, unquote
 
 import aiohttp
 import pytest
+from aiogram.utils.web_app import safe_parse_webapp_init_data
 
 from emulator.client import FakeUser
 from emulator.max import MaxEmulatorClient, MaxEmulatorServer, MaxFakeUser, MaxRateLimits
@@ -383,6 +384,12 @@ async def test_launch_data_is_signed_as_the_documentation_checks_it(
     assert hmac.new(secret, launch_params.encode(), hashlib.sha256).hexdigest() == received
     assert f'"id":{alice.id}' in dict(pairs)["user"]
     assert fragment["WebAppPlatform"] and fragment["WebAppVersion"]
+    # aiogram's check of Telegram's initData takes MAX's as it is, with MAX's token.
+    parsed = safe_parse_webapp_init_data(MAX_TOKEN, opened["init_data"])
+    assert parsed.user is not None and parsed.user.id == alice.id
+    assert parsed.start_param == "dash"
+    with pytest.raises(ValueError, match="signature"):
+        safe_parse_webapp_init_data("another-token", opened["init_data"])
 
 
 # --- files ----------------------------------------------------------------------------------
