@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from typing import Any
 
+from importer.columns import is_header
 from importer.errors import MAX_PDF_PAGES, ImportFileError, check_rows
 from importer.model import WRAP, RawDocument, RawTable, clean
 
@@ -32,6 +33,7 @@ _PAGE_NUMBER_RE = re.compile(
 )
 _MOJIBAKE_RE = re.compile(r"[\u00c0-\u00ff]")  # Cyrillic bytes shown as Latin-1 letters
 _LETTER_RE = re.compile(r"[^\W\d_]")
+_PAD = 5.4  # Word's and LibreOffice's default cell margin, points
 
 
 def read_pdf(data: bytes, name: str = "") -> RawDocument:
@@ -300,6 +302,7 @@ class _Reader:
     letters: int = 0
     garbage: int = 0
     blocks_seen: set[str] = field(default_factory=set)
+    columns: list[float] = field(default_factory=list)  # of the last table without lines
 
     def page(self, page: Any) -> None:
         self.pages += 1
@@ -312,11 +315,51 @@ class _Reader:
         outside = [c for c in chars if not any(_within(c, box) for box in boxes)]
         for table in tables:
             rows = table_rows(table, [c for c in chars if _within(c, table.bbox)])
-            if rows:
-                self.rows += len(rows)
-                check_rows(self.rows)
-                self.doc.tables.append(RawTable(rows=rows))
-        self._preamble(_lines(_words(outside)))
+            self._add_table(rows)
+        lines = _lines(_words(outside))
+        if not tables:
+            lines = self._unruled(lines)
+        self._preamble(lines)
+
+    def _add_table(self, rows: list[list[str]]) -> None:
+        if rows:
+            self.rows += len(rows)
+            check_rows(self.rows)
+            self.doc.tables.append(RawTable(rows=rows))
+
+    def _unruled(self, lines: list[_Line]) -> list[_Line]:
+        """A table without ruling lines: columns where the header's cells start, a row from
+        each line with text in the first column; on a page without a header, the columns of
+        the page before. The lines above the table are returned as preamble."""
+        start = next((i for i, line in enumerate(lines) if is_header(_segments(line, 0.8))), None)
+        if start is not None:
+            self.columns = [float(w[0]["x0"]) for w in _segment_words(lines[start], 0.8)]
+        elif not self.columns:
+            return lines
+        table = lines[start if start is not None else 0 :]
+        right = max(line.x1 for line in table) + _PAD
+        rows: list[list[list[_Line]]] = []
+        for line in table:
+            cells: list[list[dict[str, Any]]] = [[] for _ in self.columns]
+            for word in line.words:
+                at = max(bisect_right(self.columns, float(word["x0"]) + 2) - 1, 0)
+                cells[at].append(word)
+            if cells[0] or not rows:
+                rows.append([[] for _ in self.columns])
+            for column, words in enumerate(cells):
+                if words:
+                    rows[-1][column].append(_Line(words))
+        edges = [*self.columns[1:], right + _PAD]
+        self._add_table(
+            [
+                [
+                    clean(cell_text(cell, left - _PAD, edge - _PAD))
+                    for cell, left, edge in zip(row, self.columns, edges, strict=True)
+                ]
+                for row in rows
+            ]
+        )
+        return lines[:start] if start is not None else []
 
     def _sample(self, chars: list[dict[str, Any]]) -> None:
         for char in chars:
@@ -362,14 +405,19 @@ class _Reader:
             self._judge()
 
 
-def _segments(line: _Line) -> list[str]:
-    """A line cut where a wide gap separates two columns of text (approval blocks side by side)."""
-    parts: list[list[str]] = [[]]
+def _segments(line: _Line, gap: float = 4.0) -> list[str]:
+    """A line cut where a gap wider than `gap` font sizes separates two columns of text (an
+    approval block beside another; the cells of a table without lines, at 0.8)."""
+    return [" ".join(str(w["text"]) for w in part) for part in _segment_words(line, gap)]
+
+
+def _segment_words(line: _Line, gap: float) -> list[list[dict[str, Any]]]:
+    parts: list[list[dict[str, Any]]] = [[]]
     for before, word in zip([None, *line.words], line.words, strict=False):
-        if before is not None and float(word["x0"]) - float(before["x1"]) > 4 * line.size:
+        if before is not None and float(word["x0"]) - float(before["x1"]) > gap * line.size:
             parts.append([])
-        parts[-1].append(str(word["text"]))
-    return [" ".join(p) for p in parts if p]
+        parts[-1].append(word)
+    return [p for p in parts if p]
 
 
 def _within(char: dict[str, Any], box: tuple[float, float, float, float]) -> bool:

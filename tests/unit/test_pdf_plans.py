@@ -23,6 +23,7 @@ TWINS = {
     "cyclogram.pdf": "cyclogram.docx",
     "vpr_schedule.pdf": "vpr_schedule.docx",
     "owner_only.pdf": "roadmap_sections.docx",  # printing and copying restricted, no password
+    "plan_unruled.pdf": "plan_cp1251.csv",  # a table without ruling lines
 }
 
 
