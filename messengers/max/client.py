@@ -4,6 +4,7 @@ out, errors as `MaxError` with MAX's `{code, message}` (a 429 as `MaxRateLimited
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import aiohttp
@@ -91,9 +92,13 @@ class MaxClient:
         form = aiohttp.FormData()
         form.add_field("data", data, filename=filename)
         async with self._http().post(endpoint["url"], data=form) as response:
-            if response.status >= 400:
-                raise _error(response.status, await response.json(content_type=None), None)
-            uploaded = await response.json(content_type=None)
+            raw = await response.read()
+        try:
+            uploaded = json.loads(raw) if raw else None
+        except ValueError:
+            uploaded = None  # video and audio answer "<retval>1</retval>": the token came first
+        if response.status >= 400:
+            raise _error(response.status, uploaded, None)
         if kind == "image" and isinstance(uploaded, dict) and uploaded.get("photos"):
             return {"photos": uploaded["photos"]}
         token = (uploaded or {}).get("token") if isinstance(uploaded, dict) else None
