@@ -72,7 +72,12 @@ async def test_cancel_stores_nothing_and_old_buttons_go_stale(world: World) -> N
 async def test_bad_files_in_chat_get_a_clear_message(world: World) -> None:
     olga = await _coordinator(world)
     cases = [
-        (("plan.pdf", b"%PDF-1.4"), "тип файла не подходит"),
+        (("plan.odt", b"PK\x03\x04 an OpenDocument file"), "тип файла не подходит"),
+        (("plan.pdf", b"%PDF-1.4"), "повреждён"),
+        (("plan.pdf", (PLANS / "scanned.pdf").read_bytes()), "это скан"),
+        (("plan.pdf", (PLANS / "cid_garbage.pdf").read_bytes()), "не читается"),
+        (("plan.pdf", (PLANS / "locked.pdf").read_bytes()), "только по паролю"),
+        (("plan.pdf", (PLANS / "pages_2000.pdf").read_bytes()), "больше 600 страниц"),
         (("plan.docx", seed_docx("001")[:2000]), "повреждён"),
         (("letter.txt", "Добрый день! Таблицы нет.".encode()), "не нашлось таблицы"),
         (("plan.docx", (PLANS / "protected.docx").read_bytes()), "защищён паролем"),
@@ -82,6 +87,18 @@ async def test_bad_files_in_chat_get_a_clear_message(world: World) -> None:
         await olga.upload(upload)
         await olga.expect_reply(fragment)
     assert await _plan_count(world) == 0
+
+
+async def test_a_pdf_plan_imports_like_its_word_original(world: World) -> None:
+    olga = await _coordinator(world)
+    await olga.upload(("roadmap.pdf", (PLANS / "roadmap_sections.pdf").read_bytes()))
+    preview = await olga.expect_reply("Мероприятий: 7")
+    assert "ДОРОЖНАЯ КАРТА" in preview.text and "Требуют внимания: 2" in preview.text
+    await olga.press("✅ Импортировать", preview)
+    assert "План импортирован" in (await olga.expect_reply()).text
+    async with world.app.session_factory() as session:
+        numbers = list(await session.scalars(select(Activity.number).order_by(Activity.id)))
+    assert numbers == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3"]
 
 
 async def test_curators_cannot_import(world: World) -> None:
