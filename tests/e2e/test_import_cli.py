@@ -15,6 +15,8 @@ from db.models import Activity, Assignment, Plan, School
 from tests.harness import run_cli
 from tests.plan_files import seed_docx, seed_path
 
+PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
+
 
 async def _plans(session_factory) -> tuple[int, int, int]:
     async with session_factory() as session:
@@ -97,7 +99,11 @@ def _nested_archive() -> bytes:
     ("name", "content", "message"),
     [
         ("truncated.docx", lambda: seed_docx("001")[:3000], "damaged"),
-        ("plan.pdf", lambda: b"%PDF-1.7 plan", "unsupported file type"),
+        ("plan.odt", lambda: b"PK\x03\x04 plan", "unsupported file type"),
+        ("plan.pdf", lambda: b"%PDF-1.7 plan", "damaged"),
+        ("scan.pdf", lambda: (PLANS / "scanned.pdf").read_bytes(), "scan without a text layer"),
+        ("locked.pdf", lambda: (PLANS / "locked.pdf").read_bytes(), "needs a password"),
+        ("bomb.pdf", lambda: (PLANS / "bomb.pdf").read_bytes(), "unpacks to too much data"),
         ("empty.docx", lambda: b"", "empty"),
         ("huge.txt", lambda: b"a" * (30 * 1024 * 1024), "larger than 20 MB"),
         ("nested.docx", _nested_archive, "embedded archive"),
