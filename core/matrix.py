@@ -11,23 +11,35 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from core.item_state import ItemState, State, item_state
 from core.states import AssignmentStatus
 
 # One letter per cell; the page colours them. Order = the legend's order.
 NOT_STARTED, SUBMITTED, ACCEPTED, RETURNED, OVERDUE, NOT_APPLICABLE = "n", "s", "a", "r", "o", "-"
 CODES = (NOT_STARTED, SUBMITTED, ACCEPTED, RETURNED, OVERDUE, NOT_APPLICABLE)
 STATUS_FILTERS = frozenset(CODES) - {NOT_APPLICABLE}
+# The letter of each state (core/item_state.py): handed-in work is never overdue.
+LETTERS = {
+    State.NOT_DUE: NOT_STARTED,
+    State.OPEN: NOT_STARTED,
+    State.OVERDUE: OVERDUE,
+    State.RETURNED: RETURNED,
+    State.RETURNED_OVERDUE: OVERDUE,
+    State.SUBMITTED_ON_TIME: SUBMITTED,
+    State.SUBMITTED_LATE: SUBMITTED,
+    State.ACCEPTED_ON_TIME: ACCEPTED,
+    State.ACCEPTED_LATE: ACCEPTED,
+    State.CANCELLED: NOT_APPLICABLE,
+}
+
+
+def letter(state: ItemState) -> str:
+    return LETTERS[state.state]
 
 
 def cell_code(status: AssignmentStatus, due: date | None, today: date) -> str:
     """The letter of one school's item: open or returned work past its due date is overdue."""
-    if status == AssignmentStatus.CANCELLED:
-        return NOT_APPLICABLE
-    if status in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED):
-        if due is not None and due < today:
-            return OVERDUE
-        return RETURNED if status == AssignmentStatus.RETURNED else NOT_STARTED
-    return ACCEPTED if status == AssignmentStatus.ACCEPTED else SUBMITTED
+    return letter(item_state(status, due, None, today))
 
 
 @dataclass
