@@ -18,7 +18,9 @@ from sqlalchemy import Integer, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from core.item_state import ItemState, item_state, local_date
 from core.people import curator_names
+from core.reminder_policy import resolve_zone
 from core.scope import Scope as Scope
 from core.scope import scope_of as scope_of
 from core.scope import visible
@@ -287,9 +289,12 @@ async def school_items(
     plan_id: int,
     direction_id: int | None,
     school_id: int | None,
+    now: datetime,
+    default_zone: str,
     limit: int = 30,
-) -> list[tuple[int, str, AssignmentStatus, date | None]]:
-    """(assignment id, title, status, due) of one school's items in a direction."""
+) -> list[tuple[int, str, ItemState]]:
+    """(assignment id, title, state) of one school's items in a direction, each judged on
+    the school's (else the plan's) local dates."""
     direction_match = (
         Activity.direction_id.is_(None)
         if direction_id is None
@@ -300,13 +305,26 @@ async def school_items(
     )
     rows = (
         await session.execute(
-            _joined(Assignment.id, Activity.title, Assignment.status, Assignment.due_date)  # type: ignore[attr-defined]
+            _joined(  # type: ignore[attr-defined]
+                Assignment.id,
+                Activity.title,
+                Assignment.status,
+                Assignment.due_date,
+                Assignment.submitted_at,
+                School.timezone,
+                Plan.timezone,
+            )
             .where(*_base(scope), Activity.plan_id == plan_id, direction_match, school_match)
             .order_by(Assignment.due_date.is_(None), Assignment.due_date, Activity.position)
             .limit(limit)
         )
     ).all()
-    return [(r[0], r[1], r[2], r[3]) for r in rows]
+    found = []
+    for assignment_id, title, status, due, submitted_at, school_zone, plan_zone in rows:
+        zone = resolve_zone(school_zone, plan_zone, default_zone)
+        state = item_state(status, due, local_date(submitted_at, zone), now.astimezone(zone).date())
+        found.append((assignment_id, title, state))
+    return found
 
 
 @dataclass(frozen=True)

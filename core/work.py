@@ -17,6 +17,7 @@ from core import audit
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import DomainError
+from core.item_state import ItemState, item_state, local_date
 from core.notices import (
     HELP_ANSWER,
     HELP_QUESTION,
@@ -78,6 +79,7 @@ class ItemRow:
     due: date | None
     status: AssignmentStatus
     school: str | None
+    state: ItemState  # where it stands on the page's day
     section: str | None = None
     for_name: str | None = None  # a deputy's item of the colleague they stand in for
 
@@ -132,6 +134,8 @@ class ItemCard:
     can_move: bool = False  # a reviewer may move its due date
     plan_due: date | None = None  # the plan's date, when the school's differs
     pending_submission_id: int | None = None
+    handed_in: date | None = None  # the day it was last handed in, in `zone`
+    zone: str | None = None  # the item's zone (the school's, else the plan's): its days
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,9 @@ async def my_items(
             School.name,
             Activity.section,
             Assignment.school_id,
+            Assignment.submitted_at,
+            School.timezone,
+            Plan.timezone,
         )
         .join(Activity, Activity.id == Assignment.activity_id)
         .join(Plan, Plan.id == Activity.plan_id)
@@ -218,7 +225,7 @@ async def my_items(
         total = int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
         page = max(0, -(-total // PAGE_SIZE) - 1)
         rows = (await session.execute(counted.offset(page * PAGE_SIZE).limit(PAGE_SIZE))).all()
-    total = int(rows[0][8]) if rows else 0
+    total = int(rows[0][11]) if rows else 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 0), pages - 1)
     # A school worked on only as someone's deputy: its items say for whom.
@@ -228,8 +235,15 @@ async def my_items(
         for m in user.memberships
         if m.acting_for is not None and m.role == Role.CURATOR and m.school_id not in own
     }
+    items = []
+    for r in rows:
+        handed_in = local_date(r[8], resolve_zone(r[9], r[10]))
+        state = item_state(r[3], r[2], handed_in, today)
+        items.append(
+            ItemRow(r[0], r[1], r[2], r[3], r[4] or r[5], state, r[6], standing_in.get(r[7]))
+        )
     return ItemPage(
-        [ItemRow(r[0], r[1], r[2], r[3], r[4] or r[5], r[6], standing_in.get(r[7])) for r in rows],
+        items,
         page,
         pages,
         total,
@@ -248,6 +262,7 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
     )
     stage = await session.get(Stage, activity.stage_id) if activity.stage_id else None
     school = await session.get(School, assignment.school_id) if assignment.school_id else None
+    zone = resolve_zone(school.timezone if school else None, plan.timezone)
     last = await session.scalar(
         select(Submission)
         .where(Submission.assignment_id == assignment.id)
@@ -298,6 +313,8 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         pending_submission_id=(
             last.id if evidence and last and last.status == SubmissionStatus.PENDING else None
         ),
+        handed_in=local_date(assignment.submitted_at, zone),
+        zone=zone.key,
     )
 
 

@@ -25,7 +25,7 @@ async def _page(
     result = await my_items(session, user, view, page, today)
     text = texts.my_items(
         view,
-        [(r.title, r.due, r.status.value, r.section, r.for_name) for r in result.rows],
+        [(r.title, r.due, r.state, r.section, r.for_name) for r in result.rows],
         result.page,
         result.pages,
         result.total,
@@ -101,11 +101,10 @@ async def open_card(
     card = await _visible_card(query, session, user_ctx, callback_data.assignment_id)
     if card is None or not isinstance(query.message, Message):
         return
-    today = local_today(clock.now(), settings.default_timezone)
     await query.answer()
     review = card.pending_submission_id if card.can_review else None
     await query.message.answer(
-        texts.item_card(card, today),
+        texts.item_card(card, local_today(clock.now(), card.zone, settings.default_timezone)),
         reply_markup=keyboards.item_actions(
             card.assignment_id,
             card.can_act,

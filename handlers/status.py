@@ -95,6 +95,8 @@ async def open_school(
         callback_data.plan_id,
         callback_data.direction_id or None,
         callback_data.school_id or None,
+        clock.now(),
+        settings.default_timezone,
     )
     schools = await direction_schools(
         session,
@@ -108,11 +110,10 @@ async def open_school(
     if name is None:  # not a school this person may see (or no longer in the plan)
         await query.answer(texts.NOT_IN_SCOPE, show_alert=True)
         return
-    today = local_today(clock.now(), settings.default_timezone)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(
-            texts.status_school(name, items, today),
+            texts.status_school(name, items),
             reply_markup=keyboards.status_items([i[0] for i in items]),
         )
 
