@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.dto import UserContext
 from core.errors import NotFound
+from core.item_state import ItemState, item_state, local_date
 from core.permissions import may_report
 from core.reminder_policy import resolve_zone
 from core.scope import Scope, scope_of, visible
@@ -48,8 +49,13 @@ class ReportRow:
     submitted: datetime | None
     comment: str | None
     files: tuple[str, ...]
-    overdue: bool
+    state: ItemState  # where it stands, on the school's (else the plan's) dates
     plan_due: date | None = None  # the plan's own date, only when the school's was moved
+    handed_in: date | None = None  # the day it was handed in, on the school's dates
+
+    @property
+    def overdue(self) -> bool:
+        return self.state.overdue
 
 
 @dataclass(frozen=True)
@@ -328,7 +334,7 @@ async def report_rows(
             if zone not in todays:
                 todays[zone] = report.generated.astimezone(ZoneInfo(zone)).date()
             today = todays[zone]
-            is_open = status in (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
+            handed_in = local_date(submitted, ZoneInfo(zone))
             rows.append(
                 ReportRow(
                     school=label[school_id],
@@ -340,8 +346,9 @@ async def report_rows(
                     submitted=submitted,
                     comment=comment,
                     files=tuple(files.get(submission_id, ())) if submission_id else (),
-                    overdue=bool(is_open and due and due < today),
+                    state=item_state(status, due, handed_in, today),
                     plan_due=plan_due if plan_due != due else None,
+                    handed_in=handed_in,
                 )
             )
         yield rows

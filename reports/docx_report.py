@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import escape
 
-from bot.texts import clip
+from bot.texts import clip, state_words
+from core.item_state import State
 from core.plain_text import printable
 from core.report_data import PlanReport, ReportRow
-from core.states import AssignmentStatus
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.docx"
 PLACEHOLDERS = re.compile(r"\{\{(title|date|period)\}\}")
@@ -35,23 +35,18 @@ PER_SCHOOL = (("№", 650), ("Мероприятие", 4400), ("Срок", 1750)
 AGGREGATED = (("№", 650), ("Мероприятие", 4400), ("Срок", 1750), ("Ответственный", 2000),
               ("Отметка о выполнении", 3400), ("Подтверждающие материалы", 2370))  # fmt: skip
 TABLE_FONT = 22  # half-points: 11 pt in the tables, the template's size elsewhere
-STATUS_MARK = {
-    AssignmentStatus.SUBMITTED: "на проверке",
-    AssignmentStatus.RETURNED: "возвращено на доработку",
-    AssignmentStatus.OPEN: "не выполнено",
-}
 
 
 @dataclass
 class Tally:
-    """One line of the summary: how the group's items stand."""
+    """One line of the summary: how the group's items stand (core/item_state.py decides)."""
 
     total: int = 0
-    on_time: int = 0
-    late: int = 0
+    on_time: int = 0  # accepted, handed in by the date
+    late: int = 0  # accepted, handed in after it
     submitted: int = 0
-    open: int = 0  # not done: open or returned
-    overdue: int = 0
+    in_work: int = 0  # open or returned, the date not passed (or none)
+    overdue: int = 0  # open or returned past the date: the only "не выполнено"
 
     @property
     def accepted(self) -> int:
@@ -60,18 +55,19 @@ class Tally:
     def share(self) -> int:
         return round(100 * self.accepted / self.total) if self.total else 0
 
-    def add(self, row: ReportRow, on_time: bool) -> None:
+    def add(self, row: ReportRow) -> None:
         self.total += 1
-        if row.status == AssignmentStatus.ACCEPTED:
-            if on_time:
-                self.on_time += 1
-            else:
-                self.late += 1
-        elif row.status == AssignmentStatus.SUBMITTED:
+        state = row.state.state
+        if state == State.ACCEPTED_ON_TIME:
+            self.on_time += 1
+        elif state == State.ACCEPTED_LATE:
+            self.late += 1
+        elif row.state.handed_in:
             self.submitted += 1
+        elif row.state.overdue:
+            self.overdue += 1
         else:
-            self.open += 1
-            self.overdue += int(row.overdue)
+            self.in_work += 1
 
 
 @dataclass
@@ -114,13 +110,12 @@ class DocxReport:
         school = None
         for row in rows:
             info = self.report.details.get(row.activity_id)
-            on_time = self._on_time(row)
             group = info.group if info else ""
-            self.groups[group].add(row, on_time)
-            self.whole.add(row, on_time)
+            self.groups[group].add(row)
+            self.whole.add(row)
             if self.aggregated:
                 line = self.activities[row.activity_id]
-                line.tally.add(row, on_time)
+                line.tally.add(row)
                 line.files += len(row.files)
                 if row.overdue:
                     line.late_schools.append(row.school)
@@ -128,20 +123,14 @@ class DocxReport:
             if row.school != school and self.school is None:
                 school = row.school
                 self._rows.write(_school_row(school, len(self.columns)))
-            self._rows.write(self._row(row, on_time))
+            self._rows.write(self._row(row))
 
-    def _on_time(self, row: ReportRow) -> bool:
-        """Accepted work handed in by its due date (in the plan's zone); no date: on time."""
-        if row.due is None or row.submitted is None:
-            return True
-        return self.report.local(row.submitted).date() <= row.due
-
-    def _row(self, row: ReportRow, on_time: bool) -> str:
+    def _row(self, row: ReportRow) -> str:
         info = self.report.details.get(row.activity_id)
         due = _date(row.due) if row.due else (info.period if info else "")
         if row.plan_due:
             due += f" (по плану {_date(row.plan_due)})"
-        mark = self._mark(row, on_time)
+        mark = _mark(row)
         materials = "; ".join(
             part
             for part in (
@@ -160,19 +149,6 @@ class DocxReport:
         ]
         return _row_xml(cells, FILL_OVERDUE if row.overdue else None)
 
-    def _mark(self, row: ReportRow, on_time: bool) -> str:
-        if row.status == AssignmentStatus.ACCEPTED:
-            done = (
-                f"выполнено {self.report.local(row.submitted):%d.%m.%Y}"
-                if row.submitted
-                else "выполнено"
-            )
-            return done + ("" if on_time else " (с опозданием)")
-        mark = STATUS_MARK.get(row.status, row.status.value)
-        if row.overdue and row.due:
-            mark += f"; просрочено на {(self.today - row.due).days} дн."
-        return mark
-
     def _aggregated_rows(self) -> None:
         for activity_id, number, title in self.report.activities:
             line = self.activities.get(activity_id)
@@ -183,10 +159,10 @@ class DocxReport:
             mark = f"выполнено: {t.accepted} из {t.total} (в срок {t.on_time})"
             if t.submitted:
                 mark += f"; на проверке: {t.submitted}"
-            if t.open:
-                mark += f"; не выполнено: {t.open}"
+            if t.in_work:
+                mark += f"; в работе: {t.in_work}"
             if t.overdue:
-                mark += f"; просрочено: {t.overdue} ({clip(', '.join(line.late_schools), 200)})"
+                mark += f"; не выполнено: {t.overdue} ({clip(', '.join(line.late_schools), 200)})"
             cells = [
                 number or "",
                 title,
@@ -248,12 +224,12 @@ class DocxReport:
         document.add_paragraph(
             f"Всего мероприятий: {count}, пунктов плана по организациям: {w.total}. "
             f"Выполнено в срок: {w.on_time}, с опозданием: {w.late}, на проверке: "
-            f"{w.submitted}, не выполнено: {w.open}, из них с истёкшим сроком: {w.overdue}. "
-            f"Выполнено {w.share()}% пунктов."
+            f"{w.submitted}, в работе (срок не истёк): {w.in_work}, не выполнено (срок истёк): "
+            f"{w.overdue}. Выполнено {w.share()}% пунктов."
         )
         first = report.group_kind
-        head = [first, "Всего", "В срок", "С опозданием", "На проверке", "Не выполнено",
-                "Просрочено", "Выполнено, %"]  # fmt: skip
+        head = [first, "Всего", "В срок", "С опозданием", "На проверке", "В работе",
+                "Не выполнено", "Выполнено, %"]  # fmt: skip
         table = document.add_table(rows=1, cols=len(head))
         table.style = _grid(document)
         table.autofit = False
@@ -263,11 +239,11 @@ class DocxReport:
         order = {label: index for index, label in enumerate(report.group_order)}
         for label in sorted(self.groups, key=lambda g: (order.get(g, len(order)), g)):
             t = self.groups[label]
-            values_row = [printable(label) or "—", t.total, t.on_time, t.late, t.submitted, t.open,
-                          t.overdue, t.share()]  # fmt: skip
+            values_row = [printable(label) or "—", t.total, t.on_time, t.late, t.submitted,
+                          t.in_work, t.overdue, t.share()]  # fmt: skip
             for cell, number in zip(table.add_row().cells, values_row, strict=True):
                 cell.text = str(number)
-        total = ["Итого", w.total, w.on_time, w.late, w.submitted, w.open, w.overdue, w.share()]
+        total = ["Итого", w.total, w.on_time, w.late, w.submitted, w.in_work, w.overdue, w.share()]
         for cell, number in zip(table.add_row().cells, total, strict=True):
             cell.text = str(number)
             for paragraph in cell.paragraphs:
@@ -287,6 +263,12 @@ class DocxReport:
         )
         document.add_paragraph(f"«___» ____________ {self.today.year} г.")
         document.save(str(path))
+
+
+def _mark(row: ReportRow) -> str:
+    """ "принято, сдано в срок (02.11.2020)", "срок не наступил", "не выполнено, просрочено…"."""
+    words = state_words(row.state)
+    return f"{words} ({_date(row.handed_in)})" if row.state.handed_in and row.handed_in else words
 
 
 def _grid(document: Any) -> Any:

@@ -6,27 +6,18 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from bot.texts import zone_label
+from bot.texts import LETTER_NAMES, state_words, zone_label
+from core import matrix
 from core.report_data import PlanReport, ReportRow
 
-FILLS = {
-    "accepted": "C6EFCE",  # green
-    "submitted": "FFEB9C",  # yellow
-    "returned": "F8CBAD",  # orange
-    "open": "FFFFFF",
-    "overdue": "FFC7CE",  # red
+FILLS = {  # by the dashboard's letter of the item's state (core/matrix.py)
+    matrix.ACCEPTED: "C6EFCE",  # green
+    matrix.SUBMITTED: "FFEB9C",  # yellow
+    matrix.RETURNED: "F8CBAD",  # orange
+    matrix.NOT_STARTED: "FFFFFF",
+    matrix.OVERDUE: "FFC7CE",  # red
+    matrix.NOT_APPLICABLE: "EDEDED",
 }
-LABELS = {
-    "accepted": "принят",
-    "submitted": "на проверке",
-    "returned": "возвращён",
-    "open": "открыт",
-    "overdue": "просрочен",
-}
-
-
-def cell_state(row: ReportRow) -> str:
-    return "overdue" if row.overdue else row.status.value
 
 
 class XlsxReport:
@@ -61,7 +52,7 @@ class XlsxReport:
             for state, colour in FILLS.items()
         }
         self.late_date = book.add_format(
-            {"bg_color": f"#{FILLS['overdue']}", "pattern": 1, "num_format": "dd.mm.yyyy"}
+            {"bg_color": f"#{FILLS[matrix.OVERDUE]}", "pattern": 1, "num_format": "dd.mm.yyyy"}
         )
         self.today = report.local(report.generated).date()
         _summary(book, book.add_worksheet("Сводка"), report, self.bold)
@@ -78,7 +69,7 @@ class XlsxReport:
             "Подробно",
             ["Школа", "№", "Мероприятие", "Статус", "Срок", "Срок по плану", sent, "Комментарий",
              "Файлы (⚠ — копия не сохранена)"],
-            (40, 6, 60, 14, 12, 14, 18, 40, 40),
+            (40, 6, 60, 36, 12, 14, 18, 40, 40),
         )  # fmt: skip
         self.late = self._sheet(
             "Просрочено",
@@ -111,15 +102,15 @@ class XlsxReport:
         self.matrix.write_string(line, 0, rows[0].school)
         details = self.details
         for row in rows:
-            state = cell_state(row)
-            fill = self.fills[state]
-            self.matrix.write_string(line, self.column[row.activity_id], LABELS[state], fill)
+            letter = matrix.letter(row.state)
+            fill = self.fills[letter]
+            self.matrix.write_string(line, self.column[row.activity_id], LETTER_NAMES[letter], fill)
             at = self._next(details)
             details.write_string(at, 0, row.school)
             if row.number:
                 details.write_string(at, 1, row.number)
             details.write_string(at, 2, row.title)
-            details.write_string(at, 3, LABELS[state], fill)
+            details.write_string(at, 3, state_words(row.state), fill)
             if row.due:
                 details.write_datetime(at, 4, row.due, self.date)
             if row.plan_due:
@@ -138,7 +129,7 @@ class XlsxReport:
             self.late.write_string(at, 2, row.title)
             if row.due:
                 self.late.write_datetime(at, 3, row.due, self.late_date)
-                self.late.write_number(at, 4, (self.today - row.due).days)
+                self.late.write_number(at, 4, row.state.days)
 
     def save(self) -> None:
         self.book.close()
