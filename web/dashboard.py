@@ -29,8 +29,9 @@ from core import dashboard, matrix
 from core.clock import Clock
 from core.dto import UserContext
 from core.filenames import content_disposition
+from core.item_state import item_state
 from core.people import own_zone
-from core.reminder_policy import resolve_zone
+from core.reminder_policy import local_today, resolve_zone
 from core.status import DEPARTMENT
 from core.users import load_context
 from core.work import WorkError, review
@@ -306,6 +307,8 @@ async def _card(r: _Request) -> dict[str, Any]:
     zone = resolve_zone(await own_zone(r.session, r.user.user_id), r.deps.settings.default_timezone)
     base = r.deps.settings.webapp_path()
     now = r.deps.clock.now()
+    today = local_today(now, card.zone, r.deps.settings.default_timezone)
+    state = item_state(card.status, card.due, card.handed_in, today)
     return {
         "ok": True,
         "title": card.title,
@@ -315,6 +318,8 @@ async def _card(r: _Request) -> dict[str, Any]:
         "school": card.school or DEPARTMENT,
         "status": card.status.value,
         "statusName": texts.STATUS_NAMES.get(card.status.value, card.status.value),
+        "code": matrix.letter(state),  # the cell's letter, decided here as for the matrix
+        "dueNote": texts.due_note(state) if card.due else "",  # "сдано в срок", "через 3 дня"
         "due": card.due,
         "planDue": card.plan_due,
         "dueTime": card.due_time,

@@ -313,14 +313,14 @@
       $("card").replaceChildren(el("p", { textContent: error.message }));
       return;
     }
-    const code = statusCode(card);
+    const code = card.code;
     const parts = [
       el("h2", { textContent: card.title }),
       el("div", { className: "meta", textContent: card.school }),
       card.direction ? el("div", { className: "meta", textContent: card.direction }) : null,
       el("span", { className: "status swatch " + cls(code), textContent: card.statusName }),
     ];
-    if (card.due) parts.push(el("div", { textContent: T.due + ": " + day(card.due) + (card.dueTime ? " " + card.dueTime : "") + (card.planDue ? " (" + T.plan_due + " " + day(card.planDue) + ")" : "") }));
+    if (card.due) parts.push(el("div", { textContent: T.due + ": " + day(card.due) + (card.dueTime ? " " + card.dueTime : "") + (card.planDue ? " (" + T.plan_due + " " + day(card.planDue) + ")" : "") + (card.dueNote ? " — " + card.dueNote : "") }));
     else if (card.period) parts.push(el("div", { textContent: T.due + ": " + card.period }));
     if (card.expected) parts.push(el("div", { className: "meta", textContent: card.expected }));
     if (card.comment || card.files.length) {
@@ -338,14 +338,6 @@
     parts.push(el("h3", { textContent: T.history }));
     parts.push(card.history.length ? el("ul", {}, ...card.history.map((h) => el("li", { textContent: h }))) : el("div", { className: "meta", textContent: T.no_history }));
     $("card").replaceChildren(...parts.filter((part) => part != null));
-  }
-
-  function statusCode(card) {
-    if (card.status === "accepted") return "a";
-    if (card.status === "submitted") return "s";
-    const today = page ? page.today : null;
-    if ((card.status === "open" || card.status === "returned") && card.due && today && card.due < today) return "o";
-    return card.status === "returned" ? "r" : card.status === "cancelled" ? "-" : "n";
   }
 
   function reviewBox(card) {
