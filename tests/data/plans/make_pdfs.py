@@ -13,16 +13,18 @@ import subprocess
 import sys
 import tempfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import make_plans
+import make_plans  # type: ignore[import-not-found]  # the script beside this one
 
 HERE = Path(__file__).resolve().parent
 _LOCKED = (
@@ -67,7 +69,9 @@ def styled(
     if landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
-    room = section.page_width - section.left_margin - section.right_margin
+    width, left, right = section.page_width, section.left_margin, section.right_margin
+    assert width is not None and left is not None and right is not None
+    room = width - left - right
     for index, table in enumerate(document.tables):
         if len(table.columns) < 3:
             continue  # an approval block laid out in a table has no lines
@@ -83,7 +87,7 @@ def styled(
     return out.getvalue()
 
 
-def _page_break() -> OxmlElement:
+def _page_break() -> BaseOxmlElement:
     run = OxmlElement("w:r")
     mark = OxmlElement("w:br")
     mark.set(qn("w:type"), "page")
@@ -126,7 +130,7 @@ def monitoring_docx() -> bytes:
     make_plans._fill(table, rows)
     make_plans._merge(table, (2, 2), (4, 2), "II четверть")
     make_plans._merge(table, (2, 3), (3, 3), "Кузнецов Г.Г.")
-    return make_plans._save(document)
+    return bytes(make_plans._save(document))
 
 
 def cp1251_docx() -> bytes:
@@ -145,7 +149,7 @@ def cp1251_docx() -> bytes:
     ]
     table = document.add_table(rows=len(rows), cols=5)
     make_plans._fill(table, rows)
-    return make_plans._save(document)
+    return bytes(make_plans._save(document))
 
 
 PERIODS = ("сентябрь 2020", "до 15.10.2020", "II четверть", "с 1 по 15 марта 2021", "май 2021")
@@ -278,7 +282,7 @@ def many_pages_pdf(count: int = 2000) -> bytes:
     return _pdf(objects + [page] * count)
 
 
-TWINS = {
+TWINS: dict[str, Callable[[], bytes]] = {
     "roadmap_sections.pdf": lambda: styled(make_plans.roadmap_sections(), break_before=(1,)),
     "two_row_header.pdf": lambda: styled(make_plans.two_row_header(), landscape=True),
     "monitoring.pdf": lambda: styled(monitoring_docx()),
@@ -291,7 +295,7 @@ TWINS = {
     "long_plan_bare.pdf": lambda: long_plan("bare"),
     "long_plan_numbers.pdf": lambda: long_plan("numbers"),
 }
-HAND_BUILT = {
+HAND_BUILT: dict[str, Callable[[], bytes]] = {
     "no_table.pdf": no_table_pdf,
     "scanned.pdf": scanned_pdf,
     "cid_garbage.pdf": cid_garbage_pdf,
