@@ -15,6 +15,7 @@ from bot import keyboards, texts
 from bot.callbacks import PlanArchive, PlanOpen, SettingPick
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit
+from core import plan_schools
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import NotFound
@@ -31,6 +32,7 @@ from core.settings import (
     set_plan_setting,
 )
 from core.status import scope_of
+from handlers.plan_schools import view as schools_view
 
 MEMBERS = HasRole(*Role)
 MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
@@ -69,21 +71,30 @@ async def show_settings(message: Message, session: AsyncSession, user_ctx: UserC
 
 
 async def show_plans(message: Message, session: AsyncSession, user_ctx: UserContext) -> None:
-    plans = await plans_in_scope(session, scope_of(user_ctx))
+    """The plans the person manages, then those they give to schools by direction only."""
+    managed = await plans_in_scope(session, scope_of(user_ctx))
+    plans = [(p.plan_id, p.title, p.archived) for p in managed]
+    plans += [(i, t, False) for i, t in await plan_schools.direction_plans(session, user_ctx)]
     await message.answer(
-        texts.plan_list([(p.title, p.archived) for p in plans]),
-        reply_markup=keyboards.plan_list([p.plan_id for p in plans]) if plans else None,
+        texts.plan_list([(title, archived) for _, title, archived in plans]),
+        reply_markup=keyboards.plan_list([i for i, _, _ in plans]) if plans else None,
     )
 
 
 async def open_plan(
     query: CallbackQuery, callback_data: PlanOpen, session: AsyncSession, user_ctx: UserContext
 ) -> None:
+    """The plan's card; for a direction's coordinator, its schools (their part of /plans)."""
     try:
         text, markup = await _plan_view(session, user_ctx, callback_data.plan_id)
     except NotFound:
-        await query.answer(texts.PLAN_GONE, show_alert=True)
-        return
+        try:
+            text, markup = schools_view(
+                await plan_schools.screen(session, user_ctx, callback_data.plan_id)
+            )
+        except NotFound:
+            await query.answer(texts.PLAN_GONE, show_alert=True)
+            return
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.answer(text, reply_markup=markup)

@@ -96,6 +96,8 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "aw": [{"action": a} for a in ("dep", "pick", "back")],
     "bk": [{"action": a} for a in ("list", "holidays", "pause")],
     "bl": [{}],
+    "psc": [{"action": a} for a in ("open", "list", "find", "new")],
+    "pst": [{"action": a} for a in ("on", "off", "off_yes")],
 }
 
 SECRETS = ("Тайная гимназия", "Секретный пункт", "секретный комментарий", "Закрытый семинар")
