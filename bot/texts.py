@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -289,10 +289,22 @@ DONE_STALE = (
 IMPORT_STALE = "Этот предпросмотр уже не действует. Пришлите файл ещё раз."
 FIX_SKIP = "Пропустить"
 FIX_STOP = "Закончить"
-FIX_NOT_UNDERSTOOD = (
-    "Не понял дату. Напишите, например: 15.03.2021, «до 1 марта», «март 2021» или "
-    "«октябрь - ноябрь»."
-)
+
+
+def _fix_examples(today: date) -> str:
+    """ "20.11.2020 или «ноябрь 2020»": a fix may be in the past, so its examples name the year."""
+    day = example_day(today)
+    return f"{day:%d.%m.%Y} или «{_MONTHS_NOM[day.month - 1]} {day.year}»"
+
+
+def fix_not_understood(today: date) -> str:
+    day = example_day(today)
+    return (
+        f"Не понял дату. Напишите, например: {_fix_examples(today)}, "
+        f"«до {day.day} {_MONTHS_GEN[day.month - 1]}» или «октябрь - ноябрь»."
+    )
+
+
 FIX_DONE = "Готово: все строки просмотрены."
 FIX_STOPPED = "Хорошо, остальные строки можно уточнить позже."
 
@@ -483,7 +495,7 @@ def import_done(
     return "\n".join(lines)
 
 
-def fix_prompt(index: int, total: int, brief: ActivityBrief) -> str:
+def fix_prompt(index: int, total: int, brief: ActivityBrief, today: date) -> str:
     """One flagged row: what it says and what to send."""
     reasons = (
         ", ".join(_REASONS.get(f, f) for f in brief.flags if f in _REASONS)
@@ -495,7 +507,7 @@ def fix_prompt(index: int, total: int, brief: ActivityBrief) -> str:
         f"Строка {index} из {total}: {number}<b>{escape(clip(brief.title, 300))}</b>\n"
         f"Срок в плане: «{escape(brief.period_text or '—')}» ({reasons}).\n"
         f"Сейчас понято: {understood}.\n\n"
-        "Пришлите срок (например 15.03.2021 или «март 2021») или нажмите «Пропустить»."
+        f"Пришлите срок (например {_fix_examples(today)}) или нажмите «Пропустить»."
     )
 
 
@@ -518,6 +530,20 @@ _MONTHS_GEN = [
     "октября",
     "ноября",
     "декабря",
+]
+_MONTHS_NOM = [
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
 ]
 _WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
 
@@ -554,6 +580,55 @@ def day_month(day: date, today: date) -> str:
 def short_date(day: date, today: date) -> str:
     """'30.11', or '30.11.2019' outside the school year of `today` (the rule of day_month)."""
     return f"{day:%d.%m.%Y}" if needs_year(day, today) else f"{day:%d.%m}"
+
+
+def full_date(day: date) -> str:
+    """'30 ноября 2021, вт': a date offered for confirmation names its year whatever the rule."""
+    return f"{day.day} {_MONTHS_GEN[day.month - 1]} {day.year}, {_WEEKDAYS[day.weekday()]}"
+
+
+def full_span(first: date, last: date) -> str:
+    """ "16 ноября 2021, вт – 27 ноября 2021, сб" (one day: one date), each with its year."""
+    return full_date(first) if first == last else f"{full_date(first)} – {full_date(last)}"
+
+
+def _words(day: date, today: date) -> str:
+    """'20 ноября' as one types it (with its year outside the school year of `today`)."""
+    year = f" {day.year}" if needs_year(day, today) else ""
+    return f"{day.day} {_MONTHS_GEN[day.month - 1]}{year}"
+
+
+def example_day(today: date) -> date:
+    """The day the examples in a question name: by the clock, a little over two weeks ahead."""
+    return today + timedelta(days=18)
+
+
+def _example_span(today: date) -> tuple[str, str]:
+    """ "20.11–01.12" and "с 20 ноября по 1 декабря": an absence or holidays to type."""
+    first = example_day(today)
+    last = first + timedelta(days=11)
+    words = (
+        f"с {first.day} по {_words(last, today)}"
+        if (first.month, first.year) == (last.month, last.year)
+        else f"с {_words(first, today)} по {_words(last, today)}"
+    )
+    return f"{short_date(first, today)}–{short_date(last, today)}", words
+
+
+def date_past(typed: str, later: str | None, ask: str, several: bool = False) -> str:
+    """A typed date already past: refused at once and the question asked again; the same date of
+    a later year is offered to confirm (a button), never taken silently."""
+    head = f"Эти даты уже прошли: {typed}." if several else f"Эта дата уже прошла: {typed}."
+    offer = f"\nЕсли имели в виду {later} — нажмите кнопку ниже." if later else ""
+    return f"⚠️ {head}{offer}\n\n{ask}"
+
+
+LATER_GONE = "Этот вопрос уже закрыт — кнопка больше не действует."
+
+
+def btn_later(later: str) -> str:
+    """The button that confirms the later year's date."""
+    return f"📅 {later}"
 
 
 def days_left(n: int) -> str:
@@ -1347,15 +1422,16 @@ NO_SEMINARS = "Предстоящих семинаров нет."
 SEMINAR_NO_PLANS = "Нет планов, где вы координатор. Сначала импортируйте план."
 SEMINAR_ASK_AUDIENCE = "Для кого семинар? Выберите направление или все школы плана."
 SEMINAR_ASK_TOPIC = "Тема семинара? Напишите одним сообщением."
-SEMINAR_ASK_WHEN = (
-    "Когда? Напишите дату и время, например: <code>15.12.2026 14:00</code>, "
-    "<code>15 декабря в 10:00</code> или <code>завтра 15:30</code>."
-)
 
 
-def seminar_ask_when(zone: str) -> str:
-    """The date-and-time question, saying in which zone the time is read."""
-    return f"{SEMINAR_ASK_WHEN}\nВремя — {zone_label(zone).strip()} (часовой пояс плана)."
+def seminar_ask_when(zone: str, today: date) -> str:
+    """The date-and-time question (examples by the clock), saying in which zone the time is read."""
+    day = example_day(today)
+    return (
+        f"Когда? Напишите дату и время, например: <code>{short_date(day, today)} 14:00</code>, "
+        f"<code>{_words(day, today)} в 10:00</code> или <code>завтра 15:30</code>.\n"
+        f"Время — {zone_label(zone).strip()} (часовой пояс плана)."
+    )
 
 
 SEMINAR_ASK_PLACE = "Где? Адрес, кабинет или ссылка на видеовстречу. Или нажмите «Пропустить»."
@@ -1367,13 +1443,14 @@ SEMINAR_UNCHANGED = "Ничего не изменилось."
 SEMINAR_CANCEL_CONFIRM = "Отменить семинар? Участники получат сообщение об отмене."
 RSVP_NOT_INVITED = "Этот семинар не для вашей школы — ответ не записан."
 RSVP_CANCELLED = "Семинар отменён."
-WHEN_ERRORS = {
-    "format": (
-        "Не понял дату. Напишите, например: <code>15.12.2026 14:00</code> "
-        "или <code>15 декабря в 10:00</code>."
-    ),
-    "past": "Эта дата уже прошла. Укажите сегодняшнюю или будущую дату.",
-}
+
+
+def when_unclear(today: date) -> str:
+    day = example_day(today)
+    return (
+        f"Не понял дату. Напишите, например: <code>{short_date(day, today)} 14:00</code> "
+        f"или <code>{_words(day, today)} в 10:00</code>."
+    )
 
 
 def when_text(day: date | None, at: Any, today: date) -> str:
@@ -1861,15 +1938,29 @@ BTN_ALL_SCHOOLS = "Все школы"
 BTN_APPROVE_DATE = "✅ Перенести на {day}"
 BTN_OTHER_DATE = "📅 Другая дата"
 BTN_DECLINE = "✖️ Отклонить"
-DEADLINE_ASK_DATE = (
-    "На какую дату перенести срок? Например: <code>20.11</code> или <code>20 ноября 2026</code>."
-)
+
+
+def deadline_ask_date(today: date) -> str:
+    day = example_day(today)
+    return (
+        "На какую дату перенести срок? Например: "
+        f"<code>{short_date(day, today)}</code> или <code>{_words(day, today)}</code>."
+    )
+
+
 DEADLINE_ASK_SCOPE = "Перенести срок только для этой школы или для всех школ плана?"
 DEADLINE_ASK_REASON = "Почему нужен перенос? Одно сообщение — его увидит координатор."
 DEADLINE_ASK_NOTE = "Причина переноса (увидят кураторы)? Или «-», если без причины."
-DEADLINE_BAD_DATE = (
-    "Не понял дату. Напишите одну дату, например <code>20.11</code> или <code>20.11.2026</code>."
-)
+
+
+def deadline_bad_date(today: date) -> str:
+    day = example_day(today)
+    return (
+        "Не понял дату. Напишите одну дату, например "
+        f"<code>{short_date(day, today)}</code> или <code>{day:%d.%m.%Y}</code>."
+    )
+
+
 DEADLINE_ERRORS = {
     "not_found": "Пункт не найден.",
     "forbidden": "Это не ваш пункт.",
@@ -1938,14 +2029,24 @@ def deadline_moved(info: Any, today: date, count: int | None = None) -> str:
 BTN_BACK = "👋 Я вернулся"
 BTN_NO_DEPUTY = "Без замещающего"
 BTN_PICK_DEPUTY = "👥 Назначить замещающего"
-AWAY_USAGE = (
-    "Когда вас не будет? Напишите даты, например <code>/away 16.11–27.11</code> или "
-    "<code>/away с 16 по 27 ноября</code>. Пока вас нет, напоминания получит замещающий."
-)
-AWAY_BAD_DATES = (
-    "Не понял даты. Пример: <code>/away 16.11–27.11</code> (не дольше года, конец не раньше "
-    "начала)."
-)
+
+
+def away_ask(today: date) -> str:
+    numbers, words = _example_span(today)
+    return (
+        f"Когда вас не будет? Напишите даты, например <code>{numbers}</code> или "
+        f"<code>{words}</code>. Пока вас нет, напоминания получит замещающий."
+    )
+
+
+def away_bad_dates(today: date) -> str:
+    numbers, _ = _example_span(today)
+    return (
+        f"Не понял даты. Пример: <code>{numbers}</code> (не дольше года, конец не раньше "
+        f"начала).\n\n{away_ask(today)}"
+    )
+
+
 AWAY_CHOOSE_DEPUTY = (
     "Кто вас замещает? Он будет получать ваши напоминания и сможет отмечать пункты."
 )
@@ -2046,15 +2147,32 @@ BTN_PAUSE = "⏸ Пауза"
 BTN_ADD_HOLIDAYS = "➕ Добавить каникулы"
 BTN_ADD_PAUSE = "⏸ Поставить на паузу"
 BTN_LIFT = "✖️ {n}"
-HOLIDAYS_ASK = (
-    "Напишите даты и название, например: <code>26.10–03.11 осенние</code>. Во время каникул "
-    "напоминания не приходят; сроки, попадающие на каникулы, напоминаются до их начала."
-)
-PAUSE_ASK = (
-    "Напишите, до какого дня пауза и почему, например: <code>по 10.12 карантин</code>. "
-    "Пока план на паузе, напоминаний нет; после — одна сводка."
-)
-BREAK_BAD = "Не понял даты. Пример: <code>26.10–03.11 осенние</code>."
+_SEASONS = ["зимние"] * 2 + ["весенние"] * 3 + ["летние"] * 3 + ["осенние"] * 3 + ["зимние"]
+
+
+def _holidays_example(today: date) -> str:
+    """ "20.11–01.12 осенние": dates by the clock, named for their season."""
+    numbers, _ = _example_span(today)
+    return f"{numbers} {_SEASONS[example_day(today).month - 1]}"
+
+
+def holidays_ask(today: date) -> str:
+    return (
+        f"Напишите даты и название, например: <code>{_holidays_example(today)}</code>. Во время "
+        "каникул напоминания не приходят; сроки, попадающие на каникулы, напоминаются до их начала."
+    )
+
+
+def pause_ask(today: date) -> str:
+    day = short_date(example_day(today), today)
+    return (
+        f"Напишите, до какого дня пауза и почему, например: <code>по {day} карантин</code>. "
+        "Пока план на паузе, напоминаний нет; после — одна сводка."
+    )
+
+
+def break_bad(today: date) -> str:
+    return f"Не понял даты. Пример: <code>{_holidays_example(today)}</code>."
 
 
 def breaks_list(plan: str, rows: list[Any], today: date) -> str:

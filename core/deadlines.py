@@ -21,7 +21,7 @@ from core.permissions import may_review, may_work_on_item
 from core.reminders import cancel_pending_for
 from core.states import AssignmentStatus
 from core.work import on_behalf
-from db.models import Activity, Assignment, DeadlineChange, School, User
+from db.models import Activity, Assignment, DeadlineChange, Plan, School, User
 
 REQUESTED, APPROVED, DECLINED, MOVED = "requested", "approved", "declined", "moved"
 KEPT = (APPROVED, MOVED)  # changes a re-import keeps
@@ -135,6 +135,24 @@ async def find_activity(session: AsyncSession, plan_id: int, ref: str) -> int:
     if len(found) != 1:
         raise NotFound(f"no single item {ref!r} in plan {plan_id}")
     return found[0]
+
+
+async def school_year(
+    session: AsyncSession, assignment_id: int | None = None, change_id: int | None = None
+) -> int | None:
+    """Y of the school year Y/Y+1 of the item's (or the request's) plan: a typed day without a
+    year falls in it; None when the plan names none."""
+    if change_id is not None:
+        change = await session.get(DeadlineChange, change_id)
+        activity_id = change.activity_id if change else None
+    else:
+        assignment = await session.get(Assignment, assignment_id or 0)
+        activity_id = assignment.activity_id if assignment else None
+    return await session.scalar(
+        select(Plan.academic_year)
+        .join(Activity, Activity.plan_id == Plan.id)
+        .where(Activity.id == (activity_id or 0))
+    )
 
 
 async def item_of(session: AsyncSession, assignment_id: int) -> tuple[int, int | None]:

@@ -73,6 +73,7 @@ class SeminarCard:
     no: list[str]
     invited: int
     in_holidays: bool = False  # reminded even during school holidays
+    school_year: int | None = None  # the plan's (Y of Y/Y+1): a typed day without a year is in it
 
 
 async def audience_options(session: AsyncSession, scope: Scope) -> list[AudienceOption]:
@@ -380,6 +381,7 @@ async def seminar_card(session: AsyncSession, scope: Scope, seminar_id: int) -> 
         no,
         invited,
         seminar.in_holidays,
+        plan.academic_year if plan else None,
     )
 
 
@@ -407,6 +409,12 @@ async def plan_today(session: AsyncSession, clock: Clock, plan_id: int) -> date:
     """Today in the plan's time zone (what a typed date without a year is relative to)."""
     plan = await session.get(Plan, plan_id)
     return clock.now().astimezone(resolve_zone(plan.timezone if plan else None)).date()
+
+
+async def plan_school_year(session: AsyncSession, plan_id: int) -> int | None:
+    """Y of the plan's school year Y/Y+1, where a day typed without a year falls (None: unknown)."""
+    plan = await session.get(Plan, plan_id)
+    return plan.academic_year if plan else None
 
 
 @dataclass(frozen=True)

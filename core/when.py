@@ -61,11 +61,14 @@ class WhenError(ValueError):
     """The text is not a date (code 'format') or names a day in the past (code 'past'); a past
     `day` typed without a year carries `later`, the same day of a later year, to confirm."""
 
-    def __init__(self, code: str, day: date | None = None, later: date | None = None) -> None:
+    def __init__(
+        self, code: str, day: date | None = None, later: date | None = None, at: time | None = None
+    ) -> None:
         super().__init__(code)
         self.code = code
         self.day = day
         self.later = later
+        self.at = at  # the time typed with a past day, kept for its later year's
 
 
 def refuse_past(day: date, today: date, year_given: bool) -> None:
@@ -90,7 +93,11 @@ def parse_when(text: str, today: date, school_year: int | None = None) -> When:
     year = academic_year(today) if school_year is None else school_year
     day, rest, year_given = _day(words, today, year)
     at = _time(rest)
-    refuse_past(day, today, year_given)
+    try:
+        refuse_past(day, today, year_given)
+    except WhenError as past:
+        past.at = at
+        raise
     return When(day, at)
 
 

@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, texts
-from bot.callbacks import DeadlineDecision, DeadlineScope
+from bot.callbacks import DeadlineDecision, DeadlineScope, LaterDate
 from bot.middlewares import AfterCommit, Kick
 from bot.settings import Settings
 from core import deadlines
@@ -22,8 +22,10 @@ from core.dto import UserContext
 from core.errors import InvalidInput
 from core.reminder_policy import local_today
 from core.timeoff import parse_span
+from core.when import later_fit
 from core.work import WorkError, item_card
 from handlers.settings import Replan
+from handlers.typed_dates import refuse_past, take_later
 
 
 class DeadlineFlow(StatesGroup):
@@ -35,12 +37,15 @@ def _today(clock: Clock, settings: Settings) -> date:
     return local_today(clock.now(), settings.default_timezone)
 
 
-async def _ask(query: CallbackQuery, state: FSMContext, data: dict[str, object], text: str) -> None:
+async def _ask(
+    query: CallbackQuery, state: FSMContext, data: dict[str, object], year: int | None, today: date
+) -> None:
+    """The date question; `year`: the plan's school year, where a day without a year falls."""
     await state.set_state(DeadlineFlow.date)
-    await state.set_data(data)
+    await state.set_data({**data, "year": year})
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.answer(text)
+        await query.message.answer(texts.deadline_ask_date(today))
 
 
 async def start_move(
@@ -48,6 +53,8 @@ async def start_move(
     assignment_id: int,
     state: FSMContext,
     session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
     user_ctx: UserContext | None,
     **_: object,
 ) -> None:
@@ -67,7 +74,9 @@ async def start_move(
                 texts.DEADLINE_ASK_SCOPE, reply_markup=keyboards.deadline_scope(assignment_id)
             )
     elif card.can_act:
-        await _ask(query, state, {"mode": "ask", "ref": assignment_id}, texts.DEADLINE_ASK_DATE)
+        year = await deadlines.school_year(session, assignment_id=assignment_id)
+        data = {"mode": "ask", "ref": assignment_id}
+        await _ask(query, state, data, year, _today(clock, settings))
     else:
         await query.answer(texts.DEADLINE_ERRORS["wrong_state"], show_alert=True)
 
@@ -77,6 +86,8 @@ async def on_scope(
     callback_data: DeadlineScope,
     state: FSMContext,
     session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
     user_ctx: UserContext | None,
 ) -> None:
     """A coordinator's move: this school only, or every school; then the date."""
@@ -92,7 +103,9 @@ async def on_scope(
     if not card.can_move or callback_data.action not in ("one", "all"):
         await query.answer(texts.DEADLINE_ERRORS["forbidden"], show_alert=True)
         return
-    await _ask(query, state, {"mode": callback_data.action, "ref": ref}, texts.DEADLINE_ASK_DATE)
+    year = await deadlines.school_year(session, assignment_id=ref)
+    data = {"mode": callback_data.action, "ref": ref}
+    await _ask(query, state, data, year, _today(clock, settings))
 
 
 async def on_decision(
@@ -115,7 +128,9 @@ async def on_decision(
     try:
         if action == "other":
             await deadlines.check_decider(session, user_ctx, ref)
-            await _ask(query, state, {"mode": "other", "ref": ref}, texts.DEADLINE_ASK_DATE)
+            year = await deadlines.school_year(session, change_id=ref)
+            today = _today(clock, settings)
+            await _ask(query, state, {"mode": "other", "ref": ref}, year, today)
             return
         if action not in ("approve", "decline"):
             raise DeadlineError("not_found")
@@ -144,18 +159,66 @@ async def on_date(
     outbox_kick: Kick | None = None,
     replan: Replan | None = None,
 ) -> None:
-    """The new date; requests and moves then ask for a reason, "another date" decides now."""
-    data = await state.get_data()
+    """The new date (in the plan's school year when typed without a year); a past one is refused
+    at once and asked again, with the same day of a later year offered to confirm."""
+    today, year = _today(clock, settings), (await state.get_data()).get("year")
     try:
-        first, last, inferred = parse_span(message.text or "", _today(clock, settings))
+        first, last, inferred = parse_span(message.text or "", today, year)
+        one_day = first == last
     except InvalidInput:
-        await message.answer(texts.DEADLINE_BAD_DATE)
+        one_day = False
+    if not one_day:
+        await message.answer(texts.deadline_bad_date(today))
         return
-    if first != last:
-        await message.answer(texts.DEADLINE_BAD_DATE)
+    if first < today:
+        later = later_fit(first, today) if inferred else None
+        offer = (texts.full_date(later), {"day": later.isoformat()}) if later else None
+        typed, ask = texts.day_month(first, today), texts.deadline_ask_date(today)
+        await refuse_past(message, state, "deadline", typed, ask, offer)
         return
+    await _take_date(
+        message, state, session, clock, settings, user_ctx, after_commit, outbox_kick, replan, first
+    )
+
+
+async def on_later(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext | None,
+    after_commit: AfterCommit,
+    outbox_kick: Kick | None = None,
+    replan: Replan | None = None,
+) -> None:
+    """The later year's date confirmed: the flow goes on as if it had been typed."""
+    kept = await take_later(query, state)
+    if kept is None or not isinstance(query.message, Message):
+        return
+    day = date.fromisoformat(str(kept["day"]))
+    await _take_date(
+        query.message, state, session, clock, settings, user_ctx, after_commit, outbox_kick,
+        replan, day,
+    )  # fmt: skip
+
+
+async def _take_date(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext | None,
+    after_commit: AfterCommit,
+    outbox_kick: Kick | None,
+    replan: Replan | None,
+    first: date,
+) -> None:
+    """Requests and moves then ask for a reason, "another date" decides now."""
+    data = await state.get_data()
     if data.get("mode") != "other":
-        await state.update_data(day=first.isoformat(), inferred=inferred)
+        await state.update_data(day=first.isoformat())
         await state.set_state(DeadlineFlow.reason)
         ask = texts.DEADLINE_ASK_REASON if data.get("mode") == "ask" else texts.DEADLINE_ASK_NOTE
         await message.answer(ask)
@@ -223,6 +286,9 @@ def build_router() -> Router:
     text = (F.text, ~F.text.startswith("/"))
     router.message.register(on_date, DeadlineFlow.date, *text)
     router.message.register(on_reason, DeadlineFlow.reason, *text)
+    router.callback_query.register(
+        on_later, LaterDate.filter(F.flow == "deadline"), DeadlineFlow.date
+    )
     router.callback_query.register(on_scope, DeadlineScope.filter())
     router.callback_query.register(on_decision, DeadlineDecision.filter())
     return router

@@ -69,7 +69,10 @@ async def on_button(
     kind = PAUSE if callback_data.action == "pause" else HOLIDAYS
     await state.set_state(BreakFlow.text)
     await state.set_data({"plan_id": plan_id, "kind": kind})
-    await query.message.answer(texts.PAUSE_ASK if kind == PAUSE else texts.HOLIDAYS_ASK)
+    today = _today(clock, settings)
+    await query.message.answer(
+        texts.pause_ask(today) if kind == PAUSE else texts.holidays_ask(today)
+    )
 
 
 async def on_lift(
@@ -124,7 +127,7 @@ async def on_text(
             school_id=school_id, actor_user_id=user_ctx.user_id,
         )  # fmt: skip
     except InvalidInput:
-        await message.answer(texts.BREAK_BAD)
+        await message.answer(texts.break_bad(today))
         return
     except NotFound:
         await state.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -18,16 +19,14 @@ from bot.callbacks import FixAction, ImportAction
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit
 from bot.settings import Settings
-from core import plan_schools
 from core.activities import activity_brief, set_activity_period
 from core.clock import Clock
 from core.dto import UserContext
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.import_diff import import_diff
 from core.permissions import may_attach_schools
 from core.plan_import import file_digest, import_plan, plan_terms
 from core.roles import Role
-from handlers.plan_schools import view as schools_view
 from importer.draft import PlanDraft
 from importer.files import MAX_FILE_BYTES, ImportFileError, load_plan
 
@@ -127,47 +126,22 @@ async def confirm(
         report.kept_deadlines,
     )
     after_commit(lambda: message.edit_reply_markup(reply_markup=None))
-    await _offer_schools(message, session, user_ctx, report.plan_id, done, after_commit)
+    after_commit(lambda: message.answer(done))
     if report.flagged_activity_ids:
         await state.set_state(ImportFlow.fix)
         flagged = report.flagged_activity_ids
         await state.set_data({"pending": flagged, "total": len(flagged)})
-        await _show_next(message, state, session, after_commit)
+        await _show_next(message, state, session, after_commit, clock.now().date())
     else:
         await state.clear()
 
 
-async def _offer_schools(
-    message: Message,
-    session: AsyncSession,
-    user_ctx: UserContext,
-    plan_id: int,
-    done: str,
-    after_commit: AfterCommit,
-) -> None:
-    """Who takes part, right after the import: the choice at once for a plan no school has
-    yet, else a 🏫 Школы button; nothing for whom may not choose."""
-    try:
-        found = await plan_schools.screen(session, user_ctx, plan_id)
-    except NotFound:
-        after_commit(lambda: message.answer(done))
-        return
-    if (
-        found.taking_part
-        if isinstance(found, plan_schools.SchoolsPage)
-        else any(d.schools for d in found.lines)
-    ):
-        after_commit(
-            lambda: message.answer(done, reply_markup=keyboards.plan_schools_button(plan_id))
-        )
-        return
-    text, markup = schools_view(found, texts.SCHOOLS_NONE_YET)
-    after_commit(lambda: message.answer(done))
-    after_commit(lambda: message.answer(text, reply_markup=markup))
-
-
 async def _show_next(
-    message: Message, state: FSMContext, session: AsyncSession, after_commit: AfterCommit
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    after_commit: AfterCommit,
+    today: date,
 ) -> None:
     """Queue the prompt for the next flagged row (sent once the transaction is stored)."""
     data = await state.get_data()
@@ -178,7 +152,7 @@ async def _show_next(
         return
     total = int(data.get("total", len(pending)))
     brief = await activity_brief(session, pending[0])
-    prompt = texts.fix_prompt(total - len(pending) + 1, total, brief)
+    prompt = texts.fix_prompt(total - len(pending) + 1, total, brief, today)
     after_commit(lambda: message.answer(prompt, reply_markup=keyboards.fix_row(brief.id)))
 
 
@@ -200,11 +174,11 @@ async def fix_date(
             session, clock, pending[0], message.text or "", actor_user_id=user_ctx.user_id
         )
     except InvalidInput:
-        await message.answer(texts.FIX_NOT_UNDERSTOOD)
+        await message.answer(texts.fix_not_understood(clock.now().date()))
         return
     after_commit(lambda: message.answer(texts.fix_saved(period.due)))
     await state.update_data(pending=pending[1:])
-    await _show_next(message, state, session, after_commit)
+    await _show_next(message, state, session, after_commit, clock.now().date())
 
 
 async def fix_button(
@@ -212,6 +186,7 @@ async def fix_button(
     callback_data: FixAction,
     state: FSMContext,
     session: AsyncSession,
+    clock: Clock,
     after_commit: AfterCommit,
 ) -> None:
     """Skip the row shown, or stop reviewing."""
@@ -227,7 +202,7 @@ async def fix_button(
         await message.answer(texts.FIX_STOPPED)
         return
     await state.update_data(pending=pending[1:])
-    await _show_next(message, state, session, after_commit)
+    await _show_next(message, state, session, after_commit, clock.now().date())
 
 
 def build_router() -> Router:

@@ -4,21 +4,22 @@ absences refuse a past date at once and keep asking; example dates follow the cl
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from core.clock import ManualClock
 from core.plan_import import import_plan
 from core.roles import Role
 from core.states import AssignmentStatus
-from db.models import Activity, Assignment, Plan, PlanSchool
+from db.models import Activity, Assignment, Plan, PlanSchool, School
 from emulator import FakeUser
 from emulator.client import BotMessage
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
-from tests.plan_files import seed_text
+from tests.plan_files import seed_docx, seed_text
 
 ZONE = "Asia/Yekaterinburg"
 
@@ -141,3 +142,167 @@ async def test_an_items_history_from_last_school_year_shows_the_year(world: Worl
     history = await _until(alice, "История")
     line = next(x for x in history.text.splitlines() if "отложил(а) напоминание" in x)
     assert line.startswith("02.11.2020 "), history.text
+
+
+def _december(world: World) -> None:
+    # Tuesday 1 December 2020, 11:00 in Yekaterinburg: 30 November is yesterday.
+    world.clock.set(datetime(2020, 12, 1, 6, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+
+
+async def _new_seminar(olga: FakeUser, topic: str) -> BotMessage:
+    await olga.send("/seminars")
+    await olga.press("➕ Новый семинар", await olga.expect_reply())
+    await olga.press("Все школы плана", await olga.expect_reply("Для кого семинар?"))
+    await olga.expect_edit()
+    await olga.send(topic)
+    return await olga.expect_reply("Когда?")
+
+
+async def test_a_past_seminar_date_is_refused_at_once_and_a_later_year_only_confirmed(
+    world: World,
+) -> None:
+    _, olga = await _seed(world)
+    _december(world)
+    await _new_seminar(olga, "Итоги мониторинга")
+    await olga.send("30.11 15:00")  # yesterday: not silently 30.11.2021
+    refused = await olga.expect_reply("Эта дата уже прошла: 30 ноября, пн, 15:00")
+    assert "Если имели в виду 30 ноября 2021, вт, 15:00" in refused.text
+    assert refused.buttons == ["📅 30 ноября 2021, вт, 15:00"] and "Когда?" in refused.text
+    await olga.send("15.12 15:00")  # the question stayed open
+    await olga.press("Пропустить", await olga.expect_reply("Где?"))
+    draft = await olga.expect_edit()
+    assert "15 декабря, вт, 15:00" in draft.text, draft.text
+    await olga.press("✖️ Отмена", draft)
+    await olga.expect_edit()
+
+    await _new_seminar(olga, "Планирование на следующий год")
+    await olga.send("30.11 15:00")
+    refused = await olga.expect_reply("уже прошла")
+    await olga.press("📅 30 ноября 2021, вт, 15:00", refused)
+    assert (await olga.expect_edit()).buttons == []  # confirmed once: the button is gone
+    await olga.press("Пропустить", await olga.expect_reply("Где?"))
+    draft = await olga.expect_edit()
+    assert "30 ноября 2021, вт, 15:00" in draft.text, draft.text  # shown with its year
+    await olga.press("✅ Создать и разослать", draft)
+    await olga.expect_edit()
+
+    # Moving it: the same refusal, and the question stays open.
+    await olga.send("/seminars")
+    await olga.press("1", await olga.expect_reply("Семинары (1)"))
+    await olga.press("🕒 Дата и время", await olga.expect_edit())
+    await olga.expect_reply("Когда?")
+    await olga.send("30.11 10:00")
+    refused = await olga.expect_reply("Эта дата уже прошла: 30 ноября, пн, 10:00")
+    assert refused.buttons == ["📅 30 ноября 2021, вт, 10:00"]
+    await olga.send("16.12 10:00")
+    changed = await olga.expect_reply("Об изменении узнают")
+    assert "16 декабря, ср, 10:00" in changed.text, changed.text
+
+
+async def test_a_past_postponement_is_refused_before_the_reason_and_asked_again(
+    world: World,
+) -> None:
+    alice, olga = await _seed(world)
+    _december(world)
+    card = await _card(alice, "Издание приказа")
+    await alice.press("📅 Перенести срок", card)
+    await alice.expect_reply("На какую дату")
+    await alice.send("25.11")
+    refused = await alice.expect_reply("Эта дата уже прошла: 25 ноября, ср")
+    assert refused.buttons == ["📅 25 ноября 2021, чт"] and "На какую дату" in refused.text
+    await alice.send("20.12")  # the flow is still open
+    await alice.expect_reply("Почему нужен перенос")
+    await alice.send("болеет учитель")
+    sent = await alice.expect_reply("отправлена координатору")
+    assert "на 20 декабря, вс" in sent.text, sent.text
+    await _until(olga, "Просьба перенести срок")
+
+    world.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]  # a new request
+    card = await _card(alice, "Издание приказа")
+    await alice.press("📅 Перенести срок", card)
+    await alice.expect_reply("На какую дату")
+    await alice.send("25.11")
+    await alice.press("📅 25 ноября 2021, чт", await alice.expect_reply("уже прошла"))
+    await alice.expect_reply("Почему нужен перенос")
+    await alice.send("перенос на следующий год")
+    sent = await alice.expect_reply("отправлена координатору")
+    assert "на 25 ноября 2021, чт" in sent.text, sent.text
+    request = await _until(olga, "Просьба перенести срок")
+    assert "просят: 25 ноября 2021, чт" in request.text, request.text
+    assert "✅ Перенести на 25.11.2021" in request.buttons
+
+
+async def test_past_absence_dates_are_refused_and_asked_again(world: World) -> None:
+    alice, _ = await _seed(world)
+    bella = await _join(world, "Белла", Role.CURATOR, await _school_of(world))
+    # Wednesday 2 December 2020: 16–27 November is over.
+    world.clock.set(datetime(2020, 12, 2, 6, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await alice.send("/away")
+    await alice.expect_reply("Когда вас не будет?")
+    await alice.send("16.11–27.11")
+    refused = await alice.expect_reply("Эти даты уже прошли: 16 ноября, пн – 27 ноября, пт")
+    assert refused.buttons == ["📅 16 ноября 2021, вт – 27 ноября 2021, сб"]
+    await alice.send("14.12–18.12")  # still asked: the plain answer is taken
+    deputy = await alice.expect_reply("Отмечено: вас нет 14 декабря, пн – 18 декабря, пт")
+    assert "Кто вас замещает?" in deputy.text
+
+    await bella.send("/away 16.11–27.11")  # the command with past dates: not "Не понял даты"
+    refused = await bella.expect_reply("Эти даты уже прошли")
+    await bella.press("📅 16 ноября 2021, вт – 27 ноября 2021, сб", refused)
+    confirmed = await bella.expect_reply("Отмечено: вас нет 16 ноября 2021, вт – 27 ноября 2021")
+    assert "Кто вас замещает?" in confirmed.text
+
+
+async def _school_of(world: World) -> int:
+    async with world.app.session_factory() as session:
+        found = await session.scalar(select(School.id).order_by(School.id).limit(1))
+    assert found is not None
+    return found
+
+
+async def test_a_fixed_import_date_may_be_past_and_is_confirmed_with_its_year(
+    world: World,
+) -> None:
+    olga = await _join(world, "Ольга", Role.COORDINATOR)
+    _december(world)
+    await olga.upload(("roadmap-21.docx", seed_docx("001")))
+    preview = await olga.expect_reply("Мероприятий: 23")
+    await olga.press("✅ Импортировать", preview)
+    first = await _until(olga, "Строка 1 из 2")
+    # A fix may be in the plan's past, so the examples (by the clock) carry their year.
+    assert "например 19.12.2020 или «декабрь 2020»" in first.text, first.text
+    await olga.send("когда-нибудь")
+    unclear = await olga.expect_reply("Не понял дату")
+    assert "например: 19.12.2020 или «декабрь 2020», «до 19 декабря»" in unclear.text
+    await olga.send("30.11.2019")  # last school year's: taken, and said with its year
+    await olga.expect_reply("Срок сохранён: до 30.11.2019")
+
+
+async def test_example_dates_in_questions_follow_the_clock(world: World) -> None:
+    alice, olga = await _seed(world)
+    _december(world)  # 1 December 2020: the examples name 19 December, never a fixed year
+    ask = await _new_seminar(olga, "Итоги мониторинга")
+    assert "например: 19.12 14:00, 19 декабря в 10:00" in ask.text, ask.text
+    await olga.send("когда-нибудь")
+    assert "например: 19.12 14:00 или 19 декабря в 10:00" in (await olga.expect_reply()).text
+
+    card = await _card(alice, "Издание приказа")
+    await alice.press("📅 Перенести срок", card)
+    ask = await alice.expect_reply("На какую дату")
+    assert "Например: 19.12 или 19 декабря." in ask.text, ask.text
+    await alice.send("когда-нибудь")
+    assert "например 19.12 или 19.12.2020" in (await alice.expect_reply("Не понял")).text
+
+    await alice.send("/away")
+    ask = await alice.expect_reply("Когда вас не будет?")
+    assert "например 19.12–30.12 или с 19 по 30 декабря" in ask.text, ask.text
+
+    await olga.send("/plans")
+    await olga.press("1", await olga.expect_reply())
+    await olga.press("🏖 Каникулы", await olga.expect_reply())
+    listing = await olga.expect_reply("Каникулы и паузы")
+    await olga.press("⏸ Поставить на паузу", listing)
+    assert "например: по 19.12 карантин" in (await olga.expect_reply("до какого дня")).text
+    await olga.press("➕ Добавить каникулы", listing)
+    ask = await olga.expect_reply("Напишите даты и название")
+    assert "например: 19.12–30.12 зимние" in ask.text, ask.text

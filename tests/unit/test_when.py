@@ -83,6 +83,7 @@ def test_a_plan_school_year_decides_the_year_and_a_typed_year_offers_nothing_lat
     with pytest.raises(WhenError) as caught:
         parse_when("30.11 15:00", date(2020, 12, 1), school_year=2020)
     assert (caught.value.day, caught.value.later) == (date(2020, 11, 30), date(2021, 11, 30))
+    assert caught.value.at == time(15, 0)  # kept for the later day, if confirmed
     with pytest.raises(WhenError) as caught:
         parse_when("30.11.2020 15:00", date(2020, 12, 1))
     assert caught.value.later is None
