@@ -252,3 +252,24 @@ class LaterDate(CallbackData, prefix="ld"):
     """Confirm the later year's date offered for a past one (kept in the conversation's data)."""
 
     flow: str  # seminar | seminar_edit | deadline | away
+
+
+class PlanSchools(CallbackData, prefix="psc"):
+    """🏫 Школы of a plan: open (a new message), list (page `page`), find, new; direction 0:
+    the plan's directions (or, without directions, the plan)."""
+
+    action: str
+    plan_id: int
+    direction_id: int
+    page: int = 0
+
+
+class SchoolToggle(CallbackData, prefix="pst"):
+    """A school of the list: on (attach), off (ask first), off_yes (detach); page -1: from a
+    search."""
+
+    action: str
+    plan_id: int
+    direction_id: int
+    school_id: int
+    page: int = 0

@@ -35,11 +35,13 @@ from bot.callbacks import (
     PersonRole,
     PlanArchive,
     PlanOpen,
+    PlanSchools,
     RemindAction,
     ReportMake,
     ReviewAct,
     ReviewOpen,
     RsvpAction,
+    SchoolToggle,
     SeminarAct,
     SeminarDraftAct,
     SeminarNew,
@@ -481,9 +483,97 @@ def plan_card(plan_id: int, archived: bool, keys: tuple[str, ...]) -> InlineKeyb
             callback_data=SettingPick(target="plan", plan_id=plan_id, key=key),
         )
     builder.button(text=texts.BTN_HOLIDAYS, callback_data=BreakAct(action="list", plan_id=plan_id))
+    builder.button(text=texts.BTN_PLAN_SCHOOLS, callback_data=_schools(plan_id))
     builder.button(
         text=texts.BTN_UNARCHIVE if archived else texts.BTN_ARCHIVE,
         callback_data=PlanArchive(plan_id=plan_id, archived=0 if archived else 1),
+    )
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def _schools(
+    plan_id: int, action: str = "open", direction_id: int = 0, page: int = 0
+) -> PlanSchools:
+    return PlanSchools(action=action, plan_id=plan_id, direction_id=direction_id, page=page)
+
+
+def plan_schools_button(plan_id: int) -> InlineKeyboardMarkup:
+    """🏫 Школы under an import's result: who takes part, opened as a new message."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=texts.BTN_PLAN_SCHOOLS, callback_data=_schools(plan_id))
+    return builder.as_markup()
+
+
+def plan_directions(plan: Any) -> InlineKeyboardMarkup:
+    """One button per direction: its schools' list."""
+    builder = InlineKeyboardBuilder()
+    for line in plan.lines:
+        builder.button(
+            text=f"{line.code} · {line.schools}",
+            callback_data=_schools(plan.plan_id, "list", line.id),
+        )
+    builder.adjust(4)
+    return builder.as_markup()
+
+
+def plan_schools(page: Any) -> InlineKeyboardMarkup:
+    """Numbers that attach or detach the schools shown, pages, search, a new school."""
+    plan_id, direction_id = page.plan_id, page.direction_id or 0
+    origin = -1 if page.query is not None else page.page
+    builder = InlineKeyboardBuilder()
+    numbers = [
+        InlineKeyboardButton(
+            text=str(index),
+            callback_data=SchoolToggle(
+                action="off" if line.taking_part else "on",
+                plan_id=plan_id,
+                direction_id=direction_id,
+                school_id=line.id,
+                page=origin,
+            ).pack(),
+        )
+        for index, line in enumerate(page.lines, 1)
+    ]
+    for start in range(0, len(numbers), 5):
+        builder.row(*numbers[start : start + 5])
+    moves = []
+    if page.query is None and page.page > 0:
+        moves.append((texts.BTN_PREVIOUS, page.page - 1))
+    if page.query is None and page.page < page.pages - 1:
+        moves.append((texts.BTN_NEXT, page.page + 1))
+    if moves:
+        builder.row(
+            *(
+                InlineKeyboardButton(
+                    text=text, callback_data=_schools(plan_id, "list", direction_id, to).pack()
+                )
+                for text, to in moves
+            )
+        )
+    tools = [
+        (texts.BTN_FIND_SCHOOL, _schools(plan_id, "find", direction_id)),
+        (texts.BTN_NEW_SCHOOL, _schools(plan_id, "new", direction_id)),
+    ]
+    if page.query is not None:
+        tools.append((texts.BTN_ALL_SCHOOLS, _schools(plan_id, "list", direction_id)))
+    if page.has_directions:
+        tools.append((texts.BTN_DIRECTIONS, _schools(plan_id, "list")))
+    builder.row(*(InlineKeyboardButton(text=t, callback_data=d.pack()) for t, d in tools[:2]))
+    if tools[2:]:
+        builder.row(*(InlineKeyboardButton(text=t, callback_data=d.pack()) for t, d in tools[2:]))
+    return builder.as_markup()
+
+
+def school_detach(toggle: SchoolToggle) -> InlineKeyboardMarkup:
+    """Asked first: detach, or back to the list."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=texts.BTN_DETACH, callback_data=toggle.model_copy(update={"action": "off_yes"})
+    )
+    builder.button(
+        text=texts.BTN_SCHOOLS_BACK,
+        callback_data=_schools(toggle.plan_id, "list", toggle.direction_id, max(toggle.page, 0)),
     )
     builder.adjust(2)
     return builder.as_markup()

@@ -19,14 +19,16 @@ from bot.callbacks import FixAction, ImportAction
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit
 from bot.settings import Settings
+from core import plan_schools
 from core.activities import activity_brief, set_activity_period
 from core.clock import Clock
 from core.dto import UserContext
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotFound
 from core.import_diff import import_diff
 from core.permissions import may_attach_schools
 from core.plan_import import file_digest, import_plan, plan_terms
 from core.roles import Role
+from handlers.plan_schools import view as schools_view
 from importer.draft import PlanDraft
 from importer.files import MAX_FILE_BYTES, ImportFileError, load_plan
 
@@ -126,7 +128,7 @@ async def confirm(
         report.kept_deadlines,
     )
     after_commit(lambda: message.edit_reply_markup(reply_markup=None))
-    after_commit(lambda: message.answer(done))
+    await _offer_schools(message, session, user_ctx, report.plan_id, done, after_commit)
     if report.flagged_activity_ids:
         await state.set_state(ImportFlow.fix)
         flagged = report.flagged_activity_ids
@@ -134,6 +136,35 @@ async def confirm(
         await _show_next(message, state, session, after_commit, clock.now().date())
     else:
         await state.clear()
+
+
+async def _offer_schools(
+    message: Message,
+    session: AsyncSession,
+    user_ctx: UserContext,
+    plan_id: int,
+    done: str,
+    after_commit: AfterCommit,
+) -> None:
+    """Who takes part, right after the import: the choice at once for a plan no school has
+    yet, else a 🏫 Школы button; nothing for whom may not choose."""
+    try:
+        found = await plan_schools.screen(session, user_ctx, plan_id)
+    except NotFound:
+        after_commit(lambda: message.answer(done))
+        return
+    if (
+        found.taking_part
+        if isinstance(found, plan_schools.SchoolsPage)
+        else any(d.schools for d in found.lines)
+    ):
+        after_commit(
+            lambda: message.answer(done, reply_markup=keyboards.plan_schools_button(plan_id))
+        )
+        return
+    text, markup = schools_view(found, texts.SCHOOLS_NONE_YET)
+    after_commit(lambda: message.answer(done))
+    after_commit(lambda: message.answer(text, reply_markup=markup))
 
 
 async def _show_next(
