@@ -28,6 +28,13 @@ def needs_year(day: date, today: date) -> bool:
     return academic_year(day) != academic_year(today)
 
 
+def school_year_span(today: date) -> tuple[date, date]:
+    """The first and last day of the school year of `today`: dates inside it go without a year
+    (what the dashboard page is given to apply needs_year)."""
+    year = academic_year(today)
+    return date(year, 9, 1), date(year + 1, 8, 31)
+
+
 def in_school_year(day: int, month: int, year: int) -> date:
     """The date of `day`.`month` in the school year `year`/`year`+1 (ValueError if none)."""
     return date(year if month >= 9 else year + 1, month, day)

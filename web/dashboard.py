@@ -34,6 +34,7 @@ from core.people import own_zone
 from core.reminder_policy import local_today, resolve_zone
 from core.status import DEPARTMENT
 from core.users import load_context
+from core.when import school_year_span
 from core.work import WorkError, review
 from web import auth, links
 from web.auth import NotAuthorized, from_header, telegram_user_id
@@ -263,6 +264,7 @@ async def _matrix(r: _Request) -> dict[str, Any]:
         "plan": {"id": page.plan.id, "title": page.plan.title},
         "view": page.view,
         "today": page.today,
+        "schoolYear": school_year_span(page.today),  # dates inside it are shown without a year
         "columns": [
             {
                 "id": c.activity_id,

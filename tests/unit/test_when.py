@@ -16,6 +16,7 @@ from core.when import (
     later_span,
     needs_year,
     parse_when,
+    school_year_span,
 )
 
 TODAY = date(2026, 11, 27)
@@ -128,6 +129,12 @@ def test_a_later_fit_is_the_first_later_such_day_not_past(day: date, today: date
     assert found > day and found >= today and (found.month, found.day) == (day.month, day.day)
     earlier = [y for y in range(day.year + 1, found.year) if (day.month, day.day) != (2, 29)]
     assert all(date(y, day.month, day.day) < today for y in earlier)
+
+
+@given(st.dates(min_value=date(1900, 1, 1)), st.dates(min_value=date(1900, 1, 1)))
+def test_the_school_year_span_is_where_no_year_is_needed(day: date, today: date) -> None:
+    first, last = school_year_span(today)
+    assert (first <= day <= last) is not needs_year(day, today)
 
 
 def test_a_later_span_keeps_its_length() -> None:

@@ -297,9 +297,12 @@
     $("list").replaceChildren(...parts);
   }
 
+  // "10.11" inside the school year of today, "30.11.2019" outside it: the bot's one rule
+  // (core/when.py needs_year), applied to the span the matrix answer carries.
   function day(iso) {
     const [y, m, d] = iso.split("-");
-    return d + "." + m + "." + y;
+    const span = page ? page.schoolYear : null;
+    return span && iso >= span[0] && iso <= span[1] ? d + "." + m : d + "." + m + "." + y;
   }
 
   // --- the card -----------------------------------------------------------------------------
