@@ -154,8 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     box.add_argument("--script", type=Path, help="read the lines from FILE, print the transcript")
     box.add_argument(
         "--start",
-        default="2020-11-02 09:00",
-        help="sandbox clock at start, 'YYYY-MM-DD HH:MM' in the plan's zone (default: %(default)s)",
+        help="sandbox clock at start, 'YYYY-MM-DD HH:MM' in the plan's zone (default: 09:00 on "
+        "the first Monday of November of the plan's school year, 2020-11-02 for seed plan 001)",
     )
     emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator")
     emu.add_argument("--host", default="127.0.0.1")
@@ -215,16 +215,21 @@ def _sandbox(args: argparse.Namespace) -> int:
     print("Запускаю песочницу… (бот, эмулятор Telegram и план — на этом компьютере)", flush=True)
 
     from sandbox.session import run_sandbox
-    from sandbox.world import DEFAULT_PLAN, PLAN_ZONE
+    from sandbox.world import DEFAULT_PLAN, PLAN_ZONE, plan_start
 
     logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
-    try:
-        start = datetime.strptime(args.start, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(PLAN_ZONE))
-    except ValueError:
-        raise CliError(f"--start: expected YYYY-MM-DD HH:MM, got {args.start!r}") from None
     plan = args.plan or DEFAULT_PLAN
     if not plan.is_file():
         raise CliError(f"no plan file {plan}")
+    if args.start is None:
+        start = plan_start(plan)
+    else:
+        try:
+            start = datetime.strptime(args.start, "%Y-%m-%d %H:%M").replace(
+                tzinfo=ZoneInfo(PLAN_ZONE)
+            )
+        except ValueError:
+            raise CliError(f"--start: expected YYYY-MM-DD HH:MM, got {args.start!r}") from None
     if args.script is not None and not args.script.is_file():
         raise CliError(f"no script file {args.script}")
     home = Path(tempfile.mkdtemp(prefix="kurator-sandbox-"))

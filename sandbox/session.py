@@ -250,6 +250,10 @@ class Sandbox:
         message = event.get("message") or {}
         if event["kind"] in ("new", "edit") and button_rows(message):
             self.last_buttons[persona.key] = message
+        elif event["kind"] in ("edit", "delete"):
+            held = self.last_buttons.get(persona.key) or {}
+            if held.get("message_id") == message.get("message_id"):  # its buttons are gone:
+                del self.last_buttons[persona.key]  # a typed button text is text again
 
     def show(self, persona: Persona, event: dict[str, Any]) -> None:
         kind, message = event["kind"], event.get("message") or {}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
@@ -33,6 +34,18 @@ USERNAME = "kurator_sandbox_bot"
 PLAN_ZONE = "Asia/Yekaterinburg"
 WEBAPP_URL = "https://kurator.sandbox/app/"  # what the buttons carry; the page is served locally
 DEFAULT_PLAN = Path(__file__).parent / "data" / "seed_001.txt"
+
+
+def plan_start(plan: Path) -> datetime:
+    """09:00 on the first Monday of November of the plan's school year (2 November 2020 for
+    the seed plan): a month of work ahead, whichever year the plan is for."""
+    try:
+        year = load_plan(plan.read_bytes(), plan.name).academic_year
+    except (ImportFileError, OSError):
+        year = None  # the world says why when it imports the file
+    first = date(year or 2020, 11, 1)
+    monday = first + timedelta(days=-first.weekday() % 7)
+    return datetime.combine(monday, time(9), ZoneInfo(PLAN_ZONE))
 
 
 @dataclass(frozen=True)

@@ -185,3 +185,114 @@ def test_a_plan_file_the_bot_refuses_is_said_without_a_traceback(tmp_path: Path)
     plan.write_text("Купить хлеб\n", encoding="utf-8")
     out = sandbox_run(tmp_path, "/my\n", "--plan", str(plan), code=1)
     assert "Файл плана заметки.txt не импортирован" in out
+
+
+MONTH_001 = """\
+# A month of seed plan 001: flagged dates, holidays, an absence, a return and a resubmission.
+/as coordinator
+30.11.2020
+Пропустить
+# The walk is over and its buttons gone: typed again, it is text to the bot.
+Закончить
+/plans
+1
+🏖 Каникулы
+➕ Добавить каникулы
+03.11–06.11 осенние
+/as curator1
+/away 16.11–17.11
+Ольга Методистова
+/clock 2020-11-09 09:00
+✅ Выполнено
+/file {evidence}
+Приказ подписан
+✅ Отправить
+/as coordinator
+/review
+1
+↩️ Вернуть
+Нужна подпись директора
+/as curator1
+✅ Исправить и отправить
+/file {evidence}
+✅ Отправить
+/as coordinator
+/review
+1
+✅ Принять
+/as curator2
+/my
+/clock 2020-11-20 09:00
+/as observer
+/status
+/as coordinator
+/status
+/clock 2020-12-02 09:00
+/as curator1
+/my
+"""
+
+MONTH_000 = """\
+# A month of the network plan 000 (2018/2019): the same loop for schools of a direction.
+/as coordinator
+Закончить
+/plans
+1
+🏖 Каникулы
+➕ Добавить каникулы
+12.11–13.11 осенние
+/as curator1
+/away 19.11–20.11
+Ольга Методистова
+/my
+1
+✅ Выполнено
+/file {evidence}
+Проведено
+✅ Отправить
+/as coordinator
+/review
+1
+↩️ Вернуть
+Приложите протокол
+/as curator1
+✅ Исправить и отправить
+/file {evidence}
+✅ Отправить
+/as coordinator
+/review
+1
+✅ Принять
+/as curator2
+/my
+/clock 2018-11-20 09:00
+/as observer
+/status
+/as coordinator
+/status
+/clock 2018-12-05 09:00
+/as curator1
+/my
+"""
+
+
+@pytest.mark.parametrize(
+    ("seed", "script", "marks"),
+    [
+        (
+            "001",
+            MONTH_001,
+            ["Алиса 02.11.2020 09:00>", "Срок сохранён: до 30.11.2020.", "⏱ 02.12.2020 09:00"],
+        ),
+        # The clock starts in the plan's own school year (the first Monday of November).
+        ("000", MONTH_000, ["Алиса 05.11.2018 09:00>", "Всего 205:", "⏱ 05.12.2018 09:00"]),
+    ],
+)
+def test_a_month_in_the_sandbox(tmp_path: Path, seed: str, script: str, marks: list[str]) -> None:
+    evidence = tmp_path / "протокол.txt"
+    evidence.write_text("Протокол заседания рабочей группы", encoding="utf-8")
+    plan = DEFAULT_PLAN if seed == "001" else seed_path(seed)
+    out = sandbox_run(tmp_path, script.format(evidence=evidence), "--plan", str(plan))
+    for mark in [*marks, "Каникулы «осенние»", "Замещает: Ольга Методистова", "✅ Принято: "]:
+        assert mark in out, mark
+    assert "нет кнопки" not in out and "больше нет" not in out  # every press found its button
