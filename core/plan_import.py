@@ -24,6 +24,7 @@ from core.deadlines import kept_dates
 from core.errors import NotFound
 from core.periods import Terms
 from core.plain_text import printable
+from core.roles import Role
 from core.schools import validate_timezone
 from core.states import AssignmentStatus, Level
 from db.models import (
@@ -31,6 +32,7 @@ from db.models import (
     Assignment,
     Direction,
     DirectionSchool,
+    Membership,
     Plan,
     PlanSchool,
     School,
@@ -124,6 +126,8 @@ async def import_plan(
     report = ImportReport(plan_id=plan.id, created=created, counts={})
     await _activities(session, now, plan, draft, directions, stages, schools, report)
     await _seminars(session, now, plan, draft, directions, actor_user_id)
+    if created and actor_user_id is not None:
+        await _coordinate(session, now, plan.id, actor_user_id)
     report.counts = {
         "directions": len(draft.directions),
         "stages": len(draft.stages),
@@ -147,6 +151,22 @@ async def import_plan(
         },
     )
     return report
+
+
+async def _coordinate(session: AsyncSession, now: datetime, plan_id: int, user_id: int) -> None:
+    """Whoever imports a new plan in chat coordinates it (unless they reach every plan
+    already), so they can give it to schools and follow it."""
+    roles = list(
+        await session.scalars(
+            select(Membership).where(Membership.user_id == user_id, Membership.revoked_at.is_(None))
+        )
+    )
+    if any(
+        m.role == Role.ADMIN or (m.role == Role.COORDINATOR and m.plan_id is None) for m in roles
+    ):
+        return
+    session.add(Membership(user_id=user_id, role=Role.COORDINATOR, plan_id=plan_id, created_at=now))
+    await session.flush()
 
 
 def _printable(draft: PlanDraft) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from bot import texts
 from core.roles import Role
-from db.models import Activity, AuditEntry, Plan
+from db.models import Activity, AuditEntry, Membership, Plan, User
 from tests.harness import World
 from tests.plan_files import seed_docx
 
@@ -126,3 +126,49 @@ async def test_a_road_map_with_sections_shows_where_each_flagged_date_was_read(
     async with world.app.session_factory() as session:
         sections = list(await session.scalars(select(Activity.section).order_by(Activity.position)))
     assert sections == ["1. Организационная работа"] * 4 + ["2. Методическая работа"] * 3
+
+
+async def test_only_a_plans_own_coordinator_updates_it_and_an_importer_coordinates_a_new_one(
+    world: World,
+) -> None:
+    """A coordinator of one plan cannot overwrite another plan by sending a file of the same
+    title; the plan they import anew is theirs to coordinate."""
+    olga = await _coordinator(world)
+    await olga.upload(("roadmap-21.docx", seed_docx("001")))
+    await olga.press("✅ Импортировать", await olga.expect_reply("Мероприятий: 23"))
+    await olga.expect_reply("План импортирован")
+    ksenia = await world.person("Ксения", "Соседова")
+    await ksenia.send("/start")  # she has opened the bot
+    await ksenia.expect_reply()
+    async with world.app.session_factory() as session, session.begin():
+        other = Plan(title="Другой план", timezone="Asia/Yekaterinburg", settings={},
+                     created_at=world.clock.now(), updated_at=world.clock.now())  # fmt: skip
+        session.add(other)
+        await session.flush()
+        user = await session.scalar(select(User).where(User.telegram_id == ksenia.id))
+        if user is None:
+            user = User(telegram_id=ksenia.id, full_name="Ксения Соседова", settings={},
+                        created_at=world.clock.now(), started_at=world.clock.now())  # fmt: skip
+            session.add(user)
+            await session.flush()
+        session.add(Membership(user_id=user.id, role=Role.COORDINATOR, plan_id=other.id,
+                               created_at=world.clock.now()))  # fmt: skip
+        ksenia_id = user.id
+    await ksenia.upload(("roadmap-21.docx", seed_docx("001")))
+    refused = await ksenia.expect_reply("обновить его может только")
+    assert not refused.buttons
+    await ksenia.upload(("municipal.docx", seed_docx("003")))
+    await ksenia.press("✅ Импортировать", await ksenia.expect_reply("Импортировать план?"))
+    await ksenia.expect_reply("План импортирован")
+    async with world.app.session_factory() as session:
+        new_plan = await session.scalar(
+            select(Plan.id).where(Plan.title != "Другой план").order_by(Plan.id.desc())
+        )
+        mine = set(
+            await session.scalars(
+                select(Membership.plan_id).where(
+                    Membership.user_id == ksenia_id, Membership.role == Role.COORDINATOR
+                )
+            )
+        )
+    assert new_plan in mine
