@@ -96,7 +96,9 @@ async def parse_entry(
         cut -= 1  # the name or reason: the words after the last date word
     if cut == 0:
         raise InvalidInput("span")
-    first, last, inferred = parse_span(" ".join(words[:cut]), today)
+    plan = await session.get(Plan, plan_id)  # a day without a year is in the plan's school year
+    year = plan.academic_year if plan else None
+    first, last, inferred = parse_span(" ".join(words[:cut]), today, year)
     if until:
         if kind != PAUSE or first != last or last < today:
             raise InvalidInput("span")

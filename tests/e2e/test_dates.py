@@ -306,3 +306,24 @@ async def test_example_dates_in_questions_follow_the_clock(world: World) -> None
     await olga.press("➕ Добавить каникулы", listing)
     ask = await olga.expect_reply("Напишите даты и название")
     assert "например: 19.12–30.12 зимние" in ask.text, ask.text
+
+
+async def test_a_day_without_a_year_is_in_the_plans_school_year(world: World) -> None:
+    alice, olga = await _seed(world)
+    # Monday 6 September 2021: the plan's school year 2020/2021 is over.
+    world.clock.set(datetime(2021, 9, 6, 6, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    card = await _card(alice, "Издание приказа")
+    await alice.press("📅 Перенести срок", card)
+    await alice.expect_reply("На какую дату")
+    await alice.send("25.09")  # the plan's 25 September (2020) is past: 2021 is only offered
+    refused = await alice.expect_reply("Эта дата уже прошла: 25 сентября 2020, пт")
+    assert refused.buttons == ["📅 25 сентября 2021, сб"], refused.buttons
+
+    await olga.send("/plans")
+    await olga.press("1", await olga.expect_reply())
+    await olga.press("🏖 Каникулы", await olga.expect_reply())
+    await olga.press("➕ Добавить каникулы", await olga.expect_reply("Каникулы и паузы"))
+    await olga.expect_reply("Напишите даты и название")
+    await olga.send("26.10–03.11 осенние")
+    added = await olga.expect_reply("Каникулы «осенние»")
+    assert "26 октября 2020, пн – 3 ноября 2020, вт" in added.text, added.text
