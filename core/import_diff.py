@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities import period_fields
-from core.plan_import import activity_key, school_names
+from core.plan_import import activity_key, keeps_fixed_date, school_names
 from core.states import SubmissionStatus
 from db.models import (
     Activity,
@@ -108,6 +108,9 @@ async def import_diff(session: AsyncSession, draft: PlanDraft) -> ImportDiff:
         if old is None or old.cancelled_at is not None:
             diff.added.append(item.title)
             continue
+        if keeps_fixed_date(old, item.period_text):
+            for name in ("period_text", "start_date", "due_date"):
+                new[name] = getattr(old, name)
         fields = tuple(f for f in _COMPARED if getattr(old, f) != new[f])
         if fields:
             diff.changed.append(Changed(item.title, old.due_date, new["due_date"], fields))

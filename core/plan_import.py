@@ -363,6 +363,9 @@ async def _activities(
             **period_fields(item.period),
         }
         activity = current.get(key)
+        if activity is not None and keeps_fixed_date(activity, item.period_text):
+            for name in ("period_text", *period_fields(item.period)):
+                values.pop(name, None)  # the coordinator's date for what the file still says
         if activity is None:
             activity = Activity(plan_id=plan.id, source_key=key, **values)
             session.add(activity)
@@ -390,6 +393,14 @@ async def _activities(
             activity.cancelled_at = now
             report.removed.append(activity.title)
             report.kept_work += await _cancel_open(session, now, activity)
+
+
+def keeps_fixed_date(activity: Activity, file_text: str | None) -> bool:
+    """A date a coordinator gave a flagged row stays while the file still says what they
+    corrected (a re-import of the same file never undoes it); a changed file wins."""
+    flags = activity.period_flags or []
+    stored = activity.period_text or ""
+    return "set_by_coordinator" in flags and stored.startswith(f"{file_text or ''} → ")
 
 
 def _plain(value: Any) -> Any:

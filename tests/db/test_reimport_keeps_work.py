@@ -5,7 +5,7 @@ reports and the evidence archive, and the preview says all of it before anything
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.activities import set_activity_period
 from core.clock import ManualClock
 from core.evidence_archive import evidence_entries
 from core.import_diff import import_diff
@@ -269,3 +270,35 @@ async def test_no_work_is_ever_lost_and_an_unchanged_file_changes_nothing(
                 for a in await session.scalars(select(Assignment))
             )
             assert again == states
+
+
+async def test_a_date_a_coordinator_fixed_survives_a_reimport_of_the_same_file(
+    session_factory,
+) -> None:
+    async with session_factory() as session, session.begin():
+        report = await import_plan(session, CLOCK, _draft("001"), timezone=ZONE)
+        flagged = report.flagged_activity_ids[0]
+        row = await session.get(Activity, flagged)
+        assert row is not None
+        said = row.period_text
+        await set_activity_period(session, CLOCK, flagged, "до 25.11.2020", actor_user_id=None)
+    async with session_factory() as session, session.begin():
+        diff = await import_diff(session, _draft("001"))
+        assert diff.changed == []
+        await import_plan(session, CLOCK, _draft("001"), timezone=ZONE)
+        row = await session.get(Activity, flagged)
+        assert row is not None and row.due_date == date(2020, 11, 25)
+        dues = set(
+            await session.scalars(
+                select(Assignment.due_date).where(Assignment.activity_id == flagged)
+            )
+        )
+        assert dues == {date(2020, 11, 25)}
+    # A file that now says something else for the row is the plan's new word: it wins.
+    text = seed_text("001").replace(said or "", "до 20.12.2020", 1)
+    async with session_factory() as session, session.begin():
+        await import_plan(
+            session, CLOCK, interpret(read_text(text), academic_year=2020), timezone=ZONE
+        )
+        row = await session.get(Activity, flagged)
+        assert row is not None and row.due_date == date(2020, 12, 20)
