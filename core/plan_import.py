@@ -497,10 +497,13 @@ async def _seminars(
                 created_by_id=actor_user_id,
             )
             session.add(seminar)
+        unchanged = seminar.id is not None and seminar.date_text == (item.date_text or None)
         seminar.date_text = item.date_text or None
         seminar.audience_text = item.audience
-        # Plans give the day only; the time stays unset until a coordinator gives it.
-        seminar.starts_on = item.period.start if item.period.kind == "date" else None
+        # Plans give the day only; the time stays unset until a coordinator gives it. A day the
+        # coordinator set stays while the file still says the same.
+        if not unchanged:
+            seminar.starts_on = item.period.start if item.period.kind == "date" else None
     await session.flush()
 
 

@@ -21,7 +21,7 @@ from core.plan_import import attach_school, detach_school, import_plan
 from core.report_data import REMOVED_MARK, report_head, report_rows
 from core.states import AssignmentStatus, SubmissionStatus
 from db.base import Base
-from db.models import Activity, Assignment, EvidenceFile, Plan, School, Submission
+from db.models import Activity, Assignment, EvidenceFile, Plan, School, Seminar, Submission
 from importer.draft import PlanDraft
 from importer.interpret import interpret
 from importer.text_reader import read_text
@@ -302,3 +302,16 @@ async def test_a_date_a_coordinator_fixed_survives_a_reimport_of_the_same_file(
         )
         row = await session.get(Activity, flagged)
         assert row is not None and row.due_date == date(2020, 12, 20)
+
+
+async def test_a_seminar_day_a_coordinator_set_survives_a_reimport(session_factory) -> None:
+    async with session_factory() as session, session.begin():
+        await import_plan(session, CLOCK, _draft("000"), timezone=ZONE)
+        seminar = await session.scalar(select(Seminar).order_by(Seminar.id))
+        assert seminar is not None
+        seminar.starts_on = date(2018, 12, 14)  # the coordinator's day for the seminar
+        seminar_id = seminar.id
+    async with session_factory() as session, session.begin():
+        await import_plan(session, CLOCK, _draft("000"), timezone=ZONE)
+        seminar = await session.get(Seminar, seminar_id)
+        assert seminar is not None and seminar.starts_on == date(2018, 12, 14)
