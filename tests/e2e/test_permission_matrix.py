@@ -52,6 +52,7 @@ from tests.harness import World, emulator_server
 # The string fields of every callback: each value a handler knows (ids are forged separately).
 ACTIONS: dict[str, list[dict[str, Any]]] = {
     "imp": [{"action": "confirm"}, {"action": "cancel"}],
+    "ld": [{"flow": f} for f in ("seminar", "seminar_edit", "deadline", "away")],
     "fix": [{"action": "skip"}, {"action": "stop"}],
     "rem": [{"action": a} for a in ("done", "report", "tomorrow", "help")],
     "rsvp": [{"answer": "yes"}, {"answer": "no"}],
