@@ -11,14 +11,14 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
+import emulator.max
 from messengers import MAX, TELEGRAM, messenger_of
 from messengers.max.markup import keyboard, text_format
 from messengers.max.updates import FILE_PREFIX, file_parts, key_of, to_update
 
-SCHEMA = Path(__file__).resolve().parents[2].parent / "shared" / "max"
-SCHEMAS: dict[str, Any] = json.loads(
-    next(SCHEMA.glob("max-bot-api-*.json")).read_text(encoding="utf-8")
-)["components"]["schemas"]
+# The schema snapshot the MAX emulator ships (a copy of ../shared/max): what MAX accepts.
+SCHEMA = Path(emulator.max.__file__).resolve().parent / "max_bot_api.json"
+SCHEMAS: dict[str, Any] = json.loads(SCHEMA.read_text(encoding="utf-8"))["components"]["schemas"]
 
 
 def _fields(name: str) -> tuple[dict[str, Any], set[str]]:
