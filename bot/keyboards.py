@@ -556,7 +556,7 @@ def plan_schools(page: Any) -> InlineKeyboardMarkup:
         (texts.BTN_NEW_SCHOOL, _schools(plan_id, "new", direction_id)),
     ]
     if page.query is not None:
-        tools.append((texts.BTN_ALL_SCHOOLS, _schools(plan_id, "list", direction_id)))
+        tools.append((texts.BTN_FULL_LIST, _schools(plan_id, "list", direction_id)))
     if page.has_directions:
         tools.append((texts.BTN_DIRECTIONS, _schools(plan_id, "list")))
     builder.row(*(InlineKeyboardButton(text=t, callback_data=d.pack()) for t, d in tools[:2]))
@@ -701,7 +701,9 @@ def deputies(
 
 def away_back(absence_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=texts.BTN_BACK, callback_data=AwayAct(action="back", absence_id=absence_id))
+    builder.button(
+        text=texts.BTN_IM_BACK, callback_data=AwayAct(action="back", absence_id=absence_id)
+    )
     return builder.as_markup()
 
 

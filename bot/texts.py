@@ -1410,7 +1410,6 @@ REPORT_FAILED = "Не удалось подготовить отчёт. Попр
 BTN_SEMINAR_NEW = "➕ Новый семинар"
 BTN_WHOLE_PLAN = "Все школы плана"
 BTN_SEMINAR_CREATE = "✅ Создать и разослать"
-BTN_CANCEL = "✖️ Отмена"
 BTN_EDIT_TOPIC = "✏️ Тема"
 BTN_EDIT_WHEN = "🕒 Дата и время"
 BTN_EDIT_PLACE = "📍 Место"
@@ -1671,9 +1670,9 @@ BTN_NEW_SCHOOL = "➕ Новая школа"
 BTN_PREVIOUS = "◀️"
 BTN_NEXT = "▶️"
 BTN_DIRECTIONS = "⬅️ Направления"
-BTN_ALL_SCHOOLS = "📋 Весь список"
+BTN_FULL_LIST = "📋 Весь список"
 BTN_DETACH = "Да, отключить"
-BTN_SCHOOLS_BACK = "⬅️ Назад"  # not BTN_BACK: that name is taken twice below
+BTN_SCHOOLS_BACK = "⬅️ Назад"
 SCHOOL_FIND_ASK = "Напишите часть названия или номер школы, например: <code>СОШ 21</code>."
 SCHOOL_NEW_ASK = (
     "Напишите полное название школы одним сообщением, например: <code>МБОУ «СОШ № 5»</code>."
@@ -2026,7 +2025,7 @@ def deadline_moved(info: Any, today: date, count: int | None = None) -> str:
 
 # --- away and deputies ---------------------------------------------------------------------------
 
-BTN_BACK = "👋 Я вернулся"
+BTN_IM_BACK = "👋 Я вернулся"
 BTN_NO_DEPUTY = "Без замещающего"
 BTN_PICK_DEPUTY = "👥 Назначить замещающего"
 
@@ -2078,7 +2077,7 @@ def away_set(first: date, last: date, deputy: str | None, today: date) -> str:
     who = f"Замещает: {escape(deputy)}." if deputy else "Замещающего нет."
     return (
         f"Отмечено: вас нет {span(first, last, today)}. {who}\n"
-        f"Вернулись раньше — нажмите «{BTN_BACK}»."
+        f"Вернулись раньше — нажмите «{BTN_IM_BACK}»."
     )
 
 
