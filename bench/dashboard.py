@@ -32,7 +32,7 @@ from status_region import NOW, region
 from bot.settings import Settings
 from core.clock import ManualClock
 from core.roles import Role
-from db.models import Activity, Assignment, Membership, School, User
+from db.models import Account, Activity, Assignment, Membership, School, User
 from emulator.control import sign_web_app_data
 from web.dashboard import WebDeps, add_routes
 
@@ -43,9 +43,18 @@ ADMIN_TG = 1_000_001
 
 async def _admin(factory: Any) -> None:
     async with factory() as session, session.begin():
-        user = User(telegram_id=ADMIN_TG, full_name="Админ", created_at=NOW, started_at=NOW)
+        user = User(full_name="Админ", created_at=NOW, started_at=NOW)
         session.add(user)
         await session.flush()
+        session.add(
+            Account(
+                user_id=user.id,
+                messenger="telegram",
+                external_id=ADMIN_TG,
+                chat_id=ADMIN_TG,
+                created_at=NOW,
+            )
+        )
         session.add(Membership(user_id=user.id, role=Role.ADMIN, created_at=NOW))
 
 

@@ -35,7 +35,7 @@ from sqlalchemy import insert, select  # noqa: E402
 from core.roles import Role  # noqa: E402
 from db.engine import build_engine, build_session_factory  # noqa: E402
 from db.migrate import upgrade  # noqa: E402
-from db.models import Membership, PlanSchool, School, User  # noqa: E402
+from db.models import Account, Membership, PlanSchool, School, User  # noqa: E402
 from db.status_counts import rebuild  # noqa: E402
 from emulator import Emulator, EmulatorClient, EmulatorServer, FakeUser  # noqa: E402
 from emulator.ratelimit import RateLimits  # noqa: E402
@@ -89,21 +89,30 @@ async def _seed(url: str, users: list[FakeUser]) -> None:
     await populate(factory, len(users), 20)
     async with factory() as session, session.begin():
         schools = list(await session.scalars(select(School.id).order_by(School.id)))
-        user_ids = (
-            await session.execute(
-                insert(User).returning(User.id),
-                [
-                    {
-                        "telegram_id": u.id,
-                        "full_name": f"Куратор {i}",
-                        "settings": {},
-                        "created_at": NOW,
-                        "started_at": NOW,
-                    }
-                    for i, u in enumerate(users)
-                ],
-            )
-        ).scalars()
+        user_ids = list(
+            (
+                await session.execute(
+                    insert(User).returning(User.id),
+                    [
+                        {
+                            "full_name": f"Куратор {i}",
+                            "settings": {},
+                            "created_at": NOW,
+                            "started_at": NOW,
+                        }
+                        for i, _ in enumerate(users)
+                    ],
+                )
+            ).scalars()
+        )
+        await session.execute(
+            insert(Account),
+            [
+                {"user_id": user_id, "messenger": "telegram", "external_id": u.id,
+                 "chat_id": u.id, "created_at": NOW}
+                for user_id, u in zip(user_ids, users, strict=True)
+            ],
+        )  # fmt: skip
         await session.execute(
             insert(Membership),
             [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
@@ -38,6 +39,9 @@ from core.clock import Clock
 from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
 from handlers import build_routers
+from messengers import MAX, TELEGRAM
+from messengers.max.ids import DatabaseIds
+from messengers.max.session import MessageIds
 from scheduler import build_scheduler
 from scheduler.sender import OutboxSender
 from scheduler.service import ReminderService
@@ -86,6 +90,34 @@ def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
     session.middleware(BenignRefusals())
     return Bot(
         settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+# MAX: about 2 messages a second per chat, 30 requests a second per bot (docs/max.md).
+MAX_PACE = PaceLimits(private_per_second=2.0, private_burst=4, group_per_minute=120.0)
+
+
+def build_max_bot(settings: Settings, ids: MessageIds, pacer: RequestPacer | None = None) -> Bot:
+    """A Bot whose requests go to MAX (MAX_API_URL: the emulator); conversations are the same."""
+    from messengers.max.client import API, MaxClient
+    from messengers.max.session import MaxSession
+
+    if settings.max_token is None:
+        raise ValueError("MAX_TOKEN is not set")
+    token = settings.max_token.get_secret_value()
+    session = MaxSession(
+        MaxClient(token, api=settings.max_api_url or API, timeout=settings.request_timeout),
+        ids,
+        app=settings.max_bot_username,
+    )
+    session.middleware(pacer or RequestPacer(MAX_PACE))
+    session.middleware(BenignRefusals())
+    # aiogram wants "<id>:<secret>": a stable number of this token's own (FSM keys carry it).
+    number = int(hashlib.sha256(token.encode()).hexdigest()[:12], 16)
+    return Bot(
+        f"{number}:max",
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
@@ -212,7 +244,16 @@ class Application:
                 global_per_second=settings.send_rate, global_burst=max(1, int(settings.send_rate))
             )
         )
-        self.bot = build_bot(settings, self.pacer)
+        # One Bot per messenger this process serves; `bot` is the first (Telegram's if any).
+        self.bots: dict[str, Bot] = {}
+        if settings.bot_token is not None:
+            self.bots[TELEGRAM] = build_bot(settings, self.pacer)
+        if settings.max_token is not None:
+            ids = DatabaseIds(self.session_factory, self.clock)
+            self.bots[MAX] = build_max_bot(settings, ids)
+        if not self.bots:
+            raise ValueError("BOT_TOKEN or MAX_TOKEN must be set")
+        self.bot = next(iter(self.bots.values()))
         self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings, outermost)
         self.started = asyncio.Event()
         self.dispatcher.startup.register(self._mark_started)
@@ -224,15 +265,16 @@ class Application:
             render,
             worker=worker,
             claim_ttl=timedelta(seconds=settings.outbox_claim_seconds),
+            more=self.bots,
         )
         self.reminders = ReminderService(
             self.session_factory, sender, self.clock, settings.default_timezone
         )
         self.evidence = EvidenceSweeper(
-            self.bot, self.session_factory, Path(settings.evidence_dir), self.clock
+            self.bots, self.session_factory, Path(settings.evidence_dir), self.clock
         )
         self.flows = FlowWatch(
-            self.bot, self.dispatcher.fsm.storage, self.clock, settings.done_flow_minutes
+            self.bots, self.dispatcher.fsm.storage, self.clock, settings.done_flow_minutes
         )
         self.scheduler = build_scheduler(
             self.reminders,
@@ -240,6 +282,7 @@ class Application:
             {"evidence.sweep": self.evidence.sweep, "flows.sweep": self.flows.sweep},
         )
         self._kicks: set[asyncio.Task[int]] = set()
+        self._max_polling: asyncio.Task[None] | None = None
         self.webhook_port = 0
         self.web_port = 0  # the web server's port once it listens (webhook, dashboard)
         self.dispatcher["outbox_kick"] = self.kick_outbox
@@ -277,6 +320,8 @@ class Application:
             log.warning("background work failed", exc_info=task.exception())
 
     async def _mark_started(self) -> None:
+        if self.started.is_set():  # each polled messenger starts up; the process once
+            return
         if self.settings.scheduler_enabled:
             self.scheduler.start()
         if self.settings.webapp_url:
@@ -289,7 +334,10 @@ class Application:
 
         async with self.session_factory() as session:
             chats = await manager_chats(session)
-        return await menus.publish_dashboard_buttons(self.bot, chats, webapp_url)
+        telegram = self.bots.get(TELEGRAM)
+        if telegram is None:  # MAX has no menu button: its people open the panel from /panel
+            return 0
+        return await menus.publish_dashboard_buttons(telegram, chats, webapp_url)
 
     async def prepare(self) -> None:
         """Migrate the database to head (automatic upgrade at start)."""
@@ -302,9 +350,12 @@ class Application:
             await self.prepare()
             if self.settings.webapp_url:  # the dashboard needs a web server in polling mode too
                 runner = await self._serve(self._web_app())
+            polled = [
+                bot for name, bot in self.bots.items() if name != MAX or self.settings.max_polling
+            ]
             await self.bot.delete_webhook(drop_pending_updates=False)
             await self.dispatcher.start_polling(
-                self.bot,
+                *polled,
                 polling_timeout=self.settings.polling_timeout,
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
                 **kwargs,
@@ -316,8 +367,12 @@ class Application:
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.dispatcher.fsm.storage.close()
-            await self.bot.session.close()
+            await self._close_bots()
             await self.engine.dispose()
+
+    async def _close_bots(self) -> None:
+        for bot in self.bots.values():
+            await bot.session.close()
 
     async def run_webhook(self, stop: asyncio.Event | None = None) -> None:
         """Serve updates posted by Telegram until `stop` is set (or the task is cancelled).
@@ -346,14 +401,25 @@ class Application:
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
             await self.dispatcher.emit_startup(bot=self.bot)  # marks `started`
+            max_bot = self.bots.get(MAX)
+            if max_bot is not None and max_bot is not self.bot and settings.max_polling:
+                # MAX's updates come by long polling beside Telegram's webhook (docs/max.md).
+                self._max_polling = asyncio.create_task(
+                    self.dispatcher._polling(
+                        max_bot,
+                        polling_timeout=settings.polling_timeout,
+                        allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    )
+                )
             await (stop or asyncio.Event()).wait()
         finally:
+            await self.dispatcher.stop_pollers()
             await runner.cleanup()  # stop accepting; wait for the requests in flight
             await self.dispatcher.emit_shutdown(bot=self.bot)
             await self.dispatcher.fsm.storage.close()
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
-            await self.bot.session.close()
+            await self._close_bots()
             await self.engine.dispose()
 
     def _web_app(self) -> web.Application:

@@ -134,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
 
     aud = sub.add_parser("audit", help="print or export the audit log")
     aud.add_argument("--plan", help="plan id or title")
-    aud.add_argument("--user", type=int, help="Telegram id of the acting person")
+    aud.add_argument("--user", help="the acting person's account: 123 (Telegram) or max:123")
     aud.add_argument("--since", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM (default time zone)")
     aud.add_argument("--limit", type=int)
     aud.add_argument("--json", action="store_true", help="JSON instead of lines")
@@ -656,8 +656,11 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
 
     async def load(session: AsyncSession) -> Any:
         plan_id = (await find_plan(session, args.plan)).id if args.plan else None
+        from core.admin import by_account
+
+        actor = await by_account(session, args.user) if args.user else None
         return await search(
-            session, plan_id=plan_id, telegram_id=args.user, since=since, limit=args.limit
+            session, plan_id=plan_id, actor_user_id=actor, since=since, limit=args.limit
         )
 
     lines = await _with_session(settings, load)
@@ -667,7 +670,7 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
                 [
                     {
                         "at": line.at.isoformat(),
-                        "actor_telegram_id": line.actor_telegram_id,
+                        "actor_user_id": line.actor_user_id,
                         "actor": line.actor_name,
                         "action": line.action,
                         "entity": f"{line.entity_type}:{line.entity_id}",
@@ -682,7 +685,7 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 0
     for line in lines:
-        who = f"tg:{line.actor_telegram_id}" if line.actor_telegram_id else "system"
+        who = f"#{line.actor_user_id}" if line.actor_user_id else "system"
         change = json.dumps(line.after, ensure_ascii=False) if line.after else ""
         print(
             f"{line.at:%Y-%m-%d %H:%M:%S}  {who:>14}  {line.action:<22} "

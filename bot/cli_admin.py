@@ -17,6 +17,9 @@ EVERYTHING = Scope(all_plans=True)  # the terminal is the administrator's
 Session = Callable[[Settings, Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]
 
 
+ACCOUNT_HELP = "the account: 123 (Telegram id) or max:123 (MAX user id)"
+
+
 def add_parsers(sub: Any) -> None:
     """Register `people` and `plan` commands and the extra `school` verbs."""
     people = sub.add_parser("people", help="people and roles").add_subparsers(
@@ -27,12 +30,12 @@ def add_parsers(sub: Any) -> None:
     listing.add_argument("--role")
     listing.add_argument("--school", help="school id, name or short name")
     for verb in ("activate", "deactivate"):
-        people.add_parser(verb, help=f"{verb} a person").add_argument("telegram_id", type=int)
+        people.add_parser(verb, help=f"{verb} a person").add_argument("account", help=ACCOUNT_HELP)
     role = people.add_parser("role", help="change (or with 'none' remove) a person's school roles")
-    role.add_argument("telegram_id", type=int)
+    role.add_argument("account", help=ACCOUNT_HELP)
     role.add_argument("role")
     move = people.add_parser("move", help="move a person's school roles to another school")
-    move.add_argument("telegram_id", type=int)
+    move.add_argument("account", help=ACCOUNT_HELP)
     move.add_argument("--school", required=True)
 
     plan = sub.add_parser("plan", help="plans: list, archive, settings, schools").add_subparsers(
@@ -132,21 +135,21 @@ async def people(session: AsyncSession, args: argparse.Namespace, clock: Clock) 
                 if not p.started
                 else "ok"
             )
-            lines.append(f"{p.telegram_id}\t{p.name}\t{roles or '-'}\t{state}")
+            lines.append(f"{p.accounts}\t{p.name}\t{roles or '-'}\t{state}")
         return "\n".join(lines) or "nobody"
-    user_id = await admin.by_telegram_id(session, args.telegram_id)
+    user_id = await admin.by_account(session, args.account)
     if args.people_command in ("activate", "deactivate"):
         await admin.set_active(
             session, clock, EVERYTHING, None, user_id, args.people_command == "activate"
         )
-        return f"{args.telegram_id}: {args.people_command}d"
+        return f"{args.account}: {args.people_command}d"
     if args.people_command == "role":
         role = None if args.role == "none" else parse_role(args.role)
         count = await admin.change_role(session, clock, EVERYTHING, None, user_id, role)
-        return f"{args.telegram_id}: {count} roles changed"
+        return f"{args.account}: {count} roles changed"
     school = await find_school(session, args.school)
     count = await admin.move_to_school(session, clock, EVERYTHING, None, user_id, school.id)
-    return f"{args.telegram_id}: {count} roles moved to school {school.id}"
+    return f"{args.account}: {count} roles moved to school {school.id}"
 
 
 async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:

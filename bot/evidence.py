@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from aiogram import Bot
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.evidence import CopyJob, copies_due, copy_failed, copy_made
 from core.filenames import NAME_MAX_BYTES, safe_name
+from messengers import MAX, TELEGRAM, messenger_of
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +41,13 @@ class EvidenceSweeper:
 
     def __init__(
         self,
-        bot: Bot,
+        bot: Bot | Mapping[str, Bot],
         session_factory: async_sessionmaker[AsyncSession],
         root: Path,
         clock: Clock,
     ) -> None:
-        self.bot = bot
+        # A file is fetched from the messenger it came through (MAX's file ids say "max:").
+        self.bots = {messenger_of(bot): bot} if isinstance(bot, Bot) else dict(bot)
         self.session_factory = session_factory
         self.root = root
         self.clock = clock
@@ -62,9 +65,13 @@ class EvidenceSweeper:
                 for job in jobs:
                     made += await self._copy(job)
 
+    def _bot_for(self, file_id: str) -> Bot:
+        messenger = MAX if file_id.startswith(f"{MAX}:") else TELEGRAM
+        return self.bots.get(messenger) or next(iter(self.bots.values()))
+
     async def _copy(self, job: CopyJob) -> int:
         try:
-            buffer = await self.bot.download(job.file_id)
+            buffer = await self._bot_for(job.file_id).download(job.file_id)
         except (TelegramBadRequest, TelegramForbiddenError) as exc:
             # Telegram answered: the file is gone, or too big for a bot. Trying again cannot help.
             await self._failed(job, exc.message, gone=True)

@@ -7,6 +7,7 @@ continued late even when this process restarted and forgot what it tracked.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
@@ -21,8 +22,11 @@ log = logging.getLogger(__name__)
 class FlowWatch:
     """The open done flows this process has seen, checked against the FSM storage."""
 
-    def __init__(self, bot: Bot, storage: BaseStorage, clock: Clock, minutes: int) -> None:
-        self.bot = bot
+    def __init__(
+        self, bot: Bot | Mapping[str, Bot], storage: BaseStorage, clock: Clock, minutes: int
+    ) -> None:
+        # A flow's key names its bot: the message goes back through the same messenger.
+        self.bots = [bot] if isinstance(bot, Bot) else list(bot.values())
         self.storage = storage
         self.clock = clock
         self.minutes = minutes
@@ -46,7 +50,8 @@ class FlowWatch:
             await self.storage.set_data(key, {})
             ended += 1
             try:
-                await self.bot.send_message(key.chat_id, expired_text(data, self.minutes))
+                bot = next((b for b in self.bots if b.id == key.bot_id), self.bots[0])
+                await bot.send_message(key.chat_id, expired_text(data, self.minutes))
             except TelegramAPIError as exc:  # blocked or gone: the flow is closed all the same
                 log.info("idle flow of chat %s closed without a message: %s", key.chat_id, exc)
         return ended

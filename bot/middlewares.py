@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.updates import already_handled, mark_handled
 from core.users import load_context
+from messengers import messenger_of
 
 log = logging.getLogger(__name__)
 
@@ -110,5 +111,9 @@ class UserContextMiddleware(BaseMiddleware):
         tg_user: User | None = data.get("event_from_user")
         session: AsyncSession = data["session"]
         today = data["clock"].now().astimezone(self.zone).date()
-        data["user_ctx"] = await load_context(session, tg_user.id, today) if tg_user else None
+        data["user_ctx"] = (
+            await load_context(session, messenger_of(data["bot"]), tg_user.id, today)
+            if tg_user
+            else None
+        )
         return await handler(event, data)

@@ -25,6 +25,7 @@ from aiogram.utils.backoff import Backoff, BackoffConfig
 from pydantic import ValidationError
 
 from core.updates import keep_received, prune_inbox, unfinished
+from messengers import UPDATE_IDS, messenger_of
 
 log = logging.getLogger(__name__)
 
@@ -121,8 +122,9 @@ class ConfirmingDispatcher(Dispatcher):
                 self._handle_update_tasks.add(task)
                 task.add_done_callback(self._handle_update_tasks.discard)
 
+        ids = UPDATE_IDS[messenger_of(bot)]  # this bot's updates in the shared inbox
         async with factory() as session:
-            left = await unfinished(session)
+            left = await unfinished(session, ids)
         if left:
             log.info("handling %d updates left unfinished by a previous process", len(left))
         start(left)
@@ -135,11 +137,11 @@ class ConfirmingDispatcher(Dispatcher):
                 updates = cast(list[dict[str, Any]], await bot(method, **request))
                 if not updates:
                     continue
-                ids = [int(u["update_id"]) for u in updates]
-                top = max(ids)
+                got = [int(u["update_id"]) for u in updates]
+                top = max(got)
                 async with factory() as session, session.begin():
                     # Below the lowest update still running (or this batch) all have finished.
-                    await prune_inbox(session, min(running, default=min(ids)))
+                    await prune_inbox(session, min(running, default=min(got)), ids[0])
                     fresh = await keep_received(session, updates, clock.now())
             except Exception as exc:  # Telegram, the network or the database is down
                 if current.cancelling():

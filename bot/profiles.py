@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from aiogram.types import User
 
-from core.dto import TelegramProfile
+from core.dto import Profile
 
 
-def profile_of(user: User) -> TelegramProfile:
-    """The domain view of a Telegram user."""
-    return TelegramProfile(
-        telegram_id=user.id,
+def profile_of(user: User, messenger: str, chat_id: int) -> Profile:
+    """The domain view of a person writing from `messenger` in the private chat `chat_id`."""
+    return Profile(
+        messenger=messenger,
+        external_id=user.id,
+        chat_id=chat_id,
         first_name=user.first_name,
         last_name=user.last_name,
         username=user.username,

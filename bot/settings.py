@@ -21,6 +21,12 @@ class Settings(BaseSettings):
     bot_username: str | None = Field(default=None)
     database_url: str = Field(default=DEFAULT_DATABASE_URL)
     telegram_api_url: str | None = Field(default=None)
+    # MAX (docs/max.md): with MAX_TOKEN the same process serves MAX too (long polling); with
+    # only MAX_TOKEN it serves MAX alone. MAX_API_URL: the emulator or another API host.
+    max_token: SecretStr | None = Field(default=None)
+    max_api_url: str | None = Field(default=None)
+    max_bot_username: str | None = Field(default=None)  # its deep links https://max.ru/<name>
+    max_polling: bool = Field(default=True)  # several processes: only one polls MAX
     default_timezone: str = Field(default="Europe/Moscow")
     log_level: str = Field(default="INFO")
     polling_timeout: int = Field(default=30, ge=0, le=50)
@@ -70,7 +76,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
         return value
 
-    @field_validator("bot_token", mode="before")
+    @field_validator("bot_token", "max_token", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

@@ -20,7 +20,7 @@ from core.clock import Clock
 from core.dto import MembershipInfo, UserContext
 from core.errors import InvalidInput, NotFound, Refused
 from core.notices import AWAY_UNCOVERED, DEPUTY_CHOSEN, queue_notice
-from core.people import Recipient, coordinators_of_schools, reachable
+from core.people import coordinators_of_schools, reachable, recipient
 from core.permissions import stand_in_roles
 from core.roles import Role
 from core.scope import Scope, scope_of
@@ -446,11 +446,11 @@ async def _tell(session: AsyncSession, clock: Clock, row: Absence) -> None:
     """The deputy learns they stand in; with nobody reachable in the school, its coordinators
     are told (once per absence and choice)."""
     if row.deputy_id is not None:
-        deputy = await session.get(User, row.deputy_id)
+        deputy = await recipient(session, row.deputy_id)
         if deputy is not None:
             await queue_notice(
                 session, clock, DEPUTY_CHOSEN, "absence", row.id,
-                [Recipient(deputy.id, deputy.telegram_id)], event=f"d{deputy.id}",
+                [deputy], event=f"d{row.deputy_id}",
             )  # fmt: skip
         return
     schools = {

@@ -20,7 +20,7 @@ from core.outbox import cancel_pending_to
 from core.permissions import SCHOOL_ROLES, may_act_on_person, may_manage_role
 from core.roles import Role
 from core.status import Scope
-from db.models import Membership, PlanSchool, School, User
+from db.models import Account, Membership, PlanSchool, School, User
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class RoleLine:
 @dataclass(frozen=True)
 class PersonLine:
     user_id: int
-    telegram_id: int
+    accounts: str  # "tg:123, max:456": how the CLI names a person
     name: str
     username: str | None
     active: bool
@@ -72,12 +72,18 @@ async def _people(session: AsyncSession, user_ids: list[int] | None) -> list[Per
         query = query.where(User.id.in_(user_ids))
     people: dict[int, PersonLine] = {}
     roles: dict[int, list[RoleLine]] = {}
+    labels: dict[int, str] = {}
+    for owner, messenger, external_id in await session.execute(
+        select(Account.user_id, Account.messenger, Account.external_id).order_by(Account.id)
+    ):
+        label = f"{ACCOUNT_PREFIX[messenger]}:{external_id}"
+        labels[owner] = f"{labels[owner]}, {label}" if owner in labels else label
     for user, membership, school in await session.execute(query):
         people.setdefault(
             user.id,
             PersonLine(
                 user.id,
-                user.telegram_id,
+                labels.get(user.id, "-"),
                 user.full_name or "без имени",
                 user.username,
                 user.is_active,
@@ -131,11 +137,30 @@ async def list_people(
     ]
 
 
-async def by_telegram_id(session: AsyncSession, telegram_id: int) -> int:
-    """The user id of a Telegram id (for the CLI)."""
-    user_id = await session.scalar(select(User.id).where(User.telegram_id == telegram_id))
+ACCOUNT_PREFIX = {"telegram": "tg", "max": "max"}
+
+
+def parse_account(text: str) -> tuple[str, int]:
+    """ "123" or "tg:123" (Telegram), "max:123" (MAX) as (messenger, id); InvalidInput else."""
+    prefix, _, number = text.strip().rpartition(":")
+    messenger = {"": "telegram", "tg": "telegram", "telegram": "telegram", "max": "max"}.get(
+        prefix.lower()
+    )
+    if messenger is None or not number.lstrip("-").isdigit():
+        raise InvalidInput(f"не понимаю «{text}»: нужен номер в Telegram (123) или max:123")
+    return messenger, int(number)
+
+
+async def by_account(session: AsyncSession, account: str) -> int:
+    """The person behind a messenger account written as `parse_account` reads it (the CLI)."""
+    messenger, external_id = parse_account(account)
+    user_id = await session.scalar(
+        select(Account.user_id).where(
+            Account.messenger == messenger, Account.external_id == external_id
+        )
+    )
     if user_id is None:
-        raise NotFound(f"nobody with Telegram id {telegram_id}")
+        raise NotFound(f"нет человека с учётной записью {account}")
     return user_id
 
 

@@ -44,7 +44,7 @@ class AuditLine:
 
     at: datetime
     actor_name: str | None
-    actor_telegram_id: int | None
+    actor_user_id: int | None
     action: str
     entity_type: str
     entity_id: int | None
@@ -54,15 +54,15 @@ class AuditLine:
 
 def _lines(rows: Any) -> list[AuditLine]:
     return [
-        AuditLine(e.at, name, tg, e.action, e.entity_type, e.entity_id, e.before, e.after)
-        for e, name, tg in rows
+        AuditLine(
+            e.at, name, e.actor_user_id, e.action, e.entity_type, e.entity_id, e.before, e.after
+        )
+        for e, name in rows
     ]
 
 
-def _with_actor() -> Select[AuditEntry, str | None, int]:
-    return select(AuditEntry, User.full_name, User.telegram_id).outerjoin(
-        User, User.id == AuditEntry.actor_user_id
-    )
+def _with_actor() -> Select[AuditEntry, str | None]:
+    return select(AuditEntry, User.full_name).outerjoin(User, User.id == AuditEntry.actor_user_id)
 
 
 async def item_history(session: AsyncSession, assignment_id: int) -> list[AuditLine]:
@@ -100,16 +100,16 @@ async def search(
     session: AsyncSession,
     *,
     plan_id: int | None = None,
-    telegram_id: int | None = None,
+    actor_user_id: int | None = None,
     since: datetime | None = None,
     limit: int | None = None,
 ) -> list[AuditLine]:
-    """The log filtered by plan, by the acting person's Telegram id and by time; oldest first."""
+    """The log filtered by plan, by the acting person and by time; oldest first."""
     query = _with_actor()
     if plan_id is not None:
         query = query.where(_of_plan(plan_id))
-    if telegram_id is not None:
-        query = query.where(User.telegram_id == telegram_id)
+    if actor_user_id is not None:
+        query = query.where(AuditEntry.actor_user_id == actor_user_id)
     if since is not None:
         query = query.where(AuditEntry.at >= since)
     query = query.order_by(AuditEntry.at, AuditEntry.id)

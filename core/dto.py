@@ -9,10 +9,12 @@ from core.roles import Role
 
 
 @dataclass(frozen=True, slots=True)
-class TelegramProfile:
-    """What Telegram tells us about a person."""
+class Profile:
+    """What a messenger tells us about a person writing from one of its accounts."""
 
-    telegram_id: int
+    messenger: str
+    external_id: int
+    chat_id: int
     first_name: str
     last_name: str | None = None
     username: str | None = None
@@ -53,10 +55,10 @@ class UserContext:
     """Who is acting: the user row id and every active role."""
 
     user_id: int
-    telegram_id: int
     full_name: str | None
     is_active: bool
     memberships: tuple[MembershipInfo, ...]
+    messenger: str = "telegram"  # the one this update came through (where reminders go, else)
 
     @property
     def roles(self) -> frozenset[Role]:

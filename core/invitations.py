@@ -15,8 +15,8 @@ from core.codes import hash_code, looks_like_payload, new_code
 from core.dto import (
     CreatedInvitation,
     InvitationInfo,
+    Profile,
     Redemption,
-    TelegramProfile,
 )
 from core.errors import (
     AccessSwitchedOff,
@@ -28,7 +28,7 @@ from core.errors import (
     InvitationUsedUp,
     NotFound,
 )
-from core.pseudonyms import pseudonym
+from core.pseudonyms import account_key, pseudonym
 from core.roles import Role
 from core.users import context_for, mark_started, upsert_user
 from db.models import Invitation, InvitationRedemption, Membership, School, User
@@ -148,7 +148,7 @@ async def revoke_invitation(
 
 
 async def redeem_invitation(
-    session: AsyncSession, clock: Clock, *, code: str, profile: TelegramProfile
+    session: AsyncSession, clock: Clock, *, code: str, profile: Profile
 ) -> Redemption:
     """Bind the person to the invitation's school and role; raises an InvitationError."""
     if not looks_like_payload(code):
@@ -168,7 +168,8 @@ async def redeem_invitation(
             or_(
                 InvitationRedemption.user_id == user.id,
                 # The same person after /forget: only a new invitation lets them in again.
-                InvitationRedemption.forgotten_key == await pseudonym(session, user.telegram_id),
+                InvitationRedemption.forgotten_key
+                == await pseudonym(session, account_key(profile.messenger, profile.external_id)),
             ),
         )
     )

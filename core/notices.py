@@ -67,6 +67,7 @@ async def queue_notice(
             target_type=target_type,
             target_id=target_id,
             recipient_user_id=person.user_id,
+            messenger=person.messenger,
             chat_id=person.chat_id,
             scheduled_at=now,
             not_after=None,
@@ -89,6 +90,7 @@ async def delivered(
         select(
             OutboxMessage.recipient_user_id,
             OutboxMessage.chat_id,
+            OutboxMessage.messenger,
             OutboxMessage.telegram_message_id,
         ).where(
             OutboxMessage.kind == kind,
@@ -99,7 +101,7 @@ async def delivered(
         )
     )
     return [
-        (Recipient(user_id, chat_id), message_id)
-        for user_id, chat_id, message_id in rows
+        (Recipient(user_id, chat_id, messenger), message_id)
+        for user_id, chat_id, messenger, message_id in rows
         if user_id is not None and message_id is not None
     ]

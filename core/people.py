@@ -10,16 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from core import audit
+from core.accounts import delivery_account
 from core.clock import Clock
 from core.roles import Role
 from core.states import OutboxStatus
-from db.models import Membership, OutboxMessage, PlanSchool, School, User
+from db.models import Account, Membership, OutboxMessage, PlanSchool, School, User
+from messengers import TELEGRAM
 
 
-async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int:
-    """Record that the person blocked the bot; queue one notice per coordinator. Returns notices."""
+async def mark_blocked(
+    session: AsyncSession, clock: Clock, user_id: int, messenger: str | None = None
+) -> int:
+    """Record that the person blocked the bot in the messenger their reminders go to (a block
+    in another one changes nothing); queue one notice per coordinator. Returns notices."""
     user = await session.get(User, user_id)
     if user is None or user.blocked_at is not None:
+        return 0
+    if messenger is not None and messenger != user.messenger:
         return 0
     now = clock.now()
     user.blocked_at = now
@@ -45,7 +52,7 @@ async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int
         c for c in await coordinators_of_schools(session, school_ids) if c.user_id != user.id
     ]
     count = 0
-    for coordinator_id, chat_id in coordinators:
+    for coordinator_id, chat_id, messenger in coordinators:
         try:
             async with session.begin_nested():
                 session.add(
@@ -55,6 +62,7 @@ async def mark_blocked(session: AsyncSession, clock: Clock, user_id: int) -> int
                         target_type="user",
                         target_id=user.id,
                         recipient_user_id=coordinator_id,
+                        messenger=messenger,
                         chat_id=chat_id,
                         scheduled_at=now,
                         not_after=None,
@@ -83,7 +91,8 @@ async def coordinators_of_schools(session: AsyncSession, school_ids: set[int]) -
         )
     )
     rows = await session.execute(
-        select(User.id, User.telegram_id)
+        select(User.id, Account.chat_id, Account.messenger)
+        .join(Account, delivery_account())
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.role == Role.COORDINATOR,
@@ -94,13 +103,20 @@ async def coordinators_of_schools(session: AsyncSession, school_ids: set[int]) -
         .distinct()
         .order_by(User.id)
     )
-    return [Recipient(r[0], r[1]) for r in rows]
+    return [Recipient(r[0], r[1], r[2]) for r in rows]
 
 
-async def mark_unblocked(session: AsyncSession, clock: Clock, telegram_id: int) -> None:
-    """The person pressed Start again after blocking: reachable again."""
-    user = await session.scalar(select(User).where(User.telegram_id == telegram_id))
-    if user is not None and user.blocked_at is not None:
+async def mark_unblocked(
+    session: AsyncSession, clock: Clock, messenger: str, external_id: int
+) -> None:
+    """The person pressed Start again after blocking: reachable again (in the messenger their
+    reminders go to)."""
+    user = await session.scalar(
+        select(User)
+        .join(Account, Account.user_id == User.id)
+        .where(Account.messenger == messenger, Account.external_id == external_id)
+    )
+    if user is not None and user.blocked_at is not None and user.messenger == messenger:
         user.blocked_at = None
         audit.record(
             session,
@@ -113,10 +129,24 @@ async def mark_unblocked(session: AsyncSession, clock: Clock, telegram_id: int) 
 
 
 class Recipient(NamedTuple):
-    """Someone the bot can write to: their user id and their chat."""
+    """Someone the bot can write to: their user id, their chat and its messenger."""
 
     user_id: int
     chat_id: int
+    messenger: str = TELEGRAM
+
+
+async def recipient(session: AsyncSession, user_id: int) -> Recipient | None:
+    """A person as a recipient in the messenger their reminders go to; None without an
+    account there (forgotten)."""
+    row = (
+        await session.execute(
+            select(User.id, Account.chat_id, Account.messenger)
+            .join(Account, delivery_account())
+            .where(User.id == user_id)
+        )
+    ).first()
+    return Recipient(row[0], row[1], row[2]) if row else None
 
 
 def reachable() -> tuple[ColumnElement[bool], ...]:
@@ -130,11 +160,12 @@ def reachable() -> tuple[ColumnElement[bool], ...]:
 
 
 async def curator_recipients(session: AsyncSession, school_id: int | None) -> list[Recipient]:
-    """(user id, Telegram id) of a school's reachable curators."""
+    """Recipients: a school's reachable curators."""
     if school_id is None:
         return []
     query = (
-        select(User.id, User.telegram_id)
+        select(User.id, Account.chat_id, Account.messenger)
+        .join(Account, delivery_account())
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.role == Role.CURATOR,
@@ -145,15 +176,16 @@ async def curator_recipients(session: AsyncSession, school_id: int | None) -> li
         .distinct()
         .order_by(User.id)
     )
-    return [Recipient(r[0], r[1]) for r in await session.execute(query)]
+    return [Recipient(r[0], r[1], r[2]) for r in await session.execute(query)]
 
 
 async def coordinator_recipients(
     session: AsyncSession, plan_id: int, direction_id: int | None
 ) -> list[Recipient]:
-    """(user id, Telegram id) of the reachable coordinators of a plan's direction (or plan)."""
+    """Recipients: the reachable coordinators of a plan's direction (or plan)."""
     query = (
-        select(User.id, User.telegram_id)
+        select(User.id, Account.chat_id, Account.messenger)
+        .join(Account, delivery_account())
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.role == Role.COORDINATOR,
@@ -165,21 +197,23 @@ async def coordinator_recipients(
         .distinct()
         .order_by(User.id)
     )
-    return [Recipient(r[0], r[1]) for r in await session.execute(query)]
+    return [Recipient(r[0], r[1], r[2]) for r in await session.execute(query)]
 
 
 async def manager_chats(session: AsyncSession) -> list[int]:
-    """Telegram ids of the reachable admins and coordinators (their menus get the dashboard)."""
+    """Telegram chats of the reachable admins and coordinators (their menus get the dashboard)."""
     query = (
-        select(User.telegram_id)
+        select(Account.chat_id)
+        .join(User, User.id == Account.user_id)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.role.in_((Role.ADMIN, Role.COORDINATOR)),
             Membership.revoked_at.is_(None),
+            Account.messenger == TELEGRAM,
             *reachable(),
         )
         .distinct()
-        .order_by(User.telegram_id)
+        .order_by(Account.chat_id)
     )
     return list(await session.scalars(query))
 

@@ -145,13 +145,7 @@ def may_attach_schools(user: UserContext, plan_id: int, direction_id: int | None
     """Give a plan (or one direction of it) to schools, take it back, add a new school to it:
     admins and the plan's coordinators of that direction, by their own roles (a deputy's
     borrowed role never changes who takes part in a plan)."""
-    own = UserContext(
-        user.user_id,
-        user.telegram_id,
-        user.full_name,
-        user.is_active,
-        tuple(m for m in user.memberships if m.acting_for is None),
-    )
+    own = replace(user, memberships=tuple(m for m in user.memberships if m.acting_for is None))
     return scope_of(own).covers(plan_id, direction_id)
 
 

@@ -71,6 +71,7 @@ class Person:
     policy: ReminderPolicy
     name: str | None = None
     away: tuple[Away, ...] = ()
+    messenger: str = "telegram"  # where their reminders go (messengers.TELEGRAM/MAX)
 
     def away_on(self, day: date) -> Away | None:
         for spell in self.away:

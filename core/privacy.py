@@ -9,10 +9,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
+from core.accounts import accounts_of
 from core.clock import Clock
 from core.errors import NotFound
 from core.outbox import cancel_pending_to
-from core.pseudonyms import pseudonym
+from core.pseudonyms import account_key, pseudonym
 from db.models import (
     Activity,
     Assignment,
@@ -86,7 +87,11 @@ async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
     ]
     return {
         "profile": {
-            "telegram_id": user.telegram_id,
+            "accounts": [
+                {"messenger": a.messenger, "id": a.external_id, "since": _iso(a.created_at)}
+                for a in await accounts_of(session, user_id)
+            ],
+            "reminders_to": user.messenger,
             "full_name": user.full_name,
             "username": user.username,
             "language_code": user.language_code,
@@ -149,23 +154,25 @@ async def my_data(session: AsyncSession, user_id: int) -> dict[str, Any]:
     }
 
 
-def _scrubbed(value: Any, words: list[str], telegram_id: int) -> Any:
+def _scrubbed(value: Any, words: list[str], ids: set[int]) -> Any:
     """`value` (decoded JSON) with every mention of the person replaced."""
     if isinstance(value, dict):
-        return {k: _scrubbed(v, words, telegram_id) for k, v in value.items()}
+        return {k: _scrubbed(v, words, ids) for k, v in value.items()}
     if isinstance(value, list):
-        return [_scrubbed(v, words, telegram_id) for v in value]
+        return [_scrubbed(v, words, ids) for v in value]
     if isinstance(value, str):
         for word in words:
             value = value.replace(word, FORGOTTEN_NAME)
-        return value.replace(str(telegram_id), "")
-    if isinstance(value, int) and not isinstance(value, bool) and value == telegram_id:
+        for number in ids:
+            value = value.replace(str(number), "")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value in ids:
         return None
     return value
 
 
-async def _scrub_mentions(session: AsyncSession, words: list[str | None], telegram_id: int) -> None:
-    """Remove the person's name, username and Telegram id from every stored JSON document:
+async def _scrub_mentions(session: AsyncSession, words: list[str | None], ids: set[int]) -> None:
+    """Remove the person's name, username and account ids from every stored JSON document:
     notices queued for others ("… blocked the bot") and audit entries."""
     names = sorted({w for w in words if w and len(w) >= 2}, key=len, reverse=True)
     for model, column in (
@@ -177,7 +184,7 @@ async def _scrub_mentions(session: AsyncSession, words: list[str | None], telegr
         for row_id, document in rows:
             if not document:
                 continue
-            cleaned = _scrubbed(document, names, telegram_id)
+            cleaned = _scrubbed(document, names, ids)
             if cleaned != document:
                 await session.execute(
                     update(model).where(model.id == row_id).values({column: cleaned})
@@ -187,16 +194,21 @@ async def _scrub_mentions(session: AsyncSession, words: list[str | None], telegr
 async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
     """Remove a person's personal data; their plan history stays, anonymised.
 
-    The Telegram id is released, so the same person can join again by a new invitation and
-    start clean; nothing links the new account to the old history.
+    Their messenger accounts are released, so the same person can join again by a new
+    invitation and start clean; nothing links the new account to the old history.
     """
     user = await session.get(User, user_id)
     if user is None:
         raise NotFound(f"no user {user_id}")
     now = clock.now()
-    telegram_id = user.telegram_id
-    await _scrub_mentions(session, [user.full_name, user.username], telegram_id)
-    user.telegram_id = -user.id  # unique, and never a real Telegram id
+    accounts = await accounts_of(session, user_id)
+    ids = {a.external_id for a in accounts} | {a.chat_id for a in accounts}
+    await _scrub_mentions(session, [user.full_name, user.username], ids)
+    # The redemptions stay, under a keyed pseudonym of the account they joined from (the
+    # first): the same link never lets them in again.
+    joined = account_key(accounts[0].messenger, accounts[0].external_id) if accounts else ""
+    for account in accounts:
+        await session.delete(account)
     user.full_name = FORGOTTEN_NAME
     user.username = None
     user.language_code = None
@@ -210,11 +222,10 @@ async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
         .values(revoked_at=now)
     )
     await session.execute(delete(Attendance).where(Attendance.user_id == user_id))
-    # The redemptions stay, under a keyed pseudonym: the same link never lets them in again.
     await session.execute(
         update(InvitationRedemption)
         .where(InvitationRedemption.user_id == user_id)
-        .values(forgotten_key=await pseudonym(session, telegram_id))
+        .values(forgotten_key=await pseudonym(session, joined) if joined else None)
     )
     await cancel_pending_to(session, user_id)
     # Earlier messages to the person: the chat id is theirs, the text may name them.

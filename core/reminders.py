@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts import delivery_account
 from core.clock import Clock
 from core.daysoff import HOLIDAYS, PAUSE, Break, why_off
 from core.groups import plan_weekly_status
@@ -39,6 +40,7 @@ from core.seminars import school_ids_of
 from core.states import AssignmentStatus, OutboxStatus
 from db.models import (
     Absence,
+    Account,
     Activity,
     Assignment,
     Membership,
@@ -100,8 +102,10 @@ class _People:
         default_zone: str,
         absences: dict[int, list[Absence]],
         deputies: dict[int, User],
+        addresses: dict[int, tuple[int, str]],
     ) -> None:
         self.default_zone = default_zone
+        self.addresses = addresses  # person -> (chat, messenger) where their reminders go
         self.absences = absences
         self.deputies = deputies
         self.curators: dict[int, list[_Member]] = defaultdict(list)
@@ -128,7 +132,8 @@ class _People:
             Away(a.id, a.starts_on, a.ends_on, self._deputy(a.deputy_id, zone_names))
             for a in self.absences.get(user.id, ())
         )
-        return Person(user.id, user.telegram_id, zone, policy, user.full_name, away)
+        chat, messenger = self.addresses[user.id]
+        return Person(user.id, chat, zone, policy, user.full_name, away, messenger)
 
     def _deputy(self, user_id: int | None, zone_names: tuple[str | None, ...]) -> Person | None:
         """The deputy as a recipient; a switched-off, blocked or forgotten one is nobody."""
@@ -137,7 +142,8 @@ class _People:
             return None
         zone = resolve_zone(user.timezone, *zone_names, self.default_zone)
         policy = ReminderPolicy().merged((user.settings or {}).get("reminders"))
-        return Person(user.id, user.telegram_id, zone, policy, user.full_name)
+        chat, messenger = self.addresses[user.id]
+        return Person(user.id, chat, zone, policy, user.full_name, (), messenger)
 
     def curators_of(self, school_id: int, plan_id: int) -> list[_Member]:
         return [m for m in self.curators.get(school_id, []) if m.plan_id in (None, plan_id)]
@@ -152,23 +158,33 @@ class _People:
 
 async def _people(session: AsyncSession, default_zone: str, since: date) -> _People:
     rows = await session.execute(
-        select(Membership, User)
+        select(Membership, User, Account.chat_id, Account.messenger)
         .join(User, User.id == Membership.user_id)
+        .join(Account, delivery_account())
         .where(
             Membership.revoked_at.is_(None),
             Membership.role.in_([Role.CURATOR, Role.COORDINATOR]),
             *reachable(),
         )
     )
+    members: list[tuple[Membership, User]] = []
+    addresses: dict[int, tuple[int, str]] = {}
+    for membership, user, chat, messenger in rows:
+        members.append((membership, user))
+        addresses[user.id] = (chat, messenger)
     absences: dict[int, list[Absence]] = defaultdict(list)
     for absence in await session.scalars(select(Absence).where(Absence.ends_on >= since)):
         absences[absence.user_id].append(absence)
     deputy_ids = {a.deputy_id for spells in absences.values() for a in spells if a.deputy_id}
-    deputies = {
-        u.id: u
-        for u in await session.scalars(select(User).where(User.id.in_(deputy_ids), *reachable()))
-    }
-    return _People(rows.all(), default_zone, absences, deputies)
+    deputies: dict[int, User] = {}
+    for user, chat, messenger in await session.execute(
+        select(User, Account.chat_id, Account.messenger)
+        .join(Account, delivery_account())
+        .where(User.id.in_(deputy_ids), *reachable())
+    ):
+        deputies[user.id] = user
+        addresses[user.id] = (chat, messenger)
+    return _People(members, default_zone, absences, deputies, addresses)
 
 
 class _Calendars:
@@ -566,6 +582,7 @@ def _row(reminder: Reminder, status: OutboxStatus, now: datetime) -> OutboxMessa
         target_type=reminder.target_type,
         target_id=reminder.target_id,
         recipient_user_id=reminder.person.user_id,
+        messenger=reminder.person.messenger,
         chat_id=reminder.person.chat_id,
         scheduled_at=reminder.scheduled_at,
         not_after=reminder.not_after,

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
+from core.accounts import delivery_account
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import DomainError, InvalidInput, NotFound
@@ -20,6 +21,7 @@ from core.states import OutboxStatus, RsvpAnswer
 from core.status import Scope
 from core.when import When
 from db.models import (
+    Account,
     Attendance,
     ChatLink,
     Direction,
@@ -159,6 +161,7 @@ class Recipient:
     user_id: int | None  # None: a group chat
     chat_id: int
     zone: str
+    messenger: str = "telegram"
 
 
 async def recipients(session: AsyncSession, seminar: Seminar) -> list[Recipient]:
@@ -166,7 +169,8 @@ async def recipients(session: AsyncSession, seminar: Seminar) -> list[Recipient]
     plan = await session.get(Plan, seminar.plan_id)
     plan_zone = plan.timezone if plan else None
     rows = await session.execute(
-        select(User, School.timezone)
+        select(User, School.timezone, Account.chat_id, Account.messenger)
+        .join(Account, delivery_account())
         .join(Membership, Membership.user_id == User.id)
         .join(School, School.id == Membership.school_id)
         .where(
@@ -182,9 +186,9 @@ async def recipients(session: AsyncSession, seminar: Seminar) -> list[Recipient]
         .order_by(User.id)
     )
     found: dict[int, Recipient] = {}
-    for user, school_zone in rows:
+    for user, school_zone, chat, messenger in rows:
         zone = resolve_zone(user.timezone, school_zone, plan_zone).key
-        found.setdefault(user.id, Recipient(user.id, user.telegram_id, zone))
+        found.setdefault(user.id, Recipient(user.id, chat, zone, messenger))
     links = await session.scalars(
         select(ChatLink).where(
             ChatLink.plan_id == seminar.plan_id,
@@ -221,6 +225,7 @@ async def announce(session: AsyncSession, clock: Clock, seminar: Seminar, event:
                 target_type="seminar",
                 target_id=seminar.id,
                 recipient_user_id=target.user_id,
+                messenger=target.messenger,
                 chat_id=target.chat_id,
                 scheduled_at=now,
                 not_after=until + timedelta(days=1) if until else None,

@@ -83,16 +83,26 @@ async def keep_received(
     return sorted(fresh, key=lambda u: int(u["update_id"]))
 
 
-async def unfinished(session: AsyncSession) -> list[dict[str, Any]]:
-    """Inbox updates without a handled marker: left by a process that stopped, oldest first."""
+async def unfinished(
+    session: AsyncSession, ids: tuple[int, int] = (0, 1 << 62)
+) -> list[dict[str, Any]]:
+    """Inbox updates without a handled marker, with ids in `ids` (one messenger's range, see
+    messengers.UPDATE_IDS): left by a process that stopped, oldest first."""
     rows = await session.scalars(
         select(InboxUpdate.payload)
-        .where(~exists().where(HandledUpdate.update_id == InboxUpdate.update_id))
+        .where(
+            ~exists().where(HandledUpdate.update_id == InboxUpdate.update_id),
+            InboxUpdate.update_id >= ids[0],
+            InboxUpdate.update_id < ids[1],
+        )
         .order_by(InboxUpdate.update_id)
     )
     return list(rows)
 
 
-async def prune_inbox(session: AsyncSession, below: int) -> None:
-    """Forget inbox updates below `below`: every one of them has finished here."""
-    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id < below))
+async def prune_inbox(session: AsyncSession, below: int, since: int = 0) -> None:
+    """Forget inbox updates from `since` to below `below` (one messenger's range): every one
+    of them has finished here."""
+    await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.update_id < below, InboxUpdate.update_id >= since)
+    )

@@ -1,4 +1,4 @@
-"""People: registration from Telegram profiles and the acting user's roles."""
+"""People: registration from messenger profiles and the acting user's roles."""
 
 from __future__ import annotations
 
@@ -10,21 +10,37 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.absences import deputy_memberships
 from core.clock import Clock
-from core.dto import MembershipInfo, TelegramProfile, UserContext
-from db.models import Absence, Direction, Membership, Plan, School, User
+from core.dto import MembershipInfo, Profile, UserContext
+from db.models import Absence, Account, Direction, Membership, Plan, School, User
 
 
-async def upsert_user(session: AsyncSession, clock: Clock, profile: TelegramProfile) -> User:
-    """Find the user by Telegram id or create them; refresh the name fields."""
-    user = await session.scalar(select(User).where(User.telegram_id == profile.telegram_id))
-    if user is None:
+async def upsert_user(session: AsyncSession, clock: Clock, profile: Profile) -> User:
+    """Find the person by their messenger account or create them (reminders go to the
+    messenger they came from); refresh the name fields and the account's chat."""
+    account = await session.scalar(
+        select(Account).where(
+            Account.messenger == profile.messenger, Account.external_id == profile.external_id
+        )
+    )
+    if account is None:
         user = User(
-            telegram_id=profile.telegram_id,
-            created_at=clock.now(),
-            settings={},
-            is_active=True,
+            messenger=profile.messenger, created_at=clock.now(), settings={}, is_active=True
         )
         session.add(user)
+        await session.flush()
+        account = Account(
+            user_id=user.id,
+            messenger=profile.messenger,
+            external_id=profile.external_id,
+            chat_id=profile.chat_id,
+            created_at=clock.now(),
+        )
+        session.add(account)
+    else:
+        found = await session.get(User, account.user_id)
+        assert found is not None  # the foreign key cascades
+        user = found
+        account.chat_id = profile.chat_id
     if user.forgotten_at is None:
         user.username = profile.username
         user.full_name = profile.full_name
@@ -84,27 +100,53 @@ _STANDS_IN = (
     )
     .correlate(User)
 )
-_CONTEXT = (
-    _with_names(
-        select(User, _STANDS_IN, Membership, School.name, Plan.title, Direction.title)
-        .select_from(User)
-        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.revoked_at.is_(None)))
+_CONTEXT_ALL = _with_names(
+    select(User, _STANDS_IN, Membership, School.name, Plan.title, Direction.title)
+    .select_from(User)
+    .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.revoked_at.is_(None)))
+).order_by(Membership.id)
+_CONTEXT = _CONTEXT_ALL.where(
+    User.id
+    == select(Account.user_id)
+    .where(
+        Account.messenger == bindparam("messenger"),
+        Account.external_id == bindparam("external_id"),
     )
-    .where(User.telegram_id == bindparam("telegram_id"))
-    .order_by(Membership.id)
+    .scalar_subquery()
 )
+_CONTEXT_BY_ID = _CONTEXT_ALL.where(User.id == bindparam("user_id"))
 
 
 async def load_context(
-    session: AsyncSession, telegram_id: int, today: date | None = None
+    session: AsyncSession, messenger: str, external_id: int, today: date | None = None
 ) -> UserContext | None:
-    """The acting user's context, or None for someone the bot has never seen. With `today`,
-    the roles held that day as someone's deputy are included.
+    """The acting person's context from the account they write from, or None for an account
+    the bot has never seen. With `today`, the roles held that day as someone's deputy are
+    included.
 
     One query for the person, their roles and whether they stand in for anyone today: it
     runs for every update."""
-    params = {"telegram_id": telegram_id, "today": today or date.min}
-    rows = (await session.execute(_CONTEXT, params)).all()
+    params = {"messenger": messenger, "external_id": external_id, "today": today or date.min}
+    return await _load(session, _CONTEXT, params, today, messenger)
+
+
+async def load_context_by_id(
+    session: AsyncSession, user_id: int, today: date | None = None
+) -> UserContext | None:
+    """The same context for a person known by their internal id (web sessions, file links)."""
+    return await _load(
+        session, _CONTEXT_BY_ID, {"user_id": user_id, "today": today or date.min}, today
+    )
+
+
+async def _load(
+    session: AsyncSession,
+    query: Any,
+    params: dict[str, Any],
+    today: date | None,
+    messenger: str | None = None,
+) -> UserContext | None:
+    rows = (await session.execute(query, params)).all()
     if not rows:
         return None
     user, deputy = rows[0][0], bool(rows[0][1])
@@ -115,16 +157,18 @@ async def load_context(
         )
         if deputy and today is not None:
             memberships += await deputy_memberships(session, user.id, today)
-    return _context(user, memberships)
+    return _context(user, memberships, messenger)
 
 
-def _context(user: User, memberships: tuple[MembershipInfo, ...]) -> UserContext:
+def _context(
+    user: User, memberships: tuple[MembershipInfo, ...], messenger: str | None = None
+) -> UserContext:
     return UserContext(
         user_id=user.id,
-        telegram_id=user.telegram_id,
         full_name=user.full_name,
         is_active=user.is_active,
         memberships=memberships,
+        messenger=messenger or user.messenger,
     )
 
 

@@ -27,7 +27,7 @@ from core.notices import (
     delivered,
     queue_notice,
 )
-from core.people import Recipient, coordinator_recipients, curator_recipients
+from core.people import coordinator_recipients, curator_recipients, recipient
 from core.permissions import (
     acting_for,
     may_review,
@@ -816,15 +816,15 @@ async def answer_help(
         after={"question_id": question_id, "answer": text},
     )
     await session.flush()
-    asker = await session.get(User, info.asker_user_id) if info.asker_user_id else None
-    if asker is not None and asker.telegram_id is not None:
+    asker = await recipient(session, info.asker_user_id) if info.asker_user_id else None
+    if asker is not None:
         await queue_notice(
             session,
             clock,
             HELP_ANSWER,
             "question",
             question_id,
-            [Recipient(asker.id, asker.telegram_id)],
+            [asker],
             event=f"answer{answer.id}",
             skip_user_id=user.user_id,
             payload={"answer_id": answer.id},

@@ -221,12 +221,14 @@ class StatusCount(Base):
 
 
 class User(Base):
-    """A person known by their Telegram account."""
+    """A person, whichever messenger they write from (their accounts: `Account`)."""
 
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # Where reminders and notices go (one of the person's accounts, messengers.TELEGRAM/MAX);
+    # started_at/blocked_at below are about that messenger.
+    messenger: Mapped[str] = mapped_column(String(16), default="telegram")
     username: Mapped[str | None] = mapped_column(String(64))
     full_name: Mapped[str | None] = mapped_column(String(300))
     language_code: Mapped[str | None] = mapped_column(String(16))
@@ -237,6 +239,37 @@ class User(Base):
     blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     forgotten_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Account(Base):
+    """A person's account in one messenger: who writes (the messenger's user id) and the chat
+    the bot writes to (Telegram: the same number; MAX: the dialog's chat id)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("messenger", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    messenger: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[int] = mapped_column(BigInteger)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Lets a person and their account be added in one flush (never loaded: lazy="raise").
+    user: Mapped[User] = relationship(lazy="raise")
+
+
+class AccountLink(Base):
+    """A one-time code from one messenger that links the person's account in another (only
+    the code's hash is kept)."""
+
+    __tablename__ = "account_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DashboardSession(Base):
@@ -307,7 +340,7 @@ class InvitationRedemption(Base):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Set when the person is forgotten: a keyed hash of their Telegram id (core.pseudonyms),
+    # Set when the person is forgotten: a keyed hash of their account (core.pseudonyms),
     # so the same link does not let them in again, and nothing readable is kept.
     forgotten_key: Mapped[str | None] = mapped_column(String(64), index=True)
 
@@ -441,6 +474,7 @@ class OutboxMessage(Base):
     recipient_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
+    messenger: Mapped[str] = mapped_column(String(16), default="telegram")
     chat_id: Mapped[int] = mapped_column(BigInteger)
     scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime())
     not_after: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -560,6 +594,29 @@ class InboxUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MaxId(Base):
+    """An integer for one of MAX's string ids (a message's `mid` in its chat, or an update's
+    key in chat 0): aiogram's conversations speak Telegram's integer ids, and they must stay
+    the same across restarts and processes."""
+
+    __tablename__ = "max_ids"
+    __table_args__ = (UniqueConstraint("chat_id", "ref"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    ref: Mapped[str] = mapped_column(String(200))
+
+
+class MaxMarker(Base):
+    """MAX's polling marker that confirms every update up to one of our update ids."""
+
+    __tablename__ = "max_markers"
+
+    after: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    marker: Mapped[int] = mapped_column(BigInteger)
+    kept_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class InstanceSecret(Base):

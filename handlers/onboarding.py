@@ -15,6 +15,7 @@ from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvitationError
 from core.invitations import redeem_invitation
+from messengers import messenger_of
 
 
 async def start_with_code(
@@ -30,7 +31,10 @@ async def start_with_code(
     assert message.from_user is not None and command.args is not None
     try:
         result = await redeem_invitation(
-            session, clock, code=command.args.strip(), profile=profile_of(message.from_user)
+            session,
+            clock,
+            code=command.args.strip(),
+            profile=profile_of(message.from_user, messenger_of(bot), message.chat.id),
         )
     except InvitationError as exc:
         await message.answer(texts.INVITATION_ERRORS[exc.code])

@@ -14,6 +14,7 @@ from bot.callbacks import PersonAct, PersonMove, PersonOpen, PersonRole
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit
 from bot.settings import Settings
+from core.accounts import chat_in
 from core.admin import (
     change_role,
     invitable_roles,
@@ -29,6 +30,7 @@ from core.errors import InvalidInput, NotFound
 from core.reminder_policy import local_today
 from core.roles import Role
 from core.status import scope_of
+from messengers import messenger_of
 
 MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
 PAGE = 20
@@ -159,8 +161,9 @@ async def _menu_after(
     """Once committed, the person's command menu follows their new roles."""
     found = await person(session, scope_of(user_ctx), user_id)
     roles = frozenset(r.role for r in found.roles) if found.active else frozenset()
-    if found.started and not found.blocked:
-        after_commit(lambda: menus.publish_menu(bot, found.telegram_id, roles, settings.webapp_url))
+    chat = await chat_in(session, user_id, messenger_of(bot))
+    if found.started and not found.blocked and chat is not None:
+        after_commit(lambda: menus.publish_menu(bot, chat, roles, settings.webapp_url))
 
 
 async def set_role(

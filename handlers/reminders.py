@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from core.errors import InvalidInput, NotFound
 from core.people import mark_blocked, mark_unblocked
 from core.seminars import NotInvited, answer_rsvp
 from core.states import RsvpAnswer
+from messengers import messenger_of
 
 
 async def rsvp(
@@ -58,14 +59,20 @@ async def rsvp(
 
 
 async def blocked(
-    event: ChatMemberUpdated, session: AsyncSession, clock: Clock, user_ctx: UserContext | None
+    event: ChatMemberUpdated,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+    user_ctx: UserContext | None,
 ) -> None:
     if user_ctx is not None:
-        await mark_blocked(session, clock, user_ctx.user_id)
+        await mark_blocked(session, clock, user_ctx.user_id, messenger_of(bot))
 
 
-async def unblocked(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
-    await mark_unblocked(session, clock, event.from_user.id)
+async def unblocked(
+    event: ChatMemberUpdated, session: AsyncSession, clock: Clock, bot: Bot
+) -> None:
+    await mark_unblocked(session, clock, messenger_of(bot), event.from_user.id)
 
 
 def build_router() -> Router:

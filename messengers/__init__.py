@@ -8,6 +8,10 @@ from typing import Any
 TELEGRAM = "telegram"
 MAX = "max"
 MESSENGERS = (TELEGRAM, MAX)
+# Update ids of each messenger (MAX's are made by messengers.max.session, far above Telegram's):
+# both share the inbox and the handled markers and never meet.
+MAX_UPDATE_BASE = 1 << 40
+UPDATE_IDS = {TELEGRAM: (0, MAX_UPDATE_BASE), MAX: (MAX_UPDATE_BASE, 1 << 62)}
 
 
 def messenger_of(bot: Any) -> str:

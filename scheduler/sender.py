@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import groupby
@@ -58,6 +58,7 @@ from db.models import (
     Submission,
     User,
 )
+from messengers import messenger_of
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +114,13 @@ class OutboxSender:
         worker: str,
         rng: random.Random | None = None,
         claim_ttl: timedelta = CLAIM_TTL,
+        more: Mapping[str, Bot] | None = None,
     ) -> None:
         self.session_factory = session_factory
         self.bot = bot
+        # Each row goes out through its messenger's bot; rows of a messenger this process
+        # does not serve are left for one that does.
+        self.bots: dict[str, Bot] = {messenger_of(bot): bot, **(more or {})}
         self.clock = clock
         self.render = render
         self.worker = worker
@@ -159,6 +164,7 @@ class OutboxSender:
     async def _claim(self) -> list[OutboxMessage]:
         now = self.clock.now()
         due = [
+            OutboxMessage.messenger.in_(list(self.bots)),
             OutboxMessage.scheduled_at <= now,
             or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
             or_(
@@ -236,6 +242,7 @@ class OutboxSender:
                     row.claimed_by = row.claimed_until = None
                 return 0
             ids = [r.id for r in valid]
+            bot = self.bots[valid[0].messenger]
             chat_id = valid[0].chat_id
             recipient = valid[0].recipient_user_id
             done = _step(valid[0]) if len(valid) == 1 else 0
@@ -244,18 +251,18 @@ class OutboxSender:
             wait = None
             if sends:
                 if any(_in_doubt(row) for row in valid):  # an earlier send may have arrived
-                    wait = self.patient_timeout()
+                    wait = self.patient_timeout(bot)
                 for row in valid:  # counted before it begins: a crash mid-send stays counted
                     row.payload = {**row.payload, "doubt": _in_doubt(row) + 1}
                     if wait is not None:  # the claim outlasts the longer wait
                         row.claimed_until = now + self.claim_ttl + timedelta(seconds=wait)
         try:
-            message_id = await self._send(ids[0], chat_id, rendered, done, wait)
+            message_id = await self._send(bot, ids[0], chat_id, rendered, done, wait)
         except TelegramForbiddenError as exc:
             await self._finish(ids, OutboxStatus.FAILED, f"forbidden: {exc.message}")
             async with self.session_factory() as session, session.begin():
                 if recipient is not None:
-                    await mark_blocked(session, self.clock, recipient)
+                    await mark_blocked(session, self.clock, recipient, messenger_of(bot))
                 else:  # a group that removed the bot: stop writing there
                     await unlink_chat(session, self.clock, chat_id, None)
             return 0
@@ -283,12 +290,18 @@ class OutboxSender:
         await self._finish(ids, OutboxStatus.SENT, None, message_id)
         return 1
 
-    def patient_timeout(self) -> int:
-        """Seconds the send after one with no answer waits for Telegram's answer."""
-        return math.ceil(PATIENCE * float(self.bot.session.timeout))
+    def patient_timeout(self, bot: Bot | None = None) -> int:
+        """Seconds the send after one with no answer waits for the messenger's answer."""
+        return math.ceil(PATIENCE * float((bot or self.bot).session.timeout))
 
     async def _send(
-        self, row_id: int, chat_id: int, rendered: Rendered, done: int, wait: int | None
+        self,
+        bot: Bot,
+        row_id: int,
+        chat_id: int,
+        rendered: Rendered,
+        done: int,
+        wait: int | None,
     ) -> int | None:
         """The text, then each part of files; parts already sent (`done`) are not repeated.
 
@@ -297,13 +310,13 @@ class OutboxSender:
         A file Telegram refuses is skipped with a warning; the other files still go.
         """
         if rendered.edit_message_id is not None:
-            await self.bot.edit_message_text(
+            await bot.edit_message_text(
                 rendered.text, chat_id=chat_id, message_id=rendered.edit_message_id
             )
             return rendered.edit_message_id
         message_id = None
         if done == 0:
-            message = await self.bot.send_message(
+            message = await bot.send_message(
                 chat_id, rendered.text, reply_markup=rendered.markup, request_timeout=wait
             )
             message_id = message.message_id
@@ -313,10 +326,10 @@ class OutboxSender:
         for index, part in enumerate(rendered.media, start=1):
             if index < done:
                 continue
-            bot = self.bot if wait is None else cast(Bot, _Patient(self.bot, wait))
+            sender = bot if wait is None else cast(Bot, _Patient(bot, wait))
             wait = None
             try:
-                await send_part(bot, chat_id, part)
+                await send_part(sender, chat_id, part)
             except TelegramBadRequest as exc:
                 log.warning("outbox row %s: part %s refused: %s", row_id, index, exc.message)
             await self._progress(row_id, index + 1, begins=index < len(rendered.media))
@@ -414,8 +427,14 @@ def _note(
     session.add(DeliveryAttempt(outbox_id=row.id, attempted_at=now, result=result, error=error))
 
 
-def _group_key(row: OutboxMessage) -> tuple[int, datetime, str, int]:
-    return row.chat_id, row.scheduled_at, family(row.kind), 0 if merges(row.kind) else row.id
+def _group_key(row: OutboxMessage) -> tuple[str, int, datetime, str, int]:
+    return (
+        row.messenger,
+        row.chat_id,
+        row.scheduled_at,
+        family(row.kind),
+        0 if merges(row.kind) else row.id,
+    )
 
 
 async def _still_wanted(

@@ -29,8 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import ShiftedClock
 from core.roles import Role
 from core.states import AssignmentStatus
-from db.models import Activity, Assignment, Membership, Plan, School, User
+from db.models import Account, Activity, Assignment, Membership, Plan, School, User
 from emulator import Emulator
+from messengers import TELEGRAM
 from tests.moment import clock_env, running_clock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -395,7 +396,6 @@ async def populate_curators(
                 User,
                 [
                     {
-                        "telegram_id": i,
                         "full_name": f"Куратор {i}",
                         "settings": {"digest": False},
                         "is_active": True,
@@ -405,6 +405,14 @@ async def populate_curators(
                     for i in ids
                 ],
             )
+            await session.execute(
+                insert(Account),
+                [
+                    {"user_id": u, "messenger": TELEGRAM, "external_id": i, "chat_id": i,
+                     "created_at": now}
+                    for u, i in zip(users, ids, strict=True)
+                ],
+            )  # fmt: skip
             await session.execute(
                 insert(Membership),
                 [

@@ -16,7 +16,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from db.models import DashboardSession, User
+from db.models import DashboardSession
 
 # How old initData may be when exchanged (WEBAPP_AUTH_MAX_AGE_SECONDS): a page reloaded or
 # reopened from the webview's cache within the hour needs no trip back to the chat.
@@ -90,20 +90,15 @@ async def open_session(session: AsyncSession, user_id: int, now: datetime) -> st
 
 
 async def session_user(session: AsyncSession, token: str, now: datetime) -> int | None:
-    """The Telegram id of a live session's person, the session renewed by this use; None when
+    """The person (internal id) of a live session, the session renewed by this use; None when
     the token is unknown or the session has lapsed."""
-    found = (
-        await session.execute(
-            select(DashboardSession, User.telegram_id)
-            .join(User, User.id == DashboardSession.user_id)
-            .where(DashboardSession.token_hash == _hash(token))
-        )
-    ).first()
-    if found is None:
+    row = await session.scalar(
+        select(DashboardSession).where(DashboardSession.token_hash == _hash(token))
+    )
+    if row is None:
         return None
-    row, telegram_id = found
     if now - row.used_at > SESSION_IDLE or now - row.created_at > SESSION_CAP:
         return None
     if now - row.used_at >= RENEW_EVERY:
         row.used_at = now
-    return int(telegram_id)
+    return row.user_id

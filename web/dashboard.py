@@ -33,9 +33,10 @@ from core.item_state import item_state
 from core.people import own_zone
 from core.reminder_policy import local_today, resolve_zone
 from core.status import DEPARTMENT
-from core.users import load_context
+from core.users import load_context, load_context_by_id
 from core.when import school_year_span
 from core.work import WorkError, review
+from messengers import TELEGRAM
 from web import auth, links
 from web.auth import NotAuthorized, from_header, telegram_user_id
 
@@ -147,7 +148,7 @@ def _exchange(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.Response]]
             log.info("dashboard exchange refused: %s", why)
             return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
         async with deps.session_factory() as session, session.begin():
-            user = await load_context(session, telegram_id, deps.today(now))
+            user = await load_context(session, TELEGRAM, telegram_id, deps.today(now))
             if user is None or not user.is_active:
                 return _error(403, texts.DASHBOARD_ERRORS["no_person"])
             token = await auth.open_session(session, user.user_id, now)
@@ -166,12 +167,12 @@ def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.R
             return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
         # Its own transaction: the use renews the session even when the request is refused.
         async with deps.session_factory() as session, session.begin():
-            telegram_id = await auth.session_user(session, token, now)
-        if telegram_id is None:
+            user_id = await auth.session_user(session, token, now)
+        if user_id is None:
             return _error(401, texts.DASHBOARD_ERRORS["session_expired"])
         try:
             async with deps.session_factory() as session, session.begin():
-                user = await load_context(session, telegram_id, deps.today(now))
+                user = await load_context_by_id(session, user_id, deps.today(now))
                 if user is None or not user.is_active:
                     raise _Refused(403, texts.DASHBOARD_ERRORS["no_person"])
                 body = await route(_Request(request, session, user, deps))
@@ -341,7 +342,7 @@ async def _card(r: _Request) -> dict[str, Any]:
                 "size": f.size,
                 "missing": f.missing,
                 "url": f"{base}files/{f.evidence_id}?"
-                + links.file_query(r.deps.secret, f.evidence_id, r.user.telegram_id, now),
+                + links.file_query(r.deps.secret, f.evidence_id, r.user.user_id, now),
             }
             for f in found.files
         ],
@@ -380,11 +381,11 @@ def _file_route(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.StreamRe
         except _Refused as refused:
             return _error(refused.status, refused.message)
         now = deps.clock.now()
-        telegram_id = links.check(deps.secret, evidence_id, dict(request.query), now)
-        if telegram_id is None:
+        user_id = links.check(deps.secret, evidence_id, dict(request.query), now)
+        if user_id is None:
             return _error(401, texts.DASHBOARD_ERRORS["link_expired"])
         async with deps.session_factory() as session:
-            user = await load_context(session, telegram_id, deps.today(now))
+            user = await load_context_by_id(session, user_id, deps.today(now))
             if user is None:
                 return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
             try:  # the permission is checked again: a role taken away closes the link

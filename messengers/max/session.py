@@ -49,12 +49,13 @@ from aiogram.methods import (
 from aiogram.methods.base import TelegramType
 from aiogram.types import BufferedInputFile, Chat, File, FSInputFile, InputFile, Message, User
 
-from messengers import MAX
+from messengers import MAX, MAX_UPDATE_BASE
 from messengers.max.client import MaxClient, MaxError, MaxRateLimited
 from messengers.max.markup import MAX_TEXT, keyboard, text_format
 from messengers.max.updates import file_parts, key_of, message_refs, to_update
 
 UPDATES = 0  # the id namespace of updates themselves (no chat has id 0)
+UPDATE_BASE = MAX_UPDATE_BASE  # MAX's update ids start far above Telegram's
 
 
 class MessageIds(Protocol):
@@ -194,7 +195,7 @@ class MaxSession(BaseSession):
         found: list[Any] = []
         top = last
         for raw in answer.get("updates") or []:
-            number = await self.ids.number(UPDATES, key_of(raw))
+            number = UPDATE_BASE + await self.ids.number(UPDATES, key_of(raw))
             known = await self._message_numbers(raw)
             update = to_update(raw, number, partial(_lookup, known))
             top = max(top, number)

@@ -29,17 +29,17 @@ STATUSES = [s for s in AssignmentStatus]
 
 def _admin() -> UserContext:
     admin = MembershipInfo(Role.ADMIN, None, None, None, None, None, None)
-    return UserContext(1, 1, "Админ", True, (admin,))
+    return UserContext(1, "Админ", True, (admin,))
 
 
 def _curator(school_id: int) -> UserContext:
     role = MembershipInfo(Role.CURATOR, school_id, None, None, None, None, None)
-    return UserContext(2, 2, "Куратор", True, (role,))
+    return UserContext(2, "Куратор", True, (role,))
 
 
 def _coordinator(plan_id: int, direction_id: int) -> UserContext:
     role = MembershipInfo(Role.COORDINATOR, None, None, plan_id, None, direction_id, None)
-    return UserContext(3, 3, "Координатор", True, (role,))
+    return UserContext(3, "Координатор", True, (role,))
 
 
 cells = st.lists(

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.roles import Role
 from core.users import load_context
 from db.models import Absence, Membership, Plan, PlanSchool, School, User
+from messengers import TELEGRAM
+from tests.people import with_account
 
 NOW = datetime(2020, 11, 16, 6, 0, tzinfo=UTC)
 AWAY = (date(2020, 11, 16), date(2020, 11, 20))
@@ -29,8 +31,8 @@ async def test_a_deputy_stands_in_only_where_both_share_the_plan_with_as_high_a_
         people = {}
         names = ("Анна", "Борис", "Вера", "Глеб", "Дарья")
         for tg, name in enumerate(names, 1):
-            people[name] = User(telegram_id=tg, full_name=name, settings={}, created_at=NOW)
-        session.add_all(people.values())
+            people[name] = User(full_name=name, settings={}, created_at=NOW)
+            session.add_all(with_account(people[name], tg, NOW))
         await session.flush()
         roles = [
             ("Анна", Role.CURATOR, {"school_id": school.id}),  # away: a curator of the school
@@ -51,12 +53,12 @@ async def test_a_deputy_stands_in_only_where_both_share_the_plan_with_as_high_a_
     async with session_factory() as session:
         held = {}
         for tg, name in enumerate(names, 1):
-            context = await load_context(session, tg, AWAY[0])
+            context = await load_context(session, TELEGRAM, tg, AWAY[0])
             assert context is not None
             held[name] = sorted(
                 (m.role.value, m.school_id, m.plan_id) for m in context.memberships if m.acting_for
             )
-        after = await load_context(session, 3, date(2020, 11, 21))
+        after = await load_context(session, TELEGRAM, 3, date(2020, 11, 21))
     # An observer never takes over a curator's role.
     assert held["Борис"] == []
     # The plan's coordinator works on Анна's school for that plan only, and never gains the

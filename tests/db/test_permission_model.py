@@ -45,6 +45,8 @@ from db.models import (
     Submission,
     User,
 )
+from messengers import TELEGRAM
+from tests.people import with_account
 
 NOW = datetime(2020, 11, 16, 6, 0, tzinfo=UTC)
 TODAY = date(2020, 11, 16)
@@ -148,9 +150,10 @@ async def _build(session: AsyncSession, spec: WorldSpec) -> dict[str, Any]:
                 items.append({"id": assignment.id, "activity": activity.id, "plan": p,
                               "direction": k if direction else None, "school": s,
                               "plan_id": plan.id, "school_id": schools[s].id})  # fmt: skip
-    people = [User(telegram_id=1000 + i, full_name=f"Человек {i}", settings={}, created_at=NOW,
+    people = [User(full_name=f"Человек {i}", settings={}, created_at=NOW,
                    started_at=NOW) for i in range(PEOPLE)]  # fmt: skip
-    session.add_all(people)
+    for i, someone in enumerate(people):
+        session.add_all(with_account(someone, 1000 + i, NOW))
     await session.flush()
     for i, roles in enumerate(spec.roles):
         for r in roles:
@@ -251,7 +254,7 @@ async def test_every_surface_shows_exactly_what_the_model_allows(
     clock = ManualClock(NOW)
     for person in range(PEOPLE):
         async with session_factory() as session:
-            user = await load_context(session, 1000 + person, TODAY)
+            user = await load_context(session, TELEGRAM, 1000 + person, TODAY)
             assert user is not None
             facts = {i["id"]: _oracle(spec, person, i) for i in items}
             # The chat card: seen or refused; comment and files only with the evidence right.
@@ -331,7 +334,7 @@ async def test_every_surface_shows_exactly_what_the_model_allows(
             async with session_factory() as session:
                 try:
                     async with session.begin():
-                        user = await load_context(session, 1000 + person, TODAY)
+                        user = await load_context(session, TELEGRAM, 1000 + person, TODAY)
                         assert user is not None
                         await review(session, clock, user, submission_id, True, None)
                         raise _Undo

@@ -240,7 +240,7 @@ async def test_a_note_column_is_kept_and_shown_on_the_card(session_factory) -> N
         )
         assert first is not None
         admin_role = MembershipInfo(Role.ADMIN, None, None, None, None, None, None)
-        admin = UserContext(1, 1, "Админ", True, (admin_role,))
+        admin = UserContext(1, "Админ", True, (admin_role,))
         card = await item_card(session, admin, first)
     assert "Примечание: по согласованию с управлением" in texts.item_card(card, date(2020, 11, 2))
 

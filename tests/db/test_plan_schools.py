@@ -25,12 +25,12 @@ CLOCK = ManualClock(datetime(2020, 11, 2, 4, 0, tzinfo=UTC))
 
 def _person(role: Role, plan_id: int | None = None, acting_for: int | None = None) -> UserContext:
     role_of = MembershipInfo(role, None, None, plan_id, None, None, None, acting_for=acting_for)
-    return UserContext(1, 1, "Ольга", True, (role_of,))
+    return UserContext(1, "Ольга", True, (role_of,))
 
 
 async def _user(session: AsyncSession) -> None:
     """The acting person (user 1), as the audit log names them."""
-    session.add(User(id=1, telegram_id=1, full_name="Ольга", created_at=CLOCK.now()))
+    session.add(User(id=1, full_name="Ольга", created_at=CLOCK.now()))
     await session.flush()
 
 
@@ -90,7 +90,7 @@ async def test_the_use_case_itself_refuses_whom_the_plan_is_not(session_factory)
             _person(Role.CURATOR),
             _person(Role.COORDINATOR, plan_id + 1),  # another plan's
             _person(Role.COORDINATOR, plan_id, acting_for=7),  # only as someone's deputy
-            UserContext(1, 1, None, False, _person(Role.ADMIN).memberships),  # switched off
+            UserContext(1, None, False, _person(Role.ADMIN).memberships),  # switched off
         ]
         for person in refused:
             with pytest.raises(NotFound):

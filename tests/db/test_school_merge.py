@@ -31,7 +31,7 @@ async def test_merge_keeps_history(session_factory: async_sessionmaker[AsyncSess
             session, clock, interpret(read_text(seed_text("001"))), timezone="Asia/Yekaterinburg"
         )
         await attach_school(session, clock, report.plan_id, twin.id)
-        user = User(telegram_id=5, full_name="Алиса", created_at=NOW, settings={})
+        user = User(full_name="Алиса", created_at=NOW, settings={})
         session.add(user)
         await session.flush()
         session.add(

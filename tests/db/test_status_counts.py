@@ -39,6 +39,8 @@ from db.status_counts import rebuild
 from importer.draft import PlanDraft
 from importer.interpret import interpret
 from importer.text_reader import read_text
+from messengers import TELEGRAM
+from tests.people import by_telegram, with_account
 from tests.plan_files import seed_text
 
 ZONES = ("Asia/Yekaterinburg", "Europe/Moscow", "Asia/Krasnoyarsk", "Asia/Kamchatka")
@@ -55,7 +57,7 @@ async def _world(factory: async_sessionmaker[AsyncSession], clock: ManualClock) 
     four time zones, with one person who may do everything."""
     directed, sectioned = _drafts()
     async with factory() as session, session.begin():
-        if await session.scalar(select(User.id).where(User.telegram_id == ADMIN_TG)):
+        if await session.scalar(by_telegram(ADMIN_TG)):
             return
         await import_plan(session, clock, directed, timezone="Asia/Yekaterinburg")
         report = await import_plan(session, clock, sectioned, timezone="Europe/Moscow")
@@ -65,8 +67,8 @@ async def _world(factory: async_sessionmaker[AsyncSession], clock: ManualClock) 
         schools = list(await session.scalars(select(School)))
         for index, school in enumerate(schools):
             school.timezone = ZONES[index % len(ZONES)]
-        admin = User(telegram_id=ADMIN_TG, full_name="Админ", created_at=clock.now(), settings={})
-        session.add(admin)
+        admin = User(full_name="Админ", created_at=clock.now(), settings={})
+        session.add_all(with_account(admin, ADMIN_TG, clock.now()))
         await session.flush()
         session.add(Membership(user_id=admin.id, role=Role.ADMIN, created_at=clock.now()))
         for school in schools:
@@ -85,7 +87,7 @@ def _pick(items: list[Any], n: int) -> Any:
 
 
 async def _admin(session: AsyncSession) -> UserContext:
-    user = await load_context(session, ADMIN_TG)
+    user = await load_context(session, TELEGRAM, ADMIN_TG)
     assert user is not None
     return user
 

@@ -18,6 +18,7 @@ from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
+from tests.people import by_telegram, user_id_of
 from tests.plan_files import seed_text
 
 
@@ -35,7 +36,7 @@ async def _join(world: World, name: str, code: str) -> FakeUser:
 
 async def _user(world: World, person: FakeUser) -> User:
     async with world.app.session_factory() as session:
-        found = await session.scalar(select(User).where(User.telegram_id == person.id))
+        found = await session.scalar(by_telegram(person.id))
         assert found is not None
         return found
 
@@ -218,7 +219,7 @@ async def test_the_same_administration_from_the_terminal(world: World) -> None:
     lena = await _join(world, "Лена", link.strip().split("start=")[1])
     async with world.app.session_factory() as session:
         role = await session.scalar(
-            select(Membership).join(User).where(User.telegram_id == lena.id)
+            select(Membership).where(Membership.user_id == await user_id_of(session, lena.id))
         )
         assert role is not None and (role.role, role.plan_id) == (Role.COORDINATOR, int(plan_id))
     wrong = await world.cli("invite", "--role", "coordinator", "--direction", "1", check=False)

@@ -32,6 +32,7 @@ from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import TOKEN, World
+from tests.people import by_telegram, user_id_of
 from tests.plan_files import seed_text
 
 PNG = (
@@ -335,14 +336,14 @@ async def test_stale_and_forged_buttons_change_nothing(world: World) -> None:
 async def test_a_coordinator_of_another_direction_cannot_review(world: World) -> None:
     alice, olga, _ = await _setup(world)
     async with world.app.session_factory() as session, session.begin():
-        from db.models import Direction, Membership, Plan, User
+        from db.models import Direction, Membership, Plan
 
         plan = await session.scalar(select(Plan))
         assert plan is not None
         other = Direction(plan_id=plan.id, code="II", title="Другое направление", position=1)
         session.add(other)
         await session.flush()
-        olga_user = await session.scalar(select(User).where(User.telegram_id == olga.id))
+        olga_user = await session.scalar(by_telegram(olga.id))
         assert olga_user is not None
         membership = await session.scalar(
             select(Membership).where(Membership.user_id == olga_user.id)
@@ -448,12 +449,14 @@ async def test_history_on_the_card_and_the_audit_cli(world: World) -> None:
     result = await world.cli("audit", "--plan", plan_title[:40], "--json")
     entries = json.loads(result.stdout)
     item = [e for e in entries if e["entity"] == f"assignment:{assignment.id}"]
-    assert [(e["action"], e["actor_telegram_id"]) for e in item] == [
-        ("assignment.submit", alice.id),
-        ("assignment.accept", olga.id),
+    async with world.app.session_factory() as session:
+        alice_id, olga_id = await user_id_of(session, alice.id), await user_id_of(session, olga.id)
+    assert [(e["action"], e["actor_user_id"]) for e in item] == [
+        ("assignment.submit", alice_id),
+        ("assignment.accept", olga_id),
     ]
     mine = json.loads((await world.cli("audit", "--user", str(alice.id), "--json")).stdout)
-    assert mine and {e["actor_telegram_id"] for e in mine} == {alice.id}
+    assert mine and {e["actor_user_id"] for e in mine} == {alice_id}
     later = await world.cli("audit", "--since", "2030-01-01")
     assert later.stdout == "" and "0 entries" in later.stderr
     bad = await world.cli("audit", "--since", "вчера", check=False)
@@ -654,7 +657,9 @@ async def test_submissions_escalations_and_overdue_name_the_person_and_the_schoo
     alice, olga, _ = await _setup(world)
     async with world.app.session_factory() as session, session.begin():
         await session.execute(
-            update(User).where(User.telegram_id == alice.id).values(full_name="Алиса Кураторова")
+            update(User)
+            .where(User.id == await user_id_of(session, alice.id))
+            .values(full_name="Алиса Кураторова")
         )
     await olga.send("/overdue")
     overdue = await olga.expect_reply("Просрочено по школам")

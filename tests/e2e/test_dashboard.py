@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -20,6 +20,7 @@ from db.models import Activity, Assignment, DashboardSession, School
 from emulator import FakeUser
 from tests.e2e.test_curator_flows import _setup, _start_done
 from tests.harness import World
+from tests.people import user_id_of
 
 WEBAPP = "https://kurator.test/app/"
 
@@ -265,7 +266,8 @@ async def test_evidence_downloads_through_personal_short_lived_links(world: Worl
         async with http.get(origin + file["url"]) as response:
             assert response.status == 200 and await response.read() == payload
             assert "attachment" in response.headers["Content-Disposition"]
-        forged = file["url"].replace(f"u={olga.id}", f"u={olga.id + 1}")
+        owner = int(parse_qs(urlsplit(file["url"]).query)["u"][0])
+        forged = file["url"].replace(f"u={owner}", f"u={owner + 1}")
         async with http.get(origin + forged) as response:
             assert response.status == 401
     world.clock.advance(timedelta(minutes=11))  # type: ignore[attr-defined]
@@ -430,7 +432,7 @@ async def test_a_switched_off_person_loses_the_open_session_at_once(world: World
     page = await page_for(world, olga)
     await page.ok("api/plans")
     async with world.app.session_factory() as session, session.begin():
-        user_id = await admin.by_telegram_id(session, olga.id)
+        user_id = await user_id_of(session, olga.id)
         await admin.set_active(session, world.clock, EVERYTHING, None, user_id, False)
     status, _ = await page.call("api/plans")
     assert status == 403

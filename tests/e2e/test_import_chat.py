@@ -11,6 +11,7 @@ from bot import texts
 from core.roles import Role
 from db.models import Activity, AuditEntry, Membership, Plan, User
 from tests.harness import World
+from tests.people import by_telegram, with_account
 from tests.plan_files import seed_docx
 
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
@@ -145,11 +146,11 @@ async def test_only_a_plans_own_coordinator_updates_it_and_an_importer_coordinat
                      created_at=world.clock.now(), updated_at=world.clock.now())  # fmt: skip
         session.add(other)
         await session.flush()
-        user = await session.scalar(select(User).where(User.telegram_id == ksenia.id))
+        user = await session.scalar(by_telegram(ksenia.id))
         if user is None:
-            user = User(telegram_id=ksenia.id, full_name="Ксения Соседова", settings={},
+            user = User(full_name="Ксения Соседова", settings={},
                         created_at=world.clock.now(), started_at=world.clock.now())  # fmt: skip
-            session.add(user)
+            session.add_all(with_account(user, ksenia.id, world.clock.now()))
             await session.flush()
         session.add(Membership(user_id=user.id, role=Role.COORDINATOR, plan_id=other.id,
                                created_at=world.clock.now()))  # fmt: skip

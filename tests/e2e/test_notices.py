@@ -22,7 +22,7 @@ from core.clock import ManualClock
 from core.notices import NOTICE_KINDS, REVIEW_REQUEST
 from core.roles import Role
 from core.states import OutboxStatus
-from db.models import DeliveryAttempt, EvidenceFile, OutboxMessage, User
+from db.models import DeliveryAttempt, EvidenceFile, OutboxMessage
 from emulator import FakeUser
 from tests.e2e.test_curator_flows import (  # noqa: F401  (fixtures of the curator world)
     _setup,
@@ -31,6 +31,7 @@ from tests.e2e.test_curator_flows import (  # noqa: F401  (fixtures of the curat
     settings,
 )
 from tests.harness import World
+from tests.people import by_telegram
 
 
 async def _coordinator(world: World, name: str) -> FakeUser:
@@ -100,7 +101,7 @@ async def test_an_unreachable_coordinator_costs_only_their_own_notice(world: Wor
     )
     assert rows[olga.id].status == rows[vera.id].status == OutboxStatus.SENT
     async with world.app.session_factory() as session:
-        blocked = await session.scalar(select(User).where(User.telegram_id == boris.id))
+        blocked = await session.scalar(by_telegram(boris.id))
     assert blocked is not None and blocked.blocked_at is not None
     # Olga accepts: the curator is told through the outbox too, with the item one tap away.
     await olga.press("✅ Принять", request)

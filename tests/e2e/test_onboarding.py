@@ -13,6 +13,7 @@ from core.roles import Role
 from core.users import load_memberships
 from db.models import Invitation, InvitationRedemption
 from tests.harness import BOT_USERNAME, World
+from tests.people import user_id_of
 
 SCHOOL = "МАОУ «СОШ № 21 г. Челябинска»"
 
@@ -173,7 +174,7 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
 
 async def _user_id(world: World, telegram_id: int) -> int:
     async with world.app.session_factory() as session:
-        return await admin.by_telegram_id(session, telegram_id)
+        return await user_id_of(session, telegram_id)
 
 
 async def test_an_old_link_never_gives_back_a_removed_role(world: World) -> None:
@@ -211,7 +212,7 @@ async def test_a_switched_off_person_opening_a_link_is_told_plainly(world: World
     await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
     await alice.expect_reply("куратор")
     async with world.app.session_factory() as session, session.begin():
-        user_id = await admin.by_telegram_id(session, alice.id)
+        user_id = await user_id_of(session, alice.id)
         await admin.set_active(session, world.clock, EVERYTHING, None, user_id, False)
 
     fresh = await world.invite(Role.OBSERVER, school, uses=3)

@@ -47,7 +47,9 @@ from db.models import (
     TimeOff,
 )
 from emulator import EmulatorServer, FakeUser, RateLimits
+from messengers import TELEGRAM
 from tests.harness import World, emulator_server
+from tests.people import user_id_of
 
 # The string fields of every callback: each value a handler knows (ids are forged separately).
 ACTIONS: dict[str, list[dict[str, Any]]] = {
@@ -208,7 +210,7 @@ async def _join(
 
 async def _user_id(world: World, person: FakeUser) -> int:
     async with world.app.session_factory() as session:
-        return await admin.by_telegram_id(session, person.id)
+        return await user_id_of(session, person.id)
 
 
 async def _snapshot(world: World) -> dict[str, list[tuple[Any, ...]]]:
@@ -346,10 +348,10 @@ async def test_no_forged_button_reaches_another_plan_school_or_role(world: World
     await boss.expect_reply()
 
     async with world.app.session_factory() as session, session.begin():
-        off_user = await admin.by_telegram_id(session, switched_off.id)
-        boss_user = await admin.by_telegram_id(session, boss.id)
-        foreign_user = await admin.by_telegram_id(session, foreign_curator.id)
-        curator_user = await admin.by_telegram_id(session, curator.id)
+        off_user = await user_id_of(session, switched_off.id)
+        boss_user = await user_id_of(session, boss.id)
+        foreign_user = await user_id_of(session, foreign_curator.id)
+        curator_user = await user_id_of(session, curator.id)
         submissions = {}
         # The own school's pending submission is the switched-off curator's own: withdrawing
         # it must be refused all the same.
@@ -479,7 +481,7 @@ async def _question(world: World, person: FakeUser, assignment_id: int) -> int:
     from core.users import load_context
 
     async with world.app.session_factory() as session, session.begin():
-        ctx = await load_context(session, person.id)
+        ctx = await load_context(session, TELEGRAM, person.id)
         assert ctx is not None
         asked = await ask_help(session, world.clock, ctx, assignment_id, "секретный вопрос")
     return asked.question_id

@@ -30,6 +30,7 @@ from db.models import (
 )
 from emulator import FakeUser
 from importer.files import load_plan
+from messengers import TELEGRAM
 from tests.harness import World
 from tests.plan_files import seed_docx
 
@@ -292,7 +293,7 @@ async def test_only_admins_and_the_plans_coordinators_change_who_takes_part(worl
     # The rule is core's: a use case called without the handler refuses all the same.
     async with world.app.session_factory() as session:
         for person in (other, alice):
-            context = await load_context(session, person.id)
+            context = await load_context(session, TELEGRAM, person.id)
             assert context is not None
             with pytest.raises(NotFound):
                 await plan_schools.attach(

@@ -9,18 +9,18 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from core.admin import by_telegram_id
 from core.clock import ManualClock
 from core.people import mark_blocked
 from core.plan_import import import_plan
 from core.privacy import FORGOTTEN_NAME, forget
 from core.roles import Role
 from db.base import Base
-from db.models import InvitationRedemption, Membership, OutboxMessage, Submission, User
+from db.models import Account, InvitationRedemption, Membership, OutboxMessage, Submission, User
 from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
+from tests.people import user_id_of
 from tests.plan_files import seed_text
 
 
@@ -62,7 +62,8 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     assert document["file_name"] == "kurator-mydata.json"
     data = json.loads(world.server.emulator.files[document["file_id"]].data)
     assert data["profile"]["full_name"] == "Алиса Кураторова"
-    assert data["profile"]["telegram_id"] == alice.id
+    assert data["profile"]["accounts"][0]["id"] == alice.id
+    assert data["profile"]["accounts"][0]["messenger"] == "telegram"
     assert [(r["role"], r["school"]) for r in data["roles"]] == [
         ("curator", "МАОУ «СОШ № 21 г. Челябинска»")
     ]
@@ -81,7 +82,8 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
 
     async with world.app.session_factory() as session:
         old = await session.scalar(select(User).where(User.full_name == FORGOTTEN_NAME))
-        assert old is not None and old.telegram_id < 0 and old.username is None
+        assert old is not None and old.username is None
+        assert await session.scalar(select(Account).where(Account.user_id == old.id)) is None
         assert not old.is_active and old.forgotten_at is not None
         submission = await session.scalar(select(Submission))
         assert submission is not None and submission.user_id == old.id  # history kept
@@ -95,7 +97,7 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     await alice.send("/mydata")
     fresh = await alice.expect_reply()
     again = json.loads(world.server.emulator.files[fresh.raw["document"]["file_id"]].data)
-    assert again["reports"] == [] and again["profile"]["telegram_id"] == alice.id
+    assert again["reports"] == [] and again["profile"]["accounts"][0]["id"] == alice.id
 
 
 async def test_after_forget_the_same_multi_use_link_does_not_let_the_person_in(
@@ -157,7 +159,7 @@ async def test_forget_leaves_no_trace_of_the_person_in_any_table(world: World) -
     await alice.expect_reply()
     notice = select(func.count()).where(OutboxMessage.kind == "blocked_notice")
     async with world.app.session_factory() as session, session.begin():
-        user_id = await by_telegram_id(session, alice.id)
+        user_id = await user_id_of(session, alice.id)
         # She blocked the bot: a notice naming her is queued for Olga.
         assert await mark_blocked(session, world.clock, user_id) == 1
     async with world.app.session_factory() as session, session.begin():

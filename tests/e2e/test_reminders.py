@@ -27,6 +27,7 @@ from importer.interpret import interpret
 from importer.text_reader import read_text
 from scheduler.sender import OutboxSender
 from tests.harness import TOKEN, World
+from tests.people import by_telegram, user_id_of
 from tests.plan_files import seed_text
 
 START = datetime(2020, 9, 1, 0, 0, tzinfo=UTC)
@@ -107,7 +108,7 @@ async def test_a_school_year_in_three_time_zones(world: World) -> None:
     async with world.app.session_factory() as session, session.begin():  # Борис: reminders at 22:00
         await session.execute(
             update(User)
-            .where(User.telegram_id == boris.id)
+            .where(User.id == await user_id_of(session, boris.id))
             .values(settings={"reminders": {"hour": 22}})
         )
     # Simulated time runs far faster than real time: lift real-time flood limits on both sides.
@@ -673,7 +674,7 @@ async def test_a_blocked_user_is_marked_and_the_coordinator_told_once(world: Wor
     await alice.block(silent=True)
     await _run(world, hours=5 * 24)
     async with world.app.session_factory() as session:
-        user = await session.scalar(select(User).where(User.telegram_id == alice.id))
+        user = await session.scalar(by_telegram(alice.id))
         assert user is not None and user.blocked_at is not None
         failures = (
             await session.execute(

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
 
 from core.clock import ManualClock
 from core.plan_import import import_plan
 from core.roles import Role
-from db.models import Plan, User
+from db.models import Plan
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
+from tests.people import by_telegram
 from tests.plan_files import seed_text
 
 
@@ -93,7 +93,7 @@ async def test_settings_change_the_next_reminders_and_archive_stops_them(world: 
         plan = await session.get(Plan, plan_id)
         assert plan is not None and plan.archived_at is None
         assert plan.settings["reminders"]["hour"] == 10
-        user = await session.scalar(select(User).where(User.telegram_id == alice.id))
+        user = await session.scalar(by_telegram(alice.id))
         assert user is not None and user.settings["reminders"]["lead_days"] == [2]
 
     # Archived: no more reminders and out of status; back from the archive, both return.

@@ -24,6 +24,7 @@ from emulator.client import BotMessage
 from importer.csv_reader import read_csv
 from importer.interpret import interpret
 from tests.harness import World
+from tests.people import user_id_of
 
 MSK = ZoneInfo("Europe/Moscow")
 PLAN_CSV = """План мероприятий на 2020-2021 учебный год
@@ -276,7 +277,7 @@ async def test_a_deputy_switched_off_gets_nothing_and_no_deputy_tells_the_coordi
     since, until = datetime(2024, 10, 22, tzinfo=UTC), datetime(2024, 11, 2, tzinfo=UTC)
     async with world.app.session_factory() as session:
         planned = await preview(session, since, until, "Europe/Moscow")
-        olga_id = await admin.by_telegram_id(session, olga.id)
+        olga_id = await user_id_of(session, olga.id)
     assert any(r.person.user_id == olga_id and r.payload.get("for_user_id") for r in planned)
     async with world.app.session_factory() as session, session.begin():
         await admin.set_active(session, world.clock, EVERYTHING, None, olga_id, False)

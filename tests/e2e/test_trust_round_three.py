@@ -22,7 +22,6 @@ from bot import texts
 from bot.callbacks import AwayAct, ReportMake, ReviewAct
 from bot.pacing import PaceLimits
 from bot.settings import Settings
-from core import admin
 from core.clock import ManualClock
 from core.invitations import create_invitation
 from core.roles import Role
@@ -40,6 +39,7 @@ from db.models import (
 from emulator import EmulatorServer, FakeUser, RateLimits
 from emulator.client import BotMessage
 from tests.harness import World, emulator_server
+from tests.people import user_id_of
 
 WEBAPP = "https://kurator.test/app/"
 DUE = date(2020, 11, 20)
@@ -148,7 +148,7 @@ async def _join(
 
 async def _user_id(world: World, person: FakeUser) -> int:
     async with world.app.session_factory() as session:
-        return await admin.by_telegram_id(session, person.id)
+        return await user_id_of(session, person.id)
 
 
 async def _pending(world: World, assignment_id: int, author: FakeUser, comment: str) -> int:

@@ -16,7 +16,7 @@ def _user(*roles: tuple[Role, int | None, int | None], active: bool = True) -> U
     memberships = tuple(
         MembershipInfo(role, school, None, plan, None, None, None) for role, school, plan in roles
     )
-    return UserContext(1, 1, "Имя", active, memberships)
+    return UserContext(1, "Имя", active, memberships)
 
 
 @pytest.mark.parametrize(
