@@ -38,6 +38,7 @@ from core.clock import Clock
 from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
 from handlers import build_routers
+from ops import Ops
 from scheduler import build_scheduler
 from scheduler.sender import OutboxSender
 from scheduler.service import ReminderService
@@ -213,6 +214,8 @@ class Application:
             )
         )
         self.bot = build_bot(settings, self.pacer)
+        self.ops = Ops(settings, self.clock)  # metrics, watchdog, log context (ops/)
+        outermost = (self.ops.update_middleware, *outermost)
         self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings, outermost)
         self.started = asyncio.Event()
         self.dispatcher.startup.register(self._mark_started)
@@ -246,6 +249,7 @@ class Application:
         self.dispatcher["evidence_kick"] = self.kick_evidence
         self.dispatcher["flow_watch"] = self.flows
         self.dispatcher["replan"] = self.reminders.request_plan
+        self.ops.attach(self)
 
     def kick_outbox(self) -> None:
         """Deliver queued news now rather than at the next tick (called after a commit)."""

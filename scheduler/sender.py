@@ -58,6 +58,7 @@ from db.models import (
     Submission,
     User,
 )
+from ops.metrics import note_delivery
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +338,7 @@ class OutboxSender:
         self, ids: list[int], status: OutboxStatus, error: str | None, message_id: int | None = None
     ) -> None:
         now = self.clock.now()
+        note_delivery(self.bot, status.value, error, len(ids))  # metrics (ops/)
         async with self.session_factory() as session, session.begin():
             for row_id in ids:
                 row = await session.get(OutboxMessage, row_id)
@@ -367,6 +369,7 @@ class OutboxSender:
         without `not_after` whose first attempt is HORIZON old fails: `_still_wanted` ends
         the others once their `not_after` passes."""
         now = self.clock.now()
+        note_delivery(self.bot, "retry", error, len(ids))  # metrics (ops/)
         async with self.session_factory() as session, session.begin():
             for row_id in ids:
                 row = await session.get(OutboxMessage, row_id)
