@@ -81,6 +81,8 @@ class Ops:
         self._lag = 0.0
         self.metrics.start_time.labels(self.process).set(time.time())
         self.metrics.info.labels(self.process, self.version).set(1)
+        if settings.scheduler_enabled:  # until the first tick: the start (no tick since then)
+            self.metrics.last_tick.labels(self.process).set(time.time())
 
     def attach(self, app: Any) -> None:
         """Count the app's bot, engine and scheduler; start and stop with its dispatcher."""

@@ -180,9 +180,16 @@ class Metrics:
             bot.session.middleware(requests)
 
     def names(self) -> set[str]:
-        """Every sample name exposed (with _total, _bucket, _count, _sum, _created)."""
-        return {s.name for family in self.registry.collect() for s in family.samples} | {
-            family.name for family in self.registry.collect()
+        """Every series name /metrics can expose (what PromQL may name)."""
+        suffixes = {
+            "counter": ("_total", "_created"),
+            "histogram": ("_bucket", "_count", "_sum", "_created"),
+            "gauge": ("",),
+        }
+        return {
+            family.name + suffix
+            for family in self.registry.collect()
+            for suffix in suffixes.get(family.type, ("",))
         }
 
 

@@ -154,6 +154,10 @@ class Watchdog:
         except Exception as exc:
             log.warning("watchdog: board unreachable: %s", type(exc).__name__)
             self.redis_ok, self.peers = False, [record]
+        self.metrics.heartbeat_age.clear()
+        for peer in self.peers:
+            seconds = (now - peer.heartbeat_at).total_seconds()
+            self.metrics.heartbeat_age.labels(self.metrics.process, peer.process).set(seconds)
         age = self.facts.oldest_due_age(now) if self.facts is not None else None
         verdicts = evaluate(
             now, self.signals.process, self.peers, age, self.database_ok, self.limits
