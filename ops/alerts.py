@@ -122,12 +122,12 @@ def evaluate(
             verdicts[f"process:{peer.process}"] = Verdict(
                 _level(age, limits.heartbeat), peer.process, _minutes(age)
             )
-    for peer in live:
+    for peer in peers:
         if peer.scheduler:
             age = now - (peer.last_tick_at or peer.started_at)
-            verdicts[f"scheduler:{peer.process}"] = Verdict(
-                _level(age, limits.tick), peer.process, _minutes(age)
-            )
+            # A silent process: its own alert says it; its scheduler's stays as it was.
+            state = _level(age, limits.tick) if peer in live else State.HOLD
+            verdicts[f"scheduler:{peer.process}"] = Verdict(state, peer.process, _minutes(age))
     messengers = {m for p in live for m in p.episodes}
     for messenger in sorted(messengers):
         episodes = [p.episodes[messenger] for p in live if messenger in p.episodes]
@@ -135,7 +135,8 @@ def evaluate(
         if not recent:
             verdicts[f"api:{messenger}"] = Verdict(State.CLEAR, messenger)
             continue
-        lasting = now - min(e.first for e in recent)
+        # Errors seen over at least `api` (by any process), the last of them recent.
+        lasting = max(e.last for e in recent) - min(e.first for e in recent)
         state = State.FIRING if lasting >= limits.api else State.HOLD
         verdicts[f"api:{messenger}"] = Verdict(state, messenger, _minutes(lasting))
     return verdicts
