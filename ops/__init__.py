@@ -78,7 +78,6 @@ class Ops:
         self.signals = Signals(self.process, self.version, clock.now(), settings.scheduler_enabled)
         self.server: MetricsServer | None = None
         self.watchdog: Watchdog | None = None
-        self._lag = 0.0
         self.metrics.start_time.labels(self.process).set(time.time())
         self.metrics.info.labels(self.process, self.version).set(1)
         if settings.scheduler_enabled:  # until the first tick: the start (no tick since then)
@@ -112,19 +111,25 @@ class Ops:
         app.dispatcher.shutdown.register(self._shutdown)
 
     def _watch_scheduler(self, scheduler: Any) -> None:
-        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_SUBMITTED
+        from apscheduler.events import (
+            EVENT_JOB_ERROR,
+            EVENT_JOB_MAX_INSTANCES,
+            EVENT_JOB_SUBMITTED,
+        )
 
         def listen(event: Any) -> None:
-            if event.code == EVENT_JOB_SUBMITTED and event.job_id == TICK_JOB:
+            # The scheduler ticks when its timer fires the reminder tick: it starts it, or finds
+            # the previous one still running (a slow tick shows in the outbox's age instead).
+            if event.job_id == TICK_JOB and event.code != EVENT_JOB_ERROR:
                 planned = max(event.scheduled_run_times)
-                self._lag = max((datetime.now(UTC) - planned).total_seconds(), 0.0)
-            elif event.code == EVENT_JOB_EXECUTED and event.job_id == TICK_JOB:
+                lag = max((datetime.now(UTC) - planned).total_seconds(), 0.0)
                 if self.watchdog is not None:
-                    self.watchdog.ticked(self._lag)
+                    self.watchdog.ticked(lag)
             elif event.code == EVENT_JOB_ERROR:
                 self.metrics.tick_errors.labels(self.process, event.job_id).inc()
 
-        scheduler.add_listener(listen, EVENT_JOB_SUBMITTED | EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        events = EVENT_JOB_SUBMITTED | EVENT_JOB_MAX_INSTANCES | EVENT_JOB_ERROR
+        scheduler.add_listener(listen, events)
 
     async def _startup(self) -> None:
         settings = self.settings

@@ -114,7 +114,7 @@ class Metrics:
         )
         self.last_tick = Gauge(
             PREFIX + "scheduler_last_tick_timestamp_seconds",
-            "When the last reminder tick finished (Unix time; 0: none yet)",
+            "When the scheduler last fired the reminder tick (the start until then)",
             p,
             registry=r,
         )
@@ -214,7 +214,7 @@ def note_delivery(bot: Bot, outcome: str, error: str | None, rows: int = 1) -> N
         counter.labels(metrics.process, messenger_of(bot), reason_of(error)).inc(rows)
 
 
-def _code_of(exc: BaseException) -> str:
+def code_of(exc: BaseException) -> str:
     if isinstance(exc, TelegramRetryAfter):
         return "429"
     if isinstance(exc, TelegramServerError):
@@ -259,7 +259,7 @@ class RequestMetrics(BaseRequestMiddleware):
         try:
             response = await make_request(bot, method)
         except Exception as exc:
-            code = _code_of(exc)
+            code = code_of(exc)
             m.api_errors.labels(m.process, messenger, code).inc()
             if isinstance(exc, TelegramRetryAfter):
                 m.retry_after.labels(m.process, messenger).inc(exc.retry_after)

@@ -20,18 +20,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
+from aiogram.methods import SendMessage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from core.clock import Clock
 from core.ops import OutboxFacts, admin_chats, outbox_facts
+from messengers import messenger_of
 from ops.alerts import Episode, ProcessRecord, State, Thresholds, Verdict, evaluate, observe_error
 from ops.board import Board
-from ops.metrics import Metrics
+from ops.metrics import Metrics, code_of
 
 log = logging.getLogger(__name__)
 
-SEND_TIMEOUT = 10.0  # seconds a direct send may take before it counts as failed
+SEND_TIMEOUT = 5  # seconds a direct send may take before it counts as failed
 
 
 @dataclass
@@ -103,6 +105,7 @@ class Watchdog:
         self.raised: dict[str, datetime] = {}
         self.looked = asyncio.Event()  # set after every look (tests wait on it)
         self._task: asyncio.Task[None] | None = None
+        self._telling: asyncio.Task[None] | None = None
 
     # --- signals from the process ------------------------------------------------------
 
@@ -125,10 +128,11 @@ class Watchdog:
             self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
+        tasks = [t for t in (self._task, self._telling) if t is not None]
+        self._task = self._telling = None
+        for task in tasks:
             task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         try:
             await self.board.leave(self.signals.process)  # a stop on purpose is not an outage
         except Exception:  # Redis down at shutdown: the record expires by itself
@@ -163,7 +167,9 @@ class Watchdog:
             now, self.signals.process, self.peers, age, self.database_ok, self.limits
         )
         await self._judge(now, verdicts)
-        await self._tell(now)
+        if self.owed and (self._telling is None or self._telling.done()):
+            # In a task of its own: a slow messenger never delays the heartbeat.
+            self._telling = asyncio.create_task(self._tell(now))
         self.metrics.watchdog_checks.labels(self.metrics.process).set(now.timestamp())
         self.looked.set()
         self.looked = asyncio.Event()
@@ -249,15 +255,23 @@ class Watchdog:
             log.warning("watchdog: %s %s", notice.name, "raised" if notice.raised else "cleared")
 
     async def _send(self, notice: Notice) -> bool:
+        """Straight to the session: no pacer queue or 429 retries, no outbox, no scheduler."""
         delivered = False
+        messenger = messenger_of(self.bot)
         for chat_id in self.admins:
+            method = SendMessage(chat_id=chat_id, text=notice.text, parse_mode=None)
             try:
                 await asyncio.wait_for(
-                    self.bot.send_message(chat_id, notice.text, parse_mode=None), SEND_TIMEOUT
+                    self.bot.session.make_request(self.bot, method, timeout=SEND_TIMEOUT),
+                    SEND_TIMEOUT + 1,
                 )
                 delivered = True
             except Exception as exc:  # an admin who blocked the bot must not stop the others
-                log.warning(
-                    "watchdog: %s not sent to %s: %s", notice.name, chat_id, type(exc).__name__
-                )
+                code = code_of(exc)
+                p = self.metrics.process
+                self.metrics.api_errors.labels(p, messenger, code).inc()
+                if code in ("429", "5xx", "network"):
+                    self.api_answer(messenger, code)  # the messenger is still failing
+                error = type(exc).__name__
+                log.warning("watchdog: %s not sent to %s: %s", notice.name, chat_id, error)
         return delivered
