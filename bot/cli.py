@@ -247,10 +247,9 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
     from bot.app import Application
 
     if not settings.webapp_url:
-        print(
+        logging.getLogger(__name__).warning(  # a log line: LOG_FORMAT=json keeps it JSON
             "dashboard off: set WEBAPP_URL (the public https address of this bot's web server, "
-            "see docs/dashboard.md) to give coordinators the 📊 panel in Telegram",
-            file=sys.stderr,
+            "see docs/dashboard.md) to give coordinators the 📊 panel in Telegram"
         )
     if webhook or settings.webhook_url:
         if not settings.webhook_url:
