@@ -2268,7 +2268,7 @@ DASHBOARD_ERRORS = {
 
 # --- Operations: the watchdog's alerts and /health (ops/, docs/operations.md) ---------------
 
-OPS_HEALTH_CMD = "Состояние доставки (для администраторов)"
+COMMAND_DESCRIPTIONS["health"] = "Состояние доставки"  # admins' menu (bot/menus.py)
 _OPS_WHAT = {
     "outbox": "напоминания задерживаются",
     "scheduler": "планировщик не срабатывает",

@@ -127,6 +127,8 @@ async def test_telegram_429_and_5xx_for_a_while(world: World) -> None:
     anna = await _join(world, "Анна", Role.ADMIN)
     vera = await _join(world, "Вера", Role.CURATOR, school)
     vera_id = await _user_id(world, vera)
+    await world.invite(Role.CURATOR, school)  # not used yet: /health names the school
+    assert "health" in await anna.menu() and "health" not in await vera.menu()
     async with world.app.session_factory() as session, session.begin():
         for n in range(3):
             await queue_notice(
@@ -195,6 +197,7 @@ async def test_telegram_429_and_5xx_for_a_while(world: World) -> None:
     assert "telegram: ошибки 429/5xx" in health
     assert "Redis: не используется" in health
     assert "Тревоги" not in health
+    assert "МАОУ «СОШ № 21 г. Челябинска»: 0 / 0 / 1" in health
     await vera.send("/health")  # admins only
     assert "Состояние доставки" not in (await vera.expect_reply()).text
 

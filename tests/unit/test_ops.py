@@ -25,7 +25,7 @@ from ops.alerts import (
     observe_error,
 )
 from ops.logs import JsonFormatter
-from ops.metrics import Metrics, UpdateMetrics
+from ops.metrics import Metrics, RequestMetrics, UpdateMetrics
 from ops.server import MetricsServer
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -185,3 +185,32 @@ async def test_the_metrics_server_asks_for_its_token() -> None:
                 assert "kurator_build_info" in await answer.text()
     finally:
         await server.stop()
+
+
+async def test_a_button_answer_is_timed_from_its_arrival() -> None:
+    from aiogram import Bot
+    from aiogram.methods import AnswerCallbackQuery, GetUpdates
+
+    moments = iter([10.0, 10.4])
+    metrics = Metrics("bot-a")
+    requests = RequestMetrics(metrics, clock=lambda: next(moments))
+    bot = Bot("42:TEST")
+    press = {"update_id": 1, "callback_query": {"id": "q1", "from": {"id": 7}}}
+
+    async def updates(bot: Bot, method: object) -> object:
+        return [press]
+
+    async def answered(bot: Bot, method: object) -> object:
+        return True
+
+    await requests(updates, bot, GetUpdates())  # type: ignore[arg-type]
+    await requests(answered, bot, AnswerCallbackQuery(callback_query_id="q1"))  # type: ignore[arg-type]
+    samples = {
+        s.name: s.value
+        for f in metrics.registry.collect()
+        for s in f.samples
+        if s.labels.get("process")
+    }
+    assert samples["kurator_callback_answer_seconds_count"] == 1
+    assert samples["kurator_callback_answer_seconds_sum"] == pytest.approx(0.4)
+    await bot.session.close()
