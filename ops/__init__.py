@@ -85,7 +85,9 @@ class Ops:
 
     def attach(self, app: Any) -> None:
         """Count the app's bot, engine and scheduler; start and stop with its dispatcher."""
-        self.metrics.bind(app.bot)
+        bots = list(getattr(app, "bots", None) or [app.bot])  # MAX beside Telegram: each
+        for bot in bots:
+            self.metrics.bind(bot)
         pool = app.engine.pool
         if hasattr(pool, "checkedout"):
             self.metrics.db_pool_in_use.labels(self.process).set_function(pool.checkedout)
@@ -102,9 +104,10 @@ class Ops:
             interval=self.settings.watchdog_seconds,
             per_hour=self.settings.alert_messages_per_hour,
         )
-        requests = requests_of(app.bot)
-        if requests is not None:
-            requests.observers.append(self.watchdog.api_answer)
+        for bot in bots:
+            requests = requests_of(bot)
+            if requests is not None:
+                requests.observers.append(self.watchdog.api_answer)
         self._watch_scheduler(app.scheduler)
         app.dispatcher["ops"] = self
         app.dispatcher.startup.register(self._startup)

@@ -36,7 +36,9 @@ PREFIX = "kurator_"
 UPDATE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 ANSWER_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 15.0)
 
-_BY_BOT: weakref.WeakKeyDictionary[Bot, RequestMetrics] = weakref.WeakKeyDictionary()
+# Keyed by the bot's session, not the Bot: Bots compare equal by token (two apps in one
+# process, or a test after another, would share the entry).
+_BY_SESSION: weakref.WeakKeyDictionary[Any, RequestMetrics] = weakref.WeakKeyDictionary()
 
 
 class Metrics:
@@ -175,8 +177,8 @@ class Metrics:
 
     def bind(self, bot: Bot) -> None:
         """Count this bot's requests (installs the request middleware on its session)."""
-        if bot not in _BY_BOT:
-            _BY_BOT[bot] = requests = RequestMetrics(self)
+        if bot.session not in _BY_SESSION:
+            _BY_SESSION[bot.session] = requests = RequestMetrics(self)
             bot.session.middleware(requests)
 
     def names(self) -> set[str]:
@@ -195,7 +197,8 @@ class Metrics:
 
 def requests_of(bot: Any) -> RequestMetrics | None:
     """The request middleware counting a bot's requests (None: not bound, e.g. a CLI bot)."""
-    return _BY_BOT.get(bot) if bot is not None else None
+    session = getattr(bot, "session", None)
+    return _BY_SESSION.get(session) if session is not None else None
 
 
 def for_bot(bot: Any) -> Metrics | None:

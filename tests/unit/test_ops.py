@@ -214,3 +214,17 @@ async def test_a_button_answer_is_timed_from_its_arrival() -> None:
     assert samples["kurator_callback_answer_seconds_count"] == 1
     assert samples["kurator_callback_answer_seconds_sum"] == pytest.approx(0.4)
     await bot.session.close()
+
+
+async def test_two_bots_with_one_token_count_apart() -> None:
+    from aiogram import Bot
+
+    from ops.metrics import for_bot
+
+    first, second = Bot("42:TEST"), Bot("42:TEST")  # equal as Bots (by token)
+    a, b = Metrics("a"), Metrics("b")
+    a.bind(first)
+    b.bind(second)
+    assert for_bot(first) is a and for_bot(second) is b
+    await first.session.close()
+    await second.session.close()
