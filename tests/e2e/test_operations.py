@@ -248,3 +248,33 @@ async def test_a_stopped_scheduler_is_noticed_within_the_threshold(
         assert "планировщик не срабатывает" in (await anna.expect_reply("✅")).text
         await _looked(world, 3)
         await anna.expect_silence(wait=0.1)
+
+
+async def test_a_reminder_waiting_too_long_is_told_once_and_cleared(world: World) -> None:
+    clock = world.clock
+    assert isinstance(clock, ManualClock)
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    anna = await _join(world, "Анна", Role.ADMIN)
+    vera = await _join(world, "Вера", Role.CURATOR, school)
+    async with world.app.session_factory() as session, session.begin():
+        await queue_notice(
+            session,
+            clock,
+            "blocked_notice",
+            "user",
+            1,
+            [Recipient(await _user_id(world, vera), vera.id)],
+            event="ops",
+            payload={"name": "Коллега", "school": "Школа", "tz": "Europe/Moscow"},
+        )
+    t0 = clock.now()
+    clock.set(t0 + timedelta(minutes=9))  # nobody delivers (the scheduler is off here)
+    await _looked(world, 3)
+    await anna.expect_silence(wait=0.05)
+    clock.set(t0 + timedelta(minutes=11))
+    alert = await anna.expect_reply("⚠️ Напоминания задерживаются")
+    assert "11 минут" in alert.text
+    assert await world.app.reminders.deliver() == 1
+    assert "напоминания задерживаются — больше нет" in (await anna.expect_reply("✅")).text
+    await _looked(world, 3)
+    await anna.expect_silence(wait=0.05)
