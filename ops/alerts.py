@@ -111,7 +111,9 @@ def evaluate(
     verdicts: dict[str, Verdict] = {
         "database": Verdict(State.CLEAR if database_ok else State.FIRING),
     }
-    if oldest_due_age is not None:
+    if oldest_due_age is None:  # the database could not be read: nothing known
+        verdicts["outbox"] = Verdict(State.HOLD)
+    else:
         verdicts["outbox"] = Verdict(
             _level(oldest_due_age, limits.outbox), minutes=_minutes(oldest_due_age)
         )
