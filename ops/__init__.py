@@ -77,6 +77,7 @@ class Ops:
         self.board: Board = RedisBoard(settings.redis_url) if settings.redis_url else LocalBoard()
         self.signals = Signals(self.process, self.version, clock.now(), settings.scheduler_enabled)
         self.server: MetricsServer | None = None
+        self._session_factory: Any = None  # the app's, once attached
         self.watchdog: Watchdog | None = None
         self.metrics.start_time.labels(self.process).set(time.time())
         self.metrics.info.labels(self.process, self.version).set(1)
@@ -93,6 +94,7 @@ class Ops:
             self.metrics.db_pool_in_use.labels(self.process).set_function(pool.checkedout)
         if hasattr(pool, "size"):
             self.metrics.db_pool_size.labels(self.process).set_function(pool.size)
+        self._session_factory = app.session_factory
         self.watchdog = Watchdog(
             session_factory=app.session_factory,
             clock=self.clock,
@@ -139,12 +141,26 @@ class Ops:
         if settings.metrics_enabled:
             token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
             self.server = MetricsServer(
-                self.metrics.registry, settings.metrics_host, settings.metrics_port, token
+                self.metrics.registry,
+                settings.metrics_host,
+                settings.metrics_port,
+                token,
+                self._database_ok,
             )
             port = await self.server.start()
             log.info("metrics on %s:%s/metrics", settings.metrics_host, port)
         if settings.watchdog_enabled and self.watchdog is not None:
             self.watchdog.start()
+
+    async def _database_ok(self) -> bool:
+        from sqlalchemy import text
+
+        try:
+            async with self._session_factory() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # any failure means unhealthy; the watchdog logs and tells
+            return False
+        return True
 
     async def _shutdown(self) -> None:
         if self.watchdog is not None:

@@ -1,4 +1,5 @@
-"""The metrics server: GET /metrics (Prometheus text format) and GET /healthz, on its own port.
+"""The metrics server: GET /metrics (Prometheus text format) and GET /healthz (the database
+reachable: 200, else 503), on its own port, so polling mode has a health check too.
 
 Bound to METRICS_HOST (localhost by default); with METRICS_TOKEN every request must carry
 `Authorization: Bearer <token>` (else 401). Off unless METRICS_ENABLED.
@@ -7,6 +8,7 @@ Bound to METRICS_HOST (localhost by default); with METRICS_TOKEN every request m
 from __future__ import annotations
 
 import hmac
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -14,9 +16,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 class MetricsServer:
     def __init__(
-        self, registry: CollectorRegistry, host: str, port: int, token: str | None = None
+        self,
+        registry: CollectorRegistry,
+        host: str,
+        port: int,
+        token: str | None = None,
+        healthy: Callable[[], Awaitable[bool]] | None = None,
     ) -> None:
         self.registry = registry
+        self.healthy = healthy
         self.host, self.port, self.token = host, port, token
         self._runner: web.AppRunner | None = None
 
@@ -53,4 +61,5 @@ class MetricsServer:
     async def _healthz(self, request: web.Request) -> web.Response:
         if not self._allowed(request):
             return web.Response(status=401, text="unauthorized")
-        return web.json_response({"ok": True})
+        ok = await self.healthy() if self.healthy is not None else True
+        return web.json_response({"ok": ok}, status=200 if ok else 503)

@@ -369,7 +369,6 @@ class OutboxSender:
         without `not_after` whose first attempt is HORIZON old fails: `_still_wanted` ends
         the others once their `not_after` passes."""
         now = self.clock.now()
-        note_delivery(self.bot, "retry", error, len(ids))  # metrics (ops/)
         async with self.session_factory() as session, session.begin():
             for row_id in ids:
                 row = await session.get(OutboxMessage, row_id)
@@ -391,8 +390,10 @@ class OutboxSender:
                     row.last_error = f"no delivery within {hours:g} h: {error}"[:500]
                     _note(session, row, now, OutboxStatus.FAILED.value, row.last_error)
                     log.warning("outbox row %s given up: %s", row.id, row.last_error)
+                    note_delivery(self.bot, "failed", error)  # metrics (ops/)
                     continue
                 row.status = OutboxStatus.PENDING
+                note_delivery(self.bot, "retry", error)  # metrics (ops/)
                 row.next_attempt_at = now + (
                     wait if wait is not None else backoff(row.attempts, self.rng)
                 )

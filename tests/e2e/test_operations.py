@@ -190,6 +190,14 @@ async def test_telegram_429_and_5xx_for_a_while(world: World) -> None:
     assert total(metrics, "kurator_update_handling_seconds_count", type="message") >= 2
     assert total(metrics, "kurator_outbox_oldest_due_seconds") == 0
 
+    server = world.app.ops.server
+    assert server is not None
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{server.port}/healthz") as answer,
+    ):
+        assert answer.status == 200 and (await answer.json()) == {"ok": True}
+
     await anna.send("/health")
     health = (await anna.expect_reply("Состояние доставки")).text
     assert "Отправлено за час: 3" in health
