@@ -74,7 +74,10 @@ class Ops:
             api_quiet=timedelta(seconds=settings.alert_api_quiet_seconds),
             heartbeat=timedelta(seconds=settings.alert_heartbeat_seconds),
         )
-        self.board: Board = RedisBoard(settings.redis_url) if settings.redis_url else LocalBoard()
+        self.board: Board = LocalBoard()
+        if settings.redis_url:  # one board per bot: several bots may share a Redis
+            token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+            self.board = RedisBoard(settings.redis_url, f"kurator:ops:{token.split(':')[0]}")
         self.signals = Signals(self.process, self.version, clock.now(), settings.scheduler_enabled)
         self.server: MetricsServer | None = None
         self._session_factory: Any = None  # the app's, once attached

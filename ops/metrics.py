@@ -316,5 +316,12 @@ class UpdateMetrics(BaseMiddleware):
             m.update_errors.labels(m.process, messenger).inc()
             raise
         finally:
-            m.updates.labels(m.process, messenger, event.event_type).observe(self._now() - started)
+            m.updates.labels(m.process, messenger, _type_of(event)).observe(self._now() - started)
             UPDATE_CONTEXT.reset(token)
+
+
+def _type_of(update: Update) -> str:
+    try:
+        return update.event_type
+    except Exception:  # an update type this aiogram does not know
+        return "unknown"
