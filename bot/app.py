@@ -42,6 +42,7 @@ from handlers import build_routers
 from messengers import MAX, TELEGRAM
 from messengers.max.ids import DatabaseIds
 from messengers.max.session import MessageIds
+from ops import Ops
 from scheduler import build_scheduler
 from scheduler.sender import OutboxSender
 from scheduler.service import ReminderService
@@ -254,6 +255,8 @@ class Application:
         if not self.bots:
             raise ValueError("BOT_TOKEN or MAX_TOKEN must be set")
         self.bot = next(iter(self.bots.values()))
+        self.ops = Ops(settings, self.clock)  # metrics, watchdog, log context (ops/)
+        outermost = (self.ops.update_middleware, *outermost)
         self.dispatcher = build_dispatcher(self.session_factory, self.clock, settings, outermost)
         self.started = asyncio.Event()
         self.dispatcher.startup.register(self._mark_started)
@@ -289,6 +292,7 @@ class Application:
         self.dispatcher["evidence_kick"] = self.kick_evidence
         self.dispatcher["flow_watch"] = self.flows
         self.dispatcher["replan"] = self.reminders.request_plan
+        self.ops.attach(self)
 
     def kick_outbox(self) -> None:
         """Deliver queued news now rather than at the next tick (called after a commit)."""

@@ -24,6 +24,7 @@ from core.errors import DomainError
 from core.roles import parse_role
 from db.engine import build_engine, build_session_factory
 from db.migrate import check, current_revision, upgrade
+from ops import configure_log_format
 
 NO_TOKEN = (
     "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
@@ -176,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level)
+    configure_log_format(settings)  # LOG_FORMAT=json (ops/logs.py)
     command = args.command or "run"
     try:
         if command == "run":
@@ -245,10 +247,9 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
     from bot.app import Application
 
     if not settings.webapp_url:
-        print(
+        logging.getLogger(__name__).warning(  # a log line: LOG_FORMAT=json keeps it JSON
             "dashboard off: set WEBAPP_URL (the public https address of this bot's web server, "
-            "see docs/dashboard.md) to give coordinators the 📊 panel in Telegram",
-            file=sys.stderr,
+            "see docs/dashboard.md) to give coordinators the 📊 panel in Telegram"
         )
     if webhook or settings.webhook_url:
         if not settings.webhook_url:

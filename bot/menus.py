@@ -42,7 +42,7 @@ COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     Role.OBSERVER: ("status", "report", "calendar", "settings", "help", "me"),
     Role.CURATOR: ("my", "status", "report", "calendar", "settings", "away", "help", "me"),
     Role.COORDINATOR: _MANAGER_COMMANDS,
-    Role.ADMIN: _MANAGER_COMMANDS,
+    Role.ADMIN: (*_MANAGER_COMMANDS[:-2], "health", *_MANAGER_COMMANDS[-2:]),  # /health: ops
 }
 
 

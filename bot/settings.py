@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.clock import Clock, clock_with_offset
@@ -66,6 +66,20 @@ class Settings(BaseSettings):
     evidence_types: str = Field(
         default="pdf,doc,docx,odt,rtf,txt,xls,xlsx,ods,csv,ppt,pptx,odp,jpg,jpeg,png,heic,webp,mp4,mov"
     )
+    # Operations (ops/, docs/operations.md): metrics, JSON logs, the watchdog's alerts.
+    metrics_enabled: bool = Field(default=False)  # /metrics for Prometheus, on its own port
+    metrics_host: str = Field(default="127.0.0.1")  # another address needs METRICS_TOKEN
+    metrics_port: int = Field(default=9464, ge=0, le=65535)  # 0: any free port (tests)
+    metrics_token: SecretStr | None = Field(default=None)  # set: Authorization: Bearer TOKEN
+    log_format: str = Field(default="text", pattern="^(text|json)$")
+    watchdog_enabled: bool = Field(default=True)
+    watchdog_seconds: float = Field(default=15.0, gt=0)  # how often the watchdog looks
+    alert_outbox_seconds: int = Field(default=600, ge=1)  # the oldest due reminder waits longer
+    alert_tick_seconds: int = Field(default=300, ge=1)  # no scheduler tick for this long
+    alert_api_seconds: int = Field(default=120, ge=1)  # 429/5xx for this long
+    alert_api_quiet_seconds: int = Field(default=60, ge=1)  # no error for this long: over
+    alert_heartbeat_seconds: int = Field(default=120, ge=1)  # a process silent this long
+    alert_messages_per_hour: int = Field(default=12, ge=1)  # the watchdog's own rate bound
 
     @field_validator("default_timezone")
     @classmethod
@@ -92,6 +106,13 @@ class Settings(BaseSettings):
             # Telegram opens Mini Apps over https only (a web_app button with http is refused).
             raise ValueError("WEBAPP_URL must start with https:// (Telegram opens only https)")
         return value
+
+    @model_validator(mode="after")
+    def _metrics_guarded(self) -> Settings:
+        loopback = self.metrics_host in ("127.0.0.1", "::1", "localhost")
+        if self.metrics_enabled and not loopback and self.metrics_token is None:
+            raise ValueError("METRICS_HOST other than localhost needs METRICS_TOKEN")
+        return self
 
     @field_validator("log_level")
     @classmethod

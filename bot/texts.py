@@ -2264,3 +2264,132 @@ DASHBOARD_ERRORS = {
     "link_expired": "Ссылка на файл устарела: откройте карточку заново.",
     "file_gone": "Файл недоступен: копия не сохранена, а Telegram его больше не отдаёт.",
 }
+
+
+# --- Operations: the watchdog's alerts and /health (ops/, docs/operations.md) ---------------
+
+COMMAND_DESCRIPTIONS["health"] = "Состояние доставки"  # admins' menu (bot/menus.py)
+_OPS_WHAT = {
+    "outbox": "напоминания задерживаются",
+    "scheduler": "планировщик не срабатывает",
+    "api": "мессенджер отвечает ошибками (429/5xx)",
+    "process": "процесс бота молчит",
+    "database": "база данных недоступна",
+}
+_OPS_KIND = {
+    "reminder": "напоминания",
+    "overdue": "просрочки",
+    "escalation": "эскалации",
+    "digest": "сводки",
+}
+_OPS_REASON = {
+    "blocked": "заблокировали бота",
+    "not_found": "чат не найден",
+    "bad_request": "отказ Telegram (bad request)",
+    "rate_limited": "лимит запросов (429)",
+    "server": "ошибка сервера (5xx)",
+    "network": "сеть",
+    "other": "другое",
+}
+
+
+def _ops_minutes(minutes: int) -> str:
+    return f"{minutes} {plural(minutes, 'минуту', 'минуты', 'минут')}"
+
+
+def ops_alert(name: str, subject: str, minutes: int) -> str:
+    """The watchdog's alert (plain text: no markup to break)."""
+    kind = name.partition(":")[0]
+    if kind == "outbox":
+        return (
+            "⚠️ Напоминания задерживаются: самое старое ждёт отправки "
+            f"{_ops_minutes(minutes)}. Подробности: /health"
+        )
+    if kind == "scheduler":
+        return (
+            f"⚠️ Планировщик процесса {subject} не срабатывал {_ops_minutes(minutes)}: "
+            "напоминания не готовятся. Подробности: /health"
+        )
+    if kind == "api":
+        return (
+            f"⚠️ {subject}: мессенджер отвечает ошибками (429/5xx или нет связи) уже "
+            f"{_ops_minutes(minutes)}. Сообщения ждут и уйдут, когда он ответит. "
+            "Подробности: /health"
+        )
+    if kind == "process":
+        return (
+            f"⚠️ Процесс {subject} не подаёт признаков жизни {_ops_minutes(minutes)}. "
+            "Подробности: /health"
+        )
+    return "⚠️ База данных недоступна: бот не может ни принять ответы, ни отправить напоминания."
+
+
+def ops_cleared(name: str, subject: str, lasted: int) -> str:
+    """The all-clear after an alert."""
+    what = _OPS_WHAT.get(name.partition(":")[0], name)
+    about = f" ({subject})" if subject else ""
+    return f"✅ Снова в порядке: {what}{about} — больше нет. Длилось {_ops_minutes(lasted)}."
+
+
+def _ops_counts(counts: dict[str, int], names: dict[str, str]) -> str:
+    if not counts:
+        return "нет"
+    return ", ".join(f"{names.get(k, k)} — {v}" for k, v in sorted(counts.items()))
+
+
+def _ops_age(now: Any, moment: Any) -> str:
+    if moment is None:
+        return "ещё не было"
+    seconds = max(int((now - moment).total_seconds()), 0)
+    if seconds < 120:
+        return f"{seconds} с назад"
+    return f"{_ops_minutes(seconds // 60)} назад"
+
+
+def ops_health(facts: Any, status: Any, now: Any) -> str:
+    """/health: delivery, failures, unreachable people, the processes (HTML)."""
+    outbox = facts.outbox
+    lines = ["<b>Состояние доставки</b>", ""]
+    for record in status.processes:
+        tick = _ops_age(now, record.last_tick_at) if record.scheduler else "выключен"
+        uptime = _ops_minutes(max(int((now - record.started_at).total_seconds() // 60), 0))
+        heard = _ops_age(now, record.heartbeat_at)
+        lines.append(
+            f"• {escape(record.process)}: версия {escape(record.version)}, работает "
+            f"{uptime}, отклик {heard}; планировщик: {tick}"
+        )
+        for messenger, episode in sorted(record.episodes.items()):
+            lines.append(
+                f"  {messenger}: ошибки 429/5xx — {episode.count}, последняя "
+                f"{_ops_age(now, episode.last)}"
+            )
+    lines.append(
+        "База данных: доступна. Redis: "
+        + {None: "не используется", True: "доступен", False: "НЕДОСТУПЕН"}[status.redis]
+    )
+    lines.append("")
+    oldest = outbox.oldest_due_age(now)
+    lines.append(f"К отправке сейчас: {_ops_counts(outbox.due, _OPS_KIND)}")
+    if outbox.oldest_due_at is not None:
+        lines.append(f"Самое старое ждёт {_ops_minutes(int(oldest.total_seconds() // 60))}")
+    lines.append(f"Запланировано: {_ops_counts(outbox.waiting, _OPS_KIND)}")
+    lines.append(f"Отправлено за час: {facts.sent_last_hour}")
+    lines.append(f"Не доставлено за сутки: {_ops_counts(facts.failures_last_day, _OPS_REASON)}")
+    lines.append(f"Повторы за сутки: {_ops_counts(facts.retries_last_day, _OPS_REASON)}")
+    lines.append(f"Копии файлов в очереди: {outbox.evidence_backlog}")
+    if status.raised:
+        lines.append("")
+        lines.append("Тревоги: " + ", ".join(escape(n) for n in sorted(status.raised)))
+    if facts.unreachable:
+        lines.append("")
+        lines.append(
+            "<b>Бот не может написать</b> (заблокировали / не нажали «Старт» / "
+            "приглашения не использованы):"
+        )
+        for school in facts.unreachable:
+            lines.append(
+                f"• {escape(school.name)}: {school.blocked} / {school.not_started} / "
+                f"{school.unused_invitations}"
+            )
+        lines.append("Отправить приглашение заново: /invites")
+    return "\n".join(lines)

@@ -494,6 +494,8 @@ class DeliveryAttempt(Base):
     """Every try to send an outbox message, successful or not."""
 
     __tablename__ = "delivery_attempts"
+    # /health counts the last day's failures and retries by result (core/ops.py).
+    __table_args__ = (Index("ix_delivery_attempts_result_attempted", "result", "attempted_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     outbox_id: Mapped[int] = mapped_column(ForeignKey("outbox.id", ondelete="CASCADE"), index=True)

@@ -390,6 +390,8 @@ async def faults(request: web.Request) -> web.Response:
         retry_after=int(body.get("retry_after", 1)),
         hang_seconds=float(body.get("hang_seconds", 30.0)),
         seed=body.get("seed"),
+        until=emu.now() + float(body["seconds"]) if body.get("seconds") is not None else None,
+        left=int(body["count"]) if body.get("count") is not None else None,
     )
     emu.fault_rng = random.Random(body.get("seed"))
     return web.json_response({"ok": True, "result": True})

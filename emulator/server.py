@@ -77,12 +77,16 @@ async def _inject_fault(emu: Emulator, request: web.Request, impl: Method) -> st
     plan = emu.faults
     if plan.rate <= 0 or (plan.methods is not None and impl.name not in plan.methods):
         return None
+    if plan.over(emu.now()):
+        return None
     if plan.methods is None and not impl.sends and not impl.name.startswith("edit"):
         return None
     rng = emu.fault_rng
     if rng.random() >= plan.rate:
         return None
     emu.stats.faults += 1
+    if plan.left is not None:
+        plan.left -= 1
     kind = rng.choice(plan.kinds)
     if kind in AFTER_FAULTS:
         return kind

@@ -100,6 +100,13 @@ class FaultPlan:
     retry_after: int = 1
     hang_seconds: float = 30.0
     seed: int | None = None
+    # For a while: faults stop once the emulator's clock reaches `until` (None: never), or
+    # after `left` more faults (None: no count); then every request is answered normally.
+    until: float | None = None
+    left: int | None = None
+
+    def over(self, now: float) -> bool:
+        return (self.until is not None and now >= self.until) or self.left == 0
 
 
 @dataclass

@@ -13,6 +13,7 @@ from handlers import (
     evidence_archive,
     fallback,
     groups,
+    health,
     help_flow,
     holidays,
     invitations,
@@ -67,6 +68,7 @@ def build_routers() -> list[Router]:
         settings.build_router(),
         people.build_router(),
         invitations.build_router(),
+        health.build_router(),
         fallback.build_router(),
     ]
     return [*(private_only(router) for router in personal), groups.build_router()]

@@ -125,6 +125,7 @@ class SandboxWorld:
             telegram_api_url=self.server.url,
             database_url=f"sqlite+aiosqlite:///{self.db_path}",
             scheduler_enabled=False,  # the sandbox ticks when its clock moves
+            watchdog_enabled=False,  # its clock jumps by days: nothing for operators to watch
             evidence_dir=str(self.files_dir / "evidence"),
             polling_timeout=5,
             # The dashboard on a free local port; its links stay valid while the sandbox runs

@@ -59,6 +59,7 @@ from db.models import (
     User,
 )
 from messengers import messenger_of
+from ops.metrics import note_delivery
 
 log = logging.getLogger(__name__)
 
@@ -259,7 +260,7 @@ class OutboxSender:
         try:
             message_id = await self._send(bot, ids[0], chat_id, rendered, done, wait)
         except TelegramForbiddenError as exc:
-            await self._finish(ids, OutboxStatus.FAILED, f"forbidden: {exc.message}")
+            await self._finish(ids, OutboxStatus.FAILED, f"forbidden: {exc.message}", bot=bot)
             async with self.session_factory() as session, session.begin():
                 if recipient is not None:
                     await mark_blocked(session, self.clock, recipient, messenger_of(bot))
@@ -267,7 +268,7 @@ class OutboxSender:
                     await unlink_chat(session, self.clock, chat_id, None)
             return 0
         except TelegramBadRequest as exc:
-            await self._finish(ids, OutboxStatus.FAILED, f"bad request: {exc.message}")
+            await self._finish(ids, OutboxStatus.FAILED, f"bad request: {exc.message}", bot=bot)
             return 0
         except TelegramRetryAfter as exc:
             await self._retry(
@@ -275,6 +276,7 @@ class OutboxSender:
                 f"429: retry after {exc.retry_after}",
                 timedelta(seconds=exc.retry_after),
                 counted=sends,
+                bot=bot,
             )
             return 0
         except (
@@ -285,9 +287,11 @@ class OutboxSender:
             OSError,
         ) as exc:
             error = f"{type(exc).__name__}: {exc}"
-            await self._retry(ids, error, None, counted=sends, lost=sends and answer_lost(exc))
+            await self._retry(
+                ids, error, None, counted=sends, lost=sends and answer_lost(exc), bot=bot
+            )
             return 0
-        await self._finish(ids, OutboxStatus.SENT, None, message_id)
+        await self._finish(ids, OutboxStatus.SENT, None, message_id, bot)
         return 1
 
     def patient_timeout(self, bot: Bot | None = None) -> int:
@@ -347,9 +351,15 @@ class OutboxSender:
                     row.telegram_message_id = message_id
 
     async def _finish(
-        self, ids: list[int], status: OutboxStatus, error: str | None, message_id: int | None = None
+        self,
+        ids: list[int],
+        status: OutboxStatus,
+        error: str | None,
+        message_id: int | None = None,
+        bot: Bot | None = None,
     ) -> None:
         now = self.clock.now()
+        note_delivery(bot or self.bot, status.value, error, len(ids))  # metrics (ops/)
         async with self.session_factory() as session, session.begin():
             for row_id in ids:
                 row = await session.get(OutboxMessage, row_id)
@@ -374,6 +384,7 @@ class OutboxSender:
         *,
         counted: bool = True,
         lost: bool = False,
+        bot: Bot | None = None,
     ) -> None:
         """Send again after `wait` (None: the backoff). A counted send that surely failed is
         uncounted; one whose answer was `lost` (it may have arrived) stays counted. Only a row
@@ -401,8 +412,10 @@ class OutboxSender:
                     row.last_error = f"no delivery within {hours:g} h: {error}"[:500]
                     _note(session, row, now, OutboxStatus.FAILED.value, row.last_error)
                     log.warning("outbox row %s given up: %s", row.id, row.last_error)
+                    note_delivery(bot or self.bot, "failed", error)  # metrics (ops/)
                     continue
                 row.status = OutboxStatus.PENDING
+                note_delivery(bot or self.bot, "retry", error)  # metrics (ops/)
                 row.next_attempt_at = now + (
                     wait if wait is not None else backoff(row.attempts, self.rng)
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram import Bot
@@ -219,6 +219,23 @@ async def test_accepted_faults_deliver_the_message_and_lose_the_answer(
             await client.set_faults(1.0, ["accepted"])
     finally:
         await bot.session.close()
+
+
+async def test_faults_for_a_while_by_the_clock_or_by_count(
+    bot: Bot, client: EmulatorClient, alice: FakeUser, clock: ManualClock
+) -> None:
+    await client.set_limits(off=True)
+    await client.set_faults(1.0, ["429", "500"], seconds=60, seed=1)
+    for _ in range(3):
+        with pytest.raises((TelegramRetryAfter, TelegramServerError)):
+            await bot.send_message(alice.id, "x")
+    clock.advance(timedelta(seconds=60))  # the emulator's clock: the while is over
+    assert (await bot.send_message(alice.id, "ok")).text == "ok"
+    await client.set_faults(1.0, ["502"], count=2)
+    for _ in range(2):
+        with pytest.raises(TelegramServerError, match="Bad Gateway"):
+            await bot.send_message(alice.id, "x")
+    assert (await bot.send_message(alice.id, "ok")).text == "ok"
 
 
 async def test_faults_at_a_rate_are_reproducible_with_a_seed(
