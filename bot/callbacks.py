@@ -273,3 +273,9 @@ class SchoolToggle(CallbackData, prefix="pst"):
     direction_id: int
     school_id: int
     page: int = 0
+
+
+class MessengerChoice(CallbackData, prefix="msgr"):
+    """Where the person's reminders and notices go: telegram | max."""
+
+    messenger: str

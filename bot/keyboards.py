@@ -30,6 +30,7 @@ from bot.callbacks import (
     ItemOpen,
     ItemsPage,
     LaterDate,
+    MessengerChoice,
     OverdueNudge,
     PersonAct,
     PersonRole,
@@ -729,3 +730,19 @@ def breaks(plan_id: int, ids: list[int]) -> InlineKeyboardMarkup:
         )
     builder.adjust(1, 1, *([4] * ((len(ids) + 3) // 4)))
     return builder.as_markup()
+
+
+def messenger_choice(messengers: tuple[str, ...], chosen: str) -> InlineKeyboardMarkup:
+    """One button per messenger the person uses; the chosen one marked."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=(texts.BTN_MESSENGER_CHOSEN if m == chosen else texts.BTN_MESSENGER).format(
+                    name=texts.MESSENGER_NAMES.get(m, m)
+                ),
+                callback_data=MessengerChoice(messenger=m).pack(),
+            )
+        ]
+        for m in messengers
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)

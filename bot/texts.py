@@ -121,8 +121,8 @@ START_NO_CODE = (
     "Здравствуйте! Я <b>Куратор</b> — помогаю школам и методистам выполнять план-график "
     "вовремя: напоминаю о сроках и семинарах, принимаю отчёты и показываю общий статус.\n\n"
     "Чтобы присоединиться, откройте ссылку-приглашение, которую вам прислал координатор "
-    "или администратор (она выглядит как t.me/…?start=…). Если ссылки нет — попросите её "
-    "у своего координатора."
+    "или администратор (она выглядит как t.me/…?start=… или max.ru/…?start=…). "
+    "Если ссылки нет — попросите её у своего координатора."
 )
 
 INVITATION_ERRORS: dict[str, str] = {
@@ -2393,3 +2393,57 @@ def ops_health(facts: Any, status: Any, now: Any) -> str:
             )
         lines.append("Отправить приглашение заново: /invites")
     return "\n".join(lines)
+
+
+# --- One person in two messengers (handlers/accounts.py, docs/max.md) ---
+COMMAND_DESCRIPTIONS["connect"] = "Связать Telegram и MAX"
+MESSENGER_NAMES = {"telegram": "Telegram", "max": "MAX"}
+CONNECT_NEEDS_PERSON = (
+    "Связать учётные записи может только участник: сначала войдите по приглашению координатора."
+)
+CONNECT_ERRORS = {
+    "unknown": "Такой код не найден. Получите новый командой /connect в другом мессенджере.",
+    "expired": "Срок кода истёк (он действует 30 минут). Получите новый командой /connect.",
+    "used": "Этот код уже использован. Получите новый командой /connect.",
+    "taken": (
+        "Эта учётная запись уже принадлежит другому участнику Куратора. Если это ошибка, "
+        "обратитесь к администратору."
+    ),
+    "other_account": (
+        "К вашему профилю уже привязана другая учётная запись в этом мессенджере. "
+        "Чтобы заменить её, обратитесь к администратору."
+    ),
+}
+BTN_MESSENGER = "🔔 Напоминания в {name}"
+BTN_MESSENGER_CHOSEN = "✅ Напоминания в {name}"
+
+
+def connect_code(code: str, links: list[tuple[str, str]]) -> str:
+    """How to link the account in the other messenger: its deep links, or the code to send."""
+    lines = [
+        "Чтобы пользоваться Куратором и в другом мессенджере как один и тот же человек:",
+    ]
+    for name, url in links:
+        lines.append(f"• {escape(name)}: откройте ссылку {escape(url)}")
+    lines.append(f"Или отправьте там боту Куратора команду <code>/connect {escape(code)}</code>")
+    lines.append("Код действует 30 минут и подходит один раз. Никому его не пересылайте.")
+    return "\n".join(lines)
+
+
+def connected(messengers: tuple[str, ...], reminders_to: str, already: bool) -> str:
+    """The accounts are linked: where the person is now and where reminders go."""
+    names = ", ".join(MESSENGER_NAMES.get(m, m) for m in messengers)
+    head = (
+        "Эта учётная запись уже связана с вашим профилем."
+        if already
+        else "Готово: учётные записи связаны."
+    )
+    return (
+        f"{head}\nВы в Кураторе: {names}.\n"
+        f"Напоминания и уведомления приходят в {MESSENGER_NAMES.get(reminders_to, reminders_to)} "
+        "— только туда, без повторов. Выбрать другой мессенджер:"
+    )
+
+
+def messenger_chosen(name: str) -> str:
+    return f"Теперь напоминания и уведомления приходят в {MESSENGER_NAMES.get(name, name)}."

@@ -3,12 +3,42 @@ reminders go when a person uses both Telegram and MAX."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, select, update
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from core import audit
+from core.clock import Clock
+from core.codes import hash_code
+from core.dto import Profile
+from core.errors import DomainError
 from core.states import OutboxStatus
-from db.models import Account, OutboxMessage, User
+from db.models import Account, AccountLink, Membership, OutboxMessage, User
+
+LINK_PREFIX = "link-"  # a deep link's payload: /start link-<code>
+LINK_TTL = timedelta(minutes=30)
+
+
+class LinkError(DomainError):
+    """A link code that cannot join this account to the person (`code` says why)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code  # unknown | expired | used | taken | other_account
+
+
+@dataclass(frozen=True)
+class Linked:
+    """An account joined to a person: the messengers they now use and where reminders go."""
+
+    user_id: int
+    messengers: tuple[str, ...]
+    reminders_to: str
+    already: bool = False
 
 
 def delivery_account() -> ColumnElement[bool]:
@@ -59,3 +89,91 @@ async def choose_messenger(session: AsyncSession, user_id: int, messenger: str) 
     )
     await session.flush()
     return True
+
+
+async def new_link_code(session: AsyncSession, clock: Clock, user_id: int) -> str:
+    """A one-time code (valid LINK_TTL) that joins the person's account in another messenger
+    to them; only its hash is kept."""
+    code = secrets.token_urlsafe(12)
+    now = clock.now()
+    session.add(
+        AccountLink(
+            code_hash=hash_code(code), user_id=user_id, created_at=now, expires_at=now + LINK_TTL
+        )
+    )
+    await session.flush()
+    return code
+
+
+async def link_account(session: AsyncSession, clock: Clock, code: str, profile: Profile) -> Linked:
+    """Join the account `profile` writes from to the person who made `code` (never by names).
+
+    An account already known as a person with roles of their own is never taken over; one
+    that only pressed Start moves to the person. Raises LinkError."""
+    now = clock.now()
+    link = await session.scalar(
+        select(AccountLink).where(AccountLink.code_hash == hash_code(code.strip()))
+    )
+    if link is None:
+        raise LinkError("unknown")
+    person = await session.get(User, link.user_id)
+    if person is None or person.forgotten_at is not None or not person.is_active:
+        raise LinkError("unknown")
+    account = await session.scalar(
+        select(Account).where(
+            Account.messenger == profile.messenger, Account.external_id == profile.external_id
+        )
+    )
+    if account is not None and account.user_id == person.id:
+        return await _linked(session, person, already=True)
+    if link.used_at is not None:
+        raise LinkError("used")
+    if link.expires_at <= now:
+        raise LinkError("expired")
+    if await chat_in(session, person.id, profile.messenger) is not None:
+        raise LinkError("other_account")  # one account per messenger
+    if account is not None:
+        has_roles = await session.scalar(
+            select(
+                exists().where(
+                    Membership.user_id == account.user_id, Membership.revoked_at.is_(None)
+                )
+            )
+        )
+        if has_roles:
+            raise LinkError("taken")
+        account.user_id, account.chat_id = person.id, profile.chat_id
+    else:
+        session.add(
+            Account(
+                user_id=person.id,
+                messenger=profile.messenger,
+                external_id=profile.external_id,
+                chat_id=profile.chat_id,
+                created_at=now,
+            )
+        )
+    link.used_at = now
+    audit.record(
+        session,
+        clock,
+        actor_user_id=person.id,
+        action="account.linked",
+        entity_type="user",
+        entity_id=person.id,
+        after={"messenger": profile.messenger},
+    )
+    await session.flush()
+    return await _linked(session, person)
+
+
+async def _linked(session: AsyncSession, person: User, already: bool = False) -> Linked:
+    names = tuple(a.messenger for a in await accounts_of(session, person.id))
+    return Linked(person.id, names, person.messenger, already)
+
+
+async def messengers_of(session: AsyncSession, user_id: int) -> Linked:
+    """The messengers a person uses and where their reminders go."""
+    person = await session.get(User, user_id)
+    assert person is not None
+    return await _linked(session, person)

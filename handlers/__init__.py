@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers import (
+    accounts,
     away,
     calendar,
     dashboard,
@@ -45,6 +46,7 @@ def build_routers() -> list[Router]:
     """New routers for one dispatcher (a router cannot be included twice)."""
     personal = [
         done_flow.build_interrupt_router(),
+        accounts.build_router(),
         onboarding.build_router(),
         schools.build_router(),
         status.build_router(),

@@ -1,0 +1,148 @@
+"""Kurator in MAX beside Telegram, from one core: a person joins in MAX and works there, a
+Telegram user links their MAX account by a one-time code and chooses where reminders go; each
+notice reaches them once, in the chosen messenger."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import select
+
+from core.accounts import user_id_of
+from core.roles import Role
+from db.models import Account, User
+from emulator import EmulatorClient, EmulatorServer
+from emulator.max import MaxEmulatorClient, MaxFakeUser
+from messengers import MAX, TELEGRAM
+from tests.e2e.test_curator_flows import _open_card, _setup
+from tests.harness import BOT_USERNAME, World, running_bot
+from tests.max_harness import MAX_BOT_USERNAME, MAX_TOKEN, max_server
+
+
+@dataclass
+class Both:
+    """One Kurator process serving Telegram's emulator and MAX's."""
+
+    world: World
+    max: MaxEmulatorClient
+
+    async def max_person(self, first_name: str, last_name: str | None = None) -> MaxFakeUser:
+        return await self.max.add_user(first_name, last_name)
+
+
+@pytest.fixture
+async def both(
+    server: EmulatorServer, client: EmulatorClient, settings, clock
+) -> AsyncIterator[Both]:
+    async with (
+        max_server(clock=clock) as mserver,
+        MaxEmulatorClient(mserver.url, bot_token=MAX_TOKEN) as mclient,
+    ):
+        two = settings.model_copy(
+            update={
+                "max_token": SecretStr(MAX_TOKEN),
+                "max_api_url": mserver.url,
+                "max_bot_username": MAX_BOT_USERNAME,
+                "bot_username": BOT_USERNAME,
+            }
+        )
+        async with running_bot(two, clock) as app:
+            yield Both(World(server, client, app, two, clock), mclient)
+
+
+async def test_a_curator_joins_in_max_and_marks_an_item_done_there(both: Both) -> None:
+    world = both.world
+    _, olga, school = await _setup(world)
+    anna = await both.max_person("Анна", "Кураторова")
+    await anna.start(await world.invite(Role.CURATOR, school))
+    greeting = await anna.expect_reply("куратор")
+    assert "Анна" in greeting.text
+    async with world.app.session_factory() as session:
+        anna_id = await user_id_of(session, MAX, anna.id)
+        assert anna_id is not None
+        person = await session.get(User, anna_id)
+        assert person is not None and person.messenger == MAX  # reminders go where she joined
+    # The same conversation as in Telegram: the list, the card, done with a file.
+    await anna.send("/my")
+    listing = await anna.expect_reply("Все открытые: 23")
+    await anna.press("2", listing)
+    card = await anna.expect_reply("Издание приказа")
+    await anna.press("✅ Выполнено", card)
+    await anna.expect_reply("Отмечаем выполнение")
+    await anna.upload(("приказ.pdf", b"%PDF-1.4 prikaz " * 100))
+    await anna.expect_reply("Файлов: 1")
+    await anna.press("✅ Отправить")
+    await anna.expect_reply("Отправлено на проверку")
+    # The coordinator, in Telegram, is asked to review what came from MAX.
+    request = await olga.expect_reply("На проверку")
+    assert "Анна" in request.text
+
+
+async def test_a_telegram_user_links_max_and_notices_follow_the_choice(both: Both) -> None:
+    world = both.world
+    alice, olga, _ = await _setup(world)
+    await olga.send("/connect")
+    told = await olga.expect_reply("/connect ")
+    assert f"https://max.ru/{MAX_BOT_USERNAME}?start=link-" in told.text
+    code = told.text.split("/connect ")[1].split()[0]
+    olga_max = await both.max_person("Ольга")
+    await olga_max.start(f"link-{code}")
+    linked = await olga_max.expect_reply("учётные записи связаны")
+    assert "Telegram, MAX" in linked.text and "приходят в Telegram" in linked.text
+    assert linked.buttons == ["✅ Напоминания в Telegram", "🔔 Напоминания в MAX"]
+    async with world.app.session_factory() as session:
+        accounts = list(await session.scalars(select(Account).order_by(Account.id)))
+        olga_id = await user_id_of(session, TELEGRAM, olga.id)
+    assert {(a.messenger, a.external_id) for a in accounts if a.user_id == olga_id} == {
+        (TELEGRAM, olga.id),
+        (MAX, olga_max.id),
+    }
+    # The code is used up: a second try (or anyone else) gets a clear refusal.
+    stranger = await both.max_person("Чужой")
+    await stranger.start(f"link-{code}")
+    await stranger.expect_reply("уже использован")
+    # In MAX she is the same coordinator.
+    await olga_max.send("/me")
+    assert "координатор" in (await olga_max.expect_reply()).text.lower()
+    # She chooses MAX: the review request for Алиса's report arrives there, not in Telegram.
+    await olga_max.press("🔔 Напоминания в MAX", linked)
+    marked = await olga_max.expect_edit()
+    assert marked.buttons == ["🔔 Напоминания в Telegram", "✅ Напоминания в MAX"]
+    card = await _open_card(alice, 2)
+    await alice.press("✅ Выполнено", card)
+    await alice.expect_reply("Отмечаем выполнение")
+    await alice.send("Приказ подписан")
+    await alice.expect_reply("комментарий есть")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga_max.expect_reply("На проверку")
+    assert "Алиса" in request.text
+    await olga.expect_silence()
+    # She reviews in MAX: Алиса (Telegram) hears back in Telegram.
+    await olga_max.press("✅ Принять", request)
+    await alice.expect_reply("✅ Принято")
+
+
+async def test_a_link_code_is_refused_when_wrong_or_for_someone_with_roles(both: Both) -> None:
+    world = both.world
+    _, olga, school = await _setup(world)
+    bogus = await both.max_person("Кто-то")
+    await bogus.start()
+    await bogus.expect_reply("ссылку-приглашение")
+    await bogus.send("/connect не-тот-код")
+    await bogus.expect_reply("не найден")
+    # A MAX account that already is a curator of its own is never taken over by a code.
+    anna = await both.max_person("Анна")
+    await anna.start(await world.invite(Role.CURATOR, school))
+    await anna.expect_reply("куратор")
+    await olga.send("/connect")
+    code = (await olga.expect_reply("/connect ")).text.split("/connect ")[1].split()[0]
+    await anna.send(f"/connect {code}")
+    await anna.expect_reply("другому участнику")
+    # Without roles there is nothing to link from.
+    nobody = await world.person("Никто")
+    await nobody.send("/connect")
+    await nobody.expect_reply("только участник")
