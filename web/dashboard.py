@@ -36,7 +36,7 @@ from core.status import DEPARTMENT
 from core.users import load_context, load_context_by_id
 from core.when import school_year_span
 from core.work import WorkError, review
-from messengers import TELEGRAM
+from messengers import MAX, TELEGRAM
 from web import auth, links
 from web.auth import NotAuthorized, from_header, telegram_user_id
 
@@ -76,9 +76,22 @@ class WebDeps:
 
     @property
     def secret(self) -> str:
-        """The bot token: initData, file links and feed addresses are signed with it."""
-        token = self.settings.bot_token
+        """The bot token (MAX's where only MAX is served): file links and feed addresses are
+        signed with it."""
+        token = self.settings.bot_token or self.settings.max_token
         return token.get_secret_value() if token else ""
+
+    def launch_tokens(self) -> list[tuple[str, str]]:
+        """(messenger, bot token) of each messenger whose launch data opens the dashboard:
+        MAX signs it with the same scheme as Telegram, under its own bot token."""
+        found = []
+        for messenger, token in (
+            (TELEGRAM, self.settings.bot_token),
+            (MAX, self.settings.max_token),
+        ):
+            if token is not None:
+                found.append((messenger, token.get_secret_value()))
+        return found
 
     def today(self, now: datetime) -> date:
         """The date in the default zone (the day a deputy's roles are looked up for)."""
@@ -137,18 +150,12 @@ def _exchange(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.Response]]
 
     async def handle(request: web.Request) -> web.Response:
         now = deps.clock.now()
-        try:
-            telegram_id = telegram_user_id(
-                deps.secret,
-                from_header(request.headers.get("Authorization")),
-                now,
-                timedelta(seconds=deps.settings.webapp_auth_max_age_seconds),
-            )
-        except NotAuthorized as why:
-            log.info("dashboard exchange refused: %s", why)
+        found = _launched_by(deps, request.headers.get("Authorization"), now)
+        if found is None:
             return _error(401, texts.DASHBOARD_ERRORS["unauthorized"])
+        messenger, external_id = found
         async with deps.session_factory() as session, session.begin():
-            user = await load_context(session, TELEGRAM, telegram_id, deps.today(now))
+            user = await load_context(session, messenger, external_id, deps.today(now))
             if user is None or not user.is_active:
                 return _error(403, texts.DASHBOARD_ERRORS["no_person"])
             token = await auth.open_session(session, user.user_id, now)
@@ -157,6 +164,18 @@ def _exchange(deps: WebDeps) -> Callable[[web.Request], Awaitable[web.Response]]
         )
 
     return handle
+
+
+def _launched_by(deps: WebDeps, header: str | None, now: datetime) -> tuple[str, int] | None:
+    """(messenger, account id) of the person whose signed launch data this is, or None."""
+    data = from_header(header)
+    age = timedelta(seconds=deps.settings.webapp_auth_max_age_seconds)
+    for messenger, token in deps.launch_tokens():
+        try:
+            return messenger, telegram_user_id(token, data, now, age)
+        except NotAuthorized as why:
+            log.info("dashboard exchange (%s) refused: %s", messenger, why)
+    return None
 
 
 def _api(deps: WebDeps, route: Route) -> Callable[[web.Request], Awaitable[web.Response]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from pydantic import SecretStr
@@ -18,6 +19,7 @@ from emulator import EmulatorClient, EmulatorServer
 from emulator.max import MaxEmulatorClient, MaxFakeUser
 from messengers import MAX, TELEGRAM
 from tests.e2e.test_curator_flows import _open_card, _setup
+from tests.e2e.test_dashboard import WEBAPP, Page, exchange
 from tests.harness import BOT_USERNAME, World, running_bot
 from tests.max_harness import MAX_BOT_USERNAME, MAX_TOKEN, max_server
 
@@ -47,6 +49,8 @@ async def both(
                 "max_api_url": mserver.url,
                 "max_bot_username": MAX_BOT_USERNAME,
                 "bot_username": BOT_USERNAME,
+                "webapp_url": WEBAPP,
+                "webhook_port": 0,
             }
         )
         async with running_bot(two, clock) as app:
@@ -146,3 +150,25 @@ async def test_a_link_code_is_refused_when_wrong_or_for_someone_with_roles(both:
     nobody = await world.person("Никто")
     await nobody.send("/connect")
     await nobody.expect_reply("только участник")
+
+
+async def test_the_dashboard_opens_in_max_with_max_launch_data_checked(both: Both) -> None:
+    world = both.world
+    await _setup(world)
+    boss = await both.max_person("Ирина")
+    await boss.start(await world.invite(Role.COORDINATOR))
+    await boss.expect_reply("координатор")
+    await boss.send("/dashboard")
+    opener = await boss.expect_reply()
+    (button,) = [b for row in opener.keyboard for b in row if b["type"] == "open_app"]
+    assert button["web_app"] == MAX_BOT_USERNAME
+    launch = await boss.launch_data()
+    status, answer = await exchange(world, launch["init_data"])
+    assert status == 200, answer
+    plans = await Page(world, f"Bearer {answer['token']}").call("api/plans")
+    assert plans[0] == 200 and plans[1]["plans"]
+    # Forged or stale launch data is refused as strictly as Telegram's.
+    forged = launch["init_data"].replace("hash=", "hash=0")
+    assert (await exchange(world, forged))[0] == 401
+    world.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    assert (await exchange(world, launch["init_data"]))[0] == 401

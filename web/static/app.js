@@ -17,7 +17,10 @@
   // --- Telegram: initData and theme from the URL fragment (as Telegram passes them) ---------
   const hash = new URLSearchParams(location.hash.slice(1));
   const tg = window.Telegram && window.Telegram.WebApp;
-  let initData = (tg && tg.initData) || hash.get("tgWebAppData") || "";
+  // MAX passes its signed launch data the same way, as `WebAppData` (docs/max.md).
+  const maxApp = window.WebApp;
+  let initData = (tg && tg.initData) || hash.get("tgWebAppData") ||
+    (maxApp && maxApp.initData) || hash.get("WebAppData") || "";
   try {
     if (initData) sessionStorage.setItem("kurator.initData", initData);
     else initData = sessionStorage.getItem("kurator.initData") || "";
