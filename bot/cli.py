@@ -28,7 +28,9 @@ from ops import configure_log_format
 
 NO_TOKEN = (
     "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
-    "BOT_TOKEN=<token> into the environment or into a .env file in the current directory "
+    "BOT_TOKEN=<token> into the environment or into a .env file in the current directory; "
+    "for MAX put MAX_TOKEN=<token> there (a bot made on business.max.ru; both tokens: one "
+    "process serves both messengers) "
     "(to try Kurator without a token: python -m bot sandbox)."
 )
 
@@ -241,7 +243,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 def run_bot(settings: Settings, *, webhook: bool = False) -> int:
     """Run by long polling (the default) or as a webhook server until interrupted."""
-    if settings.bot_token is None:
+    if settings.bot_token is None and settings.max_token is None:
         print(NO_TOKEN, file=sys.stderr)
         return EXIT_USAGE
     from bot.app import Application
@@ -252,6 +254,9 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
             "see docs/dashboard.md) to give coordinators the 📊 panel in Telegram"
         )
     if webhook or settings.webhook_url:
+        if settings.bot_token is None:
+            print("--webhook is Telegram's: MAX is served by long polling", file=sys.stderr)
+            return EXIT_USAGE
         if not settings.webhook_url:
             print("--webhook needs WEBHOOK_URL, the public https URL of this bot", file=sys.stderr)
             return EXIT_USAGE
