@@ -172,3 +172,23 @@ async def test_the_dashboard_opens_in_max_with_max_launch_data_checked(both: Bot
     assert (await exchange(world, forged))[0] == 401
     world.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
     assert (await exchange(world, launch["init_data"]))[0] == 401
+
+
+async def test_status_chart_and_reports_arrive_as_files_in_max(both: Both) -> None:
+    world = both.world
+    await _setup(world)
+    irina = await both.max_person("Ирина")
+    await irina.start(await world.invite(Role.COORDINATOR))
+    await irina.expect_reply("координатор")
+    await irina.send("/status")
+    summary = await irina.expect_reply("Всего")
+    await irina.press(summary.buttons[0], summary)  # the chart
+    chart = await irina.expect_reply()
+    assert [a["type"] for a in chart.attachments] == ["image"]
+    await irina.send("/report")
+    offer = await irina.expect_reply("в каком виде")
+    word = next(b for b in offer.buttons if "Word" in b)
+    await irina.press(word, offer)
+    report = await irina.expect_reply()
+    (file,) = report.attachments
+    assert file["type"] == "file" and file["filename"].endswith(".docx")
