@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 
 from core.accounts import user_id_of
+from core.clock import ManualClock
 from core.roles import Role
 from db.models import Account, User
 from emulator import EmulatorClient, EmulatorServer
@@ -22,6 +23,14 @@ from tests.e2e.test_curator_flows import _open_card, _setup
 from tests.e2e.test_dashboard import WEBAPP, Page, exchange
 from tests.harness import BOT_USERNAME, World, running_bot
 from tests.max_harness import MAX_BOT_USERNAME, MAX_TOKEN, max_server
+
+# Three days before the plan's item 2 (due 10.11.2020): its reminders come in the next days.
+START = datetime(2020, 11, 6, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
 
 
 @dataclass
@@ -192,3 +201,25 @@ async def test_status_chart_and_reports_arrive_as_files_in_max(both: Both) -> No
     report = await irina.expect_reply()
     (file,) = report.attachments
     assert file["type"] == "file" and file["filename"].endswith(".docx")
+
+
+async def test_reminders_reach_each_curator_in_their_own_messenger(both: Both) -> None:
+    world = both.world
+    alice, _, school = await _setup(world)  # Алиса: Telegram
+    anna = await both.max_person("Анна")
+    await anna.start(await world.invite(Role.CURATOR, school))
+    await anna.expect_reply("куратор")
+    seen_max = len(await both.max.log(await anna.dialog()))
+    seen_telegram = len(await world.client.log(alice.id))
+    for _ in range(3 * 24):  # three days, hour by hour: each curator's 09:00 comes
+        world.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+        await world.app.reminders.tick()
+    in_max = [e for e in (await both.max.log(await anna.dialog()))[seen_max:] if e["kind"] == "new"]
+    in_telegram = [
+        e for e in (await world.client.log(alice.id))[seen_telegram:] if e["kind"] == "new"
+    ]
+    assert in_max and in_telegram
+    # The same reminders, each in its own messenger, once.
+    texts_max = sorted(e["message"]["body"]["text"] for e in in_max)
+    texts_telegram = sorted(e["message"]["text"] for e in in_telegram)
+    assert len(texts_max) == len(texts_telegram)
