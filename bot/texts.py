@@ -2447,3 +2447,8 @@ def connected(messengers: tuple[str, ...], reminders_to: str, already: bool) -> 
 
 def messenger_chosen(name: str) -> str:
     return f"Теперь напоминания и уведомления приходят в {MESSENGER_NAMES.get(name, name)}."
+
+
+def invitation_also(messenger: str, link: str) -> str:
+    """The same invitation's link in the other messenger."""
+    return f"\nВ {escape(messenger)}: {escape(link)}"

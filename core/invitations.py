@@ -269,6 +269,7 @@ def _same(column: InstrumentedAttribute[int | None], value: int | None) -> Colum
     return column.is_(None) if value is None else column == value
 
 
-def invitation_link(bot_username: str, code: str) -> str:
-    """The deep link a person opens to join."""
-    return f"https://t.me/{bot_username}?start={code}"
+def invitation_link(bot_username: str, code: str, messenger: str = "telegram") -> str:
+    """The deep link a person opens to join, in Telegram or MAX (the same code works in both)."""
+    host = "max.ru" if messenger == "max" else "t.me"
+    return f"https://{host}/{bot_username}?start={code}"

@@ -15,6 +15,7 @@ from bot import keyboards, texts
 from bot.callbacks import InviteRevoke, InviteRole, InviteSchool
 from bot.filters import HasRole
 from bot.middlewares import AfterCommit
+from bot.settings import Settings
 from core.admin import (
     check_invitation_scope,
     invitable_roles,
@@ -34,6 +35,7 @@ from core.invitations import (
 from core.permissions import SCHOOL_ROLES
 from core.roles import Role
 from core.status import scope_of
+from messengers import MAX, TELEGRAM, messenger_of
 
 MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
 TTL_DAYS = 14
@@ -91,6 +93,7 @@ async def pick_role(
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
+    settings: Settings,
     user_ctx: UserContext,
     after_commit: AfterCommit,
 ) -> None:
@@ -99,7 +102,9 @@ async def pick_role(
         return
     terms = (callback_data.days, callback_data.uses)
     if role not in SCHOOL_ROLES:
-        await _create(query, session, clock, bot, user_ctx, after_commit, role, None, terms)
+        await _create(
+            query, session, clock, bot, user_ctx, after_commit, role, None, terms, settings
+        )
         return
     schools = await schools_in_scope(session, scope_of(user_ctx))
     await query.answer()
@@ -123,6 +128,7 @@ async def pick_school(
     session: AsyncSession,
     clock: Clock,
     bot: Bot,
+    settings: Settings,
     user_ctx: UserContext,
     after_commit: AfterCommit,
 ) -> None:
@@ -139,6 +145,7 @@ async def pick_school(
         role,
         callback_data.school_id,
         (callback_data.days, callback_data.uses),
+        settings,
     )
 
 
@@ -152,6 +159,7 @@ async def _create(
     role: Role,
     school_id: int | None,
     terms: tuple[int, int],
+    settings: Settings,
 ) -> None:
     days, uses = terms
     try:
@@ -171,8 +179,16 @@ async def _create(
         created_by_id=user_ctx.user_id,
     )
     me = await bot.me()
-    link = invitation_link(me.username or "", created.code)
+    here = messenger_of(bot)
+    link = invitation_link(me.username or "", created.code, here)
     text = texts.invitation_created(link, texts.ROLE_NAMES[role], created.school_name, days, uses)
+    # The same code opens Kurator in the other messenger too, where that bot is known.
+    there, name = (
+        (MAX, settings.max_bot_username) if here == TELEGRAM else (TELEGRAM, settings.bot_username)
+    )
+    if name:
+        other = invitation_link(name, created.code, there)
+        text += texts.invitation_also(texts.MESSENGER_NAMES[there], other)
 
     async def deliver() -> None:
         await query.answer()

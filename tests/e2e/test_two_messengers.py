@@ -4,6 +4,7 @@ notice reaches them once, in the chosen messenger."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -223,3 +224,26 @@ async def test_reminders_reach_each_curator_in_their_own_messenger(both: Both) -
     texts_max = sorted(e["message"]["body"]["text"] for e in in_max)
     texts_telegram = sorted(e["message"]["text"] for e in in_telegram)
     assert len(texts_max) == len(texts_telegram)
+
+
+async def test_an_invitation_made_in_max_opens_kurator_in_either_messenger(both: Both) -> None:
+    world = both.world
+    await _setup(world)
+    admin = await both.max_person("Анна")
+    await admin.start(await world.invite(Role.ADMIN))
+    await admin.expect_reply("администратор")
+    await admin.send("/invite")
+    roles = await admin.expect_reply("Кого пригласить?")
+    await admin.press("куратор", roles)
+    schools = await admin.expect_edit()
+    number = next(line.split(".")[0] for line in schools.text.splitlines() if "СОШ № 21" in line)
+    await admin.press(number, schools)
+    created = await admin.expect_edit()
+    in_max = re.search(rf"https://max\.ru/{MAX_BOT_USERNAME}\?start=(\S+)", created.text)
+    in_telegram = re.search(rf"https://t\.me/{BOT_USERNAME}\?start=(\S+)", created.text)
+    assert in_max and in_telegram and in_max.group(1) == in_telegram.group(1)
+    qr = await admin.expect_reply()
+    assert [a["type"] for a in qr.attachments] == ["image"]
+    vera = await world.person("Вера")  # Telegram
+    await vera.send(f"/start {in_telegram.group(1)}")
+    await vera.expect_reply("куратор")
