@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import JOIN_TRANSITION, LEAVE_TRANSITION, ChatMemberUpdatedFilter, Command
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +19,7 @@ from core.roles import Role
 from core.seminars import audience_options
 from core.status import scope_of
 from handlers.reminders import rsvp
+from messengers import MAX, messenger_of
 
 MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
 GROUPS = F.chat.type.in_({"group", "supergroup"})
@@ -43,6 +44,15 @@ async def ask_direction(message: Message, session: AsyncSession, user_ctx: UserC
             "link", [(o.plan_id, [(d[0], d[1]) for d in o.directions]) for o in options]
         ),
     )
+
+
+def in_max(message: Message, bot: Bot) -> bool:
+    """The group is MAX's: linking it waits for group delivery in MAX (docs/max.md)."""
+    return messenger_of(bot) == MAX
+
+
+async def not_in_max(message: Message) -> None:
+    await message.reply(texts.GROUP_NOT_IN_MAX)
 
 
 async def not_allowed(message: Message) -> None:
@@ -104,6 +114,7 @@ def build_router() -> Router:
     router.my_chat_member.filter(GROUPS)
     router.my_chat_member.register(greet, ChatMemberUpdatedFilter(JOIN_TRANSITION))
     router.my_chat_member.register(removed, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
+    router.message.register(not_in_max, Command("link"), in_max)
     router.message.register(ask_direction, Command("link"), MANAGERS)
     router.message.register(not_allowed, Command("link", "unlink"))
     router.message.register(unlink, Command("unlink"), MANAGERS)
