@@ -56,6 +56,10 @@ class DraftActivity:
     section: str | None = None
     row_text: str = ""
     source_column: str | None = None  # the header of the cell the period was read from
+    # One occurrence of an activity with several dates (importer.occurrences): the row's own
+    # title, shared by its occurrences, and this one's label ("входная диагностика", "октябрь").
+    series: str | None = None
+    occurrence: str | None = None
 
     @property
     def needs_date(self) -> bool:
@@ -187,6 +191,8 @@ class PlanDraft:
                     "stage": a.stage,
                     "direction": a.direction,
                     "level": a.level,
+                    "series": a.series,
+                    "occurrence": a.occurrence,
                 }
                 for a in self.activities
             ],

@@ -31,6 +31,7 @@ from importer.draft import (
 )
 from importer.mend import document_words, mend, mend_document, period_phrase
 from importer.model import WRAP, RawDocument, RawTable, one_line, paragraphs
+from importer.occurrences import Legend, Slot, grid_mark, grid_slots, occurrences, read_legend
 from importer.schools import full_school_names, parse_school_list
 
 _ROMAN = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII"}
@@ -90,11 +91,19 @@ _APPROVAL_RE = re.compile(
 )
 
 
+_NOTES_RE = re.compile(
+    r"^\s*(условные\s+обозначени|обозначени|примечани|пояснени|легенд|расшифровк)", re.I
+)
+_LEGEND_RE = re.compile(r"^\s*[«\"“]?[+хxvV✓✔√*•●■][»\"”]?\s*[-–—:=]\s")
+
+
 def _title(doc: RawDocument) -> str:
-    """The title paragraph(s), past approval blocks ("УТВЕРЖДАЮ …", "Приложение № …")."""
+    """The title paragraph(s), past approval blocks ("УТВЕРЖДАЮ …", "Приложение № …"); a
+    legend or notes block never gives it."""
     blocks = [
         [ln for ln in b.split("\n") if ln.strip() and not _APPROVAL_RE.search(ln)]
         for b in doc.preamble
+        if not _NOTES_RE.match(b) and not _LEGEND_RE.match(b)
     ]
     for index, lines in enumerate(blocks):
         for line in lines:
@@ -241,10 +250,19 @@ class _RowLayout:
     last_row: list[str] | None = None  # the row that gave the last activities, and from where
     last_from: int = 0
     words: frozenset[str] = frozenset()  # the document's whole words, for hyphens at line ends
+    grid: dict[int, Slot] = field(default_factory=dict)  # month or term columns (циклограмма)
+    legend: Legend = field(default_factory=lambda: Legend({}))
 
     def __post_init__(self) -> None:
         cells = [c for t in self.doc.tables for row in t.rows for c in row]
         self.words = document_words([*self.doc.preamble, *cells])
+        short_rows = [
+            " – ".join(filled)
+            for t in self.doc.tables
+            for row in t.rows
+            if 1 <= len(filled := [one_line(c) for c in row if c.strip()]) <= 3
+        ]
+        self.legend = read_legend([*self.doc.preamble, *self.doc.notes, *short_rows])
 
     def run(self) -> None:
         for table in self.doc.tables:
@@ -255,6 +273,9 @@ class _RowLayout:
         after_header = False
         self.part_start = True
         for row in table.rows:
+            if self._grid_header(row, after_header):
+                after_header = True
+                continue
             if is_header(row) or (after_header and is_subheader(row, self.roles)):
                 repeated = self._header(row, after_header)
                 self.part_start = repeated and (self.part_start or after_header)
@@ -282,9 +303,37 @@ class _RowLayout:
             cells = combine_header(self.header, cells)
         if self.roles and cells == self.header:
             return True  # the header repeated where the table continues on the next page
+        self._set_header(cells)
+        return False
+
+    def _grid_header(self, row: list[str], after_header: bool) -> bool:
+        """A row naming three months (or two terms) in its cells is the циклограмма's header,
+        never an activity: under the header it names the grid's columns; repeated on a later
+        page it is skipped; alone it is the header."""
+        slots = grid_slots(row)
+        if not slots:
+            return False
+        cells = [one_line(c) for c in row]
+        if after_header and self.header:
+            width = max(len(cells), len(self.header))
+            top = self.header + [""] * (width - len(self.header))
+            cells = combine_header(top, cells + [""] * (width - len(cells)))
+            self._set_header(cells)
+        elif self.grid and {i: s.label for i, s in slots.items()} == {
+            i: s.label for i, s in self.grid.items()
+        }:
+            self.part_start = True  # the months repeated on the next page
+        else:
+            self._set_header(cells)
+        return True
+
+    def _set_header(self, cells: list[str]) -> None:
         self.header, self.width = cells, len(cells)
         self.roles, self.columns = column_roles(cells), role_columns(cells)
-        return False
+        self.grid = grid_slots(cells)
+        if self.roles.get("period") in self.grid:  # "Сроки проведения" over the months
+            del self.roles["period"]
+        self.columns["period"] = [i for i in self.columns.get("period", []) if i not in self.grid]
 
     def _period_goes_on(self, row: list[str]) -> bool:
         """A row with only the rest of the previous row's period ("до 15." over "03.2024")."""
@@ -445,18 +494,34 @@ class _RowLayout:
         pieces = (
             list(whole.parts) if whole.kind == "list" and len(whole.parts) == len(items) > 1 else []
         )
-        if len(items) == 1 and whole.parts and all(p.label for p in whole.parts):
-            # "математика – 15.03, русский язык – 12.04": one activity per labelled date.
-            number, text = items[0]
-            items = [(number, f"{text} — {p.label}") for p in whole.parts]
-            pieces = list(whole.parts)
+        marks = self._grid_marks(row)
+        texts: list[str] = []
+        columns: list[str | None] = []
+        series: str | None = None
+        if marks is not None or (len(items) == 1 and occurrences(whole, self.context.terms)):
+            # One activity, several dated occurrences: one activity per occurrence, its label
+            # in the title (importer.occurrences).
+            number, text = items[0] if len(items) == 1 else ("", "")
+            if marks is not None and len(items) > 1:
+                number, text = number_cell or "", " ".join(t for _, t in items)
+            series = one_line(text)
+            if marks is not None:
+                pieces = [p for p, _, _ in marks]
+                texts = [t for _, t, _ in marks]
+                columns = [c for _, _, c in marks]
+            else:
+                pieces = occurrences(whole, self.context.terms)
+            items = [(number, f"{series} — {p.label}") for p in pieces]
         extras = {role: self._new_part(self._cell(row, role), continuation) for role in _FIELDS}
         for index, (number, text) in enumerate(items):
+            piece = pieces[index] if pieces else whole
             activity = DraftActivity(
                 title=one_line(text),
-                period_text=one_line(period_text),
-                period=pieces[index] if pieces else whole,
-                source_column=self._period_header(),
+                period_text=texts[index] if texts else one_line(period_text),
+                period=piece,
+                series=series,
+                occurrence=piece.label if series else None,
+                source_column=columns[index] if columns else self._period_header(),
                 number=number or number_cell,
                 stage=self.stage,
                 level=self.level,
@@ -467,6 +532,19 @@ class _RowLayout:
                 if value:
                     setattr(activity, _ATTRS[role], value)
             self.draft.activities.append(activity)
+
+    def _grid_marks(self, row: list[str]) -> list[tuple[Period, str, str]] | None:
+        """The occurrences a row's grid cells give (period, text, column), or None when the
+        table has no grid or the row no mark in it (then its period cell, if any, is read)."""
+        if not self.grid:
+            return None
+        found: list[tuple[Period, str, str]] = []
+        for index, slot in self.grid.items():
+            cell = one_line(row[index]) if index < len(row) else ""
+            column = self.header[index] if index < len(self.header) else slot.label
+            for period in grid_mark(cell, slot, self.context, self.legend, column):
+                found.append((period, f"{slot.label}: {cell}", column))
+        return found or None
 
     @staticmethod
     def _new_part(cell: str, continuation: bool) -> str | None:

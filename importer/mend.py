@@ -88,6 +88,7 @@ def mend_document(doc: RawDocument) -> RawDocument:
         preamble=[mend(text, words) for text in doc.preamble],
         tables=[RawTable([[mend(c, words) for c in row] for row in t.rows]) for t in doc.tables],
         source_name=doc.source_name,
+        notes=list(doc.notes),
     )
 
 

@@ -30,6 +30,7 @@ class RawDocument:
     preamble: list[str] = field(default_factory=list)
     tables: list[RawTable] = field(default_factory=list)
     source_name: str = ""
+    notes: list[str] = field(default_factory=list)  # a legend or notes sheet: never the title
 
 
 def clean(text: str) -> str:
