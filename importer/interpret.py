@@ -311,6 +311,8 @@ class _RowLayout:
         never an activity: under the header it names the grid's columns; repeated on a later
         page it is skipped; alone it is the header."""
         slots = grid_slots(row)
+        if not slots and after_header and self._grid_subheader(row):
+            slots = self.grid  # week numbers under the months: "Сентябрь" over "1 2 3 4"
         if not slots:
             return False
         cells = [one_line(c) for c in row]
@@ -327,10 +329,27 @@ class _RowLayout:
             self._set_header(cells)
         return True
 
+    def _grid_subheader(self, row: list[str]) -> bool:
+        """Under a grid's months: small numbers (weeks) under them, the header's own texts (a
+        merged cell passed down) or nothing elsewhere."""
+        if not self.grid or len(row) != len(self.header):
+            return False
+        first = min(self.grid)
+        spans = [
+            i for i in range(len(row)) if i >= first and (i in self.grid or not self.header[i])
+        ]
+        numbers = [one_line(row[i]) for i in spans if row[i].strip()]
+        others = [i for i in range(len(row)) if i not in spans and row[i].strip()]
+        return (
+            len(numbers) >= len(self.grid)
+            and all(re.fullmatch(r"[1-5]|i{1,3}|iv|v", n.lower().rstrip(".")) for n in numbers)
+            and all(one_line(row[i]) == self.header[i] for i in others)
+        )
+
     def _set_header(self, cells: list[str]) -> None:
         self.header, self.width = cells, len(cells)
         self.roles, self.columns = column_roles(cells), role_columns(cells)
-        self.grid = grid_slots(cells)
+        self.grid = grid_slots(cells, bare=False)
         if self.roles.get("period") in self.grid:  # "Сроки проведения" over the months
             del self.roles["period"]
         self.columns["period"] = [i for i in self.columns.get("period", []) if i not in self.grid]
@@ -618,12 +637,17 @@ def _goes_on(cell: str) -> bool:
 # --- direction layout ---------------------------------------------------------------------
 
 
+_TERMS_ABOVE_RE = re.compile(r"четверт|полугод|триместр|квартал", re.I)
+
+
 def _direction_header(doc: RawDocument) -> tuple[int, list[int]] | None:
     for t_index, table in enumerate(doc.tables):
+        above = ""
         for row in table.rows:
             columns = _roman_columns(row)
-            if columns:
+            if columns and not _TERMS_ABOVE_RE.search(above):  # "Четверти" over I..IV: terms
                 return t_index, columns
+            above = " ".join(row)
     return None
 
 

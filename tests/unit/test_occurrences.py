@@ -63,7 +63,7 @@ EXPECTED = {
             "2021-05-01",
             "2021-05-31",
         ),
-        ("6", "Итоговая аттестация — июнь", "июнь", "unknown", None, None),
+        ("6", "Итоговая аттестация — июнь", "июнь", "month", "2021-06-01", "2021-06-30"),
         ("7", "Анализ работы за год", None, "unknown", None, None),
     ],
     "grid_cyclogram.xlsx": [
@@ -247,7 +247,8 @@ def test_occurrences_share_their_row_and_only_undecidable_ones_are_flagged(name:
     flagged = {(row["title"], tuple(row["reasons"])) for row in draft.flagged()}
     expected = {
         "grid_cyclogram.docx": {
-            ("Итоговая аттестация — июнь", ("needs_date",)),  # "по графику" in June
+            # "по графику" in June: in June, the day unknown: flagged, never a silent date
+            ("Итоговая аттестация — июнь", ("ambiguous",)),
             ("Анализ работы за год", ("needs_date",)),  # no mark at all
         },
     }.get(name, set())
@@ -314,6 +315,10 @@ def test_the_months_repeated_on_the_next_page_are_skipped() -> None:
         ("III триместр", "III триместр"),
         ("Ответственный", None),
         ("V четверть", None),
+        ("Январь 2021", "январь"),
+        ("февр.", "февраль"),
+        ("Четверти II", "II четверть"),
+        ("Сентябрь 2", "сентябрь, 2 неделя"),
     ],
 )
 def test_grid_column_headers(header: str, label: str | None) -> None:
@@ -364,9 +369,60 @@ def test_a_week_is_the_end_of_that_week_in_the_month(month: int, week: int, form
 
 
 @given(st.sampled_from(MONTHS), st.text(alphabet="бвгежзклн ", min_size=1, max_size=12))
-def test_words_in_a_grid_cell_are_flagged_never_dated(month: int, words: str) -> None:
+def test_words_in_a_grid_cell_are_that_month_flagged(month: int, words: str) -> None:
     for period in grid_mark(words, _slot(month), CONTEXT, Legend({}), ""):
-        assert period.due is None and "needs_date" in period.flags
+        last = calendar.monthrange(_year(month), month)[1]
+        assert period.due == date(_year(month), month, last) and "ambiguous" in period.flags
+        assert period.note == " ".join(words.split())
+
+
+@pytest.mark.parametrize(
+    ("cell", "kind", "start", "due"),
+    [
+        ("1-15", "range", date(2020, 10, 1), date(2020, 10, 15)),
+        ("с 5 по 9", "range", date(2020, 10, 5), date(2020, 10, 9)),
+        ("до 20", "deadline", None, date(2020, 10, 20)),
+        ("до 20 числа", "deadline", None, date(2020, 10, 20)),
+        ("последняя неделя", "deadline", None, date(2020, 10, 31)),
+        ("25.10", "date", date(2020, 10, 25), date(2020, 10, 25)),
+    ],
+)
+def test_days_and_deadlines_in_a_month_column(
+    cell: str, kind: str, start: date | None, due: date
+) -> None:
+    (period,) = grid_mark(cell, _slot(10), CONTEXT, Legend({}), "")
+    assert (period.kind, period.start, period.due) == (kind, start, due)
+    assert not set(period.flags) - {"year_inferred"}
+
+
+def test_months_over_week_numbers_and_terms_over_roman_numbers() -> None:
+    top = ["№", "Мероприятие", "Сентябрь", "", "", "", "Октябрь", "", "", "", "Ноябрь", "", "", ""]
+    weeks = ["№", "Мероприятие", *["1", "2", "3", "4"] * 3]
+    row = ["1", "Совещание", "+", "", "", "", "", "", "+", "", "", "", "", "+"]
+    draft = interpret(RawDocument(tables=[RawTable([top, weeks, row])]), academic_year=2020)
+    assert [(a.title, a.period.start, a.period.due) for a in draft.activities] == [
+        ("Совещание — сентябрь, 1 неделя", date(2020, 9, 1), date(2020, 9, 7)),
+        ("Совещание — октябрь, 3 неделя", date(2020, 10, 15), date(2020, 10, 21)),
+        ("Совещание — ноябрь, 4 неделя", date(2020, 11, 22), date(2020, 11, 30)),  # the last
+    ]
+    top = ["№", "Мероприятие", "Четверти", "", "", ""]
+    terms = ["", "", "I", "II", "III", "IV"]  # not the directions I..IV of a network plan
+    row = ["1", "Срез", "+", "", "+", ""]
+    draft = interpret(RawDocument(tables=[RawTable([top, terms, row])]), academic_year=2020)
+    assert [(a.title, a.period.due) for a in draft.activities] == [
+        ("Срез — I четверть", date(2020, 10, 31)),
+        ("Срез — III четверть", date(2021, 3, 31)),
+    ]
+
+
+def test_a_month_column_naming_its_year_and_the_summer_months() -> None:
+    row = ["Мероприятие", "Август 2020", "Сентябрь 2020", "Январь", "Июль"]
+    draft = interpret(
+        RawDocument(tables=[RawTable([row, ["Сверка", "+", "+", "+", "+"]])]), academic_year=2020
+    )
+    assert [a.period.due for a in draft.activities] == [
+        date(2020, 8, 31), date(2020, 9, 30), date(2021, 1, 31), date(2021, 7, 31)
+    ]  # fmt: skip
 
 
 def test_the_legend_decides_what_a_mark_means() -> None:
