@@ -60,6 +60,7 @@ class DraftActivity:
     # title, shared by its occurrences, and this one's label ("входная диагностика", "октябрь").
     series: str | None = None
     occurrence: str | None = None
+    page: int | None = None  # the PDF page the row was printed on
 
     @property
     def needs_date(self) -> bool:
@@ -132,6 +133,7 @@ class PlanDraft:
                         "reasons": reasons,
                         "source": source(activity.source_column, activity.period_text),
                         "row_text": activity.row_text,
+                        **({"page": activity.page} if activity.page is not None else {}),
                     }
                 )
         for index, seminar in enumerate(self.seminars):

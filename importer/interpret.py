@@ -252,6 +252,7 @@ class _RowLayout:
     words: frozenset[str] = frozenset()  # the document's whole words, for hyphens at line ends
     grid: dict[int, Slot] = field(default_factory=dict)  # month or term columns (циклограмма)
     legend: Legend = field(default_factory=lambda: Legend({}))
+    page: int | None = None  # the PDF page of the table part being read
 
     def __post_init__(self) -> None:
         cells = [c for t in self.doc.tables for row in t.rows for c in row]
@@ -270,6 +271,7 @@ class _RowLayout:
         self._settle(None)
 
     def _table(self, table: RawTable) -> None:
+        self.page = table.page
         after_header = False
         self.part_start = True
         for row in table.rows:
@@ -386,8 +388,11 @@ class _RowLayout:
         elif not all(_goes_on(row[i]) for i in filled):
             return False
         joined = [mend(join_cells(a, b), self.words) for a, b in zip(previous, row, strict=True)]
+        page = activities[self.last_from].page if len(activities) > self.last_from else self.page
         del activities[self.last_from :]
+        self.page, current = page, self.page
         self._row(joined)
+        self.page = current
         self.last_row = joined
         return True
 
@@ -540,6 +545,7 @@ class _RowLayout:
                 period=piece,
                 series=series,
                 occurrence=piece.label if series else None,
+                page=self.page,
                 source_column=columns[index] if columns else self._period_header(),
                 number=number or number_cell,
                 stage=self.stage,

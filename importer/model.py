@@ -21,6 +21,7 @@ class RawTable:
     """One table as rows of cell texts (a table split across pages may come as several)."""
 
     rows: list[list[str]] = field(default_factory=list)
+    page: int | None = None  # the PDF page it was printed on
 
 
 @dataclass

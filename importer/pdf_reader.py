@@ -261,8 +261,25 @@ def _edges(values: list[float]) -> list[float]:
     return edges
 
 
+@dataclass
+class _Part:
+    """A ruled table of one page as Word's grid, and its merges the page's edges cut: the text
+    of each column whose merged cell runs into the bottom edge, and the rows each column's
+    empty first data cell spans at the top."""
+
+    rows: list[list[str]]
+    open_below: dict[int, str] = field(default_factory=dict)
+    open_above: dict[int, int] = field(default_factory=dict)
+
+
 def table_rows(table: Any, chars: list[dict[str, Any]]) -> list[list[str]]:
     """A ruled table as Word's grid: merged-down text repeated, merged-across columns empty."""
+    return table_part(table, chars).rows
+
+
+def table_part(table: Any, chars: list[dict[str, Any]]) -> _Part:
+    """A ruled table as Word's grid (merged-down text repeated, merged-across columns empty),
+    with the merges cut by the page's edges."""
     grid = _grid(table)
     height, width = len(grid.ys) - 1, len(grid.xs) - 1
     owner: dict[tuple[int, int], int] = {}
@@ -281,6 +298,7 @@ def table_rows(table: Any, chars: list[dict[str, Any]]) -> list[list[str]]:
         for cell, found in zip(grid.cells, inside, strict=True)
     ]
     rows: list[list[str]] = []
+    kept: list[int] = []
     for row in range(height):
         cells = []
         for column in range(width):
@@ -291,7 +309,29 @@ def table_rows(table: Any, chars: list[dict[str, Any]]) -> list[list[str]]:
             cells.append(texts[at] if column == spans[at][1] else "")
         if any(cells) or rows:
             rows.append(cells)
-    return rows
+            kept.append(row)
+    part = _Part(rows)
+    if not rows:
+        return part
+    for column in range(width):
+        at = owner.get((height - 1, column))
+        if at is not None and column == spans[at][1] and texts[at] and spans[at][0] < height - 1:
+            part.open_below[column] = texts[at]
+    first = next(
+        (i for i, cells in enumerate(rows) if not is_header(cells) and not _numbers(cells)), None
+    )
+    if first is not None:
+        for column in range(width):
+            at = owner.get((kept[first], column))
+            if at is not None and column == spans[at][1] and not texts[at]:
+                part.open_above[column] = spans[at][2] - kept[first] + 1
+    return part
+
+
+def _numbers(cells: list[str]) -> bool:
+    from importer.columns import is_column_numbers
+
+    return is_column_numbers(cells)
 
 
 @dataclass
@@ -303,6 +343,8 @@ class _Reader:
     garbage: int = 0
     blocks_seen: set[str] = field(default_factory=set)
     columns: list[float] = field(default_factory=list)  # of the last table without lines
+    open_below: dict[int, str] = field(default_factory=dict)  # the last part's cut merges
+    width: int = 0  # of the last part
 
     def page(self, page: Any) -> None:
         self.pages += 1
@@ -313,19 +355,44 @@ class _Reader:
         tables = [t for t in tables if len(t.cells) > 1]
         boxes = [t.bbox for t in tables]
         outside = [c for c in chars if not any(_within(c, box) for box in boxes)]
-        for table in tables:
-            rows = table_rows(table, [c for c in chars if _within(c, table.bbox)])
-            self._add_table(rows)
+        for index, table in enumerate(tables):
+            part = table_part(table, [c for c in chars if _within(c, table.bbox)])
+            if index == 0:
+                self._carry(part)
+            self._add_table(part.rows)
+            self.open_below, self.width = part.open_below, len(part.rows[0]) if part.rows else 0
         lines = _lines(_words(outside))
         if not tables:
             lines = self._unruled(lines)
         self._preamble(lines)
 
+    def _carry(self, part: _Part) -> None:
+        """A merged cell the page break cut goes on in the next part: its text is passed down
+        into the empty cell the merge continues as at the top of the page (a merge of two rows
+        or more on either side of the break, in a table of the same columns)."""
+        if not part.rows or len(part.rows[0]) != self.width:
+            return
+        first = next(
+            (
+                i
+                for i, cells in enumerate(part.rows)
+                if not is_header(cells) and not _numbers(cells)
+            ),
+            len(part.rows),
+        )
+        for column, span in part.open_above.items():
+            text = self.open_below.get(column)
+            if text is None:
+                continue
+            for row in part.rows[first : first + span]:
+                if not row[column].strip():
+                    row[column] = text
+
     def _add_table(self, rows: list[list[str]]) -> None:
         if rows:
             self.rows += len(rows)
             check_rows(self.rows)
-            self.doc.tables.append(RawTable(rows=rows))
+            self.doc.tables.append(RawTable(rows=rows, page=self.pages))
 
     def _unruled(self, lines: list[_Line]) -> list[_Line]:
         """A table without ruling lines: columns where the header's cells start, a row from

@@ -191,6 +191,24 @@ def long_plan(layout: str) -> bytes:
     return styled(make_plans._save(document), repeat=repeat)
 
 
+def merged_across_pages() -> bytes:
+    """A period cell merged over rows 20-50, which a page break cuts; row 60 has no period."""
+    document = docx.Document()
+    document.add_paragraph("План работы школы на 2020/2021 учебный год")
+    header = ["№", "Наименование мероприятия", "Сроки", "Ответственный"]
+    rows = [
+        [str(n), f"Мероприятие {n}", "до 15.09.2020" if n < 20 else "", f"Ответственный {n}"]
+        for n in range(1, 61)
+    ]
+    rows[-1][2] = ""
+    for n in range(51, 60):
+        rows[n - 1][2] = "ноябрь 2020"
+    table = document.add_table(rows=len(rows) + 1, cols=4)
+    make_plans._fill(table, [header, *rows])
+    make_plans._merge(table, (20, 2), (50, 2), "октябрь 2020")
+    return styled(make_plans._save(document), repeat={0: 1})
+
+
 # --- PDFs written by hand -----------------------------------------------------------------------
 
 
@@ -299,6 +317,7 @@ TWINS: dict[str, Callable[[], bytes]] = {
     "term_grid.pdf": lambda: styled(make_plans.term_grid(), landscape=True),
     "dated_lines.pdf": lambda: styled(make_plans.dated_lines()),
     "grid_cyclogram_xlsx.pdf": lambda: styled(grid_xlsx_docx(), landscape=True),
+    "merged_across_pages.pdf": merged_across_pages,
 }
 
 
