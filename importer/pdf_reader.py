@@ -15,7 +15,7 @@ import io
 import re
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from typing import Any
@@ -36,8 +36,11 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 _PAD = 5.4  # Word's and LibreOffice's default cell margin, points
 
 
-def read_pdf(data: bytes, name: str = "") -> RawDocument:
-    """Read a PDF's tables and text; refuse bombs, long, locked, scanned and garbled files."""
+def read_pdf(
+    data: bytes, name: str = "", progress: Callable[[int, int], None] | None = None
+) -> RawDocument:
+    """Read a PDF's tables and text; refuse bombs, long, locked, scanned and garbled files.
+    `progress(done, total)` is told after each page."""
     check_streams(data)
     import pdfplumber
     from pdfplumber.utils.exceptions import PdfminerException
@@ -54,6 +57,8 @@ def read_pdf(data: bytes, name: str = "") -> RawDocument:
         for page in pdf.pages:
             reader.page(page)
             page.close()
+            if progress is not None:
+                progress(reader.pages, pages)
         reader.finish()
     return reader.doc
 

@@ -40,7 +40,7 @@ _OWNER_ONLY = (
 )
 
 
-def to_pdf(data: bytes, options: str = "") -> bytes:
+def to_pdf(data: bytes, options: str = "", timeout: float = 120) -> bytes:
     """A DOCX converted by LibreOffice, as an office worker's "Save as PDF" would."""
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "plan.docx"
@@ -50,7 +50,7 @@ def to_pdf(data: bytes, options: str = "") -> bytes:
             ["soffice", "--headless", "--convert-to", target, "--outdir", folder, str(source)],
             check=True,
             capture_output=True,
-            timeout=120,
+            timeout=timeout,
         )
         return (Path(folder) / "plan.pdf").read_bytes()
 
