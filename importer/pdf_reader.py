@@ -293,13 +293,15 @@ def table_part(table: Any, chars: list[dict[str, Any]]) -> _Part:
         for row in range(top, bottom + 1):
             for column in range(left, right + 1):
                 owner.setdefault((row, column), index)
+    # Words found once for the whole table (a cell's padding keeps neighbours' words apart),
+    # each placed in the cell that holds its centre.
     inside: list[list[dict[str, Any]]] = [[] for _ in grid.cells]
-    for char in chars:
-        found = grid.slot((char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2)
+    for word in _words(chars):
+        found = grid.slot((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
         if found is not None and found in owner:
-            inside[owner[found]].append(char)
+            inside[owner[found]].append(word)
     texts = [
-        clean(cell_text(_lines(_words(found)), cell[0], cell[2]))
+        clean(cell_text(_lines(found), cell[0], cell[2]))
         for cell, found in zip(grid.cells, inside, strict=True)
     ]
     rows: list[list[str]] = []
@@ -358,10 +360,9 @@ class _Reader:
             self._sample(chars)
         tables = sorted(page.find_tables(), key=lambda t: (t.bbox[1], t.bbox[0]))
         tables = [t for t in tables if len(t.cells) > 1]
-        boxes = [t.bbox for t in tables]
-        outside = [c for c in chars if not any(_within(c, box) for box in boxes)]
+        inside, outside = _split_chars(chars, [t.bbox for t in tables])
         for index, table in enumerate(tables):
-            part = table_part(table, [c for c in chars if _within(c, table.bbox)])
+            part = table_part(table, inside[index])
             if index == 0:
                 self._carry(part)
             self._add_table(part.rows)
@@ -395,7 +396,9 @@ class _Reader:
 
     def _add_table(self, rows: list[list[str]]) -> None:
         if rows:
-            self.rows += len(rows)
+            # A header repeated at the top of each page is not a row of the plan.
+            top = sum(1 for row in rows[:3] if is_header(row) or _numbers(row))
+            self.rows += len(rows) - top
             check_rows(self.rows)
             self.doc.tables.append(RawTable(rows=rows, page=self.pages))
 
@@ -492,7 +495,20 @@ def _segment_words(line: _Line, gap: float) -> list[list[dict[str, Any]]]:
     return [p for p in parts if p]
 
 
-def _within(char: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    x = (float(char["x0"]) + float(char["x1"])) / 2
-    y = (float(char["top"]) + float(char["bottom"])) / 2
-    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+def _split_chars(
+    chars: list[dict[str, Any]], boxes: list[tuple[float, float, float, float]]
+) -> tuple[list[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """The characters of each table (by their centre; the first table that holds one), and the
+    characters outside every table, in one pass."""
+    inside: list[list[dict[str, Any]]] = [[] for _ in boxes]
+    outside: list[dict[str, Any]] = []
+    for char in chars:
+        x = (float(char["x0"]) + float(char["x1"])) / 2
+        y = (float(char["top"]) + float(char["bottom"])) / 2
+        for index, (x0, top, x1, bottom) in enumerate(boxes):
+            if x0 <= x <= x1 and top <= y <= bottom:
+                inside[index].append(char)
+                break
+        else:
+            outside.append(char)
+    return inside, outside
