@@ -518,35 +518,37 @@ class _RowLayout:
         pieces = (
             list(whole.parts) if whole.kind == "list" and len(whole.parts) == len(items) > 1 else []
         )
+        header = self._period_header()
+        # (number, title, period, series, period text, column) of each activity the row gives
+        out: list[tuple[str, str, Period, str | None, str, str | None]] = [
+            (n, t, pieces[i] if pieces else whole, None, one_line(period_text), header)
+            for i, (n, t) in enumerate(items)
+        ]
         marks = self._grid_marks(row)
-        texts: list[str] = []
-        columns: list[str | None] = []
-        series: str | None = None
-        if marks is not None or (len(items) == 1 and occurrences(whole, self.context.terms)):
-            # One activity, several dated occurrences: one activity per occurrence, its label
-            # in the title (importer.occurrences).
-            number, text = items[0] if len(items) == 1 else ("", "")
-            if marks is not None and len(items) > 1:
-                number, text = number_cell or "", " ".join(t for _, t in items)
-            series = one_line(text)
-            if marks is not None:
-                pieces = [p for p, _, _ in marks]
-                texts = [t for _, t, _ in marks]
-                columns = [c for _, _, c in marks]
-            else:
-                pieces = occurrences(whole, self.context.terms)
-            items = [(number, f"{series} — {p.label}") for p in pieces]
+        if marks is not None:  # every activity of the row takes every mark of its grid
+            out = [
+                (n, f"{one_line(t)} — {p.label}", p, one_line(t), text, column)
+                for n, t in items
+                for p, text, column in marks
+            ]
+        elif len(items) == 1 and (several := occurrences(whole, self.context.terms)):
+            number, text = items[0]
+            out = [
+                (number, f"{one_line(text)} — {p.label}", p, one_line(text), out[0][4], header)
+                for p in several
+            ]
+        # One activity with several dated occurrences is one activity per occurrence, its label
+        # in the title, sharing the row's series (importer.occurrences).
         extras = {role: self._new_part(self._cell(row, role), continuation) for role in _FIELDS}
-        for index, (number, text) in enumerate(items):
-            piece = pieces[index] if pieces else whole
+        for number, title, period, series, text, column in out:
             activity = DraftActivity(
-                title=one_line(text),
-                period_text=texts[index] if texts else one_line(period_text),
-                period=piece,
+                title=one_line(title),
+                period_text=text,
+                period=period,
                 series=series,
-                occurrence=piece.label if series else None,
+                occurrence=period.label if series else None,
                 page=self.page,
-                source_column=columns[index] if columns else self._period_header(),
+                source_column=column,
                 number=number or number_cell,
                 stage=self.stage,
                 level=self.level,

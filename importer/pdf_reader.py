@@ -398,7 +398,15 @@ class _Reader:
         if rows:
             # A header repeated at the top of each page is not a row of the plan.
             top = sum(1 for row in rows[:3] if is_header(row) or _numbers(row))
-            self.rows += len(rows) - top
+            # Nor the rest of a row the page break cut (at the top of a next part: no number,
+            # or text going on in lower case).
+            first = rows[top] if top < len(rows) else None
+            cut = int(
+                bool(self.doc.tables)
+                and first is not None
+                and (not first[0].strip() or any(c.strip()[:1].islower() for c in first[1:2]))
+            )
+            self.rows += len(rows) - top - cut
             check_rows(self.rows)
             self.doc.tables.append(RawTable(rows=rows, page=self.pages))
 

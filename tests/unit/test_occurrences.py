@@ -483,3 +483,15 @@ def test_spacing_slips_and_per_term_phrases(text: str, kind: str, due: date) -> 
 def test_each_term_in_the_singular_is_a_recurrence_said_to_be_a_reading() -> None:
     period = parse_period("по итогам четверти", CONTEXT)
     assert period.kind == "recurring" and "ambiguous" in period.flags
+
+
+def test_every_activity_a_grid_row_lists_takes_every_mark() -> None:
+    header = ["Мероприятия", "Сентябрь", "Октябрь", "Ноябрь"]
+    row = ["- Проверка журналов\n- Проверка дневников", "+", "", "15"]
+    draft = interpret(RawDocument(tables=[RawTable([header, row])]), academic_year=2020)
+    assert [(a.title, a.series, a.period.due) for a in draft.activities] == [
+        ("Проверка журналов — сентябрь", "Проверка журналов", date(2020, 9, 30)),
+        ("Проверка журналов — ноябрь", "Проверка журналов", date(2020, 11, 15)),
+        ("Проверка дневников — сентябрь", "Проверка дневников", date(2020, 9, 30)),
+        ("Проверка дневников — ноябрь", "Проверка дневников", date(2020, 11, 15)),
+    ]
