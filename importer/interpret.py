@@ -286,6 +286,8 @@ class _RowLayout:
             after_header = False
             if not self.roles or not any(c.strip() for c in row) or is_column_numbers(row):
                 continue
+            if _legend_row(row):
+                continue  # "Условные обозначения: + – в течение месяца" inside the table
             row = self._align(row)
             part_start, self.part_start = self.part_start, False
             if (part_start and self._split_row(row)) or self._period_goes_on(row):
@@ -629,6 +631,15 @@ class _RowLayout:
             self.level = "school"
             return True
         return False
+
+
+def _legend_row(row: list[str]) -> bool:
+    """A row that only explains the marks or notes the table: its one text a legend line."""
+    texts = {one_line(c) for c in row if c.strip()}
+    if len(texts) != 1:
+        return False
+    text = next(iter(texts))
+    return bool(_NOTES_RE.match(text) or _LEGEND_RE.match(text))
 
 
 def join_cells(first: str, second: str) -> str:

@@ -166,11 +166,15 @@ _LEGEND_LINE_RE = re.compile(
 )
 
 
+_LEGEND_HEAD_RE = re.compile(r"^\s*(?:условные\s+)?обозначени\w*\s*:?\s*", re.I)
+
+
 def read_legend(lines: list[str]) -> Legend:
     """Marks the plan explains ("+ – мероприятие проводится в течение месяца")."""
     found: dict[str, str] = {}
     for line in lines:
-        for part in line.split("\n"):
+        for part in re.split(r"[\n;]", line):
+            part = _LEGEND_HEAD_RE.sub("", part)
             match = _LEGEND_LINE_RE.match(part)
             if match:
                 found[_mark_key(match.group("mark"))] = " ".join(match.group("meaning").split())

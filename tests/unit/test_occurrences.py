@@ -495,3 +495,17 @@ def test_every_activity_a_grid_row_lists_takes_every_mark() -> None:
         ("Проверка дневников — сентябрь", "Проверка дневников", date(2020, 9, 30)),
         ("Проверка дневников — ноябрь", "Проверка дневников", date(2020, 11, 15)),
     ]
+
+
+def test_a_legend_row_inside_the_table_is_no_activity() -> None:
+    header = ["Мероприятия", "Ответственный", "Сентябрь", "Октябрь", "Ноябрь"]
+    rows = [
+        header,
+        ["Проверка журналов", "Завуч", "+", "", ""],
+        ["+ – мероприятие проводится в течение месяца", "", "", "", ""],
+        ["Условные обозначения: ✓ – до 10 числа", "", "", "", ""],
+    ]
+    draft = interpret(RawDocument(tables=[RawTable(rows)]), academic_year=2020)
+    assert [a.title for a in draft.activities] == ["Проверка журналов — сентябрь"]
+    legend = read_legend(["Условные обозначения: ✓ – до 10 числа; + – в течение месяца"])
+    assert legend.meanings == {"✓": "до 10 числа", "+": "в течение месяца"}
