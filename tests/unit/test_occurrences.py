@@ -509,3 +509,26 @@ def test_a_legend_row_inside_the_table_is_no_activity() -> None:
     assert [a.title for a in draft.activities] == ["Проверка журналов — сентябрь"]
     legend = read_legend(["Условные обозначения: ✓ – до 10 числа; + – в течение месяца"])
     assert legend.meanings == {"✓": "до 10 числа", "+": "в течение месяца"}
+
+
+LABELS = ["входная диагностика", "промежуточная", "итоговая", "математика", "русский язык"]
+
+
+@given(
+    st.lists(
+        st.tuples(st.dates(date(2020, 9, 1), date(2021, 5, 31)), st.sampled_from(LABELS)),
+        min_size=2,
+        max_size=4,
+    ),
+    st.sampled_from(["{n}) до {d} – {label}", "{label} – {d}", "{n}. {d} — {label}"]),
+    st.sampled_from(["%d.%m", "%d.%m.%Y"]),
+)
+def test_each_dated_line_is_one_occurrence_with_its_label(
+    lines: list[tuple[date, str]], form: str, written: str
+) -> None:
+    text = "\n".join(
+        form.format(n=n, d=day.strftime(written), label=label)
+        for n, (day, label) in enumerate(lines, start=1)
+    )
+    period = parse_period(text, CONTEXT)
+    assert [(p.due, p.label) for p in period.parts] == lines
