@@ -3,15 +3,21 @@ its page, a month-grid циклограмма imports one item per mark."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from bot.settings import Settings
+from core.clock import ManualClock
+from core.plan_import import import_plan
 from core.roles import Role
 from db.models import Activity
 from handlers import plan_import
-from tests.harness import World
+from importer.draft import DraftSchool
+from importer.files import load_plan
+from tests.harness import TOKEN, World
 
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
 
@@ -66,3 +72,38 @@ async def test_a_month_grid_imports_one_item_per_mark(world: World) -> None:
         f"Проверка классных журналов — {month}"
         for month in ("сентябрь", "ноябрь", "январь", "апрель")
     ]
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings(server, db_url, tmp_path: Path) -> Settings:
+    return Settings(
+        bot_token=TOKEN,
+        telegram_api_url=server.url,
+        database_url=db_url,
+        polling_timeout=10,
+        scheduler_enabled=False,
+        evidence_dir=str(tmp_path / "evidence"),
+        _env_file=None,
+    )
+
+
+async def test_my_items_show_each_rows_next_occurrence_and_the_overdue_ones(world: World) -> None:
+    school = await world.add_school("МБОУ СОШ № 7")
+    vera = await world.person("Вера")
+    await vera.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await vera.expect_reply("куратор")
+    draft = load_plan((PLANS / "grid_cyclogram.docx").read_bytes(), "grid_cyclogram.docx")
+    draft.schools, draft.single_school = [DraftSchool("s7", "МБОУ СОШ № 7")], "s7"
+    async with world.app.session_factory() as session, session.begin():
+        await import_plan(session, world.clock, draft, timezone="Asia/Yekaterinburg")
+    await vera.send("/my")
+    # 13 occurrences; on 2 November the journals' January and April, the control works' May
+    # wait behind the occurrence due next of their rows.
+    listing = await vera.expect_reply("Все открытые: 10")
+    await vera.press("⚠️ Просрочено", listing)
+    assert "Просроченные: 4" in (await vera.expect_edit()).text
