@@ -38,7 +38,8 @@ def text_preview(draft: PlanDraft) -> str:
     for row in flagged:
         reasons, period_text = ", ".join(row["reasons"]), row["period_text"] or "(empty)"
         column = row["source"]["column"] or "(no period column)"
-        lines.append(f"  [{reasons}] {row['title'][:80]} | {column[:40]}: {period_text}")
+        page = f" (page {row['page']})" if row.get("page") else ""
+        lines.append(f"  [{reasons}] {row['title'][:80]} | {column[:40]}: {period_text}{page}")
         lines.append(f"      row: {row['row_text'][:160]}")
     return "\n".join(lines)
 

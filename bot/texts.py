@@ -322,6 +322,21 @@ def _date(value: object) -> str:
     return value.strftime("%d.%m.%Y") if hasattr(value, "strftime") else "—"
 
 
+# --- plan import: occurrences and PDF pages (issue 29) ---------------------------------------
+
+
+def pdf_page(page: int | None) -> str:
+    """Where in a PDF a flagged row was printed: ", стр. 3" (nothing for other files)."""
+    return f", стр. {page}" if page else ""
+
+
+IMPORT_PROGRESS = "⏳ Читаю файл: страница {done} из {total}…"
+IMPORT_PROGRESS_DONE = "✅ Файл прочитан: страниц {total}."
+
+
+# --- end of the issue 29 block -----------------------------------------------------------------
+
+
 def _source(source: dict[str, str | None]) -> str:
     """Where a flagged period was read: the column and its text, or that there was none."""
     column, text = source["column"], source["text"]
@@ -355,7 +370,8 @@ def import_preview(draft: PlanDraft, diff: ImportDiff | None = None) -> str:
         for row in flagged[:10]:
             reasons = ", ".join(_REASONS.get(r, r) for r in row["reasons"])
             lines.append(
-                f"• {escape(clip(row['title'], 80))} — {_source(row['source'])}: {reasons}"
+                f"• {escape(clip(row['title'], 80))} — {_source(row['source'])}"
+                f"{pdf_page(row.get('page'))}: {reasons}"
             )
         if len(flagged) > 10:
             lines.append(f"… и ещё {len(flagged) - 10}")

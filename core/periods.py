@@ -52,8 +52,9 @@ _MONTHS = {
     "дек": 12,
 }
 _MONTH_RE = re.compile(
-    r"^(январ[ьяе]|янв|феврал[ьяе]|фев|марта?|марте|мар|апрел[ьяе]|апр|ма[йяе]|июн[ьяе]|июл[ьяе]"
-    r"|августа?|августе|авг|сентябр[ьяе]|сент?|октябр[ьяе]|окт|ноябр[ьяе]|нояб?|декабр[ьяе]|дек)$"
+    r"^(январ[ьяе]|янв|феврал[ьяе]|февр?|марта?|марте|мар|апрел[ьяе]|апр|ма[йяе]|июн[ьяе]?"
+    r"|июл[ьяе]?|августа?|августе|авг|сентябр[ьяе]|сентяб|сент?|октябр[ьяе]|окт|ноябр[ьяе]|нояб?"
+    r"|декабр[ьяе]|дек)$"
 )
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "і": 1, "іі": 2, "ііі": 3, "іv": 4}
 _WEEKDAYS = {
@@ -196,6 +197,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"[()\[\]«»\"]", " ", text)
     text = re.sub(r"\s*-\s*", "-", text)  # a line break next to a dash continues the range
     text = re.sub(r"(\d)([а-я])", r"\1 \2", text)
+    text = re.sub(r"(?<![a-zа-я])([ivx]{1,4})(?=[а-я])", r"\1 ", text)  # "IIчетверть"
     text = re.sub(r"([а-я])(\d)", r"\1 \2", text)
     text = re.sub(r"г\.\s*г\.?", "гг.", text)
     return re.sub(r"[ \t\r\f\v]+", " ", text).strip()
@@ -243,6 +245,8 @@ _TERM_WORDS = {"четверт": "quarter", "полугод": "half", "квар�
 
 
 def _term_name(word: str) -> str | None:
+    if word in ("четв", "полуг", "полугод"):  # "I четв.", "II полуг."
+        return "quarter" if word == "четв" else "half"
     for stem, name in _TERM_WORDS.items():
         if word.startswith(stem):
             return name
@@ -500,6 +504,13 @@ _PER_TERM_RE = re.compile(
     r"(четверт|триместр|полугод|квартал|месяц|год|недел)"
 )
 _BY_TERMS_RE = re.compile(r"(?<![а-я])по\s+(четвертям|триместрам|полугодиям|кварталам|месяцам)")
+# "по итогам четвертей", "по окончании каждой четверти", "в конце полугодия": at each term's end
+# (a term named by its number, "по итогам I четверти", is that one term, read elsewhere).
+_AFTER_TERMS_RE = re.compile(
+    r"(?<![а-я])(?:по\s+итогам|по\s+окончани\w*|по\s+завершени\w*|в\s+конце|после)\s+"
+    r"(?:(кажд\w*)\s+)?(четверт\w*|полугод\w*|триместр\w*)"
+)
+_PLURAL_TERMS = ("четвертей", "полугодий", "триместров")
 
 
 def _frequency(norm: str, words: list[str]) -> dict[str, Any] | None:
@@ -513,6 +524,11 @@ def _frequency(norm: str, words: list[str]) -> dict[str, Any] | None:
         times = int(count) if count.isdigit() else _TIMES.get(count, 1)
     elif by_terms := _BY_TERMS_RE.search(norm):
         unit = next(name for stem, name in _FREQUENCY_UNITS if by_terms.group(1).startswith(stem))
+    elif after := _AFTER_TERMS_RE.search(norm):
+        unit = next(name for stem, name in _FREQUENCY_UNITS if after.group(2).startswith(stem))
+        if not after.group(1) and after.group(2) not in _PLURAL_TERMS:
+            # "по итогам четверти": each term, most likely; said in the flags, not assumed.
+            return {"every": unit, "day": None, "times": 1, "ambiguous": True}
     elif any(w.startswith("ежегодн") for w in words):
         unit = "year"
     elif any(w.startswith("ежеквартальн") for w in words):
@@ -566,6 +582,8 @@ def _recurring(
     day = re.search(r"(\d{1,2})\s*(?:-?го\s+)?числ", norm)
     if day and rule["every"] == "month":
         rule["day"] = int(day.group(1))
+    if rule.pop("ambiguous", False):
+        flags.append("ambiguous")
     span = context.plan_span()
     if span is None:
         return Period("recurring", recurrence=rule, flags=(*flags, "needs_date"))
@@ -573,6 +591,11 @@ def _recurring(
         # Reminded before the end of each term (month, year): the ends are the occurrences.
         rule["occurrences"] = [
             d.isoformat() for d in _term_ends(rule["every"], span, context.terms)
+        ]
+    elif rule["every"] == "month":  # "до 5 числа каждого месяца": that day of each school month
+        rule["occurrences"] = [
+            d.replace(day=min(int(rule["day"]), d.day)).isoformat()
+            for d in _term_ends("month", span, context.terms)
         ]
     return Period("recurring", span[0], span[1], recurrence=rule, flags=tuple(flags))
 
@@ -818,22 +841,83 @@ def _note(text: str) -> tuple[str, str | None]:
     return body, "; ".join(n for n in notes if n) or None
 
 
+# "1)", "2.", a bullet or a dash opening a line of a list ("1) до 20.09 – входная").
+_NUMBERING_RE = re.compile(r"^\s*(?:\d{1,2}\)|\d{1,2}\.(?=\s)|[-\u2010-\u2015•·*▪●○►](?=\s))\s*")
+_ELLIPSIS_RE = re.compile(r"^[\s.…]*$")
+_SPLIT_RE = re.compile(r"\s*[-\u2010-\u2015:]\s*")
+_BRACKET_RE = re.compile(r"^(?P<when>[^()]*?)\s*\((?P<label>[^()]+)\)\s*$")
+
+
+def list_lines(text: str) -> list[str]:
+    """The lines of a cell listing dates, without their numbering and "…" lines."""
+    lines = [c for c in re.split(r"[\n;]", text) if not _ELLIPSIS_RE.match(c)]
+    numbered = sum(1 for c in lines if _NUMBERING_RE.match(c))
+    if len(lines) >= 2 and numbered >= len(lines) - 1:
+        lines = [_NUMBERING_RE.sub("", c, count=1) for c in lines]
+    return lines
+
+
+def _term_label(text: str) -> bool:
+    """ "I четв.", "2 полугодие": a term named as a label."""
+    tokens = tokenize(normalize(text))
+    kinds = [t.kind for t in tokens if t.kind != "WORD" or t.text not in ("за", "в")]
+    return kinds == ["ROMAN", "TERM"] or kinds == ["NUM", "TERM"]
+
+
+def _term_text(text: str) -> str:
+    """ "I четв." as "I четверть", "2 полугод." as "II полугодие"; other labels as written."""
+    if not _term_label(text):
+        return " ".join(text.split())
+    tokens = [t for t in tokenize(normalize(text)) if t.kind in ("ROMAN", "NUM", "TERM")]
+    number = int(tokens[0].value)
+    noun = {"quarter": "четверть", "half": "полугодие", "calquarter": "квартал"}[tokens[1].value]
+    return f"{'I' * number if number < 4 else 'IV'} {noun}"
+
+
+def _one_labelled(chunk: str, context: PeriodContext) -> Period | None:
+    """One line of a list: "математика – 15.03", "до 20.09 – входная диагностика",
+    "до 3.11 (I четв.)", or a bare date (no label)."""
+    found = _LABEL_RE.match(chunk)
+    if found is not None and not _date_content(found.group("label")):
+        period = _parse_one(found.group("when"), context)
+        if period.dated and period.kind != "list":
+            return replace(period, label=" ".join(found.group("label").split()))
+    bracket = _BRACKET_RE.match(chunk)
+    if bracket and (
+        _term_label(bracket.group("label")) or not _date_content(bracket.group("label"))
+    ):
+        period = _parse_one(bracket.group("when"), context)
+        if period.dated and period.kind != "list":
+            return replace(period, label=_term_text(bracket.group("label")))
+    for cut in _SPLIT_RE.finditer(chunk):  # the date first, a dash, the label
+        when, label = chunk[: cut.start()], chunk[cut.end() :]
+        if not label.strip() or _date_content(label) or not when.strip():
+            continue
+        period = _parse_one(when, context)
+        if period.dated and period.kind != "list":
+            return replace(period, label=" ".join(label.split()))
+    period = _parse_one(chunk, context)
+    return period if period.dated and period.kind not in ("list", "recurring") else None
+
+
 def _labelled(text: str, context: PeriodContext) -> Period | None:
-    """ "математика – 15.03\nрусский язык – 12.04": a list whose parts keep their labels."""
-    chunks = [c for c in re.split(r"[\n;]", text) if c.strip()]
+    """ "математика – 15.03\nрусский язык – 12.04", "1) до 20.09 – входная диагностика\n2) …",
+    "до 3.11 (I четв.)\nдо 12.01 (II четв.)": a list whose parts keep their labels (a line
+    without one is a part too, when another line has one)."""
+    chunks = [c for c in list_lines(text) if c.strip()]
     if len(chunks) < 2:
         chunks = [c for c in text.split(",") if c.strip()]
     if len(chunks) < 2:
         return None
     parts: list[Period] = []
     for chunk in chunks:
-        found = _LABEL_RE.match(chunk)
-        if found is None or _date_content(found.group("label")):
+        period = _one_labelled(chunk, context)
+        if period is None:
             return None
-        period = _parse_one(found.group("when"), context)
-        if not period.dated:
-            return None
-        parts.append(replace(period, label=" ".join(found.group("label").split())))
+        parts.append(period)
+    numbered = any(_NUMBERING_RE.match(c) for c in re.split(r"[\n;]", text))
+    if not any(p.label for p in parts) and not numbered:
+        return None  # plain dates on lines: the grammar's own list
     return _list_of(tuple(parts))
 
 

@@ -83,6 +83,15 @@ def activity_key(activity: DraftActivity, seen: dict[str, int]) -> str:
     return digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
 
 
+def series_key(activity: DraftActivity) -> str | None:
+    """The key the occurrences of one row share (None for an activity with one date)."""
+    if activity.series is None:
+        return None
+    title = re.sub(r"\W+", " ", activity.series.lower()).strip()
+    base = f"{activity.direction or ''}|{activity.level or ''}|{activity.number or ''}|{title}"
+    return hashlib.sha1(base.encode()).hexdigest()[:40]
+
+
 def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -360,6 +369,8 @@ async def _activities(
             "level": Level(item.level) if item.level else None,
             "direction_id": directions.get(item.direction) if item.direction else None,
             "stage_id": stages.get(item.stage) if item.stage else None,
+            "series_key": series_key(item),
+            "occurrence": item.occurrence,
             **period_fields(item.period),
         }
         activity = current.get(key)

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from core import audit
 from core.clock import Clock
@@ -176,6 +177,29 @@ def _may_act(user: UserContext, assignment: Assignment, activity: Activity) -> b
     return may_work_on_item(user, activity.plan_id, activity.direction_id, assignment.school_id)
 
 
+def _later_occurrence(today: date) -> Any:
+    """An open occurrence not yet due while an earlier one of its series (same school) is open
+    and not yet due either: /my shows the occurrence due next (and every overdue one)."""
+    other, sibling = aliased(Assignment), aliased(Activity)
+    return and_(
+        Activity.series_key.is_not(None),
+        Assignment.due_date >= today,
+        exists().where(
+            sibling.plan_id == Activity.plan_id,
+            sibling.series_key == Activity.series_key,
+            sibling.cancelled_at.is_(None),
+            other.activity_id == sibling.id,
+            other.school_id.is_not_distinct_from(Assignment.school_id),
+            other.status.in_(OPEN),
+            other.due_date >= today,
+            or_(
+                other.due_date < Assignment.due_date,
+                and_(other.due_date == Assignment.due_date, other.id < Assignment.id),
+            ),
+        ),
+    )
+
+
 async def my_items(
     session: AsyncSession, user: UserContext, view: str, page: int, today: date
 ) -> ItemPage:
@@ -211,6 +235,8 @@ async def my_items(
         query = query.where(Assignment.status.in_(DONE)).order_by(Assignment.updated_at.desc())
     else:
         query = query.where(Assignment.status.in_(OPEN))
+        if view == "open":
+            query = query.where(~_later_occurrence(today))
         if view == "overdue":
             query = query.where(Assignment.due_date < today)
         elif view == "week":

@@ -134,6 +134,7 @@ class Activity(Base):
     __tablename__ = "activities"
     __table_args__ = (
         Index("ix_activities_plan_due", "plan_id", "due_date"),
+        Index("ix_activities_plan_series", "plan_id", "series_key"),
         UniqueConstraint("plan_id", "source_key"),
     )
 
@@ -144,6 +145,10 @@ class Activity(Base):
     )
     stage_id: Mapped[int | None] = mapped_column(ForeignKey("stages.id", ondelete="SET NULL"))
     source_key: Mapped[str] = mapped_column(String(64))  # stable match key for re-import
+    # One occurrence of an activity with several dates (importer.occurrences): the occurrences
+    # of one row share the series key; `occurrence` is this one's label ("I четверть").
+    series_key: Mapped[str | None] = mapped_column(String(40))
+    occurrence: Mapped[str | None] = mapped_column(Text)
     number: Mapped[str | None] = mapped_column(String(20))
     title: Mapped[str] = mapped_column(Text)
     period_text: Mapped[str | None] = mapped_column(Text)

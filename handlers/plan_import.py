@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import date
 from functools import partial
 from typing import Any
@@ -30,7 +31,7 @@ from core.plan_import import file_digest, import_plan, plan_terms
 from core.roles import Role
 from handlers.plan_schools import view as schools_view
 from importer.draft import PlanDraft
-from importer.files import MAX_FILE_BYTES, ImportFileError, load_plan
+from importer.files import MAX_FILE_BYTES, ImportFileError, plan_of, read_document
 
 
 class ImportFlow(StatesGroup):
@@ -38,17 +39,62 @@ class ImportFlow(StatesGroup):
     fix = State()
 
 
+PROGRESS_MIN_PAGES = 10  # a shorter PDF reads in a few seconds: no progress message
+PROGRESS_EVERY_SECONDS = 3.0
+
+
+class _Progress:
+    """Pages of a long PDF read so far, in one message edited every few seconds; told from the
+    reading thread, shown on the event loop, never out of order."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self.loop = asyncio.get_running_loop()
+        self.lock = asyncio.Lock()
+        self.sent: Message | None = None
+        self.shown = 0
+        self.told = 0.0
+        self.total = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if total < PROGRESS_MIN_PAGES or (
+            done < total and now - self.told < PROGRESS_EVERY_SECONDS
+        ):
+            return
+        self.told, self.total = now, total
+        asyncio.run_coroutine_threadsafe(self._show(done, total), self.loop)
+
+    async def _show(self, done: int, total: int) -> None:
+        async with self.lock:
+            if done <= self.shown:
+                return
+            self.shown = done
+            text = texts.IMPORT_PROGRESS.format(done=done, total=total)
+            if done == total:
+                text = texts.IMPORT_PROGRESS_DONE.format(total=total)
+            if self.sent is None:
+                self.sent = await self.message.answer(text)
+            else:
+                await self.sent.edit_text(text)
+
+
 async def _load(
-    bot: Bot, session: AsyncSession, file_id: str, name: str
+    bot: Bot, session: AsyncSession, file_id: str, name: str, chat: Message | None = None
 ) -> tuple[PlanDraft, bytes]:
     buffer = await bot.download(file_id)
     assert buffer is not None
     data = buffer.read()
-    # Parsing is CPU work on a whole document: keep the event loop free meanwhile.
-    draft = await asyncio.to_thread(load_plan, data, name)
+    progress = _Progress(chat) if chat is not None else None
+    # Parsing is CPU work on a whole document: keep the event loop free meanwhile. The file is
+    # read once; a plan with its own term boundaries is interpreted again with them.
+    document = await asyncio.to_thread(read_document, data, name, progress)
+    draft = await asyncio.to_thread(plan_of, document, name)
     terms = await plan_terms(session, draft.title)  # the plan's own term boundaries, if set
     if terms is not None:
-        draft = await asyncio.to_thread(partial(load_plan, data, name, terms=terms))
+        draft = await asyncio.to_thread(partial(plan_of, document, name, terms=terms))
+    if progress is not None and progress.total:
+        await progress._show(progress.total, progress.total)  # the last page, whatever the pace
     return draft, data
 
 
@@ -63,7 +109,7 @@ async def receive_file(
         await message.answer(texts.IMPORT_FILE_ERRORS["too_big"])
         return
     try:
-        draft, _ = await _load(bot, session, document.file_id, name)
+        draft, _ = await _load(bot, session, document.file_id, name, message)
     except ImportFileError as exc:
         await message.answer(texts.import_file_error(exc.code, exc.rows))
         return
@@ -103,7 +149,7 @@ async def confirm(
         await message.edit_text(texts.IMPORT_CANCELLED)
         return
     await query.answer()
-    draft, raw = await _load(bot, session, data["file_id"], data["name"])
+    draft, raw = await _load(bot, session, data["file_id"], data["name"], message)
     existing = (await import_diff(session, draft)).plan_id
     if existing is not None and not may_attach_schools(user_ctx, existing):
         await state.clear()

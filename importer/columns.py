@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from importer.model import one_line
+from importer.occurrences import grid_slots
 
 # (role, pattern on normalised header text); a cell takes the first role that matches.
 ROLE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
@@ -114,7 +115,8 @@ def is_header(cells: list[str]) -> bool:
     if any(_COLUMN_NUMBERS.match(text) or len(text) > 150 for text in filled):
         return False
     roles = column_roles(cells)
-    return "title" in roles and len(roles) >= max(2, round(0.6 * len(filled)))
+    named = len(roles) + len(grid_slots(cells))  # a циклограмма names its months
+    return "title" in roles and named >= max(2, round(0.6 * len(filled)))
 
 
 def is_column_numbers(cells: list[str]) -> bool:

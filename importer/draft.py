@@ -56,6 +56,11 @@ class DraftActivity:
     section: str | None = None
     row_text: str = ""
     source_column: str | None = None  # the header of the cell the period was read from
+    # One occurrence of an activity with several dates (importer.occurrences): the row's own
+    # title, shared by its occurrences, and this one's label ("входная диагностика", "октябрь").
+    series: str | None = None
+    occurrence: str | None = None
+    page: int | None = None  # the PDF page the row was printed on
 
     @property
     def needs_date(self) -> bool:
@@ -128,6 +133,7 @@ class PlanDraft:
                         "reasons": reasons,
                         "source": source(activity.source_column, activity.period_text),
                         "row_text": activity.row_text,
+                        **({"page": activity.page} if activity.page is not None else {}),
                     }
                 )
         for index, seminar in enumerate(self.seminars):
@@ -187,6 +193,8 @@ class PlanDraft:
                     "stage": a.stage,
                     "direction": a.direction,
                     "level": a.level,
+                    "series": a.series,
+                    "occurrence": a.occurrence,
                 }
                 for a in self.activities
             ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import PurePath
 from typing import Any
 
@@ -13,6 +14,7 @@ from importer.errors import check_rows
 from importer.model import RawDocument
 from importer.text_reader import read_text
 
+Progress = Callable[[int, int], None]  # (pages read, pages in all), from the reading thread
 MAX_FILE_BYTES = 20 * 1024 * 1024  # Telegram's getFile limit; also the CLI's
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_MEMBERS = 2000
@@ -88,17 +90,25 @@ def decode_text(data: bytes) -> str:
     raise ImportFileError("wrong_type", "not a text file in UTF-8 or Windows-1251")
 
 
-def load_plan(data: bytes, name: str, **options: Any) -> PlanDraft:
-    """Read and interpret a file; a file without any activity or seminar is refused."""
+def load_plan(
+    data: bytes, name: str, *, progress: Progress | None = None, **options: Any
+) -> PlanDraft:
+    """Read and interpret a file; a file without any activity or seminar is refused.
+    `progress(done, total)` is told each PDF page read."""
+    return plan_of(read_document(data, name, progress), name, **options)
+
+
+def plan_of(document: RawDocument, name: str, **options: Any) -> PlanDraft:
+    """Interpret a document read once (again with other options, say a plan's own terms)."""
     from importer.interpret import interpret
 
-    draft = interpret(read_document(data, name), **options)
+    draft = interpret(document, **options)
     if not draft.activities and not draft.seminars:
         raise ImportFileError("no_plan", name)
     return draft
 
 
-def read_document(data: bytes, name: str) -> RawDocument:
+def read_document(data: bytes, name: str, progress: Progress | None = None) -> RawDocument:
     """A RawDocument from file bytes; raises ImportFileError for anything unusable."""
     if not data:
         raise ImportFileError("empty", name)
@@ -109,7 +119,7 @@ def read_document(data: bytes, name: str) -> RawDocument:
         from importer.pdf_reader import read_pdf
 
         try:
-            return read_pdf(data, name)
+            return read_pdf(data, name, progress)
         except ImportFileError:
             raise
         except Exception as exc:  # pdfminer raises many types on damaged files

@@ -31,6 +31,7 @@ from importer.draft import (
 )
 from importer.mend import document_words, mend, mend_document, period_phrase
 from importer.model import WRAP, RawDocument, RawTable, one_line, paragraphs
+from importer.occurrences import Legend, Slot, grid_mark, grid_slots, occurrences, read_legend
 from importer.schools import full_school_names, parse_school_list
 
 _ROMAN = {"I", "II", "III", "IV", "V", "VI", "VII", "VIII"}
@@ -90,11 +91,19 @@ _APPROVAL_RE = re.compile(
 )
 
 
+_NOTES_RE = re.compile(
+    r"^\s*(условные\s+обозначени|обозначени|примечани|пояснени|легенд|расшифровк)", re.I
+)
+_LEGEND_RE = re.compile(r"^\s*[«\"“]?[+хxvV✓✔√*•●■][»\"”]?\s*[-–—:=]\s")
+
+
 def _title(doc: RawDocument) -> str:
-    """The title paragraph(s), past approval blocks ("УТВЕРЖДАЮ …", "Приложение № …")."""
+    """The title paragraph(s), past approval blocks ("УТВЕРЖДАЮ …", "Приложение № …"); a
+    legend or notes block never gives it."""
     blocks = [
         [ln for ln in b.split("\n") if ln.strip() and not _APPROVAL_RE.search(ln)]
         for b in doc.preamble
+        if not _NOTES_RE.match(b) and not _LEGEND_RE.match(b)
     ]
     for index, lines in enumerate(blocks):
         for line in lines:
@@ -241,10 +250,20 @@ class _RowLayout:
     last_row: list[str] | None = None  # the row that gave the last activities, and from where
     last_from: int = 0
     words: frozenset[str] = frozenset()  # the document's whole words, for hyphens at line ends
+    grid: dict[int, Slot] = field(default_factory=dict)  # month or term columns (циклограмма)
+    legend: Legend = field(default_factory=lambda: Legend({}))
+    page: int | None = None  # the PDF page of the table part being read
 
     def __post_init__(self) -> None:
         cells = [c for t in self.doc.tables for row in t.rows for c in row]
         self.words = document_words([*self.doc.preamble, *cells])
+        short_rows = [
+            " – ".join(filled)
+            for t in self.doc.tables
+            for row in t.rows
+            if 1 <= len(filled := [one_line(c) for c in row if c.strip()]) <= 3
+        ]
+        self.legend = read_legend([*self.doc.preamble, *self.doc.notes, *short_rows])
 
     def run(self) -> None:
         for table in self.doc.tables:
@@ -252,9 +271,13 @@ class _RowLayout:
         self._settle(None)
 
     def _table(self, table: RawTable) -> None:
+        self.page = table.page
         after_header = False
         self.part_start = True
         for row in table.rows:
+            if self._grid_header(row, after_header):
+                after_header = True
+                continue
             if is_header(row) or (after_header and is_subheader(row, self.roles)):
                 repeated = self._header(row, after_header)
                 self.part_start = repeated and (self.part_start or after_header)
@@ -263,6 +286,8 @@ class _RowLayout:
             after_header = False
             if not self.roles or not any(c.strip() for c in row) or is_column_numbers(row):
                 continue
+            if _legend_row(row):
+                continue  # "Условные обозначения: + – в течение месяца" inside the table
             row = self._align(row)
             part_start, self.part_start = self.part_start, False
             if (part_start and self._split_row(row)) or self._period_goes_on(row):
@@ -282,9 +307,56 @@ class _RowLayout:
             cells = combine_header(self.header, cells)
         if self.roles and cells == self.header:
             return True  # the header repeated where the table continues on the next page
+        self._set_header(cells)
+        return False
+
+    def _grid_header(self, row: list[str], after_header: bool) -> bool:
+        """A row naming three months (or two terms) in its cells is the циклограмма's header,
+        never an activity: under the header it names the grid's columns; repeated on a later
+        page it is skipped; alone it is the header."""
+        slots = grid_slots(row)
+        if not slots and after_header and self._grid_subheader(row):
+            slots = self.grid  # week numbers under the months: "Сентябрь" over "1 2 3 4"
+        if not slots:
+            return False
+        cells = [one_line(c) for c in row]
+        if after_header and self.header:
+            width = max(len(cells), len(self.header))
+            top = self.header + [""] * (width - len(self.header))
+            cells = combine_header(top, cells + [""] * (width - len(cells)))
+            self._set_header(cells)
+        elif self.grid and {i: s.label for i, s in slots.items()} == {
+            i: s.label for i, s in self.grid.items()
+        }:
+            self.part_start = True  # the months repeated on the next page
+        else:
+            self._set_header(cells)
+        return True
+
+    def _grid_subheader(self, row: list[str]) -> bool:
+        """Under a grid's months: small numbers (weeks) under them, the header's own texts (a
+        merged cell passed down) or nothing elsewhere."""
+        if not self.grid or len(row) != len(self.header):
+            return False
+        first = min(self.grid)
+        spans = [
+            i for i in range(len(row)) if i >= first and (i in self.grid or not self.header[i])
+        ]
+        numbers = [one_line(row[i]) for i in spans if row[i].strip()]
+        others = [i for i in range(len(row)) if i not in spans and row[i].strip()]
+        return (
+            len(numbers) >= len(self.grid)
+            and all(re.fullmatch(r"[1-5]|i{1,3}|iv|v", n.lower().rstrip(".")) for n in numbers)
+            and all(one_line(row[i]) == self.header[i] for i in others)
+        )
+
+    def _set_header(self, cells: list[str]) -> None:
         self.header, self.width = cells, len(cells)
         self.roles, self.columns = column_roles(cells), role_columns(cells)
-        return False
+        self.grid = grid_slots(cells, bare=False)
+        if self.roles.get("period") in self.grid:  # "Сроки проведения" over the months
+            del self.roles["period"]
+        self.columns["period"] = [i for i in self.columns.get("period", []) if i not in self.grid]
 
     def _period_goes_on(self, row: list[str]) -> bool:
         """A row with only the rest of the previous row's period ("до 15." over "03.2024")."""
@@ -318,8 +390,11 @@ class _RowLayout:
         elif not all(_goes_on(row[i]) for i in filled):
             return False
         joined = [mend(join_cells(a, b), self.words) for a, b in zip(previous, row, strict=True)]
+        page = activities[self.last_from].page if len(activities) > self.last_from else self.page
         del activities[self.last_from :]
+        self.page, current = page, self.page
         self._row(joined)
+        self.page = current
         self.last_row = joined
         return True
 
@@ -445,18 +520,37 @@ class _RowLayout:
         pieces = (
             list(whole.parts) if whole.kind == "list" and len(whole.parts) == len(items) > 1 else []
         )
-        if len(items) == 1 and whole.parts and all(p.label for p in whole.parts):
-            # "математика – 15.03, русский язык – 12.04": one activity per labelled date.
+        header = self._period_header()
+        # (number, title, period, series, period text, column) of each activity the row gives
+        out: list[tuple[str, str, Period, str | None, str, str | None]] = [
+            (n, t, pieces[i] if pieces else whole, None, one_line(period_text), header)
+            for i, (n, t) in enumerate(items)
+        ]
+        marks = self._grid_marks(row)
+        if marks is not None:  # every activity of the row takes every mark of its grid
+            out = [
+                (n, f"{one_line(t)} — {p.label}", p, one_line(t), text, column)
+                for n, t in items
+                for p, text, column in marks
+            ]
+        elif len(items) == 1 and (several := occurrences(whole, self.context.terms)):
             number, text = items[0]
-            items = [(number, f"{text} — {p.label}") for p in whole.parts]
-            pieces = list(whole.parts)
+            out = [
+                (number, f"{one_line(text)} — {p.label}", p, one_line(text), out[0][4], header)
+                for p in several
+            ]
+        # One activity with several dated occurrences is one activity per occurrence, its label
+        # in the title, sharing the row's series (importer.occurrences).
         extras = {role: self._new_part(self._cell(row, role), continuation) for role in _FIELDS}
-        for index, (number, text) in enumerate(items):
+        for number, title, period, series, text, column in out:
             activity = DraftActivity(
-                title=one_line(text),
-                period_text=one_line(period_text),
-                period=pieces[index] if pieces else whole,
-                source_column=self._period_header(),
+                title=one_line(title),
+                period_text=text,
+                period=period,
+                series=series,
+                occurrence=period.label if series else None,
+                page=self.page,
+                source_column=column,
                 number=number or number_cell,
                 stage=self.stage,
                 level=self.level,
@@ -467,6 +561,19 @@ class _RowLayout:
                 if value:
                     setattr(activity, _ATTRS[role], value)
             self.draft.activities.append(activity)
+
+    def _grid_marks(self, row: list[str]) -> list[tuple[Period, str, str]] | None:
+        """The occurrences a row's grid cells give (period, text, column), or None when the
+        table has no grid or the row no mark in it (then its period cell, if any, is read)."""
+        if not self.grid:
+            return None
+        found: list[tuple[Period, str, str]] = []
+        for index, slot in self.grid.items():
+            cell = one_line(row[index]) if index < len(row) else ""
+            column = self.header[index] if index < len(self.header) else slot.label
+            for period in grid_mark(cell, slot, self.context, self.legend, column):
+                found.append((period, f"{slot.label}: {cell}", column))
+        return found or None
 
     @staticmethod
     def _new_part(cell: str, continuation: bool) -> str | None:
@@ -526,6 +633,15 @@ class _RowLayout:
         return False
 
 
+def _legend_row(row: list[str]) -> bool:
+    """A row that only explains the marks or notes the table: its one text a legend line."""
+    texts = {one_line(c) for c in row if c.strip()}
+    if len(texts) != 1:
+        return False
+    text = next(iter(texts))
+    return bool(_NOTES_RE.match(text) or _LEGEND_RE.match(text))
+
+
 def join_cells(first: str, second: str) -> str:
     """A cell cut by a page break, its two parts in order."""
     return f"{first}{WRAP}{second}" if first.strip() and second.strip() else first or second
@@ -540,12 +656,17 @@ def _goes_on(cell: str) -> bool:
 # --- direction layout ---------------------------------------------------------------------
 
 
+_TERMS_ABOVE_RE = re.compile(r"четверт|полугод|триместр|квартал", re.I)
+
+
 def _direction_header(doc: RawDocument) -> tuple[int, list[int]] | None:
     for t_index, table in enumerate(doc.tables):
+        above = ""
         for row in table.rows:
             columns = _roman_columns(row)
-            if columns:
+            if columns and not _TERMS_ABOVE_RE.search(above):  # "Четверти" over I..IV: terms
                 return t_index, columns
+            above = " ".join(row)
     return None
 
 

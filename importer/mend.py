@@ -86,8 +86,12 @@ def mend_document(doc: RawDocument) -> RawDocument:
     words = document_words(texts)
     return RawDocument(
         preamble=[mend(text, words) for text in doc.preamble],
-        tables=[RawTable([[mend(c, words) for c in row] for row in t.rows]) for t in doc.tables],
+        tables=[
+            RawTable([[mend(c, words) for c in row] for row in t.rows], page=t.page)
+            for t in doc.tables
+        ],
         source_name=doc.source_name,
+        notes=list(doc.notes),
     )
 
 

@@ -21,6 +21,7 @@ class RawTable:
     """One table as rows of cell texts (a table split across pages may come as several)."""
 
     rows: list[list[str]] = field(default_factory=list)
+    page: int | None = None  # the PDF page it was printed on
 
 
 @dataclass
@@ -30,6 +31,7 @@ class RawDocument:
     preamble: list[str] = field(default_factory=list)
     tables: list[RawTable] = field(default_factory=list)
     source_name: str = ""
+    notes: list[str] = field(default_factory=list)  # a legend or notes sheet: never the title
 
 
 def clean(text: str) -> str:

@@ -15,7 +15,7 @@ import io
 import re
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice, pairwise
 from typing import Any
@@ -36,8 +36,11 @@ _LETTER_RE = re.compile(r"[^\W\d_]")
 _PAD = 5.4  # Word's and LibreOffice's default cell margin, points
 
 
-def read_pdf(data: bytes, name: str = "") -> RawDocument:
-    """Read a PDF's tables and text; refuse bombs, long, locked, scanned and garbled files."""
+def read_pdf(
+    data: bytes, name: str = "", progress: Callable[[int, int], None] | None = None
+) -> RawDocument:
+    """Read a PDF's tables and text; refuse bombs, long, locked, scanned and garbled files.
+    `progress(done, total)` is told after each page."""
     check_streams(data)
     import pdfplumber
     from pdfplumber.utils.exceptions import PdfminerException
@@ -54,6 +57,8 @@ def read_pdf(data: bytes, name: str = "") -> RawDocument:
         for page in pdf.pages:
             reader.page(page)
             page.close()
+            if progress is not None:
+                progress(reader.pages, pages)
         reader.finish()
     return reader.doc
 
@@ -261,8 +266,25 @@ def _edges(values: list[float]) -> list[float]:
     return edges
 
 
+@dataclass
+class _Part:
+    """A ruled table of one page as Word's grid, and its merges the page's edges cut: the text
+    of each column whose merged cell runs into the bottom edge, and the rows each column's
+    empty first data cell spans at the top."""
+
+    rows: list[list[str]]
+    open_below: dict[int, str] = field(default_factory=dict)
+    open_above: dict[int, int] = field(default_factory=dict)
+
+
 def table_rows(table: Any, chars: list[dict[str, Any]]) -> list[list[str]]:
     """A ruled table as Word's grid: merged-down text repeated, merged-across columns empty."""
+    return table_part(table, chars).rows
+
+
+def table_part(table: Any, chars: list[dict[str, Any]]) -> _Part:
+    """A ruled table as Word's grid (merged-down text repeated, merged-across columns empty),
+    with the merges cut by the page's edges."""
     grid = _grid(table)
     height, width = len(grid.ys) - 1, len(grid.xs) - 1
     owner: dict[tuple[int, int], int] = {}
@@ -271,16 +293,19 @@ def table_rows(table: Any, chars: list[dict[str, Any]]) -> list[list[str]]:
         for row in range(top, bottom + 1):
             for column in range(left, right + 1):
                 owner.setdefault((row, column), index)
+    # Words found once for the whole table (a cell's padding keeps neighbours' words apart),
+    # each placed in the cell that holds its centre.
     inside: list[list[dict[str, Any]]] = [[] for _ in grid.cells]
-    for char in chars:
-        found = grid.slot((char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2)
+    for word in _words(chars):
+        found = grid.slot((word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2)
         if found is not None and found in owner:
-            inside[owner[found]].append(char)
+            inside[owner[found]].append(word)
     texts = [
-        clean(cell_text(_lines(_words(found)), cell[0], cell[2]))
+        clean(cell_text(_lines(found), cell[0], cell[2]))
         for cell, found in zip(grid.cells, inside, strict=True)
     ]
     rows: list[list[str]] = []
+    kept: list[int] = []
     for row in range(height):
         cells = []
         for column in range(width):
@@ -291,7 +316,29 @@ def table_rows(table: Any, chars: list[dict[str, Any]]) -> list[list[str]]:
             cells.append(texts[at] if column == spans[at][1] else "")
         if any(cells) or rows:
             rows.append(cells)
-    return rows
+            kept.append(row)
+    part = _Part(rows)
+    if not rows:
+        return part
+    for column in range(width):
+        at = owner.get((height - 1, column))
+        if at is not None and column == spans[at][1] and texts[at] and spans[at][0] < height - 1:
+            part.open_below[column] = texts[at]
+    first = next(
+        (i for i, cells in enumerate(rows) if not is_header(cells) and not _numbers(cells)), None
+    )
+    if first is not None:
+        for column in range(width):
+            at = owner.get((kept[first], column))
+            if at is not None and column == spans[at][1] and not texts[at]:
+                part.open_above[column] = spans[at][2] - kept[first] + 1
+    return part
+
+
+def _numbers(cells: list[str]) -> bool:
+    from importer.columns import is_column_numbers
+
+    return is_column_numbers(cells)
 
 
 @dataclass
@@ -303,6 +350,8 @@ class _Reader:
     garbage: int = 0
     blocks_seen: set[str] = field(default_factory=set)
     columns: list[float] = field(default_factory=list)  # of the last table without lines
+    open_below: dict[int, str] = field(default_factory=dict)  # the last part's cut merges
+    width: int = 0  # of the last part
 
     def page(self, page: Any) -> None:
         self.pages += 1
@@ -311,21 +360,55 @@ class _Reader:
             self._sample(chars)
         tables = sorted(page.find_tables(), key=lambda t: (t.bbox[1], t.bbox[0]))
         tables = [t for t in tables if len(t.cells) > 1]
-        boxes = [t.bbox for t in tables]
-        outside = [c for c in chars if not any(_within(c, box) for box in boxes)]
-        for table in tables:
-            rows = table_rows(table, [c for c in chars if _within(c, table.bbox)])
-            self._add_table(rows)
+        inside, outside = _split_chars(chars, [t.bbox for t in tables])
+        for index, table in enumerate(tables):
+            part = table_part(table, inside[index])
+            if index == 0:
+                self._carry(part)
+            self._add_table(part.rows)
+            self.open_below, self.width = part.open_below, len(part.rows[0]) if part.rows else 0
         lines = _lines(_words(outside))
         if not tables:
             lines = self._unruled(lines)
         self._preamble(lines)
 
+    def _carry(self, part: _Part) -> None:
+        """A merged cell the page break cut goes on in the next part: its text is passed down
+        into the empty cell the merge continues as at the top of the page (a merge of two rows
+        or more on either side of the break, in a table of the same columns)."""
+        if not part.rows or len(part.rows[0]) != self.width:
+            return
+        first = next(
+            (
+                i
+                for i, cells in enumerate(part.rows)
+                if not is_header(cells) and not _numbers(cells)
+            ),
+            len(part.rows),
+        )
+        for column, span in part.open_above.items():
+            text = self.open_below.get(column)
+            if text is None:
+                continue
+            for row in part.rows[first : first + span]:
+                if not row[column].strip():
+                    row[column] = text
+
     def _add_table(self, rows: list[list[str]]) -> None:
         if rows:
-            self.rows += len(rows)
+            # A header repeated at the top of each page is not a row of the plan.
+            top = sum(1 for row in rows[:3] if is_header(row) or _numbers(row))
+            # Nor the rest of a row the page break cut (at the top of a next part: no number,
+            # or text going on in lower case).
+            first = rows[top] if top < len(rows) else None
+            cut = int(
+                bool(self.doc.tables)
+                and first is not None
+                and (not first[0].strip() or any(c.strip()[:1].islower() for c in first[1:2]))
+            )
+            self.rows += len(rows) - top - cut
             check_rows(self.rows)
-            self.doc.tables.append(RawTable(rows=rows))
+            self.doc.tables.append(RawTable(rows=rows, page=self.pages))
 
     def _unruled(self, lines: list[_Line]) -> list[_Line]:
         """A table without ruling lines: columns where the header's cells start, a row from
@@ -420,7 +503,20 @@ def _segment_words(line: _Line, gap: float) -> list[list[dict[str, Any]]]:
     return [p for p in parts if p]
 
 
-def _within(char: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
-    x = (float(char["x0"]) + float(char["x1"])) / 2
-    y = (float(char["top"]) + float(char["bottom"])) / 2
-    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+def _split_chars(
+    chars: list[dict[str, Any]], boxes: list[tuple[float, float, float, float]]
+) -> tuple[list[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """The characters of each table (by their centre; the first table that holds one), and the
+    characters outside every table, in one pass."""
+    inside: list[list[dict[str, Any]]] = [[] for _ in boxes]
+    outside: list[dict[str, Any]] = []
+    for char in chars:
+        x = (float(char["x0"]) + float(char["x1"])) / 2
+        y = (float(char["top"]) + float(char["bottom"])) / 2
+        for index, (x0, top, x1, bottom) in enumerate(boxes):
+            if x0 <= x <= x1 and top <= y <= bottom:
+                inside[index].append(char)
+                break
+        else:
+            outside.append(char)
+    return inside, outside

@@ -19,6 +19,9 @@ from importer.errors import check_rows
 from importer.model import RawDocument, RawTable, clean
 
 _MERGE_RE = re.compile(rb'<mergeCell ref="([A-Z]+\d+):([A-Z]+\d+)"')
+# A sheet of the legend or notes ("Условные обозначения", "Примечания"): read for what the marks
+# mean, never for the plan's title or rows.
+NOTES_RE = re.compile(r"обозначени|примечани|пояснени|легенд|расшифровк", re.I)
 
 
 def _text(value: object) -> str:
@@ -80,6 +83,12 @@ def read_xlsx(data: bytes, name: str = "") -> RawDocument:
     try:
         for sheet in workbook.worksheets:
             path = sheet._worksheet_path
+            if NOTES_RE.search(sheet.title):
+                for values in sheet.iter_rows(values_only=True):
+                    line = " – ".join(t for v in values if (t := _text(v)))
+                    if line:
+                        doc.notes.append(line)
+                continue
             merged = _merges(archive, path)
             table = RawTable()
             tops = set(merged.values())

@@ -57,6 +57,8 @@ async def test_json_dry_run_previews_without_storing(settings: Settings, session
         "stage",
         "direction",
         "level",
+        "series",  # an occurrence of an activity with several dates: its row's title
+        "occurrence",  # and its own label (None for an activity with one date)
     }
     assert (
         first["period"]["due"] == "2020-11-10"

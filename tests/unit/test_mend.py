@@ -121,10 +121,25 @@ def test_dates_on_lines_of_their_own_stay_apart(days: list[date]) -> None:
 CONVERTED = [
     ("1", "deadline", None, "2021-03-15"),
     ("2", "month", "2020-09-01", "2020-09-30"),
-    ("3", "recurring", "2020-09-01", "2021-08-31"),
+    # "ежемесячно": one occurrence per school month (importer.occurrences)
+    *(
+        ("3", "month", f"{y}-{m:02d}-01", f"{y}-{m:02d}-{d}")
+        for y, m, d in (
+            (2020, 9, 30),
+            (2020, 10, 31),
+            (2020, 11, 30),
+            (2020, 12, 31),
+            (2021, 1, 31),
+            (2021, 2, 28),
+            (2021, 3, 31),
+            (2021, 4, 30),
+            (2021, 5, 31),
+        )
+    ),
     ("4", "relative", None, None),
     ("5", "range", "2020-09-01", "2020-12-31"),
-    ("6", "list", "2021-03-15", "2021-04-20"),
+    ("6", "date", "2021-03-15", "2021-03-15"),  # two dates: two occurrences
+    ("6", "date", "2021-04-20", "2021-04-20"),
     ("7", "deadline", None, "2021-01-15"),  # "до 15." on one page, "01.2021" on the next
     ("8", "deadline", None, "2021-04-30"),
 ]
@@ -142,7 +157,7 @@ def test_a_plan_converted_from_pdf_reads_the_same_in_every_format(name: str) -> 
         )
         for a in draft.activities
     ] == CONVERTED
-    seventh = draft.activities[6]
+    seventh = next(a for a in draft.activities if a.number == "7")
     assert seventh.title == "Заседание педагогического совета по итогам полугодия"
     assert seventh.period_text == "до 15.01.2021"
     flagged = [row["number"] for row in draft.flagged()]

@@ -15,7 +15,7 @@ from tests.plan_files import csv_from_rows, seed_docx, seed_text, xlsx_from_rows
 COUNTS = {
     "000": (4, 0, 19, 14, 35, 5),
     "001": (0, 3, 23, 0, 1, 2),
-    "002": (0, 0, 8, 0, 0, 3),
+    "002": (0, 0, 10, 0, 0, 3),
     "003": (0, 0, 28, 0, 0, 3),
     "004": (0, 0, 16, 0, 0, 16),
 }
@@ -97,8 +97,15 @@ def test_seed_001_stages_single_school_and_flags() -> None:
 def test_seed_002_plan_span_and_recurring_item() -> None:
     draft = interpret(read_text(seed_text("002")))
     assert (draft.academic_year, draft.year_from, draft.year_to) == (2021, 2021, 2023)
-    yearly = next(a for a in draft.activities if a.number == "7")
-    assert yearly.period.kind == "recurring" and yearly.period.due == date(2023, 12, 31)
+    # "ежегодно" over 2021-2023: one occurrence per school year, due at its end.
+    yearly = [a for a in draft.activities if a.number == "7"]
+    assert [a.period.due for a in yearly] == [date(y, 5, 31) for y in (2021, 2022, 2023)]
+    assert {a.series for a in yearly} == {yearly[0].title.split(" — ")[0]}
+    assert [a.occurrence for a in yearly] == [
+        "2020/2021 уч. год",
+        "2021/2022 уч. год",
+        "2022/2023 уч. год",
+    ]
     second = next(a for a in draft.activities if a.number == "2")
     assert second.responsible and "Масленникова Е.Л." in second.responsible
     assert second.participants and "Родительская общественность" in second.participants

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import docx
 from docx.enum.section import WD_ORIENT
+from docx.enum.text import WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
@@ -39,7 +40,7 @@ _OWNER_ONLY = (
 )
 
 
-def to_pdf(data: bytes, options: str = "") -> bytes:
+def to_pdf(data: bytes, options: str = "", timeout: float = 120) -> bytes:
     """A DOCX converted by LibreOffice, as an office worker's "Save as PDF" would."""
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "plan.docx"
@@ -49,7 +50,7 @@ def to_pdf(data: bytes, options: str = "") -> bytes:
             ["soffice", "--headless", "--convert-to", target, "--outdir", folder, str(source)],
             check=True,
             capture_output=True,
-            timeout=120,
+            timeout=timeout,
         )
         return (Path(folder) / "plan.pdf").read_bytes()
 
@@ -190,6 +191,24 @@ def long_plan(layout: str) -> bytes:
     return styled(make_plans._save(document), repeat=repeat)
 
 
+def merged_across_pages() -> bytes:
+    """A period cell merged over rows 20-50, which a page break cuts; row 60 has no period."""
+    document = docx.Document()
+    document.add_paragraph("План работы школы на 2020/2021 учебный год")
+    header = ["№", "Наименование мероприятия", "Сроки", "Ответственный"]
+    rows = [
+        [str(n), f"Мероприятие {n}", "до 15.09.2020" if n < 20 else "", f"Ответственный {n}"]
+        for n in range(1, 61)
+    ]
+    rows[-1][2] = ""
+    for n in range(51, 60):
+        rows[n - 1][2] = "ноябрь 2020"
+    table = document.add_table(rows=len(rows) + 1, cols=4)
+    make_plans._fill(table, [header, *rows])
+    make_plans._merge(table, (20, 2), (50, 2), "октябрь 2020")
+    return styled(make_plans._save(document), repeat={0: 1})
+
+
 # --- PDFs written by hand -----------------------------------------------------------------------
 
 
@@ -294,7 +313,31 @@ TWINS: dict[str, Callable[[], bytes]] = {
     "long_plan.pdf": lambda: long_plan("header"),
     "long_plan_bare.pdf": lambda: long_plan("bare"),
     "long_plan_numbers.pdf": lambda: long_plan("numbers"),
+    "grid_cyclogram.pdf": lambda: styled(make_plans.grid_cyclogram(), landscape=True),
+    "term_grid.pdf": lambda: styled(make_plans.term_grid(), landscape=True),
+    "dated_lines.pdf": lambda: styled(make_plans.dated_lines()),
+    "grid_cyclogram_xlsx.pdf": lambda: styled(grid_xlsx_docx(), landscape=True),
+    "merged_across_pages.pdf": merged_across_pages,
 }
+
+
+def grid_xlsx_docx() -> bytes:
+    """grid_cyclogram.xlsx as Excel prints it (this machine's LibreOffice has no Calc): the
+    sheet's title and grid, then the legend sheet on a page of its own."""
+    document = docx.Document()
+    document.add_paragraph(make_plans.GRID_XLSX_TITLE)
+    rows = make_plans.GRID_XLSX_ROWS
+    table = document.add_table(rows=len(rows), cols=len(rows[0]))
+    make_plans._fill(table, rows)
+    document.add_paragraph("")
+    document.add_paragraph("").add_run().add_break(WD_BREAK.PAGE)
+    for row in make_plans.GRID_XLSX_LEGEND:
+        document.add_paragraph(" – ".join(row))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 HAND_BUILT: dict[str, Callable[[], bytes]] = {
     "no_table.pdf": no_table_pdf,
     "scanned.pdf": scanned_pdf,
@@ -304,10 +347,14 @@ HAND_BUILT: dict[str, Callable[[], bytes]] = {
 }
 
 
-def main() -> None:
+def main(only: list[str]) -> None:
+    """Every PDF, or only those named on the command line."""
     for name, build in TWINS.items():
-        (HERE / name).write_bytes(to_pdf(build()))
-        print(name)
+        if not only or name in only:
+            (HERE / name).write_bytes(to_pdf(build()))
+            print(name)
+    if only:
+        return
     roadmap = styled(make_plans.roadmap_sections(), break_before=(1,))
     (HERE / "locked.pdf").write_bytes(to_pdf(roadmap, _LOCKED))
     (HERE / "owner_only.pdf").write_bytes(to_pdf(roadmap, _OWNER_ONLY))
@@ -317,4 +364,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -280,6 +280,152 @@ def converted_xlsx() -> bytes:
     return out.getvalue()
 
 
+MONTHS = ["Сентябрь", "Октябрь", "Ноябрь", "Декабрь", "Январь", "Февраль", "Март", "Апрель", "Май"]
+
+
+def _grid(marks: dict[int, str], width: int = 9) -> list[str]:
+    return [marks.get(i, "") for i in range(width)]
+
+
+def grid_cyclogram() -> bytes:
+    """A month-grid циклограмма: months under one merged "Сроки проведения", marks of every
+    kind (+, х, V, ✓, a day, a week), sections across the row, a legend under the table."""
+    document = docx.Document()
+    for line in ("УТВЕРЖДАЮ", "Директор МБОУ СОШ № 7", "________ О.П. Петрова"):
+        document.add_paragraph(line)
+    document.add_paragraph("")
+    document.add_paragraph("Циклограмма внутришкольного контроля")
+    document.add_paragraph("на 2020/2021 учебный год")
+    months = [*MONTHS, "Июнь"]
+    rows = [
+        ["№", "Мероприятие", "Ответственный", "Сроки проведения", *[""] * 9],
+        ["", "", "", *months],
+        [],
+        [
+            "1",
+            "Проверка классных журналов",
+            "Заместитель директора",
+            *_grid({0: "+", 2: "+", 4: "+", 7: "+"}, 10),
+        ],
+        ["2", "Проверка рабочих программ", "Заместитель директора", *_grid({0: "15", 4: "20"}, 10)],
+        [
+            "3",
+            "Проверка дневников",
+            "Классные руководители",
+            *_grid({1: "2 нед.", 6: "3 нед."}, 10),
+        ],
+        [],
+        ["4", "Входная диагностика", "Учителя-предметники", *_grid({0: "х"}, 10)],
+        [
+            "5",
+            "Административные контрольные работы",
+            "Заместитель директора",
+            *_grid({3: "V", 8: "V"}, 10),
+        ],
+        ["6", "Итоговая аттестация", "Директор", *_grid({9: "по графику"}, 10)],
+        ["7", "Анализ работы за год", "Директор", *_grid({}, 10)],
+    ]
+    table = document.add_table(rows=len(rows), cols=13)
+    _fill(table, rows)
+    for column in range(3):
+        _merge(table, (0, column), (1, column), rows[0][column])
+    _merge(table, (0, 3), (0, 12), "Сроки проведения")
+    _merge(table, (2, 0), (2, 12), "Контроль за ведением документации")
+    _merge(table, (6, 0), (6, 12), "Контроль за качеством обучения")
+    document.add_paragraph("")
+    document.add_paragraph("Условные обозначения:")
+    document.add_paragraph("+ – мероприятие проводится в течение месяца")
+    return _save(document)
+
+
+GRID_XLSX_TITLE = "Циклограмма мониторинговых процедур на 2020/2021 учебный год"
+GRID_XLSX_ROWS = [
+    ["№", "Мероприятие", "Ответственный", *MONTHS],
+    ["1", "Мониторинг посещаемости", "Социальный педагог", *["✓"] * 9],
+    ["2", "Отчёт по питанию", "Ответственный за питание", *_grid({0: "✓", 3: "✓", 8: "✓"})],
+    ["3", "Мониторинг сайта", "Администратор сайта", *_grid({1: "5, 25"})],
+    ["4", "Сверка контингента", "Секретарь", *_grid({0: "до 10.09", 4: "31"})],
+]
+GRID_XLSX_LEGEND = [
+    ["План-график мониторинга: пояснения к обозначениям"],
+    ["✓", "сдать до 10 числа месяца"],
+]
+
+
+def grid_cyclogram_xlsx() -> bytes:
+    """A month grid in Excel: the months on the header row, ✓ marks, and a legend sheet that
+    says a mark is due by the 10th (and whose text must not become the plan's title)."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Циклограмма"
+    sheet.append([GRID_XLSX_TITLE])
+    sheet.append([])
+    for row in GRID_XLSX_ROWS:
+        sheet.append([value or None for value in row])
+    legend = workbook.create_sheet("Условные обозначения")
+    for row in GRID_XLSX_LEGEND:
+        legend.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def term_grid() -> bytes:
+    """A grid of quarters (I-IV четверть as columns): marks, a date, a deadline."""
+    document = docx.Document()
+    document.add_paragraph("План мониторинга качества образования на 2020/2021 учебный год")
+    rows = [
+        [
+            "№",
+            "Мероприятие",
+            "I четверть",
+            "II четверть",
+            "III четверть",
+            "IV четверть",
+            "Ответственный",
+        ],
+        ["1", "Анализ успеваемости", "+", "+", "+", "+", "Заместитель директора"],
+        ["2", "Срезовые работы", "25.10", "", "до 15.03", "", "Руководители ШМО"],
+        ["3", "Анкетирование", "", "х", "", "", "Педагог-психолог"],
+    ]
+    table = document.add_table(rows=len(rows), cols=7)
+    _fill(table, rows)
+    return _save(document)
+
+
+def dated_lines() -> bytes:
+    """Several dated lines in one cell, labels after the date and in brackets, spacing slips,
+    recurrences per term."""
+    document = docx.Document()
+    document.add_paragraph("План работы по повышению качества образования")
+    document.add_paragraph("на 2020/2021 учебный год")
+    rows = [
+        ["№", "Мероприятие", "Сроки", "Ответственный"],
+        [
+            "1",
+            "Диагностика метапредметных результатов",
+            "1) до 20.09 – входная диагностика\n2) до 25.12 – промежуточная\n"
+            "3) до 20.05 – итоговая",
+            "Заместитель директора",
+        ],
+        [
+            "2",
+            "Отчёт об успеваемости",
+            "до 3.11 (I четв.)\nдо 12.01 (II четв.)\nдо 25.03 (III четв.)\nдо 31.05 (IV четв.)",
+            "Классные руководители",
+        ],
+        ["3", "Анализ результатов", "по итогам четвертей", "Руководители ШМО"],
+        ["4", "Контрольный срез", "IIчетверть", "Учителя"],
+        ["5", "Пробный ОГЭ", "до15.03", "Заместитель директора"],
+        ["6", "Итоговое собеседование", "октябрь -ноябрь", "Учителя русского языка"],
+        ["7", "Родительские собрания", "сентябрь,октябрь", "Классные руководители"],
+        ["8", "Отчёт по итогам полугодия", "по окончании каждого полугодия", "Директор"],
+    ]
+    table = document.add_table(rows=len(rows), cols=4)
+    _fill(table, rows)
+    return _save(document)
+
+
 def _save(document: docx.document.Document) -> bytes:
     out = io.BytesIO()
     document.save(out)
@@ -295,9 +441,17 @@ FILES = {
     "vpr_schedule.docx": vpr_schedule,
     "converted.docx": converted_docx,
     "converted.xlsx": converted_xlsx,
+    "grid_cyclogram.docx": grid_cyclogram,
+    "grid_cyclogram.xlsx": grid_cyclogram_xlsx,
+    "term_grid.docx": term_grid,
+    "dated_lines.docx": dated_lines,
 }
 
 if __name__ == "__main__":
+    import sys
+
     for name, build in FILES.items():
+        if sys.argv[1:] and name not in sys.argv[1:]:
+            continue
         (HERE / name).write_bytes(build())
         print(name)
