@@ -21,6 +21,8 @@ from core.work import my_items
 from db.models import Activity, Assignment, Membership, School, User
 from importer.draft import DraftSchool, PlanDraft
 from importer.files import load_plan
+from messengers import TELEGRAM
+from tests.people import with_account
 
 PLANS = Path(__file__).resolve().parents[1] / "data" / "plans"
 CLOCK = ManualClock(datetime(2020, 11, 2, 4, 0, tzinfo=UTC))
@@ -48,8 +50,8 @@ def _draft(move_january: bool = False) -> PlanDraft:
 async def _curator(session: AsyncSession) -> None:
     school = await session.scalar(select(School).where(School.name == "МБОУ СОШ № 7"))
     assert school is not None
-    user = User(telegram_id=7001, full_name="Вера", settings={}, created_at=CLOCK.now())
-    session.add(user)
+    user = User(full_name="Вера", settings={}, created_at=CLOCK.now())
+    session.add_all(with_account(user, 7001, CLOCK.now()))
     await session.flush()
     session.add(
         Membership(user_id=user.id, role=Role.CURATOR, school_id=school.id, created_at=CLOCK.now())
@@ -66,7 +68,7 @@ async def _statuses(session: AsyncSession) -> dict[str, tuple[int, AssignmentSta
 
 
 async def _open_titles(session: AsyncSession, view: str = "open") -> list[str]:
-    user = await load_context(session, 7001, TODAY)
+    user = await load_context(session, TELEGRAM, 7001, TODAY)
     assert user is not None
     titles: list[str] = []
     page, pages = 0, 1
