@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -51,11 +52,32 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
         command.upgrade(alembic_config(conn), revision)
 
+    if engine.dialect.name == "sqlite":
+        await _upgrade_sqlite(engine, run)
+        return
     async with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Several processes starting together: one migrates, the others wait, then no-op.
             await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(run)
+
+
+async def _upgrade_sqlite(engine: AsyncEngine, run: Callable[[Connection], None]) -> None:
+    """SQLite changes a table by copying it and dropping the old one: with foreign keys on,
+    that drop would delete (or blank) every row pointing at it. They are off while migrating
+    (only outside a transaction can they be switched) and checked before the commit."""
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(run)
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left broken references: {broken[:5]}")
+        finally:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            await conn.commit()
 
 
 async def check(engine: AsyncEngine) -> None:

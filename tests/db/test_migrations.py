@@ -50,3 +50,43 @@ def test_the_head_known_without_alembic_is_alembics_head() -> None:
     from alembic.script import ScriptDirectory
 
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+async def test_people_roles_and_history_survive_the_move_to_accounts(db_url: str) -> None:
+    """0013 rebuilds `users`: on SQLite a rebuild with foreign keys on would delete every
+    role and blank every reference to a person. Nothing may be lost."""
+    from sqlalchemy import text as sql
+
+    engine = build_engine(db_url)
+    try:
+        await upgrade(engine, "0012")
+        async with engine.begin() as conn:
+            await conn.execute(sql(
+                "INSERT INTO users (id, telegram_id, full_name, settings, is_active, created_at) "
+                "VALUES (1, 555, 'Алиса', '{}', true, '2026-01-01 00:00:00'), "
+                "(2, -2, 'Удалено', '{}', false, '2026-01-01 00:00:00')"
+            ))  # fmt: skip
+            await conn.execute(sql(
+                "INSERT INTO memberships (user_id, role, created_at) "
+                "VALUES (1, 'admin', '2026-01-01 00:00:00')"
+            ))  # fmt: skip
+            await conn.execute(sql(
+                "INSERT INTO audit_log (at, actor_user_id, action, entity_type) "
+                "VALUES ('2026-01-01 00:00:00', 1, 'x.y', 'user')"
+            ))  # fmt: skip
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            roles = (await conn.execute(sql("SELECT user_id, role FROM memberships"))).all()
+            actors = (await conn.execute(sql("SELECT actor_user_id FROM audit_log"))).all()
+            accounts = (
+                await conn.execute(
+                    sql("SELECT user_id, messenger, external_id, chat_id FROM accounts")
+                )
+            ).all()
+            messengers = (await conn.execute(sql("SELECT id, messenger FROM users"))).all()
+        assert [tuple(r) for r in roles] == [(1, "admin")]
+        assert [tuple(r) for r in actors] == [(1,)]
+        assert [tuple(r) for r in accounts] == [(1, "telegram", 555, 555)]  # the forgotten: none
+        assert sorted(tuple(r) for r in messengers) == [(1, "telegram"), (2, "telegram")]
+    finally:
+        await engine.dispose()
