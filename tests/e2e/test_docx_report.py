@@ -249,6 +249,7 @@ async def test_word_layout_widths_dates_and_page_numbers(world: World, tmp_path:
         await world.cli("report", str(plan.id), *variant, "--out", str(out))
         document = await asyncio.to_thread(Document, str(out))
         section = document.sections[0]
+        assert section.page_width and section.left_margin and section.right_margin
         room = (section.page_width - section.left_margin - section.right_margin) // 635
         for table in document.tables:
             grid = [int(c.get(f"{W}w")) for c in table._tbl.findall(f"{W}tblGrid/{W}gridCol")]
