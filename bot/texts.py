@@ -1225,6 +1225,9 @@ NO_STATUS = "Нет планов, которые вам видны."
 CHART_UNAVAILABLE = "Этот план вам не виден."
 
 
+CHART_FILE = "Ход выполнения"  # the chart's name: then the plan and the day
+
+
 def chart_caption(title: str, counts: Any) -> str:
     return f"<b>{escape(clip(title, 300))}</b>\nВсего {counts.total}: {_counts(counts)}"
 
@@ -1321,8 +1324,11 @@ def overdue_nudge(by: str | None, items: list[tuple[str, date | None]], today: d
     return "\n".join(lines)
 
 
-def report_caption(title: str) -> str:
-    return f"📊 Отчёт: {escape(clip(title, 900))}"
+def report_caption(kind: str, title: str, school: str | None = None) -> str:
+    """Which report this is, of which plan (and school): two variants never look alike."""
+    head = f"{REPORT_FILE[kind]} ({'таблица XLSX' if kind == 'xlsx' else 'Word'})"
+    of_school = f"\n🏫 {escape(clip(school, 200))}" if school else ""
+    return f"📊 <b>{head}</b>\n{escape(clip(title, 700))}{of_school}"
 
 
 def report_progress(title: str, percent: int) -> str:
@@ -1333,6 +1339,13 @@ REPORT_BUTTONS = {
     "xlsx": "📊 Таблица XLSX",
     "docx": "📄 Word: по школам",
     "docx_all": "📄 Word: сводный по мероприятиям",
+}
+# The first words of a report's file name and caption ("Отчёт по школам — <план> — 01.12.2020").
+REPORT_FILE = {
+    "xlsx": "Отчёт по плану",
+    "docx": "Отчёт по школам",
+    "docx_all": "Сводный отчёт по мероприятиям",
+    "school": "Отчёт школы",
 }
 REPORT_KIND = {
     "xlsx": "таблица",
@@ -1351,6 +1364,7 @@ def report_school_button(name: str) -> str:
 
 
 CALENDAR_NAME = "Куратор: сроки и семинары"
+CALENDAR_FILE = "Куратор — сроки и семинары"  # the .ics file's name
 BTN_CALENDAR_RENEW = "🔄 Новая ссылка"
 BTN_CALENDAR_OFF = "🚫 Отключить подписку"
 CALENDAR_OFF = (
@@ -1388,6 +1402,9 @@ def evidence_none(title: str) -> str:
 
 def evidence_progress(title: str, percent: int) -> str:
     return f"⏳ Собираю материалы «{escape(clip(title, 200))}»… {percent}%"
+
+
+EVIDENCE_FILE = "Материалы"  # the archive's name: then the plan and the day
 
 
 def evidence_caption(title: str, part: int, parts: int, files: int, missing: int) -> str:
@@ -1582,6 +1599,7 @@ PRIVACY = (
     "приглашения. /mydata — прислать всё это файлом, /forget — удалить ваши данные."
 )
 MYDATA_NONE = "Бот ничего о вас не хранит."
+MYDATA_FILE = "Куратор — мои данные"  # the JSON file's name, then the day
 MYDATA_CAPTION = "Всё, что Куратор хранит о вас (JSON). Файлы отчётов — у координатора плана."
 FORGET_CONFIRM = (
     "Удалить ваши данные? Имя, Telegram-id, роли, настройки и ответы на приглашения будут "
@@ -1848,6 +1866,9 @@ def person_card(p: Any, today: date) -> str:
 
 def person_changed(count: int) -> str:
     return "Готово." if count else "Ничего не изменилось."
+
+
+INVITATION_FILE = "Приглашение"  # the QR code's name: then the role and the school
 
 
 def invitation_created(link: str, role: str, school: str | None, days: int, uses: int) -> str:

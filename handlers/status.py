@@ -17,6 +17,7 @@ from bot.settings import Settings
 from core.absences import away_in_scope
 from core.clock import Clock
 from core.dto import UserContext
+from core.filenames import document_name
 from core.nudges import NudgeRefused, nudge_school
 from core.reminder_policy import local_today
 from core.roles import Role
@@ -185,8 +186,10 @@ async def send_chart(
         Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue) for label, c in parts
     ]
     png = await asyncio.to_thread(progress_png, plan.title, bars)
+    today = local_today(clock.now(), settings.default_timezone)
     await query.message.answer_photo(
-        BufferedInputFile(png, "progress.png"), caption=texts.chart_caption(plan.title, plan.counts)
+        BufferedInputFile(png, document_name(texts.CHART_FILE, "png", plan.title, day=today)),
+        caption=texts.chart_caption(plan.title, plan.counts),
     )
 
 

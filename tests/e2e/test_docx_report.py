@@ -219,7 +219,16 @@ async def test_report_in_chat_word_for_a_coordinator_and_a_curator(world: World)
     offer = await olga.expect_reply("в каком виде")
     await olga.press("📄 Word: по школам", offer)
     document = await olga.expect_reply("Отчёт")
-    assert document.raw["document"]["file_name"].endswith(".docx")
+    await olga.press("📄 Word: сводный по мероприятиям", offer)
+    summary = await olga.expect_reply("отчёт")
+    # Two variants, two readable names and captions: neither overwrites the other.
+    day = f"{world.clock.now().astimezone(ZONE):%d.%m.%Y}"
+    names = [m.raw["document"]["file_name"] for m in (document, summary)]
+    assert names[0].startswith("Отчёт по школам — ДОРОЖНАЯ КАРТА МАОУ «СОШ № 21")
+    assert names[1].startswith("Сводный отчёт по мероприятиям — ДОРОЖНАЯ КАРТА")
+    assert all(n.endswith(f"… — {day}.docx") and len(n) < 120 for n in names), names
+    assert document.text.startswith("📊 Отчёт по школам (Word)")
+    assert summary.text.startswith("📊 Сводный отчёт по мероприятиям (Word)")
     await alice.send("/report")  # a curator: the school's own report only
     own = await alice.expect_reply("в каком виде")
     assert own.buttons == ["📄 Word: МАОУ «СОШ № 21 г. Челябинска»"]
