@@ -62,6 +62,28 @@ def document_name(what: str, extension: str, *parts: str | None, day: date | Non
     return safe_name(" — ".join(pieces) + "." + extension.lstrip("."), f"file.{extension}")
 
 
+# A file Telegram gives without a name (a photo, a voice message): what it is, and the extension
+# its content has, so Windows and macOS open it.
+_NAMELESS = {
+    "photo": ("Фото", "jpg"),
+    "video": ("Видео", "mp4"),
+    "video_note": ("Видеосообщение", "mp4"),
+    "voice": ("Голосовое сообщение", "ogg"),
+    "audio": ("Аудио", "mp3"),
+    "animation": ("Анимация", "mp4"),
+    "document": ("Файл", "bin"),
+}
+
+
+def evidence_name(name: str | None, kind: str, number: int, person: str | None = None) -> str:
+    """A piece of evidence's file name: its own when it has one, else what it is, its number
+    in the submission and who sent it ("Фото 1 — Алиса Кураторова.jpg")."""
+    if name and name.strip():
+        return safe_name(name, f"{kind}_{number}")
+    word, extension = _NAMELESS.get(kind, ("Файл", "bin"))
+    return document_name(f"{word} {number}", extension, person)
+
+
 def shorten(text: str, limit: int) -> str:
     """`text` on one line, cut at the last word boundary within `limit` characters with "…"
     (mid-word only when one word is longer than the limit)."""

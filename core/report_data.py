@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.dto import UserContext
 from core.errors import NotFound
+from core.filenames import evidence_name
 from core.item_state import ItemState, item_state, local_date
 from core.permissions import may_report
 from core.reminder_policy import resolve_zone
@@ -370,6 +371,7 @@ async def report_rows(
 
 async def _files(session: AsyncSession, submission_ids: set[int]) -> dict[int, list[str]]:
     files: dict[int, list[str]] = {}
+    nameless: dict[tuple[int, str], int] = {}
     if not submission_ids:
         return files
     for submission_id, name, kind, missing in await session.execute(
@@ -383,6 +385,9 @@ async def _files(session: AsyncSession, submission_ids: set[int]) -> dict[int, l
         .order_by(EvidenceFile.id)
     ):
         # A file whose copy could not be made is marked (reports say so), never left out.
-        label = (name or kind) + (MISSING_MARK if missing is not None else "")
+        if not name:  # a photo, a voice message: "Фото 1.jpg", "Фото 2.jpg" in its submission
+            nameless[(submission_id, kind)] = nameless.get((submission_id, kind), 0) + 1
+            name = evidence_name(None, kind, nameless[(submission_id, kind)])
+        label = name + (MISSING_MARK if missing is not None else "")
         files.setdefault(submission_id, []).append(label)
     return files

@@ -218,6 +218,7 @@ class Sandbox:
                     self.console.print(f"[dim]⏳ {local:%d.%m.%Y}…[/]")
         clock.set(target)
         await self.world.app.reminders.tick(force_plan=True)
+        await self.world.keep_clock()
         local = target.astimezone(self.zone)
         self.console.print(f"[dim]⏱ {local:%d.%m.%Y %H:%M} ({PLAN_ZONE})[/]")
         await self.after_action()
