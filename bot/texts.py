@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.person_words import by_gender, gender, genitive
 from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
 from core.import_diff import ImportDiff
@@ -805,7 +806,10 @@ def coordinator_digest(name: str | None, weeks: list[Any]) -> str:
 def blocked_notice(name: str | None, school: str | None) -> str:
     who = escape(name or "Участник")
     where = f" ({escape(school)})" if school else ""
-    return f"🚫 {who}{where} заблокировал(а) бота и больше не получает напоминаний."
+    blocked = by_gender(name, "заблокировал бота", "заблокировала бота", "")
+    if not blocked:  # a name that does not say the gender: worded without a gendered verb
+        return f"🚫 {who}{where}: бот заблокирован, напоминания больше не доходят."
+    return f"🚫 {who}{where} {blocked} и больше не получает напоминаний."
 
 
 _KIND_NAMES = {
@@ -1139,9 +1143,18 @@ def review_request(
     if school:
         lines.append(f"Школа: {escape(school)}")
     if person:
-        lines.append(f"Отправил(а): {escape(clip(person, 100))}")
+        sent = by_gender(person, "Отправил", "Отправила", "Кто отправил")
+        lines.append(f"{sent}: {escape(clip(person, 100))}")
     if by_reviewer:
-        lines.append("Отправил координатор плана: свою работу он не проверяет, решение за вами.")
+        lines.append(
+            by_gender(
+                person,
+                "Отправил координатор плана: свою работу он не проверяет, решение за вами.",
+                "Отправила координатор плана: свою работу она не проверяет, решение за вами.",
+                "Отправлено координатором плана: свою работу координатор не проверяет, решение "
+                "за вами.",
+            )
+        )
     if comment:
         lines.append(f"Комментарий: {escape(clip(comment, 500))}")
     lines.append(f"Файлов: {files}")
@@ -1766,20 +1779,39 @@ def school_attached(change: Any) -> str:
 # --- history ---------------------------------------------------------------------------------
 
 BTN_HISTORY = "🕓 История"
+# What a history line says someone did: his words, hers, and words without a gender for a name
+# that does not tell it ("Xyz: отправлено на проверку").
 ACTION_NAMES = {
-    "assignment.submit": "отправил(а) на проверку",
-    "assignment.undo": "отменил(а) отправку",
-    "assignment.accept": "принял(а)",
-    "assignment.return": "вернул(а) на доработку",
-    "assignment.snooze": "отложил(а) напоминание",
-    "help.ask": "задал(а) вопрос",
-    "help.answer": "ответил(а) на вопрос",
-    "activity.set_period": "изменил(а) срок",
-    "deadline.request": "попросил(а) перенести срок",
-    "deadline.approve": "перенёс(ла) срок по просьбе",
-    "deadline.decline": "отклонил(а) перенос срока",
-    "deadline.move": "перенёс(ла) срок",
-}
+    "assignment.submit": (
+        "отправил на проверку", "отправила на проверку", "отправлено на проверку",
+    ),
+    "assignment.undo": ("отменил отправку", "отменила отправку", "отправка отменена"),
+    "assignment.accept": ("принял", "приняла", "принято"),
+    "assignment.return": ("вернул на доработку", "вернула на доработку", "возвращено на доработку"),
+    "assignment.snooze": ("отложил напоминание", "отложила напоминание", "напоминание отложено"),
+    "help.ask": ("задал вопрос", "задала вопрос", "вопрос задан"),
+    "help.answer": ("ответил на вопрос", "ответила на вопрос", "дан ответ на вопрос"),
+    "activity.set_period": ("изменил срок", "изменила срок", "срок изменён"),
+    "deadline.request": (
+        "попросил перенести срок", "попросила перенести срок", "просьба перенести срок",
+    ),
+    "deadline.approve": (
+        "перенёс срок по просьбе", "перенесла срок по просьбе", "срок перенесён по просьбе",
+    ),
+    "deadline.decline": ("отклонил перенос срока", "отклонила перенос срока", "перенос отклонён"),
+    "deadline.move": ("перенёс срок", "перенесла срок", "срок перенесён"),
+}  # fmt: skip
+
+
+def did(name: str | None, action: str) -> tuple[str, str]:
+    """What `name` did, in their gender ("", "приняла"); for a name that does not tell it, a
+    colon after the name and words without a gender (":", "принято"); the bot's, masculine."""
+    forms = ACTION_NAMES.get(action, (action,) * 3)
+    if not name:
+        return "", forms[0]
+    if gender(name) is None:
+        return ":", forms[2]
+    return "", by_gender(name, *forms)
 
 
 def history(title: str, lines: list[Any], zone: Any, today: date) -> str:
@@ -1798,7 +1830,8 @@ def history_line(line: Any, zone: Any, today: date, quote: Any = str) -> str:
     who = quote(line.actor_name or "бот")
     if after.get("for_name"):
         who += f" (за коллегу: {quote(after['for_name'])})"
-    what = ACTION_NAMES.get(line.action, line.action)
+    mark, what = did(line.actor_name, line.action)
+    who += mark
     if after.get("due"):
         what += f" на {date.fromisoformat(after['due']):%d.%m.%Y}"
     comment = after.get("comment") or after.get("question") or after.get("reason")
@@ -2136,7 +2169,8 @@ def away_note(last: date, deputy: str | None, today: date) -> str:
 def deputy_chosen(name: str, first: date, last: date, today: date) -> str:
     return (
         f"<b>👥 Вы замещаете: {escape(name)}</b> ({span(first, last, today)}).\n"
-        "Её или его напоминания придут вам с пометкой «За коллегу»; пункты можно отмечать "
+        + by_gender(name, "Его напоминания", "Её напоминания", "Напоминания коллеги")
+        + " придут вам с пометкой «За коллегу»; пункты можно отмечать "
         "выполненными как обычно — в истории будет видно, что это сделали вы за коллегу."
     )
 
@@ -2156,7 +2190,8 @@ def back_events(events: list[Any]) -> list[str]:
         who = e.who or "бот"
         if e.for_name:
             who += " (за вас)"
-        out.append(f"{who} {ACTION_NAMES.get(e.action, e.action)}: «{e.title}»")
+        mark, what = did(e.who, e.action)
+        out.append(f"{who}{mark} {what}: «{e.title}»")
     return out
 
 
@@ -2231,7 +2266,13 @@ DASHBOARD_OFF = (
     "по которому веб-сервер бота доступен снаружи (см. docs/dashboard.md), и перезапустите бота."
 )
 DASHBOARD_OPEN = "📊 Все школы и пункты плана на одном экране — откройте панель:"
-DASHBOARD_SANDBOX = "📊 Панель для {name} (действует, пока работает песочница):\n{url}"
+
+
+def dashboard_sandbox(name: str, url: str) -> str:
+    """ "📊 Панель для Ольги …": the name in the genitive."""
+    return f"📊 Панель для {genitive(name)} (действует, пока работает песочница):\n{url}"
+
+
 # The page's own words, sent to it with the page (one home for every Russian text).
 DASHBOARD_PAGE = {
     "title": "Kurator — панель",
@@ -2256,7 +2297,7 @@ DASHBOARD_PAGE = {
     "evidence": "Подтверждающие материалы",
     "comment": "Комментарий",
     "review_comment": "Комментарий проверяющего",
-    "sent_by": "Отправил(а)",
+    "sent_by": "Кто отправил",
     "missing_copy": "копия не сохранена",
     "accept": "✅ Принять",
     "return": "↩️ Вернуть",

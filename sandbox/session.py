@@ -149,7 +149,7 @@ class Sandbox:
         """The dashboard's local address for the current person (initData in the fragment)."""
         url = await self.world.dashboard_url(self.me.id)
         self.console.print(
-            texts.DASHBOARD_SANDBOX.format(name=self.current.first_name, url=url),
+            texts.dashboard_sandbox(self.current.first_name, url),
             markup=False,
             soft_wrap=True,
         )
