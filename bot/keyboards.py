@@ -82,19 +82,18 @@ def fix_row(activity_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def reminder_actions(assignment_ids: list[int]) -> InlineKeyboardMarkup:
-    """Full actions for one item; a compact "✅ N" row for several."""
+def reminder_actions(assignment_ids: list[int], overdue: bool = False) -> InlineKeyboardMarkup:
+    """Full actions for one item (one button per flow: ✅ Выполнено takes the report and its
+    files; no "tomorrow" once the date has passed); a compact "✅ N" row for several."""
     builder = InlineKeyboardBuilder()
     if len(assignment_ids) == 1:
         (one,) = assignment_ids
-        for text, action in (
-            (texts.BTN_DONE, "done"),
-            (texts.BTN_REPORT, "report"),
-            (texts.BTN_TOMORROW, "tomorrow"),
-            (texts.BTN_HELP, "help"),
-        ):
+        actions = [(texts.BTN_DONE, "done"), (texts.BTN_TOMORROW, "tomorrow")]
+        if overdue:
+            actions.pop()
+        for text, action in [*actions, (texts.BTN_HELP, "help")]:
             builder.button(text=text, callback_data=RemindAction(action=action, assignment_id=one))
-        builder.adjust(2, 2)
+        builder.adjust(2)
     else:
         for index, assignment_id in enumerate(assignment_ids[:8], 1):
             builder.button(

@@ -549,7 +549,6 @@ _MONTHS_NOM = [
 _WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
 
 BTN_DONE = "✅ Выполнено"
-BTN_REPORT = "📎 Отчёт"
 BTN_TOMORROW = "⏰ Напомнить завтра"
 BTN_HELP = "❓ Нужна помощь"
 BTN_YES = "Буду"
