@@ -1137,13 +1137,23 @@ def review_request(
     files: int,
     person: str | None = None,
     by_reviewer: bool = False,
+    *,
+    for_name: str | None = None,
+    resubmitted: bool = False,
+    return_comment: str | None = None,
 ) -> str:
-    lines = [f"<b>📥 На проверку</b>: {escape(clip(title, 200))}"]
+    """A review request: what, whose, who sent it (a deputy: for whom), and, when it comes back
+    after a return, that it does and what was asked."""
+    again = " (повторно, после доработки)" if resubmitted else ""
+    lines = [f"<b>📥 На проверку{again}</b>: {escape(clip(title, 200))}"]
+    if resubmitted and return_comment:
+        lines.append(f"При возврате просили: «{escape(clip(return_comment, 300))}»")
     if school:
         lines.append(f"Школа: {escape(school)}")
     if person:
         sent = by_gender(person, "Отправил", "Отправила", "Кто отправил")
-        lines.append(f"{sent}: {escape(clip(person, 100))}")
+        colleague = f" (за коллегу: {escape(clip(for_name, 100))})" if for_name else ""
+        lines.append(f"{sent}: {escape(clip(person, 100))}{colleague}")
     if by_reviewer:
         lines.append(
             by_gender(

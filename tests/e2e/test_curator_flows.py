@@ -252,6 +252,7 @@ async def test_return_with_a_comment_and_resubmit(world: World) -> None:
     await alice.press("✅ Отправить")
     await alice.expect_reply("Отправлено на проверку")
     request = await olga.expect_reply("На проверку")
+    assert "повторно" not in request.text
     await olga.press("↩️ Вернуть", request)
     await olga.expect_reply("Напишите, что нужно исправить")
     await olga.send("Нужен подписанный приказ с номером")
@@ -267,6 +268,9 @@ async def test_return_with_a_comment_and_resubmit(world: World) -> None:
     await alice.press("✅ Отправить")
     await alice.expect_reply("Отправлено на проверку")
     second = await olga.expect_reply("На проверку")
+    # The second request says it comes back after a return, and what was asked then.
+    assert second.text.startswith("📥 На проверку (повторно, после доработки): Издание приказа")
+    assert "При возврате просили: «Нужен подписанный приказ с номером»" in second.text
     await olga.press("✅ Принять", second)
     await alice.expect_reply("✅ Принято")
     async with world.app.session_factory() as session:

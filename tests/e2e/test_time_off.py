@@ -227,6 +227,7 @@ async def test_away_with_a_deputy_who_completes_an_item(world: World) -> None:
     request = await olga.expect_reply("На проверку")
     # Борис cannot accept his own work ("Борис Тестова": said without a gendered verb).
     assert "Отправлено координатором плана" in request.text
+    assert "Кто отправил: Борис Тестова (за коллегу: Алиса Тестова)" in request.text
     async with world.app.session_factory() as session:
         entry = await session.scalar(
             select(AuditEntry).where(AuditEntry.action == "assignment.submit")
