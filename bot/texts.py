@@ -46,11 +46,44 @@ ZONE_LABELS = {
 }
 
 
+ZONE_CITIES = {
+    "Europe/Kaliningrad": "Калининград",
+    "Europe/Moscow": "Москва",
+    "Europe/Samara": "Самара",
+    "Asia/Yekaterinburg": "Екатеринбург",
+    "Asia/Omsk": "Омск",
+    "Asia/Novosibirsk": "Новосибирск",
+    "Asia/Krasnoyarsk": "Красноярск",
+    "Asia/Irkutsk": "Иркутск",
+    "Asia/Yakutsk": "Якутск",
+    "Asia/Vladivostok": "Владивосток",
+    "Asia/Magadan": "Магадан",
+    "Asia/Kamchatka": "Камчатка",
+}
+
+
+def zone_city(zone: str | None) -> str:
+    """What a person reads for a time zone: its city ("Екатеринбург"), never the IANA name; a
+    zone without one, by its offset from UTC ("UTC+3")."""
+    if not zone:
+        return ""
+    if zone in ZONE_CITIES:
+        return ZONE_CITIES[zone]
+    try:
+        offset = datetime.now(ZoneInfo(zone)).utcoffset() or timedelta()
+    except (KeyError, ValueError):
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 def zone_label(zone: str | None) -> str:
     """ " по Москве" for a named zone (with its leading space), "" when none is named."""
     if not zone:
         return ""
-    return f" {ZONE_LABELS.get(zone, f'по времени {zone}')}"
+    return f" {ZONE_LABELS.get(zone, f'по времени {zone_city(zone)}')}"
 
 
 def seminar_when(
@@ -220,7 +253,7 @@ def schools_list(rows: list[tuple[str, str | None]]) -> str:
     """/schools: name and time zone per line."""
     if not rows:
         return NO_SCHOOLS
-    lines = [f"• {escape(name)}" + (f" ({escape(tz)})" if tz else "") for name, tz in rows]
+    lines = [f"• {escape(name)}" + (f" ({zone_city(tz)})" if tz else "") for name, tz in rows]
     return f"<b>Школы ({len(rows)})</b>\n" + "\n".join(lines)
 
 
@@ -1647,7 +1680,7 @@ SETTING_LABELS = {
     "deadlines_move": "🎌 Срок в выходной — сдать раньше",
 }
 SETTING_PROMPTS = {
-    "timezone": "Ваш часовой пояс: город (Челябинск, Москва) или имя вида Asia/Yekaterinburg.",
+    "timezone": "Ваш часовой пояс: напишите город (Челябинск, Москва, Новосибирск).",
     "lead_days": "За сколько дней до срока напоминать? Через запятую, например: 7, 3, 1, 0.",
     "quiet": "Тихие часы — когда не писать. Например: 21:00-08:00, или «нет».",
     "digest": "Присылать сводку по понедельникам? да / нет.",
@@ -1664,7 +1697,7 @@ SETTING_PROMPTS = {
     ),
 }
 SETTING_ERRORS = {
-    "timezone": "Не знаю такого часового пояса. Напишите город (Москва) или Asia/Yekaterinburg.",
+    "timezone": "Не знаю такого города. Напишите ближайший крупный: Москва, Екатеринбург, Омск.",
     "lead_days": "Нужны числа дней от 0 до 60 через запятую, например: 7, 3, 1, 0.",
     "quiet": "Напишите интервал вида 21:00-08:00 или «нет».",
     "digest": "Ответьте «да» или «нет».",
@@ -1683,7 +1716,8 @@ BTN_UNARCHIVE = "♻️ Вернуть из архива"
 def settings_view(title: str, values: dict[str, str]) -> str:
     lines = [f"<b>{escape(clip(title, 150))}</b>"]
     for key, value in values.items():
-        lines.append(f"{SETTING_LABELS[key]}: {escape(value or 'по школе/плану')}")
+        shown = zone_city(value) if key == "timezone" else value
+        lines.append(f"{SETTING_LABELS[key]}: {escape(shown or 'по школе/плану')}")
     return "\n".join(lines)
 
 

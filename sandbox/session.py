@@ -220,7 +220,7 @@ class Sandbox:
         await self.world.app.reminders.tick(force_plan=True)
         await self.world.keep_clock()
         local = target.astimezone(self.zone)
-        self.console.print(f"[dim]⏱ {local:%d.%m.%Y %H:%M} ({PLAN_ZONE})[/]")
+        self.console.print(f"[dim]⏱ {local:%d.%m.%Y %H:%M}{texts.zone_label(PLAN_ZONE)}[/]")
         await self.after_action()
 
     # --- output -----------------------------------------------------------------------------
