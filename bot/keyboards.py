@@ -298,16 +298,19 @@ def status_plans(
     plans: list[tuple[int, list[tuple[int | None, str]]]],
     dashboard_url: str | None = None,
 ) -> InlineKeyboardMarkup | None:
-    """One button per direction of each plan; the dashboard's button below when it is on."""
+    """Per plan a row: its chart and one button per direction (labels from
+    `texts.status_buttons`: the plan named when there are several); the dashboard's below."""
     builder = InlineKeyboardBuilder()
+    sizes = []
     for plan_id, directions in plans:
         builder.button(text="📈", callback_data=StatusChart(plan_id=plan_id))
-        for direction_id, code in directions:
+        for direction_id, label in directions:
             builder.button(
-                text=code or texts.NO_DIRECTION,
+                text=label,
                 callback_data=StatusDirection(plan_id=plan_id, direction_id=direction_id or 0),
             )
-    builder.adjust(4)
+        sizes.append(1 + len(directions))
+    builder.adjust(*sizes)
     if dashboard_url and plans:
         builder.row(dashboard_button(dashboard_url))
     return builder.as_markup() if plans else None

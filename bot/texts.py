@@ -1319,6 +1319,27 @@ def status(plans: list[Any]) -> str:
     return "\n\n".join(blocks) + "\n\n✅ принято · 📥 на проверке · ⏳ открыто · ⚠️ просрочено"
 
 
+def status_buttons(
+    title: str, directions: list[tuple[int | None, str]], groups: str | None, several: bool
+) -> list[tuple[int | None, str]]:
+    """/status drill-down labels of a plan: its directions' codes ("I", "II"), or, for a plan
+    without directions, "🏫 Школы" with what the plan is split into ("все этапы", "все
+    разделы"); the plan's short name first when /status shows several plans."""
+    named = f"{clip(title, 20)}: " if several else ""
+    directed = any(d is not None and code for d, code in directions)
+    labels: list[tuple[int | None, str]] = []
+    for direction_id, code in directions:
+        if direction_id is not None and code:
+            labels.append((direction_id, f"{named}{code}"))
+        elif directed:  # a plan's work outside its directions
+            labels.append((direction_id, f"{named}{NO_DIRECTION}"))
+        else:
+            kind = f" — все {groups}" if groups else ""
+            schools = f"{named}школы" if named else "Школы"
+            labels.append((direction_id, f"🏫 {schools}{kind}"))
+    return labels
+
+
 def status_direction(title: str, schools: list[Any]) -> str:
     lines = [f"<b>{escape(clip(title, 150))}</b>"]
     for index, s in enumerate(schools, 1):
