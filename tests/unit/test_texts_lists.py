@@ -34,10 +34,11 @@ def test_items_without_a_direction_have_no_placeholder_punctuation() -> None:
     for text in (texts.status([plan]), texts.group_status([plan])):
         assert "Без направления" in text
         assert "—." not in text and ". Без направления" not in text
-    markup = keyboards.status_plans([(1, [(None, "")])])
+    buttons = texts.status_buttons(plan.title, [(None, "")], None, False)
+    markup = keyboards.status_plans([(1, buttons)])
     assert markup is not None
     labels = [b.text for row in markup.inline_keyboard for b in row]
-    assert "—" not in labels and "Без направления" in labels
+    assert labels == ["📈", "🏫 Школы"]  # a plan without directions: its schools, no "—"
 
 
 def test_a_refused_file_counts_its_rows_in_good_russian() -> None:
