@@ -129,6 +129,9 @@ async def test_holidays_and_transfers_send_nothing_on_days_off_and_remind_before
     listed = await world.cli("plan", "holidays", str(plan_id), "list")
     assert "осенние" in listed.stdout
     await _run_until(world, datetime(2024, 11, 12, 12, 0, tzinfo=UTC))
+    # Over now, still listed by the command line, marked as past.
+    listed = await world.cli("plan", "holidays", str(plan_id), "list")
+    assert "28.10.2024–01.11.2024\tосенние\t(прошли)" in listed.stdout, listed.stdout
 
     received = await _received(world, alice)
     days = {day for day, _ in received}
