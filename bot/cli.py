@@ -191,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "sandbox":
             return _sandbox(args)
         handler = _COMMANDS[command]
+        settings = asyncio.run(_on_sandbox_clock(settings))
         return asyncio.run(handler(settings, args))
     except (CliError, DomainError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -275,6 +276,31 @@ async def _serve_webhook(app: Any) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await app.run_webhook(stop)
+
+
+async def _on_sandbox_clock(settings: Settings) -> Settings:
+    """On a sandbox's database, the sandbox's clock (said once on stderr); else `settings`."""
+    from core.clock import offset_of
+    from core.instance import sandbox_clock
+
+    engine = build_engine(settings.database_url)
+    try:
+        async with build_session_factory(engine)() as session:
+            moment = await sandbox_clock(session)
+    finally:
+        await engine.dispose()
+    if moment is None:
+        return settings
+    from bot.texts import zone_label
+    from core.clock import ManualClock
+
+    local = moment.astimezone(ZoneInfo(settings.default_timezone))
+    print(
+        f"База песочницы: время песочницы {local:%d.%m.%Y %H:%M}"
+        f"{zone_label(settings.default_timezone)}.",
+        file=sys.stderr,
+    )
+    return settings.model_copy(update={"clock_offset_seconds": offset_of(ManualClock(moment))})
 
 
 async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:

@@ -214,14 +214,13 @@ async def _time_off(
 
     today = clock.now().date()
     if args.action == "list":
-        rows = await timeoff.list_breaks(session, plan_id, today, args.plan_command)
-        return (
-            "\n".join(
-                f"{r.id}\t{r.first}..{r.last}\t{r.title}" + (f"\t{r.school}" if r.school else "")
-                for r in rows
-            )
-            or f"no {args.plan_command}"
-        )
+        rows = await timeoff.list_breaks(session, plan_id, today, args.plan_command, past_too=True)
+        return "\n".join(
+            f"{r.id}\t{r.first:%d.%m.%Y}–{r.last:%d.%m.%Y}\t{r.title}"
+            + (f"\t{r.school}" if r.school else "")
+            + ("\t(прошли)" if r.last < today else "")
+            for r in rows
+        ) or ("каникул нет" if args.plan_command == "holidays" else "пауз нет")
     if args.action in ("remove", "lift"):
         if not (args.what or "").isdigit():
             raise InvalidInput(f"give the id to {args.action} (see: list)")

@@ -83,19 +83,18 @@ def fix_row(activity_id: int) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def reminder_actions(assignment_ids: list[int]) -> InlineKeyboardMarkup:
-    """Full actions for one item; a compact "✅ N" row for several."""
+def reminder_actions(assignment_ids: list[int], overdue: bool = False) -> InlineKeyboardMarkup:
+    """Full actions for one item (one button per flow: ✅ Выполнено takes the report and its
+    files; no "tomorrow" once the date has passed); a compact "✅ N" row for several."""
     builder = InlineKeyboardBuilder()
     if len(assignment_ids) == 1:
         (one,) = assignment_ids
-        for text, action in (
-            (texts.BTN_DONE, "done"),
-            (texts.BTN_REPORT, "report"),
-            (texts.BTN_TOMORROW, "tomorrow"),
-            (texts.BTN_HELP, "help"),
-        ):
+        actions = [(texts.BTN_DONE, "done"), (texts.BTN_TOMORROW, "tomorrow")]
+        if overdue:
+            actions.pop()
+        for text, action in [*actions, (texts.BTN_HELP, "help")]:
             builder.button(text=text, callback_data=RemindAction(action=action, assignment_id=one))
-        builder.adjust(2, 2)
+        builder.adjust(2)
     else:
         for index, assignment_id in enumerate(assignment_ids[:8], 1):
             builder.button(
@@ -300,16 +299,19 @@ def status_plans(
     plans: list[tuple[int, list[tuple[int | None, str]]]],
     dashboard_url: str | None = None,
 ) -> InlineKeyboardMarkup | None:
-    """One button per direction of each plan; the dashboard's button below when it is on."""
+    """Per plan a row: its chart and one button per direction (labels from
+    `texts.status_buttons`: the plan named when there are several); the dashboard's below."""
     builder = InlineKeyboardBuilder()
+    sizes = []
     for plan_id, directions in plans:
         builder.button(text="📈", callback_data=StatusChart(plan_id=plan_id))
-        for direction_id, code in directions:
+        for direction_id, label in directions:
             builder.button(
-                text=code or texts.NO_DIRECTION,
+                text=label,
                 callback_data=StatusDirection(plan_id=plan_id, direction_id=direction_id or 0),
             )
-    builder.adjust(4)
+        sizes.append(1 + len(directions))
+    builder.adjust(*sizes)
     if dashboard_url and plans:
         builder.row(dashboard_button(dashboard_url))
     return builder.as_markup() if plans else None

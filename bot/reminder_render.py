@@ -130,7 +130,12 @@ async def render(
     if kind == "assignment":
         items = await _items(session, rows)
         ids = [int(r.target_id or 0) for r in rows]
-        return Rendered(texts.reminder(items, today), keyboards.reminder_actions(ids))
+        late = any(
+            item["kind"] == "overdue"
+            or (item.get("due") and date.fromisoformat(item["due"]) < today)
+            for item in items
+        )
+        return Rendered(texts.reminder(items, today), keyboards.reminder_actions(ids, late))
     if kind == "escalation":
         return Rendered(texts.escalation(await _items(session, rows), today))
     if kind in ("seminar", "seminar_soon", "seminar_news"):

@@ -100,7 +100,15 @@ async def send_part(bot: Bot, chat_id: int, part: MediaPart) -> int:
 def review_request(info: SubmissionInfo) -> tuple[str, InlineKeyboardMarkup, list[MediaPart]]:
     """The request's text and buttons, and the parts of files that follow it."""
     text = texts.review_request(
-        info.title, info.school, info.comment, len(info.files), info.person, info.by_reviewer
+        info.title,
+        info.school,
+        info.comment,
+        len(info.files),
+        info.person,
+        info.by_reviewer,
+        for_name=info.for_name,
+        resubmitted=info.resubmitted,
+        return_comment=info.return_comment,
     )
     return text, keyboards.review(info.submission_id), media_parts(info.files)
 

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.person_words import by_gender, gender, genitive
 from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
 from core.import_diff import ImportDiff
@@ -45,11 +46,44 @@ ZONE_LABELS = {
 }
 
 
+ZONE_CITIES = {
+    "Europe/Kaliningrad": "Калининград",
+    "Europe/Moscow": "Москва",
+    "Europe/Samara": "Самара",
+    "Asia/Yekaterinburg": "Екатеринбург",
+    "Asia/Omsk": "Омск",
+    "Asia/Novosibirsk": "Новосибирск",
+    "Asia/Krasnoyarsk": "Красноярск",
+    "Asia/Irkutsk": "Иркутск",
+    "Asia/Yakutsk": "Якутск",
+    "Asia/Vladivostok": "Владивосток",
+    "Asia/Magadan": "Магадан",
+    "Asia/Kamchatka": "Камчатка",
+}
+
+
+def zone_city(zone: str | None) -> str:
+    """What a person reads for a time zone: its city ("Екатеринбург"), never the IANA name; a
+    zone without one, by its offset from UTC ("UTC+3")."""
+    if not zone:
+        return ""
+    if zone in ZONE_CITIES:
+        return ZONE_CITIES[zone]
+    try:
+        offset = datetime.now(ZoneInfo(zone)).utcoffset() or timedelta()
+    except (KeyError, ValueError):
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
 def zone_label(zone: str | None) -> str:
     """ " по Москве" for a named zone (with its leading space), "" when none is named."""
     if not zone:
         return ""
-    return f" {ZONE_LABELS.get(zone, f'по времени {zone}')}"
+    return f" {ZONE_LABELS.get(zone, f'по времени {zone_city(zone)}')}"
 
 
 def seminar_when(
@@ -219,7 +253,7 @@ def schools_list(rows: list[tuple[str, str | None]]) -> str:
     """/schools: name and time zone per line."""
     if not rows:
         return NO_SCHOOLS
-    lines = [f"• {escape(name)}" + (f" ({escape(tz)})" if tz else "") for name, tz in rows]
+    lines = [f"• {escape(name)}" + (f" ({zone_city(tz)})" if tz else "") for name, tz in rows]
     return f"<b>Школы ({len(rows)})</b>\n" + "\n".join(lines)
 
 
@@ -564,7 +598,6 @@ _MONTHS_NOM = [
 _WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
 
 BTN_DONE = "✅ Выполнено"
-BTN_REPORT = "📎 Отчёт"
 BTN_TOMORROW = "⏰ Напомнить завтра"
 BTN_HELP = "❓ Нужна помощь"
 BTN_YES = "Буду"
@@ -821,7 +854,10 @@ def coordinator_digest(name: str | None, weeks: list[Any]) -> str:
 def blocked_notice(name: str | None, school: str | None) -> str:
     who = escape(name or "Участник")
     where = f" ({escape(school)})" if school else ""
-    return f"🚫 {who}{where} заблокировал(а) бота и больше не получает напоминаний."
+    blocked = by_gender(name, "заблокировал бота", "заблокировала бота", "")
+    if not blocked:  # a name that does not say the gender: worded without a gendered verb
+        return f"🚫 {who}{where}: бот заблокирован, напоминания больше не доходят."
+    return f"🚫 {who}{where} {blocked} и больше не получает напоминаний."
 
 
 _KIND_NAMES = {
@@ -1150,14 +1186,33 @@ def review_request(
     files: int,
     person: str | None = None,
     by_reviewer: bool = False,
+    *,
+    for_name: str | None = None,
+    resubmitted: bool = False,
+    return_comment: str | None = None,
 ) -> str:
-    lines = [f"<b>📥 На проверку</b>: {escape(clip(title, 200))}"]
+    """A review request: what, whose, who sent it (a deputy: for whom), and, when it comes back
+    after a return, that it does and what was asked."""
+    again = " (повторно, после доработки)" if resubmitted else ""
+    lines = [f"<b>📥 На проверку{again}</b>: {escape(clip(title, 200))}"]
+    if resubmitted and return_comment:
+        lines.append(f"При возврате просили: «{escape(clip(return_comment, 300))}»")
     if school:
         lines.append(f"Школа: {escape(school)}")
     if person:
-        lines.append(f"Отправил(а): {escape(clip(person, 100))}")
+        sent = by_gender(person, "Отправил", "Отправила", "Кто отправил")
+        colleague = f" (за коллегу: {escape(clip(for_name, 100))})" if for_name else ""
+        lines.append(f"{sent}: {escape(clip(person, 100))}{colleague}")
     if by_reviewer:
-        lines.append("Отправил координатор плана: свою работу он не проверяет, решение за вами.")
+        lines.append(
+            by_gender(
+                person,
+                "Отправил координатор плана: свою работу он не проверяет, решение за вами.",
+                "Отправила координатор плана: свою работу она не проверяет, решение за вами.",
+                "Отправлено координатором плана: свою работу координатор не проверяет, решение "
+                "за вами.",
+            )
+        )
     if comment:
         lines.append(f"Комментарий: {escape(clip(comment, 500))}")
     lines.append(f"Файлов: {files}")
@@ -1241,6 +1296,9 @@ NO_STATUS = "Нет планов, которые вам видны."
 CHART_UNAVAILABLE = "Этот план вам не виден."
 
 
+CHART_FILE = "Ход выполнения"  # the chart's name: then the plan and the day
+
+
 def chart_caption(title: str, counts: Any) -> str:
     return f"<b>{escape(clip(title, 300))}</b>\nВсего {counts.total}: {_counts(counts)}"
 
@@ -1275,6 +1333,27 @@ def status(plans: list[Any]) -> str:
             lines.append(f"Отстают: {names}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n\n✅ принято · 📥 на проверке · ⏳ открыто · ⚠️ просрочено"
+
+
+def status_buttons(
+    title: str, directions: list[tuple[int | None, str]], groups: str | None, several: bool
+) -> list[tuple[int | None, str]]:
+    """/status drill-down labels of a plan: its directions' codes ("I", "II"), or, for a plan
+    without directions, "🏫 Школы" with what the plan is split into ("все этапы", "все
+    разделы"); the plan's short name first when /status shows several plans."""
+    named = f"{clip(title, 20)}: " if several else ""
+    directed = any(d is not None and code for d, code in directions)
+    labels: list[tuple[int | None, str]] = []
+    for direction_id, code in directions:
+        if direction_id is not None and code:
+            labels.append((direction_id, f"{named}{code}"))
+        elif directed:  # a plan's work outside its directions
+            labels.append((direction_id, f"{named}{NO_DIRECTION}"))
+        else:
+            kind = f" — все {groups}" if groups else ""
+            schools = f"{named}школы" if named else "Школы"
+            labels.append((direction_id, f"🏫 {schools}{kind}"))
+    return labels
 
 
 def status_direction(title: str, schools: list[Any]) -> str:
@@ -1337,8 +1416,11 @@ def overdue_nudge(by: str | None, items: list[tuple[str, date | None]], today: d
     return "\n".join(lines)
 
 
-def report_caption(title: str) -> str:
-    return f"📊 Отчёт: {escape(clip(title, 900))}"
+def report_caption(kind: str, title: str, school: str | None = None) -> str:
+    """Which report this is, of which plan (and school): two variants never look alike."""
+    head = f"{REPORT_FILE[kind]} ({'таблица XLSX' if kind == 'xlsx' else 'Word'})"
+    of_school = f"\n🏫 {escape(clip(school, 200))}" if school else ""
+    return f"📊 <b>{head}</b>\n{escape(clip(title, 700))}{of_school}"
 
 
 def report_progress(title: str, percent: int) -> str:
@@ -1349,6 +1431,13 @@ REPORT_BUTTONS = {
     "xlsx": "📊 Таблица XLSX",
     "docx": "📄 Word: по школам",
     "docx_all": "📄 Word: сводный по мероприятиям",
+}
+# The first words of a report's file name and caption ("Отчёт по школам — <план> — 01.12.2020").
+REPORT_FILE = {
+    "xlsx": "Отчёт по плану",
+    "docx": "Отчёт по школам",
+    "docx_all": "Сводный отчёт по мероприятиям",
+    "school": "Отчёт школы",
 }
 REPORT_KIND = {
     "xlsx": "таблица",
@@ -1367,6 +1456,7 @@ def report_school_button(name: str) -> str:
 
 
 CALENDAR_NAME = "Куратор: сроки и семинары"
+CALENDAR_FILE = "Куратор — сроки и семинары"  # the .ics file's name
 BTN_CALENDAR_RENEW = "🔄 Новая ссылка"
 BTN_CALENDAR_OFF = "🚫 Отключить подписку"
 CALENDAR_OFF = (
@@ -1404,6 +1494,9 @@ def evidence_none(title: str) -> str:
 
 def evidence_progress(title: str, percent: int) -> str:
     return f"⏳ Собираю материалы «{escape(clip(title, 200))}»… {percent}%"
+
+
+EVIDENCE_FILE = "Материалы"  # the archive's name: then the plan and the day
 
 
 def evidence_caption(title: str, part: int, parts: int, files: int, missing: int) -> str:
@@ -1598,6 +1691,7 @@ PRIVACY = (
     "приглашения. /mydata — прислать всё это файлом, /forget — удалить ваши данные."
 )
 MYDATA_NONE = "Бот ничего о вас не хранит."
+MYDATA_FILE = "Куратор — мои данные"  # the JSON file's name, then the day
 MYDATA_CAPTION = "Всё, что Куратор хранит о вас (JSON). Файлы отчётов — у координатора плана."
 FORGET_CONFIRM = (
     "Удалить ваши данные? Имя, Telegram-id, роли, настройки и ответы на приглашения будут "
@@ -1623,7 +1717,7 @@ SETTING_LABELS = {
     "deadlines_move": "🎌 Срок в выходной — сдать раньше",
 }
 SETTING_PROMPTS = {
-    "timezone": "Ваш часовой пояс: город (Челябинск, Москва) или имя вида Asia/Yekaterinburg.",
+    "timezone": "Ваш часовой пояс: напишите город (Челябинск, Москва, Новосибирск).",
     "lead_days": "За сколько дней до срока напоминать? Через запятую, например: 7, 3, 1, 0.",
     "quiet": "Тихие часы — когда не писать. Например: 21:00-08:00, или «нет».",
     "digest": "Присылать сводку по понедельникам? да / нет.",
@@ -1640,7 +1734,7 @@ SETTING_PROMPTS = {
     ),
 }
 SETTING_ERRORS = {
-    "timezone": "Не знаю такого часового пояса. Напишите город (Москва) или Asia/Yekaterinburg.",
+    "timezone": "Не знаю такого города. Напишите ближайший крупный: Москва, Екатеринбург, Омск.",
     "lead_days": "Нужны числа дней от 0 до 60 через запятую, например: 7, 3, 1, 0.",
     "quiet": "Напишите интервал вида 21:00-08:00 или «нет».",
     "digest": "Ответьте «да» или «нет».",
@@ -1659,7 +1753,8 @@ BTN_UNARCHIVE = "♻️ Вернуть из архива"
 def settings_view(title: str, values: dict[str, str]) -> str:
     lines = [f"<b>{escape(clip(title, 150))}</b>"]
     for key, value in values.items():
-        lines.append(f"{SETTING_LABELS[key]}: {escape(value or 'по школе/плану')}")
+        shown = zone_city(value) if key == "timezone" else value
+        lines.append(f"{SETTING_LABELS[key]}: {escape(shown or 'по школе/плану')}")
     return "\n".join(lines)
 
 
@@ -1764,20 +1859,39 @@ def school_attached(change: Any) -> str:
 # --- history ---------------------------------------------------------------------------------
 
 BTN_HISTORY = "🕓 История"
+# What a history line says someone did: his words, hers, and words without a gender for a name
+# that does not tell it ("Xyz: отправлено на проверку").
 ACTION_NAMES = {
-    "assignment.submit": "отправил(а) на проверку",
-    "assignment.undo": "отменил(а) отправку",
-    "assignment.accept": "принял(а)",
-    "assignment.return": "вернул(а) на доработку",
-    "assignment.snooze": "отложил(а) напоминание",
-    "help.ask": "задал(а) вопрос",
-    "help.answer": "ответил(а) на вопрос",
-    "activity.set_period": "изменил(а) срок",
-    "deadline.request": "попросил(а) перенести срок",
-    "deadline.approve": "перенёс(ла) срок по просьбе",
-    "deadline.decline": "отклонил(а) перенос срока",
-    "deadline.move": "перенёс(ла) срок",
-}
+    "assignment.submit": (
+        "отправил на проверку", "отправила на проверку", "отправлено на проверку",
+    ),
+    "assignment.undo": ("отменил отправку", "отменила отправку", "отправка отменена"),
+    "assignment.accept": ("принял", "приняла", "принято"),
+    "assignment.return": ("вернул на доработку", "вернула на доработку", "возвращено на доработку"),
+    "assignment.snooze": ("отложил напоминание", "отложила напоминание", "напоминание отложено"),
+    "help.ask": ("задал вопрос", "задала вопрос", "вопрос задан"),
+    "help.answer": ("ответил на вопрос", "ответила на вопрос", "дан ответ на вопрос"),
+    "activity.set_period": ("изменил срок", "изменила срок", "срок изменён"),
+    "deadline.request": (
+        "попросил перенести срок", "попросила перенести срок", "просьба перенести срок",
+    ),
+    "deadline.approve": (
+        "перенёс срок по просьбе", "перенесла срок по просьбе", "срок перенесён по просьбе",
+    ),
+    "deadline.decline": ("отклонил перенос срока", "отклонила перенос срока", "перенос отклонён"),
+    "deadline.move": ("перенёс срок", "перенесла срок", "срок перенесён"),
+}  # fmt: skip
+
+
+def did(name: str | None, action: str) -> tuple[str, str]:
+    """What `name` did, in their gender ("", "приняла"); for a name that does not tell it, a
+    colon after the name and words without a gender (":", "принято"); the bot's, masculine."""
+    forms = ACTION_NAMES.get(action, (action,) * 3)
+    if not name:
+        return "", forms[0]
+    if gender(name) is None:
+        return ":", forms[2]
+    return "", by_gender(name, *forms)
 
 
 def history(title: str, lines: list[Any], zone: Any, today: date) -> str:
@@ -1796,7 +1910,8 @@ def history_line(line: Any, zone: Any, today: date, quote: Any = str) -> str:
     who = quote(line.actor_name or "бот")
     if after.get("for_name"):
         who += f" (за коллегу: {quote(after['for_name'])})"
-    what = ACTION_NAMES.get(line.action, line.action)
+    mark, what = did(line.actor_name, line.action)
+    who += mark
     if after.get("due"):
         what += f" на {date.fromisoformat(after['due']):%d.%m.%Y}"
     comment = after.get("comment") or after.get("question") or after.get("reason")
@@ -1864,6 +1979,9 @@ def person_card(p: Any, today: date) -> str:
 
 def person_changed(count: int) -> str:
     return "Готово." if count else "Ничего не изменилось."
+
+
+INVITATION_FILE = "Приглашение"  # the QR code's name: then the role and the school
 
 
 def invitation_created(link: str, role: str, school: str | None, days: int, uses: int) -> str:
@@ -2131,7 +2249,8 @@ def away_note(last: date, deputy: str | None, today: date) -> str:
 def deputy_chosen(name: str, first: date, last: date, today: date) -> str:
     return (
         f"<b>👥 Вы замещаете: {escape(name)}</b> ({span(first, last, today)}).\n"
-        "Её или его напоминания придут вам с пометкой «За коллегу»; пункты можно отмечать "
+        + by_gender(name, "Его напоминания", "Её напоминания", "Напоминания коллеги")
+        + " придут вам с пометкой «За коллегу»; пункты можно отмечать "
         "выполненными как обычно — в истории будет видно, что это сделали вы за коллегу."
     )
 
@@ -2151,7 +2270,8 @@ def back_events(events: list[Any]) -> list[str]:
         who = e.who or "бот"
         if e.for_name:
             who += " (за вас)"
-        out.append(f"{who} {ACTION_NAMES.get(e.action, e.action)}: «{e.title}»")
+        mark, what = did(e.who, e.action)
+        out.append(f"{who}{mark} {what}: «{e.title}»")
     return out
 
 
@@ -2226,7 +2346,13 @@ DASHBOARD_OFF = (
     "по которому веб-сервер бота доступен снаружи (см. docs/dashboard.md), и перезапустите бота."
 )
 DASHBOARD_OPEN = "📊 Все школы и пункты плана на одном экране — откройте панель:"
-DASHBOARD_SANDBOX = "📊 Панель для {name} (действует, пока работает песочница):\n{url}"
+
+
+def dashboard_sandbox(name: str, url: str) -> str:
+    """ "📊 Панель для Ольги …": the name in the genitive."""
+    return f"📊 Панель для {genitive(name)} (действует, пока работает песочница):\n{url}"
+
+
 # The page's own words, sent to it with the page (one home for every Russian text).
 DASHBOARD_PAGE = {
     "title": "Kurator — панель",
@@ -2251,7 +2377,7 @@ DASHBOARD_PAGE = {
     "evidence": "Подтверждающие материалы",
     "comment": "Комментарий",
     "review_comment": "Комментарий проверяющего",
-    "sent_by": "Отправил(а)",
+    "sent_by": "Кто отправил",
     "missing_copy": "копия не сохранена",
     "accept": "✅ Принять",
     "return": "↩️ Вернуть",

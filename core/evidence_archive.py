@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.dto import UserContext
-from core.filenames import name_key, safe_name
+from core.filenames import evidence_name, name_key, safe_name
 from core.report_data import removed_title, report_scope
 from core.scope import visible
 from core.states import SubmissionStatus
@@ -106,6 +106,7 @@ async def evidence_entries(
         query = query.where(Activity.number == number)
     entries: list[EvidenceEntry] = []
     taken: set[str] = set()
+    nameless: dict[tuple[str, str], int] = {}  # photos and voices numbered in their folder
     for (
         school, item_number, title, position, file_id, name, kind, stored, missing_at, error,
         person, forgotten, sent, accepted, comment, cancelled,
@@ -113,8 +114,10 @@ async def evidence_entries(
         title = removed_title(title, cancelled)
         folder = safe_name(school or DEPARTMENT, max_chars=SCHOOL_CHARS) + "/"
         folder += safe_name(f"{item_number or position + 1} {title}", max_chars=ITEM_CHARS)
-        fallback = f"{kind}_{file_id}"
-        file_name = _unique(folder, safe_name(name, fallback, max_chars=FILE_CHARS), file_id, taken)
+        count = nameless[(folder, kind)] = nameless.get((folder, kind), 0) + int(not name)
+        who = person if forgotten is None else None
+        own = evidence_name(name, kind, count, who)
+        file_name = _unique(folder, safe_name(own, max_chars=FILE_CHARS), file_id, taken)
         reason = None
         if missing_at is not None:
             reason = f"копия не сохранена: {error or 'Telegram не отдал файл'}"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from urllib.parse import quote
 
 NAME_MAX_BYTES = 255  # one path component on ext4, APFS and (in UTF-16 units) NTFS
@@ -46,6 +47,54 @@ def safe_name(
     if _is_device(name):
         name = _fit("_" + name, max_bytes, max_chars)
     return name
+
+
+TITLE_CHARS = 60  # a plan's title in a file name: enough to tell plans apart in a folder
+
+
+def document_name(what: str, extension: str, *parts: str | None, day: date | None = None) -> str:
+    """The name of a file Kurator sends: what it is, then what it is of (a plan's title cut at
+    a word with "…", a school), then the day it was made ("Отчёт по школам — Дорожная карта
+    МАОУ «СОШ № 21» … — 01.12.2020.docx"); safe on every system (`safe_name`)."""
+    pieces = [what, *(shorten(p, TITLE_CHARS) for p in parts if p and p.strip())]
+    if day is not None:
+        pieces.append(f"{day:%d.%m.%Y}")
+    return safe_name(" — ".join(pieces) + "." + extension.lstrip("."), f"file.{extension}")
+
+
+# A file Telegram gives without a name (a photo, a voice message): what it is, and the extension
+# its content has, so Windows and macOS open it.
+_NAMELESS = {
+    "photo": ("Фото", "jpg"),
+    "video": ("Видео", "mp4"),
+    "video_note": ("Видеосообщение", "mp4"),
+    "voice": ("Голосовое сообщение", "ogg"),
+    "audio": ("Аудио", "mp3"),
+    "animation": ("Анимация", "mp4"),
+    "document": ("Файл", "bin"),
+}
+
+
+def evidence_name(name: str | None, kind: str, number: int, person: str | None = None) -> str:
+    """A piece of evidence's file name: its own when it has one, else what it is, its number
+    in the submission and who sent it ("Фото 1 — Алиса Кураторова.jpg")."""
+    if name and name.strip():
+        return safe_name(name, f"{kind}_{number}")
+    word, extension = _NAMELESS.get(kind, ("Файл", "bin"))
+    return document_name(f"{word} {number}", extension, person)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at the last word boundary within `limit` characters with "…"
+    (mid-word only when one word is longer than the limit)."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(' ,.;:—–-«("') + "…"
 
 
 def name_key(name: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.activities import period_fields
-from core.plan_import import activity_key, keeps_fixed_date, school_names
+from core.plan_import import activity_key, keeps_fixed_date, plan_of_draft, school_names
 from core.states import SubmissionStatus
 from db.models import (
     Activity,
@@ -82,9 +82,7 @@ _COMPARED = (
 
 async def import_diff(session: AsyncSession, draft: PlanDraft) -> ImportDiff:
     """Compare the draft with the stored plan of the same title (none: a new plan)."""
-    plan = await session.scalar(
-        select(Plan).where(Plan.title == draft.title, Plan.archived_at.is_(None))
-    )
+    plan = await plan_of_draft(session, draft)
     if plan is None:
         return ImportDiff(exists=False)
     diff = ImportDiff(exists=True, plan_id=plan.id)

@@ -40,6 +40,7 @@ from db.models import (
     Stage,
 )
 from importer.draft import DraftActivity, DraftSchool, PlanDraft
+from importer.model import plan_title
 
 _SCOPE_DEPARTMENT = re.compile(r"(?<![А-ЯЁа-яё])(УО|ЦРО|Комитет|управлени[ея] образования)", re.I)
 _SCOPE_SCHOOLS = re.compile(r"(?<![А-ЯЁа-яё])(ОО|ОУ|школ)", re.I)
@@ -54,6 +55,7 @@ _TRACKED = (
 )
 _REOPENABLE = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED, AssignmentStatus.CANCELLED)
 _WORK = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
+TITLE_AS_WRITTEN = "title_as_written"  # plan setting: the document's title, before cleaning
 SINGLE_SCHOOL = "single_school"  # plan setting: a school's own plan (every row is the schools')
 
 
@@ -111,16 +113,22 @@ async def import_plan(
     The draft's texts lose their control characters first (in place)."""
     validate_timezone(timezone)
     _printable(draft)
+    if plan_title(draft.title) != draft.title:  # a draft made another way than interpret()
+        draft.title_as_written = draft.title_as_written or draft.title
+        draft.title = plan_title(draft.title)
     now = clock.now()
-    plan = await session.scalar(
-        select(Plan).where(Plan.title == draft.title, Plan.archived_at.is_(None))
-    )
+    plan = await plan_of_draft(session, draft)
     created = plan is None
     if plan is None:
         plan = Plan(
             title=draft.title, timezone=timezone, settings={}, created_at=now, updated_at=now
         )
         session.add(plan)
+    plan.title = draft.title  # a title stored before it was cleaned is cleaned now
+    if draft.title_as_written and (plan.settings or {}).get(TITLE_AS_WRITTEN) != (
+        draft.title_as_written
+    ):
+        plan.settings = {**(plan.settings or {}), TITLE_AS_WRITTEN: draft.title_as_written}
     plan.academic_year = draft.academic_year
     plan.year_from, plan.year_to = draft.year_from, draft.year_to
     if draft.single_school is not None and not (plan.settings or {}).get(SINGLE_SCHOOL):
@@ -176,6 +184,20 @@ async def _coordinate(session: AsyncSession, now: datetime, plan_id: int, user_i
         return
     session.add(Membership(user_id=user_id, role=Role.COORDINATOR, plan_id=plan_id, created_at=now))
     await session.flush()
+
+
+async def plan_of_draft(session: AsyncSession, draft: PlanDraft) -> Plan | None:
+    """The current plan a draft updates: the one of the same title (or of the title as the
+    document wrote it, for a plan imported before titles were cleaned)."""
+    titles = {draft.title, draft.title_as_written or draft.title}
+    found = list(
+        await session.scalars(
+            select(Plan)
+            .where(Plan.title.in_(titles), Plan.archived_at.is_(None))
+            .order_by(Plan.title != draft.title, Plan.id)
+        )
+    )
+    return found[0] if found else None
 
 
 def _printable(draft: PlanDraft) -> None:

@@ -37,12 +37,13 @@ from core.planner import (
 from core.reminder_policy import ReminderPolicy, resolve_zone
 from core.roles import Role
 from core.seminars import school_ids_of
-from core.states import AssignmentStatus, OutboxStatus
+from core.states import AssignmentStatus, OutboxStatus, RsvpAnswer
 from db.models import (
     Absence,
     Account,
     Activity,
     Assignment,
+    Attendance,
     Membership,
     OutboxMessage,
     Plan,
@@ -344,13 +345,24 @@ async def _seminars(
     calendars: _Calendars,
 ) -> list[SeminarItem]:
     result = []
-    seminars = await session.scalars(
-        select(Seminar).where(
-            Seminar.cancelled_at.is_(None),
-            Seminar.plan_id.in_(list(plans)),
-            or_(Seminar.starts_on.is_not(None), Seminar.starts_at.is_not(None)),
+    seminars = list(
+        await session.scalars(
+            select(Seminar).where(
+                Seminar.cancelled_at.is_(None),
+                Seminar.plan_id.in_(list(plans)),
+                or_(Seminar.starts_on.is_not(None), Seminar.starts_at.is_not(None)),
+            )
         )
     )
+    declined = {  # (seminar, person) who answered "Не смогу"
+        (seminar_id, user_id)
+        for seminar_id, user_id in await session.execute(
+            select(Attendance.seminar_id, Attendance.user_id).where(
+                Attendance.seminar_id.in_([s.id for s in seminars]),
+                Attendance.answer == RsvpAnswer.NO,
+            )
+        )
+    }
     for seminar in seminars:
         plan = plans[seminar.plan_id]
         school_ids = await school_ids_of(session, seminar)
@@ -359,6 +371,8 @@ async def _seminars(
         for school_id in school_ids:
             zone = schools[school_id].timezone if school_id in schools else None
             for member in people.curators_of(school_id, plan.id):
+                if (seminar.id, member.user.id) in declined:
+                    continue  # no more reminders of a seminar they will not attend
                 if member.user.id not in audience:
                     audience[member.user.id] = people.person(
                         member.user, (zone, plan.timezone), _policy(plan)

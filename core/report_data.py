@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from core.dto import UserContext
 from core.errors import NotFound
+from core.filenames import evidence_name
 from core.item_state import ItemState, item_state, local_date
 from core.permissions import may_report
 from core.reminder_policy import resolve_zone
@@ -28,10 +29,12 @@ from db.models import (
     Plan,
     PlanSchool,
     School,
+    Stage,
     Submission,
 )
 
 NO_DIRECTION = "Без направления"  # the /status wording for work outside any direction
+NO_STAGE = "Вне этапов"  # a road map's rows before its first stage
 
 HANDED_IN = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
 REMOVED_MARK = "(исключено из плана)"  # after the title of an activity a re-import removed
@@ -65,6 +68,7 @@ class ActivityDetails:
     period: str
     responsible: str
     group: str
+    due: date | None = None  # the date the plan runs on (the period as understood)
 
 
 @dataclass
@@ -81,7 +85,7 @@ class PlanReport:
     schools: list[tuple[int | None, str]] = field(default_factory=list)
     details: dict[int, ActivityDetails] = field(default_factory=dict)
     period: str | None = None  # "2020/2021 учебный год"
-    group_kind: str = "Направление"  # what the summary is split by: directions or sections
+    group_kind: str = "Направление"  # what the summary is split by: directions, stages, sections
     group_order: list[str] = field(default_factory=list)
     scope: Scope | None = None  # what of the plan the reader may see (None: all of it)
 
@@ -238,7 +242,8 @@ def _period(plan: Plan) -> str | None:
 
 async def _details(session: AsyncSession, report: PlanReport) -> None:
     """Period and responsible of each activity, and its summary group: the direction when the
-    plan has directions, else the section (the rule of /status and the XLSX summary)."""
+    plan has directions, else the stage when it has stages (a road map's "I этап …"), else the
+    section (the rule of /status and the XLSX summary)."""
     rows = (
         await session.execute(
             select(
@@ -250,25 +255,35 @@ async def _details(session: AsyncSession, report: PlanReport) -> None:
                 Direction.title,
                 Direction.position,
                 Activity.position,
+                Stage.title,
+                Stage.position,
+                Activity.due_date,
             )
             .outerjoin(Direction, Direction.id == Activity.direction_id)
+            .outerjoin(Stage, Stage.id == Activity.stage_id)
             .where(Activity.plan_id == report.plan_id, _in_report())
         )
     ).all()
     by_direction = any(r[5] is not None for r in rows)
-    by_section = not by_direction and any(r[3] for r in rows)
-    report.group_kind = "Раздел" if by_section else "Направление"
+    by_stage = not by_direction and any(r[8] for r in rows)
+    by_section = not by_direction and not by_stage and any(r[3] for r in rows)
+    report.group_kind = "Раздел" if by_section else "Этап" if by_stage else "Направление"
     order: dict[str, tuple[int, int]] = {}
-    for a_id, period, responsible, section, code, title, d_position, position in rows:
+    for (
+        a_id, period, responsible, section, code, title, d_position, position, stage,
+        s_position, due,
+    ) in rows:  # fmt: skip
         if by_direction:
             group = (f"{code}. {title}" if code else title) if title else NO_DIRECTION
             key = (d_position if title else 99, 0)
+        elif by_stage:
+            group, key = stage or NO_STAGE, ((s_position, 0) if stage else (1 << 30, 0))
         elif by_section:
             group, key = section or NO_SECTION, (position, 0)
         else:
             group, key = NO_DIRECTION, (0, 0)
         order[group] = min(order.get(group, key), key)
-        report.details[a_id] = ActivityDetails(period or "", responsible or "", group)
+        report.details[a_id] = ActivityDetails(period or "", responsible or "", group, due)
     report.group_order = sorted(order, key=lambda g: (order[g], g))
 
 
@@ -356,6 +371,7 @@ async def report_rows(
 
 async def _files(session: AsyncSession, submission_ids: set[int]) -> dict[int, list[str]]:
     files: dict[int, list[str]] = {}
+    nameless: dict[tuple[int, str], int] = {}
     if not submission_ids:
         return files
     for submission_id, name, kind, missing in await session.execute(
@@ -369,6 +385,9 @@ async def _files(session: AsyncSession, submission_ids: set[int]) -> dict[int, l
         .order_by(EvidenceFile.id)
     ):
         # A file whose copy could not be made is marked (reports say so), never left out.
-        label = (name or kind) + (MISSING_MARK if missing is not None else "")
+        if not name:  # a photo, a voice message: "Фото 1.jpg", "Фото 2.jpg" in its submission
+            nameless[(submission_id, kind)] = nameless.get((submission_id, kind), 0) + 1
+            name = evidence_name(None, kind, nameless[(submission_id, kind)])
+        label = name + (MISSING_MARK if missing is not None else "")
         files.setdefault(submission_id, []).append(label)
     return files

@@ -26,7 +26,7 @@ from core.scope import scope_of as scope_of
 from core.scope import visible
 from core.states import AssignmentStatus
 from core.status_counts import Cell, counted_cells
-from db.models import Activity, Assignment, Direction, Plan, School
+from db.models import Activity, Assignment, Direction, Plan, School, Stage
 
 OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
 
@@ -437,3 +437,13 @@ async def coordinator_week(
             )
         )
     return result
+
+
+async def plans_with_stages(session: AsyncSession, plan_ids: list[int]) -> set[int]:
+    """Which of the plans are split into stages ("I этап …", a road map's)."""
+    if not plan_ids:
+        return set()
+    found = await session.scalars(
+        select(Stage.plan_id).where(Stage.plan_id.in_(plan_ids)).distinct()
+    )
+    return set(found)

@@ -206,12 +206,18 @@ def pause_covering(
 
 
 async def list_breaks(
-    session: AsyncSession, plan_id: int, today: date, kind: str | None = None
+    session: AsyncSession,
+    plan_id: int,
+    today: date,
+    kind: str | None = None,
+    *,
+    past_too: bool = False,
 ) -> list[BreakInfo]:
-    """Holidays and pauses of a plan not over before `today`, soonest first."""
-    query = select(TimeOff).where(
-        TimeOff.plan_id == plan_id, TimeOff.removed_at.is_(None), TimeOff.ends_on >= today
-    )
+    """Holidays and pauses of a plan not over before `today` (all of them, `past_too`),
+    soonest first."""
+    query = select(TimeOff).where(TimeOff.plan_id == plan_id, TimeOff.removed_at.is_(None))
+    if not past_too:
+        query = query.where(TimeOff.ends_on >= today)
     if kind is not None:
         query = query.where(TimeOff.kind == kind)
     rows = await session.scalars(query.order_by(TimeOff.starts_on, TimeOff.id))

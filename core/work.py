@@ -149,6 +149,9 @@ class SubmissionInfo:
     files: list[FileInfo]
     person: str | None = None  # who sent it
     by_reviewer: bool = False  # sent by one of the item's reviewers: another one decides
+    for_name: str | None = None  # the absent colleague a deputy sent it for
+    resubmitted: bool = False  # sent again after the item was returned
+    return_comment: str | None = None  # what the reviewer asked for when returning it
 
 
 async def _load(session: AsyncSession, assignment_id: int) -> tuple[Assignment, Activity, Plan]:
@@ -510,6 +513,26 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
     if sender is not None:
         own = await context_for(session, sender)
         by_reviewer = may_review(own, activity.plan_id, activity.direction_id)
+    returned = await session.scalar(
+        select(Submission)
+        .where(
+            Submission.assignment_id == assignment.id,
+            Submission.id < submission.id,
+            Submission.status == SubmissionStatus.RETURNED,
+        )
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    for_name = None
+    for after in await session.scalars(
+        select(AuditEntry.after).where(
+            AuditEntry.action == "assignment.submit",
+            AuditEntry.entity_type == "assignment",
+            AuditEntry.entity_id == assignment.id,
+        )
+    ):
+        if (after or {}).get("submission_id") == submission.id:
+            for_name = (after or {}).get("for_name")
     return SubmissionInfo(
         submission.id,
         assignment.id,
@@ -519,6 +542,9 @@ async def submission_info(session: AsyncSession, submission_id: int) -> Submissi
         files,
         sender.full_name if sender and sender.forgotten_at is None else None,
         by_reviewer,
+        for_name,
+        returned is not None,
+        returned.review_comment if returned is not None else None,
     )
 
 

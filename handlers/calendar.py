@@ -16,6 +16,7 @@ from bot.settings import Settings
 from core import calendar
 from core.clock import Clock
 from core.dto import UserContext
+from core.filenames import document_name
 from core.roles import Role
 from reports.calendar_ics import to_ics
 
@@ -44,7 +45,7 @@ async def show_calendar(
         )
     caption = texts.calendar_caption(len(found), url)
     markup = keyboards.calendar_actions() if url else None
-    document = BufferedInputFile(ics, "kurator.ics")
+    document = BufferedInputFile(ics, document_name(texts.CALENDAR_FILE, "ics"))
     after_commit(lambda: message.answer_document(document, caption=caption, reply_markup=markup))
 
 

@@ -20,7 +20,9 @@ from core.clock import Clock
 from core.dto import UserContext
 from core.errors import NotFound
 from core.evidence_archive import evidence_entries
+from core.filenames import document_name
 from core.permissions import may_report
+from core.reminder_policy import local_today
 from core.roles import Role
 from core.schools import find_school
 from core.status import plan_status, scope_of
@@ -48,6 +50,7 @@ async def send_evidence(
     if not plans:
         await message.answer(texts.NO_STATUS)
         return
+    today = local_today(clock.now(), settings.default_timezone)
     for plan in plans:
         entries = await evidence_entries(session, user_ctx, plan.plan_id, school_id)
         if not entries:
@@ -60,7 +63,8 @@ async def send_evidence(
             after=settings.progress_after_seconds,
         )
         with tempfile.TemporaryDirectory() as folder:
-            base = Path(folder) / f"materialy-plan-{plan.plan_id}-{clock.now():%Y%m%d}.zip"
+            name = document_name(texts.EVIDENCE_FILE, "zip", plan.title, day=today)
+            base = Path(folder) / name
             limit = int(settings.evidence_part_mb * 1000 * 1000)
             zone = settings.default_timezone
             paths, made = await write_archive(entries, base, zone, limit, progress)

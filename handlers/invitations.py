@@ -26,6 +26,7 @@ from core.clock import Clock
 from core.codes import parse_duration_seconds
 from core.dto import UserContext
 from core.errors import NotFound
+from core.filenames import document_name
 from core.invitations import (
     create_invitation,
     invitation_link,
@@ -189,14 +190,15 @@ async def _create(
     if name:
         other = invitation_link(name, created.code, there)
         text += texts.invitation_also(texts.MESSENGER_NAMES[there], other)
+    qr_name = document_name(
+        texts.INVITATION_FILE, "png", texts.ROLE_NAMES[role], created.school_name
+    )
 
     async def deliver() -> None:
         await query.answer()
         if isinstance(query.message, Message):
             await query.message.edit_text(text)
-            await query.message.answer_photo(
-                BufferedInputFile(qr_png(link), filename="invitation.png")
-            )
+            await query.message.answer_photo(BufferedInputFile(qr_png(link), filename=qr_name))
 
     after_commit(deliver)
 

@@ -16,18 +16,27 @@ from bot.middlewares import AfterCommit
 from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
+from core.filenames import document_name
 from core.privacy import forget, my_data
+from core.reminder_policy import local_today
 
 
 async def send_my_data(
-    message: Message, session: AsyncSession, user_ctx: UserContext | None
+    message: Message,
+    session: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    user_ctx: UserContext | None,
 ) -> None:
     if user_ctx is None:
         await message.answer(texts.MYDATA_NONE)
         return
+    today = local_today(clock.now(), settings.default_timezone)
     document = json.dumps(await my_data(session, user_ctx.user_id), ensure_ascii=False, indent=2)
     await message.answer_document(
-        BufferedInputFile(document.encode(), filename="kurator-mydata.json"),
+        BufferedInputFile(
+            document.encode(), filename=document_name(texts.MYDATA_FILE, "json", day=today)
+        ),
         caption=texts.MYDATA_CAPTION,
     )
 

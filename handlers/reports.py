@@ -19,6 +19,7 @@ from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
 from core.errors import NotFound
+from core.filenames import document_name
 from core.permissions import may_report
 from core.report_data import report_scope, schools_in_plan
 from core.roles import Role
@@ -77,10 +78,7 @@ async def make_report(
     now = clock.now()
     suffix = "xlsx" if kind == "xlsx" else "docx"
     with tempfile.TemporaryDirectory() as folder:
-        name = (
-            f"otchet-plan-{plan_id}{f'-oo-{school_id}' if school_id else ''}-{now:%Y%m%d}.{suffix}"
-        )
-        path = Path(folder) / name
+        path = Path(folder) / f"report.{suffix}"
         try:
             if kind == "xlsx":
                 report = await write_xlsx(
@@ -105,8 +103,13 @@ async def make_report(
             await bot.send_message(chat_id, texts.NOT_IN_SCOPE)
             return
         await progress.finish()
+        school = report.schools[0][1] if kind == "school" and report.schools else None
+        day = report.local(report.generated).date()
+        name = document_name(texts.REPORT_FILE[kind], suffix, school, report.title, day=day)
         await bot.send_document(
-            chat_id, FSInputFile(path, path.name), caption=texts.report_caption(report.title)
+            chat_id,
+            FSInputFile(path, name),
+            caption=texts.report_caption(kind, report.title, school),
         )
 
 

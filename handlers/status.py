@@ -17,10 +17,18 @@ from bot.settings import Settings
 from core.absences import away_in_scope
 from core.clock import Clock
 from core.dto import UserContext
+from core.filenames import document_name
 from core.nudges import NudgeRefused, nudge_school
 from core.reminder_policy import local_today
 from core.roles import Role
-from core.status import direction_schools, overdue_by_school, plan_status, school_items, scope_of
+from core.status import (
+    direction_schools,
+    overdue_by_school,
+    plan_status,
+    plans_with_stages,
+    school_items,
+    scope_of,
+)
 
 ANY_ROLE = HasRole(*Role)
 
@@ -30,7 +38,20 @@ async def show_status(
 ) -> None:
     scope = scope_of(user_ctx)
     plans = await plan_status(session, scope, clock.now(), settings.default_timezone)
-    buttons = [(p.plan_id, [(d.direction_id, d.code) for d in p.directions]) for p in plans]
+    staged = await plans_with_stages(session, [p.plan_id for p in plans])
+    several = len(plans) > 1
+    buttons = [
+        (
+            p.plan_id,
+            texts.status_buttons(
+                p.title,
+                [(d.direction_id, d.code) for d in p.directions],
+                "разделы" if p.sections else "этапы" if p.plan_id in staged else None,
+                several,
+            ),
+        )
+        for p in plans
+    ]
     today = local_today(clock.now(), settings.default_timezone)
     away = await away_in_scope(
         session, None if scope.all_plans else set(scope.plan_ids), set(scope.school_ids), today
@@ -185,8 +206,10 @@ async def send_chart(
         Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue) for label, c in parts
     ]
     png = await asyncio.to_thread(progress_png, plan.title, bars)
+    today = local_today(clock.now(), settings.default_timezone)
     await query.message.answer_photo(
-        BufferedInputFile(png, "progress.png"), caption=texts.chart_caption(plan.title, plan.counts)
+        BufferedInputFile(png, document_name(texts.CHART_FILE, "png", plan.title, day=today)),
+        caption=texts.chart_caption(plan.title, plan.counts),
     )
 
 

@@ -94,6 +94,7 @@ class PlanDraft:
     seminars: list[DraftSeminar] = field(default_factory=list)
     schools: list[DraftSchool] = field(default_factory=list)
     single_school: str | None = None  # key of the school whose own plan this is
+    title_as_written: str | None = None  # the document's title, where `title` was cleaned
 
     def sections(self) -> list[str]:
         """The plan's sections in document order."""

@@ -30,7 +30,7 @@ from importer.draft import (
     PlanDraft,
 )
 from importer.mend import document_words, mend, mend_document, period_phrase
-from importer.model import WRAP, RawDocument, RawTable, one_line, paragraphs
+from importer.model import WRAP, RawDocument, RawTable, one_line, paragraphs, plan_title
 from importer.occurrences import Legend, Slot, grid_mark, grid_slots, occurrences, read_legend
 from importer.schools import full_school_names, parse_school_list
 
@@ -66,12 +66,15 @@ def interpret(
         # "на период 2021-2023": recurring work spans those calendar years, not one school year.
         span = (date(year_from, 1, 1), date(year_to, 12, 31))
     context = PeriodContext(academic_year=year, terms=terms or Terms(), span=span)
+    written = title or _title(doc)
     draft = PlanDraft(
-        title=title or _title(doc),
+        title=plan_title(written),
         academic_year=year,
         year_from=year_from if year_from is not None else year,
         year_to=year_to if year_to is not None else (year + 1 if year is not None else None),
     )
+    if draft.title != written:
+        draft.title_as_written = written
     if _direction_header(doc) is not None:
         _DirectionLayout(doc, draft, context).run()
     else:

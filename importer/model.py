@@ -50,6 +50,16 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in text.split("\n") if p.strip()]
 
 
+# An empty placeholder a form left in the title ("… образования «»", "( )", "“ ”"): nothing
+# to say, so it goes, with the spaces before it.
+_EMPTY_PLACEHOLDER = re.compile(r'\s*(?:«\s*»|"\s*"|“\s*”|„\s*“|\(\s*\)|\[\s*\])')
+
+
+def plan_title(text: str) -> str:
+    """A plan's title without empty placeholders, on one line."""
+    return one_line(_EMPTY_PLACEHOLDER.sub("", text)) or one_line(text)
+
+
 def one_line(text: str) -> str:
     """A cell's text on one line."""
     return " ".join(text.split())

@@ -24,17 +24,19 @@ from bot.texts import clip, state_words
 from core.item_state import State
 from core.plain_text import printable
 from core.report_data import PlanReport, ReportRow
+from reports.layout import Columns, ColumnText
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.docx"
 PLACEHOLDERS = re.compile(r"\{\{(title|date|period)\}\}")
 FILL_OVERDUE = "FFC7CE"
 FILL_HEAD = "D9E2F3"
-# Column widths in twentieths of a point (landscape A4 with 2 cm margins: about 14,570).
-PER_SCHOOL = (("№", 650), ("Мероприятие", 4400), ("Срок", 1750), ("Ответственный", 2000),
-              ("Отметка о выполнении", 2400), ("Подтверждающие материалы", 3370))  # fmt: skip
-AGGREGATED = (("№", 650), ("Мероприятие", 4400), ("Срок", 1750), ("Ответственный", 2000),
-              ("Отметка о выполнении", 3400), ("Подтверждающие материалы", 2370))  # fmt: skip
+COLUMNS = ("№", "Мероприятие", "Срок", "Ответственный", "Отметка о выполнении",
+           "Подтверждающие материалы")  # fmt: skip
 TABLE_FONT = 22  # half-points: 11 pt in the tables, the template's size elsewhere
+HEAD_FONT = 20  # half-points: 10 pt in the tables' header rows
+SAMPLED = 5000  # rows looked at for the column widths: a region's rows repeat the same plan
+SUMMARY_HEAD = ("Всего", "В срок", "С опозданием", "На проверке", "В работе", "Не выполнено",
+                "Выполнено, %")  # fmt: skip
 
 
 @dataclass
@@ -54,6 +56,11 @@ class Tally:
 
     def share(self) -> int:
         return round(100 * self.accepted / self.total) if self.total else 0
+
+    def numbers(self) -> list[str]:
+        """The summary table's cells after the group's name (SUMMARY_HEAD)."""
+        counts = (self.total, self.on_time, self.late, self.submitted, self.in_work, self.overdue)
+        return [*map(str, counts), f"{self.share()}\u00a0%"]
 
     def add(self, row: ReportRow) -> None:
         self.total += 1
@@ -93,7 +100,8 @@ class DocxReport:
         self.report, self.path = report, path
         self.template = template or TEMPLATE
         self.aggregated, self.school = aggregated, school
-        self.columns = AGGREGATED if aggregated else PER_SCHOOL
+        self.columns = Columns([ColumnText(h, HEAD_FONT / 2, TABLE_FONT / 2) for h in COLUMNS])
+        self.sampled = 0
         self.today = report.local(report.generated).date()
         self.groups: dict[str, Tally] = defaultdict(Tally)
         self.whole = Tally()
@@ -122,14 +130,19 @@ class DocxReport:
                 continue
             if row.school != school and self.school is None:
                 school = row.school
-                self._rows.write(_school_row(school, len(self.columns)))
-            self._rows.write(self._row(row))
+                self._rows.write(_school_row(school, len(COLUMNS)))
+            self._row(row)
 
-    def _row(self, row: ReportRow) -> str:
+    def _write(self, cells: list[str], fill: str | None) -> None:
+        if self.sampled < SAMPLED:
+            self.sampled += 1
+            for column, text in zip(self.columns.columns, cells, strict=True):
+                column.add(printable(text))
+        self._rows.write(_row_xml(cells, fill))
+
+    def _row(self, row: ReportRow) -> None:
         info = self.report.details.get(row.activity_id)
-        due = _date(row.due) if row.due else (info.period if info else "")
-        if row.plan_due:
-            due += f" (по плану {_date(row.plan_due)})"
+        due = _due(row.due, row.plan_due, info.period if info else "")
         mark = _mark(row)
         materials = "; ".join(
             part
@@ -147,7 +160,7 @@ class DocxReport:
             mark,
             materials,
         ]
-        return _row_xml(cells, FILL_OVERDUE if row.overdue else None)
+        self._write(cells, FILL_OVERDUE if row.overdue else None)
 
     def _aggregated_rows(self) -> None:
         for activity_id, number, title in self.report.activities:
@@ -166,12 +179,12 @@ class DocxReport:
             cells = [
                 number or "",
                 title,
-                info.period if info else "",
+                _due(info.due, None, info.period) if info else "",
                 info.responsible if info else "",
                 mark,
                 f"файлов: {line.files}" if line.files else "",
             ]
-            self._rows.write(_row_xml(cells, FILL_OVERDUE if t.overdue else None))
+            self._write(cells, FILL_OVERDUE if t.overdue else None)
 
     def save(self) -> None:
         """Build the head from the template, splice the table in, write `path`."""
@@ -179,17 +192,20 @@ class DocxReport:
             self._aggregated_rows()
         self._rows.close()
         head = Path(self._folder.name) / "head.docx"
-        self._head(head)
+        room = self._head(head)
         try:
-            _splice(head, Path(self._rows.name), self.path, self.columns, self.marker)
+            widths = self.columns.widths(room)
+            columns = tuple(zip(COLUMNS, widths, strict=True))
+            _splice(head, Path(self._rows.name), self.path, columns, self.marker)
         finally:
             self._folder.cleanup()
 
-    def _head(self, path: Path) -> None:
+    def _head(self, path: Path) -> int:
+        """Write the head with the table's marker; the width (twips) the tables may take."""
         from docx import Document
         from docx.enum.section import WD_ORIENT
         from docx.enum.text import WD_ALIGN_PARAGRAPH
-        from docx.shared import Cm, Pt
+        from docx.shared import Pt, Twips
 
         document = Document(str(self.template))
         report = self.report
@@ -203,6 +219,11 @@ class DocxReport:
             if section.orientation != WD_ORIENT.LANDSCAPE:
                 section.orientation = WD_ORIENT.LANDSCAPE
                 section.page_width, section.page_height = section.page_height, section.page_width
+            _page_numbers(section)
+        last = document.sections[-1]
+        room = (
+            (last.page_width or 0) - (last.left_margin or 0) - (last.right_margin or 0)
+        ) // 635  # EMU to twips
         heading = document.add_paragraph()
         heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = heading.add_run("Отчёт о выполнении плана мероприятий")
@@ -221,34 +242,30 @@ class DocxReport:
             if (self.aggregated)
             else len(report.activities)
         )
-        document.add_paragraph(
-            f"Всего мероприятий: {count}, пунктов плана по организациям: {w.total}. "
-            f"Выполнено в срок: {w.on_time}, с опозданием: {w.late}, на проверке: "
-            f"{w.submitted}, в работе (срок не истёк): {w.in_work}, не выполнено (срок истёк): "
-            f"{w.overdue}. Выполнено {w.share()}% пунктов."
-        )
-        first = report.group_kind
-        head = [first, "Всего", "В срок", "С опозданием", "На проверке", "В работе",
-                "Не выполнено", "Выполнено, %"]  # fmt: skip
-        table = document.add_table(rows=1, cols=len(head))
+        document.add_paragraph(summary_line(count, w))
+        head = [report.group_kind, *SUMMARY_HEAD]
+        order = {label: index for index, label in enumerate(report.group_order)}
+        lines = [
+            [printable(label) or "—", *self.groups[label].numbers()]
+            for label in sorted(self.groups, key=lambda g: (order.get(g, len(order)), g))
+        ]
+        lines.append(["Итого", *w.numbers()])
+        columns = Columns([ColumnText(h, HEAD_FONT / 2, TABLE_FONT / 2) for h in head])
+        for line in lines:
+            for column, text in zip(columns.columns, line, strict=True):
+                column.add(text)
+        widths = [Twips(x) for x in columns.widths(room)]
+        table = document.add_table(rows=0, cols=len(head))
         table.style = _grid(document)
         table.autofit = False
-        widths = [Cm(5.2)] + [Cm(2.9)] * (len(head) - 1)
-        for cell, text in zip(table.rows[0].cells, head, strict=True):
-            cell.text = text
-        order = {label: index for index, label in enumerate(report.group_order)}
-        for label in sorted(self.groups, key=lambda g: (order.get(g, len(order)), g)):
-            t = self.groups[label]
-            values_row = [printable(label) or "—", t.total, t.on_time, t.late, t.submitted,
-                          t.in_work, t.overdue, t.share()]  # fmt: skip
-            for cell, number in zip(table.add_row().cells, values_row, strict=True):
-                cell.text = str(number)
-        total = ["Итого", w.total, w.on_time, w.late, w.submitted, w.in_work, w.overdue, w.share()]
-        for cell, number in zip(table.add_row().cells, total, strict=True):
-            cell.text = str(number)
-            for paragraph in cell.paragraphs:
-                for item in paragraph.runs:
-                    item.bold = True
+        for index, line in enumerate([head, *lines]):
+            cells = table.add_row().cells
+            bold = index == 0 or index == len(lines)
+            for cell, text in zip(cells, line, strict=True):
+                run = cell.paragraphs[0].add_run(text)
+                run.bold = bold
+                run.font.size = Pt((HEAD_FONT if index == 0 else TABLE_FONT) / 2)
+        _header_row(table.rows[0], FILL_HEAD)
         for row in table.rows:
             for cell, width in zip(row.cells, widths, strict=True):
                 cell.width = width
@@ -263,6 +280,63 @@ class DocxReport:
         )
         document.add_paragraph(f"«___» ____________ {self.today.year} г.")
         document.save(str(path))
+        return int(room)
+
+
+def summary_line(count: int, w: Tally) -> str:
+    """The summary under the title: the items counted once when each activity is one item (a
+    school's own report), else activities and the schools' items both."""
+    items = (
+        f"Всего мероприятий: {count}."
+        if count == w.total
+        else f"Всего мероприятий: {count}, пунктов плана по организациям: {w.total}."
+    )
+    return (
+        f"{items} Выполнено в срок: {w.on_time}, с опозданием: {w.late}, на проверке: "
+        f"{w.submitted}, в работе (срок не истёк): {w.in_work}, не выполнено (срок истёк): "
+        f"{w.overdue}. Выполнено {w.share()}\u00a0% пунктов."
+    )
+
+
+def _due(due: date | None, plan_due: date | None, period: str) -> str:
+    """The date the plan runs on ("30.11.2020"); the school's own when moved, with the plan's;
+    the plan's text beside it where it does not say that date ("до 31.11.2020", "Ноябрь")."""
+    if due is None:
+        return period
+    text = _date(due)
+    if plan_due is not None:
+        text += f" (по плану {_date(plan_due)})"
+    planned = _date(plan_due or due)
+    if period and planned not in period and period.strip() != planned:
+        text += f"\nв плане: «{clip(period, 120)}»"
+    return text
+
+
+def _page_numbers(section: Any) -> None:
+    """ "Страница N из M" centred in the section's footer (Word's PAGE and NUMPAGES fields)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    footer = section.footer
+    footer.is_linked_to_previous = False
+    paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for words, field_name in (("Страница ", "PAGE"), (" из ", "NUMPAGES")):
+        paragraph.add_run(words)
+        simple = f'<w:fldSimple {nsdecls("w")} w:instr=" {field_name} ">'
+        paragraph._p.append(parse_xml(f"{simple}<w:r><w:t>1</w:t></w:r></w:fldSimple>"))
+
+
+def _header_row(row: Any, fill: str) -> None:
+    """Shade a python-docx table's first row and repeat it on every page."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    row._tr.get_or_add_trPr().append(parse_xml(f"<w:tblHeader {nsdecls('w')}/>"))
+    for cell in row.cells:
+        shade = f'<w:shd {nsdecls("w")} w:val="clear" w:color="auto" w:fill="{fill}"/>'
+        cell._tc.get_or_add_tcPr().append(parse_xml(shade))
 
 
 def _mark(row: ReportRow) -> str:
@@ -282,7 +356,12 @@ def _date(day: date) -> str:
 
 
 def _cell(
-    text: str, width: int | None = None, fill: str | None = None, bold: bool = False, span: int = 1
+    text: str,
+    width: int | None = None,
+    fill: str | None = None,
+    bold: bool = False,
+    span: int = 1,
+    size: int = TABLE_FONT,
 ) -> str:
     props = ""
     if width:
@@ -291,7 +370,7 @@ def _cell(
         props += f'<w:gridSpan w:val="{span}"/>'
     if fill:
         props += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
-    run_props = f'<w:rPr>{"<w:b/>" if bold else ""}<w:sz w:val="{TABLE_FONT}"/></w:rPr>'
+    run_props = f'<w:rPr>{"<w:b/>" if bold else ""}<w:sz w:val="{size}"/></w:rPr>'
     paragraphs = "".join(
         f'<w:p><w:r>{run_props}<w:t xml:space="preserve">{escape(line)}</w:t></w:r></w:p>'
         # Characters XML 1.0 forbids (a stray control character in a comment) are dropped.
@@ -316,7 +395,9 @@ def _table_start(columns: tuple[tuple[str, int], ...]) -> str:
         f"<w:{side} {border}/>" for side in ("top", "left", "bottom", "right", "insideH", "insideV")
     )
     grid = "".join(f'<w:gridCol w:w="{width}"/>' for _, width in columns)
-    head = "".join(_cell(title, width, FILL_HEAD, bold=True) for title, width in columns)
+    head = "".join(
+        _cell(title, width, FILL_HEAD, bold=True, size=HEAD_FONT) for title, width in columns
+    )
     return (
         '<w:tbl><w:tblPr><w:tblW w:w="5000" w:type="pct"/>'
         f"<w:tblBorders>{borders}</w:tblBorders>"

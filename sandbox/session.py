@@ -149,7 +149,7 @@ class Sandbox:
         """The dashboard's local address for the current person (initData in the fragment)."""
         url = await self.world.dashboard_url(self.me.id)
         self.console.print(
-            texts.DASHBOARD_SANDBOX.format(name=self.current.first_name, url=url),
+            texts.dashboard_sandbox(self.current.first_name, url),
             markup=False,
             soft_wrap=True,
         )
@@ -218,8 +218,9 @@ class Sandbox:
                     self.console.print(f"[dim]⏳ {local:%d.%m.%Y}…[/]")
         clock.set(target)
         await self.world.app.reminders.tick(force_plan=True)
+        await self.world.keep_clock()
         local = target.astimezone(self.zone)
-        self.console.print(f"[dim]⏱ {local:%d.%m.%Y %H:%M} ({PLAN_ZONE})[/]")
+        self.console.print(f"[dim]⏱ {local:%d.%m.%Y %H:%M}{texts.zone_label(PLAN_ZONE)}[/]")
         await self.after_action()
 
     # --- output -----------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot import texts
 from bot.app import Application
 from bot.settings import Settings
 from core.clock import ManualClock
+from core.instance import keep_sandbox_clock
 from core.invitations import create_invitation
 from core.plan_import import attach_school
 from core.roles import Role
@@ -147,6 +148,12 @@ class SandboxWorld:
             started.cancel()
             self._task.result()
         await self._seed()
+        await self.keep_clock()
+
+    async def keep_clock(self) -> None:
+        """Record the clock in the database: the command line on it takes the sandbox's time."""
+        async with self.app.session_factory() as session, session.begin():
+            await keep_sandbox_clock(session, self.clock.now())
 
     async def dashboard_url(self, user_id: int) -> str:
         """The page on this computer, opened as Telegram opens it for `user_id`."""

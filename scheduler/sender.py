@@ -46,11 +46,12 @@ from core.groups import links_of, unlink_chat
 from core.notices import REVIEW_REQUEST
 from core.people import mark_blocked
 from core.seminars import fields_of
-from core.states import AssignmentStatus, OutboxStatus, SubmissionStatus
+from core.states import AssignmentStatus, OutboxStatus, RsvpAnswer, SubmissionStatus
 from core.timeoff import pause_covering
 from db.models import (
     Activity,
     Assignment,
+    Attendance,
     DeliveryAttempt,
     OutboxMessage,
     Plan,
@@ -519,4 +520,13 @@ async def _still_wanted(
         current = fields_of(seminar)
         if seminar.cancelled_at is not None or any(row.payload.get(k) != current[k] for k in keys):
             return OutboxStatus.CANCELLED
+        if row.kind in ("seminar", "seminar_soon") and row.recipient_user_id is not None:
+            answer = await session.scalar(
+                select(Attendance.answer).where(
+                    Attendance.seminar_id == seminar.id,
+                    Attendance.user_id == row.recipient_user_id,
+                )
+            )
+            if answer == RsvpAnswer.NO:
+                return OutboxStatus.CANCELLED  # "Не смогу": no more reminders of that seminar
     return None

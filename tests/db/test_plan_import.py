@@ -273,3 +273,33 @@ async def test_control_characters_of_a_csv_are_not_stored(session_factory) -> No
         "тест",
     )
     assert (second.title, second.responsible_text) == ("Отчёт о работе", "Руководитель МО")
+
+
+async def test_a_titles_empty_placeholder_is_cleaned_the_original_kept(session_factory) -> None:
+    """Seed 001 ends its title with an empty "«»" (a form's placeholder): the plan's title
+    loses it, the document's stays in the plan's settings; a plan stored with the old title
+    is found again by a re-import, which cleans it rather than making a second plan."""
+    draft = interpret(read_text(seed_text("001")))
+    written = draft.title_as_written
+    assert written is not None and written.endswith("образования «»")
+    assert draft.title == written.removesuffix(" «»") and not draft.title.endswith("»")
+    async with session_factory() as session, session.begin():
+        report = await import_plan(session, CLOCK, draft, timezone="Asia/Yekaterinburg")
+        plan = await session.get(Plan, report.plan_id)
+        assert plan is not None and plan.title == draft.title
+        assert plan.settings["title_as_written"] == written
+        plan.title = written  # as a plan imported before titles were cleaned
+    again = interpret(read_text(seed_text("001")))
+    async with session_factory() as session, session.begin():
+        second = await import_plan(session, CLOCK, again, timezone="Asia/Yekaterinburg")
+    assert second.plan_id == report.plan_id and not second.created
+    async with session_factory() as session:
+        assert list(await session.scalars(select(Plan.title))) == [draft.title]
+    # Any draft, however made, is cleaned on import.
+    typed = PlanDraft(title="План работы ( ) на год “ ”", academic_year=2020, year_from=2020,
+                      year_to=2021)  # fmt: skip
+    async with session_factory() as session, session.begin():
+        third = await import_plan(session, CLOCK, typed, timezone="Asia/Yekaterinburg")
+        plan = await session.get(Plan, third.plan_id)
+        assert plan is not None and plan.title == "План работы на год"
+        assert plan.settings["title_as_written"] == "План работы ( ) на год “ ”"

@@ -140,7 +140,7 @@ async def test_an_items_history_from_last_school_year_shows_the_year(world: Worl
     card = await _card(alice, "Издание приказа")
     await alice.press("🕓 История", card)
     history = await _until(alice, "История")
-    line = next(x for x in history.text.splitlines() if "отложил(а) напоминание" in x)
+    line = next(x for x in history.text.splitlines() if "отложила напоминание" in x)
     assert line.startswith("02.11.2020 "), history.text
 
 

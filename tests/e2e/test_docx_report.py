@@ -16,11 +16,12 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from lxml import etree
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.clock import ManualClock
 from core.states import AssignmentStatus
-from db.models import Activity, Assignment, Plan, School
+from db.models import Activity, Assignment, Plan, School, Stage
+from reports.layout import Columns, ColumnText, share, text_width
 from tests.e2e.test_dashboard import seeded
 from tests.harness import World
 
@@ -151,16 +152,34 @@ async def test_docx_report_per_school_matches_the_database_and_the_xlsx(
     assert by_school == {name: +counts for name, counts in expected.items()}
     assert any("Приказ издан" in cells[5] for cells in rows)  # the submission's comment
 
-    # The XLSX summary has the same numbers, group by group.
+    # The summary is split by the road map's stages (it has no directions), each stage's
+    # numbers the database's; its total is the XLSX summary's.
+    stages = await _by_stage(world)
+    lines = {cells[0]: [int(x) for x in cells[1:7]] for cells in _cells(summary)[1:-1]}
+    assert _cells(summary)[0][0] == "Этап" and set(lines) == set(stages)
+    assert {label: numbers[0] for label, numbers in lines.items()} == stages
     book = await asyncio.to_thread(load_workbook, xlsx, read_only=True)
     sheet = book["Сводка"]
-    xlsx_rows = {
-        r[0]: r[1:6] for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] is not None
-    }
-    for cells in _cells(summary)[1:]:
-        label, numbers = cells[0], [int(x) for x in cells[1:7]]
-        total_, on_time, late, submitted, in_work, overdue = numbers
-        assert xlsx_rows[label] == (total_, on_time + late, submitted, in_work + overdue, overdue)
+    xlsx_total = next(r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0] == "Итого")
+    total_, on_time, late, submitted, in_work, overdue = (int(x) for x in last[1:7])
+    assert xlsx_total[1:6] == (total_, on_time + late, submitted, in_work + overdue, overdue)
+    assert last[7] == f"{round(100 * (on_time + late) / total_)}\u00a0%"
+
+
+async def _by_stage(world: World) -> dict[str, int]:
+    """Items per stage of the plan, from the database."""
+    async with world.app.session_factory() as session:
+        rows = (
+            await session.execute(
+                select(Stage.title, func.count())
+                .select_from(Assignment)
+                .join(Activity, Activity.id == Assignment.activity_id)
+                .join(Stage, Stage.id == Activity.stage_id)
+                .where(Assignment.status != AssignmentStatus.CANCELLED)
+                .group_by(Stage.title)
+            )
+        ).all()
+    return {title: count for title, count in rows}
 
 
 async def test_aggregated_and_school_reports(world: World, tmp_path: Path) -> None:
@@ -181,6 +200,10 @@ async def test_aggregated_and_school_reports(world: World, tmp_path: Path) -> No
     document = await asyncio.to_thread(Document, str(own))
     texts = [p.text for p in document.paragraphs]
     assert "Образовательная организация: МАОУ «СОШ № 21 г. Челябинска»" in texts
+    # One school: each activity is one item, said once.
+    line = next(t for t in texts if t.startswith("Всего мероприятий"))
+    assert line.startswith("Всего мероприятий: 23. Выполнено в срок:"), line
+    assert "пунктов плана по организациям" not in line
     names = {cells[0] for cells in _cells(document.tables[1])[1:] if len(set(cells)) == 1}
     assert names == set()  # one school: no school lines, only its items
     assert len(_cells(document.tables[1])) - 1 == int(_cells(document.tables[0])[-1][1])
@@ -196,7 +219,16 @@ async def test_report_in_chat_word_for_a_coordinator_and_a_curator(world: World)
     offer = await olga.expect_reply("в каком виде")
     await olga.press("📄 Word: по школам", offer)
     document = await olga.expect_reply("Отчёт")
-    assert document.raw["document"]["file_name"].endswith(".docx")
+    await olga.press("📄 Word: сводный по мероприятиям", offer)
+    summary = await olga.expect_reply("отчёт")
+    # Two variants, two readable names and captions: neither overwrites the other.
+    day = f"{world.clock.now().astimezone(ZONE):%d.%m.%Y}"
+    names = [m.raw["document"]["file_name"] for m in (document, summary)]
+    assert names[0].startswith("Отчёт по школам — ДОРОЖНАЯ КАРТА МАОУ «СОШ № 21")
+    assert names[1].startswith("Сводный отчёт по мероприятиям — ДОРОЖНАЯ КАРТА")
+    assert all(n.endswith(f"… — {day}.docx") and len(n) < 120 for n in names), names
+    assert document.text.startswith("📊 Отчёт по школам (Word)")
+    assert summary.text.startswith("📊 Сводный отчёт по мероприятиям (Word)")
     await alice.send("/report")  # a curator: the school's own report only
     own = await alice.expect_reply("в каком виде")
     assert own.buttons == ["📄 Word: МАОУ «СОШ № 21 г. Челябинска»"]
@@ -210,3 +242,58 @@ async def test_report_in_chat_word_for_a_coordinator_and_a_curator(world: World)
         p.text for p in report.paragraphs
     ]
     assert school
+
+
+async def test_word_layout_widths_dates_and_page_numbers(world: World, tmp_path: Path) -> None:
+    """Headers never break inside a word (each column holds its longest header word at the
+    header's size, measured in the font LibreOffice lays Times out with); widths come from the
+    content; the date printed is the one the plan runs on, its own text noted where it differs;
+    every page says "Страница N из M"."""
+    await seeded(world)
+    async with world.app.session_factory() as session:
+        plan = await session.scalar(select(Plan))
+    assert plan is not None
+    for variant in ((), ("--aggregate",)):
+        out = tmp_path / f"report{len(variant)}.docx"
+        await world.cli("report", str(plan.id), *variant, "--out", str(out))
+        document = await asyncio.to_thread(Document, str(out))
+        section = document.sections[0]
+        assert section.page_width and section.left_margin and section.right_margin
+        room = (section.page_width - section.left_margin - section.right_margin) // 635
+        for table in document.tables:
+            grid = [int(c.get(f"{W}w")) for c in table._tbl.findall(f"{W}tblGrid/{W}gridCol")]
+            assert abs(sum(grid) - room) <= len(grid)  # the tables fill the text's width
+            head = table.rows[0]
+            assert head._tr.find(f"{W}trPr/{W}tblHeader") is not None
+            for cell, width in zip(head.cells, grid, strict=True):
+                size = cell.paragraphs[0].runs[0].font.size.pt
+                assert size <= 10
+                longest = max(text_width(w, size, bold=True) for w in cell.text.split())
+                assert longest + 200 <= width, (cell.text, longest, width)
+        summary, table = document.tables
+        grid = [int(c.get(f"{W}w")) for c in table._tbl.findall(f"{W}tblGrid/{W}gridCol")]
+        assert grid[1] == max(grid) and grid[0] == min(grid)  # "Мероприятие" widest, "№" least
+        assert all(cells[-1].endswith("\u00a0%") for cells in _cells(summary)[1:])
+        dues = [c[2] for c in _cells(table) if c[1].startswith("Диагностика педагогического")]
+        assert "30.11.2020\nв плане: «до 31.11.2020»" in dues  # as the plan has it
+        moved = [d for d in dues if "(по плану 30.11.2020)" in d]  # a school's own date
+        assert all(d.endswith("\nв плане: «до 31.11.2020»") for d in moved) and (moved or variant)
+        dues = [c[2] for c in _cells(table) if c[1].startswith("Издание приказа")]
+        assert "10.11.2020" in dues and not any("в плане" in d for d in dues)
+        footer = section.footer.paragraphs[0]
+        fields = [f.get(f"{W}instr").strip() for f in footer._p.iter(f"{W}fldSimple")]
+        assert footer.text.startswith("Страница ") and " из " in footer.text
+        assert fields == ["PAGE", "NUMPAGES"]
+
+
+def test_columns_share_the_room_by_content() -> None:
+    """No column below its longest word; a column of long text takes most of what is left."""
+    short = ColumnText("Срок", 10, 11)
+    long = ColumnText("Мероприятие", 10, 11)
+    for _ in range(20):
+        short.add("10.11.2020")
+        long.add("Участие рабочей группы в совещаниях, семинарах, вебинарах по направлению")
+    widths = Columns([short, long]).widths(8000)
+    assert sum(widths) == 8000 and widths[0] >= short.least() and widths[1] > 2 * widths[0]
+    assert share([100, 100], [300, 300], 1000, [1, 1]) == [500, 500]  # all fits: spread
+    assert share([600, 600], [900, 900], 1000, [1, 1]) == [500, 500]  # not even the least

@@ -179,3 +179,38 @@ async def test_evidence_in_chat_for_a_coordinator(world: World) -> None:
     await olga.expect_reply("не найдена")
     await alice.send("/evidence")  # a curator has no archive of the plan
     assert "Материалы" not in (await alice.expect_reply()).text
+
+
+async def test_a_photo_is_a_jpg_named_for_what_it_is_and_who_sent_it(
+    world: World, tmp_path: Path
+) -> None:
+    """Telegram gives a photo no name: the archive calls it "Фото 1 — Алиса ….jpg" (Windows
+    opens it), the Word report "Фото 1.jpg"; a named document keeps its own name."""
+    alice, olga, _ = await _setup(world)
+    await _start_done(alice, 2)
+    for _ in range(2):
+        await alice.upload(("x", b"\xff\xd8\xff\xe0 jpeg"), kind="photo")
+        await alice.expect_reply("Файлов:")
+    await alice.upload(("справка.pdf", FIRST))
+    await alice.expect_reply("Файлов:")
+    await alice.press("✅ Отправить")
+    await alice.expect_reply("Отправлено на проверку")
+    request = await olga.expect_reply("На проверку")
+    await olga.press("✅ Принять", request)
+    await alice.expect_reply("Принято")
+    await world.app.settled()
+    await world.app.evidence.sweep()
+    async with world.app.session_factory() as session:
+        plan_id = await session.scalar(select(Plan.id))
+    out = tmp_path / "materials.zip"
+    await world.cli("evidence", str(plan_id), "--out", str(out))
+    files, index = await asyncio.to_thread(_read, [out])
+    names = sorted(name.rsplit("/", 1)[1] for name in files)
+    assert names == ["Фото 1 — Алиса.jpg", "Фото 2 — Алиса.jpg", "справка.pdf"], names
+    assert sorted(line[3] for line in index[1:]) == names
+    report = tmp_path / "report.docx"
+    await world.cli("report", str(plan_id), "--out", str(report))
+    from docx import Document
+
+    cells = [c.text for row in Document(str(report)).tables[1].rows for c in row.cells]
+    assert any(c.startswith("Фото 1.jpg, Фото 2.jpg, справка.pdf") for c in cells)

@@ -78,11 +78,11 @@ async def test_import_commits_and_reimport_reports_no_changes(
     docx_file = tmp_path / "network-plan.docx"
     docx_file.write_bytes(seed_docx("000"))
     first = await run_cli(settings, "import", str(docx_file), "--timezone", "Asia/Yekaterinburg")
-    assert "Directions: 4" in first.stdout and "Seminars: 14" in first.stdout
-    assert "Flagged: 5" in first.stdout and "created" in first.stdout
+    assert "Направлений: 4" in first.stdout and "Семинаров: 14" in first.stdout
+    assert "Требуют внимания: 5" in first.stdout and "создан" in first.stdout
     assert await _plans(session_factory) == (1, 19, 35)
     again = await run_cli(settings, "import", str(docx_file))
-    assert "updated" in again.stdout and "Added: 0, changed: 0, removed: 0" in again.stdout
+    assert "обновлён" in again.stdout and "Добавлено: 0, изменено: 0, убрано: 0" in again.stdout
     assert await _plans(session_factory) == (1, 19, 35)
 
 
@@ -135,7 +135,7 @@ async def test_reimport_keeps_an_attached_school_and_asks_before_removing(
     attached = await run_cli(settings, "plan", "attach", "1", "--school", "МАОУ «Лицей № 2»")
     assert "(23 new items)" in attached.stdout
     again = await run_cli(settings, "import", str(plan))
-    assert "Added: 0, changed: 0, removed: 0" in again.stdout
+    assert "Добавлено: 0, изменено: 0, убрано: 0" in again.stdout
     assert (
         "(0 new items)"
         in (await run_cli(settings, "plan", "attach", "1", "--school", "МАОУ «Лицей № 2»")).stdout
@@ -157,4 +157,4 @@ async def test_reimport_keeps_an_attached_school_and_asks_before_removing(
             select(func.count()).select_from(Activity).where(Activity.cancelled_at.is_not(None))
         )
     done = await run_cli(settings, "import", str(shorter), "--yes")
-    assert "removed: 1" in done.stdout
+    assert "убрано: 1" in done.stdout

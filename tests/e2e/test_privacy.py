@@ -59,7 +59,8 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     await alice.send("/mydata")
     sent = await alice.expect_reply()
     document = sent.raw["document"]
-    assert document["file_name"] == "kurator-mydata.json"
+    assert document["file_name"].startswith("Куратор — мои данные — ")
+    assert document["file_name"].endswith(".json")
     data = json.loads(world.server.emulator.files[document["file_id"]].data)
     assert data["profile"]["full_name"] == "Алиса Кураторова"
     assert data["profile"]["accounts"][0]["id"] == alice.id

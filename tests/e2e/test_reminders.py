@@ -655,6 +655,14 @@ async def test_downtime_sends_the_useful_and_skips_the_stale(world: World) -> No
     ]
     about_order = [t for _, t in after if "Издание приказа" in t]
     assert len(about_order) == 1 and "Срок прошёл" in about_order[0]
+    # Past its date: no "⏰ Напомнить завтра" under it, one button for the report.
+    overdue = next(
+        e["message"]
+        for e in await world.client.log(alice.id)
+        if e["kind"] == "new" and "Срок прошёл" in e["message"].get("text", "")
+    )
+    buttons = [b["text"] for row in overdue["reply_markup"]["inline_keyboard"] for b in row]
+    assert buttons == ["✅ Выполнено", "❓ Нужна помощь"]
     async with world.app.session_factory() as session:
         skipped = list(
             await session.scalars(
@@ -721,12 +729,7 @@ async def test_buttons_rsvp_upcoming_and_the_preview_cli(world: World) -> None:
         invitation = await alice.expect_reply("Семинар")
     # The eve (4 November) is a public holiday: the seminar's reminder comes on the 3rd.
     assert invitation.text.startswith("📅 Семинар через 2 дня: 5 ноября"), invitation.text
-    assert reminder.buttons == [
-        "✅ Выполнено",
-        "📎 Отчёт",
-        "⏰ Напомнить завтра",
-        "❓ Нужна помощь",
-    ]
+    assert reminder.buttons == ["✅ Выполнено", "⏰ Напомнить завтра", "❓ Нужна помощь"]
     await alice.press("✅ Выполнено", reminder)
     await alice.expect_reply("Отмечаем выполнение")
     await alice.press("✖️ Отмена")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from core.clock import ManualClock
 from core.plan_import import import_plan
 from core.roles import Role
+from core.states import OutboxStatus
 from db.models import Attendance, ChatLink, Direction, OutboxMessage, PlanSchool, School
 from emulator import FakeUser
 from importer.interpret import interpret
@@ -232,3 +233,17 @@ async def test_times_say_their_zone_reminders_name_the_place_and_remember_the_an
     async with world.app.session_factory() as session:
         answers = list(await session.scalars(select(Attendance.answer)))
     assert [a.value for a in answers] == ["no"]
+
+    # "Не смогу": the reminder due hours before the seminar is not sent to her.
+    for hour in range(1, 10):
+        world.clock.set(datetime(2020, 12, 15, hour, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+        await world.app.reminders.tick(force_plan=True)
+        await world.app.settled()
+    await alice.expect_silence(wait=0.3)
+    async with world.app.session_factory() as session:
+        soon = list(
+            await session.scalars(
+                select(OutboxMessage.status).where(OutboxMessage.kind == "seminar_soon")
+            )
+        )
+    assert soon and all(status == OutboxStatus.CANCELLED for status in soon), soon

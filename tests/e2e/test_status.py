@@ -270,3 +270,27 @@ async def test_in_a_group_the_bot_keeps_personal_answers_to_itself(world: World)
     await olga.expect_reply("в личном чате", chat_id=group)
     await olga.send("/status")  # the same person in private gets the answer
     await olga.expect_reply("Всего")
+
+
+async def test_status_buttons_of_a_road_map_say_stages(world: World) -> None:
+    """Seed 001 has stages and no directions: its drill-down button says so, not "Без
+    направления", and opens the plan's schools."""
+    from tests.e2e.test_curator_flows import _setup
+
+    _, olga, _ = await _setup(world)
+    await olga.send("/status")
+    summary = await olga.expect_reply("Всего")
+    assert summary.buttons[:2] == ["📈", "🏫 Школы — все этапы"]
+    await olga.press("🏫 Школы — все этапы", summary)
+    schools = await olga.expect_reply()
+    assert "1. МАОУ «СОШ № 21 г. Челябинска»" in schools.text
+
+
+def test_status_buttons_name_their_plan_when_there_are_several() -> None:
+    from bot.texts import status_buttons
+
+    labels = status_buttons("Сетевой план", [(1, "I"), (2, "II"), (None, "")], None, True)
+    assert [t for _, t in labels] == ["Сетевой план: I", "Сетевой план: II",
+                                      "Сетевой план: Без направления"]  # fmt: skip
+    alone = status_buttons("План школы", [(None, "")], "разделы", True)
+    assert alone == [(None, "🏫 План школы: школы — все разделы")]

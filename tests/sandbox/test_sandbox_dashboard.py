@@ -27,7 +27,7 @@ async def test_dashboard_address_opens_the_page_as_the_person(tmp_path: Path) ->
         await sandbox.handle("/clock +2d")  # the address stays good while the sandbox runs
         await sandbox.handle("/dashboard")
         printed = out.getvalue()
-        assert "Панель для Ольга" in printed
+        assert "Панель для Ольги" in printed
         url = re.search(r"http://127\.0\.0\.1:\d+/app/#\S+", printed)
         assert url is not None
         parts = urlsplit(url.group(0))

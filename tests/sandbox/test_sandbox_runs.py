@@ -103,6 +103,24 @@ def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
     assert re.search(r"Всего 46: ✅ 0 ", before) and re.search(r"Всего 46: ✅ 1 ", final)
     assert f"База песочницы: {db}" in out and db.exists()
 
+    # The command line on the sandbox's database takes the sandbox's clock (9 November 2020).
+    env = {**_env(tmp_path), "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
+    report = tmp_path / "report.docx"
+    made = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "1", "--out", str(report)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert "База песочницы: время песочницы 09.11.2020 " in made.stderr
+    from docx import Document
+
+    assert "Дата отчёта: 09.11.2020" in [p.text for p in Document(str(report)).paragraphs]
+
 
 HOLIDAYS = """\
 # The coordinator sets autumn holidays; the clock runs through them and 4 November.

@@ -116,3 +116,25 @@ def test_content_disposition_of_hostile_names() -> None:
     assert _parsed(header)[0] == "акт_Set-Cookie_ x=1_.pdf"
     assert content_disposition("приказ.pdf").startswith('attachment; filename="file.pdf"; ')
     assert 'filename="cafe.pdf"' in content_disposition("café.pdf")
+
+
+def test_document_names_read_as_russian_and_cut_at_a_word() -> None:
+    from datetime import date
+
+    from core.filenames import document_name, shorten
+
+    title = (
+        "ДОРОЖНАЯ КАРТА МАОУ «СОШ № 21 г. Челябинска» по участию в проекте «Модуль МСОКО как "
+        "средство управления качеством образования»"
+    )
+    name = document_name("Отчёт по школам", "docx", title, day=date(2020, 12, 1))
+    assert name == (
+        "Отчёт по школам — ДОРОЖНАЯ КАРТА МАОУ «СОШ № 21 г. Челябинска» по участию в… — "
+        "01.12.2020.docx"
+    )
+    other = document_name("Сводный отчёт по мероприятиям", "docx", title, day=date(2020, 12, 1))
+    assert name_key(other) != name_key(name)
+    assert document_name("Приглашение", "png", "куратор", None) == "Приглашение — куратор.png"
+    assert document_name("Отчёт", "docx", 'План: "1/2"') == "Отчёт — План_ _1_2_.docx"
+    assert shorten("Словосочетание" * 10, 20) == "СловосочетаниеСлово…"  # one long word
+    assert shorten("коротко", 20) == "коротко"

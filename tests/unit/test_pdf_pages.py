@@ -29,7 +29,7 @@ def test_a_flagged_row_of_a_pdf_says_its_page() -> None:
     (row,) = draft.flagged()
     assert (row["number"], row["page"]) == ("60", 3)
     assert "Мероприятие 60 — колонка «Сроки» пуста, стр. 3" in texts.import_preview(draft)
-    assert "(page 3)" in text_preview(draft)
+    assert "(стр. 3)" in text_preview(draft)
 
 
 def test_other_files_name_no_page() -> None:

@@ -34,10 +34,11 @@ def test_items_without_a_direction_have_no_placeholder_punctuation() -> None:
     for text in (texts.status([plan]), texts.group_status([plan])):
         assert "Без направления" in text
         assert "—." not in text and ". Без направления" not in text
-    markup = keyboards.status_plans([(1, [(None, "")])])
+    buttons = texts.status_buttons(plan.title, [(None, "")], None, False)
+    markup = keyboards.status_plans([(1, buttons)])
     assert markup is not None
     labels = [b.text for row in markup.inline_keyboard for b in row]
-    assert "—" not in labels and "Без направления" in labels
+    assert labels == ["📈", "🏫 Школы"]  # a plan without directions: its schools, no "—"
 
 
 def test_a_refused_file_counts_its_rows_in_good_russian() -> None:
@@ -45,3 +46,16 @@ def test_a_refused_file_counts_its_rows_in_good_russian() -> None:
     assert "3003 строки," in texts.import_file_error("too_many_rows", 3003)
     assert "3011 строк," in texts.import_file_error("too_many_rows", 3011)
     assert "больше 3000 строк," in texts.import_file_error("too_many_rows")
+
+
+def test_a_person_reads_cities_never_zone_names() -> None:
+    from bot.texts import schools_list, settings_view, zone_city, zone_label
+
+    assert zone_city("Asia/Yekaterinburg") == "Екатеринбург"
+    assert zone_label("Asia/Yekaterinburg") == " по Екатеринбургу"
+    assert zone_city("Asia/Kolkata") == "UTC+5:30" and zone_city("Etc/GMT+3") == "UTC−3"
+    assert zone_label("Asia/Tokyo") == " по времени UTC+9"
+    listing = schools_list([("Школа № 7", "Europe/Moscow"), ("Лицей", "Asia/Omsk")])
+    assert "(Москва)" in listing and "(Омск)" in listing and "Europe" not in listing
+    shown = settings_view("Настройки", {"timezone": "Asia/Yekaterinburg", "quiet": ""})
+    assert "Екатеринбург" in shown and "Asia/" not in shown
