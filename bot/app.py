@@ -376,6 +376,9 @@ class Application:
 
     async def _close_bots(self) -> None:
         for bot in self.bots.values():
+            ids = getattr(bot.session, "ids", None)
+            if isinstance(ids, DatabaseIds):  # numbers made on SQLite, not yet written
+                await ids.flush()
             await bot.session.close()
 
     async def run_webhook(self, stop: asyncio.Event | None = None) -> None:

@@ -57,21 +57,29 @@ class EvidenceSweeper:
         """Try every due copy once; returns how many copies were made."""
         async with self._lock:
             made = 0
+            others: set[int] = set()  # files of a messenger another process serves
             while True:
                 async with self.session_factory() as session:
-                    jobs = await copies_due(session, self.clock.now())
+                    due = await copies_due(session, self.clock.now())
+                jobs = [j for j in due if j.evidence_id not in others]
                 if not jobs:
                     return made
                 for job in jobs:
+                    if self._bot_for(job.file_id) is None:
+                        others.add(job.evidence_id)
+                        continue
                     made += await self._copy(job)
 
-    def _bot_for(self, file_id: str) -> Bot:
-        messenger = MAX if file_id.startswith(f"{MAX}:") else TELEGRAM
-        return self.bots.get(messenger) or next(iter(self.bots.values()))
+    def _bot_for(self, file_id: str) -> Bot | None:
+        """The bot of the messenger the file came through; None where this process does not
+        serve it (a process that does will copy it)."""
+        return self.bots.get(MAX if file_id.startswith(f"{MAX}:") else TELEGRAM)
 
     async def _copy(self, job: CopyJob) -> int:
+        bot = self._bot_for(job.file_id)
+        assert bot is not None  # sweep() leaves the others
         try:
-            buffer = await self._bot_for(job.file_id).download(job.file_id)
+            buffer = await bot.download(job.file_id)
         except (TelegramBadRequest, TelegramForbiddenError) as exc:
             # Telegram answered: the file is gone, or too big for a bot. Trying again cannot help.
             await self._failed(job, exc.message, gone=True)

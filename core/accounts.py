@@ -78,15 +78,22 @@ async def choose_messenger(session: AsyncSession, user_id: int, messenger: str) 
     chat = await chat_in(session, user_id, messenger)
     if user is None or chat is None:
         return False
+    if user.messenger != messenger:
+        user.blocked_at = None  # a block was the other messenger's: this one is untried
     user.messenger = messenger
-    await session.execute(
-        update(OutboxMessage)
-        .where(
+    # Only what was never tried moves: a send that may have arrived, or an edit of a message
+    # in the old messenger, stays there (never twice, never an edit of a foreign message).
+    queued = await session.scalars(
+        select(OutboxMessage).where(
             OutboxMessage.recipient_user_id == user_id,
             OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.attempts == 0,
+            OutboxMessage.messenger != messenger,
         )
-        .values(messenger=messenger, chat_id=chat)
     )
+    for row in queued:
+        if "doubt" not in row.payload and "message_id" not in row.payload:
+            row.messenger, row.chat_id = messenger, chat
     await session.flush()
     return True
 
@@ -142,6 +149,16 @@ async def link_account(session: AsyncSession, clock: Clock, code: str, profile: 
         )
         if has_roles:
             raise LinkError("taken")
+    # Taken by one statement: two accounts racing for one code cannot both win.
+    claimed = await session.execute(
+        update(AccountLink)
+        .where(AccountLink.id == link.id, AccountLink.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise LinkError("used")
+    if account is not None:
         account.user_id, account.chat_id = person.id, profile.chat_id
     else:
         session.add(
@@ -153,7 +170,6 @@ async def link_account(session: AsyncSession, clock: Clock, code: str, profile: 
                 created_at=now,
             )
         )
-    link.used_at = now
     audit.record(
         session,
         clock,

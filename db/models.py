@@ -251,7 +251,11 @@ class Account(Base):
     the bot writes to (Telegram: the same number; MAX: the dialog's chat id)."""
 
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("messenger", "external_id"),)
+    # One account per messenger and person: a reminder reaches them once.
+    __table_args__ = (
+        UniqueConstraint("messenger", "external_id"),
+        UniqueConstraint("user_id", "messenger"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -22,9 +22,10 @@ from reports.calendar_ics import to_ics
 
 
 def _address(settings: Settings, user_id: int, version: int) -> str | None:
-    if not settings.webapp_url or settings.bot_token is None:
+    token = settings.bot_token or settings.max_token  # as web/dashboard.py signs its links
+    if not settings.webapp_url or token is None:
         return None
-    secret = settings.bot_token.get_secret_value()
+    secret = token.get_secret_value()
     return calendar.feed_address(settings.webapp_url, secret, user_id, version)
 
 

@@ -15,6 +15,7 @@ from core.clock import Clock
 from core.dto import UserContext
 from core.errors import InvitationError
 from core.invitations import redeem_invitation
+from core.people import mark_unblocked
 from messengers import messenger_of
 
 
@@ -50,8 +51,17 @@ async def start_with_code(
     after_commit(welcome)
 
 
-async def start_plain(message: Message, user_ctx: UserContext | None) -> None:
-    """/start alone: explain how to join, or show who the person is."""
+async def start_plain(
+    message: Message,
+    user_ctx: UserContext | None,
+    session: AsyncSession,
+    clock: Clock,
+    bot: Bot,
+) -> None:
+    """/start alone: explain how to join, or show who the person is. Pressing Start again
+    after blocking the bot makes them reachable again (MAX says so only this way)."""
+    if user_ctx is not None and message.from_user is not None:
+        await mark_unblocked(session, clock, messenger_of(bot), message.from_user.id)
     if user_ctx and user_ctx.memberships:
         await message.answer(texts.me(user_ctx))
     else:

@@ -19,7 +19,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
-from db.models import MaxId, MaxMarker
+from db.models import HandledUpdate, InboxUpdate, MaxId, MaxMarker
+from messengers import MAX_UPDATE_BASE
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ class DatabaseIds:
         self._next = 0
         self._unwritten: dict[tuple[int, str], int] = {}
         self._writing: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
         self._markers_unwritten: dict[int, int] = {}
         self._markers_task: asyncio.Task[None] | None = None
 
@@ -47,19 +49,9 @@ class DatabaseIds:
         if key in self._numbers:
             self._numbers.move_to_end(key)
             return self._numbers[key]
-        if key in self._unwritten:
-            return self._unwritten[key]
         if await self._counted_here():
-            async with self.session_factory() as session:  # a read never waits for a writer
-                found = await session.scalar(
-                    select(MaxId.id).where(MaxId.chat_id == chat_id, MaxId.ref == mid)
-                )
-            if found is None:
-                self._next += 1
-                found = self._unwritten[key] = self._next
-                self._write_soon()
-            self._remember(chat_id, mid, found)
-            return found
+            async with self._lock:  # one number per id, however many ask at once
+                return await self._count(chat_id, mid)
         async with self.session_factory() as session, session.begin():
             await session.execute(
                 postgresql.insert(MaxId).values(chat_id=chat_id, ref=mid).on_conflict_do_nothing()
@@ -71,13 +63,45 @@ class DatabaseIds:
         self._remember(chat_id, mid, number)
         return number
 
+    async def _count(self, chat_id: int, mid: str) -> int:
+        key = (chat_id, mid)
+        if key in self._numbers:
+            return self._numbers[key]
+        if key in self._unwritten:
+            return self._unwritten[key]
+        async with self.session_factory() as session:  # a read never waits for a writer
+            found = await session.scalar(
+                select(MaxId.id).where(MaxId.chat_id == chat_id, MaxId.ref == mid)
+            )
+        if found is None:
+            self._next += 1
+            found = self._unwritten[key] = self._next
+            self._write_soon()
+        self._remember(chat_id, mid, found)
+        return found
+
     async def _counted_here(self) -> bool:
         if self._single_writer is None:
-            async with self.session_factory() as session:
-                self._single_writer = session.get_bind().dialect.name != "postgresql"
-                if self._single_writer:
-                    self._next = int(await session.scalar(select(func.max(MaxId.id))) or 0)
-        return self._single_writer
+            async with self._lock:
+                if self._single_writer is None:
+                    await self._seed()
+        return bool(self._single_writer)
+
+    async def _seed(self) -> None:
+        """SQLite: count on from every number ever used, written or seen as an update id (a
+        number made but not written before a stop is never given out again)."""
+        async with self.session_factory() as session:
+            single = session.get_bind().dialect.name != "postgresql"
+            if single:
+                used = [
+                    await session.scalar(select(func.max(MaxId.id))),
+                    await session.scalar(select(func.max(HandledUpdate.update_id))),
+                    await session.scalar(select(func.max(InboxUpdate.update_id))),
+                ]
+                self._next = max(
+                    [0] + [n - MAX_UPDATE_BASE if n >= MAX_UPDATE_BASE else n for n in used if n]
+                )
+        self._single_writer = single
 
     def _write_soon(self) -> None:
         if self._writing is None or self._writing.done():

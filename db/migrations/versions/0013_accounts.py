@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             'messenger', 'external_id', name=op.f('uq_accounts_messenger_external_id')
         ),
+        sa.UniqueConstraint('user_id', 'messenger', name=op.f('uq_accounts_user_id_messenger')),
     )
     op.create_index(op.f('ix_accounts_user_id'), 'accounts', ['user_id'], unique=False)
     op.create_table(
