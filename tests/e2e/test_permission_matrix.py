@@ -58,6 +58,8 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "fix": [{"action": "skip"}, {"action": "stop"}],
     "rem": [{"action": a} for a in ("done", "report", "tomorrow", "help")],
     "rsvp": [{"answer": "yes"}, {"answer": "no"}],
+    # Reminders to a messenger the person has no account in (or none known): refused.
+    "msgr": [{"messenger": "max"}, {"messenger": "icq"}],
     "my": [{"view": v} for v in ("open", "overdue", "week", "done")],
     "it": [{}],
     "ia": [
