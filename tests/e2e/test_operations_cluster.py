@@ -68,7 +68,6 @@ async def _admin(stage: Stage) -> FakeUser:
             await session.execute(
                 insert(User)
                 .values(
-                    telegram_id=ADMIN,
                     full_name="Анна",
                     settings={},
                     is_active=True,
@@ -78,6 +77,12 @@ async def _admin(stage: Stage) -> FakeUser:
                 .returning(User.id)
             )
         ).scalar_one()
+        await session.execute(
+            insert(Account).values(
+                user_id=user_id, messenger="telegram", external_id=ADMIN, chat_id=ADMIN,
+                created_at=now,
+            )
+        )  # fmt: skip
         await session.execute(
             insert(Membership).values(user_id=user_id, role=Role.ADMIN, created_at=now)
         )
