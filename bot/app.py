@@ -42,7 +42,7 @@ from handlers import build_routers
 from messengers import MAX, TELEGRAM
 from messengers.max.ids import DatabaseIds
 from messengers.max.session import MessageIds
-from ops import Ops
+from ops.runtime import Ops
 from scheduler import build_scheduler
 from scheduler.sender import OutboxSender
 from scheduler.service import ReminderService
