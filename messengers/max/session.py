@@ -44,10 +44,20 @@ from aiogram.methods import (
     SendVoice,
     SetChatMenuButton,
     SetMyCommands,
+    SetWebhook,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import BufferedInputFile, Chat, File, FSInputFile, InputFile, Message, User
+from aiogram.types import (
+    BufferedInputFile,
+    Chat,
+    File,
+    FSInputFile,
+    InputFile,
+    Message,
+    Update,
+    User,
+)
 
 from messengers import MAX, MAX_UPDATE_BASE
 from messengers.max.client import MaxClient, MaxError, MaxRateLimited
@@ -105,7 +115,9 @@ _FILES = {
     SendAudio: ("audio", "audio"),
     SendVoice: ("audio", "voice"),
 }
-_QUIET = (SetMyCommands, SetChatMenuButton, DeleteWebhook)  # nothing to do in MAX
+_QUIET = (SetMyCommands, SetChatMenuButton)  # nothing to do in MAX
+# The update kinds `to_update` turns into conversations: a subscription asks for these only.
+TAKEN_UPDATES = ["message_created", "message_callback", "bot_started"]
 MAX_ATTACHMENTS = 12  # an album: one message of up to twelve attachments
 
 
@@ -129,6 +141,8 @@ class MaxSession(BaseSession):
             SendMediaGroup: self._send_album,
             GetUpdates: self._get_updates,
             GetFile: self._get_file,
+            SetWebhook: self._subscribe,
+            DeleteWebhook: self._unsubscribe,
         }
         # A file's "path" is MAX's URL itself: aiogram then downloads from it as it is.
         self.api = TelegramAPIServer(base="https://max.invalid/bot{token}/{method}", file="{path}")
@@ -195,9 +209,7 @@ class MaxSession(BaseSession):
         found: list[Any] = []
         top = last
         for raw in answer.get("updates") or []:
-            number = UPDATE_BASE + await self.ids.number(UPDATES, key_of(raw))
-            known = await self._message_numbers(raw)
-            update = to_update(raw, number, partial(_lookup, known))
+            number, update = await self._numbered(raw)
             top = max(top, number)
             if update is not None:
                 found.append(update)
@@ -207,6 +219,32 @@ class MaxSession(BaseSession):
         if isinstance(method, GetUpdates) and type(method) is not GetUpdates:
             return [u.model_dump(mode="json", exclude_none=True) for u in found]
         return found
+
+    async def update_of(self, raw: dict[str, Any]) -> Update | None:
+        """One MAX update (as a webhook posts it) as an aiogram Update with its stable id; None
+        for kinds no conversation takes. A repeated post gets the same id (and is skipped)."""
+        return (await self._numbered(raw))[1]
+
+    async def _numbered(self, raw: dict[str, Any]) -> tuple[int, Update | None]:
+        number = UPDATE_BASE + await self.ids.number(UPDATES, key_of(raw))
+        known = await self._message_numbers(raw)
+        return number, to_update(raw, number, partial(_lookup, known))
+
+    async def _subscribe(self, method: SetWebhook) -> bool:
+        """Telegram's setWebhook as MAX's subscription: its URL, the secret MAX echoes in
+        X-Max-Bot-Api-Secret, and the update kinds the conversations take."""
+        body: dict[str, Any] = {"url": method.url, "update_types": TAKEN_UPDATES}
+        if method.secret_token:
+            body["secret"] = method.secret_token
+        await self.client.call("POST", "/subscriptions", body=body)
+        return True
+
+    async def _unsubscribe(self, method: DeleteWebhook) -> bool:
+        """Before long polling: MAX serves no polling while a subscription stands."""
+        answer = await self.client.call("GET", "/subscriptions")
+        for found in answer.get("subscriptions") or []:
+            await self.client.call("DELETE", "/subscriptions", {"url": found["url"]})
+        return True
 
     async def _message_numbers(self, raw: dict[str, Any]) -> dict[tuple[int, str], int]:
         """The integer ids of the MAX messages an update names, made before it is converted."""
