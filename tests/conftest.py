@@ -28,7 +28,7 @@ from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
 from emulator import EmulatorClient, EmulatorServer
 from tests.harness import TOKEN, World, emulator_server, running_bot
-from tests.moment import test_moment
+from tests.moment import listed_moments, set_current, test_moment
 
 
 @pytest.fixture
@@ -173,6 +173,32 @@ async def world(server, client, settings, clock) -> AsyncIterator[World]:
         yield World(server=server, client=client, app=app, settings=settings, clock=clock)
 
 
+def _uses_default_clock(fixtureinfo: object) -> bool:
+    defs = getattr(fixtureinfo, "name2fixturedefs", {}).get("clock")
+    return defs is not None and len(defs) > 0 and defs[-1].func.__module__ == __name__
+
+
+@pytest.fixture(autouse=True)
+def moment_at(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Under KURATOR_TEST_MOMENTS, the moment this run of a time-sensitive test pretends it is."""
+    set_current(getattr(request, "param", None))
+    yield
+    set_current(None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """KURATOR_TEST_MOMENTS: every time-sensitive test once per moment, in one session (the
+    multi-process ones, a minute each, at the first moment only)."""
+    moments = listed_moments()
+    if not moments or "moment_at" not in metafunc.fixturenames:
+        return
+    cluster = metafunc.definition.get_closest_marker("cluster") is not None
+    if not cluster and not _uses_default_clock(metafunc.definition._fixtureinfo):
+        return
+    chosen = moments[:1] if cluster else moments
+    metafunc.parametrize("moment_at", chosen, ids=[f"at {m}" for m in chosen], indirect=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark `moment` every test whose time is the suite's chosen moment (CI varies it).
 
@@ -181,7 +207,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
-        defs = info.name2fixturedefs.get("clock") if info is not None else None
-        default_clock = defs is not None and len(defs) > 0 and defs[-1].func.__module__ == __name__
-        if default_clock or item.get_closest_marker("cluster"):
+        if _uses_default_clock(info) or item.get_closest_marker("cluster"):
             item.add_marker(pytest.mark.moment)
