@@ -141,7 +141,7 @@ async def render(
     if kind in ("seminar", "seminar_soon", "seminar_news"):
         return await _seminar(session, rows[0], kind, zone, today)
     if kind == "group_status":
-        plans = await group_status(session, rows[0].chat_id, now, zone.key)
+        plans = await group_status(session, rows[0].chat_id, now, zone.key, rows[0].messenger)
         return Rendered(texts.group_status(plans))
     if kind == "digest":
         return Rendered(await _digest(session, rows[0], today, zone.key))

@@ -2594,9 +2594,3 @@ def messenger_chosen(name: str) -> str:
 def invitation_also(messenger: str, link: str) -> str:
     """The same invitation's link in the other messenger."""
     return f"\nВ {escape(messenger)}: {escape(link)}"
-
-
-GROUP_NOT_IN_MAX = (
-    "Групповые чаты MAX пока нельзя привязать к плану: сроки и семинары каждый получает "
-    "в личном чате с ботом. В Telegram группу можно привязать командой /link."
-)

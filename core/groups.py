@@ -16,6 +16,7 @@ from core.reminder_policy import ReminderPolicy, at_hour, resolve_zone
 from core.states import OutboxStatus
 from core.status import PlanStatus, Scope, plan_status
 from db.models import ChatLink, Direction, OutboxMessage, Plan
+from messengers import TELEGRAM
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ async def link_chat(
     title: str | None,
     plan_id: int,
     direction_id: int | None,
+    messenger: str,
 ) -> LinkInfo:
     """Link a group to a plan's direction (None: the whole plan); linking twice is harmless."""
     plan = await session.get(Plan, plan_id)
@@ -49,6 +51,7 @@ async def link_chat(
         raise NotFound(f"no plan {plan_id} / direction {direction_id} in scope")
     link = await session.scalar(
         select(ChatLink).where(
+            ChatLink.messenger == messenger,
             ChatLink.chat_id == chat_id,
             ChatLink.plan_id == plan_id,
             ChatLink.direction_id.is_(None)
@@ -58,6 +61,7 @@ async def link_chat(
     )
     if link is None:
         link = ChatLink(
+            messenger=messenger,
             chat_id=chat_id,
             title=(title or "")[:255] or None,
             plan_id=plan_id,
@@ -74,7 +78,12 @@ async def link_chat(
             action="chat.link",
             entity_type="chat_link",
             entity_id=link.id,
-            after={"chat_id": chat_id, "plan_id": plan_id, "direction_id": direction_id},
+            after={
+                "messenger": messenger,
+                "chat_id": chat_id,
+                "plan_id": plan_id,
+                "direction_id": direction_id,
+            },
         )
     return LinkInfo(link.id, plan_id, direction_id, _label(plan, direction))
 
@@ -85,13 +94,13 @@ def _label(plan: Plan, direction: Direction | None) -> str:
     return f"{direction.code}. {direction.title}"
 
 
-async def links_of(session: AsyncSession, chat_id: int) -> list[LinkInfo]:
-    """What a group is linked to."""
+async def links_of(session: AsyncSession, chat_id: int, messenger: str) -> list[LinkInfo]:
+    """What a group (of that messenger) is linked to."""
     rows = await session.execute(
         select(ChatLink, Plan, Direction)
         .join(Plan, Plan.id == ChatLink.plan_id)
         .outerjoin(Direction, Direction.id == ChatLink.direction_id)
-        .where(ChatLink.chat_id == chat_id)
+        .where(ChatLink.messenger == messenger, ChatLink.chat_id == chat_id)
         .order_by(ChatLink.id)
     )
     return [
@@ -101,13 +110,19 @@ async def links_of(session: AsyncSession, chat_id: int) -> list[LinkInfo]:
 
 
 async def unlink_chat(
-    session: AsyncSession, clock: Clock, chat_id: int, actor_user_id: int | None
+    session: AsyncSession,
+    clock: Clock,
+    chat_id: int,
+    actor_user_id: int | None,
+    messenger: str,
 ) -> int:
     """Forget every link of a group (the bot was removed, or a coordinator asked)."""
-    links = await links_of(session, chat_id)
+    links = await links_of(session, chat_id, messenger)
     if not links:
         return 0
-    await session.execute(delete(ChatLink).where(ChatLink.chat_id == chat_id))
+    await session.execute(
+        delete(ChatLink).where(ChatLink.messenger == messenger, ChatLink.chat_id == chat_id)
+    )
     audit.record(
         session,
         clock,
@@ -115,17 +130,21 @@ async def unlink_chat(
         action="chat.unlink",
         entity_type="chat",
         entity_id=None,
-        before={"chat_id": chat_id, "links": [link.link_id for link in links]},
+        before={
+            "messenger": messenger,
+            "chat_id": chat_id,
+            "links": [link.link_id for link in links],
+        },
     )
     return len(links)
 
 
 async def group_status(
-    session: AsyncSession, chat_id: int, now: datetime, default_zone: str
+    session: AsyncSession, chat_id: int, now: datetime, default_zone: str, messenger: str
 ) -> list[PlanStatus]:
     """Totals of the linked directions only: no school is named in a shared chat."""
     result: dict[int, PlanStatus] = {}
-    for link in await links_of(session, chat_id):
+    for link in await links_of(session, chat_id, messenger):
         scope = Scope.of_plan(link.plan_id, link.direction_id)
         for status in await plan_status(session, scope, now, default_zone, behind=0):
             status.behind = []
@@ -143,14 +162,15 @@ async def plan_weekly_status(
 ) -> int:
     """Queue each linked group's weekly status (plan's digest day and hour) within the window."""
     rows = await session.execute(
-        select(ChatLink.chat_id, Plan.timezone, Plan.settings)
+        select(ChatLink.messenger, ChatLink.chat_id, Plan.timezone, Plan.settings)
         .join(Plan, Plan.id == ChatLink.plan_id)
         .where(Plan.archived_at.is_(None))
     )
-    chats: dict[int, tuple[str, ReminderPolicy]] = {}
-    for chat_id, zone, settings in rows:
+    chats: dict[tuple[str, int], tuple[str, ReminderPolicy]] = {}
+    for messenger, chat_id, zone, settings in rows:
         chats.setdefault(
-            chat_id, (zone, ReminderPolicy().merged((settings or {}).get("reminders")))
+            (messenger, chat_id),
+            (zone, ReminderPolicy().merged((settings or {}).get("reminders"))),
         )
     existing = set(
         await session.scalars(
@@ -163,12 +183,14 @@ async def plan_weekly_status(
     )
     queued = 0
     fresh: list[OutboxMessage] = []
-    for chat_id, (zone_name, policy) in chats.items():
+    for (messenger, chat_id), (zone_name, policy) in chats.items():
         zone = resolve_zone(zone_name)
         day: date = since.astimezone(zone).date()
         while day <= until.astimezone(zone).date():
             moment = at_hour(day, zone, policy)
-            key = f"group_status:{chat_id}:{day.isoformat()}"
+            # Telegram's keys stay as they were before MAX; a MAX group's name its messenger.
+            chat_key = chat_id if messenger == TELEGRAM else f"{messenger}:{chat_id}"
+            key = f"group_status:{chat_key}:{day.isoformat()}"
             if (
                 day.weekday() == policy.digest_weekday
                 and since <= moment < until
@@ -182,6 +204,7 @@ async def plan_weekly_status(
                         target_type="chat",
                         target_id=None,
                         recipient_user_id=None,
+                        messenger=messenger,
                         chat_id=chat_id,
                         scheduled_at=moment,
                         not_after=moment + timedelta(hours=8),

@@ -195,9 +195,10 @@ async def recipients(session: AsyncSession, seminar: Seminar) -> list[Recipient]
             or_(ChatLink.direction_id.is_(None), ChatLink.direction_id == seminar.direction_id),
         )
     )
-    chats = {link.chat_id for link in links}
+    chats = {(link.messenger, link.chat_id) for link in links}
     zone = resolve_zone(plan_zone).key
-    return [*found.values(), *(Recipient(None, chat, zone) for chat in sorted(chats))]
+    groups = [Recipient(None, chat, zone, messenger) for messenger, chat in sorted(chats)]
+    return [*found.values(), *groups]
 
 
 def fields_of(seminar: Seminar) -> dict[str, Any]:

@@ -456,9 +456,10 @@ class ChatLink(Base):
     """A group chat linked to a plan direction for announcements and status."""
 
     __tablename__ = "chat_links"
-    __table_args__ = (UniqueConstraint("chat_id", "direction_id"),)
+    __table_args__ = (UniqueConstraint("messenger", "chat_id", "direction_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    messenger: Mapped[str] = mapped_column(String(16), default="telegram")
     chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
     title: Mapped[str | None] = mapped_column(String(255))
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))

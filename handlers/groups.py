@@ -19,7 +19,7 @@ from core.roles import Role
 from core.seminars import audience_options
 from core.status import scope_of
 from handlers.reminders import rsvp
-from messengers import MAX, messenger_of
+from messengers import messenger_of
 
 MANAGERS = HasRole(Role.COORDINATOR, Role.ADMIN)
 GROUPS = F.chat.type.in_({"group", "supergroup"})
@@ -29,8 +29,8 @@ async def greet(event: ChatMemberUpdated) -> None:
     await event.answer(texts.GROUP_HELLO)
 
 
-async def removed(event: ChatMemberUpdated, session: AsyncSession, clock: Clock) -> None:
-    await unlink_chat(session, clock, event.chat.id, None)
+async def removed(event: ChatMemberUpdated, session: AsyncSession, clock: Clock, bot: Bot) -> None:
+    await unlink_chat(session, clock, event.chat.id, None, messenger_of(bot))
 
 
 async def ask_direction(message: Message, session: AsyncSession, user_ctx: UserContext) -> None:
@@ -46,15 +46,6 @@ async def ask_direction(message: Message, session: AsyncSession, user_ctx: UserC
     )
 
 
-def in_max(message: Message, bot: Bot) -> bool:
-    """The group is MAX's: linking it waits for group delivery in MAX (docs/max.md)."""
-    return messenger_of(bot) == MAX
-
-
-async def not_in_max(message: Message) -> None:
-    await message.reply(texts.GROUP_NOT_IN_MAX)
-
-
 async def not_allowed(message: Message) -> None:
     await message.reply(texts.GROUP_ONLY_COORDINATORS)
 
@@ -65,6 +56,7 @@ async def pick_direction(
     session: AsyncSession,
     clock: Clock,
     user_ctx: UserContext | None,
+    bot: Bot,
 ) -> None:
     if user_ctx is None or not user_ctx.roles & {Role.COORDINATOR, Role.ADMIN}:
         await query.answer(texts.GROUP_ONLY_COORDINATORS, show_alert=True)
@@ -82,6 +74,7 @@ async def pick_direction(
             title=query.message.chat.title,
             plan_id=callback_data.plan_id,
             direction_id=callback_data.direction_id or None,
+            messenger=messenger_of(bot),
         )
     except NotFound:
         await query.answer(texts.SEMINAR_GONE, show_alert=True)
@@ -91,14 +84,18 @@ async def pick_direction(
 
 
 async def unlink(
-    message: Message, session: AsyncSession, clock: Clock, user_ctx: UserContext
+    message: Message, session: AsyncSession, clock: Clock, user_ctx: UserContext, bot: Bot
 ) -> None:
-    await unlink_chat(session, clock, message.chat.id, user_ctx.user_id)
+    await unlink_chat(session, clock, message.chat.id, user_ctx.user_id, messenger_of(bot))
     await message.reply(texts.GROUP_UNLINKED)
 
 
-async def status(message: Message, session: AsyncSession, clock: Clock, settings: Settings) -> None:
-    plans = await group_status(session, message.chat.id, clock.now(), settings.default_timezone)
+async def status(
+    message: Message, session: AsyncSession, clock: Clock, settings: Settings, bot: Bot
+) -> None:
+    plans = await group_status(
+        session, message.chat.id, clock.now(), settings.default_timezone, messenger_of(bot)
+    )
     await message.reply(texts.group_status(plans))
 
 
@@ -114,7 +111,6 @@ def build_router() -> Router:
     router.my_chat_member.filter(GROUPS)
     router.my_chat_member.register(greet, ChatMemberUpdatedFilter(JOIN_TRANSITION))
     router.my_chat_member.register(removed, ChatMemberUpdatedFilter(LEAVE_TRANSITION))
-    router.message.register(not_in_max, Command("link"), in_max)
     router.message.register(ask_direction, Command("link"), MANAGERS)
     router.message.register(not_allowed, Command("link", "unlink"))
     router.message.register(unlink, Command("unlink"), MANAGERS)

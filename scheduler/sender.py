@@ -266,7 +266,7 @@ class OutboxSender:
                 if recipient is not None:
                     await mark_blocked(session, self.clock, recipient, messenger_of(bot))
                 else:  # a group that removed the bot: stop writing there
-                    await unlink_chat(session, self.clock, chat_id, None)
+                    await unlink_chat(session, self.clock, chat_id, None, messenger_of(bot))
             return 0
         except TelegramBadRequest as exc:
             await self._finish(ids, OutboxStatus.FAILED, f"bad request: {exc.message}", bot=bot)
@@ -503,7 +503,7 @@ async def _still_wanted(
         )
         if status != SubmissionStatus.PENDING:
             return OutboxStatus.CANCELLED  # taken back, or another reviewer decided already
-    if row.kind == "group_status" and not await links_of(session, row.chat_id):
+    if row.kind == "group_status" and not await links_of(session, row.chat_id, row.messenger):
         return OutboxStatus.CANCELLED  # the group was unlinked meanwhile
     if row.target_type == "seminar":
         seminar = await session.get(Seminar, row.target_id)

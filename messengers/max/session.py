@@ -62,7 +62,7 @@ from aiogram.types import (
 from messengers import MAX, MAX_UPDATE_BASE
 from messengers.max.client import MaxClient, MaxError, MaxRateLimited
 from messengers.max.markup import MAX_TEXT, keyboard, text_format
-from messengers.max.updates import file_parts, key_of, message_refs, to_update
+from messengers.max.updates import MEMBERSHIP, file_parts, key_of, message_refs, to_update
 
 UPDATES = 0  # the id namespace of updates themselves (no chat has id 0)
 UPDATE_BASE = MAX_UPDATE_BASE  # MAX's update ids start far above Telegram's
@@ -117,7 +117,7 @@ _FILES = {
 }
 _QUIET = (SetMyCommands, SetChatMenuButton)  # nothing to do in MAX
 # The update kinds `to_update` turns into conversations: a subscription asks for these only.
-TAKEN_UPDATES = ["message_created", "message_callback", "bot_started"]
+TAKEN_UPDATES = ["message_created", "message_callback", "bot_started", "bot_added", "bot_removed"]
 MAX_ATTACHMENTS = 12  # an album: one message of up to twelve attachments
 
 
@@ -228,7 +228,14 @@ class MaxSession(BaseSession):
     async def _numbered(self, raw: dict[str, Any]) -> tuple[int, Update | None]:
         number = UPDATE_BASE + await self.ids.number(UPDATES, key_of(raw))
         known = await self._message_numbers(raw)
-        return number, to_update(raw, number, partial(_lookup, known))
+        me = await self._own() if raw.get("update_type") in MEMBERSHIP else None
+        return number, to_update(raw, number, partial(_lookup, known), me)
+
+    async def _own(self) -> dict[str, Any]:
+        """The bot's own MAX user (asked once)."""
+        if self._me is None:
+            self._me = dict(await self.client.call("GET", "/me"))
+        return self._me
 
     async def _subscribe(self, method: SetWebhook) -> bool:
         """Telegram's setWebhook as MAX's subscription: its URL, the secret MAX echoes in
@@ -260,9 +267,7 @@ class MaxSession(BaseSession):
         return File(file_id=method.file_id, file_unique_id=method.file_id[:64], file_path=url)
 
     async def _get_me(self, method: GetMe) -> User:
-        if self._me is None:
-            self._me = dict(await self.client.call("GET", "/me"))
-        me = self._me
+        me = await self._own()
         return User(
             id=int(me["user_id"]),
             is_bot=True,

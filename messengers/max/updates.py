@@ -2,7 +2,8 @@
 
 message_created → a message (its text, a file or a photo), message_callback → a callback
 query with the button's payload as its data, bot_started → "/start <payload>" from the
-person (a deep link's payload, as Telegram delivers one). Other kinds give None (ignored).
+person (a deep link's payload, as Telegram delivers one), bot_added / bot_removed → the
+bot's own membership of a group changing (Telegram's my_chat_member). Other kinds give None.
 MAX message ids are strings: `message_id(chat_id, mid)` gives each its integer, kept by the
 caller so the same MAX message always has the same id."""
 
@@ -12,7 +13,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram.types import CallbackQuery, Chat, Document, Message, PhotoSize, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberUpdated,
+    Document,
+    Message,
+    PhotoSize,
+    Update,
+    User,
+)
 
 FILE_PREFIX = "max:"  # a file id that is MAX's attachment token or URL, not Telegram's
 
@@ -44,9 +56,19 @@ def message_refs(raw: dict[str, Any]) -> list[tuple[int, str]]:
     return [(chat_id, str((message.get("body") or {}).get("mid")))]
 
 
-def to_update(raw: dict[str, Any], update_id: int, message_id: MessageIds) -> Update | None:
+MEMBERSHIP = ("bot_added", "bot_removed")  # need the bot's own user (`me`) to convert
+
+
+def to_update(
+    raw: dict[str, Any],
+    update_id: int,
+    message_id: MessageIds,
+    me: dict[str, Any] | None = None,
+) -> Update | None:
     """The aiogram Update for a MAX update, or None for kinds no conversation takes."""
     kind = raw.get("update_type")
+    if kind in MEMBERSHIP:
+        return _membership(raw, update_id, me) if me is not None else None
     if kind == "message_created":
         return Update(update_id=update_id, message=_message(raw["message"], message_id))
     if kind == "message_callback":
@@ -77,6 +99,24 @@ def to_update(raw: dict[str, Any], update_id: int, message_id: MessageIds) -> Up
             ),
         )
     return None
+
+
+def _membership(raw: dict[str, Any], update_id: int, me: dict[str, Any]) -> Update:
+    """The bot added to a group or removed from it, as Telegram tells it (my_chat_member)."""
+    bot = _user({**me, "is_bot": True})
+    inside, outside = ChatMemberMember(user=bot), ChatMemberLeft(user=bot)
+    added = raw.get("update_type") == "bot_added"
+    actor = raw.get("user")  # since November 2026 bot_added names no one: the bot itself
+    return Update(
+        update_id=update_id,
+        my_chat_member=ChatMemberUpdated(
+            chat=Chat(id=int(raw["chat_id"]), type="group"),
+            from_user=_user(actor) if actor else bot,
+            date=_moment(raw.get("timestamp")),
+            old_chat_member=outside if added else inside,
+            new_chat_member=inside if added else outside,
+        ),
+    )
 
 
 def _message(raw: dict[str, Any], message_id: MessageIds) -> Message:

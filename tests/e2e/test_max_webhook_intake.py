@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import pytest
@@ -39,7 +40,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-async def _running(app: Application, run: Callable[[], Awaitable[None]]) -> asyncio.Task[None]:
+async def _running(
+    app: Application, run: Callable[[], Coroutine[Any, Any, None]]
+) -> asyncio.Task[None]:
     task = asyncio.create_task(run())
     started = asyncio.create_task(app.started.wait())
     done, _ = await asyncio.wait({task, started}, timeout=30, return_when=asyncio.FIRST_COMPLETED)

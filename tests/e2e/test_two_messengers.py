@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.accounts import user_id_of
 from core.clock import ManualClock
 from core.roles import Role
-from db.models import Account, User
+from db.models import Account, ChatLink, User
 from emulator import EmulatorClient, EmulatorServer
 from emulator.max import MaxEmulatorClient, MaxFakeUser
 from messengers import MAX, TELEGRAM
@@ -247,3 +247,50 @@ async def test_an_invitation_made_in_max_opens_kurator_in_either_messenger(both:
     vera = await world.person("Вера")  # Telegram
     await vera.send(f"/start {in_telegram.group(1)}")
     await vera.expect_reply("куратор")
+
+
+async def test_a_max_group_is_linked_told_its_status_and_unlinked_apart_from_telegram(
+    both: Both,
+) -> None:
+    world = both.world
+    _, olga, _ = await _setup(world)  # Ольга: a coordinator in Telegram
+    irina = await both.max_person("Ирина")
+    await irina.start(await world.invite(Role.COORDINATOR))
+    await irina.expect_reply("координатор")
+    stranger = await both.max_person("Пётр")
+    await stranger.start()
+    group = await both.max.add_group("Методисты", [irina, stranger], owner=irina)
+    await irina.expect_reply("Координатор, отправьте /link", chat_id=group)
+    await stranger.expect_reply("Координатор, отправьте /link", chat_id=group)
+    await stranger.send("/link", chat_id=group)
+    await stranger.expect_reply("только координаторы", chat_id=group)
+    await irina.expect_reply("только координаторы", chat_id=group)  # a group sees it all
+    await irina.send("/link", chat_id=group)
+    choose = await irina.expect_reply(chat_id=group)
+    await irina.press(choose.buttons[0], choose, chat_id=group)
+    linked = await irina.expect_edit(chat_id=group)
+    assert "Группа привязана" in linked.text
+    await irina.send("/status", chat_id=group)
+    await irina.expect_reply("Сводка", chat_id=group)
+    # A Telegram group of the same coordinators is another chat: the link is MAX's alone.
+    telegram_group = await world.client.add_group("Совпадение", [olga], added_by=olga)
+    await olga.expect_reply("Координатор, отправьте /link", chat_id=telegram_group)
+    async with world.app.session_factory() as session:
+        links = list(await session.scalars(select(ChatLink)))
+    assert [(link.messenger, link.chat_id) for link in links] == [(MAX, group)]
+
+    # The weekly status reaches the MAX group on Monday morning, through MAX.
+    world.clock.set(datetime(2020, 11, 9, 4, 0, tzinfo=UTC))  # type: ignore[attr-defined]
+    await world.app.reminders.tick(force_plan=True)
+    await irina.expect_reply("Сводка", chat_id=group)
+
+    # Removed from the MAX group: its links go.
+    me = await world.app.bots[MAX].me()
+    await both.max.remove_member(group, me.id, admin=irina)
+    for _ in range(50):
+        async with world.app.session_factory() as session:
+            left = await session.scalar(select(func.count()).select_from(ChatLink))
+        if left == 0:
+            break
+        await irina.expect_silence(chat_id=group, wait=0.1)
+    assert left == 0
