@@ -7,7 +7,7 @@ through the other, alternating which goes first. The bot process's CPU time (use
 what time.process_time reads inside it) per update is compared: Telegram is the baseline of
 the same run, MAX's figure is printed as a ratio to it (goal <= 1.10).
 
-    python bench/max_vs_telegram.py [--users 300] [--rounds 3] [--json]
+    python bench/max_vs_telegram.py [--users 300] [--rounds 3] [--json] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ async def _measure(pid: int, work: Callable[[], Awaitable[None]], updates: int) 
     return (cpu_seconds(pid) - before) * 1000 / updates
 
 
-async def run(users: int, rounds: int) -> dict[str, Any]:
+async def run(users: int, rounds: int, profile_to: str | None = None) -> dict[str, Any]:
     telegram, max_emu = Emulator(RateLimits.off()), MaxEmulator(MaxRateLimits.off())
     telegram.add_bot(TOKEN, "kurator_bench_bot")
     max_emu.add_bot(MAX_TOKEN, "kurator_bench_bot")
@@ -104,7 +104,9 @@ async def run(users: int, rounds: int) -> dict[str, Any]:
                 "LOG_LEVEL": "WARNING",
             }
             process = await asyncio.create_subprocess_exec(
-                *(sys.executable, "-m", "bot"),
+                sys.executable,
+                *(["-m", "cProfile", "-o", profile_to] if profile_to else []),
+                *("-m", "bot"),
                 env=env,
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,
@@ -144,8 +146,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="one JSON object")
+    parser.add_argument("--profile", metavar="FILE", help="cProfile Kurator's process into FILE")
     args = parser.parse_args()
-    found = asyncio.run(run(args.users, args.rounds))
+    found = asyncio.run(run(args.users, args.rounds, args.profile))
     if args.json:
         print(json.dumps(found))
         return

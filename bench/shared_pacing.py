@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -29,8 +28,12 @@ from typing import Any
 # The cluster helpers live with the tests; run from anywhere.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import func, select
+
+from core.states import OutboxStatus
 from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
+from db.models import OutboxMessage
 from emulator import Emulator, EmulatorServer, RateLimits
 from emulator.max import MaxEmulator, MaxEmulatorServer, MaxRateLimits
 from tests.cluster import (
@@ -44,6 +47,7 @@ from tests.cluster import (
 
 MAX_TOKEN = "max-kurator-bench-token-0123456789abcdef"
 WINDOW = 5.0  # the busiest this many seconds, as a rate
+LONGEST = 900.0  # seconds to wait for the last reminder before counting it lost
 
 
 @dataclass
@@ -60,6 +64,7 @@ class Result:
     rate_limited: int
     lost: int
     doubled: int
+    outbox: dict[str, int]  # the rows by status at the end (what was not sent, and why)
 
 
 def _stamp(owner: Any, name: str, log: list[float]) -> None:
@@ -88,20 +93,29 @@ def _reminders(log: list[dict[str, Any]], text: Callable[[dict[str, Any]], str])
     return sum(1 for e in log if e.get("kind", "new") == "new" and REMINDER_HEAD in text(e))
 
 
-async def _settle(count: Callable[[], int], expected: int, changed: asyncio.Condition) -> None:
-    """Until `expected` reminders arrived, then a few seconds more for any doubled one."""
-    last, still = -1, time.perf_counter()
-    while True:
-        now = count()
-        if now != last:
-            last, still = now, time.perf_counter()
-        if now >= expected and time.perf_counter() - still > 3.0:
-            return
-        if time.perf_counter() - still > 60.0:
-            return  # nothing more for a minute: what is missing is lost
-        async with changed:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), 0.5)
+async def _settle(arrived: Callable[[], int], expected: int, database_url: str) -> None:
+    """Until every reminder arrived, or the outbox has nothing left to send (a late retry is
+    not lost), then a few quiet seconds more for any doubled one; at most LONGEST seconds."""
+    engine = build_engine(database_url)
+    unsent = select(func.count()).where(
+        OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED])
+    )
+    try:
+        deadline = time.perf_counter() + LONGEST
+        last, still = -1, time.perf_counter()
+        while time.perf_counter() < deadline:
+            now = arrived()
+            if now != last:
+                last, still = now, time.perf_counter()
+            if time.perf_counter() - still > 3.0:
+                if now >= expected:
+                    return
+                async with engine.connect() as db:
+                    if not await db.scalar(unsent):
+                        return
+            await asyncio.sleep(0.5)
+    finally:
+        await engine.dispose()
 
 
 async def run(count: int, rate: float) -> list[Result]:
@@ -164,17 +178,45 @@ async def run(count: int, rate: float) -> list[Result]:
                 for c in max_chats
             ]
 
-        await asyncio.gather(
-            _settle(lambda: len(sent["telegram"]), halves["telegram"], telegram.changed),
-            _settle(lambda: sum(max_counts()), halves["max"], max_emu.changed),
-        )
+        await _settle(lambda: sum(tg_counts()) + sum(max_counts()), count, running.database_url)
         received = {"telegram": tg_counts(), "max": max_counts()}
+        outbox = await _outbox(running.database_url)
     stats = {"telegram": telegram.stats.rate_limited, "max": max_emu.stats.rate_limited}
     requests = {"telegram": sent["telegram"], "max": sent["max requests"]}
     return [
-        _result(name, halves[name], sent[name], requests[name], received[name], stats[name], rate)
+        replace(
+            _result(
+                name, halves[name], sent[name], requests[name], received[name], stats[name], rate
+            ),
+            outbox=outbox.get(name, {}),
+        )
         for name in ("telegram", "max")
     ]
+
+
+async def _outbox(url: str) -> dict[str, dict[str, int]]:
+    """Outbox rows by messenger and status, and the most frequent error of the unsent."""
+    engine = build_engine(url)
+    try:
+        async with engine.connect() as db:
+            rows = await db.execute(
+                select(OutboxMessage.messenger, OutboxMessage.status, func.count()).group_by(
+                    OutboxMessage.messenger, OutboxMessage.status
+                )
+            )
+            found: dict[str, dict[str, int]] = {}
+            for messenger, status, count in rows:
+                found.setdefault(messenger, {})[str(status)] = count
+            errors = await db.execute(
+                select(OutboxMessage.messenger, OutboxMessage.last_error, func.count())
+                .where(OutboxMessage.status != OutboxStatus.SENT)
+                .group_by(OutboxMessage.messenger, OutboxMessage.last_error)
+            )
+            for messenger, error, count in errors:
+                found.setdefault(messenger, {})[f"error: {error}"[:120]] = count
+    finally:
+        await engine.dispose()
+    return found
 
 
 def _result(
@@ -200,6 +242,7 @@ def _result(
         rate_limited=rate_limited,
         lost=sum(1 for n in received if n == 0),
         doubled=sum(n - 1 for n in received if n > 1),
+        outbox={},
     )
 
 
@@ -229,6 +272,7 @@ def main() -> None:
             f"{r.requests_per_second:.1f}/s; 429: {r.rate_limited}; lost {r.lost}, "
             f"doubled {r.doubled}"
         )
+        print(f"{'':10}outbox at the end: {r.outbox}")
 
 
 if __name__ == "__main__":
