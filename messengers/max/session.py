@@ -61,7 +61,13 @@ UPDATE_BASE = MAX_UPDATE_BASE  # MAX's update ids start far above Telegram's
 class MessageIds(Protocol):
     """Integer ids for MAX's string message ids, kept across restarts."""
 
-    async def number(self, chat_id: int, mid: str) -> int: ...
+    async def number(self, chat_id: int, mid: str, *, fresh: bool = False) -> int:
+        """Our integer for `mid`; `fresh`: MAX has just made it, no number can exist yet."""
+        ...
+
+    async def numbers(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """Integers for several (chat, MAX id) pairs at once (a poll's updates)."""
+        ...
 
     async def mid(self, chat_id: int, number: int) -> str | None: ...
 
@@ -86,12 +92,15 @@ class MemoryIds:
     async def keep_marker(self, after: int, marker: int) -> None:
         self._markers[after] = marker
 
-    async def number(self, chat_id: int, mid: str) -> int:
+    async def number(self, chat_id: int, mid: str, *, fresh: bool = False) -> int:
         key = (chat_id, mid)
         if key not in self._numbers:
             self._numbers[key] = len(self._numbers) + 1
             self._mids[(chat_id, self._numbers[key])] = mid
         return self._numbers[key]
+
+    async def numbers(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        return {key: await self.number(*key) for key in keys}
 
     async def mid(self, chat_id: int, number: int) -> str | None:
         return self._mids.get((chat_id, number))
@@ -194,9 +203,12 @@ class MaxSession(BaseSession):
         )
         found: list[Any] = []
         top = last
-        for raw in answer.get("updates") or []:
-            number = UPDATE_BASE + await self.ids.number(UPDATES, key_of(raw))
-            known = await self._message_numbers(raw)
+        raws = answer.get("updates") or []
+        # Every number this poll needs in one go (one query on SQLite, not two per update).
+        keys = [(UPDATES, key_of(raw)) for raw in raws]
+        known = await self.ids.numbers(keys + [ref for raw in raws for ref in message_refs(raw)])
+        for raw, key in zip(raws, keys, strict=True):
+            number = UPDATE_BASE + known[key]
             update = to_update(raw, number, partial(_lookup, known))
             top = max(top, number)
             if update is not None:
@@ -207,13 +219,6 @@ class MaxSession(BaseSession):
         if isinstance(method, GetUpdates) and type(method) is not GetUpdates:
             return [u.model_dump(mode="json", exclude_none=True) for u in found]
         return found
-
-    async def _message_numbers(self, raw: dict[str, Any]) -> dict[tuple[int, str], int]:
-        """The integer ids of the MAX messages an update names, made before it is converted."""
-        known: dict[tuple[int, str], int] = {}
-        for chat, mid in message_refs(raw):
-            known[(chat, mid)] = await self.ids.number(chat, mid)
-        return known
 
     async def _get_file(self, method: GetFile) -> File:
         _, url = file_parts(method.file_id)
@@ -335,7 +340,7 @@ class MaxSession(BaseSession):
 
     async def _sent(self, chat_id: int, raw: dict[str, Any]) -> Message:
         body = raw.get("body") or {}
-        number = await self.ids.number(chat_id, str(body.get("mid")))
+        number = await self.ids.number(chat_id, str(body.get("mid")), fresh=True)
         return Message(
             message_id=number,
             date=datetime.fromtimestamp(int(raw.get("timestamp") or 0) / 1000, tz=UTC),
