@@ -94,12 +94,13 @@ def _reminders(log: list[dict[str, Any]], text: Callable[[dict[str, Any]], str])
 
 
 async def _settle(arrived: Callable[[], int], expected: int, database_url: str) -> None:
-    """Until every reminder arrived, or the outbox has nothing left to send (a late retry is
-    not lost), then a few quiet seconds more for any doubled one; at most LONGEST seconds."""
+    """Until every reminder arrived, or all were planned and the outbox has nothing left to
+    send (a late retry is not lost); then a few quiet seconds for any doubled one."""
     engine = build_engine(database_url)
-    unsent = select(func.count()).where(
+    unsent = func.count().filter(
         OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.CLAIMED])
     )
+    rows = select(func.count(), unsent)
     try:
         deadline = time.perf_counter() + LONGEST
         last, still = -1, time.perf_counter()
@@ -111,8 +112,9 @@ async def _settle(arrived: Callable[[], int], expected: int, database_url: str) 
                 if now >= expected:
                     return
                 async with engine.connect() as db:
-                    if not await db.scalar(unsent):
-                        return
+                    planned, waiting = (await db.execute(rows)).one()
+                if planned >= expected and not waiting:
+                    return
             await asyncio.sleep(0.5)
     finally:
         await engine.dispose()

@@ -19,7 +19,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import Any, Protocol, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -64,10 +64,19 @@ class Budget:
     burst: int
 
 
+class Booking(NamedTuple):
+    """A reservation's answer: seconds to wait, whether it was booked (else: come back then),
+    and that moment on the store's clock (Redis's TIME: comparable across processes)."""
+
+    wait: float
+    booked: bool
+    at: float
+
+
 class Budgets(Protocol):
     """Where budgets are kept: this process's memory or Redis (shared)."""
 
-    async def reserve(self, budgets: Sequence[Budget], count: int) -> tuple[float, bool]:
+    async def reserve(self, budgets: Sequence[Budget], count: int) -> Booking:
         """Book `count` cells in every budget at the earliest moment all allow: the seconds
         to it and True. The first budget is the bot's: when a chat's budget alone makes the
         wait longer than the bot's burst lasts, nothing is booked (a far booking would hold
@@ -88,7 +97,7 @@ class MemoryBudgets:
         self._now = monotonic
         self._tats: dict[str, float] = {}  # theoretical arrival time of each budget's next cell
 
-    async def reserve(self, budgets: Sequence[Budget], count: int) -> tuple[float, bool]:
+    async def reserve(self, budgets: Sequence[Budget], count: int) -> Booking:
         now = self._now()
         # Room for all `count` at once (an album); more than the burst needs it whole.
         earliest = [
@@ -97,10 +106,10 @@ class MemoryBudgets:
         ]
         lead, at = max(now, earliest[0]), max([now, *earliest])
         if at > lead + (budgets[0].burst - 1) * budgets[0].interval:
-            return at - now, False
+            return Booking(at - now, False, at)
         for b in budgets:
             self._tats[b.key] = max(self._tats.get(b.key, 0.0), at) + b.interval * count
-        return at - now, True
+        return Booking(at - now, True, at)
 
     async def block(self, budget: Budget, seconds: float) -> None:
         until = self._now() + seconds + (budget.burst - 1) * budget.interval
@@ -112,8 +121,8 @@ class MemoryBudgets:
 
 # The same GCRA as MemoryBudgets in one atomic script, on Redis's clock (TIME) so processes on
 # several hosts agree. ARGV: mode (reserve|block), count (cells, or seconds to block), then
-# interval and burst of each key. Answers {booked, seconds to wait}, the seconds as a string
-# (Lua numbers would be truncated to integers on the way out).
+# interval and burst of each key. Answers {booked, seconds to wait, the moment}, numbers as
+# strings (Lua numbers would be truncated to integers on the way out).
 _GCRA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -127,7 +136,7 @@ for i, key in ipairs(KEYS) do
   if i == 1 then lead = math.max(now, earliest) end
 end
 if mode == 'reserve' and at > lead + (tonumber(ARGV[4]) - 1) * tonumber(ARGV[3]) then
-  return {0, string.format('%.6f', at - now)}
+  return {0, string.format('%.6f', at - now), string.format('%.6f', at)}
 end
 for i, key in ipairs(KEYS) do
   local interval, burst = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
@@ -139,27 +148,42 @@ for i, key in ipairs(KEYS) do
   end
   redis.call('SET', key, string.format('%.6f', tat), 'PX', math.ceil((tat - now) * 1000) + 1000)
 end
-return {1, string.format('%.6f', at - now)}
+return {1, string.format('%.6f', at - now), string.format('%.6f', at)}
 """
 
 
 class RedisBudgets:
-    """Budgets in Redis, shared by every process of a bot (REDIS_URL)."""
+    """Budgets in Redis, shared by every process of a bot (REDIS_URL). While Redis cannot be
+    reached each process paces itself (reminders keep going; a 429 is retried)."""
 
     def __init__(self, url: str) -> None:
         from redis.asyncio import Redis
 
         self._redis: Any = Redis.from_url(url)
         self._script = self._redis.register_script(_GCRA)
+        self._fallback = MemoryBudgets()
+        self._down = False
 
-    async def _run(self, budgets: Sequence[Budget], mode: str, count: float) -> tuple[float, bool]:
+    async def _run(self, budgets: Sequence[Budget], mode: str, count: float) -> Booking:
+        from redis.exceptions import RedisError
+
         args: list[Any] = [mode, count]
         for b in budgets:
             args += [b.interval, b.burst]
-        booked, seconds = await self._script(keys=[b.key for b in budgets], args=args)
-        return float(seconds), bool(booked)
+        try:
+            booked, seconds, at = await self._script(keys=[b.key for b in budgets], args=args)
+        except (RedisError, OSError) as error:
+            if not self._down:
+                log.warning("pacing without Redis for now: %s", type(error).__name__)
+            self._down = True
+            if mode == "block":
+                await self._fallback.block(budgets[0], count)
+                return Booking(0.0, True, 0.0)
+            return await self._fallback.reserve(budgets, int(count))
+        self._down = False
+        return Booking(float(seconds), bool(booked), float(at))
 
-    async def reserve(self, budgets: Sequence[Budget], count: int) -> tuple[float, bool]:
+    async def reserve(self, budgets: Sequence[Budget], count: int) -> Booking:
         return await self._run(budgets, "reserve", count)
 
     async def block(self, budget: Budget, seconds: float) -> None:
@@ -234,7 +258,7 @@ class RequestPacer(BaseRequestMiddleware):
         """Until `count` requests (to `chat_id`, if it is a message) may go."""
         booked = False
         while not booked:  # at most twice unless others keep booking the same chat
-            delay, booked = await self.budgets.reserve(self.budgets_of(chat_id), count)
+            delay, booked, _ = await self.budgets.reserve(self.budgets_of(chat_id), count)
             if delay > 0:
                 self.waited += delay
                 await self._sleep(delay)

@@ -3,6 +3,7 @@ MAX's budgets count every request; with Redis, two pacers of one bot share the b
 
 from __future__ import annotations
 
+import socket
 from dataclasses import replace
 from typing import Any
 
@@ -11,7 +12,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import GetMe, SendMediaGroup, SendMessage
 from aiogram.types import InputMediaPhoto
 
-from bot.pacing import MAX_PACE, PaceLimits, RequestPacer
+from bot.pacing import MAX_PACE, PaceLimits, RedisBudgets, RequestPacer
 
 
 class FakeTime:
@@ -147,5 +148,17 @@ async def test_a_blocked_chat_books_nothing_and_holds_no_other_chat_back() -> No
     time = FakeTime()
     pacer = RequestPacer(PaceLimits(margin=1.0), monotonic=time, sleep=time.sleep)
     await pacer.budgets.block(pacer.budgets_of(1)[-1], 30.0)
-    assert await pacer.budgets.reserve(pacer.budgets_of(1), 1) == (30.0, False)
-    assert await pacer.budgets.reserve(pacer.budgets_of(2), 1) == (0.0, True)
+    assert (await pacer.budgets.reserve(pacer.budgets_of(1), 1))[:2] == (30.0, False)
+    assert (await pacer.budgets.reserve(pacer.budgets_of(2), 1))[:2] == (0.0, True)
+
+
+async def test_while_redis_cannot_be_reached_a_process_paces_itself() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pacer = RequestPacer(PaceLimits(margin=1.0), budgets=RedisBudgets(f"redis://127.0.0.1:{port}"))
+    for _ in range(3):  # a private chat's burst of three goes at once, as in memory
+        assert (await pacer.budgets.reserve(pacer.budgets_of(1), 1))[:2] == (0.0, True)
+    delay, booked, _ = await pacer.budgets.reserve(pacer.budgets_of(1), 1)
+    await pacer.budgets.close()
+    assert 0.9 < delay <= 1.0 and not booked  # the fourth: a second later, as in memory

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 
@@ -21,7 +20,7 @@ pytestmark = pytest.mark.skipif(
 
 LIMITS = PaceLimits(global_per_second=20.0, global_burst=2, private_per_second=5.0,
                     private_burst=1, margin=1.0)  # fmt: skip
-SLACK = 0.01  # moments are read on this side of the connection: a round trip of jitter
+SLACK = 1e-5  # the script rounds moments to microseconds
 
 
 @pytest.fixture
@@ -64,11 +63,11 @@ async def test_a_429_one_pacer_met_holds_the_other_back(redis_url: str) -> None:
     with pytest.raises(_Limited):  # one attempt, then a 429 for chat 9: blocked for 5 s
         await first.run(9, 1, limited, lambda e: 5.0)
     # The same bot's chat 9 from another process waits; another chat, another bot do not.
-    blocked, booked = await second.budgets.reserve(second.budgets_of(9), 1)
-    free = await second.budgets.reserve(second.budgets_of(10), 1)
-    elsewhere = await other_bot.budgets.reserve(other_bot.budgets_of(9), 1)
+    blocked, booked, _ = await second.budgets.reserve(second.budgets_of(9), 1)
+    free = (await second.budgets.reserve(second.budgets_of(10), 1))[:2]
+    elsewhere = (await other_bot.budgets.reserve(other_bot.budgets_of(9), 1))[:2]
     await _close([first, second, other_bot])
-    assert 5.0 - SLACK <= blocked <= 5.0 and not booked  # to come back in 5 s
+    assert 4.5 <= blocked <= 5.0 and not booked  # to come back in 5 s (less a few round trips)
     assert free == (0.0, True) and elsewhere == (0.0, True)
 
 
@@ -81,10 +80,10 @@ def _pacer(url: str, bot: str, limits: PaceLimits = LIMITS) -> RequestPacer:
 
 
 async def _booked(pacer: RequestPacer, chat: int | None) -> float:
-    """The moment one request was booked for (now plus the wait Redis answered)."""
-    delay, booked = await pacer.budgets.reserve(pacer.budgets_of(chat), 1)
-    assert booked
-    return time.monotonic() + delay
+    """The moment one request was booked for, on Redis's clock."""
+    booking = await pacer.budgets.reserve(pacer.budgets_of(chat), 1)
+    assert booking.booked
+    return booking.at
 
 
 def _within(moments: list[float], per_second: float, burst: int) -> bool:
