@@ -43,7 +43,7 @@ from handlers import build_routers
 from messengers import MAX, TELEGRAM
 from messengers.max.ids import DatabaseIds
 from messengers.max.session import MessageIds
-from ops import Ops
+from ops.runtime import Ops
 from scheduler import build_scheduler
 from scheduler.sender import OutboxSender
 from scheduler.service import ReminderService
@@ -313,6 +313,7 @@ class Application:
         )
         self._kicks: set[asyncio.Task[int]] = set()
         self._max_polling: asyncio.Task[None] | None = None
+        self._until_stopped = asyncio.Event()
         self.webhook_port = 0
         self.web_port = 0  # the web server's port once it listens (webhook, dashboard)
         self.dispatcher["outbox_kick"] = self.kick_outbox
@@ -375,31 +376,69 @@ class Application:
         await upgrade(self.engine)
 
     async def run_polling(self, **kwargs: Any) -> None:
-        """Serve updates until stopped; closes the bot session and the engine on the way out."""
+        """Serve updates until stopped; closes the bot session and the engine on the way out.
+
+        Telegram by long polling; MAX by long polling too, or by its webhook (MAX_WEBHOOK_URL).
+        """
         runner: web.AppRunner | None = None
+        webhook_only = False
         try:
             await self.prepare()
-            if self.settings.webapp_url:  # the dashboard needs a web server in polling mode too
-                runner = await self._serve(self._web_app())
-            polled = [
-                bot for name, bot in self.bots.items() if name != MAX or self.settings.max_polling
-            ]
-            await self.bot.delete_webhook(drop_pending_updates=False)
-            await self.dispatcher.start_polling(
-                *polled,
-                polling_timeout=self.settings.polling_timeout,
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-                **kwargs,
-            )
+            app = self._web_app()
+            max_bot = self._max_webhook(app)
+            if self.settings.webapp_url or max_bot is not None:
+                runner = await self._serve(app)  # the dashboard, MAX's posts
+            polled = [bot for name, bot in self.bots.items() if self._polls(name)]
+            for bot in polled:
+                await bot.delete_webhook(drop_pending_updates=False)
+            if max_bot is not None:
+                await self._subscribe_max(max_bot)
+            if polled:
+                await self.dispatcher.start_polling(
+                    *polled,
+                    polling_timeout=self.settings.polling_timeout,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    **kwargs,
+                )
+            else:  # MAX by its webhook alone
+                webhook_only = True
+                await self.dispatcher.emit_startup(bot=self.bot)  # marks `started`
+                await self._until_stopped.wait()
         finally:
             if runner is not None:
                 await runner.cleanup()
             await self.dispatcher.stop_pollers()
+            if webhook_only:
+                await self.dispatcher.emit_shutdown(bot=self.bot)
             if self.scheduler.running:
                 self.scheduler.shutdown(wait=False)
             await self.dispatcher.fsm.storage.close()
             await self._close_bots()
             await self.engine.dispose()
+
+    def _polls(self, messenger: str) -> bool:
+        """Whether this process long-polls the messenger (MAX: not by webhook, not turned off)."""
+        if messenger != MAX:
+            return True
+        return self.settings.max_polling and not self.settings.max_webhook_url
+
+    def _max_webhook(self, app: web.Application) -> Bot | None:
+        """With MAX_WEBHOOK_URL, MAX's posts are taken on `app`; the MAX bot, else None."""
+        from messengers.max.webhook import MaxWebhook
+
+        max_bot = self.bots.get(MAX)
+        if max_bot is None or not self.settings.max_webhook_url:
+            return None
+        secret = self.settings.max_webhook_secret_token()
+        MaxWebhook(self.dispatcher, max_bot, secret).register(app, self.settings.max_webhook_path())
+        return max_bot
+
+    async def _subscribe_max(self, max_bot: Bot) -> None:
+        """Ask MAX to post updates to MAX_WEBHOOK_URL (each process may: it replaces itself)."""
+        await max_bot.set_webhook(
+            self.settings.max_webhook_url or "",
+            secret_token=self.settings.max_webhook_secret_token(),
+        )
 
     async def _close_bots(self) -> None:
         for bot in self.bots.values():
@@ -410,11 +449,12 @@ class Application:
         await self.budgets.close()
 
     async def run_webhook(self, stop: asyncio.Event | None = None) -> None:
-        """Serve updates posted by Telegram until `stop` is set (or the task is cancelled).
+        """Serve updates posted by Telegram (and MAX) until `stop` is set (or cancelled).
 
         Every request must carry the secret token (else 401, body ignored); updates are
         handled before the answer, so an update whose process dies is posted again, and on
-        shutdown the server stops accepting and finishes the requests in flight.
+        shutdown the server stops accepting and finishes the requests in flight. MAX without
+        MAX_WEBHOOK_URL is long-polled beside it.
         """
         from bot.webhook import CheckedRequestHandler
 
@@ -422,26 +462,33 @@ class Application:
         await self.prepare()
         self.dispatcher["redeliver_transient"] = True
         app = self._web_app()
-        CheckedRequestHandler(
-            self.dispatcher,
-            self.bot,
-            handle_in_background=False,
-            secret_token=settings.webhook_secret_token(),
-        ).register(app, path=settings.webhook_path())
+        telegram = self.bots.get(TELEGRAM)
+        if telegram is not None:
+            CheckedRequestHandler(
+                self.dispatcher,
+                telegram,
+                handle_in_background=False,
+                secret_token=settings.webhook_secret_token(),
+            ).register(app, path=settings.webhook_path())
+        max_bot = self._max_webhook(app)
         runner = await self._serve(app)
         try:
-            await self.bot.set_webhook(
-                settings.webhook_url or "",
-                secret_token=settings.webhook_secret_token(),
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-            )
+            if telegram is not None:
+                await telegram.set_webhook(
+                    settings.webhook_url or "",
+                    secret_token=settings.webhook_secret_token(),
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                )
+            if max_bot is not None:
+                await self._subscribe_max(max_bot)
             await self.dispatcher.emit_startup(bot=self.bot)  # marks `started`
-            max_bot = self.bots.get(MAX)
-            if max_bot is not None and max_bot is not self.bot and settings.max_polling:
-                # MAX's updates come by long polling beside Telegram's webhook (docs/max.md).
+            polled_max = self.bots.get(MAX)
+            if polled_max is not None and self._polls(MAX):
+                # MAX's updates by long polling beside Telegram's webhook (docs/max.md).
+                await polled_max.delete_webhook(drop_pending_updates=False)
                 self._max_polling = asyncio.create_task(
                     self.dispatcher._polling(
-                        max_bot,
+                        polled_max,
                         polling_timeout=settings.polling_timeout,
                         allowed_updates=self.dispatcher.resolve_used_update_types(),
                     )
@@ -494,5 +541,6 @@ class Application:
 
     async def stop(self) -> None:
         """Ask the polling loop to finish (no-op if it never started)."""
-        if self.started.is_set():
+        self._until_stopped.set()  # MAX by webhook alone: nothing polls
+        if self.started.is_set() and any(self._polls(name) for name in self.bots):
             await self.dispatcher.stop_polling()

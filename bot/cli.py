@@ -24,7 +24,7 @@ from core.errors import DomainError
 from core.roles import parse_role
 from db.engine import build_engine, build_session_factory
 from db.migrate import check, current_revision, upgrade
-from ops import configure_log_format
+from ops.logs import configure_log_format
 
 NO_TOKEN = (
     "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     max_api_url: str | None = Field(default=None)
     max_bot_username: str | None = Field(default=None)  # its deep links https://max.ru/<name>
     max_polling: bool = Field(default=True)  # several processes: only one polls MAX
+    max_webhook_url: str | None = Field(default=None)  # public URL; set: MAX posts updates
+    max_webhook_secret: SecretStr | None = Field(default=None)  # default: from the MAX token
     default_timezone: str = Field(default="Europe/Moscow")
     log_level: str = Field(default="INFO")
     polling_timeout: int = Field(default=30, ge=0, le=50)
@@ -110,6 +113,14 @@ class Settings(BaseSettings):
             raise ValueError("WEBAPP_URL must start with https:// (Telegram opens only https)")
         return value
 
+    @field_validator("max_webhook_secret", mode="before")
+    @classmethod
+    def _max_secret_allowed(cls, value: object) -> object:
+        if isinstance(value, str) and not re.fullmatch(r"[A-Za-z0-9_-]{5,256}", value):
+            # MAX refuses the subscription otherwise; better said at start-up.
+            raise ValueError("MAX_WEBHOOK_SECRET: 5 to 256 of A-Z, a-z, 0-9, _ and -")
+        return value
+
     @model_validator(mode="after")
     def _metrics_guarded(self) -> Settings:
         loopback = self.metrics_host in ("127.0.0.1", "::1", "localhost")
@@ -131,6 +142,22 @@ class Settings(BaseSettings):
         from urllib.parse import urlparse
 
         return urlparse(self.webhook_url or "").path or "/telegram"
+
+    def max_webhook_path(self) -> str:
+        """The local path MAX's posts arrive at: the path part of MAX_WEBHOOK_URL."""
+        from urllib.parse import urlparse
+
+        return urlparse(self.max_webhook_url or "").path or "/max"
+
+    def max_webhook_secret_token(self) -> str:
+        """The secret MAX echoes in X-Max-Bot-Api-Secret (stable across processes; MAX allows
+        letters, digits, "_" and "-", 5 to 256 of them)."""
+        if self.max_webhook_secret is not None:
+            return self.max_webhook_secret.get_secret_value()
+        import hashlib
+
+        token = self.max_token.get_secret_value() if self.max_token else ""
+        return hashlib.sha256(f"kurator-max-webhook:{token}".encode()).hexdigest()
 
     def webapp_path(self) -> str:
         """The local path the dashboard is served at: the path of WEBAPP_URL, ending in /."""

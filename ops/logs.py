@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 # The handler data of the update being handled (set by ops.metrics.UpdateMetrics): the
 # person's id is read lazily, once UserContextMiddleware has put it there.
@@ -63,3 +68,14 @@ def use_json(process: str | None = None) -> None:
         root.addHandler(logging.StreamHandler())
     for handler in root.handlers:
         handler.setFormatter(JsonFormatter(process))
+
+
+def process_name(settings: Settings) -> str:
+    """This process's name in logs and metrics: WORKER_ID, or host and pid."""
+    return settings.worker_id or f"{socket.gethostname()}-{os.getpid()}"
+
+
+def configure_log_format(settings: Settings) -> None:
+    """LOG_FORMAT=json: JSON lines from every logger (called once logging is set up)."""
+    if settings.log_format == "json":
+        use_json(process_name(settings))

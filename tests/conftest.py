@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 import warnings
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -53,15 +56,72 @@ async def _drop_database(admin: AsyncEngine, name: str) -> None:
 
 
 @pytest.fixture
-async def db_url(tmp_path) -> AsyncIterator[str]:
+async def blank_db_url(tmp_path) -> AsyncIterator[str]:
+    """An empty database (no schema): for the tests of the migrations themselves."""
+    async with _fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to head once per worker: each test gets a copy, not 17 migrations."""
+    if not POSTGRES:
+        path = tmp_path_factory.mktemp("template") / "kurator.sqlite3"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+        yield str(path)
+        return
+    name = f"kurator_tpl_{uuid.uuid4().hex[:16]}"
+    url = make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    asyncio.run(_migrate(url))
+    yield name
+    asyncio.run(_admin(None, drop=name))
+
+
+@pytest.fixture
+async def db_url(tmp_path, migrated_template: str) -> AsyncIterator[str]:
+    """A database at head of its own: a copy of the worker's template."""
+    if not POSTGRES:
+        path = tmp_path / "kurator.sqlite3"
+        shutil.copyfile(migrated_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    async with _fresh_database(tmp_path, template=migrated_template) as url:
+        yield url
+
+
+async def _migrate(url: str) -> None:
+    engine = build_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _admin(statement: str | None, drop: str | None = None) -> None:
+    admin = create_async_engine(POSTGRES or "", isolation_level="AUTOCOMMIT")
+    try:
+        if statement is not None:
+            async with admin.connect() as conn:
+                await conn.execute(text(statement))
+        if drop is not None:
+            await _drop_database(admin, drop)
+    finally:
+        await admin.dispose()
+
+
+@asynccontextmanager
+async def _fresh_database(tmp_path: Path, template: str | None = None) -> AsyncIterator[str]:
+    """A new SQLite file or PostgreSQL database (a template's copy, if given), dropped after."""
     if not POSTGRES:
         yield f"sqlite+aiosqlite:///{tmp_path / 'kurator.sqlite3'}"
         return
     name = f"kurator_t_{uuid.uuid4().hex[:16]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     admin = create_async_engine(POSTGRES, isolation_level="AUTOCOMMIT")
     try:
         async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            await conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         yield make_url(POSTGRES).set(database=name).render_as_string(hide_password=False)
         await _drop_database(admin, name)
     finally:

@@ -44,10 +44,20 @@ from aiogram.methods import (
     SendVoice,
     SetChatMenuButton,
     SetMyCommands,
+    SetWebhook,
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import BufferedInputFile, Chat, File, FSInputFile, InputFile, Message, User
+from aiogram.types import (
+    BufferedInputFile,
+    Chat,
+    File,
+    FSInputFile,
+    InputFile,
+    Message,
+    Update,
+    User,
+)
 
 from messengers import MAX, MAX_UPDATE_BASE
 from messengers.max.client import MaxClient, MaxError, MaxRateLimited
@@ -114,7 +124,9 @@ _FILES = {
     SendAudio: ("audio", "audio"),
     SendVoice: ("audio", "voice"),
 }
-_QUIET = (SetMyCommands, SetChatMenuButton, DeleteWebhook)  # nothing to do in MAX
+_QUIET = (SetMyCommands, SetChatMenuButton)  # nothing to do in MAX
+# The update kinds `to_update` turns into conversations: a subscription asks for these only.
+TAKEN_UPDATES = ["message_created", "message_callback", "bot_started"]
 MAX_ATTACHMENTS = 12  # an album: one message of up to twelve attachments
 
 
@@ -138,6 +150,8 @@ class MaxSession(BaseSession):
             SendMediaGroup: self._send_album,
             GetUpdates: self._get_updates,
             GetFile: self._get_file,
+            SetWebhook: self._subscribe,
+            DeleteWebhook: self._unsubscribe,
         }
         # A file's "path" is MAX's URL itself: aiogram then downloads from it as it is.
         self.api = TelegramAPIServer(base="https://max.invalid/bot{token}/{method}", file="{path}")
@@ -205,11 +219,9 @@ class MaxSession(BaseSession):
         top = last
         raws = answer.get("updates") or []
         # Every number this poll needs in one go (one query on SQLite, not two per update).
-        keys = [(UPDATES, key_of(raw)) for raw in raws]
-        known = await self.ids.numbers(keys + [ref for raw in raws for ref in message_refs(raw)])
-        for raw, key in zip(raws, keys, strict=True):
-            number = UPDATE_BASE + known[key]
-            update = to_update(raw, number, partial(_lookup, known))
+        known = await self.ids.numbers(_refs(raws))
+        for raw in raws:
+            number, update = _convert(raw, known)
             top = max(top, number)
             if update is not None:
                 found.append(update)
@@ -219,6 +231,30 @@ class MaxSession(BaseSession):
         if isinstance(method, GetUpdates) and type(method) is not GetUpdates:
             return [u.model_dump(mode="json", exclude_none=True) for u in found]
         return found
+
+    async def update_of(self, raw: dict[str, Any]) -> Update | None:
+        """One MAX update (as a webhook posts it) as an aiogram Update with its stable id; None
+        for kinds no conversation takes. A repeated post gets the same id (and is skipped)."""
+        return (await self._numbered(raw))[1]
+
+    async def _numbered(self, raw: dict[str, Any]) -> tuple[int, Update | None]:
+        return _convert(raw, await self.ids.numbers(_refs([raw])))
+
+    async def _subscribe(self, method: SetWebhook) -> bool:
+        """Telegram's setWebhook as MAX's subscription: its URL, the secret MAX echoes in
+        X-Max-Bot-Api-Secret, and the update kinds the conversations take."""
+        body: dict[str, Any] = {"url": method.url, "update_types": TAKEN_UPDATES}
+        if method.secret_token:
+            body["secret"] = method.secret_token
+        await self.client.call("POST", "/subscriptions", body=body)
+        return True
+
+    async def _unsubscribe(self, method: DeleteWebhook) -> bool:
+        """Before long polling: MAX serves no polling while a subscription stands."""
+        answer = await self.client.call("GET", "/subscriptions")
+        for found in answer.get("subscriptions") or []:
+            await self.client.call("DELETE", "/subscriptions", {"url": found["url"]})
+        return True
 
     async def _get_file(self, method: GetFile) -> File:
         _, url = file_parts(method.file_id)
@@ -360,6 +396,19 @@ class MaxSession(BaseSession):
         if mid is None:
             raise MaxError(404, "message.not.found", f"no message {number} in chat {chat}")
         return chat, mid
+
+
+def _refs(raws: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Every number `raws` need: each update's own first, in order (update ids increase),
+    then the messages they name."""
+    own = [(UPDATES, key_of(raw)) for raw in raws]
+    return own + [ref for raw in raws for ref in message_refs(raw)]
+
+
+def _convert(raw: dict[str, Any], known: dict[tuple[int, str], int]) -> tuple[int, Update | None]:
+    """A MAX update as an aiogram Update with its stable id, its numbers already made."""
+    number = UPDATE_BASE + known[(UPDATES, key_of(raw))]
+    return number, to_update(raw, number, partial(_lookup, known))
 
 
 def _lookup(known: dict[tuple[int, str], int], chat_id: int, mid: str) -> int:

@@ -9,8 +9,8 @@ from db.engine import build_engine
 from db.migrate import HEAD, alembic_config, check, current_revision, upgrade
 
 
-async def test_upgrade_from_empty_creates_every_table_and_finds_no_drift(db_url: str) -> None:
-    engine = build_engine(db_url)
+async def test_upgrade_from_empty_creates_every_table_and_finds_no_drift(blank_db_url: str) -> None:
+    engine = build_engine(blank_db_url)
     try:
         assert await current_revision(engine) is None
         await upgrade(engine)
@@ -24,8 +24,8 @@ async def test_upgrade_from_empty_creates_every_table_and_finds_no_drift(db_url:
         await engine.dispose()
 
 
-async def test_indexes_for_reminders_and_status_exist(db_url: str) -> None:
-    engine = build_engine(db_url)
+async def test_indexes_for_reminders_and_status_exist(blank_db_url: str) -> None:
+    engine = build_engine(blank_db_url)
     try:
         await upgrade(engine)
         async with engine.connect() as conn:
@@ -52,12 +52,12 @@ def test_the_head_known_without_alembic_is_alembics_head() -> None:
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
 
 
-async def test_people_roles_and_history_survive_the_move_to_accounts(db_url: str) -> None:
+async def test_people_roles_and_history_survive_the_move_to_accounts(blank_db_url: str) -> None:
     """0013 rebuilds `users`: on SQLite a rebuild with foreign keys on would delete every
     role and blank every reference to a person. Nothing may be lost."""
     from sqlalchemy import text as sql
 
-    engine = build_engine(db_url)
+    engine = build_engine(blank_db_url)
     try:
         await upgrade(engine, "0012")
         async with engine.begin() as conn:
