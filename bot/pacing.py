@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+_KEEP = 10_000  # chats' budgets kept in memory before the spent ones are dropped
 _NOT_MESSAGES = {"SendChatAction"}
 _ALSO_MESSAGES = {"CopyMessage", "ForwardMessage", "CopyMessages", "ForwardMessages"}
 
@@ -107,6 +108,8 @@ class MemoryBudgets:
         lead, at = max(now, earliest[0]), max([now, *earliest])
         if at > lead + (budgets[0].burst - 1) * budgets[0].interval:
             return Booking(at - now, False, at)
+        if len(self._tats) > _KEEP:  # a budget whose time has passed is as good as none
+            self._tats = {k: t for k, t in self._tats.items() if t > now}
         for b in budgets:
             self._tats[b.key] = max(self._tats.get(b.key, 0.0), at) + b.interval * count
         return Booking(at - now, True, at)
