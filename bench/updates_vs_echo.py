@@ -66,7 +66,8 @@ class Figures:
         }
 
 
-def _cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process so far (user + system: what time.process_time reads inside it)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
 
@@ -78,15 +79,16 @@ def _rss_mb(pid: int) -> float:
     return 0.0
 
 
-async def _seed(url: str, users: list[FakeUser]) -> None:
-    """A plan of 20 activities, a school and a curator for each user (Core inserts)."""
+async def seed(url: str, people: list[dict[str, tuple[int, int]]]) -> None:
+    """A plan of 20 activities, a school and a curator for each person (Core inserts); each
+    person's accounts: messenger -> (their id there, the chat to write to)."""
     sys.path.insert(0, str(ROOT / "bench"))
     from status_region import NOW, populate  # the region bench's generator, smaller
 
     engine = build_engine(url)
     await upgrade(engine)
     factory = build_session_factory(engine)
-    await populate(factory, len(users), 20)
+    await populate(factory, len(people), 20)
     async with factory() as session, session.begin():
         schools = list(await session.scalars(select(School.id).order_by(School.id)))
         user_ids = list(
@@ -100,7 +102,7 @@ async def _seed(url: str, users: list[FakeUser]) -> None:
                             "created_at": NOW,
                             "started_at": NOW,
                         }
-                        for i, _ in enumerate(users)
+                        for i, _ in enumerate(people)
                     ],
                 )
             ).scalars()
@@ -108,9 +110,10 @@ async def _seed(url: str, users: list[FakeUser]) -> None:
         await session.execute(
             insert(Account),
             [
-                {"user_id": user_id, "messenger": "telegram", "external_id": u.id,
-                 "chat_id": u.id, "created_at": NOW}
-                for user_id, u in zip(user_ids, users, strict=True)
+                {"user_id": user_id, "messenger": messenger, "external_id": external,
+                 "chat_id": chat, "created_at": NOW}
+                for user_id, accounts in zip(user_ids, people, strict=True)
+                for messenger, (external, chat) in accounts.items()
             ],
         )  # fmt: skip
         await session.execute(
@@ -150,7 +153,7 @@ async def _round(
         figures.start_s.append(time.perf_counter() - started)
         figures.rss_mb.append(_rss_mb(process.pid))
         # Messages: every curator sends /my a few times at once.
-        cpu = _cpu_seconds(process.pid)
+        cpu = cpu_seconds(process.pid)
         started = time.perf_counter()
 
         async def chat(user: FakeUser) -> Any:
@@ -165,7 +168,7 @@ async def _round(
         wall = time.perf_counter() - started
         count = len(users) * messages
         figures.per_second.append(count / wall)
-        figures.cpu_ms.append((_cpu_seconds(process.pid) - cpu) * 1000 / count)
+        figures.cpu_ms.append((cpu_seconds(process.pid) - cpu) * 1000 / count)
         # A burst of presses on the button under each one's last reply.
         ids = await asyncio.gather(
             *(
@@ -217,7 +220,7 @@ async def main(
         users = [await client.add_user(f"Куратор{i}") for i in range(users_count)]
         with tempfile.TemporaryDirectory() as folder:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'bench.sqlite3'}"
-            await _seed(url, users)
+            await seed(url, [{"telegram": (u.id, u.id)} for u in users])
             base = {**os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.url}
             kurator_env = {
                 **base,

@@ -8,6 +8,7 @@ import logging
 import os
 import socket
 from collections.abc import Coroutine, Sequence
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
@@ -31,7 +32,7 @@ from bot.evidence import EvidenceSweeper
 from bot.flows import FlowWatch
 from bot.logs import cap_quiet_loggers
 from bot.middlewares import ChatLockMiddleware, DbSessionMiddleware, UserContextMiddleware
-from bot.pacing import PaceLimits, RequestPacer
+from bot.pacing import MAX_PACE, Budgets, PaceLimits, RequestPacer, build_budgets
 from bot.polling import ConfirmingDispatcher
 from bot.reminder_render import render
 from bot.settings import Settings
@@ -73,6 +74,34 @@ class TelegramSession(AiohttpSession):
         return await super().make_request(bot, method, timeout=cast(int, limits))
 
 
+def telegram_pacer(settings: Settings, budgets: Budgets | None = None) -> RequestPacer:
+    """Telegram's budgets for this bot: SEND_RATE messages/s in all (shared over Redis)."""
+    rate = settings.send_rate
+    token = settings.bot_token.get_secret_value() if settings.bot_token else "none:"
+    return RequestPacer(
+        PaceLimits(global_per_second=rate, global_burst=max(1, int(rate))),
+        budgets=budgets,
+        bot=f"{TELEGRAM}:{token.split(':')[0]}",
+    )
+
+
+def max_pacer(settings: Settings, budgets: Budgets | None = None) -> RequestPacer:
+    """MAX's budgets for this bot: MAX_REQUEST_RATE requests/s in all, two messages/s a chat."""
+    rate = settings.max_request_rate
+    token = settings.max_token.get_secret_value() if settings.max_token else ""
+    return RequestPacer(
+        replace(MAX_PACE, global_per_second=rate, global_burst=max(1, int(rate))),
+        budgets=budgets,
+        bot=f"{MAX}:{_max_bot_number(token)}",
+        every_request=True,
+    )
+
+
+def _max_bot_number(token: str) -> int:
+    """A stable number of this MAX token's own (aiogram's bot id; FSM and pacing keys)."""
+    return int(hashlib.sha256(token.encode()).hexdigest()[:12], 16)
+
+
 def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
     """A Bot talking to Telegram or to TELEGRAM_API_URL (the emulator or a local Bot API server)."""
     if settings.bot_token is None:
@@ -87,17 +116,13 @@ def build_bot(settings: Settings, pacer: RequestPacer | None = None) -> Bot:
         if api
         else TelegramSession(timeout=settings.request_timeout)
     )
-    session.middleware(pacer or RequestPacer())
+    session.middleware(pacer or telegram_pacer(settings))
     session.middleware(BenignRefusals())
     return Bot(
         settings.bot_token.get_secret_value(),
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
-
-
-# MAX: about 2 messages a second per chat, 30 requests a second per bot (docs/max.md).
-MAX_PACE = PaceLimits(private_per_second=2.0, private_burst=4, group_per_minute=120.0)
 
 
 def build_max_bot(settings: Settings, ids: MessageIds, pacer: RequestPacer | None = None) -> Bot:
@@ -108,17 +133,17 @@ def build_max_bot(settings: Settings, ids: MessageIds, pacer: RequestPacer | Non
     if settings.max_token is None:
         raise ValueError("MAX_TOKEN is not set")
     token = settings.max_token.get_secret_value()
-    session = MaxSession(
-        MaxClient(token, api=settings.max_api_url or API, timeout=settings.request_timeout),
-        ids,
-        app=settings.max_bot_username,
+    # MAX limits every request: its client paces each one; the middleware retries 429s.
+    pacer = pacer or max_pacer(settings)
+    client = MaxClient(
+        token, api=settings.max_api_url or API, timeout=settings.request_timeout, pacer=pacer
     )
-    session.middleware(pacer or RequestPacer(MAX_PACE))
+    session = MaxSession(client, ids, app=settings.max_bot_username)
+    session.middleware(pacer)
     session.middleware(BenignRefusals())
-    # aiogram wants "<id>:<secret>": a stable number of this token's own (FSM keys carry it).
-    number = int(hashlib.sha256(token.encode()).hexdigest()[:12], 16)
+    # aiogram wants "<id>:<secret>".
     return Bot(
-        f"{number}:max",
+        f"{_max_bot_number(token)}:max",
         session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
@@ -240,18 +265,20 @@ class Application:
         self.clock = clock or settings.clock()
         self.engine: AsyncEngine = build_engine(settings.database_url)
         self.session_factory = build_session_factory(self.engine)
-        self.pacer = RequestPacer(
-            PaceLimits(
-                global_per_second=settings.send_rate, global_burst=max(1, int(settings.send_rate))
-            )
-        )
+        # Pacing per messenger; with REDIS_URL shared by every process of each bot.
+        self.budgets = build_budgets(settings.redis_url)
+        self.pacers = {
+            TELEGRAM: telegram_pacer(settings, self.budgets),
+            MAX: max_pacer(settings, self.budgets),
+        }
+        self.pacer = self.pacers[TELEGRAM]
         # One Bot per messenger this process serves; `bot` is the first (Telegram's if any).
         self.bots: dict[str, Bot] = {}
         if settings.bot_token is not None:
-            self.bots[TELEGRAM] = build_bot(settings, self.pacer)
+            self.bots[TELEGRAM] = build_bot(settings, self.pacers[TELEGRAM])
         if settings.max_token is not None:
             ids = DatabaseIds(self.session_factory, self.clock)
-            self.bots[MAX] = build_max_bot(settings, ids)
+            self.bots[MAX] = build_max_bot(settings, ids, self.pacers[MAX])
         if not self.bots:
             raise ValueError("BOT_TOKEN or MAX_TOKEN must be set")
         self.bot = next(iter(self.bots.values()))
@@ -419,6 +446,7 @@ class Application:
             if isinstance(ids, DatabaseIds):  # numbers made on SQLite, not yet written
                 await ids.flush()
             await bot.session.close()
+        await self.budgets.close()
 
     async def run_webhook(self, stop: asyncio.Event | None = None) -> None:
         """Serve updates posted by Telegram (and MAX) until `stop` is set (or cancelled).

@@ -57,7 +57,10 @@ class Settings(BaseSettings):
     report_template: str | None = Field(default=None)
     redis_url: str | None = Field(default=None)  # set: FSM state in Redis, shared by processes
     fsm_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)  # an idle conversation expires
-    send_rate: float = Field(default=30.0, gt=0)  # messages/s of this process (divide by processes)
+    # Telegram messages/s of the bot in all; with REDIS_URL every process shares it (no dividing).
+    send_rate: float = Field(default=30.0, gt=0)
+    # MAX requests/s of the bot in all (every request counts: sends, edits, answers, polling).
+    max_request_rate: float = Field(default=30.0, gt=0)
     outbox_claim_seconds: int = Field(default=300, ge=5)  # a dead worker's claim expires after
     # Tests and the sandbox only: the processes they start read the moment the test chose.
     clock_offset_seconds: float = Field(default=0.0)

@@ -31,7 +31,8 @@ from core.roles import Role
 from core.states import AssignmentStatus
 from db.models import Account, Activity, Assignment, Membership, Plan, School, User
 from emulator import Emulator
-from messengers import TELEGRAM
+from emulator.max import MaxEmulator
+from messengers import MAX, TELEGRAM
 from tests.moment import clock_env, running_clock
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,9 +346,25 @@ async def cluster(api_url: str) -> AsyncIterator[tuple[Cluster, PrivatePostgres]
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def register_people(emu: Emulator | MaxEmulator, ids: range) -> dict[int, int]:
+    """Each id a person of the emulator who has started its bot; the chat to write to each."""
+    if isinstance(emu, MaxEmulator):
+        max_bot = next(iter(emu.bots.values()))
+        chats = {}
+        for i in ids:
+            chats[i] = emu.dialog(max_bot, emu.add_user("Куратор", str(i), user_id=i)).chat_id
+            max_bot.started_by.add(i)
+        return chats
+    bot = next(iter(emu.bots.values()))
+    for i in ids:
+        emu.add_user(f"Куратор {i}", user_id=i)
+        bot.started_by.add(i)
+    return {i: i for i in ids}
+
+
 async def populate_curators(
     session_factory: async_sessionmaker[AsyncSession],
-    emu: Emulator,
+    emu: Emulator | MaxEmulator,
     *,
     count: int,
     first_id: int,
@@ -359,9 +376,9 @@ async def populate_curators(
     """`count` schools with one curator each and one open assignment due on `due`.
 
     Nothing else is due for them: weekly digests are off, so on any weekday the only
-    reminder planned is the one for this assignment.
+    reminder planned is the one for this assignment. They are people of `emu`'s messenger.
     """
-    bot = next(iter(emu.bots.values()))
+    messenger = MAX if isinstance(emu, MaxEmulator) else TELEGRAM
     async with session_factory() as session, session.begin():
         plan = Plan(
             title=f"Нагрузка {first_id}",
@@ -386,6 +403,7 @@ async def populate_curators(
         await session.flush()
         for chunk in range(0, count, 500):
             ids = range(first_id + chunk, first_id + min(chunk + 500, count))
+            chats = register_people(emu, ids)
             schools = await _insert_ids(
                 session,
                 School,
@@ -398,6 +416,7 @@ async def populate_curators(
                     {
                         "full_name": f"Куратор {i}",
                         "settings": {"digest": False},
+                        "messenger": messenger,
                         "is_active": True,
                         "started_at": now,
                         "created_at": now,
@@ -408,8 +427,8 @@ async def populate_curators(
             await session.execute(
                 insert(Account),
                 [
-                    {"user_id": u, "messenger": TELEGRAM, "external_id": i, "chat_id": i,
-                     "created_at": now}
+                    {"user_id": u, "messenger": messenger, "external_id": i,
+                     "chat_id": chats[i], "created_at": now}
                     for u, i in zip(users, ids, strict=True)
                 ],
             )  # fmt: skip
@@ -434,9 +453,6 @@ async def populate_curators(
                     for s in schools
                 ],
             )
-            for i in ids:
-                emu.add_user(f"Куратор {i}", user_id=i)
-                bot.started_by.add(i)
 
 
 async def _insert_ids(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> list[int]:

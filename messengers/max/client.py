@@ -1,13 +1,19 @@
 """A thin client of the MAX Bot API over aiohttp: the token in `Authorization`, JSON in and
-out, errors as `MaxError` with MAX's `{code, message}` (a 429 as `MaxRateLimited`)."""
+out, errors as `MaxError` with MAX's `{code, message}` (a 429 as `MaxRateLimited`). Every
+request passes the bot's pacer, if it has one: MAX limits every request, not only messages."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+
+if TYPE_CHECKING:
+    from bot.pacing import RequestPacer
 
 API = "https://platform-api2.max.ru"
 NOT_READY = "attachment.not.ready"  # a file just uploaded is still being processed
@@ -32,8 +38,15 @@ class MaxRateLimited(MaxError):
 class MaxClient:
     """The requests Kurator makes; one aiohttp session, closed with `close()`."""
 
-    def __init__(self, token: str, api: str = API, timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        token: str,
+        api: str = API,
+        timeout: float = 60.0,
+        pacer: RequestPacer | None = None,
+    ) -> None:
         self.api = api.rstrip("/")
+        self.pacer = pacer
         self._token = token
         self._timeout = timeout
         self._session: aiohttp.ClientSession | None = None
@@ -57,9 +70,32 @@ class MaxClient:
         params: dict[str, Any] | None = None,
         body: dict[str, Any] | None = None,
         wait: float | None = None,
+        *,
+        chat: int | None = None,
     ) -> Any:
         """One request; the decoded JSON answer, or MaxError. `wait`: this request's own time
-        limit in seconds (a long poll's)."""
+        limit in seconds (a long poll's); `chat`: the chat a new message goes to (its budget)."""
+        return await self._paced(chat, lambda: self._call(verb, path, params, body, wait))
+
+    async def _paced(self, chat: int | None, request: Callable[[], Awaitable[Any]]) -> Any:
+        """`request` when the bot's budgets allow; a 429 blocks them (the session retries)."""
+        if self.pacer is None:
+            return await request()
+        await self.pacer.wait(chat)
+        try:
+            return await request()
+        except MaxRateLimited as error:
+            await self.pacer.blocked(chat, error.retry_after)
+            raise
+
+    async def _call(
+        self,
+        verb: str,
+        path: str,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        wait: float | None,
+    ) -> Any:
         query = {k: _param(v) for k, v in (params or {}).items() if v is not None}
         kwargs: dict[str, Any] = {"params": query}
         if body is not None:
@@ -78,7 +114,9 @@ class MaxClient:
         """POST /messages to a chat; a file still being processed is retried a few times."""
         for attempt in range(attempts):
             try:
-                answer = await self.call("POST", "/messages", {"chat_id": chat_id}, body)
+                answer = await self.call(
+                    "POST", "/messages", {"chat_id": chat_id}, body, chat=chat_id
+                )
                 return dict(answer["message"])
             except MaxError as error:
                 if error.code != NOT_READY or attempt == attempts - 1:
@@ -89,10 +127,9 @@ class MaxClient:
     async def upload(self, kind: str, data: bytes, filename: str) -> dict[str, Any]:
         """Upload a file (`kind`: file, image, video, audio); the attachment payload to send."""
         endpoint = await self.call("POST", "/uploads", {"type": kind})
-        form = aiohttp.FormData()
-        form.add_field("data", data, filename=filename)
-        async with self._http().post(endpoint["url"], data=form) as response:
-            raw = await response.read()
+        response, raw = await self._paced(
+            None, partial(self._post_file, endpoint["url"], data, filename)
+        )
         try:
             uploaded = json.loads(raw) if raw else None
         except ValueError:
@@ -103,6 +140,14 @@ class MaxClient:
             return {"photos": uploaded["photos"]}
         token = (uploaded or {}).get("token") if isinstance(uploaded, dict) else None
         return {"token": token or endpoint.get("token")}
+
+    async def _post_file(
+        self, url: str, data: bytes, filename: str
+    ) -> tuple[aiohttp.ClientResponse, bytes]:
+        form = aiohttp.FormData()
+        form.add_field("data", data, filename=filename)
+        async with self._http().post(url, data=form) as response:
+            return response, await response.read()
 
     async def download(self, url: str) -> bytes:
         async with self._http().get(url) as response:

@@ -14,7 +14,7 @@ import logging
 from collections import OrderedDict
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 KEEP_MARKERS = timedelta(days=2)  # MAX keeps unconfirmed updates for about a day
 _CACHE = 50_000
+_LOOKUP = 200  # pairs per lookup query (SQLite allows 32,766 variables)
 
 
 class DatabaseIds:
@@ -43,15 +44,18 @@ class DatabaseIds:
         self._markers_unwritten: dict[int, int] = {}
         self._markers_task: asyncio.Task[None] | None = None
 
-    async def number(self, chat_id: int, mid: str) -> int:
-        """The integer for MAX id `mid` in `chat_id`, made once (by whichever process first)."""
+    async def number(self, chat_id: int, mid: str, *, fresh: bool = False) -> int:
+        """The integer for MAX id `mid` in `chat_id`, made once (by whichever process first).
+        `fresh`: MAX has just made the id (a message sent), so no number can exist yet."""
         key = (chat_id, mid)
         if key in self._numbers:
             self._numbers.move_to_end(key)
             return self._numbers[key]
         if await self._counted_here():
             async with self._lock:  # one number per id, however many ask at once
-                return await self._count(chat_id, mid)
+                if fresh:
+                    return self._new(key)
+                return (await self._count([key]))[key]
         async with self.session_factory() as session, session.begin():
             await session.execute(
                 postgresql.insert(MaxId).values(chat_id=chat_id, ref=mid).on_conflict_do_nothing()
@@ -63,22 +67,40 @@ class DatabaseIds:
         self._remember(chat_id, mid, number)
         return number
 
-    async def _count(self, chat_id: int, mid: str) -> int:
-        key = (chat_id, mid)
-        if key in self._numbers:
-            return self._numbers[key]
-        if key in self._unwritten:
-            return self._unwritten[key]
-        async with self.session_factory() as session:  # a read never waits for a writer
-            found = await session.scalar(
-                select(MaxId.id).where(MaxId.chat_id == chat_id, MaxId.ref == mid)
-            )
-        if found is None:
-            self._next += 1
-            found = self._unwritten[key] = self._next
-            self._write_soon()
-        self._remember(chat_id, mid, found)
+    async def numbers(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """Integers for several (chat, MAX id) pairs: on SQLite the unknown ones are looked up
+        in one query (a poll's updates and their messages)."""
+        if await self._counted_here():
+            async with self._lock:
+                return await self._count(keys)
+        return {key: await self.number(*key) for key in keys}
+
+    async def _count(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        found = {k: n for k in keys if (n := self._numbers.get(k) or self._unwritten.get(k))}
+        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        for start in range(0, len(missing), _LOOKUP):
+            part = missing[start : start + _LOOKUP]
+            async with self.session_factory() as session:  # a read never waits for a writer
+                rows = await session.execute(
+                    select(MaxId.chat_id, MaxId.ref, MaxId.id).where(
+                        tuple_(MaxId.chat_id, MaxId.ref).in_(part)
+                    )
+                )
+            for chat_id, mid, number in rows:
+                found[(chat_id, mid)] = number
+                self._remember(chat_id, mid, number)
+        for key in missing:
+            if key not in found:
+                found[key] = self._new(key)
         return found
+
+    def _new(self, key: tuple[int, str]) -> int:
+        """A number never given out (SQLite: counted here, written soon)."""
+        self._next += 1
+        number = self._unwritten[key] = self._next
+        self._write_soon()
+        self._remember(*key, number)
+        return number
 
     async def _counted_here(self) -> bool:
         if self._single_writer is None:

@@ -71,7 +71,13 @@ UPDATE_BASE = MAX_UPDATE_BASE  # MAX's update ids start far above Telegram's
 class MessageIds(Protocol):
     """Integer ids for MAX's string message ids, kept across restarts."""
 
-    async def number(self, chat_id: int, mid: str) -> int: ...
+    async def number(self, chat_id: int, mid: str, *, fresh: bool = False) -> int:
+        """Our integer for `mid`; `fresh`: MAX has just made it, no number can exist yet."""
+        ...
+
+    async def numbers(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """Integers for several (chat, MAX id) pairs at once (a poll's updates)."""
+        ...
 
     async def mid(self, chat_id: int, number: int) -> str | None: ...
 
@@ -96,12 +102,15 @@ class MemoryIds:
     async def keep_marker(self, after: int, marker: int) -> None:
         self._markers[after] = marker
 
-    async def number(self, chat_id: int, mid: str) -> int:
+    async def number(self, chat_id: int, mid: str, *, fresh: bool = False) -> int:
         key = (chat_id, mid)
         if key not in self._numbers:
             self._numbers[key] = len(self._numbers) + 1
             self._mids[(chat_id, self._numbers[key])] = mid
         return self._numbers[key]
+
+    async def numbers(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        return {key: await self.number(*key) for key in keys}
 
     async def mid(self, chat_id: int, number: int) -> str | None:
         return self._mids.get((chat_id, number))
@@ -208,8 +217,12 @@ class MaxSession(BaseSession):
         )
         found: list[Any] = []
         top = last
-        for raw in answer.get("updates") or []:
-            number, update = await self._numbered(raw)
+        raws = answer.get("updates") or []
+        # Every number this poll needs in one go (one query on SQLite, not two per update).
+        known = await self.ids.numbers(_refs(raws))
+        me = await self._own_for(raws)
+        for raw in raws:
+            number, update = _convert(raw, known, me)
             top = max(top, number)
             if update is not None:
                 found.append(update)
@@ -226,10 +239,13 @@ class MaxSession(BaseSession):
         return (await self._numbered(raw))[1]
 
     async def _numbered(self, raw: dict[str, Any]) -> tuple[int, Update | None]:
-        number = UPDATE_BASE + await self.ids.number(UPDATES, key_of(raw))
-        known = await self._message_numbers(raw)
-        me = await self._own() if raw.get("update_type") in MEMBERSHIP else None
-        return number, to_update(raw, number, partial(_lookup, known), me)
+        return _convert(raw, await self.ids.numbers(_refs([raw])), await self._own_for([raw]))
+
+    async def _own_for(self, raws: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The bot's own MAX user when an update needs it (its membership of a group)."""
+        if not any(raw.get("update_type") in MEMBERSHIP for raw in raws):
+            return None
+        return await self._own()
 
     async def _own(self) -> dict[str, Any]:
         """The bot's own MAX user (asked once)."""
@@ -252,13 +268,6 @@ class MaxSession(BaseSession):
         for found in answer.get("subscriptions") or []:
             await self.client.call("DELETE", "/subscriptions", {"url": found["url"]})
         return True
-
-    async def _message_numbers(self, raw: dict[str, Any]) -> dict[tuple[int, str], int]:
-        """The integer ids of the MAX messages an update names, made before it is converted."""
-        known: dict[tuple[int, str], int] = {}
-        for chat, mid in message_refs(raw):
-            known[(chat, mid)] = await self.ids.number(chat, mid)
-        return known
 
     async def _get_file(self, method: GetFile) -> File:
         _, url = file_parts(method.file_id)
@@ -378,7 +387,7 @@ class MaxSession(BaseSession):
 
     async def _sent(self, chat_id: int, raw: dict[str, Any]) -> Message:
         body = raw.get("body") or {}
-        number = await self.ids.number(chat_id, str(body.get("mid")))
+        number = await self.ids.number(chat_id, str(body.get("mid")), fresh=True)
         return Message(
             message_id=number,
             date=datetime.fromtimestamp(int(raw.get("timestamp") or 0) / 1000, tz=UTC),
@@ -398,6 +407,21 @@ class MaxSession(BaseSession):
         if mid is None:
             raise MaxError(404, "message.not.found", f"no message {number} in chat {chat}")
         return chat, mid
+
+
+def _refs(raws: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Every number `raws` need: each update's own first, in order (update ids increase),
+    then the messages they name."""
+    own = [(UPDATES, key_of(raw)) for raw in raws]
+    return own + [ref for raw in raws for ref in message_refs(raw)]
+
+
+def _convert(
+    raw: dict[str, Any], known: dict[tuple[int, str], int], me: dict[str, Any] | None
+) -> tuple[int, Update | None]:
+    """A MAX update as an aiogram Update with its stable id, its numbers already made."""
+    number = UPDATE_BASE + known[(UPDATES, key_of(raw))]
+    return number, to_update(raw, number, partial(_lookup, known), me)
 
 
 def _lookup(known: dict[tuple[int, str], int], chat_id: int, mid: str) -> int:

@@ -1,7 +1,10 @@
-"""The outgoing pacer: bursts then steady rates per chat and globally; 429 blocks and retries."""
+"""The outgoing pacer: bursts then steady rates per chat and globally; 429 blocks and retries;
+MAX's budgets count every request; with Redis, two pacers of one bot share the budgets."""
 
 from __future__ import annotations
 
+import socket
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -9,7 +12,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import GetMe, SendMediaGroup, SendMessage
 from aiogram.types import InputMediaPhoto
 
-from bot.pacing import PaceLimits, RequestPacer
+from bot.pacing import MAX_PACE, PaceLimits, RedisBudgets, RequestPacer
 
 
 class FakeTime:
@@ -95,3 +98,67 @@ async def test_a_chat_that_keeps_answering_429_gives_up_after_the_retry_budget()
     with pytest.raises(TelegramRetryAfter):
         await pacer(request, None, SendMessage(chat_id=1, text="a"))  # type: ignore[arg-type]
     assert pacer.retries == 2
+
+
+async def test_max_counts_every_request_in_the_global_budget_and_two_messages_a_chat() -> None:
+    time = FakeTime()
+    pacer = RequestPacer(
+        replace(MAX_PACE, margin=1.0, global_per_second=10.0, global_burst=2),
+        monotonic=time,
+        sleep=time.sleep,
+    )
+    sent: list[tuple[float, int | None]] = []
+
+    async def request(chat: int | None) -> str:
+        sent.append((time.now, chat))
+        return "ok"
+
+    # A poll, a message, an answer, three more messages to one chat: all share 10/s (burst 2).
+    for chat in (None, 7, None, 7, 7, 7):
+        await pacer.run(chat, 1, lambda chat=chat: request(chat), lambda e: None)  # type: ignore[misc]
+    assert [t for t, _ in sent] == pytest.approx([0.0, 0.0, 0.1, 0.2, 0.5, 1.0])
+
+
+async def test_a_429_to_no_chat_blocks_the_whole_bot() -> None:
+    time = FakeTime()
+    pacer = RequestPacer(replace(MAX_PACE, margin=1.0), monotonic=time, sleep=time.sleep)
+    failures = [4.0]
+    sent: list[float] = []
+
+    async def request() -> str:
+        sent.append(time.now)
+        if failures:
+            raise _Limited(failures.pop())
+        return "ok"
+
+    def retry_after(error: BaseException) -> float | None:
+        return error.seconds if isinstance(error, _Limited) else None
+
+    assert await pacer.run(None, 1, request, retry_after) == "ok"
+    await pacer.run(5, 1, request, retry_after)  # another chat waits for the bot too
+    assert sent == pytest.approx([0.0, 4.0, 4.0 + 1 / 30])
+
+
+class _Limited(Exception):
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
+async def test_a_blocked_chat_books_nothing_and_holds_no_other_chat_back() -> None:
+    time = FakeTime()
+    pacer = RequestPacer(PaceLimits(margin=1.0), monotonic=time, sleep=time.sleep)
+    await pacer.budgets.block(pacer.budgets_of(1)[-1], 30.0)
+    assert (await pacer.budgets.reserve(pacer.budgets_of(1), 1))[:2] == (30.0, False)
+    assert (await pacer.budgets.reserve(pacer.budgets_of(2), 1))[:2] == (0.0, True)
+
+
+async def test_while_redis_cannot_be_reached_a_process_paces_itself() -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pacer = RequestPacer(PaceLimits(margin=1.0), budgets=RedisBudgets(f"redis://127.0.0.1:{port}"))
+    for _ in range(3):  # a private chat's burst of three goes at once, as in memory
+        assert (await pacer.budgets.reserve(pacer.budgets_of(1), 1))[:2] == (0.0, True)
+    delay, booked, _ = await pacer.budgets.reserve(pacer.budgets_of(1), 1)
+    await pacer.budgets.close()
+    assert 0.9 < delay <= 1.0 and not booked  # the fourth: a second later, as in memory
