@@ -53,7 +53,8 @@ async def open_submission(
         await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     await query.answer()
-    chat_id = query.from_user.id
+    # The chat pressed in: in MAX a dialog's id is not the person's id (Telegram's is).
+    chat_id = query.message.chat.id if query.message else query.from_user.id
     after_commit(lambda: show_submission(bot, chat_id, info))
 
 
