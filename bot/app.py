@@ -317,6 +317,7 @@ class Application:
         self.webhook_port = 0
         self.web_port = 0  # the web server's port once it listens (webhook, dashboard)
         self.dispatcher["outbox_kick"] = self.kick_outbox
+        self.dispatcher["bots"] = self.bots  # files that came through another messenger
         self.dispatcher["evidence_kick"] = self.kick_evidence
         self.dispatcher["flow_watch"] = self.flows
         self.dispatcher["replan"] = self.reminders.request_plan

@@ -145,8 +145,8 @@ def _parser() -> argparse.ArgumentParser:
         "sandbox",
         help="try Kurator in the terminal, no token needed",
         description=(
-            "The Telegram emulator, the bot and a seed plan in one process, with four people "
-            "(a coordinator, two curators, an observer) chatting from this terminal. "
+            "The Telegram (or MAX) emulator, the bot and a seed plan in one process, with four "
+            "people (a coordinator, two curators, an observer) chatting from this terminal. "
             "Nothing leaves the computer; no token is needed. See docs/sandbox.md."
         ),
         epilog=SANDBOX_HELP,
@@ -155,6 +155,12 @@ def _parser() -> argparse.ArgumentParser:
     box.add_argument("--plan", type=Path, help="plan file to import (default: seed plan 001)")
     box.add_argument("--db", type=Path, help="SQLite file to use (default: a new temporary one)")
     box.add_argument("--script", type=Path, help="read the lines from FILE, print the transcript")
+    box.add_argument(
+        "--messenger",
+        default="telegram",
+        help="where the four people chat: telegram (default), max (the MAX emulator), or both "
+        "(coordinator and curator2 in Telegram, curator1 and observer in MAX)",
+    )
     box.add_argument(
         "--start",
         help="sandbox clock at start, 'YYYY-MM-DD HH:MM' in the plan's zone (default: 09:00 on "
@@ -206,9 +212,11 @@ SANDBOX_HELP = """in the chat (type them at the prompt):
   /file PATH ...   /photos PATH ...                  send files or photos
   2   ✅ Принять   /press 3.2                         press a button (3.2: message 3, button 2)
   /who   /help   /quit
-anything else goes to the bot as the current person, as in Telegram.
+anything else goes to the bot as the current person, as in the messenger.
 examples:
   python -m bot sandbox
+  python -m bot sandbox --messenger max
+  python -m bot sandbox --messenger both   (Ольга, Борис in Telegram; Алиса, Иван in MAX)
   python -m bot sandbox --start "2020-11-09 08:55"
   python -m bot sandbox --script story.txt > transcript.txt"""
 
@@ -217,7 +225,14 @@ def _sandbox(args: argparse.Namespace) -> int:
     """The emulator, the bot and a seed plan in one process, chatted with from the terminal."""
     import tempfile
 
-    print("Запускаю песочницу… (бот, эмулятор Telegram и план — на этом компьютере)", flush=True)
+    from sandbox.cast import CHOICES, emulators_said, unknown_messenger
+
+    messenger = args.messenger.strip().lower()  # "MAX" is meant as max
+    if messenger not in CHOICES:
+        print(unknown_messenger(args.messenger), file=sys.stderr)
+        return EXIT_USAGE
+    said = emulators_said(messenger)
+    print(f"Запускаю песочницу… (бот, {said}, план — на этом компьютере)", flush=True)
 
     from sandbox.session import run_sandbox
     from sandbox.world import DEFAULT_PLAN, PLAN_ZONE, plan_start
@@ -239,7 +254,7 @@ def _sandbox(args: argparse.Namespace) -> int:
         raise CliError(f"no script file {args.script}")
     home = Path(tempfile.mkdtemp(prefix="kurator-sandbox-"))
     db_path = args.db or home / "sandbox.sqlite3"
-    return asyncio.run(run_sandbox(plan, db_path, home / "files", start, args.script))
+    return asyncio.run(run_sandbox(plan, db_path, home / "files", start, args.script, messenger))
 
 
 def run_bot(settings: Settings, *, webhook: bool = False) -> int:

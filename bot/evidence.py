@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from core.clock import Clock
 from core.evidence import CopyJob, copies_due, copy_failed, copy_made
 from core.filenames import NAME_MAX_BYTES, safe_name
-from messengers import MAX, TELEGRAM, messenger_of
+from messengers import file_messenger, messenger_of
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ class EvidenceSweeper:
     def _bot_for(self, file_id: str) -> Bot | None:
         """The bot of the messenger the file came through; None where this process does not
         serve it (a process that does will copy it)."""
-        return self.bots.get(MAX if file_id.startswith(f"{MAX}:") else TELEGRAM)
+        return self.bots.get(file_messenger(file_id))
 
     async def _copy(self, job: CopyJob) -> int:
         bot = self._bot_for(job.file_id)

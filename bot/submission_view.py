@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from aiogram import Bot
 from aiogram.types import (
+    BufferedInputFile,
     InlineKeyboardMarkup,
+    InputFile,
     InputMediaAudio,
     InputMediaDocument,
     InputMediaPhoto,
@@ -17,6 +20,7 @@ from aiogram.types import (
 
 from bot import keyboards, texts
 from core.work import FileInfo, SubmissionInfo
+from messengers import file_messenger, messenger_of
 
 T = TypeVar("T")
 
@@ -26,7 +30,8 @@ class MediaPart:
     """One message of files: an album of 2–10 of one kind, or a single file."""
 
     kind: str  # photo, document, video, audio, voice, video_note
-    file_ids: tuple[str, ...]
+    file_ids: tuple[str | InputFile, ...]  # a file's bytes where the id is another messenger's
+    names: tuple[str | None, ...] = ()  # each file's name, for sending its bytes
 
 
 # Kinds Telegram sends in albums (photos and videos could mix; kept apart for simplicity);
@@ -40,13 +45,35 @@ def media_parts(files: list[FileInfo]) -> list[MediaPart]:
     """Every file, in albums per kind where Telegram allows them, otherwise one by one."""
     parts: list[MediaPart] = []
     for kind in ALBUM_KINDS:
-        ids = [f.file_id for f in files if f.kind == kind]
-        parts += [MediaPart(kind, tuple(chunk)) for chunk in albums(ids)]
+        of_kind = [f for f in files if f.kind == kind]
+        parts += [_part(kind, chunk) for chunk in albums(of_kind)]
     known = set(ALBUM_KINDS)
     for f in files:
         if f.kind not in known:
-            parts.append(MediaPart(f.kind if f.kind in SINGLE_KINDS else "document", (f.file_id,)))
+            parts.append(_part(f.kind if f.kind in SINGLE_KINDS else "document", [f]))
     return parts
+
+
+def _part(kind: str, files: list[FileInfo]) -> MediaPart:
+    return MediaPart(kind, tuple(f.file_id for f in files), tuple(f.file_name for f in files))
+
+
+async def carried(bot: Bot, part: MediaPart, bots: Mapping[str, Bot] | None) -> MediaPart:
+    """The part as `bot` can send it: a file that came through another messenger goes as its
+    bytes, fetched by that messenger's bot (where this process serves it; else as it is)."""
+    own = messenger_of(bot)
+    names = part.names or (None,) * len(part.file_ids)
+    sources: list[str | InputFile] = []
+    for source, name in zip(part.file_ids, names, strict=True):
+        origin = file_messenger(source) if isinstance(source, str) else own
+        other = (bots or {}).get(origin)
+        if not isinstance(source, str) or origin == own or other is None:
+            sources.append(source)
+            continue
+        buffer = await other.download(source)
+        assert buffer is not None
+        sources.append(BufferedInputFile(buffer.read(), filename=name or "file"))
+    return replace(part, file_ids=tuple(sources))
 
 
 def albums(items: list[T], size: int = 10) -> list[list[T]]:
@@ -113,9 +140,12 @@ def review_request(info: SubmissionInfo) -> tuple[str, InlineKeyboardMarkup, lis
     return text, keyboards.review(info.submission_id), media_parts(info.files)
 
 
-async def show_submission(bot: Bot, chat_id: int, info: SubmissionInfo) -> None:
-    """The review request and its files, to one chat (a reviewer who asked to see it)."""
+async def show_submission(
+    bot: Bot, chat_id: int, info: SubmissionInfo, bots: Mapping[str, Bot] | None = None
+) -> None:
+    """The review request and its files, to one chat (a reviewer who asked to see it); `bots`
+    fetch files that came through another messenger."""
     text, markup, parts = review_request(info)
     await bot.send_message(chat_id, text, reply_markup=markup)
     for part in parts:
-        await send_part(bot, chat_id, part)
+        await send_part(bot, chat_id, await carried(bot, part, bots))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -45,6 +47,7 @@ async def open_submission(
     bot: Bot,
     user_ctx: UserContext,
     after_commit: AfterCommit,
+    bots: Mapping[str, Bot] | None = None,
 ) -> None:
     """The reviewer asked for it: the request and every file, to this chat only."""
     try:
@@ -53,8 +56,9 @@ async def open_submission(
         await query.answer(texts.work_error_of(exc), show_alert=True)
         return
     await query.answer()
-    chat_id = query.from_user.id
-    after_commit(lambda: show_submission(bot, chat_id, info))
+    # The chat pressed in: in MAX a dialog's id is not the person's id (Telegram's is).
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    after_commit(lambda: show_submission(bot, chat_id, info, bots))
 
 
 async def decide(

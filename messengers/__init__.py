@@ -14,6 +14,11 @@ MAX_UPDATE_BASE = 1 << 40
 UPDATE_IDS = {TELEGRAM: (0, MAX_UPDATE_BASE), MAX: (MAX_UPDATE_BASE, 1 << 62)}
 
 
+def file_messenger(file_id: str) -> str:
+    """The messenger a file id came from (MAX's say "max:"; the rest are Telegram's)."""
+    return MAX if file_id.startswith(f"{MAX}:") else TELEGRAM
+
+
 def messenger_of(bot: Any) -> str:
     """Which messenger a Bot talks to (its session says; aiogram's own: Telegram)."""
     return str(getattr(getattr(bot, "session", None), "messenger", TELEGRAM))

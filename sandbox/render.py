@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from html import unescape
+from collections.abc import Sequence
+from html import escape, unescape
 from typing import Any
 
 from rich.markup import escape as rich_escape
@@ -56,30 +57,51 @@ def html_to_plain(text: str) -> str:
     return unescape(_TAG.sub("", text))
 
 
-def button_rows(message: dict[str, Any]) -> list[list[str]]:
-    """Inline button texts, row by row."""
-    markup = message.get("reply_markup") or {}
-    return [[b["text"] for b in row] for row in markup.get("inline_keyboard", [])]
+def max_to_html(text: str, markup: list[dict[str, Any]]) -> str:
+    """MAX's plain text and markup (UTF-16 offsets) as the Telegram HTML the terminal reads."""
+    at = {0: 0}  # UTF-16 offset -> index into `text`
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        at[units] = index + 1
+    opens: dict[int, list[str]] = {}
+    closes: dict[int, list[str]] = {}
+    # Outer elements first (the order MAX gives): an inner one closes before its outer one.
+    for element in sorted(markup, key=lambda m: (m["from"], -m["length"])):
+        tag = _FROM_MAX.get(element["type"])
+        start, end = at.get(element["from"]), at.get(element["from"] + element["length"])
+        if tag is None or start is None or end is None:
+            continue
+        href = element.get("url") if tag == "a" else None
+        opens.setdefault(start, []).append(f'<a href="{escape(href)}">' if href else f"<{tag}>")
+        closes.setdefault(end, []).insert(0, "</a>" if href else f"</{tag}>")
+    out: list[str] = []
+    for index in range(len(text) + 1):
+        out += closes.get(index, []) + opens.get(index, [])
+        if index < len(text):
+            out.append(escape(text[index], quote=False))
+    return "".join(out)
 
 
-def numbered_buttons(message: dict[str, Any]) -> list[str]:
+_FROM_MAX = {
+    "strong": "b",
+    "emphasized": "i",
+    "strikethrough": "s",
+    "underline": "u",
+    "monospaced": "code",
+    "highlighted": "b",
+    "heading": "b",
+    "link": "a",
+}
+
+
+def numbered_buttons(rows: Sequence[Sequence[str]]) -> list[str]:
     """Rows of '[1] text  [2] text', numbered across the whole keyboard."""
     lines, index = [], 1
-    for row in button_rows(message):
+    for row in rows:
         cells = []
         for text in row:
             cells.append(f"[{index}] {text}")
             index += 1
         lines.append("  ".join(cells))
     return lines
-
-
-def attachment(message: dict[str, Any]) -> tuple[str, str] | None:
-    """(file_id, file name) of a document or the largest photo of a message."""
-    if message.get("document"):
-        doc = message["document"]
-        return doc["file_id"], doc.get("file_name") or f"{doc['file_unique_id']}.bin"
-    if message.get("photo"):
-        photo = message["photo"][-1]
-        return photo["file_id"], f"photo_{message['message_id']}.png"
-    return None

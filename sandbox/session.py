@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from rich.console import Console
@@ -16,9 +16,11 @@ from rich.markup import escape
 
 from bot import texts
 from bot.texts import ROLE_NAMES
-from emulator.client import BotMessage, ControlError
+from messengers import TELEGRAM
+from sandbox.cast import MESSENGER_NAMES, emulators_said
+from sandbox.chats import ButtonGone, Chat, Event, Shown
 from sandbox.commands import HELP, clock_target, parse_line
-from sandbox.render import attachment, button_rows, html_to_rich, numbered_buttons
+from sandbox.render import html_to_rich, numbered_buttons
 from sandbox.world import PERSONAS, PLAN_ZONE, Persona, PlanRefused, SandboxWorld
 
 STEP = timedelta(hours=1)  # moving the clock fires what falls due on the way, hour by hour
@@ -32,9 +34,9 @@ class Sandbox:
         self.world = world
         self.console = console
         self.current: Persona = PERSONAS[1]
-        self.cursors: dict[int, int] = {}
-        self.last_buttons: dict[str, dict[str, Any]] = {}  # persona -> message with buttons
-        self.printed: list[tuple[Persona, dict[str, Any]]] = []  # [N-1]: message N as shown
+        self.cursors: dict[str, int] = {}  # persona -> the last event of their chat printed
+        self.last_buttons: dict[str, Shown] = {}  # persona -> message with buttons
+        self.printed: list[tuple[Persona, Shown]] = []  # [N-1]: message N as shown
         self.zone = ZoneInfo(PLAN_ZONE)
 
     # --- the loop ---------------------------------------------------------------------------
@@ -60,15 +62,21 @@ class Sandbox:
 
     def banner(self) -> None:
         c = self.console
-        c.print("[bold]Песочница Куратора[/] — бот и Telegram-эмулятор на этом компьютере.")
+        c.print(
+            f"[bold]Песочница Куратора[/] — бот и {emulators_said(self.world.messenger)} "
+            "на этом компьютере."
+        )
         c.print(f"План: {escape(self.world.plan_title[:100])}")
         for persona in PERSONAS:
             where = ""
             if persona.school is not None:
                 where = f", {escape(self.world.schools[persona.school])}"
+            messenger = ""
+            if len(self.world.lines) > 1:  # say who is where only when it differs
+                messenger = f" (в {MESSENGER_NAMES[self.world.where[persona.key]]})"
             c.print(
                 f"  [{persona.colour}]{persona.key}[/]: {persona.first_name} {persona.last_name}"
-                f" — {ROLE_NAMES[persona.role]}{where}"
+                f"{messenger} — {ROLE_NAMES[persona.role]}{where}"
             )
         c.print("Сейчас говорит " + self.label(self.current) + ". /help — команды песочницы.")
 
@@ -82,13 +90,13 @@ class Sandbox:
             )
             return
         self.console.print(
-            f"{self.label(coordinator)} импортировала план в чате, как в Telegram: прислала "
-            "файл, прочла предпросмотр, нажала «" + escape(texts.IMPORT_CONFIRM) + "»."
+            f"{self.label(coordinator)} импортировала план в чате, как в "
+            f"{MESSENGER_NAMES[world.where[coordinator.key]]}: прислала файл, прочла "
+            "предпросмотр, нажала «" + escape(texts.IMPORT_CONFIRM) + "»."
         )
         for event in world.import_log:
             self.show(coordinator, event)
-        last = world.import_log[-1]["message"] if world.import_log else {}
-        if texts.FIX_SKIP in [t for row in button_rows(last) for t in row]:
+        if world.import_log and texts.FIX_SKIP in world.import_log[-1].message.buttons:
             self.console.print(
                 "Импорт отметил строки со сроками, которые надо проверить: "
                 "[bold]/as coordinator[/], затем дата (например 30.11.2020) или "
@@ -142,12 +150,12 @@ class Sandbox:
         )
 
     @property
-    def me(self) -> Any:
+    def me(self) -> Chat:
         return self.world.people[self.current.key]
 
     async def dashboard(self) -> None:
         """The dashboard's local address for the current person (initData in the fragment)."""
-        url = await self.world.dashboard_url(self.me.id)
+        url = await self.world.dashboard_url(self.current.key)
         self.console.print(
             texts.dashboard_sandbox(self.current.first_name, url),
             markup=False,
@@ -155,19 +163,19 @@ class Sandbox:
         )
 
     async def say(self, text: str) -> None:
-        await self.me.send(text)
+        await self.me.say(text)
         await self.after_action()
 
     async def upload(self, paths: tuple[str, ...], kind: str) -> None:
         if not paths:
             raise ValueError("укажите путь к файлу: /file отчёт.pdf")
         files = await asyncio.to_thread(_existing_files, paths)
-        await self.me.upload(*files, kind=kind)
+        await self.me.send_files(files, kind)
         await self.after_action()
 
     def button_texts(self) -> list[str]:
         message = self.last_buttons.get(self.current.key)
-        return [text for row in button_rows(message) for text in row] if message else []
+        return message.buttons if message else []
 
     async def press(self, which: str) -> None:
         persona = self.current
@@ -181,26 +189,26 @@ class Sandbox:
             which = earlier.group(2)
         if message is None:
             raise ValueError("под последними сообщениями нет кнопок")
-        texts = [text for row in button_rows(message) for text in row]
+        buttons = message.buttons
         if which.isdigit():
             index = int(which) - 1
-            if not 0 <= index < len(texts):
-                raise ValueError(f"нет кнопки {which}: их {len(texts)}")
-            text = texts[index]
-        elif which in texts:
+            if not 0 <= index < len(buttons):
+                raise ValueError(f"нет кнопки {which}: их {len(buttons)}")
+            text = buttons[index]
+        elif which in buttons:
             text = which
         else:
             raise ValueError(f"нет кнопки «{which}»")
         try:
-            answer = await self.world.people[persona.key].press(text, BotMessage.of(message))
-        except ControlError:  # an edit or a deletion took it since it was printed
+            popup = await self.world.people[persona.key].press(text, message)
+        except ButtonGone:  # an edit or a deletion took it since it was printed
             where = f" под сообщением [{earlier.group(1)}]" if earlier else ""
             raise ValueError(
                 f"кнопки «{text}»{where} больше нет (сообщение изменено или удалено)"
             ) from None
         await self.after_action()
-        if answer and answer.get("text"):  # a pop-up: say whose screen it is on
-            self.console.print(f"  [dim]ⓘ {persona.first_name} видит: {escape(answer['text'])}[/]")
+        if popup:  # say whose screen it is on
+            self.console.print(f"  [dim]ⓘ {persona.first_name} видит: {escape(popup)}[/]")
 
     async def move_clock(self, arg: str) -> None:
         clock = self.world.clock
@@ -230,57 +238,49 @@ class Sandbox:
 
     async def drain_events(self, quiet: bool = False) -> None:
         """Print what the bot sent to anyone since last time, in the order it was sent."""
-        found: list[tuple[int, int, int, Persona, dict[str, Any]]] = []
+        found: list[tuple[int, int, int, Persona, Event]] = []
         for rank, persona in enumerate(PERSONAS):
-            person = self.world.people[persona.key]
-            events = await self.world.client.log(person.id, after=self.cursors.get(person.id, 0))
+            events = await self.world.people[persona.key].log(self.cursors.get(persona.key, 0))
             for event in events:
-                self.cursors[person.id] = event["seq"]
-                sent = int((event.get("message") or {}).get("date") or 0)
-                found.append((sent, rank, event["seq"], persona, event))
-            # Keep the FakeUser's own cursors in step, so its helpers see only what is new.
-            if events:
-                for kind in ("new", "edit"):
-                    person.cursors[(person.id, kind)] = events[-1]["seq"]
+                self.cursors[persona.key] = event.seq
+                found.append((event.message.sent, rank, event.seq, persona, event))
         for _, _, _, persona, event in sorted(found, key=lambda f: f[:3]):
             self._remember(persona, event)
             if not quiet:
                 self.show(persona, event)
 
-    def _remember(self, persona: Persona, event: dict[str, Any]) -> None:
-        message = event.get("message") or {}
-        if event["kind"] in ("new", "edit") and button_rows(message):
+    def _remember(self, persona: Persona, event: Event) -> None:
+        message = event.message
+        if event.kind in ("new", "edit") and message.rows:
             self.last_buttons[persona.key] = message
-        elif event["kind"] in ("edit", "delete"):
-            held = self.last_buttons.get(persona.key) or {}
-            if held.get("message_id") == message.get("message_id"):  # its buttons are gone:
+        elif event.kind in ("edit", "delete"):
+            held = self.last_buttons.get(persona.key)
+            if held is not None and held.id == message.id:  # its buttons are gone:
                 del self.last_buttons[persona.key]  # a typed button text is text again
 
-    def show(self, persona: Persona, event: dict[str, Any]) -> None:
-        kind, message = event["kind"], event.get("message") or {}
+    def show(self, persona: Persona, event: Event) -> None:
+        kind, message = event.kind, event.message
         if kind == "delete":
             return
         note = " (изменено)" if kind == "edit" else ""
         self.printed.append((persona, message))
-        sent = datetime.fromtimestamp(int(message.get("date") or 0), self.zone)
+        sent = datetime.fromtimestamp(message.sent, self.zone)
         self.console.print(
             f"── [{len(self.printed)}] {self.label(persona)} ← бот · {sent:%d.%m %H:%M}{note}"
         )
-        text = message.get("text") or message.get("caption") or ""
-        if text:
-            self.console.print(html_to_rich(text))
-        found = attachment(message)
-        if found:
-            self.console.print(f"📎 [underline]{escape(str(self.save(*found)))}[/]")
-        for row in numbered_buttons(message):
+        if message.html:
+            self.console.print(html_to_rich(message.html))
+        for key, name in message.files:
+            saved = self.save(self.world.people[persona.key].file_data(key), name)
+            self.console.print(f"📎 [underline]{escape(str(saved))}[/]")
+        for row in numbered_buttons(message.rows):
             self.console.print(f"   [bold]{escape(row)}[/]")
 
-    def save(self, file_id: str, name: str) -> Path:
-        stored = self.world.emulator.files.get(file_id)
+    def save(self, data: bytes | None, name: str) -> Path:
         target = self.world.files_dir / Path(name).name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if stored is not None:
-            target.write_bytes(stored.data)
+        if data is not None:
+            target.write_bytes(data)
         return target
 
 
@@ -324,12 +324,17 @@ async def prompt_lines(sandbox: Sandbox) -> AsyncIterator[str]:
 
 
 async def run_sandbox(
-    plan: Path, db_path: Path, files_dir: Path, start: datetime, script: Path | None
+    plan: Path,
+    db_path: Path,
+    files_dir: Path,
+    start: datetime,
+    script: Path | None,
+    messenger: str = TELEGRAM,
 ) -> int:
     """Build the world, chat until the input ends, tear down; the database stays on disk."""
     interactive = script is None and sys.stdin.isatty() and sys.stdout.isatty()
     console = Console(highlight=False, soft_wrap=True, emoji=False)
-    world = SandboxWorld(plan, db_path, files_dir, start)
+    world = SandboxWorld(plan, db_path, files_dir, start, messenger)
     try:
         await world.start()
     except PlanRefused as exc:

@@ -1,4 +1,5 @@
-"""The sandbox's world: emulator, the real bot polling it, a database with a plan and people."""
+"""The sandbox's world: the emulators, the real bot polling them, a database with a plan and
+people, each in Telegram or MAX (`--messenger`)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ from core.plan_import import attach_school
 from core.roles import Role
 from core.schools import add_school
 from db.models import Plan, PlanSchool, School
-from emulator import Emulator, EmulatorClient, EmulatorServer, FakeUser
-from emulator.client import BotMessage
 from importer.files import ImportFileError, load_plan
+from messengers import MAX, TELEGRAM
+from sandbox.cast import cast
+from sandbox.chats import Chat, Event
+from sandbox.lines import LINES, Line
 from sandbox.render import html_to_plain
 
-TOKEN = "700000001:SANDBOX-kurator-local-token_000000000"
-USERNAME = "kurator_sandbox_bot"
 PLAN_ZONE = "Asia/Yekaterinburg"
 WEBAPP_URL = "https://kurator.sandbox/app/"  # what the buttons carry; the page is served locally
 DEFAULT_PLAN = Path(__file__).parent / "data" / "seed_001.txt"
@@ -89,23 +90,26 @@ class FinishedUpdates(BaseMiddleware):
 class SandboxWorld:
     """Everything the terminal chat drives; `start()` builds it, `stop()` tears it down."""
 
-    def __init__(self, plan: Path, db_path: Path, files_dir: Path, start: datetime) -> None:
+    def __init__(
+        self, plan: Path, db_path: Path, files_dir: Path, start: datetime, messenger: str = TELEGRAM
+    ) -> None:
         self.plan_path = plan
         self.db_path = db_path
         self.files_dir = files_dir
         self.clock = ManualClock(start)
-        self.emulator = Emulator(now=lambda: self.clock.now().timestamp())
-        self.account = self.emulator.add_bot(TOKEN, USERNAME)
-        self._first_update_id = self.account.next_update_id
-        self.server = EmulatorServer(self.emulator)
+        self.messenger = messenger  # telegram | max | both
+        self.where = cast(messenger)  # persona key -> the messenger they use
+        # One emulator per messenger anyone uses, in a fixed order (Telegram first).
+        self.lines: dict[str, Line] = {
+            name: LINES[name](self.clock) for name in (TELEGRAM, MAX) if name in self.where.values()
+        }
         self.counter = FinishedUpdates()
-        self.people: dict[str, FakeUser] = {}
+        self.people: dict[str, Chat] = {}
         self.schools: list[str] = []
         self.plan_title = ""
         self.resumed = False  # the database held the plan already: nothing was imported
-        self.import_log: list[dict[str, Any]] = []  # the coordinator's import, from the preview
+        self.import_log: list[Event] = []  # the coordinator's import, from the preview on
         self._app: Application | None = None
-        self._client: EmulatorClient | None = None
         self._task: asyncio.Task[None] | None = None
 
     @property
@@ -113,17 +117,12 @@ class SandboxWorld:
         assert self._app is not None, "start() first"
         return self._app
 
-    @property
-    def client(self) -> EmulatorClient:
-        assert self._client is not None, "start() first"
-        return self._client
-
     async def start(self) -> None:
-        await self.server.start()
+        served: dict[str, Any] = {}
+        for line in self.lines.values():
+            served |= await line.start()
         settings = Settings(
-            bot_token=TOKEN,
-            bot_username=USERNAME,
-            telegram_api_url=self.server.url,
+            **served,
             database_url=f"sqlite+aiosqlite:///{self.db_path}",
             scheduler_enabled=False,  # the sandbox ticks when its clock moves
             watchdog_enabled=False,  # its clock jumps by days: nothing for operators to watch
@@ -139,8 +138,6 @@ class SandboxWorld:
             _env_file=None,
         )
         self._app = Application(settings, self.clock, outermost=[self.counter])
-        self._client = EmulatorClient(self.server.url, bot_token=TOKEN)
-        await self._client.__aenter__()
         self._task = asyncio.create_task(self._app.run_polling(handle_signals=False))
         started = asyncio.create_task(self._app.started.wait())
         done, _ = await asyncio.wait({self._task, started}, return_when=asyncio.FIRST_COMPLETED)
@@ -155,20 +152,19 @@ class SandboxWorld:
         async with self.app.session_factory() as session, session.begin():
             await keep_sandbox_clock(session, self.clock.now())
 
-    async def dashboard_url(self, user_id: int) -> str:
-        """The page on this computer, opened as Telegram opens it for `user_id`."""
-        data = await self.client.web_app_data(user_id)
+    async def dashboard_url(self, key: str) -> str:
+        """The page on this computer, opened as the person's messenger opens it for them."""
+        fragment = await self.people[key].launch_fragment()
         path = self.app.settings.webapp_path()
-        return f"http://127.0.0.1:{self.app.web_port}{path}#{data['fragment']}"
+        return f"http://127.0.0.1:{self.app.web_port}{path}#{fragment}"
 
     async def stop(self) -> None:
         if self._app is not None:
             await self._app.stop()
         if self._task is not None:
             await asyncio.wait_for(self._task, 30)
-        if self._client is not None:
-            await self._client.close()
-        await self.server.stop()
+        for line in self.lines.values():
+            await line.stop()
 
     async def settle(self, limit: float = 30) -> None:
         """Wait until every update is handled and no delivery is running."""
@@ -176,7 +172,7 @@ class SandboxWorld:
         deadline = loop.time() + limit
         calm = 0
         while loop.time() < deadline:
-            total = self.account.next_update_id - self._first_update_id
+            total = sum(line.updates() for line in self.lines.values())
             if self.counter.finished >= total and not self.app.delivering:
                 calm += 1
                 if calm >= 3:  # stays idle across a few loop turns: nothing was in flight
@@ -194,9 +190,8 @@ class SandboxWorld:
             raise PlanRefused(html_to_plain(texts.import_file_error(exc.code, exc.rows))) from None
         self.plan_title = draft.title
         for persona in PERSONAS:  # in this order every time: a resumed database knows the ids
-            self.people[persona.key] = await self.client.add_user(
-                persona.first_name, persona.last_name
-            )
+            line = self.lines[self.where[persona.key]]
+            self.people[persona.key] = await line.person(persona.first_name, persona.last_name)
         coordinator = PERSONAS[0]
         await self._join(coordinator, None)
         async with self.app.session_factory() as session:
@@ -207,7 +202,7 @@ class SandboxWorld:
             async with self.app.session_factory() as session:
                 plan = await _stored_plan(session, draft.title)
             if plan is None:
-                said = [html_to_plain(e["message"].get("text") or "") for e in self.import_log]
+                said = [html_to_plain(e.message.html) for e in self.import_log]
                 raise PlanRefused("\n".join(said) or "бот не ответил на файл плана")
         async with self.app.session_factory() as session, session.begin():
             school_ids = list(
@@ -239,33 +234,29 @@ class SandboxWorld:
             created = await create_invitation(
                 session, self.clock, role=persona.role, school_id=school_id
             )
-        await self.people[persona.key].send(f"/start {created.code}")
+        await self.people[persona.key].join(created.code)
         await self.settle()
 
     async def _import_in_chat(self) -> None:
-        """Send the plan file as the coordinator and confirm the preview, as in Telegram; the
+        """Send the plan file as the coordinator and confirm the preview, as in chat; the
         conversation from the preview on is kept to be shown (flagged rows and their dates)."""
         coordinator = self.people[PERSONAS[0].key]
-        before = await self.client.log(coordinator.id)
-        cursor = before[-1]["seq"] if before else 0
-        await coordinator.upload(self.plan_path)
+        before = await coordinator.log()
+        cursor = before[-1].seq if before else 0
+        await coordinator.send_files([self.plan_path], "document")
         await self.settle()
-        said = await self.client.log(coordinator.id, after=cursor)
-        previews = [
-            e["message"]
-            for e in said
-            if texts.IMPORT_CONFIRM in BotMessage.of(e["message"]).buttons
-        ]
+        said = await coordinator.log(cursor)
+        previews = [e.message for e in said if texts.IMPORT_CONFIRM in e.message.buttons]
         if not previews:
             self.import_log = said
             return
-        await coordinator.press(texts.IMPORT_CONFIRM, BotMessage.of(previews[-1]))
+        await coordinator.press(texts.IMPORT_CONFIRM, previews[-1])
         await self.settle()
         # From the preview on, as it now stands (its buttons gone): what the coordinator read.
         self.import_log = [
             e
-            for e in await self.client.log(coordinator.id, after=cursor)
-            if e["kind"] != "new" or e["message"]["message_id"] != previews[-1]["message_id"]
+            for e in await coordinator.log(cursor)
+            if e.kind != "new" or e.message.id != previews[-1].id
         ]
 
 

@@ -40,7 +40,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.reminder_render import Rendered, family, merges
-from bot.submission_view import send_part
+from bot.submission_view import carried, send_part
 from core.clock import Clock
 from core.groups import links_of, unlink_chat
 from core.notices import REVIEW_REQUEST
@@ -334,7 +334,7 @@ class OutboxSender:
             sender = bot if wait is None else cast(Bot, _Patient(bot, wait))
             wait = None
             try:
-                await send_part(sender, chat_id, part)
+                await send_part(sender, chat_id, await carried(bot, part, self.bots))
             except TelegramBadRequest as exc:
                 log.warning("outbox row %s: part %s refused: %s", row_id, index, exc.message)
             await self._progress(row_id, index + 1, begins=index < len(rendered.media))

@@ -93,6 +93,12 @@ async def test_a_curator_joins_in_max_and_marks_an_item_done_there(both: Both) -
     # The coordinator, in Telegram, is asked to review what came from MAX.
     request = await olga.expect_reply("На проверку")
     assert "Анна" in request.text
+    # The file came through MAX: Telegram gets its bytes, under its name.
+    sent = await olga.expect_reply()
+    document = sent.raw["document"]
+    assert document["file_name"] == "приказ.pdf"
+    stored = world.server.emulator.files[document["file_id"]]
+    assert stored.data == b"%PDF-1.4 prikaz " * 100
 
 
 async def test_a_telegram_user_links_max_and_notices_follow_the_choice(both: Both) -> None:

@@ -10,15 +10,24 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import pytest
 from rich.console import Console
 
 from sandbox.session import Sandbox
 from sandbox.world import DEFAULT_PLAN, PLAN_ZONE, SandboxWorld
 
+# Where each messenger puts the signed launch data in the page's address (docs/max.md).
+LAUNCH_DATA = {"telegram": "tgWebAppData", "max": "WebAppData"}
 
-async def test_dashboard_address_opens_the_page_as_the_person(tmp_path: Path) -> None:
+
+@pytest.mark.parametrize("messenger", ["telegram", "max"])
+async def test_dashboard_address_opens_the_page_as_the_person(
+    tmp_path: Path, messenger: str
+) -> None:
     start = datetime(2020, 11, 9, 8, 55, tzinfo=ZoneInfo(PLAN_ZONE))
-    world = SandboxWorld(DEFAULT_PLAN, tmp_path / "sandbox.sqlite3", tmp_path / "files", start)
+    world = SandboxWorld(
+        DEFAULT_PLAN, tmp_path / "sandbox.sqlite3", tmp_path / "files", start, messenger
+    )
     await world.start()
     out = io.StringIO()
     sandbox = Sandbox(world, Console(file=out, width=400, highlight=False))
@@ -31,7 +40,7 @@ async def test_dashboard_address_opens_the_page_as_the_person(tmp_path: Path) ->
         url = re.search(r"http://127\.0\.0\.1:\d+/app/#\S+", printed)
         assert url is not None
         parts = urlsplit(url.group(0))
-        init_data = parse_qs(parts.fragment)["tgWebAppData"][0]
+        init_data = parse_qs(parts.fragment)[LAUNCH_DATA[messenger]][0]
         base = f"{parts.scheme}://{parts.netloc}{parts.path}"
         async with aiohttp.ClientSession() as http:
             async with http.get(base) as page:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from tests.harness import ROOT
 
@@ -43,14 +44,25 @@ def _blocks(transcript: str) -> list[tuple[str, str]]:
     return [(parts[i], parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
 
 
-def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
+# What the sandbox says of each --messenger; with both, Алиса reports in MAX and Ольга reviews
+# in Telegram: the story crosses messengers.
+BANNERS = {
+    "telegram": "бот и эмулятор Telegram на этом компьютере",
+    "max": "бот и эмулятор MAX на этом компьютере",
+    "both": "curator1: Алиса Кураторова (в MAX)",
+}
+
+
+@pytest.mark.parametrize("messenger", list(BANNERS))
+def test_the_main_story_runs_from_a_script(tmp_path: Path, messenger: str) -> None:
     evidence = tmp_path / "приказ.txt"
     evidence.write_text("Приказ № 344 от 09.11.2020", encoding="utf-8")
     script = tmp_path / "story.txt"
     script.write_text(STORY.format(evidence=evidence), encoding="utf-8")
     db = tmp_path / "sandbox.sqlite3"
+    command = ["sandbox", "--messenger", messenger, "--script", str(script), "--db", str(db)]
     done = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox", "--script", str(script), "--db", str(db)],
+        [sys.executable, "-m", "bot", *command],
         cwd=ROOT,
         env=_env(tmp_path),
         capture_output=True,
@@ -62,6 +74,7 @@ def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
     out = done.stdout
     assert "\x1b[" not in out  # not a terminal: plain text
     assert out.splitlines()[0].startswith("Запускаю песочницу…")  # at once, before the world
+    assert BANNERS[messenger] in out and "Traceback" not in done.stderr
     assert "Готово. Попробуйте:" in out and "/press 3.2" in out and "/dashboard" in out
     blocks = _blocks(out)
     heads = [h for h, _ in blocks]
@@ -102,6 +115,8 @@ def test_the_main_story_runs_from_a_script(tmp_path: Path) -> None:
     final = blocks[status_blocks[-1] + 1][1]
     assert re.search(r"Всего 46: ✅ 0 ", before) and re.search(r"Всего 46: ✅ 1 ", final)
     assert f"База песочницы: {db}" in out and db.exists()
+    if messenger != "telegram":
+        return  # the command line reads the database alike whichever messenger filled it
 
     # The command line on the sandbox's database takes the sandbox's clock (9 November 2020).
     env = {**_env(tmp_path), "DATABASE_URL": f"sqlite+aiosqlite:///{db}"}
@@ -135,6 +150,22 @@ HOLIDAYS = """\
 Ольга Методистова
 /clock 2020-11-12 09:00
 """
+
+
+def test_an_unknown_messenger_is_refused_in_russian(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox", "--messenger", "viber"],
+        cwd=ROOT,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Нет такого мессенджера: «viber». Можно: telegram (по умолчанию), max или both" in (
+        done.stderr
+    )
 
 
 def test_the_sandbox_runs_through_holidays_and_an_absence(tmp_path: Path) -> None:
