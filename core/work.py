@@ -137,6 +137,7 @@ class ItemCard:
     pending_submission_id: int | None = None
     handed_in: date | None = None  # the day it was last handed in, in `zone`
     zone: str | None = None  # the item's zone (the school's, else the plan's): its days
+    plan_zone: str | None = None  # the plan's own, as written: its documents' times
 
 
 @dataclass(frozen=True)
@@ -344,6 +345,7 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         ),
         handed_in=local_date(assignment.submitted_at, zone),
         zone=zone.key,
+        plan_zone=plan.timezone,
     )
 
 

@@ -6,7 +6,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from bot.texts import LETTER_NAMES, state_words, zone_label
+from bot.texts import LETTER_NAMES, state_words, zone_label, zoned
 from core import matrix
 from core.filenames import shorten
 from core.report_data import PlanReport, ReportRow
@@ -88,7 +88,7 @@ class XlsxReport:
         )
         self.matrix.sheet.freeze_panes(1, 1)
         self.column = {a_id: index for index, (a_id, _, _) in enumerate(report.activities, 1)}
-        sent = f"Отправлено ({zone_label(report.zone).strip()})"
+        sent = zoned("Отправлено", report.zone)
         self.details = Sheet(
             book,
             "Подробно",

@@ -341,7 +341,7 @@
     }
     if (card.reviewComment) parts.push(el("div", { textContent: T.review_comment + ": " + card.reviewComment }));
     if (card.canReview) parts.push(reviewBox(card));
-    parts.push(el("h3", { textContent: T.history }));
+    parts.push(el("h3", { textContent: card.timesZone ? T.history + " (" + T.times + " " + card.timesZone + ")" : T.history }));
     parts.push(card.history.length ? el("ul", {}, ...card.history.map((h) => el("li", { textContent: h }))) : el("div", { className: "meta", textContent: T.no_history }));
     $("card").replaceChildren(...parts.filter((part) => part != null));
   }
