@@ -933,7 +933,7 @@ HANDED_ON_TIME = "сдано в срок"
 HANDED_LATE = "сдано с опозданием на {days} дн."
 # The short name of each matrix letter (core/matrix.py): the dashboard's legend, XLSX cells.
 LETTER_NAMES = {
-    "n": "в работе",
+    "n": "открыто",  # /status's "⏳ открыто"
     "s": "на проверке",
     "a": "принято",
     "r": "возвращено",

@@ -290,6 +290,7 @@ async def _matrix(r: _Request) -> dict[str, Any]:
                 "id": c.activity_id,
                 "number": c.number,
                 "title": c.title,
+                "short": texts.clip(c.title, COLUMN_NAME),  # the header's words on a phone
                 "group": c.group,
                 "due": c.due,
             }
@@ -316,6 +317,9 @@ async def _matrix(r: _Request) -> dict[str, Any]:
         "schools": page.schools,
         "offset": page.offset,
     }
+
+
+COLUMN_NAME = 32  # characters of an activity's name in its column's (upright) header
 
 
 async def _card(r: _Request) -> dict[str, Any]:
