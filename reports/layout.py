@@ -21,10 +21,14 @@ _WORD_CAP = 0.3  # no single word claims more than this share of the page
 
 @cache
 def _font(bold: bool, sans: bool = False) -> Any:
-    import matplotlib
+    from importlib.util import find_spec
+
     from PIL import ImageFont
 
-    folder = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf")
+    # matplotlib's own fonts, found without importing it (a second or so on a slow machine).
+    spec = find_spec("matplotlib")
+    assert spec is not None and spec.origin is not None
+    folder = os.path.join(os.path.dirname(spec.origin), "mpl-data", "fonts", "ttf")
     family = "DejaVuSans" if sans else "DejaVuSerif"
     return ImageFont.truetype(os.path.join(folder, f"{family}{'-Bold' if bold else ''}.ttf"), 100)
 
