@@ -633,7 +633,7 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
 async def _evidence(settings: Settings, args: argparse.Namespace) -> int:
     """Write the evidence archive (parts under the limit) and say what is missing."""
     from core.evidence_archive import evidence_entries
-    from core.report_data import find_plan
+    from core.report_data import document_zone, find_plan
     from core.schools import find_school
     from reports.evidence_zip import write_archive
 
@@ -641,7 +641,7 @@ async def _evidence(settings: Settings, args: argparse.Namespace) -> int:
         plan = await find_plan(session, args.plan)
         school_id = (await find_school(session, args.school)).id if args.school else None
         found = await evidence_entries(session, None, plan.id, school_id, args.item)
-        return found, plan.title, plan.timezone or settings.default_timezone
+        return found, plan.title, document_zone(plan.timezone, settings.default_timezone)
 
     found, title, zone = await _with_session(settings, entries)
     limit = int((args.part_mb or settings.evidence_part_mb) * 1000 * 1000)

@@ -151,12 +151,16 @@ def item_actions(
     review_submission: int | None,
     full_comments: bool = False,
     can_move: bool = False,
+    can_snooze: bool = False,
 ) -> InlineKeyboardMarkup:
+    """The card's actions; "remind me later" only before the item's date (none when overdue,
+    as under an overdue reminder)."""
     builder = InlineKeyboardBuilder()
     if can_act:
         builder.button(
             text=texts.BTN_DONE, callback_data=ItemAct(action="done", assignment_id=assignment_id)
         )
+    if can_act and can_snooze:
         builder.button(
             text=texts.BTN_TOMORROW,
             callback_data=ItemAct(action="tomorrow", assignment_id=assignment_id),
@@ -165,6 +169,7 @@ def item_actions(
             text=texts.BTN_IN_3_DAYS,
             callback_data=ItemAct(action="later3", assignment_id=assignment_id),
         )
+    if can_act:
         builder.button(
             text=texts.BTN_HELP, callback_data=ItemAct(action="help", assignment_id=assignment_id)
         )
@@ -194,7 +199,8 @@ def item_actions(
     move = [1] if can_act or can_move else []
     review = [2] if review_submission is not None else []
     if can_act:
-        builder.adjust(1, 2, 1, *move, *review, *tail)
+        later = [2] if can_snooze else []
+        builder.adjust(1, *later, 1, *move, *review, *tail)
     else:
         builder.adjust(*move, *review, *tail)
     return builder.as_markup()

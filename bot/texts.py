@@ -14,7 +14,7 @@ from core.dto import MembershipInfo, UserContext
 from core.import_diff import ImportDiff
 from core.item_state import ItemState, State, item_state
 from core.roles import RANK, Role
-from core.when import needs_year
+from core.when import local_moment, needs_year
 from importer.draft import PlanDraft
 from importer.errors import MAX_PDF_PAGES, MAX_ROWS
 
@@ -84,6 +84,17 @@ def zone_label(zone: str | None) -> str:
     if not zone:
         return ""
     return f" {ZONE_LABELS.get(zone, f'по времени {zone_city(zone)}')}"
+
+
+def document_time(moment: datetime, zone: str) -> str:
+    """ "19.11.2026 09:00": a moment as documents and the dashboard show it, on the plan's clock
+    (`core.when.local_moment`); the zone is named once beside it (`zoned`)."""
+    return f"{local_moment(moment, zone):%d.%m.%Y %H:%M}"
+
+
+def zoned(words: str, zone: str) -> str:
+    """ "Отправлено (по Екатеринбургу)": a column or list of times with its zone named."""
+    return f"{words} ({zone_label(zone).strip()})" if zone else words
 
 
 def seminar_when(
@@ -922,7 +933,7 @@ HANDED_ON_TIME = "сдано в срок"
 HANDED_LATE = "сдано с опозданием на {days} дн."
 # The short name of each matrix letter (core/matrix.py): the dashboard's legend, XLSX cells.
 LETTER_NAMES = {
-    "n": "в работе",
+    "n": "открыто",  # /status's "⏳ открыто"
     "s": "на проверке",
     "a": "принято",
     "r": "возвращено",
@@ -1917,7 +1928,7 @@ def history_line(line: Any, zone: Any, today: date, quote: Any = str) -> str:
         what += f" на {date.fromisoformat(after['due']):%d.%m.%Y}"
     comment = after.get("comment") or after.get("question") or after.get("reason")
     tail = f": «{quote(clip(str(comment), 100))}»" if comment else ""
-    at = line.at.astimezone(zone)
+    at = local_moment(line.at, zone)
     return f"{short_date(at.date(), today)} {at:%H:%M} — {who} {what}{tail}"
 
 
@@ -2374,6 +2385,7 @@ DASHBOARD_PAGE = {
     "due": "Срок",
     "plan_due": "по плану",
     "history": "История",
+    "times": "время",
     "no_history": "Пока ничего не происходило.",
     "evidence": "Подтверждающие материалы",
     "comment": "Комментарий",

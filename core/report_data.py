@@ -21,6 +21,7 @@ from core.reminder_policy import resolve_zone
 from core.scope import Scope, scope_of, visible
 from core.states import AssignmentStatus
 from core.status import DEPARTMENT, NO_SECTION, PlanStatus, plan_status
+from core.when import local_moment
 from db.models import (
     Activity,
     Assignment,
@@ -91,11 +92,22 @@ class PlanReport:
 
     def local(self, moment: datetime) -> datetime:
         """`moment` in the plan's zone, without tzinfo (as a spreadsheet cell holds it)."""
-        return moment.astimezone(ZoneInfo(self.zone)).replace(tzinfo=None)
+        return local_moment(moment, self.zone)
 
     @property
     def total(self) -> int:
         return self.status.counts.total if self.status else 0
+
+
+def document_zone(plan_zone: str | None, default_zone: str) -> str:
+    """The zone a plan's documents and dashboard show times in: the plan's, else the default."""
+    return resolve_zone(plan_zone, default_zone).key
+
+
+async def plan_zone(session: AsyncSession, plan_id: int, default_zone: str) -> str:
+    """`document_zone` of the plan `plan_id`."""
+    plan = await session.get(Plan, plan_id)
+    return document_zone(plan.timezone if plan else None, default_zone)
 
 
 async def find_plan(session: AsyncSession, ref: str) -> Plan:
@@ -172,7 +184,7 @@ async def report_head(
         scope = _one_school(scope, plan_id, school_id)
     summary = await plan_status(session, scope, now, default_zone)
     report = PlanReport(plan.id, plan.title, now, summary[0] if summary else None, scope=scope)
-    report.zone = resolve_zone(plan.timezone, default_zone).key
+    report.zone = document_zone(plan.timezone, default_zone)
     query = select(Activity.id, Activity.number, Activity.title, Activity.cancelled_at).where(
         Activity.plan_id == plan_id, _in_report()
     )

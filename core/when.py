@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from core.periods import month_number
 
 _NUMERIC = re.compile(r"^(\d{1,2})\.(\d{1,2})(?:\.(\d{2}|\d{4}))?(?:\s*г\.?)?$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?$")
 _RELATIVE = {"сегодня": 0, "завтра": 1, "послезавтра": 2}
+
+
+def local_moment(moment: datetime, zone: str | tzinfo) -> datetime:
+    """`moment` on the clock of `zone`, to the minute and without tzinfo: the one rule by which
+    every document and the dashboard show a time (in the plan's zone, named beside it)."""
+    where = ZoneInfo(zone) if isinstance(zone, str) else zone
+    return moment.astimezone(where).replace(tzinfo=None, second=0, microsecond=0)
 
 
 def academic_year(day: date) -> int:

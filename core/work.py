@@ -137,6 +137,11 @@ class ItemCard:
     pending_submission_id: int | None = None
     handed_in: date | None = None  # the day it was last handed in, in `zone`
     zone: str | None = None  # the item's zone (the school's, else the plan's): its days
+    plan_zone: str | None = None  # the plan's own, as written: its documents' times
+
+    def can_snooze(self, today: date) -> bool:
+        """Whether "remind me later" is offered: only before its date (`snooze`'s rule)."""
+        return self.can_act and snoozable(self.due, today)
 
 
 @dataclass(frozen=True)
@@ -344,6 +349,7 @@ async def item_card(session: AsyncSession, user: UserContext, assignment_id: int
         ),
         handed_in=local_date(assignment.submitted_at, zone),
         zone=zone.key,
+        plan_zone=plan.timezone,
     )
 
 
@@ -594,6 +600,12 @@ async def undo(session: AsyncSession, clock: Clock, user: UserContext, submissio
     return assignment.id
 
 
+def snoozable(due: date | None, today: date) -> bool:
+    """A reminder may be put off only while the date is ahead: an overdue item (or one due
+    today, or one without a date) has nothing to wait for."""
+    return due is not None and due > today
+
+
 async def snooze(
     session: AsyncSession,
     clock: Clock,
@@ -618,9 +630,10 @@ async def snooze(
     if assignment.status not in OPEN:
         raise WorkError("wrong_state", assignment.status)
     today = clock.now().astimezone(zone).date()
-    if assignment.due_date is None or assignment.due_date <= today:
+    due = assignment.due_date
+    if due is None or not snoozable(due, today):
         raise WorkError("too_late", assignment.status)
-    target = min(today + timedelta(days=days), assignment.due_date)
+    target = min(today + timedelta(days=days), due)
     moment = datetime.combine(target, time(9), zone)
     assignment.snoozed_until = moment
     await cancel_pending_for(session, assignment.id)

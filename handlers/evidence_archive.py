@@ -23,6 +23,7 @@ from core.evidence_archive import evidence_entries
 from core.filenames import document_name
 from core.permissions import may_report
 from core.reminder_policy import local_today
+from core.report_data import plan_zone
 from core.roles import Role
 from core.schools import find_school
 from core.status import plan_status, scope_of
@@ -66,7 +67,7 @@ async def send_evidence(
             name = document_name(texts.EVIDENCE_FILE, "zip", plan.title, day=today)
             base = Path(folder) / name
             limit = int(settings.evidence_part_mb * 1000 * 1000)
-            zone = settings.default_timezone
+            zone = await plan_zone(session, plan.plan_id, settings.default_timezone)
             paths, made = await write_archive(entries, base, zone, limit, progress)
             await progress.finish()
             for number, path in enumerate(paths, 1):

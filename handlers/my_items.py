@@ -103,14 +103,16 @@ async def open_card(
         return
     await query.answer()
     review = card.pending_submission_id if card.can_review else None
+    today = local_today(clock.now(), card.zone, settings.default_timezone)
     await query.message.answer(
-        texts.item_card(card, local_today(clock.now(), card.zone, settings.default_timezone)),
+        texts.item_card(card, today),
         reply_markup=keyboards.item_actions(
             card.assignment_id,
             card.can_act,
             review,
             texts.comments_clipped(card),
             can_move=card.can_move,
+            can_snooze=card.can_snooze(today),
         ),
     )
 

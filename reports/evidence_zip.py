@@ -15,8 +15,8 @@ import zipfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from bot.texts import document_time, zoned
 from core.evidence_archive import EvidenceEntry
 from core.plain_text import spreadsheet_text
 
@@ -70,14 +70,18 @@ def plan_parts(entries: list[EvidenceEntry], limit: int, zone: str = "UTC") -> P
     return Plan(parts, missing, entries)
 
 
+def index_head(zone: str) -> list[str]:
+    """The index's head, its times' zone named (the plan's, as in the XLSX report)."""
+    return [zoned(word, zone) if word in ("Отправлено", "Принято") else word for word in INDEX_HEAD]
+
+
 def index_csv(plan: Plan, zone: str) -> bytes:
     """The index: one line per file, in the archive or not (and why not); Excel-friendly, and
     no cell of people's text opens as a formula."""
     where = {id(entry): part.number for part in plan.parts for entry, _, _ in part.files}
-    local = ZoneInfo(zone)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(INDEX_HEAD)
+    writer.writerow(index_head(zone))
     for index, entry in enumerate(plan.entries):
         part = where.get(id(entry))
         cells = [
@@ -88,8 +92,8 @@ def index_csv(plan: Plan, zone: str) -> bytes:
             part or "",
             entry.archive_path if part else "",
             entry.submitted_by or "",
-            f"{entry.submitted_at.astimezone(local):%d.%m.%Y %H:%M}",
-            f"{entry.accepted_at.astimezone(local):%d.%m.%Y %H:%M}" if entry.accepted_at else "",
+            document_time(entry.submitted_at, zone),
+            document_time(entry.accepted_at, zone) if entry.accepted_at else "",
             entry.comment or "",
             "в архиве" if part else f"НЕТ В АРХИВЕ: {plan.missing.get(index, '')}",
         ]

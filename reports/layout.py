@@ -20,18 +20,23 @@ _WORD_CAP = 0.3  # no single word claims more than this share of the page
 
 
 @cache
-def _font(bold: bool) -> Any:
-    import matplotlib
+def _font(bold: bool, sans: bool = False) -> Any:
+    from importlib.util import find_spec
+
     from PIL import ImageFont
 
-    folder = os.path.join(os.path.dirname(matplotlib.__file__), "mpl-data", "fonts", "ttf")
-    name = "DejaVuSerif-Bold.ttf" if bold else "DejaVuSerif.ttf"
-    return ImageFont.truetype(os.path.join(folder, name), 100)
+    # matplotlib's own fonts, found without importing it (a second or so on a slow machine).
+    spec = find_spec("matplotlib")
+    assert spec is not None and spec.origin is not None
+    folder = os.path.join(os.path.dirname(spec.origin), "mpl-data", "fonts", "ttf")
+    family = "DejaVuSans" if sans else "DejaVuSerif"
+    return ImageFont.truetype(os.path.join(folder, f"{family}{'-Bold' if bold else ''}.ttf"), 100)
 
 
-def text_width(text: str, points: float, bold: bool = False) -> int:
-    """`text` on one line at `points`, in twips (twentieths of a point)."""
-    return round(float(_font(bold).getlength(text)) * points / 100 * 20)
+def text_width(text: str, points: float, bold: bool = False, sans: bool = False) -> int:
+    """`text` on one line at `points`, in twips (twentieths of a point); `sans` measures with
+    DejaVu Sans, wider than Calibri and Carlito (a spreadsheet's fonts)."""
+    return round(float(_font(bold, sans).getlength(text)) * points / 100 * 20)
 
 
 @dataclass

@@ -6,9 +6,20 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
-from bot.texts import LETTER_NAMES, state_words, zone_label
+from bot.texts import LETTER_NAMES, state_words, zone_label, zoned
 from core import matrix
+from core.filenames import shorten
 from core.report_data import PlanReport, ReportRow
+from reports.sheet_columns import (
+    HEADER_LIMIT,
+    LINE,
+    POINTS,
+    Column,
+    Sheet,
+    print_setup,
+    units,
+    wrapped,
+)
 
 FILLS = {  # by the dashboard's letter of the item's state (core/matrix.py)
     matrix.ACCEPTED: "C6EFCE",  # green
@@ -45,52 +56,57 @@ class XlsxReport:
         )
         book = self.book
         self.bold = book.add_format({"bold": True})
-        self.date = book.add_format({"num_format": "dd.mm.yyyy"})
-        self.moment = book.add_format({"num_format": "dd.mm.yyyy hh:mm"})
+        # Every cell at the top: a row grown by a wrapped title keeps its cells level.
+        self.top = book.add_format({"valign": "top"})
+        self.date = book.add_format({"num_format": "dd.mm.yyyy", "valign": "top"})
+        self.moment = book.add_format({"num_format": "dd.mm.yyyy hh:mm", "valign": "top"})
         self.fills = {
-            state: book.add_format({"bg_color": f"#{colour}", "pattern": 1})
+            state: book.add_format({"bg_color": f"#{colour}", "pattern": 1, "valign": "top"})
             for state, colour in FILLS.items()
         }
         self.late_date = book.add_format(
-            {"bg_color": f"#{FILLS[matrix.OVERDUE]}", "pattern": 1, "num_format": "dd.mm.yyyy"}
+            {
+                "bg_color": f"#{FILLS[matrix.OVERDUE]}",
+                "pattern": 1,
+                "num_format": "dd.mm.yyyy",
+                "valign": "top",
+            }
         )
         self.today = report.local(report.generated).date()
+        head = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
         _summary(book, book.add_worksheet("Сводка"), report, self.bold)
-        self.matrix = self._sheet(
+        self.matrix = Sheet(
+            book,
             "Матрица",
-            ["Школа"] + [f"{n or ''} {t}"[:60].strip() for _, n, t in report.activities],
-            (40,) + (16,) * len(report.activities),
-            book.add_format({"bold": True, "text_wrap": True, "valign": "top"}),
+            [Column("Школа", 24, 50)]
+            + [
+                Column(shorten(f"{n or ''} {t}", HEADER_LIMIT), 18, 18)
+                for _, n, t in report.activities
+            ],
+            head,
         )
-        self.matrix.freeze_panes(1, 1)
+        self.matrix.sheet.freeze_panes(1, 1)
         self.column = {a_id: index for index, (a_id, _, _) in enumerate(report.activities, 1)}
-        sent = f"Отправлено ({zone_label(report.zone).strip()})"
-        self.details = self._sheet(
+        sent = zoned("Отправлено", report.zone)
+        self.details = Sheet(
+            book,
             "Подробно",
-            ["Школа", "№", "Мероприятие", "Статус", "Срок", "Срок по плану", sent, "Комментарий",
-             "Файлы (⚠ — копия не сохранена)"],
-            (40, 6, 60, 36, 12, 14, 18, 40, 40),
+            [Column("Школа", 20, 40), Column("№", 4, 8), Column("Мероприятие", 30, 60),
+             Column("Статус", 12, 44), Column("Срок", 11, 11), Column("Срок по плану", 11, 11),
+             Column(sent, 16, 16), Column("Комментарий", 20, 50),
+             Column("Файлы (⚠ — копия не сохранена)", 24, 50)],
+            head,
         )  # fmt: skip
-        self.late = self._sheet(
+        self.details.sheet.freeze_panes(1, 0)
+        self.late = Sheet(
+            book,
             "Просрочено",
-            ["Школа", "№", "Мероприятие", "Срок", "Дней просрочки"],
-            (40, 6, 60, 12, 14),
-        )
-        self.rows = {"Матрица": 1, "Подробно": 1, "Просрочено": 1}
-
-    def _sheet(
-        self, title: str, head: list[str], widths: tuple[int, ...], style: Any = None
-    ) -> Any:
-        sheet = self.book.add_worksheet(title)
-        for index, width in enumerate(widths):
-            sheet.set_column(index, index, width)
-        sheet.write_row(0, 0, head, style or self.bold)
-        return sheet
-
-    def _next(self, sheet: Any) -> int:
-        row = self.rows[sheet.name]
-        self.rows[sheet.name] = row + 1
-        return row
+            [Column("Школа", 20, 40), Column("№", 4, 8), Column("Мероприятие", 30, 60),
+             Column("Срок", 11, 11), Column("Дней просрочки", 9, 9)],
+            head,
+        )  # fmt: skip
+        self.late.sheet.freeze_panes(1, 0)
 
     def add(self, rows: list[ReportRow]) -> None:
         """Append rows that come school by school (each school's rows together)."""
@@ -98,65 +114,79 @@ class XlsxReport:
             self._school(list(group))
 
     def _school(self, rows: list[ReportRow]) -> None:
-        line = self._next(self.matrix)
-        self.matrix.write_string(line, 0, rows[0].school)
+        line = self.matrix.next()
+        self.matrix.string(line, 0, rows[0].school, self.wrap)
         details = self.details
         for row in rows:
             letter = matrix.letter(row.state)
             fill = self.fills[letter]
-            self.matrix.write_string(line, self.column[row.activity_id], LETTER_NAMES[letter], fill)
-            at = self._next(details)
-            details.write_string(at, 0, row.school)
+            self.matrix.sheet.write_string(
+                line, self.column[row.activity_id], LETTER_NAMES[letter], fill
+            )
+            at = details.next()
+            details.string(at, 0, row.school, self.wrap)
             if row.number:
-                details.write_string(at, 1, row.number)
-            details.write_string(at, 2, row.title)
-            details.write_string(at, 3, state_words(row.state), fill)
+                details.string(at, 1, row.number, self.top)
+            details.string(at, 2, row.title, self.wrap)
+            details.string(at, 3, state_words(row.state), fill)
             if row.due:
-                details.write_datetime(at, 4, row.due, self.date)
+                details.sheet.write_datetime(at, 4, row.due, self.date)
             if row.plan_due:
-                details.write_datetime(at, 5, row.plan_due, self.date)
+                details.sheet.write_datetime(at, 5, row.plan_due, self.date)
             if row.submitted:
-                details.write_datetime(at, 6, self.report.local(row.submitted), self.moment)
+                details.sheet.write_datetime(at, 6, self.report.local(row.submitted), self.moment)
             if row.comment:
-                details.write_string(at, 7, row.comment)
+                details.string(at, 7, row.comment, self.wrap)
             if row.files:
-                details.write_string(at, 8, ", ".join(row.files))
+                details.string(at, 8, ", ".join(row.files), self.wrap)
         for row in sorted((r for r in rows if r.overdue), key=lambda r: r.due or self.today):
-            at = self._next(self.late)
-            self.late.write_string(at, 0, row.school)
+            at = self.late.next()
+            self.late.string(at, 0, row.school, self.wrap)
             if row.number:
-                self.late.write_string(at, 1, row.number)
-            self.late.write_string(at, 2, row.title)
+                self.late.string(at, 1, row.number, self.top)
+            self.late.string(at, 2, row.title, self.wrap)
             if row.due:
-                self.late.write_datetime(at, 3, row.due, self.late_date)
-                self.late.write_number(at, 4, row.state.days)
+                self.late.sheet.write_datetime(at, 3, row.due, self.late_date)
+                self.late.sheet.write_number(at, 4, row.state.days, self.top)
 
     def save(self) -> None:
+        for sheet in (self.matrix, self.details, self.late):
+            sheet.size()
         self.book.close()
 
 
 def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:
-    sheet.set_column(0, 0, 60)
-    sheet.write_string(0, 0, report.title, book.add_format({"bold": True, "font_size": 14}))
-    generated = report.local(report.generated)
-    sheet.write_string(1, 0, f"Сформирован: {generated:%d.%m.%Y %H:%M}{zone_label(report.zone)}")
+    """The title, when it was made, and the counts by direction, stage or section (all known
+    before the first row, so the columns are sized before they are written)."""
     # A plan without directions is summed by its sections ("1. Организационная работа").
     first = "Раздел" if report.status is not None and report.status.sections else "Направление"
     head = [first, "Всего", "Принято", "На проверке", "Открыто", "Просрочено", "Принято, %"]
+    rows: list[list[Any]] = []
+    if report.status is not None:
+        groups = [(x.title, x.counts) for x in report.status.sections] or [
+            (f"{d.code}. {d.title}" if d.code else d.title, d.counts)
+            for d in report.status.directions
+        ]
+        for label, c in [*groups, ("Итого", report.status.counts)]:
+            rows.append([label, c.total, c.accepted, c.submitted, c.open, c.overdue,
+                         c.share(c.accepted)])  # fmt: skip
+    labels = Column(first, 24, 60)
+    for row in rows:
+        labels.note(row[0])
+    widths = [labels.width()] + [units(h, bold=True) + 1 for h in head[1:]]
+    for index, width in enumerate(widths):
+        sheet.set_column(index, index, round(width, 1))
+    print_setup(sheet, repeat_header=False)
+    title = book.add_format({"bold": True, "font_size": 14, "text_wrap": True, "valign": "top"})
+    lines = len(wrapped(report.title, sum(widths) * POINTS / 14, bold=True))
+    sheet.set_row(0, lines * LINE * 14 / POINTS + 3)
+    sheet.merge_range(0, 0, 0, len(head) - 1, report.title, title)
+    generated = report.local(report.generated)
+    sheet.write_string(1, 0, f"Сформирован: {generated:%d.%m.%Y %H:%M}{zone_label(report.zone)}")
     sheet.write_row(3, 0, head, bold)
-    if report.status is None:
-        return
-    groups = [(x.title, x.counts) for x in report.status.sections] or [
-        (f"{d.code}. {d.title}" if d.code else d.title, d.counts) for d in report.status.directions
-    ]
-    row = 4
-    for label, c in groups:
-        sheet.write_row(
-            row,
-            0,
-            [label, c.total, c.accepted, c.submitted, c.open, c.overdue, c.share(c.accepted)],
-        )
-        row += 1
-    c = report.status.counts
-    total = ["Итого", c.total, c.accepted, c.submitted, c.open, c.overdue, c.share(c.accepted)]
-    sheet.write_row(row, 0, total, bold)
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    bold_wrap = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    for at, row in enumerate(rows, 4):
+        last = at == 3 + len(rows)
+        sheet.write_string(at, 0, row[0], bold_wrap if last else wrap)
+        sheet.write_row(at, 1, row[1:], bold if last else None)

@@ -30,11 +30,11 @@ from core.clock import Clock
 from core.dto import UserContext
 from core.filenames import content_disposition
 from core.item_state import item_state
-from core.people import own_zone
 from core.reminder_policy import local_today, resolve_zone
+from core.report_data import document_zone
 from core.status import DEPARTMENT
 from core.users import load_context, load_context_by_id
-from core.when import school_year_span
+from core.when import local_moment, school_year_span
 from core.work import WorkError, review
 from messengers import MAX, TELEGRAM
 from web import auth, links
@@ -290,6 +290,7 @@ async def _matrix(r: _Request) -> dict[str, Any]:
                 "id": c.activity_id,
                 "number": c.number,
                 "title": c.title,
+                "short": texts.clip(c.title, COLUMN_NAME),  # the header's words on a phone
                 "group": c.group,
                 "due": c.due,
             }
@@ -318,6 +319,9 @@ async def _matrix(r: _Request) -> dict[str, Any]:
     }
 
 
+COLUMN_NAME = 32  # characters of an activity's name in its column's (upright) header
+
+
 async def _card(r: _Request) -> dict[str, Any]:
     found = await dashboard.cell_card(
         r.session,
@@ -326,7 +330,8 @@ async def _card(r: _Request) -> dict[str, Any]:
         _int(r.request, "school", dashboard.DEPARTMENT_ID),  # 0: the department's own row
     )
     card = found.card
-    zone = resolve_zone(await own_zone(r.session, r.user.user_id), r.deps.settings.default_timezone)
+    # Times as the plan's documents show them (the XLSX, the evidence index), zone named.
+    zone = document_zone(card.plan_zone, r.deps.settings.default_timezone)
     base = r.deps.settings.webapp_path()
     now = r.deps.clock.now()
     today = local_today(now, card.zone, r.deps.settings.default_timezone)
@@ -353,7 +358,9 @@ async def _card(r: _Request) -> dict[str, Any]:
         "reviewComment": card.review_comment,
         "submittedBy": found.submitted_by,
         "submittedAt": (
-            f"{found.submitted_at.astimezone(zone):%d.%m.%Y %H:%M}" if found.submitted_at else None
+            texts.document_time(found.submitted_at, zone) + texts.zone_label(zone)
+            if found.submitted_at
+            else None
         ),
         "files": [
             {
@@ -366,9 +373,10 @@ async def _card(r: _Request) -> dict[str, Any]:
             for f in found.files
         ],
         "history": [
-            texts.history_line(line, zone, now.astimezone(zone).date())
+            texts.history_line(line, zone, local_moment(now, zone).date())
             for line in found.history[-30:]
         ],
+        "timesZone": texts.zone_label(zone).strip(),  # "по Екатеринбургу"
         "canReview": card.can_review and card.pending_submission_id is not None,
         "submission": card.pending_submission_id,
     }

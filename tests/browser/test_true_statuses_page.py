@@ -73,5 +73,5 @@ async def test_a_card_says_when_work_was_handed_in(world: World, browser: Any) -
     due, chip = await _card(page, title)
     assert "просрочено на" in due and "c-o" in chip, (due, chip)
     legend = await page.inner_text("#legend")
-    assert "в работе" in legend and "не начато" not in legend
+    assert "открыто" in legend and "не начато" not in legend  # /status's "⏳ открыто"
     await page.close()

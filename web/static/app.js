@@ -150,6 +150,8 @@
     if (!plans.some((p) => String(p.id) === state.plan)) state.plan = plans.length ? String(plans[0].id) : "";
     plan.value = state.plan;
     const chosen = plans.find((p) => String(p.id) === state.plan);
+    $("plan-title").textContent = chosen ? chosen.title : "";  // whole, wrapped: a select cuts it
+    plan.hidden = plans.length < 2;
     const directions = chosen ? chosen.directions : [];
     $("direction").replaceChildren(
       el("option", { value: "", textContent: T.all_directions }),
@@ -242,7 +244,9 @@
         groups.append(el("th", { colSpan: span, title: column.group, textContent: column.group || "" }));
         firsts.add(index);
       }
-      numbers.append(el("th", { title: column.title, textContent: column.number || String(index + 1) }));
+      // The number and a short name, upright in a narrow column; the whole name on the card.
+      numbers.append(el("th", { title: column.title },
+        el("span", { className: "name", textContent: (column.number ? column.number + " " : "") + column.short })));
     });
     if (grouped) { groups.prepend(corner); groups.append(sum); } else { numbers.prepend(corner); numbers.append(sum); }
     const body = el("tbody");
@@ -309,8 +313,8 @@
   }
 
   // --- the card -----------------------------------------------------------------------------
-  async function openCard(activity, school) {
-    $("card").replaceChildren(el("p", { textContent: T.loading }));
+  async function openCard(activity, school, news) {
+    if (!news) $("card").replaceChildren(el("p", { textContent: T.loading }));
     $("sheet").hidden = false;
     let card;
     try {
@@ -322,6 +326,7 @@
     const code = card.code;
     const parts = [
       el("h2", { textContent: card.title }),
+      news ? el("div", { className: "notice", id: "review-notice", textContent: news }) : null,
       el("div", { className: "meta", textContent: card.school }),
       card.direction ? el("div", { className: "meta", textContent: card.direction }) : null,
       el("span", { className: "status swatch " + cls(code), textContent: card.statusName }),
@@ -340,13 +345,13 @@
       }
     }
     if (card.reviewComment) parts.push(el("div", { textContent: T.review_comment + ": " + card.reviewComment }));
-    if (card.canReview) parts.push(reviewBox(card));
-    parts.push(el("h3", { textContent: T.history }));
+    if (card.canReview) parts.push(reviewBox(card, activity, school));
+    parts.push(el("h3", { textContent: card.timesZone ? T.history + " (" + T.times + " " + card.timesZone + ")" : T.history }));
     parts.push(card.history.length ? el("ul", {}, ...card.history.map((h) => el("li", { textContent: h }))) : el("div", { className: "meta", textContent: T.no_history }));
     $("card").replaceChildren(...parts.filter((part) => part != null));
   }
 
-  function reviewBox(card) {
+  function reviewBox(card, activity, school) {
     const comment = el("textarea", { id: "review-comment", placeholder: T.return_comment });
     const notice = el("div", { className: "notice", id: "review-notice" });
     const decide = async (accept) => {
@@ -360,7 +365,8 @@
         return;
       }
       notice.textContent = accept ? T.accepted : T.returned;
-      await refreshAfterDecision();
+      // The open card shows the decision in place: its status, no buttons left to press.
+      await Promise.all([openCard(activity, school, notice.textContent), refreshAfterDecision()]);
     };
     const accept = el("button", { type: "button", id: "accept", textContent: T.accept });
     const back = el("button", { type: "button", id: "return", className: "secondary", textContent: T.return });

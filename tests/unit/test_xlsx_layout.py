@@ -1,0 +1,114 @@
+"""The XLSX report as a printer and a reader meet it: columns as wide as what they hold, headers
+wrapped at words and as tall as their lines, landscape pages as wide as the sheet (issue 32)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from core.item_state import ItemState, State
+from core.report_data import PlanReport, ReportRow
+from core.states import AssignmentStatus
+from core.status import Counts, PlanStatus, SectionStatus
+from reports.sheet_columns import LINE, units, wrapped
+from reports.xlsx import XlsxReport
+
+LONG = (
+    "Организация и проведение диагностических работ по функциональной грамотности обучающихся "
+    "5-9 классов с анализом результатов на заседаниях методических объединений учителей"
+)
+SCHOOL = "Муниципальное автономное общеобразовательное учреждение «СОШ № 21 г. Челябинска»"
+
+
+def _report(tmp_path: Path) -> Path:
+    counts = Counts(total=3, accepted=1, submitted=1, open=1, overdue=1)
+    report = PlanReport(
+        plan_id=1,
+        title="Дорожная карта по участию в проекте «Модуль МСОКО как средство управления "
+        "качеством образования»",
+        generated=datetime(2026, 11, 30, 6, 0, tzinfo=UTC),
+        status=PlanStatus(1, "План", counts, sections=[SectionStatus("1. Раздел", counts)]),
+        activities=[(1, "1.1", LONG), (2, "1.2", "Совещание"), (3, None, "Отчёт")],
+        zone="Asia/Yekaterinburg",
+    )
+    out = tmp_path / "report.xlsx"
+    writer = XlsxReport(report, out)
+    due = date(2026, 11, 20)
+    rows = [
+        ReportRow(SCHOOL, 1, "1.1", LONG, AssignmentStatus.ACCEPTED, due,
+                  datetime(2026, 11, 19, 4, 0, tzinfo=UTC), "Готово, протокол приложен",
+                  ("Протокол заседания.pdf",), ItemState(State.ACCEPTED_ON_TIME)),
+        ReportRow(SCHOOL, 2, "1.2", "Совещание", AssignmentStatus.OPEN, due, None, None, (),
+                  ItemState(State.OVERDUE, 10)),
+        ReportRow("Школа № 3", 3, None, "Отчёт", AssignmentStatus.SUBMITTED, due,
+                  datetime(2026, 11, 20, 4, 0, tzinfo=UTC), None, (),
+                  ItemState(State.SUBMITTED_ON_TIME)),
+    ]  # fmt: skip
+    writer.add(rows)
+    writer.save()
+    return out
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(_report(tmp_path))
+
+
+def _width(sheet: object, column: int) -> float:
+    """A column's width as written (openpyxl keeps equal neighbours as one range)."""
+    dims = sheet.column_dimensions.values()  # type: ignore[attr-defined]
+    return next(float(d.width) for d in dims if d.min <= column <= d.max)
+
+
+def test_every_column_holds_its_words_and_short_texts_whole(book: openpyxl.Workbook) -> None:
+    for sheet in book.worksheets[1:]:
+        for column in range(1, sheet.max_column + 1):
+            width = _width(sheet, column)
+            cells = [c for (c,) in sheet.iter_rows(min_col=column, max_col=column)]
+            header, rest = cells[0], cells[1:]
+            assert all(units(w, bold=True) <= width for w in str(header.value).split())
+            for cell in rest:
+                if isinstance(cell.value, str):
+                    # A long text wraps inside its cell; a short one fits on its line.
+                    assert cell.alignment.wrap_text or units(cell.value) <= width, (
+                        sheet.title, cell.coordinate, cell.value, width)  # fmt: skip
+                    assert all(units(w) <= width for w in cell.value.split())
+
+
+def test_headers_wrap_at_words_and_the_header_row_holds_them(book: openpyxl.Workbook) -> None:
+    grid = book["Матрица"]
+    head = [c.value for c in grid[1]]
+    assert head[1] == f"1.1 {LONG}"[:119].rsplit(" ", 1)[0] + "…"  # shortened at a word
+    assert head[2:] == ["1.2 Совещание", "Отчёт"]
+    for sheet in book.worksheets[1:]:
+        height = sheet.row_dimensions[1].height
+        for column, cell in enumerate(sheet[1], 1):
+            assert cell.alignment.wrap_text
+            lines = wrapped(str(cell.value), _width(sheet, column), bold=True)
+            assert LINE * len(lines) <= height, (sheet.title, cell.value, height)
+
+
+def test_pages_are_landscape_as_wide_as_the_sheet_with_the_header_repeated(
+    book: openpyxl.Workbook,
+) -> None:
+    for sheet in book.worksheets:
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        # One page wide (1 is the default, left out of the file), as many pages tall as needed.
+        assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
+        assert "&P" in sheet.oddFooter.center.text
+        if sheet.title != "Сводка":
+            assert sheet.print_title_rows == "$1:$1"
+
+
+def test_the_summary_title_spans_the_table_and_its_row_holds_it(book: openpyxl.Workbook) -> None:
+    summary = book["Сводка"]
+    assert "A1:G1" in {str(r) for r in summary.merged_cells.ranges}
+    assert summary["A1"].alignment.wrap_text and summary.row_dimensions[1].height >= 2 * LINE
+    head = [c.value for c in summary[4]]
+    assert head[3] == "На проверке" and _width(summary, 4) >= units("На проверке", bold=True)
+    assert [c.value for c in summary[6]][:2] == ["Итого", 3]
