@@ -29,6 +29,12 @@ class BotMessage:
         return [b["text"] for row in rows for b in row]
 
     @property
+    def file_names(self) -> list[str]:
+        """The names of the files this message carries (a document's)."""
+        document = self.raw.get("document")
+        return [document.get("file_name") or ""] if document else []
+
+    @property
     def entities(self) -> list[dict[str, Any]]:
         return list(self.raw.get("entities") or self.raw.get("caption_entities") or [])
 
@@ -156,10 +162,15 @@ class FakeUser:
     profile: dict[str, Any]
     cursors: dict[tuple[int, str], int] = field(default_factory=dict)  # (chat, kind) -> last seq
     timeout: float = 10.0
+    messenger = "telegram"
 
     @property
     def id(self) -> int:
         return int(self.profile["id"])
+
+    async def join(self, payload: str) -> dict[str, Any]:
+        """Open the bot's deep link https://t.me/<bot>?start=<payload>."""
+        return await self.send(f"/start {payload}")
 
     async def send(
         self, text: str, *, chat_id: int | None = None, reply_to: int | None = None

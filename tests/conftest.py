@@ -7,6 +7,7 @@ import os
 import uuid
 import warnings
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -24,14 +25,25 @@ from core.clock import ManualClock
 from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
 from emulator import EmulatorClient, EmulatorServer
-from tests.harness import TOKEN, World, emulator_server, running_bot
+from messengers import MAX, TELEGRAM
+from tests.harness import TOKEN, World, emulator_server, max_world, running_bot
 from tests.moment import test_moment
+
+# Where a story on the default clock runs in MAX (tests/people.py ON_BOTH): one fixed ordinary
+# moment, so the MAX runs are not repeated at CI's moments (the Telegram runs cover those).
+MAX_MOMENT = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock() -> ManualClock:
+def messenger() -> str:
+    """The messenger of a story's people: Telegram, unless the story runs on both."""
+    return TELEGRAM
+
+
+@pytest.fixture
+def clock(messenger: str) -> ManualClock:
     # The suite's chosen moment, never the real date (CLI subprocesses get it too).
-    return ManualClock(test_moment())
+    return ManualClock(MAX_MOMENT if messenger == MAX else test_moment())
 
 
 # KURATOR_TEST_POSTGRES=postgresql+asyncpg://user:password@host/db runs every test on its own
@@ -108,7 +120,11 @@ def settings(server, db_url) -> Settings:
 
 
 @pytest.fixture
-async def world(server, client, settings, clock) -> AsyncIterator[World]:
+async def world(server, client, settings, clock, messenger) -> AsyncIterator[World]:
+    if messenger == MAX:
+        async with max_world(server, client, settings, clock) as both:
+            yield both
+        return
     async with running_bot(settings, clock) as app:
         yield World(server=server, client=client, app=app, settings=settings, clock=clock)
 
@@ -117,11 +133,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark `moment` every test whose time is the suite's chosen moment (CI varies it).
 
     That is every test on the default `clock` fixture (a module that pins its own clock to a
-    date of its plan does not depend on the moment) and every multi-process test.
+    date of its plan does not depend on the moment, nor does a story's MAX run) and every
+    multi-process test.
     """
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         defs = info.name2fixturedefs.get("clock") if info is not None else None
         default_clock = defs is not None and len(defs) > 0 and defs[-1].func.__module__ == __name__
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("messenger") == MAX:
+            default_clock = False
         if default_clock or item.get_closest_marker("cluster"):
             item.add_marker(pytest.mark.moment)

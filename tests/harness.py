@@ -10,6 +10,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
 
 from bot.app import Application
 from bot.settings import Settings
@@ -18,7 +21,13 @@ from core.invitations import create_invitation
 from core.roles import Role
 from core.schools import add_school
 from emulator import Emulator, EmulatorClient, EmulatorServer, FakeUser, RateLimits
+from emulator.max import MaxEmulatorClient, MaxFakeUser
+from messengers import MAX, TELEGRAM
+from tests.max_harness import MAX_BOT_USERNAME, MAX_TOKEN, max_server
 from tests.moment import clock_env, test_moment
+
+if TYPE_CHECKING:
+    from tests.people import Person, Said
 
 TOKEN = "123456789:AAE-kurator-test-token_0123456789abcdef"
 BOT_USERNAME = "kurator_test_bot"
@@ -34,9 +43,39 @@ class World:
     app: Application
     settings: Settings
     clock: Clock
+    # The story's messenger: `participant` makes people there (MAX: `max` is its emulator).
+    messenger: str = TELEGRAM
+    max: MaxEmulatorClient | None = None
 
     async def person(self, first_name: str, last_name: str | None = None) -> FakeUser:
+        """A person in Telegram."""
         return await self.client.add_user(first_name, last_name)
+
+    async def participant(self, first_name: str, last_name: str | None = None) -> Person:
+        """A person in the story's messenger."""
+        if self.messenger == MAX:
+            assert self.max is not None
+            return await self.max.add_user(first_name, last_name)
+        return await self.person(first_name, last_name)
+
+    async def linked_in_max(self, person: FakeUser) -> MaxFakeUser:
+        """The person's own MAX account, joined to them by /connect's one-time link."""
+        assert self.max is not None
+        await person.send("/connect")
+        code = (await person.expect_reply("/connect ")).text.split("/connect ")[1].split()[0]
+        there = await self.max.add_user(person.profile["first_name"])
+        await there.start(f"link-{code}")
+        await there.expect_reply("учётные записи связаны")
+        return there
+
+    async def file_of(self, message: Said) -> bytes:
+        """The bytes of the (one) file a bot message carries, as its reader downloads them."""
+        if self.max is not None and "body" in message.raw:
+            (attachment,) = [a for a in message.raw["body"]["attachments"] if "filename" in a]
+            async with self.max.http.get(attachment["payload"]["url"]) as response:
+                return await response.read()
+        file_id = message.raw["document"]["file_id"]
+        return bytes(self.server.emulator.files[file_id].data)
 
     async def add_school(
         self, name: str, timezone: str | None = "Asia/Yekaterinburg", short_name: str | None = None
@@ -71,7 +110,9 @@ class World:
 def cli_env(settings: Settings, clock: Clock | None = None) -> dict[str, str]:
     """The environment of a CLI or bot subprocess: this test's database, emulator and time."""
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_", "MAX_"))
     }
     env.update(DATABASE_URL=settings.database_url, LOG_LEVEL="WARNING")
     env.update(clock_env(clock or ManualClock(test_moment())))
@@ -79,6 +120,12 @@ def cli_env(settings: Settings, clock: Clock | None = None) -> dict[str, str]:
         env["BOT_TOKEN"] = settings.bot_token.get_secret_value()
     if settings.telegram_api_url:
         env["TELEGRAM_API_URL"] = settings.telegram_api_url
+    if settings.max_token is not None:
+        env["MAX_TOKEN"] = settings.max_token.get_secret_value()
+    if settings.max_api_url:
+        env["MAX_API_URL"] = settings.max_api_url
+    if settings.max_bot_username:
+        env["MAX_BOT_USERNAME"] = settings.max_bot_username
     return env
 
 
@@ -123,6 +170,28 @@ async def emulator_server(
     emu.add_bot(TOKEN, BOT_USERNAME)
     async with EmulatorServer(emu) as server:
         yield server
+
+
+@contextlib.asynccontextmanager
+async def max_world(
+    server: EmulatorServer, client: EmulatorClient, settings: Settings, clock: Clock, **extra: Any
+) -> AsyncIterator[World]:
+    """One process serving Telegram's emulator and MAX's, its stories' people in MAX."""
+    async with (
+        max_server(clock=clock) as mserver,
+        MaxEmulatorClient(mserver.url, bot_token=MAX_TOKEN) as mclient,
+    ):
+        two = settings.model_copy(
+            update={
+                "max_token": SecretStr(MAX_TOKEN),
+                "max_api_url": mserver.url,
+                "max_bot_username": MAX_BOT_USERNAME,
+                "bot_username": BOT_USERNAME,
+                **extra,
+            }
+        )
+        async with running_bot(two, clock) as app:
+            yield World(server, client, app, two, clock, MAX, mclient)
 
 
 @contextlib.asynccontextmanager

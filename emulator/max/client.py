@@ -40,6 +40,11 @@ class MaxBotMessage:
         return [b["text"] for row in self.keyboard for b in row]
 
     @property
+    def file_names(self) -> list[str]:
+        """The names of the files this message carries."""
+        return [a.get("filename") or "" for a in self.attachments if a["type"] == "file"]
+
+    @property
     def keyboard(self) -> list[list[JSON]]:
         for attachment in self.attachments:
             if attachment["type"] == "inline_keyboard":
@@ -202,10 +207,15 @@ class MaxFakeUser:
     # A MAX bot need not answer a press; one that acted (an edit, a message) without an
     # answer yet gets this long to still send one before `press` returns None.
     answer_grace: float = 0.3
+    messenger = "max"
 
     @property
     def id(self) -> int:
         return int(self.profile["user_id"])
+
+    async def join(self, payload: str) -> JSON:
+        """As FakeUser.join: the deep link https://max.ru/<bot>?start=<payload>."""
+        return await self.start(payload)
 
     async def start(self, payload: str | None = None) -> JSON:
         """Open the bot: Start, or the deep link https://max.ru/<bot>?start=<payload>."""
