@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import accounts
 from db.models import Account, User
+from emulator import FakeUser
 from messengers import MAX, TELEGRAM
 
 # A story marked so runs once in Telegram and once in MAX (the `messenger` fixture in
@@ -67,6 +68,12 @@ def said(answer: dict[str, Any] | None) -> str:
     if not answer:
         return ""
     return str(answer.get("text") or answer.get("notification") or "")
+
+
+async def menu_is(person: Person, commands: list[str]) -> None:
+    """The person's command menu is `commands` (MAX has no menus: there /help lists them)."""
+    if isinstance(person, FakeUser):
+        assert await person.menu() == commands
 
 
 async def person_id(session: AsyncSession, person: Person) -> int:

@@ -82,6 +82,7 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
         "away",
         "help",
         "me",
+        "connect",
     ]
 
     # List and revoke.
@@ -112,7 +113,15 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     await anna.press("🔁 Сменить роль", card)
     await anna.press("наблюдатель", await anna.expect_edit())
     assert "наблюдатель (МАОУ «СОШ № 21" in (await anna.expect_edit()).text
-    assert await vera.menu() == ["status", "report", "calendar", "settings", "help", "me"]
+    assert await vera.menu() == [
+        "status",
+        "report",
+        "calendar",
+        "settings",
+        "help",
+        "me",
+        "connect",
+    ]
 
     # Switched off: no access and no reminders; switched on again: both return.
     await anna.press("🚫 Отключить", card)

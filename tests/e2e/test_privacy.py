@@ -16,12 +16,11 @@ from core.privacy import FORGOTTEN_NAME, forget
 from core.roles import Role
 from db.base import Base
 from db.models import Account, ForgottenAccount, Membership, OutboxMessage, Submission, User
-from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from messengers import MAX, TELEGRAM
 from tests.harness import World
-from tests.people import ON_BOTH, Person, user_id_of
+from tests.people import ON_BOTH, Person, menu_is, user_id_of
 from tests.plan_files import seed_text
 
 
@@ -80,7 +79,7 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     await alice.send("/forget")
     await alice.press("Да, удалить", await alice.expect_reply("Удалить ваши данные?"))
     assert "данные удалены" in (await alice.expect_edit()).text
-    await _menu_is(alice, ["start", "help"])
+    await menu_is(alice, ["start", "help"])
 
     async with world.app.session_factory() as session:
         old = await session.scalar(select(User).where(User.full_name == FORGOTTEN_NAME))
@@ -101,12 +100,6 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     assert again["reports"] == [] and again["profile"]["accounts"][0]["id"] == alice.id
 
 
-async def _menu_is(person: Person, commands: list[str]) -> None:
-    # MAX has no command menus (docs/max.md): there /help lists the commands.
-    if isinstance(person, FakeUser):
-        assert await person.menu() == commands
-
-
 @ON_BOTH
 async def test_after_forget_the_same_multi_use_link_does_not_let_the_person_in(
     world: World,
@@ -123,7 +116,7 @@ async def test_after_forget_the_same_multi_use_link_does_not_let_the_person_in(
     world.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
     await alice.join(code)  # a minute later (in MAX, a start is known by its moment)
     assert "новое приглашение" in (await alice.expect_reply()).text
-    await _menu_is(alice, ["start", "help"])
+    await menu_is(alice, ["start", "help"])
     bob = await world.participant("Борис")  # the link still works for everyone else
     await bob.join(code)
     await bob.expect_reply("куратор")
