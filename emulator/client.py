@@ -28,6 +28,11 @@ class BotMessage:
         rows = self.raw.get("reply_markup", {}).get("inline_keyboard", [])
         return [b["text"] for row in rows for b in row]
 
+    def data_of(self, button: str) -> str:
+        """The callback data of the button with this text."""
+        rows = self.raw.get("reply_markup", {}).get("inline_keyboard", [])
+        return next(str(b["callback_data"]) for row in rows for b in row if b["text"] == button)
+
     @property
     def file_names(self) -> list[str]:
         """The names of the files this message carries (a document's)."""
@@ -238,6 +243,12 @@ class FakeUser:
                     return event
             if not events or loop.time() >= deadline:
                 return None
+
+    async def catch_up(self) -> None:
+        """Take every bot message so far in the private chat as seen (`expect_reply` skips them)."""
+        events = await self.client.log(self.id)
+        if events:
+            self.cursors[(self.id, "new")] = events[-1]["seq"]
 
     async def expect_silence(self, *, chat_id: int | None = None, wait: float = 0.3) -> None:
         """No new bot message in the chat within `wait` seconds."""

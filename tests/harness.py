@@ -8,7 +8,7 @@ import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,15 @@ class World:
             return await self.max.add_user(first_name, last_name)
         return await self.person(first_name, last_name)
 
+    async def member(
+        self, name: str, role: Role, school_id: int | None = None, last_name: str | None = None
+    ) -> Person:
+        """A person in the story's messenger who has joined by an invitation to `role`."""
+        person = await self.participant(name, last_name)
+        await person.join(await self.invite(role, school_id))
+        await person.expect_reply()
+        return person
+
     async def linked_in_max(self, person: FakeUser) -> MaxFakeUser:
         """The person's own MAX account, joined to them by /connect's one-time link."""
         assert self.max is not None
@@ -67,6 +76,22 @@ class World:
         await there.start(f"link-{code}")
         await there.expect_reply("учётные записи связаны")
         return there
+
+    async def received(self, person: Person) -> list[tuple[datetime, str]]:
+        """(moment, text) of every new message the bot sent the person, in their messenger."""
+        if isinstance(person, MaxFakeUser):
+            assert self.max is not None
+            events = await self.max.log(await person.dialog())
+            return [
+                (_moment(e["message"]["timestamp"] / 1000), e["message"]["body"]["text"] or "")
+                for e in events
+                if e["kind"] == "new"
+            ]
+        return [
+            (_moment(e["message"]["date"]), e["message"].get("text", ""))
+            for e in await self.client.log(person.id)
+            if e["kind"] == "new"
+        ]
 
     async def file_of(self, message: Said) -> bytes:
         """The bytes of the (one) file a bot message carries, as its reader downloads them."""
@@ -105,6 +130,10 @@ class World:
     async def cli(self, *args: str, check: bool = True) -> CliResult:
         """Run `python -m bot ARGS` against this world's database and emulator."""
         return await run_cli(self.settings, *args, check=check, clock=self.clock)
+
+
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 def cli_env(settings: Settings, clock: Clock | None = None) -> dict[str, str]:

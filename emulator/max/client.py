@@ -39,6 +39,10 @@ class MaxBotMessage:
     def buttons(self) -> list[str]:
         return [b["text"] for row in self.keyboard for b in row]
 
+    def data_of(self, button: str) -> str:
+        """The callback payload of the button with this text."""
+        return next(str(b["payload"]) for row in self.keyboard for b in row if b["text"] == button)
+
     @property
     def file_names(self) -> list[str]:
         """The names of the files this message carries."""
@@ -332,6 +336,13 @@ class MaxFakeUser:
         if event is None:
             raise AssertionError("no bot message was edited")
         return MaxBotMessage.of(event["message"])
+
+    async def catch_up(self) -> None:
+        """Take every bot message so far in the dialog as seen (`expect_reply` skips them)."""
+        chat = await self.dialog()
+        events = await self.client.log(chat)
+        if events:
+            self.cursors[(chat, "new")] = events[-1]["seq"]
 
     async def expect_silence(self, *, chat_id: int | None = None, wait: float = 0.3) -> None:
         """No new bot message in the chat within `wait` seconds."""
