@@ -94,12 +94,16 @@ class World:
         ]
 
     async def file_of(self, message: Said) -> bytes:
-        """The bytes of the (one) file a bot message carries, as its reader downloads them."""
-        if self.max is not None and "body" in message.raw:
-            (attachment,) = [a for a in message.raw["body"]["attachments"] if "filename" in a]
+        """The bytes of the (one) file or picture a bot message carries, as its reader gets them."""
+        if "body" in message.raw:  # MAX: files are fetched from their URL
+            assert self.max is not None
+            (attachment,) = [
+                a for a in message.raw["body"]["attachments"] if a["type"] in ("file", "image")
+            ]
             async with self.max.http.get(attachment["payload"]["url"]) as response:
                 return await response.read()
-        file_id = message.raw["document"]["file_id"]
+        raw = message.raw
+        file_id = raw["document"]["file_id"] if "document" in raw else raw["photo"][-1]["file_id"]
         return bytes(self.server.emulator.files[file_id].data)
 
     async def add_school(
