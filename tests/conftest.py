@@ -129,19 +129,26 @@ async def world(server, client, settings, clock, messenger) -> AsyncIterator[Wor
         yield World(server=server, client=client, app=app, settings=settings, clock=clock)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `moment` every test whose time is the suite's chosen moment (CI varies it).
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `moment` every test whose time is the suite's chosen moment (CI varies it), and
+    on PostgreSQL leave out the stories' MAX runs but the smoke one.
 
-    That is every test on the default `clock` fixture (a module that pins its own clock to a
+    `moment`: every test on the default `clock` fixture (a module that pins its own clock to a
     date of its plan does not depend on the moment, nor does a story's MAX run) and every
-    multi-process test.
+    multi-process test. A story's MAX run differs from its Telegram run above the database,
+    so on PostgreSQL one (marked `max_postgres`) is enough.
     """
+    left_out = []
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         defs = info.name2fixturedefs.get("clock") if info is not None else None
         default_clock = defs is not None and len(defs) > 0 and defs[-1].func.__module__ == __name__
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("messenger") == MAX:
-            default_clock = False
-        if default_clock or item.get_closest_marker("cluster"):
+        in_max = callspec is not None and callspec.params.get("messenger") == MAX
+        if in_max and POSTGRES and not item.get_closest_marker("max_postgres"):
+            left_out.append(item)
+        if (default_clock and not in_max) or item.get_closest_marker("cluster"):
             item.add_marker(pytest.mark.moment)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]

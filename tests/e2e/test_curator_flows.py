@@ -133,6 +133,7 @@ async def test_my_items_pages_filters_and_card(world: World) -> None:
 
 
 @ON_BOTH
+@pytest.mark.max_postgres  # the smoke story of MAX on PostgreSQL
 async def test_done_with_a_document_accepted_and_stored(world: World) -> None:
     alice, olga, _ = await _setup_here(world)
     hint = await _start_done(alice)
