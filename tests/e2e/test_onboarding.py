@@ -115,12 +115,11 @@ async def test_expired_code_is_refused(world: World) -> None:
     assert "истёк" in (await alice.expect_reply()).text
 
 
-@ON_BOTH
 async def test_revoked_code_is_refused(world: World) -> None:
     await _add_school(world)
     code, invitation_id = await _invite(world, "--school", SCHOOL)
     await world.cli("invite", "--revoke", str(invitation_id))
-    alice = await world.participant("Алиса")
+    alice = await world.person("Алиса")
 
     await alice.join(code)
 
