@@ -427,7 +427,7 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
         ttl = timedelta(seconds=parse_duration_seconds(args.expires))
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    username = await _bot_username(settings)
+    usernames = await _bot_usernames(settings)
 
     async def create(session: AsyncSession) -> Any:
         from core.report_data import find_plan
@@ -460,7 +460,8 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
         )
 
     created = await _with_session(settings, create)
-    print(invitation_link(username, created.code))
+    for messenger, name in usernames.items():  # the same code opens Kurator in each
+        print(invitation_link(name, created.code, messenger))
     print(
         f"invitation {created.id}: {created.role.value}"
         f"{' of ' + created.school_name if created.school_name else ''}, "
@@ -470,22 +471,33 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-async def _bot_username(settings: Settings) -> str:
-    """BOT_USERNAME, else asked from Telegram with getMe."""
-    if settings.bot_username:
-        return settings.bot_username.lstrip("@")
-    if settings.bot_token is None:
-        raise CliError("set BOT_USERNAME (or BOT_TOKEN) so the invitation link can name the bot")
-    from bot.app import build_bot
+async def _bot_usernames(settings: Settings) -> dict[str, str]:
+    """The bot's name in each messenger it can be named in: Telegram's (BOT_USERNAME, else
+    asked with getMe), then MAX's (MAX_BOT_USERNAME)."""
+    from messengers import MAX, TELEGRAM
 
-    bot = build_bot(settings)
-    try:
-        me = await bot.get_me()
-    finally:
-        await bot.session.close()
-    if not me.username:
-        raise CliError("the bot has no username")
-    return me.username
+    names = {}
+    if settings.bot_username:
+        names[TELEGRAM] = settings.bot_username.lstrip("@")
+    elif settings.bot_token is not None:
+        from bot.app import build_bot
+
+        bot = build_bot(settings)
+        try:
+            me = await bot.get_me()
+        finally:
+            await bot.session.close()
+        if not me.username:
+            raise CliError("the bot has no username")
+        names[TELEGRAM] = me.username
+    if settings.max_bot_username:
+        names[MAX] = settings.max_bot_username.lstrip("@")
+    if not names:
+        raise CliError(
+            "set BOT_USERNAME (or BOT_TOKEN) or MAX_BOT_USERNAME so the invitation link can "
+            "name the bot"
+        )
+    return names
 
 
 def _periods(args: argparse.Namespace) -> int:

@@ -32,17 +32,18 @@ _MANAGER_COMMANDS = (
     "settings",
     "away",
     "calendar",
-    "help",
-    "me",
 )
+# About oneself, last in every member's menu: /connect joins their account in the other
+# messenger (a newcomer has nothing to connect).
+_ABOUT_ME = ("help", "me", "connect")
 DASHBOARD_MENU_ROLES = frozenset({Role.ADMIN, Role.COORDINATOR})
 # Order matters: it is the order of the menu and of /help.
 COMMANDS_BY_ROLE: dict[Role | None, tuple[str, ...]] = {
     None: ("start", "help"),
-    Role.OBSERVER: ("status", "report", "calendar", "settings", "help", "me"),
-    Role.CURATOR: ("my", "status", "report", "calendar", "settings", "away", "help", "me"),
-    Role.COORDINATOR: _MANAGER_COMMANDS,
-    Role.ADMIN: (*_MANAGER_COMMANDS[:-2], "health", *_MANAGER_COMMANDS[-2:]),  # /health: ops
+    Role.OBSERVER: ("status", "report", "calendar", "settings", *_ABOUT_ME),
+    Role.CURATOR: ("my", "status", "report", "calendar", "settings", "away", *_ABOUT_ME),
+    Role.COORDINATOR: (*_MANAGER_COMMANDS, *_ABOUT_ME),
+    Role.ADMIN: (*_MANAGER_COMMANDS, "health", *_ABOUT_ME),  # /health: ops
 }
 
 

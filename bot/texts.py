@@ -160,6 +160,7 @@ COMMAND_DESCRIPTIONS: dict[str, str] = {
     "plans": "Планы: настройки, каникулы, архив",
     "away": "Меня не будет: отпуск и замещение",
     "forget": "Удалить мои данные",
+    "connect": "Связать с Telegram или MAX",
 }
 
 START_NO_CODE = (

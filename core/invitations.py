@@ -31,7 +31,14 @@ from core.errors import (
 from core.pseudonyms import account_key, pseudonym
 from core.roles import Role
 from core.users import context_for, mark_started, upsert_user
-from db.models import Invitation, InvitationRedemption, Membership, School, User
+from db.models import (
+    ForgottenAccount,
+    Invitation,
+    InvitationRedemption,
+    Membership,
+    School,
+    User,
+)
 
 DEFAULT_TTL = timedelta(days=14)
 
@@ -167,9 +174,16 @@ async def redeem_invitation(
             InvitationRedemption.invitation_id == invitation.id,
             or_(
                 InvitationRedemption.user_id == user.id,
-                # The same person after /forget: only a new invitation lets them in again.
-                InvitationRedemption.forgotten_key
-                == await pseudonym(session, account_key(profile.messenger, profile.external_id)),
+                # The same person after /forget (from any account they had): only a new
+                # invitation lets them in again.
+                InvitationRedemption.user_id.in_(
+                    select(ForgottenAccount.user_id).where(
+                        ForgottenAccount.key
+                        == await pseudonym(
+                            session, account_key(profile.messenger, profile.external_id)
+                        )
+                    )
+                ),
             ),
         )
     )

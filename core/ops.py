@@ -5,6 +5,7 @@ Reads only; one query per fact, each bounded (counts grouped by kind, reason or 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -184,22 +185,23 @@ async def _unreachable(session: AsyncSession, now: datetime, limit: int) -> list
     ]
 
 
-async def admin_chats(session: AsyncSession, messenger: str = "telegram") -> list[int]:
-    """Chats in `messenger` of the admins the bot can write to (the watchdog's recipients)."""
+async def admin_chats(session: AsyncSession, messengers: Collection[str]) -> list[tuple[str, int]]:
+    """(messenger, chat) of each admin the bot can write to (the watchdog's recipients): the
+    messenger they chose, or, where this process does not serve it, one it does."""
     from core.people import reachable
     from db.models import Account
 
-    rows = await session.scalars(
-        select(Account.chat_id)
-        .join(User, User.id == Account.user_id)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Account.messenger == messenger,
-            Membership.role == Role.ADMIN,
-            Membership.revoked_at.is_(None),
-            *reachable(),
-        )
-        .distinct()
-        .order_by(Account.chat_id)
+    admins = select(Membership.user_id).where(
+        Membership.role == Role.ADMIN, Membership.revoked_at.is_(None)
     )
-    return list(rows)
+    rows = await session.execute(
+        select(User.id, User.messenger, Account.messenger, Account.chat_id)
+        .join(Account, Account.user_id == User.id)
+        .where(Account.messenger.in_(messengers), User.id.in_(admins), *reachable())
+        .order_by(User.id, Account.id)
+    )
+    chosen: dict[int, tuple[str, int]] = {}
+    for user_id, wanted, messenger, chat_id in rows:
+        if user_id not in chosen or messenger == wanted:
+            chosen[user_id] = (messenger, chat_id)
+    return sorted(chosen.values())

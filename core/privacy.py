@@ -21,7 +21,7 @@ from db.models import (
     AuditEntry,
     Direction,
     EvidenceFile,
-    InvitationRedemption,
+    ForgottenAccount,
     Membership,
     OutboxMessage,
     Plan,
@@ -204,10 +204,11 @@ async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
     accounts = await accounts_of(session, user_id)
     ids = {a.external_id for a in accounts} | {a.chat_id for a in accounts}
     await _scrub_mentions(session, [user.full_name, user.username], ids)
-    # The redemptions stay, under a keyed pseudonym of the account they joined from (the
-    # first): the same link never lets them in again.
-    joined = account_key(accounts[0].messenger, accounts[0].external_id) if accounts else ""
+    # The redemptions stay, and a keyed pseudonym of each account, whichever messenger it was
+    # in: the same link never lets them in again from any of them.
     for account in accounts:
+        key = await pseudonym(session, account_key(account.messenger, account.external_id))
+        session.add(ForgottenAccount(user_id=user_id, key=key))
         await session.delete(account)
     user.full_name = FORGOTTEN_NAME
     user.username = None
@@ -222,11 +223,6 @@ async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
         .values(revoked_at=now)
     )
     await session.execute(delete(Attendance).where(Attendance.user_id == user_id))
-    await session.execute(
-        update(InvitationRedemption)
-        .where(InvitationRedemption.user_id == user_id)
-        .values(forgotten_key=await pseudonym(session, joined) if joined else None)
-    )
     await cancel_pending_to(session, user_id)
     # Earlier messages to the person: the chat id is theirs, the text may name them.
     await session.execute(

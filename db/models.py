@@ -349,9 +349,17 @@ class InvitationRedemption(Base):
     invitation_id: Mapped[int] = mapped_column(ForeignKey("invitations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     redeemed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Set when the person is forgotten: a keyed hash of their account (core.pseudonyms),
-    # so the same link does not let them in again, and nothing readable is kept.
-    forgotten_key: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class ForgottenAccount(Base):
+    """A keyed hash of one account of a forgotten person (core.pseudonyms), one per account in
+    every messenger: their links do not let them in again, and nothing readable is kept."""
+
+    __tablename__ = "forgotten_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(64), index=True)
 
 
 class Submission(Base):

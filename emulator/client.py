@@ -28,6 +28,17 @@ class BotMessage:
         rows = self.raw.get("reply_markup", {}).get("inline_keyboard", [])
         return [b["text"] for row in rows for b in row]
 
+    def data_of(self, button: str) -> str:
+        """The callback data of the button with this text."""
+        rows = self.raw.get("reply_markup", {}).get("inline_keyboard", [])
+        return next(str(b["callback_data"]) for row in rows for b in row if b["text"] == button)
+
+    @property
+    def file_names(self) -> list[str]:
+        """The names of the files this message carries (a document's)."""
+        document = self.raw.get("document")
+        return [document.get("file_name") or ""] if document else []
+
     @property
     def entities(self) -> list[dict[str, Any]]:
         return list(self.raw.get("entities") or self.raw.get("caption_entities") or [])
@@ -156,10 +167,15 @@ class FakeUser:
     profile: dict[str, Any]
     cursors: dict[tuple[int, str], int] = field(default_factory=dict)  # (chat, kind) -> last seq
     timeout: float = 10.0
+    messenger = "telegram"
 
     @property
     def id(self) -> int:
         return int(self.profile["id"])
+
+    async def join(self, payload: str) -> dict[str, Any]:
+        """Open the bot's deep link https://t.me/<bot>?start=<payload>."""
+        return await self.send(f"/start {payload}")
 
     async def send(
         self, text: str, *, chat_id: int | None = None, reply_to: int | None = None
@@ -227,6 +243,12 @@ class FakeUser:
                     return event
             if not events or loop.time() >= deadline:
                 return None
+
+    async def catch_up(self) -> None:
+        """Take every bot message so far in the private chat as seen (`expect_reply` skips them)."""
+        events = await self.client.log(self.id)
+        if events:
+            self.cursors[(self.id, "new")] = events[-1]["seq"]
 
     async def expect_silence(self, *, chat_id: int | None = None, wait: float = 0.3) -> None:
         """No new bot message in the chat within `wait` seconds."""

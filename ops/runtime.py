@@ -84,7 +84,7 @@ class Ops:
         self.watchdog = Watchdog(
             session_factory=app.session_factory,
             clock=self.clock,
-            bot=app.bot,
+            bots=app.bots,
             board=self.board,
             metrics=self.metrics,
             signals=self.signals,

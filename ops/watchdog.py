@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,7 +26,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import texts
 from core.clock import Clock
 from core.ops import OutboxFacts, admin_chats, outbox_facts
-from messengers import messenger_of
 from ops.alerts import Episode, ProcessRecord, State, Thresholds, Verdict, evaluate, observe_error
 from ops.board import Board
 from ops.metrics import Metrics, code_of
@@ -76,7 +75,7 @@ class Watchdog:
         *,
         session_factory: async_sessionmaker[AsyncSession],
         clock: Clock,
-        bot: Bot,
+        bots: Mapping[str, Bot],
         board: Board,
         metrics: Metrics,
         signals: Signals,
@@ -87,7 +86,7 @@ class Watchdog:
     ) -> None:
         self.session_factory = session_factory
         self.clock = clock
-        self.bot = bot
+        self.bots = bots  # by messenger: each admin is told in theirs
         self.board = board
         self.metrics = metrics
         self.signals = signals
@@ -95,7 +94,9 @@ class Watchdog:
         self.interval = interval
         self.per_hour = per_hour
         self._sleep = sleep
-        self.admins: list[int] = []  # kept from the last good read: a database outage is told
+        # (messenger, chat) of each admin, kept from the last good read: a database outage is
+        # told to them too.
+        self.admins: list[tuple[str, int]] = []
         self.owed: list[Notice] = []
         self.sent_at: list[datetime] = []  # the rate bound's window
         self.facts: OutboxFacts | None = None
@@ -179,7 +180,7 @@ class Watchdog:
         try:
             async with self.session_factory() as session:
                 self.facts = await outbox_facts(session, now)
-                self.admins = await admin_chats(session, messenger_of(self.bot))
+                self.admins = await admin_chats(session, list(self.bots))
             self.database_ok = True
         except Exception as exc:
             log.warning("watchdog: database unreachable: %s", type(exc).__name__)
@@ -257,12 +258,12 @@ class Watchdog:
     async def _send(self, notice: Notice) -> bool:
         """Straight to the session: no pacer queue or 429 retries, no outbox, no scheduler."""
         delivered = False
-        messenger = messenger_of(self.bot)
-        for chat_id in self.admins:
+        for messenger, chat_id in self.admins:
+            bot = self.bots[messenger]
             method = SendMessage(chat_id=chat_id, text=notice.text, parse_mode=None)
             try:
                 await asyncio.wait_for(
-                    self.bot.session.make_request(self.bot, method, timeout=SEND_TIMEOUT),
+                    bot.session.make_request(bot, method, timeout=SEND_TIMEOUT),
                     SEND_TIMEOUT + 1,
                 )
                 delivered = True

@@ -9,6 +9,7 @@ import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -27,14 +28,25 @@ from core.clock import ManualClock
 from db.engine import build_engine, build_session_factory
 from db.migrate import upgrade
 from emulator import EmulatorClient, EmulatorServer
-from tests.harness import TOKEN, World, emulator_server, running_bot
+from messengers import MAX, TELEGRAM
+from tests.harness import TOKEN, World, emulator_server, max_world, running_bot
 from tests.moment import listed_moments, set_current, test_moment
+
+# Where a story on the default clock runs in MAX (tests/people.py ON_BOTH): one fixed ordinary
+# moment, so the MAX runs are not repeated at CI's moments (the Telegram runs cover those).
+MAX_MOMENT = datetime(2026, 11, 25, 11, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def clock() -> ManualClock:
+def messenger() -> str:
+    """The messenger of a story's people: Telegram, unless the story runs on both."""
+    return TELEGRAM
+
+
+@pytest.fixture
+def clock(messenger: str) -> ManualClock:
     # The suite's chosen moment, never the real date (CLI subprocesses get it too).
-    return ManualClock(test_moment())
+    return ManualClock(MAX_MOMENT if messenger == MAX else test_moment())
 
 
 # KURATOR_TEST_POSTGRES=postgresql+asyncpg://user:password@host/db runs every test on its own
@@ -168,7 +180,11 @@ def settings(server, db_url) -> Settings:
 
 
 @pytest.fixture
-async def world(server, client, settings, clock) -> AsyncIterator[World]:
+async def world(server, client, settings, clock, messenger) -> AsyncIterator[World]:
+    if messenger == MAX:
+        async with max_world(server, client, settings, clock) as both:
+            yield both
+        return
     async with running_bot(settings, clock) as app:
         yield World(server=server, client=client, app=app, settings=settings, clock=clock)
 
@@ -199,13 +215,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("moment_at", chosen, ids=[f"at {m}" for m in chosen], indirect=True)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark `moment` every test whose time is the suite's chosen moment (CI varies it).
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `moment` every test whose time is the suite's chosen moment (CI varies it), and
+    leave out the stories' MAX runs where they would only repeat.
 
-    That is every test on the default `clock` fixture (a module that pins its own clock to a
-    date of its plan does not depend on the moment) and every multi-process test.
+    `moment`: every test on the default `clock` fixture (a module that pins its own clock to a
+    date of its plan does not depend on the moment, nor does a story's MAX run) and every
+    multi-process test. A story's MAX run keeps its pinned moment, so it runs at the first of
+    KURATOR_TEST_MOMENTS only; and it differs from its Telegram run above the database, so on
+    PostgreSQL only the one marked `max_postgres` runs.
     """
+    first: str | None = next(iter(listed_moments()), None)
+    left_out = []
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
-        if _uses_default_clock(info) or item.get_closest_marker("cluster"):
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params if callspec is not None else {}
+        in_max = params.get("messenger") == MAX
+        repeated = params.get("moment_at", first) != first
+        smoke = item.get_closest_marker("max_postgres") is not None
+        if in_max and (repeated or (POSTGRES and not smoke)):
+            left_out.append(item)
+        if (_uses_default_clock(info) and not in_max) or item.get_closest_marker("cluster"):
             item.add_marker(pytest.mark.moment)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if item not in left_out]

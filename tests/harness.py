@@ -8,8 +8,11 @@ import os
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
 
 from bot.app import Application
 from bot.settings import Settings
@@ -18,7 +21,13 @@ from core.invitations import create_invitation
 from core.roles import Role
 from core.schools import add_school
 from emulator import Emulator, EmulatorClient, EmulatorServer, FakeUser, RateLimits
+from emulator.max import MaxEmulatorClient, MaxFakeUser
+from messengers import MAX, TELEGRAM
+from tests.max_harness import MAX_BOT_USERNAME, MAX_TOKEN, max_server
 from tests.moment import clock_env, test_moment
+
+if TYPE_CHECKING:
+    from tests.people import Person, Said
 
 TOKEN = "123456789:AAE-kurator-test-token_0123456789abcdef"
 BOT_USERNAME = "kurator_test_bot"
@@ -34,9 +43,68 @@ class World:
     app: Application
     settings: Settings
     clock: Clock
+    # The story's messenger: `participant` makes people there (MAX: `max` is its emulator).
+    messenger: str = TELEGRAM
+    max: MaxEmulatorClient | None = None
 
     async def person(self, first_name: str, last_name: str | None = None) -> FakeUser:
+        """A person in Telegram."""
         return await self.client.add_user(first_name, last_name)
+
+    async def participant(self, first_name: str, last_name: str | None = None) -> Person:
+        """A person in the story's messenger."""
+        if self.messenger == MAX:
+            assert self.max is not None
+            return await self.max.add_user(first_name, last_name)
+        return await self.person(first_name, last_name)
+
+    async def member(
+        self, name: str, role: Role, school_id: int | None = None, last_name: str | None = None
+    ) -> Person:
+        """A person in the story's messenger who has joined by an invitation to `role`."""
+        person = await self.participant(name, last_name)
+        await person.join(await self.invite(role, school_id))
+        await person.expect_reply()
+        return person
+
+    async def linked_in_max(self, person: FakeUser) -> MaxFakeUser:
+        """The person's own MAX account, joined to them by /connect's one-time link."""
+        assert self.max is not None
+        await person.send("/connect")
+        code = (await person.expect_reply("/connect ")).text.split("/connect ")[1].split()[0]
+        there = await self.max.add_user(person.profile["first_name"])
+        await there.start(f"link-{code}")
+        await there.expect_reply("учётные записи связаны")
+        return there
+
+    async def received(self, person: Person) -> list[tuple[datetime, str]]:
+        """(moment, text) of every new message the bot sent the person, in their messenger."""
+        if isinstance(person, MaxFakeUser):
+            assert self.max is not None
+            events = await self.max.log(await person.dialog())
+            return [
+                (_moment(e["message"]["timestamp"] / 1000), e["message"]["body"]["text"] or "")
+                for e in events
+                if e["kind"] == "new"
+            ]
+        return [
+            (_moment(e["message"]["date"]), e["message"].get("text", ""))
+            for e in await self.client.log(person.id)
+            if e["kind"] == "new"
+        ]
+
+    async def file_of(self, message: Said) -> bytes:
+        """The bytes of the (one) file or picture a bot message carries, as its reader gets them."""
+        if "body" in message.raw:  # MAX: files are fetched from their URL
+            assert self.max is not None
+            (attachment,) = [
+                a for a in message.raw["body"]["attachments"] if a["type"] in ("file", "image")
+            ]
+            async with self.max.http.get(attachment["payload"]["url"]) as response:
+                return await response.read()
+        raw = message.raw
+        file_id = raw["document"]["file_id"] if "document" in raw else raw["photo"][-1]["file_id"]
+        return bytes(self.server.emulator.files[file_id].data)
 
     async def add_school(
         self, name: str, timezone: str | None = "Asia/Yekaterinburg", short_name: str | None = None
@@ -68,10 +136,16 @@ class World:
         return await run_cli(self.settings, *args, check=check, clock=self.clock)
 
 
+def _moment(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def cli_env(settings: Settings, clock: Clock | None = None) -> dict[str, str]:
     """The environment of a CLI or bot subprocess: this test's database, emulator and time."""
     env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BOT_", "DATABASE_", "TELEGRAM_", "MAX_"))
     }
     env.update(DATABASE_URL=settings.database_url, LOG_LEVEL="WARNING")
     env.update(clock_env(clock or ManualClock(test_moment())))
@@ -79,6 +153,12 @@ def cli_env(settings: Settings, clock: Clock | None = None) -> dict[str, str]:
         env["BOT_TOKEN"] = settings.bot_token.get_secret_value()
     if settings.telegram_api_url:
         env["TELEGRAM_API_URL"] = settings.telegram_api_url
+    if settings.max_token is not None:
+        env["MAX_TOKEN"] = settings.max_token.get_secret_value()
+    if settings.max_api_url:
+        env["MAX_API_URL"] = settings.max_api_url
+    if settings.max_bot_username:
+        env["MAX_BOT_USERNAME"] = settings.max_bot_username
     return env
 
 
@@ -123,6 +203,28 @@ async def emulator_server(
     emu.add_bot(TOKEN, BOT_USERNAME)
     async with EmulatorServer(emu) as server:
         yield server
+
+
+@contextlib.asynccontextmanager
+async def max_world(
+    server: EmulatorServer, client: EmulatorClient, settings: Settings, clock: Clock, **extra: Any
+) -> AsyncIterator[World]:
+    """One process serving Telegram's emulator and MAX's, its stories' people in MAX."""
+    async with (
+        max_server(clock=clock) as mserver,
+        MaxEmulatorClient(mserver.url, bot_token=MAX_TOKEN) as mclient,
+    ):
+        two = settings.model_copy(
+            update={
+                "max_token": SecretStr(MAX_TOKEN),
+                "max_api_url": mserver.url,
+                "max_bot_username": MAX_BOT_USERNAME,
+                "bot_username": BOT_USERNAME,
+                **extra,
+            }
+        )
+        async with running_bot(two, clock) as app:
+            yield World(server, client, app, two, clock, MAX, mclient)
 
 
 @contextlib.asynccontextmanager

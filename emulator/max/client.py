@@ -39,6 +39,15 @@ class MaxBotMessage:
     def buttons(self) -> list[str]:
         return [b["text"] for row in self.keyboard for b in row]
 
+    def data_of(self, button: str) -> str:
+        """The callback payload of the button with this text."""
+        return next(str(b["payload"]) for row in self.keyboard for b in row if b["text"] == button)
+
+    @property
+    def file_names(self) -> list[str]:
+        """The names of the files this message carries."""
+        return [a.get("filename") or "" for a in self.attachments if a["type"] == "file"]
+
     @property
     def keyboard(self) -> list[list[JSON]]:
         for attachment in self.attachments:
@@ -202,10 +211,15 @@ class MaxFakeUser:
     # A MAX bot need not answer a press; one that acted (an edit, a message) without an
     # answer yet gets this long to still send one before `press` returns None.
     answer_grace: float = 0.3
+    messenger = "max"
 
     @property
     def id(self) -> int:
         return int(self.profile["user_id"])
+
+    async def join(self, payload: str) -> JSON:
+        """As FakeUser.join: the deep link https://max.ru/<bot>?start=<payload>."""
+        return await self.start(payload)
 
     async def start(self, payload: str | None = None) -> JSON:
         """Open the bot: Start, or the deep link https://max.ru/<bot>?start=<payload>."""
@@ -322,6 +336,13 @@ class MaxFakeUser:
         if event is None:
             raise AssertionError("no bot message was edited")
         return MaxBotMessage.of(event["message"])
+
+    async def catch_up(self) -> None:
+        """Take every bot message so far in the dialog as seen (`expect_reply` skips them)."""
+        chat = await self.dialog()
+        events = await self.client.log(chat)
+        if events:
+            self.cursors[(chat, "new")] = events[-1]["seq"]
 
     async def expect_silence(self, *, chat_id: int | None = None, wait: float = 0.3) -> None:
         """No new bot message in the chat within `wait` seconds."""

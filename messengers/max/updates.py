@@ -40,7 +40,10 @@ def key_of(raw: dict[str, Any]) -> str:
     mid = (message.get("body") or {}).get("mid")
     if mid:
         return f"{kind}:{mid}"
-    return f"{kind}:{raw.get('chat_id')}:{raw.get('timestamp')}"
+    # A start carries no id of its own: two in one millisecond are one unless their deep
+    # links differ (opening a second link right after the first is not a copy).
+    payload = f":{raw['payload']}" if kind == "bot_started" and raw.get("payload") else ""
+    return f"{kind}:{raw.get('chat_id')}:{raw.get('timestamp')}{payload}"
 
 
 def message_refs(raw: dict[str, Any]) -> list[tuple[int, str]]:

@@ -90,3 +90,35 @@ async def test_people_roles_and_history_survive_the_move_to_accounts(blank_db_ur
         assert sorted(tuple(r) for r in messengers) == [(1, "telegram"), (2, "telegram")]
     finally:
         await engine.dispose()
+
+
+async def test_forgotten_pseudonyms_move_to_one_row_per_account(blank_db_url: str) -> None:
+    """0019 keeps the pseudonym a forgotten person's redemptions carried (their oldest
+    account's) as a forgotten account, and the redemptions themselves."""
+    from sqlalchemy import text as sql
+
+    engine = build_engine(blank_db_url)
+    try:
+        await upgrade(engine, "0016")
+        async with engine.begin() as conn:
+            await conn.execute(sql(
+                "INSERT INTO users (id, full_name, settings, is_active, messenger, created_at) "
+                "VALUES (7, 'Удалено', '{}', false, 'telegram', '2026-01-01 00:00:00')"
+            ))  # fmt: skip
+            await conn.execute(sql(
+                "INSERT INTO invitations (id, code_hash, role, max_uses, uses, expires_at, "
+                "created_at) VALUES (1, 'h', 'curator', 5, 1, '2026-02-01 00:00:00', "
+                "'2026-01-01 00:00:00')"
+            ))  # fmt: skip
+            await conn.execute(sql(
+                "INSERT INTO invitation_redemptions (invitation_id, user_id, redeemed_at, "
+                "forgotten_key) VALUES (1, 7, '2026-01-01 00:00:00', :key)"
+            ), {"key": "ab" * 32})  # fmt: skip
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            kept = (await conn.execute(sql("SELECT user_id, key FROM forgotten_accounts"))).all()
+            used = (await conn.execute(sql("SELECT user_id FROM invitation_redemptions"))).all()
+        assert [tuple(r) for r in kept] == [(7, "ab" * 32)]
+        assert [tuple(r) for r in used] == [(7,)]
+    finally:
+        await engine.dispose()

@@ -73,6 +73,7 @@ async def test_redeeming_an_invitation_through_the_dispatcher(session_factory) -
         "away",
         "help",
         "me",
+        "connect",
     ]
 
 

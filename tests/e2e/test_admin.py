@@ -14,11 +14,10 @@ from core.invitations import create_invitation
 from core.plan_import import import_plan
 from core.roles import Role
 from db.models import Activity, Invitation, Membership, Plan, User
-from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
-from tests.people import by_telegram, user_id_of
+from tests.people import ON_BOTH, Person, menu_is, person_id, said, user_id_of
 from tests.plan_files import seed_text
 
 
@@ -27,20 +26,21 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
 
 
-async def _join(world: World, name: str, code: str) -> FakeUser:
-    person = await world.person(name)
-    await person.send(f"/start {code}")
+async def _join(world: World, name: str, code: str) -> Person:
+    person = await world.participant(name)
+    await person.join(code)
     await person.expect_reply()
     return person
 
 
-async def _user(world: World, person: FakeUser) -> User:
+async def _user(world: World, person: Person) -> User:
     async with world.app.session_factory() as session:
-        found = await session.scalar(by_telegram(person.id))
+        found = await session.get(User, await person_id(session, person))
         assert found is not None
         return found
 
 
+@ON_BOTH
 async def test_invite_change_role_switch_off_and_permissions(world: World) -> None:
     ours = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
     other = await world.add_school("МБОУ «Школа № 7»", timezone="Europe/Moscow")
@@ -67,22 +67,15 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     number = next(line.split(".")[0] for line in schools.text.splitlines() if "СОШ № 21" in line)
     await anna.press(number, schools)
     created = await anna.expect_edit()
-    link = re.search(r"https://t\.me/\S+\?start=(\S+)", created.text)
+    link = re.search(r"https://(?:t\.me|max\.ru)/\S+\?start=(\S+)", created.text)
     assert link and "куратор, МАОУ «СОШ № 21" in created.text
     qr = await anna.expect_reply()
-    png = world.server.emulator.files[qr.raw["photo"][-1]["file_id"]].data
+    png = await world.file_of(qr)
     assert png.startswith(b"\x89PNG") and len(png) > 300
     vera = await _join(world, "Вера", link.group(1))
-    assert await vera.menu() == [
-        "my",
-        "status",
-        "report",
-        "calendar",
-        "settings",
-        "away",
-        "help",
-        "me",
-    ]
+    await menu_is(
+        vera, ["my", "status", "report", "calendar", "settings", "away", "help", "me", "connect"]
+    )
 
     # List and revoke.
     await anna.send("/invite когда-нибудь")
@@ -99,9 +92,9 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     listing = await anna.expect_reply("Активные приглашения")
     assert "наблюдатель" in listing.text and "использовано 0/3" in listing.text
     assert listing.buttons == ["✖️ 1"]
-    assert (await anna.press("✖️ 1", listing) or {}).get("text") == "Приглашение отозвано."
-    late = await world.person("Гость")
-    await late.send(f"/start {spare.group(1) if spare else ''}")
+    assert said(await anna.press("✖️ 1", listing)) == "Приглашение отозвано."
+    late = await world.participant("Гость")
+    await late.join(spare.group(1) if spare else "")
     await late.expect_reply("отозвано")
 
     # Change Vera's role: she becomes an observer, her menu follows.
@@ -112,12 +105,12 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
     await anna.press("🔁 Сменить роль", card)
     await anna.press("наблюдатель", await anna.expect_edit())
     assert "наблюдатель (МАОУ «СОШ № 21" in (await anna.expect_edit()).text
-    assert await vera.menu() == ["status", "report", "calendar", "settings", "help", "me"]
+    await menu_is(vera, ["status", "report", "calendar", "settings", "help", "me", "connect"])
 
     # Switched off: no access and no reminders; switched on again: both return.
     await anna.press("🚫 Отключить", card)
     assert "отключён" in (await anna.expect_edit()).text
-    assert await vera.menu() == ["start", "help"]
+    await menu_is(vera, ["start", "help"])
     await vera.send("/status")
     assert "Всего" not in (await vera.expect_reply()).text
     world.clock.set(world.clock.now() + timedelta(days=7))  # type: ignore[attr-defined]
@@ -145,8 +138,7 @@ async def test_invite_change_role_switch_off_and_permissions(world: World) -> No
         await vera.press_data(message, forged)
 
     # A plan coordinator sees and changes only the people of the plan's schools.
-    events = await world.client.log(petr.id)  # skip the digest the week's tick brought
-    petr.cursors[(petr.id, "new")] = events[-1]["seq"]
+    await petr.catch_up()  # skip the digest the week's tick brought
     await petr.send("/people")
     people = await petr.expect_reply("Люди")
     assert "Вера" in people.text and "Борис" not in people.text and "Анна" not in people.text

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from aiogram.fsm.storage.base import StorageKey
@@ -32,7 +34,7 @@ from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import TOKEN, World
-from tests.people import by_telegram, user_id_of
+from tests.people import ON_BOTH, Person, by_telegram, said, user_id_of
 from tests.plan_files import seed_text
 
 PNG = (
@@ -60,12 +62,25 @@ def settings(server, db_url, tmp_path: Path) -> Settings:
 
 
 async def _setup(world: World) -> tuple[FakeUser, FakeUser, int]:
+    """A school, its curator Алиса and the coordinator Ольга in Telegram, and seed plan 001."""
+    return await _setup_with(world, world.person)
+
+
+async def _setup_here(world: World) -> tuple[Person, Person, int]:
+    """As `_setup`, with Алиса and Ольга in the story's messenger."""
+    return await _setup_with(world, world.participant)
+
+
+P = TypeVar("P", bound=Person)
+
+
+async def _setup_with(world: World, make: Callable[[str], Awaitable[P]]) -> tuple[P, P, int]:
     school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
-    alice = await world.person("Алиса")
-    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    alice = await make("Алиса")
+    await alice.join(await world.invite(Role.CURATOR, school))
     await alice.expect_reply("куратор")
-    olga = await world.person("Ольга")
-    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
+    olga = await make("Ольга")
+    await olga.join(await world.invite(Role.COORDINATOR))
     await olga.expect_reply("координатор")
     async with world.app.session_factory() as session, session.begin():
         await import_plan(
@@ -88,14 +103,14 @@ async def _assignment(world: World, title_start: str) -> Assignment:
         return found
 
 
-async def _open_card(alice: FakeUser, number: int):
+async def _open_card(alice: Person, number: int):
     await alice.send("/my")
     listing = await alice.expect_reply("Все открытые")
     await alice.press(str(number), listing)
     return await alice.expect_reply()
 
 
-async def _start_done(alice: FakeUser, number: int = 2):  # 2: the order, due Nov 10
+async def _start_done(alice: Person, number: int = 2):  # 2: the order, due Nov 10
     card = await _open_card(alice, number)
     await alice.press("✅ Выполнено", card)
     return await alice.expect_reply("Отмечаем выполнение")
@@ -117,8 +132,10 @@ async def test_my_items_pages_filters_and_card(world: World) -> None:
     assert "«до 10.11.2020»" in card.text and card.buttons[0] == "✅ Выполнено"
 
 
+@ON_BOTH
+@pytest.mark.max_postgres  # the smoke story of MAX on PostgreSQL
 async def test_done_with_a_document_accepted_and_stored(world: World) -> None:
-    alice, olga, _ = await _setup(world)
+    alice, olga, _ = await _setup_here(world)
     hint = await _start_done(alice)
     assert "По плану ожидается: Рабочая группа" in hint.text
     payload = b"%PDF-1.4 prikaz " * 500
@@ -129,7 +146,7 @@ async def test_done_with_a_document_accepted_and_stored(world: World) -> None:
     request = await olga.expect_reply("На проверку")
     assert "Издание приказа" in request.text
     document = await olga.expect_reply()
-    assert document.raw["document"]["file_name"] == "приказ.pdf"
+    assert document.file_names == ["приказ.pdf"]
     await olga.press("✅ Принять", request)
     assert "✅ Принято" in (await alice.expect_reply()).text
     assignment = await _assignment(world, "Издание приказа")
@@ -220,18 +237,19 @@ async def test_oversized_and_forbidden_files_are_refused_and_the_flow_goes_on(wo
     assert names == ["protocol.pdf"]
 
 
+@ON_BOTH
 async def test_postpone_moves_the_next_reminder_not_the_deadline(world: World) -> None:
-    alice, _, _ = await _setup(world)
+    alice, _, _ = await _setup_here(world)
     await world.app.reminders.plan()
     card = await _open_card(alice, 2)
-    answer = await alice.press("⏰ Напомнить завтра", card)
-    assert answer is not None and "напомню 3 ноября" in (answer["text"] or "")
+    answer = said(await alice.press("⏰ Напомнить завтра", card))
+    assert "напомню 3 ноября" in answer
     assignment = await _assignment(world, "Издание приказа")
     assert assignment.snoozed_until is not None and assignment.due_date is not None
     assert assignment.due_date.isoformat() == "2020-11-10"
     # 09:00 where she is (her school: Yekaterinburg), not in the bot's default zone (Moscow).
     assert assignment.snoozed_until == datetime(2020, 11, 3, 4, 0, tzinfo=UTC)
-    assert "в 09:00" in (answer["text"] or "")
+    assert "в 09:00" in answer
     async with world.app.session_factory() as session:
         pending = await session.scalar(
             select(func.count())
@@ -245,8 +263,9 @@ async def test_postpone_moves_the_next_reminder_not_the_deadline(world: World) -
     assert pending == 0
 
 
+@ON_BOTH
 async def test_return_with_a_comment_and_resubmit(world: World) -> None:
-    alice, olga, _ = await _setup(world)
+    alice, olga, _ = await _setup_here(world)
     await _start_done(alice)
     await alice.send("черновик приказа")
     await alice.expect_reply("комментарий есть")
@@ -379,10 +398,9 @@ async def test_a_coordinator_of_another_direction_cannot_review(world: World) ->
     assert await _snapshot(world) == before
 
 
+@ON_BOTH
 async def test_help_question_and_the_coordinators_answer(world: World) -> None:
-    from db.models import AuditEntry
-
-    alice, olga, _ = await _setup(world)
+    alice, olga, _ = await _setup_here(world)
     card = await _open_card(alice, 2)
     await alice.press("❓ Нужна помощь", card)
     await alice.expect_reply("Напишите вопрос")
@@ -402,16 +420,13 @@ async def test_help_question_and_the_coordinators_answer(world: World) -> None:
         )
     assert actions == ["help.ask", "help.answer"]
     # A curator cannot answer questions, not even with a forged button.
-    question_id = question.raw["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[
-        1
-    ]
+    question_id = question.data_of("💬 Ответить").split(":")[1]
     forged = await alice.press_data(answer, f"hr:{question_id}")
-    assert forged is not None and "Нет доступа" in (forged["text"] or "")
+    assert "Нет доступа" in said(forged)
 
     # /mydata returns her own words kept elsewhere: the question and the answer she got.
     await alice.send("/mydata")
-    sent = await alice.expect_reply()
-    data = json.loads(world.server.emulator.files[sent.raw["document"]["file_id"]].data)
+    data = json.loads(await world.file_of(await alice.expect_reply()))
     assert [(q["question"], [a["answer"] for a in q["answers"]]) for q in data["questions"]] == [
         ("Какой номер приказа указывать?", ["Номер из журнала регистрации приказов"])
     ]
@@ -696,26 +711,28 @@ async def test_grouped_reminders_still_say_the_plan_and_what_to_attach(world: Wo
     assert "План: ДОРОЖНАЯ КАРТА" in grouped.text
 
 
+@ON_BOTH
 async def test_a_coordinator_nudges_a_school_from_overdue_once_a_day(world: World) -> None:
-    alice, olga, _ = await _setup(world)
+    alice, olga, _ = await _setup_here(world)
     await olga.send("/overdue")
     overdue = await olga.expect_reply("Просрочено по школам")
     assert overdue.buttons == ["🔔 1"] and "напомнить кураторам школы" in overdue.text
     answer = await olga.press("🔔 1", overdue)
-    assert (answer or {}).get("text") == "🔔 Напоминание отправлено: 1 куратору."
+    assert said(answer) == "🔔 Напоминание отправлено: 1 куратору."
     nudge = await alice.expect_reply("напоминает о просроченных пунктах (1)")
     assert "Координатор Ольга" in nudge.text and "классных руководителей" in nudge.text
     assert "просрочено на" in nudge.text and "/my" in nudge.text
     again = await olga.press("🔔 1", overdue)
-    assert "сегодня уже напоминали" in ((again or {}).get("text") or "")
+    assert "сегодня уже напоминали" in said(again)
     await alice.expect_silence()
     async with world.app.session_factory() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
     assert actions.count("school.nudge") == 1
 
 
+@ON_BOTH
 async def test_a_coordinator_takes_back_a_mistaken_accept_and_return(world: World) -> None:
-    alice, olga, _ = await _setup(world)
+    alice, olga, _ = await _setup_here(world)
     await _start_done(alice)
     await alice.send("Приказ № 344")
     await alice.expect_reply("комментарий есть")
@@ -727,7 +744,7 @@ async def test_a_coordinator_takes_back_a_mistaken_accept_and_return(world: Worl
     assert decided.buttons == ["↩️ Отменить решение"]
     await alice.expect_reply("✅ Принято")
     answer = await olga.press("↩️ Отменить решение", decided)
-    assert "снова на проверке" in ((answer or {}).get("text") or "")
+    assert "снова на проверке" in said(answer)
     assert (await olga.expect_edit()).buttons == ["✅ Принять", "↩️ Вернуть"]
     told = await alice.expect_reply("отменил решение")
     assert "Издание приказа" in told.text and "снова на проверке" in told.text
@@ -746,14 +763,15 @@ async def test_a_coordinator_takes_back_a_mistaken_accept_and_return(world: Worl
 
     world.clock.advance(timedelta(hours=25))  # type: ignore[attr-defined]
     late = await olga.press("↩️ Отменить решение", request)
-    assert "нельзя" in ((late or {}).get("text") or "")
+    assert "нельзя" in said(late)
     async with world.app.session_factory() as session:
         actions = list(await session.scalars(select(AuditEntry.action)))
     assert actions.count("assignment.review_undone") == 2
 
 
+@ON_BOTH
 async def test_the_curator_replies_to_the_coordinators_answer(world: World) -> None:
-    alice, olga, _ = await _setup(world)
+    alice, olga, _ = await _setup_here(world)
     card = await _open_card(alice, 2)
     await alice.press("❓ Нужна помощь", card)
     await alice.expect_reply("Напишите вопрос")
@@ -779,9 +797,9 @@ async def test_the_curator_replies_to_the_coordinators_answer(world: World) -> N
     await olga.expect_reply("Ответ отправлен")
     await alice.expect_reply("книги приказов")
     # Only the person who asked may reply under an answer.
-    answer_id = answer.raw["reply_markup"]["inline_keyboard"][0][0]["callback_data"].split(":")[1]
+    answer_id = answer.data_of("💬 Ответить").split(":")[1]
     forged = await olga.press_data(reply, f"hf:{answer_id}")
-    assert forged is not None and "Нет доступа" in (forged["text"] or "")
+    assert "Нет доступа" in said(forged)
 
 
 async def test_upcoming_counts_match_the_list_and_status_has_no_placeholders(

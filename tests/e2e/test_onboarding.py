@@ -12,21 +12,28 @@ from core import admin
 from core.roles import Role
 from core.users import load_memberships
 from db.models import Invitation, InvitationRedemption
+from messengers import MAX
 from tests.harness import BOT_USERNAME, World
-from tests.people import user_id_of
+from tests.max_harness import MAX_BOT_USERNAME
+from tests.people import ON_BOTH, menu_is, user_id_of
 
 SCHOOL = "МАОУ «СОШ № 21 г. Челябинска»"
 
 
 async def _invite(world: World, *args: str) -> tuple[str, int]:
+    """The code of a CLI invitation (its link in each messenger the bot is named in), its id."""
     result = await world.cli("invite", *args)
-    link = result.stdout.strip().splitlines()[-1]
-    match = re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=([A-Za-z0-9_-]{{43}})", link)
-    assert match, link
+    bots = rf"t\.me/{BOT_USERNAME}|max\.ru/{MAX_BOT_USERNAME}"
+    link = rf"https://({bots})\?start=([A-Za-z0-9_-]{{43}})"
+    links = [re.fullmatch(link, line) for line in result.stdout.split()]
+    assert all(links), result.stdout
+    hosts = [m.group(1).split("/")[0] for m in links if m]
+    assert hosts == (["t.me", "max.ru"] if world.messenger == MAX else ["t.me"])
+    (code,) = {m.group(2) for m in links if m}  # the same code opens Kurator in both
     found = re.search(r"invitation (\d+):", result.stderr)
     assert found, result.stderr
     invitation_id = int(found.group(1))
-    return match.group(1), invitation_id
+    return code, invitation_id
 
 
 async def _add_school(world: World) -> None:
@@ -35,46 +42,53 @@ async def _add_school(world: World) -> None:
     )
 
 
+@ON_BOTH
 async def test_cli_invitation_is_redeemed_and_greets_with_school_and_role(world: World) -> None:
     await _add_school(world)
     code, _ = await _invite(world, "--school", "СОШ № 21", "--role", "curator")
-    alice = await world.person("Алиса", "Петрова")
+    alice = await world.participant("Алиса", "Петрова")
 
-    await alice.send(f"/start {code}")
+    await alice.join(code)
     greeting = await alice.expect_reply()
 
     assert "Алиса" in greeting.text
     assert "куратор" in greeting.text
     assert SCHOOL in greeting.text
-    assert await alice.menu() == [
-        "my",
-        "status",
-        "report",
-        "calendar",
-        "settings",
-        "away",
-        "help",
-        "me",
-    ]
+    await menu_is(
+        alice,
+        [
+            "my",
+            "status",
+            "report",
+            "calendar",
+            "settings",
+            "away",
+            "help",
+            "me",
+            "connect",
+        ],
+    )
     await alice.send("/me")
     assert SCHOOL in (await alice.expect_reply("куратор")).text
 
 
+@ON_BOTH
 async def test_single_use_code_cannot_be_reused_by_another_person(world: World) -> None:
     code = await world.invite(Role.CURATOR, await world.add_school(SCHOOL))
-    alice, bob = await world.person("Алиса"), await world.person("Борис")
+    alice, bob = await world.participant("Алиса"), await world.participant("Борис")
 
-    await alice.send(f"/start {code}")
+    await alice.join(code)
     await alice.expect_reply("куратор")
-    await bob.send(f"/start {code}")
+    await bob.join(code)
     refusal = await bob.expect_reply()
-    # The first person opening the link again is not refused: it is their invitation.
-    await alice.send(f"/start {code}")
+    # The first person opening the link again (a minute on) is not refused: it is theirs.
+    world.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    await alice.join(code)
     again = await alice.expect_reply()
 
     assert "уже использовано" in refusal.text
     assert "уже подключены" in again.text
-    assert await bob.menu() == ["start", "help"]
+    await menu_is(bob, ["start", "help"])
 
 
 async def test_multi_use_code_admits_up_to_its_limit(world: World) -> None:
@@ -90,12 +104,13 @@ async def test_multi_use_code_admits_up_to_its_limit(world: World) -> None:
     assert "уже использовано" in replies[2]
 
 
+@ON_BOTH
 async def test_expired_code_is_refused(world: World) -> None:
     code = await world.invite(Role.CURATOR, await world.add_school(SCHOOL), ttl=timedelta(hours=1))
     world.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
-    alice = await world.person("Алиса")
+    alice = await world.participant("Алиса")
 
-    await alice.send(f"/start {code}")
+    await alice.join(code)
 
     assert "истёк" in (await alice.expect_reply()).text
 
@@ -106,7 +121,7 @@ async def test_revoked_code_is_refused(world: World) -> None:
     await world.cli("invite", "--revoke", str(invitation_id))
     alice = await world.person("Алиса")
 
-    await alice.send(f"/start {code}")
+    await alice.join(code)
 
     assert "отозвано" in (await alice.expect_reply()).text
 
@@ -152,6 +167,7 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
         "calendar",
         "help",
         "me",
+        "connect",
     ]
     assert await curator.menu() == [
         "my",
@@ -162,6 +178,7 @@ async def test_menu_and_commands_depend_on_role(world: World) -> None:
         "away",
         "help",
         "me",
+        "connect",
     ]
     await coordinator.send("/schools")
     assert SCHOOL in (await coordinator.expect_reply("Школы")).text

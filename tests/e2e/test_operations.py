@@ -22,6 +22,7 @@ from core.notices import queue_notice
 from core.people import Recipient
 from core.roles import Role
 from emulator import FakeUser
+from messengers import MAX
 from ops.watchdog import Watchdog
 from tests.harness import TOKEN, World
 from tests.people import user_id_of
@@ -283,3 +284,34 @@ async def test_a_reminder_waiting_too_long_is_told_once_and_cleared(world: World
     assert "напоминания задерживаются — больше нет" in (await anna.expect_reply("✅")).text
     await _looked(world, 3)
     await anna.expect_silence(wait=0.05)
+
+
+@pytest.mark.parametrize("messenger", [MAX])
+async def test_admins_are_told_in_the_messenger_they_chose(world: World) -> None:
+    clock = world.clock
+    assert isinstance(clock, ManualClock)
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    anna = await _join(world, "Анна", Role.ADMIN)  # Telegram
+    boris = await world.participant("Борис")  # MAX
+    await boris.join(await world.invite(Role.ADMIN))
+    await boris.expect_reply("администратор")
+    irina = await _join(world, "Ирина", Role.ADMIN)  # Telegram, then MAX, where she chose
+    irina_max = await world.linked_in_max(irina)
+    await irina_max.press("🔔 Напоминания в MAX")
+    await irina_max.expect_edit()
+    vera = await _join(world, "Вера", Role.CURATOR, school)
+    async with world.app.session_factory() as session, session.begin():
+        await queue_notice(
+            session,
+            clock,
+            "blocked_notice",
+            "user",
+            1,
+            [Recipient(await _user_id(world, vera), vera.id)],
+            event="ops",
+            payload={"name": "Коллега", "school": "Школа", "tz": "Europe/Moscow"},
+        )
+    clock.set(clock.now() + timedelta(minutes=11))  # nobody delivers (the scheduler is off)
+    for admin in (anna, boris, irina_max):
+        await admin.expect_reply("⚠️ Напоминания задерживаются")
+    await irina.expect_silence(wait=0.05)  # once, where she chose

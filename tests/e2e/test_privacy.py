@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -15,12 +15,12 @@ from core.plan_import import import_plan
 from core.privacy import FORGOTTEN_NAME, forget
 from core.roles import Role
 from db.base import Base
-from db.models import Account, InvitationRedemption, Membership, OutboxMessage, Submission, User
-from emulator import FakeUser
+from db.models import Account, ForgottenAccount, Membership, OutboxMessage, Submission, User
 from importer.interpret import interpret
 from importer.text_reader import read_text
+from messengers import MAX, TELEGRAM
 from tests.harness import World
-from tests.people import user_id_of
+from tests.people import ON_BOTH, Person, menu_is, user_id_of
 from tests.plan_files import seed_text
 
 
@@ -29,7 +29,7 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
 
 
-async def _open_done_flow(world: World, alice: FakeUser) -> None:
+async def _open_done_flow(world: World, alice: Person) -> None:
     """Import seed plan 001 and open the done flow on Alice's second item."""
     async with world.app.session_factory() as session, session.begin():
         await import_plan(
@@ -44,10 +44,11 @@ async def _open_done_flow(world: World, alice: FakeUser) -> None:
     await alice.expect_reply("Отмечаем выполнение")
 
 
+@ON_BOTH
 async def test_mydata_then_forget_then_join_again(world: World) -> None:
     school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
-    alice = await world.person("Алиса", "Кураторова")
-    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    alice = await world.participant("Алиса", "Кураторова")
+    await alice.join(await world.invite(Role.CURATOR, school))
     await alice.expect_reply("куратор")
     await _open_done_flow(world, alice)
     await alice.send("Приказ № 344 подписан")
@@ -58,13 +59,12 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     assert "/forget" in (await alice.expect_reply("Бот хранит")).text
     await alice.send("/mydata")
     sent = await alice.expect_reply()
-    document = sent.raw["document"]
-    assert document["file_name"].startswith("Куратор — мои данные — ")
-    assert document["file_name"].endswith(".json")
-    data = json.loads(world.server.emulator.files[document["file_id"]].data)
+    (name,) = sent.file_names
+    assert name.startswith("Куратор — мои данные — ") and name.endswith(".json")
+    data = json.loads(await world.file_of(sent))
     assert data["profile"]["full_name"] == "Алиса Кураторова"
     assert data["profile"]["accounts"][0]["id"] == alice.id
-    assert data["profile"]["accounts"][0]["messenger"] == "telegram"
+    assert data["profile"]["accounts"][0]["messenger"] == alice.messenger
     assert [(r["role"], r["school"]) for r in data["roles"]] == [
         ("curator", "МАОУ «СОШ № 21 г. Челябинска»")
     ]
@@ -79,7 +79,7 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
     await alice.send("/forget")
     await alice.press("Да, удалить", await alice.expect_reply("Удалить ваши данные?"))
     assert "данные удалены" in (await alice.expect_edit()).text
-    assert await alice.menu() == ["start", "help"]
+    await menu_is(alice, ["start", "help"])
 
     async with world.app.session_factory() as session:
         old = await session.scalar(select(User).where(User.full_name == FORGOTTEN_NAME))
@@ -93,37 +93,67 @@ async def test_mydata_then_forget_then_join_again(world: World) -> None:
 
     await alice.send("/my")
     assert "Все открытые" not in (await alice.expect_reply()).text  # no access any more
-    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
+    await alice.join(await world.invite(Role.CURATOR, school))
     await alice.expect_reply("куратор")  # a new account: joins clean
     await alice.send("/mydata")
-    fresh = await alice.expect_reply()
-    again = json.loads(world.server.emulator.files[fresh.raw["document"]["file_id"]].data)
+    again = json.loads(await world.file_of(await alice.expect_reply()))
     assert again["reports"] == [] and again["profile"]["accounts"][0]["id"] == alice.id
 
 
+@ON_BOTH
 async def test_after_forget_the_same_multi_use_link_does_not_let_the_person_in(
     world: World,
 ) -> None:
     school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
     code = await world.invite(Role.CURATOR, school, uses=10)
-    alice = await world.person("Алиса", "Кураторова")
-    await alice.send(f"/start {code}")
+    alice = await world.participant("Алиса", "Кураторова")
+    await alice.join(code)
     await alice.expect_reply("куратор")
     await alice.send("/forget")
     await alice.press("Да, удалить", await alice.expect_reply("Удалить ваши данные?"))
     assert "данные удалены" in (await alice.expect_edit()).text
 
-    await alice.send(f"/start {code}")
+    world.clock.advance(timedelta(minutes=1))  # type: ignore[attr-defined]
+    await alice.join(code)  # a minute later (in MAX, a start is known by its moment)
     assert "новое приглашение" in (await alice.expect_reply()).text
-    assert await alice.menu() == ["start", "help"]
-    bob = await world.person("Борис")  # the link still works for everyone else
-    await bob.send(f"/start {code}")
+    await menu_is(alice, ["start", "help"])
+    bob = await world.participant("Борис")  # the link still works for everyone else
+    await bob.join(code)
     await bob.expect_reply("куратор")
     async with world.app.session_factory() as session:
-        keys = list(await session.scalars(select(InvitationRedemption.forgotten_key)))
-    # Only a keyed pseudonym is kept: not the Telegram id, not its plain hash.
-    assert len([k for k in keys if k]) == 1
-    assert str(alice.id) not in "".join(k for k in keys if k)
+        keys = list(await session.scalars(select(ForgottenAccount.key)))
+    # Only a keyed pseudonym is kept: not the account's id, not its plain hash.
+    assert len(keys) == 1
+    assert str(alice.id) not in "".join(keys)
+
+
+@pytest.mark.parametrize("messenger", [MAX])
+async def test_mydata_and_forget_cover_both_accounts_of_a_person(world: World) -> None:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    code = await world.invite(Role.CURATOR, school, uses=10)
+    alice = await world.person("Алиса", "Кураторова")  # Telegram
+    await alice.join(code)
+    await alice.expect_reply("куратор")
+    alice_max = await world.linked_in_max(alice)
+    # From MAX, her data names both accounts; she forgets herself there.
+    await alice_max.send("/mydata")
+    data = json.loads(await world.file_of(await alice_max.expect_reply()))
+    assert {(a["messenger"], a["id"]) for a in data["profile"]["accounts"]} == {
+        (TELEGRAM, alice.id),
+        (MAX, alice_max.id),
+    }
+    await alice_max.send("/forget")
+    await alice_max.press("Да, удалить", await alice_max.expect_reply("Удалить ваши данные?"))
+    assert "данные удалены" in (await alice_max.expect_edit()).text
+    async with world.app.session_factory() as session:
+        assert await session.scalar(select(func.count()).select_from(Account)) == 0
+        assert await session.scalar(select(func.count()).select_from(ForgottenAccount)) == 2
+    # Both accounts are released, and neither gets back in by her old link.
+    for person in (alice, alice_max):
+        await person.send("/my")
+        assert "Все открытые" not in (await person.expect_reply()).text
+        await person.join(code)
+        assert "новое приглашение" in (await person.expect_reply()).text
 
 
 async def test_no_log_level_prints_personal_data(world: World, caplog) -> None:

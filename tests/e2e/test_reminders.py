@@ -27,7 +27,7 @@ from importer.interpret import interpret
 from importer.text_reader import read_text
 from scheduler.sender import OutboxSender
 from tests.harness import TOKEN, World
-from tests.people import by_telegram, user_id_of
+from tests.people import ON_BOTH, Person, person_id, said, user_id_of
 from tests.plan_files import seed_text
 
 START = datetime(2020, 9, 1, 0, 0, tzinfo=UTC)
@@ -49,6 +49,10 @@ async def _curator(world: World, name: str, school_id: int) -> FakeUser:
     return person
 
 
+async def _messages(world: World, person: Person) -> list[tuple[datetime, str]]:
+    return await world.received(person)
+
+
 async def _import(
     world: World, seed: str, zone: str, year: int | None = None, attach: list[int] | None = None
 ) -> int:
@@ -63,15 +67,6 @@ async def _import(
                 session, world.clock, draft, timezone=zone
             )  # assign the attached schools
     return report.plan_id
-
-
-async def _messages(world: World, person: FakeUser) -> list[tuple[datetime, str]]:
-    log = await world.client.log(person.id)
-    return [
-        (datetime.fromtimestamp(e["message"]["date"], UTC), e["message"].get("text", ""))
-        for e in log
-        if e["kind"] == "new"
-    ]
 
 
 async def _run(world: World, hours: int, step: timedelta = timedelta(hours=1)) -> None:
@@ -672,17 +667,16 @@ async def test_downtime_sends_the_useful_and_skips_the_stale(world: World) -> No
     assert "deadline" in skipped
 
 
+@ON_BOTH
 async def test_a_blocked_user_is_marked_and_the_coordinator_told_once(world: World) -> None:
     school = await _school(world, "МАОУ «СОШ № 21 г. Челябинска»", "Asia/Yekaterinburg")
-    alice = await _curator(world, "Алиса", school)
-    olga = await world.person("Ольга")
-    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
-    await olga.expect_reply("координатор")
+    alice = await world.member("Алиса", Role.CURATOR, school)
+    olga = await world.member("Ольга", Role.COORDINATOR)
     await _import(world, "001", "Asia/Yekaterinburg")
     await alice.block(silent=True)
     await _run(world, hours=5 * 24)
     async with world.app.session_factory() as session:
-        user = await session.scalar(by_telegram(alice.id))
+        user = await session.get(User, await person_id(session, alice))
         assert user is not None and user.blocked_at is not None
         failures = (
             await session.execute(
@@ -699,14 +693,13 @@ async def test_a_blocked_user_is_marked_and_the_coordinator_told_once(world: Wor
     assert len(notices) == 1 and "Алиса" in notices[0]
 
 
+@ON_BOTH
 async def test_buttons_rsvp_upcoming_and_the_preview_cli(world: World) -> None:
     from db.models import Attendance, Seminar
 
     school = await _school(world, "МАОУ «СОШ № 21 г. Челябинска»", "Asia/Yekaterinburg")
-    alice = await _curator(world, "Алиса", school)
-    olga = await world.person("Ольга")
-    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
-    await olga.expect_reply("координатор")
+    alice = await world.member("Алиса", Role.CURATOR, school)
+    olga = await world.member("Ольга", Role.COORDINATOR)
     plan_id = await _import(world, "001", "Asia/Yekaterinburg")
     async with world.app.session_factory() as session, session.begin():
         session.add(
@@ -736,7 +729,7 @@ async def test_buttons_rsvp_upcoming_and_the_preview_cli(world: World) -> None:
     await alice.expect_reply("пункт остаётся открытым")
 
     assert invitation.buttons == ["Буду", "Не смогу"]
-    assert (await alice.press("Буду", invitation) or {}).get("text") == "Отметил: вы будете."
+    assert said(await alice.press("Буду", invitation)) == "Отметил: вы будете."
     async with world.app.session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(Attendance)) == 1
 

@@ -16,6 +16,7 @@ from emulator import FakeUser
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
+from tests.people import ON_BOTH, said
 from tests.plan_files import seed_text
 
 # Monday 2 November 2020, 10:00 in Yekaterinburg.
@@ -43,10 +44,11 @@ async def _import(world: World, seed: str, attach: list[int]) -> int:
     return report.plan_id
 
 
+@ON_BOTH
 async def test_create_answer_change_and_cancel_a_seminar(world: World) -> None:
     school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
-    alice = await _join(world, "Алиса", Role.CURATOR, school)
-    olga = await _join(world, "Ольга", Role.COORDINATOR)
+    alice = await world.member("Алиса", Role.CURATOR, school)
+    olga = await world.member("Ольга", Role.COORDINATOR)
     await _import(world, "001", [])
 
     await olga.send("/seminars")
@@ -75,7 +77,7 @@ async def test_create_answer_change_and_cancel_a_seminar(world: World) -> None:
     invitation = await alice.expect_reply("Приглашение на семинар")
     assert "Мониторинг качества" in invitation.text and "15 декабря, вт, 14:00" in invitation.text
     assert invitation.buttons == ["Буду", "Не смогу"]
-    assert (await alice.press("Буду", invitation) or {}).get("text") == "Отметил: вы будете."
+    assert said(await alice.press("Буду", invitation)) == "Отметил: вы будете."
 
     await olga.send("/seminars")
     listing = await olga.expect_reply("Семинары (1)")
@@ -98,7 +100,7 @@ async def test_create_answer_change_and_cancel_a_seminar(world: World) -> None:
     assert "Отменён" in (await olga.expect_edit()).text
     cancelled = await alice.expect_reply("Семинар отменён")
     assert cancelled.buttons == []
-    assert (await alice.press("Не смогу", news) or {}).get("text") == "Семинар отменён."
+    assert said(await alice.press("Не смогу", news)) == "Семинар отменён."
     async with world.app.session_factory() as session:
         answers = list(await session.scalars(select(Attendance.answer)))
         kinds = list(await session.scalars(select(OutboxMessage.payload)))

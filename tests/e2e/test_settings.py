@@ -9,11 +9,11 @@ import pytest
 from core.clock import ManualClock
 from core.plan_import import import_plan
 from core.roles import Role
-from db.models import Plan
+from db.models import Plan, User
 from importer.interpret import interpret
 from importer.text_reader import read_text
 from tests.harness import World
-from tests.people import by_telegram
+from tests.people import ON_BOTH, person_id
 from tests.plan_files import seed_text
 
 
@@ -27,14 +27,11 @@ async def _tick_at(world: World, moment: datetime) -> None:
     await world.app.reminders.tick()
 
 
+@ON_BOTH
 async def test_settings_change_the_next_reminders_and_archive_stops_them(world: World) -> None:
     school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
-    alice = await world.person("Алиса")
-    await alice.send(f"/start {await world.invite(Role.CURATOR, school)}")
-    await alice.expect_reply("куратор")
-    olga = await world.person("Ольга")
-    await olga.send(f"/start {await world.invite(Role.COORDINATOR)}")
-    await olga.expect_reply("координатор")
+    alice = await world.member("Алиса", Role.CURATOR, school)
+    olga = await world.member("Ольга", Role.COORDINATOR)
     async with world.app.session_factory() as session, session.begin():
         report = await import_plan(
             session,
@@ -44,8 +41,7 @@ async def test_settings_change_the_next_reminders_and_archive_stops_them(world: 
         )
     await world.app.reminders.tick()  # the outbox already holds the default reminders
     for person in (alice, olga):  # what that tick sent is not this test's subject
-        events = await world.client.log(person.id)
-        person.cursors[(person.id, "new")] = events[-1]["seq"]
+        await person.catch_up()
 
     # Alice: only two days ahead, quiet 22:00-07:00.
     await alice.send("/settings")
@@ -93,7 +89,7 @@ async def test_settings_change_the_next_reminders_and_archive_stops_them(world: 
         plan = await session.get(Plan, plan_id)
         assert plan is not None and plan.archived_at is None
         assert plan.settings["reminders"]["hour"] == 10
-        user = await session.scalar(by_telegram(alice.id))
+        user = await session.get(User, await person_id(session, alice))
         assert user is not None and user.settings["reminders"]["lead_days"] == [2]
 
     # Archived: no more reminders and out of status; back from the archive, both return.

@@ -24,7 +24,7 @@ from emulator.client import BotMessage
 from importer.csv_reader import read_csv
 from importer.interpret import interpret
 from tests.harness import World
-from tests.people import user_id_of
+from tests.people import ON_BOTH, Person, user_id_of
 
 MSK = ZoneInfo("Europe/Moscow")
 PLAN_CSV = """План мероприятий на 2020-2021 учебный год
@@ -90,17 +90,12 @@ async def _run_until(world: World, until: datetime, step: timedelta = timedelta(
         await world.app.reminders.tick()
 
 
-async def _received(world: World, person: FakeUser) -> list[tuple[date, str]]:
+async def _received(world: World, person: Person) -> list[tuple[date, str]]:
     """(local day, text) of every new message the bot sent the person."""
-    return [
-        (datetime.fromtimestamp(e["message"]["date"], UTC).astimezone(MSK).date(), e["message"]
-         .get("text", ""))
-        for e in await world.client.log(person.id)
-        if e["kind"] == "new"
-    ]  # fmt: skip
+    return [(moment.astimezone(MSK).date(), text) for moment, text in await world.received(person)]
 
 
-async def _next_with(person: FakeUser, text: str) -> BotMessage:
+async def _next_with(person: Person, text: str):  # a Said of its messenger
     """The next message containing `text` (reminders and digests may come in between)."""
     while True:
         message = await person.expect_reply()
@@ -192,13 +187,14 @@ async def test_a_pause_sends_nothing_and_one_summary_after(world: World) -> None
     assert not [t for t in monday if t.startswith("⏰")], monday  # no burst of the missed ones
 
 
+@ON_BOTH
 async def test_away_with_a_deputy_who_completes_an_item(world: World) -> None:
     _autumn_2024(world)
     school = await world.add_school("Школа 3", timezone="Europe/Moscow")
-    alice = await _join(world, "Алиса", Role.CURATOR, school)
+    alice = await world.member("Алиса", Role.CURATOR, school, "Тестова")
     # The deputy coordinates the plan: an observer of the school may not take a curator's role.
-    boris = await _join(world, "Борис", Role.COORDINATOR)
-    olga = await _join(world, "Ольга", Role.COORDINATOR)
+    boris = await world.member("Борис", Role.COORDINATOR, last_name="Тестова")
+    olga = await world.member("Ольга", Role.COORDINATOR, last_name="Тестова")
     await _plan(world, [school], [("Отчёт о практике", date(2024, 11, 20))])
     world.clock.set(datetime(2024, 11, 15, 5, 0, tzinfo=UTC))  # type: ignore[attr-defined]
     await alice.send("/away 18.11–22.11")

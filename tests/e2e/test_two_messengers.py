@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from core.accounts import user_id_of
@@ -22,8 +21,8 @@ from emulator.max import MaxEmulatorClient, MaxFakeUser
 from messengers import MAX, TELEGRAM
 from tests.e2e.test_curator_flows import _open_card, _setup
 from tests.e2e.test_dashboard import WEBAPP, Page, exchange
-from tests.harness import BOT_USERNAME, World, running_bot
-from tests.max_harness import MAX_BOT_USERNAME, MAX_TOKEN, max_server
+from tests.harness import BOT_USERNAME, World, max_world
+from tests.max_harness import MAX_BOT_USERNAME
 
 # Three days before the plan's item 2 (due 10.11.2020): its reminders come in the next days.
 START = datetime(2020, 11, 6, 0, 0, tzinfo=UTC)
@@ -49,22 +48,10 @@ class Both:
 async def both(
     server: EmulatorServer, client: EmulatorClient, settings, clock
 ) -> AsyncIterator[Both]:
-    async with (
-        max_server(clock=clock) as mserver,
-        MaxEmulatorClient(mserver.url, bot_token=MAX_TOKEN) as mclient,
-    ):
-        two = settings.model_copy(
-            update={
-                "max_token": SecretStr(MAX_TOKEN),
-                "max_api_url": mserver.url,
-                "max_bot_username": MAX_BOT_USERNAME,
-                "bot_username": BOT_USERNAME,
-                "webapp_url": WEBAPP,
-                "webhook_port": 0,
-            }
-        )
-        async with running_bot(two, clock) as app:
-            yield Both(World(server, client, app, two, clock), mclient)
+    extra = {"webapp_url": WEBAPP, "webhook_port": 0}
+    async with max_world(server, client, settings, clock, **extra) as world:
+        assert world.max is not None
+        yield Both(world, world.max)
 
 
 async def test_a_curator_joins_in_max_and_marks_an_item_done_there(both: Both) -> None:

@@ -219,3 +219,6 @@ def test_start_from_a_deep_link_is_start_with_the_payload() -> None:
     plain = to_update({**raw, "payload": None}, 5, Ids())
     assert plain is not None and plain.message is not None and plain.message.text == "/start"
     assert to_update({"update_type": "chat_title_changed", "timestamp": 1}, 6, Ids()) is None
+    # Two links opened in one millisecond are two starts; the same one twice is one.
+    assert key_of(raw) != key_of({**raw, "payload": "link-abc"})
+    assert key_of(raw) == key_of(dict(raw))

@@ -1,7 +1,7 @@
 """chat_links.messenger: a linked group is Telegram's or MAX's (their chat ids may coincide)
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-06 01:10:00
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0021'
-down_revision: str | None = '0016'
+down_revision: str | None = '0019'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
