@@ -200,8 +200,9 @@ async def test_a_conversation_started_on_one_process_continues_on_another(stage:
 async def test_two_processes_deliver_once_and_survive_a_kill(stage: Stage) -> None:
     curators = await stage.curators(2000)
     actors = random.Random(8).sample(curators, 500)
+    # SEND_RATE is the bot's total, shared over Redis by both processes (bot/pacing.py).
     a, b = await asyncio.gather(
-        stage.cluster.spawn("bot-a", SEND_RATE="150"), stage.cluster.spawn("bot-b", SEND_RATE="150")
+        stage.cluster.spawn("bot-a", SEND_RATE="300"), stage.cluster.spawn("bot-b", SEND_RATE="300")
     )
 
     gate = asyncio.Semaphore(100)  # a hundred people pressing at the same time
