@@ -128,6 +128,7 @@ _QUIET = (SetMyCommands, SetChatMenuButton)  # nothing to do in MAX
 # The update kinds `to_update` turns into conversations: a subscription asks for these only.
 TAKEN_UPDATES = ["message_created", "message_callback", "bot_started", "bot_added", "bot_removed"]
 MAX_ATTACHMENTS = 12  # an album: one message of up to twelve attachments
+_ALONE = {"file", "audio"}  # attachments MAX sends only on their own (no keyboard beside)
 
 
 class MaxSession(BaseSession):
@@ -337,26 +338,35 @@ class MaxSession(BaseSession):
         attachment = await self._attachment(kind, getattr(method, field))
         caption = getattr(method, "caption", None)
         body = self._body(caption, getattr(method, "parse_mode", None), method.reply_markup)
-        body["attachments"] = [attachment, *body.get("attachments", [])]
-        return await self._sent(
-            int(method.chat_id), await self.client.send(int(method.chat_id), body)
-        )
+        buttons = body.get("attachments", [])
+        chat_id = int(method.chat_id)
+        if attachment.get("type") in _ALONE and buttons:
+            # MAX: a file is a message's only attachment; its buttons follow in the next one.
+            body["attachments"] = [attachment]
+            sent = await self._sent(chat_id, await self.client.send(chat_id, body))
+            await self.client.send(chat_id, {"attachments": buttons})
+            return sent
+        body["attachments"] = [attachment, *buttons]
+        return await self._sent(chat_id, await self.client.send(chat_id, body))
 
     async def _send_album(self, method: SendMediaGroup) -> list[Message]:
-        """Telegram's album of ten: MAX's one message of up to twelve attachments."""
+        """Telegram's album of ten: MAX's one message of up to twelve pictures; a file goes
+        alone (MAX sends a file as a message's only attachment), so each is a message."""
         sent: list[Message] = []
+        chat_id = int(method.chat_id)
         media = list(method.media)
-        for start in range(0, len(media), MAX_ATTACHMENTS):
-            part = media[start : start + MAX_ATTACHMENTS]
+        caption = next((m.caption for m in media if m.caption), None)
+        pictures = all(str(m.type) == "photo" for m in media)
+        size = MAX_ATTACHMENTS if pictures else 1
+        for start in range(0, len(media), size):
+            part = media[start : start + size]
             attachments = [
-                await self._attachment("image" if str(m.type) == "photo" else "file", m.media)
-                for m in part
+                await self._attachment("image" if pictures else "file", m.media) for m in part
             ]
-            caption = next((m.caption for m in part if m.caption), None)
-            body: dict[str, Any] = {"text": caption, "attachments": attachments, "format": "html"}
-            message = await self._sent(
-                int(method.chat_id), await self.client.send(int(method.chat_id), body)
-            )
+            body: dict[str, Any] = {"attachments": attachments, "format": "html"}
+            if start == 0:
+                body["text"] = caption  # the album's caption once, on its first message
+            message = await self._sent(chat_id, await self.client.send(chat_id, body))
             sent.extend([message] * len(part))
         return sent
 

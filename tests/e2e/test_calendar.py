@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 
 from bot.settings import Settings
 from db.models import Activity, Assignment, Plan, Seminar
-from emulator import FakeUser
-from tests.e2e.test_curator_flows import _setup
+from tests.e2e.test_curator_flows import _setup, _setup_here
 from tests.harness import World
+from tests.people import ON_BOTH, Person
 
 WEBAPP = "https://kurator.test/app/"
 ZONE = ZoneInfo("Asia/Yekaterinburg")
@@ -83,15 +83,12 @@ async def _get(url: str) -> tuple[int, bytes, str]:
         return response.status, await response.read(), response.headers.get("Content-Type", "")
 
 
-async def _calendar(world: World, person: FakeUser) -> tuple[dict[str, Any], str, Any]:
+async def _calendar(world: World, person: Person) -> tuple[dict[str, Any], str, Any]:
     await person.send("/calendar")
     message = await person.expect_reply("сроки и семинары")
-    file = await world.app.bot.get_file(message.raw["document"]["file_id"])
-    data = await world.app.bot.download_file(file.file_path or "")
-    assert data is not None
     url = re.search(r"https://\S+\.ics", message.text)
     assert url is not None
-    return _events(data.read()), url.group(0), message
+    return _events(await world.file_of(message)), url.group(0), message
 
 
 async def test_calendar_file_and_feed_follow_changes(world: World) -> None:
@@ -156,8 +153,9 @@ async def test_a_renewed_or_switched_off_address_answers_404(world: World) -> No
     assert again not in (old, new.group(0)) and (await _get(_local(again, world)))[0] == 200
 
 
+@ON_BOTH
 async def test_a_coordinator_gets_the_plan_deadlines(world: World) -> None:
-    _, olga, school = await _setup(world)
+    _, olga, school = await _setup_here(world)
     await _near_dates(world, school)
     today = world.clock.now().astimezone(ZONE).date()
     async with world.app.session_factory() as session, session.begin():

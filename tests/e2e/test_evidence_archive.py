@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from core.clock import ManualClock
 from core.filenames import name_key
 from db.models import EvidenceFile, Plan, User
-from emulator import FakeUser
-from tests.e2e.test_curator_flows import _setup, _start_done
+from tests.e2e.test_curator_flows import _setup, _setup_here, _start_done
 from tests.harness import World
+from tests.people import ON_BOTH, Person
 from tests.unit.test_filenames import assert_valid_everywhere
 
 FIRST = b"%PDF-1.4 prikaz " * 200  # 3,200 bytes
@@ -33,8 +33,8 @@ def clock() -> ManualClock:
 
 
 async def _hand_in(
-    alice: FakeUser,
-    olga: FakeUser,
+    alice: Person,
+    olga: Person,
     number: int,
     *files: tuple[str, bytes],
     comment: str | None = None,
@@ -55,8 +55,8 @@ async def _hand_in(
     await alice.expect_reply("Принято")
 
 
-async def _world(world: World) -> tuple[FakeUser, FakeUser, int]:
-    alice, olga, _ = await _setup(world)
+async def _world(world: World) -> tuple[Person, Person, int]:
+    alice, olga, _ = await _setup_here(world)
     await _hand_in(alice, olga, 2, ("приказ.pdf", FIRST), ("протокол/1.pdf", SECOND))
     await _hand_in(alice, olga, 3, ("утерян.pdf", LOST))
     await world.app.settled()  # the copies are made after each submission
@@ -163,15 +163,13 @@ async def test_archive_names_unpack_everywhere_and_the_index_holds_no_formulas(
         assert not any(cell[:1] in ("=", "+", "-", "@", "\t", "\r") for cell in line)
 
 
+@ON_BOTH
 async def test_evidence_in_chat_for_a_coordinator(world: World) -> None:
     alice, olga, _ = await _world(world)
     await olga.send("/evidence")
     document = await olga.expect_reply("Материалы")
     assert "Без копии: 1" in document.text
-    file = await world.app.bot.get_file(document.raw["document"]["file_id"])
-    data = await world.app.bot.download_file(file.file_path or "")
-    assert data is not None
-    with zipfile.ZipFile(io.BytesIO(data.read())) as archive:
+    with zipfile.ZipFile(io.BytesIO(await world.file_of(document))) as archive:
         assert sorted(archive.read(n) for n in archive.namelist() if n != "опись.csv") == sorted(
             [FIRST, SECOND]
         )

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.settings import Settings
 from core.clock import ManualClock
 from db.models import Activity, Assignment, Submission
+from emulator import FakeUser
 from tests.e2e.test_dashboard import WEBAPP, page_for
 from tests.e2e.test_evidence_archive import _read, _world
 from tests.harness import World
@@ -50,6 +51,7 @@ async def test_a_submission_shows_one_time_in_every_document_and_screen(
     world: World, tmp_path: Path
 ) -> None:
     _, olga, plan_id = await _world(world)
+    assert isinstance(olga, FakeUser)  # the dashboard's launch data here are Telegram's
     async with world.app.session_factory() as session:
         row = (
             await session.execute(

@@ -19,12 +19,10 @@ from core.reminders import preview
 from core.roles import Role
 from core.states import AssignmentStatus
 from db.models import Activity, Assignment, AuditEntry, DeadlineChange, Plan, PlanSchool
-from emulator import FakeUser
-from emulator.client import BotMessage
 from importer.csv_reader import read_csv
 from importer.interpret import interpret
 from tests.harness import World
-from tests.people import ON_BOTH, Person, user_id_of
+from tests.people import ON_BOTH, Person, Said, user_id_of
 
 MSK = ZoneInfo("Europe/Moscow")
 PLAN_CSV = """План мероприятий на 2020-2021 учебный год
@@ -43,11 +41,8 @@ def _autumn_2024(world: World) -> None:
     world.clock.set(datetime(2024, 10, 20, 0, 0, tzinfo=UTC))  # type: ignore[attr-defined]
 
 
-async def _join(world: World, name: str, role: Role, school: int | None = None) -> FakeUser:
-    person = await world.person(name, "Тестова")
-    await person.send(f"/start {await world.invite(role, school)}")
-    await person.expect_reply()
-    return person
+async def _join(world: World, name: str, role: Role, school: int | None = None) -> Person:
+    return await world.member(name, role, school, "Тестова")
 
 
 async def _plan(world: World, schools: list[int], items: list[tuple[str, date]]) -> int:
@@ -155,6 +150,7 @@ async def test_holidays_and_transfers_send_nothing_on_days_off_and_remind_before
     assert "Days off in the window:" in text.stdout and "moved from" in text.stdout
 
 
+@ON_BOTH
 async def test_a_pause_sends_nothing_and_one_summary_after(world: World) -> None:
     _autumn_2024(world)
     school = await world.add_school("Школа 2", timezone="Europe/Moscow")
@@ -288,7 +284,7 @@ async def test_a_deputy_switched_off_gets_nothing_and_no_deputy_tells_the_coordi
     assert not [r for r in planned if r.person.user_id == olga_id]
 
 
-async def _card(person: FakeUser, title: str = "Отчёт о работе") -> BotMessage:
+async def _card(person: Person, title: str = "Отчёт о работе") -> Said:
     """The item's card, opened from /my by its number in the list."""
     await person.send("/my")
     listing = await _next_with(person, "Все открытые")
@@ -301,7 +297,7 @@ async def _card(person: FakeUser, title: str = "Отчёт о работе") -> 
     return await person.expect_reply()
 
 
-async def _request(alice: FakeUser, day: str, reason: str) -> None:
+async def _request(alice: Person, day: str, reason: str) -> None:
     card = await _card(alice)
     await alice.press("📅 Перенести срок", card)
     await alice.expect_reply("На какую дату")
@@ -311,6 +307,7 @@ async def _request(alice: FakeUser, day: str, reason: str) -> None:
     await alice.expect_reply("отправлена координатору")
 
 
+@ON_BOTH
 async def test_deadline_requests_moves_and_a_reimport_that_keeps_them(world: World) -> None:
     first = await world.add_school("Школа 5", timezone="Europe/Moscow")
     second = await world.add_school("Школа 6", timezone="Europe/Moscow")
