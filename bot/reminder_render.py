@@ -15,9 +15,12 @@ from bot import keyboards, texts
 from bot.submission_view import MediaPart, review_request
 from bot.timeoff_render import KINDS as TIMEOFF_KINDS
 from bot.timeoff_render import render_timeoff
+from core import membership_news
 from core.groups import group_status
 from core.notices import (
     HELP_QUESTION,
+    MEMBER_JOINED,
+    MEMBER_LEFT,
     NOTICE_KINDS,
     OVERDUE_NUDGE,
     REVIEW_REQUEST,
@@ -121,6 +124,10 @@ async def _seminar(
     return Rendered(text, markup)
 
 
+def target_of(rows: list[OutboxMessage]) -> int:
+    return int(rows[0].target_id or 0)
+
+
 async def render(
     session: AsyncSession, rows: list[OutboxMessage], now: datetime, zone: ZoneInfo
 ) -> Rendered:
@@ -150,6 +157,10 @@ async def render(
     if kind in TIMEOFF_KINDS:
         text, markup = await render_timeoff(session, rows[0], today, zone.key)
         return Rendered(text, markup)  # type: ignore[arg-type]
+    if kind == MEMBER_JOINED:
+        return Rendered(texts.member_joined(await membership_news.joined(session, target_of(rows))))
+    if kind == MEMBER_LEFT:
+        return Rendered(texts.member_left(await membership_news.left(session, target_of(rows))))
     if kind in NOTICE_KINDS:
         return await _notice(session, rows[0])
     if kind == "blocked_notice":

@@ -2276,6 +2276,34 @@ def away_uncovered(name: str, first: date, last: date, today: date) -> str:
     )
 
 
+def _school_and_plan(school: str | None, plan: str | None) -> str:
+    return ", ".join(escape(part) for part in (school, plan and f"«{plan}»") if part)
+
+
+def member_joined(view: Any) -> str:
+    """To coordinators and the inviter: who joined by an invitation, in which role, where."""
+    verb = by_gender(view.name, "присоединился", "присоединилась", "присоединяется")
+    where = _school_and_plan(view.school, view.plan)
+    return (
+        f"<b>👋 {escape(view.name or 'Новый участник')}</b> {verb} по приглашению: {ROLE_NAMES[view.role]}"
+        + (f", {where}" if where else "")
+        + "."
+    )
+
+
+def member_left(view: Any) -> str:
+    """To coordinators: a member removed their data with /forget (not named: they asked so)."""
+    where = _school_and_plan(view.school, view.plan)
+    text = (
+        f"<b>🚪 {ROLE_NAMES[view.role].capitalize()} удалил свои данные</b> (/forget)"
+        + (f": {where}" if where else "")
+        + ". Напоминания ему больше не приходят."
+    )
+    if view.role is Role.CURATOR and view.school and view.curators_left == 0:
+        text += " В школе не осталось кураторов: пригласите нового — /invite."
+    return text
+
+
 def back_events(events: list[Any]) -> list[str]:
     """Lines of what was done while someone was away."""
     out = []

@@ -28,6 +28,7 @@ from core.errors import (
     InvitationUsedUp,
     NotFound,
 )
+from core.membership_news import tell_joined
 from core.pseudonyms import account_key, pseudonym
 from core.roles import Role
 from core.users import context_for, mark_started, upsert_user
@@ -276,6 +277,7 @@ async def _grant(session: AsyncSession, clock: Clock, user_id: int, inv: Invitat
         entity_id=membership.id,
         after={"role": inv.role.value, "school_id": inv.school_id, "invitation_id": inv.id},
     )
+    await tell_joined(session, clock, membership, inv)
     return False
 
 

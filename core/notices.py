@@ -29,6 +29,8 @@ AWAY_UNCOVERED = "away_uncovered"  # to coordinators: a school has nobody reacha
 DEADLINE_REQUEST = "deadline_request"  # to coordinators: a curator asks for more time
 DEADLINE_RESULT = "deadline_result"  # to curators: the request approved or declined
 DEADLINE_MOVED = "deadline_moved"  # to curators: a coordinator moved a due date
+MEMBER_JOINED = "member_joined"  # to coordinators and the inviter: someone joined by invitation
+MEMBER_LEFT = "member_left"  # to coordinators: a curator or coordinator left with /forget
 NOTICE_KINDS = frozenset(
     {
         REVIEW_REQUEST,
@@ -42,6 +44,8 @@ NOTICE_KINDS = frozenset(
         DEADLINE_REQUEST,
         DEADLINE_RESULT,
         DEADLINE_MOVED,
+        MEMBER_JOINED,
+        MEMBER_LEFT,
     }
 )
 

@@ -12,6 +12,7 @@ from core import audit
 from core.accounts import accounts_of
 from core.clock import Clock
 from core.errors import NotFound
+from core.membership_news import tell_left
 from core.outbox import cancel_pending_to
 from core.pseudonyms import account_key, pseudonym
 from db.models import (
@@ -217,11 +218,14 @@ async def forget(session: AsyncSession, clock: Clock, user_id: int) -> None:
     user.settings = {}
     user.is_active = False
     user.forgotten_at = now
-    await session.execute(
-        update(Membership)
-        .where(Membership.user_id == user_id, Membership.revoked_at.is_(None))
-        .values(revoked_at=now)
+    held = list(
+        await session.scalars(
+            select(Membership).where(Membership.user_id == user_id, Membership.revoked_at.is_(None))
+        )
     )
+    for membership in held:
+        membership.revoked_at = now
+    await tell_left(session, clock, held)
     await session.execute(delete(Attendance).where(Attendance.user_id == user_id))
     await cancel_pending_to(session, user_id)
     # Earlier messages to the person: the chat id is theirs, the text may name them.

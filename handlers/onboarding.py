@@ -8,7 +8,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import menus, texts
-from bot.middlewares import AfterCommit
+from bot.middlewares import AfterCommit, Kick
 from bot.profiles import profile_of
 from bot.settings import Settings
 from core.clock import Clock
@@ -27,6 +27,7 @@ async def start_with_code(
     bot: Bot,
     after_commit: AfterCommit,
     settings: Settings,
+    outbox_kick: Kick | None = None,
 ) -> None:
     """/start <code>: redeem the invitation; greet with school and role once it is stored."""
     assert message.from_user is not None and command.args is not None
@@ -49,6 +50,7 @@ async def start_with_code(
         await message.answer(greeting)
 
     after_commit(welcome)
+    after_commit.call(outbox_kick)  # the coordinators hear who joined
 
 
 async def start_plain(

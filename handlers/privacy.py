@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards, menus, texts
 from bot.callbacks import ForgetAct
-from bot.middlewares import AfterCommit
+from bot.middlewares import AfterCommit, Kick
 from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
@@ -58,6 +58,7 @@ async def confirm_forget(
     user_ctx: UserContext | None,
     after_commit: AfterCommit,
     settings: Settings,
+    outbox_kick: Kick | None = None,
 ) -> None:
     await query.answer()
     if not isinstance(query.message, Message):
@@ -74,6 +75,7 @@ async def confirm_forget(
         await reply.edit_text(texts.FORGET_DONE)
 
     after_commit(done)
+    after_commit.call(outbox_kick)  # the coordinators hear that a member left
 
 
 def build_router() -> Router:

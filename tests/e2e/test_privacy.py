@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.reminder_render import render
 from core.clock import ManualClock
+from core.invitations import create_invitation
 from core.people import mark_blocked
 from core.plan_import import import_plan
 from core.privacy import FORGOTTEN_NAME, forget
@@ -20,7 +23,7 @@ from importer.interpret import interpret
 from importer.text_reader import read_text
 from messengers import MAX, TELEGRAM
 from tests.harness import World
-from tests.people import ON_BOTH, Person, menu_is, user_id_of
+from tests.people import ON_BOTH, Person, menu_is, person_id, user_id_of
 from tests.plan_files import seed_text
 
 
@@ -207,3 +210,66 @@ async def test_forget_leaves_no_trace_of_the_person_in_any_table(world: World) -
                         if mark in text:
                             found.append((table.name, mark, text[:120]))
     assert not found
+
+
+@ON_BOTH
+async def test_coordinators_hear_who_joined_by_invitation_and_who_left_with_forget(
+    world: World,
+) -> None:
+    school = await world.add_school("МАОУ «СОШ № 21 г. Челябинска»")
+    other = await world.add_school("МАОУ «СОШ № 3»")
+    olga = await world.participant("Ольга", "Координаторова")
+    await olga.join(await world.invite(Role.COORDINATOR))
+    await olga.expect_reply("координатор")
+    admin = await world.participant("Пётр", "Админов")
+    await admin.join(await world.invite(Role.ADMIN))
+    await admin.expect_reply("администратор")
+    async with world.app.session_factory() as session, session.begin():
+        admin_id = await person_id(session, admin)
+        made = await create_invitation(
+            session, world.clock, role=Role.CURATOR, school_id=school, created_by_id=admin_id
+        )
+
+    alice = await world.participant("Алиса", "Кураторова")
+    await alice.join(made.code)
+    await alice.expect_reply("куратор")
+    # The school's coordinator and the admin who made the link are told, by her name and gender.
+    for person in (olga, admin):
+        told = (await person.expect_reply("по приглашению")).text
+        assert "Алиса Кураторова присоединилась по приглашению: куратор" in told
+        assert "СОШ № 21" in told
+
+    boris = await world.participant("Борис", "Второй")
+    await boris.join(await world.invite(Role.CURATOR, other))
+    await boris.expect_reply("куратор")
+    assert "Борис Второй присоединился" in (await olga.expect_reply("по приглашению")).text
+
+    await alice.send("/forget")
+    await alice.press("Да, удалить", await alice.expect_reply("Удалить ваши данные?"))
+    assert "данные удалены" in (await alice.expect_edit()).text
+    left = (await olga.expect_reply("удалил свои данные")).text
+    assert "СОШ № 21" in left and "не осталось кураторов" in left
+    assert "Алиса" not in left  # she asked to be forgotten: not named
+    async with world.app.session_factory() as session:
+        kinds = [
+            (row.kind, row.recipient_user_id)
+            for row in await session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.kind.in_(("member_joined", "member_left"))
+                )
+            )
+        ]
+    # The admin (no school) hears only of the link they made; nobody hears of themselves.
+    assert sorted(k for k, _ in kinds) == ["member_joined"] * 3 + ["member_left"]
+    # Had her joining still waited in the outbox, it could no longer be written: never named.
+    async with world.app.session_factory() as session:
+        joined_rows = list(
+            await session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.kind == "member_joined",
+                    OutboxMessage.recipient_user_id == admin_id,
+                )
+            )
+        )
+        with pytest.raises(LookupError):
+            await render(session, joined_rows, world.clock.now(), ZoneInfo("Asia/Yekaterinburg"))
