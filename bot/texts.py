@@ -207,6 +207,35 @@ STRAY_FILE = (
     "Файл пока ни к чему не приложен. Чтобы отчитаться по пункту, откройте /my, выберите "
     "пункт, нажмите «✅ Выполнено» и пришлите файл ещё раз."
 )
+# The same two answers for those who lead a plan or only watch it: no /my, no reports to hand in.
+PLAIN_TEXT_MANAGER = (
+    "Я работаю с командами и кнопками. Ход плана — /status, просроченное — /overdue, "
+    "на проверке — /review, все команды — /help. На вопрос куратора ответьте кнопкой "
+    "«{answer}» под ним."
+)
+STRAY_FILE_MANAGER = (
+    "Файл ни к чему не приложен. Чтобы загрузить план-график, пришлите его документом "
+    "(DOCX, XLSX, PDF, CSV или TXT), не фотографией. Все команды — /help."
+)
+PLAIN_TEXT_OBSERVER = (
+    "Я работаю с командами и кнопками. Ход плана — /status, отчёт — /report, все команды — /help."
+)
+STRAY_FILE_OBSERVER = (
+    "Файлы здесь ни к чему не прикладываются: вы наблюдаете за планом. "
+    "Ход плана — /status, все команды — /help."
+)
+
+
+def free_text_answer(roles: frozenset[Role], file: bool = False) -> str:
+    """What to do with words or a file sent outside any conversation, by what the person does:
+    a curator reports, a coordinator leads, an observer watches."""
+    if Role.CURATOR in roles:
+        return STRAY_FILE if file else PLAIN_TEXT_HELP
+    if roles & {Role.COORDINATOR, Role.ADMIN}:
+        return STRAY_FILE_MANAGER if file else PLAIN_TEXT_MANAGER.format(answer=BTN_ANSWER)
+    return STRAY_FILE_OBSERVER if file else PLAIN_TEXT_OBSERVER
+
+
 GENERIC_ERROR = "Что-то пошло не так. Попробуйте ещё раз чуть позже."
 NO_SCHOOLS = "Школ пока нет."
 
@@ -2284,8 +2313,9 @@ def member_joined(view: Any) -> str:
     """To coordinators and the inviter: who joined by an invitation, in which role, where."""
     verb = by_gender(view.name, "присоединился", "присоединилась", "присоединяется")
     where = _school_and_plan(view.school, view.plan)
+    name = escape(view.name or "Новый участник")
     return (
-        f"<b>👋 {escape(view.name or 'Новый участник')}</b> {verb} по приглашению: {ROLE_NAMES[view.role]}"
+        f"<b>👋 {name}</b> {verb} по приглашению: {ROLE_NAMES[view.role]}"
         + (f", {where}" if where else "")
         + "."
     )

@@ -28,14 +28,18 @@ async def other_command(message: Message, user_ctx: UserContext | None) -> None:
 async def plain_text(message: Message, user_ctx: UserContext | None) -> None:
     """Free text outside any conversation: say what the bot does with words and where to go."""
     await message.answer(
-        texts.PLAIN_TEXT_HELP if user_ctx and user_ctx.memberships else texts.NOT_MEMBER
+        texts.free_text_answer(user_ctx.roles)
+        if user_ctx and user_ctx.memberships
+        else texts.NOT_MEMBER
     )
 
 
 async def stray_file(message: Message, user_ctx: UserContext | None) -> None:
     """A file or photo outside any conversation: how to attach it to an item."""
     await message.answer(
-        texts.STRAY_FILE if user_ctx and user_ctx.memberships else texts.NOT_MEMBER
+        texts.free_text_answer(user_ctx.roles, file=True)
+        if user_ctx and user_ctx.memberships
+        else texts.NOT_MEMBER
     )
 
 
