@@ -13,8 +13,8 @@ from bot.middlewares import AfterCommit
 from bot.settings import Settings
 from core.clock import Clock
 from core.dto import UserContext
-from core.people import own_zone
 from core.reminder_policy import local_today, resolve_zone
+from core.report_data import document_zone
 from core.work import PAGE_SIZE, ItemCard, WorkError, item_card, item_history, my_items, snooze
 
 
@@ -157,7 +157,8 @@ async def show_history(
         return
     assert user_ctx is not None  # _visible_card checked it
     lines = await item_history(session, user_ctx, assignment_id)
-    zone = resolve_zone(await own_zone(session, user_ctx.user_id), settings.default_timezone)
+    # The one time rule: the plan's clock, named, as on the dashboard's card and in documents.
+    zone = resolve_zone(document_zone(card.plan_zone, settings.default_timezone))
     await query.answer()
     today = clock.now().astimezone(zone).date()
     await query.message.answer(texts.history(card.title, lines, zone, today))

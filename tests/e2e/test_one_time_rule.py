@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from bot.callbacks import ItemAct
 from bot.settings import Settings
 from core.clock import ManualClock
 from db.models import Activity, Assignment, Submission
@@ -50,19 +51,24 @@ async def _archive_in_chat(world: World, olga: object) -> list[list[str]]:
 async def test_a_submission_shows_one_time_in_every_document_and_screen(
     world: World, tmp_path: Path
 ) -> None:
-    _, olga, plan_id = await _world(world)
+    alice, olga, plan_id = await _world(world)
     assert isinstance(olga, FakeUser)  # the dashboard's launch data here are Telegram's
     async with world.app.session_factory() as session:
         row = (
             await session.execute(
-                select(Submission.created_at, Assignment.activity_id, Assignment.school_id)
+                select(
+                    Submission.created_at,
+                    Assignment.activity_id,
+                    Assignment.school_id,
+                    Assignment.id,
+                )
                 .join(Assignment, Assignment.id == Submission.assignment_id)
                 .join(Activity, Activity.id == Assignment.activity_id)
                 .order_by(Submission.id)
                 .limit(1)
             )
         ).one()
-    sent, activity, school = row
+    sent, activity, school, assignment = row
     assert sent.astimezone(UTC).strftime("%H:%M") == "04:07"
     expected = f"{sent.astimezone(UTC):%d.%m.%Y} 09:07"  # the plan's clock, not Moscow's 07:07
 
@@ -93,3 +99,13 @@ async def test_a_submission_shows_one_time_in_every_document_and_screen(
     assert card["submittedAt"] == f"{expected} {ZONE}"
     assert card["timesZone"] == ZONE
     assert any(line.split(" — ")[0].endswith(" 09:07") for line in card["history"])
+
+    # The item's history in chat: the same clock and zone (Alice set no zone of her own; the
+    # bot's default is Moscow's), as on the dashboard's card.
+    await alice.send("/my")
+    listing = await alice.expect_reply("Все открытые")  # on review: opened by its button
+    await alice.press_data(listing, ItemAct(action="history", assignment_id=assignment).pack())
+    history = (await alice.expect_reply("История")).text
+    assert f"Время {ZONE}" in history
+    sent_line = next(x for x in history.splitlines() if "отправила на проверку" in x)
+    assert " 09:07 — " in sent_line, history
