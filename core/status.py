@@ -447,3 +447,34 @@ async def plans_with_stages(session: AsyncSession, plan_ids: list[int]) -> set[i
         select(Stage.plan_id).where(Stage.plan_id.in_(plan_ids)).distinct()
     )
     return set(found)
+
+
+@dataclass(frozen=True)
+class ChartParts:
+    """What the progress chart draws: the plan, and one labelled count per bar."""
+
+    title: str
+    counts: Counts
+    parts: list[tuple[str, Counts]]
+
+
+async def chart_parts(
+    session: AsyncSession, scope: Scope, plan_id: int, now: datetime, default_zone: str
+) -> ChartParts | None:
+    """The plan's directions, or its schools when it has one direction or none; None when the
+    plan is not in `scope`."""
+    plans = [
+        p for p in await plan_status(session, scope, now, default_zone) if p.plan_id == plan_id
+    ]
+    if not plans:
+        return None
+    plan = plans[0]
+    if len(plan.directions) > 1:
+        parts = [(f"{d.code}. {d.title}", d.counts) for d in plan.directions]
+    else:
+        direction_id = plan.directions[0].direction_id if plan.directions else None
+        schools = await direction_schools(
+            session, scope, plan.plan_id, direction_id, now, default_zone
+        )
+        parts = [(s.name, s.counts) for s in schools]
+    return ChartParts(plan.title, plan.counts, parts)

@@ -22,6 +22,7 @@ from core.nudges import NudgeRefused, nudge_school
 from core.reminder_policy import local_today
 from core.roles import Role
 from core.status import (
+    chart_parts,
     direction_schools,
     overdue_by_school,
     plan_status,
@@ -181,35 +182,24 @@ async def send_chart(
     user_ctx: UserContext,
 ) -> None:
     """📈: directions of the plan, or its schools when it has one direction or none."""
-    scope = scope_of(user_ctx)
-    plans = [
-        p
-        for p in await plan_status(session, scope, clock.now(), settings.default_timezone)
-        if p.plan_id == callback_data.plan_id
-    ]
-    if not plans or not isinstance(query.message, Message):
+    chart = await chart_parts(
+        session, scope_of(user_ctx), callback_data.plan_id, clock.now(), settings.default_timezone
+    )
+    if chart is None or not isinstance(query.message, Message):
         await query.answer(texts.CHART_UNAVAILABLE, show_alert=True)
         return
     await query.answer()  # drawing takes a moment: the button stops spinning first
-    plan = plans[0]
-    if len(plan.directions) > 1:
-        parts = [(f"{d.code}. {d.title}", d.counts) for d in plan.directions]
-    else:
-        direction_id = plan.directions[0].direction_id if plan.directions else None
-        schools = await direction_schools(
-            session, scope, plan.plan_id, direction_id, clock.now(), settings.default_timezone
-        )
-        parts = [(s.name, s.counts) for s in schools]
     from reports.chart import Bar, progress_png  # matplotlib loads with the first chart
 
     bars = [
-        Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue) for label, c in parts
+        Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue)
+        for label, c in chart.parts
     ]
-    png = await asyncio.to_thread(progress_png, plan.title, bars)
+    png = await asyncio.to_thread(progress_png, chart.title, bars)
     today = local_today(clock.now(), settings.default_timezone)
     await query.message.answer_photo(
-        BufferedInputFile(png, document_name(texts.CHART_FILE, "png", plan.title, day=today)),
-        caption=texts.chart_caption(plan.title, plan.counts),
+        BufferedInputFile(png, document_name(texts.CHART_FILE, "png", chart.title, day=today)),
+        caption=texts.chart_caption(chart.title, chart.counts),
     )
 
 
