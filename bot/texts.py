@@ -13,6 +13,7 @@ from core.activities import ActivityBrief
 from core.dto import MembershipInfo, UserContext
 from core.import_diff import ImportDiff
 from core.item_state import ItemState, State, item_state
+from core.periods import MONTH_NAMES, MONTH_NAMES_GENITIVE
 from core.roles import RANK, Role
 from core.when import local_moment, needs_year
 from importer.draft import PlanDraft
@@ -369,14 +370,14 @@ FIX_STOP = "Закончить"
 def _fix_examples(today: date) -> str:
     """ "20.11.2020 или «ноябрь 2020»": a fix may be in the past, so its examples name the year."""
     day = example_day(today)
-    return f"{day:%d.%m.%Y} или «{_MONTHS_NOM[day.month - 1]} {day.year}»"
+    return f"{day:%d.%m.%Y} или «{MONTH_NAMES[day.month - 1]} {day.year}»"
 
 
 def fix_not_understood(today: date) -> str:
     day = example_day(today)
     return (
         f"Не понял дату. Напишите, например: {_fix_examples(today)}, "
-        f"«до {day.day} {_MONTHS_GEN[day.month - 1]}» или «октябрь - ноябрь»."
+        f"«до {day.day} {MONTH_NAMES_GENITIVE[day.month - 1]}» или «октябрь - ноябрь»."
     )
 
 
@@ -608,34 +609,6 @@ def fix_saved(due: object) -> str:
 
 # --- reminders ----------------------------------------------------------------------------
 
-_MONTHS_GEN = [
-    "января",
-    "февраля",
-    "марта",
-    "апреля",
-    "мая",
-    "июня",
-    "июля",
-    "августа",
-    "сентября",
-    "октября",
-    "ноября",
-    "декабря",
-]
-_MONTHS_NOM = [
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-]
 _WEEKDAYS = ["пн", "вт", "ср", "чт", "пт", "сб", "вс"]
 
 BTN_DONE = "✅ Выполнено"
@@ -664,7 +637,7 @@ def day_month(day: date, today: date) -> str:
     """'10 ноября, вт'; with its year outside the school year of `today` (core.when.needs_year,
     the one rule for every date shown): '30 ноября 2019, сб'."""
     year = f" {day.year}" if needs_year(day, today) else ""
-    return f"{day.day} {_MONTHS_GEN[day.month - 1]}{year}, {_WEEKDAYS[day.weekday()]}"
+    return f"{day.day} {MONTH_NAMES_GENITIVE[day.month - 1]}{year}, {_WEEKDAYS[day.weekday()]}"
 
 
 def short_date(day: date, today: date) -> str:
@@ -674,7 +647,7 @@ def short_date(day: date, today: date) -> str:
 
 def full_date(day: date) -> str:
     """'30 ноября 2021, вт': a date offered for confirmation names its year whatever the rule."""
-    return f"{day.day} {_MONTHS_GEN[day.month - 1]} {day.year}, {_WEEKDAYS[day.weekday()]}"
+    return f"{day.day} {MONTH_NAMES_GENITIVE[day.month - 1]} {day.year}, {_WEEKDAYS[day.weekday()]}"
 
 
 def full_span(first: date, last: date) -> str:
@@ -685,7 +658,7 @@ def full_span(first: date, last: date) -> str:
 def _words(day: date, today: date) -> str:
     """'20 ноября' as one types it (with its year outside the school year of `today`)."""
     year = f" {day.year}" if needs_year(day, today) else ""
-    return f"{day.day} {_MONTHS_GEN[day.month - 1]}{year}"
+    return f"{day.day} {MONTH_NAMES_GENITIVE[day.month - 1]}{year}"
 
 
 def example_day(today: date) -> date:

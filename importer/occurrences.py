@@ -16,27 +16,16 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import pairwise
 
-from core.periods import Period, PeriodContext, Terms, parse_period
-
-MONTH_NAMES = (
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
+from core.periods import (
+    MONTH_NAMES,
+    MONTH_NAMES_GENITIVE,
+    Period,
+    PeriodContext,
+    Terms,
+    parse_period,
 )
+
 ROMAN = ("I", "II", "III", "IV")
-_GENITIVE = (
-    "января", "февраля", "марта", "апреля", "мая", "июня",
-    "июля", "августа", "сентября", "октября", "ноября", "декабря",
-)  # fmt: skip
 _TERM_NAMES = {"quarter": "четверть", "half": "полугодие", "calquarter": "квартал"}
 
 
@@ -275,7 +264,7 @@ def grid_mark(
         for number in numbers:
             flags = ()
             if len(numbers) > 1:  # several days in one month: each its own occurrence
-                label = f"{int(number)} {_GENITIVE[slot.month - 1]}"
+                label = f"{int(number)} {MONTH_NAMES_GENITIVE[slot.month - 1]}"
             day = int(number)
             if not 1 <= day <= 31:
                 out.append(Period("unknown", flags=("needs_date",), label=label, note=cell))
