@@ -52,6 +52,10 @@ class Chat(Protocol):
 
     messenger: str
 
+    @property
+    def account(self) -> int:
+        """The person's id in this messenger."""
+
     async def join(self, code: str) -> None:
         """Open an invitation link (Telegram: /start CODE; MAX: the deep link's payload)."""
 
@@ -80,6 +84,10 @@ class TelegramChat:
     user: FakeUser
     emulator: Emulator
     messenger: str = TELEGRAM
+
+    @property
+    def account(self) -> int:
+        return self.user.id
 
     async def join(self, code: str) -> None:
         await self.user.send(f"/start {code}")
@@ -117,6 +125,10 @@ class MaxChat:
     user: MaxFakeUser
     emulator: MaxEmulator
     messenger: str = MAX
+
+    @property
+    def account(self) -> int:
+        return self.user.id
 
     async def join(self, code: str) -> None:
         await self.user.start(code)

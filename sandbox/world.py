@@ -19,8 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.app import Application
 from bot.settings import Settings
+from core.accounts import LINK_PREFIX, chat_in, new_link_code, user_id_of
 from core.clock import ManualClock
-from core.instance import keep_sandbox_clock
+from core.instance import keep_sandbox_clock, keep_sandbox_person, sandbox_person
 from core.invitations import create_invitation
 from core.plan_import import attach_school
 from core.roles import Role
@@ -229,13 +230,29 @@ class SandboxWorld:
             )
 
     async def _join(self, persona: Persona, school_id: int | None) -> None:
-        """The person opens a real invitation link (on a resumed database: knows them again)."""
+        """The person opens a real invitation link (on a resumed database: knows them again).
+
+        Resumed in another messenger, the character is the same person: their new account is
+        joined to them by a /connect link first, as a person would, not made a stranger."""
+        chat = self.people[persona.key]
         async with self.app.session_factory() as session, session.begin():
+            known = await sandbox_person(session, persona.key)
+            if known is not None and await chat_in(session, known, chat.messenger) is None:
+                link = await new_link_code(session, self.clock, known)
+            else:
+                link = None
             created = await create_invitation(
                 session, self.clock, role=persona.role, school_id=school_id
             )
-        await self.people[persona.key].join(created.code)
+        if link is not None:
+            await chat.join(f"{LINK_PREFIX}{link}")
+            await self.settle()
+        await chat.join(created.code)
         await self.settle()
+        async with self.app.session_factory() as session, session.begin():
+            user_id = await user_id_of(session, chat.messenger, chat.account)
+            if user_id is not None:
+                await keep_sandbox_person(session, persona.key, user_id)
 
     async def _import_in_chat(self) -> None:
         """Send the plan file as the coordinator and confirm the preview, as in chat; the

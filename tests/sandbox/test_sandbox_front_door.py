@@ -180,6 +180,23 @@ def test_a_resumed_database_keeps_everyones_items(tmp_path: Path) -> None:
     assert "Все открытые: 22" in out  # the people are known again
 
 
+def test_resumed_in_the_other_messenger_the_people_are_the_same_people(tmp_path: Path) -> None:
+    evidence = tmp_path / "приказ.txt"
+    evidence.write_text("Приказ № 344", encoding="utf-8")
+    db = tmp_path / "sandbox.sqlite3"
+    sandbox_run(tmp_path, RESUMED.format(plan=DEFAULT_PLAN, evidence=evidence), "--db", str(db))
+    before = _assignments(db)
+    out = sandbox_run(tmp_path, "/as curator1\n/my\n", "--db", str(db), "--messenger", "max")
+    with sqlite3.connect(db) as connection:
+        people = connection.execute("SELECT count(*) FROM users").fetchone()[0]
+        accounts = sorted(connection.execute("SELECT messenger FROM accounts").fetchall())
+    # Four people, each now with a MAX account joined to them: nobody twice, no lost work.
+    assert people == 4, out
+    assert accounts == [("max",)] * 4 + [("telegram",)] * 4
+    assert _assignments(db) == before
+    assert "Все открытые: 22" in out
+
+
 def test_a_plan_file_the_bot_refuses_is_said_without_a_traceback(tmp_path: Path) -> None:
     plan = tmp_path / "заметки.txt"
     plan.write_text("Купить хлеб\n", encoding="utf-8")
