@@ -279,3 +279,9 @@ class MessengerChoice(CallbackData, prefix="msgr"):
     """Where the person's reminders and notices go: telegram | max."""
 
     messenger: str
+
+
+class SchoolsPage(CallbackData, prefix="sch"):
+    """A page of /schools."""
+
+    page: int

@@ -42,6 +42,7 @@ from bot.callbacks import (
     ReviewAct,
     ReviewOpen,
     RsvpAction,
+    SchoolsPage,
     SchoolToggle,
     SeminarAct,
     SeminarDraftAct,
@@ -505,6 +506,18 @@ def _schools(
     plan_id: int, action: str = "open", direction_id: int = 0, page: int = 0
 ) -> PlanSchools:
     return PlanSchools(action=action, plan_id=plan_id, direction_id=direction_id, page=page)
+
+
+def schools_pages(page: int, pages: int) -> InlineKeyboardMarkup | None:
+    """◀️ ▶️ under /schools when the list runs over one message."""
+    if pages <= 1:
+        return None
+    builder = InlineKeyboardBuilder()
+    if page > 0:
+        builder.button(text=texts.BTN_PREVIOUS, callback_data=SchoolsPage(page=page - 1))
+    if page < pages - 1:
+        builder.button(text=texts.BTN_NEXT, callback_data=SchoolsPage(page=page + 1))
+    return builder.as_markup()
 
 
 def plan_schools_button(plan_id: int) -> InlineKeyboardMarkup:

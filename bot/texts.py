@@ -291,12 +291,17 @@ def help_text(commands: list[str], context: UserContext | None) -> str:
     return head + body + "\n\n" + PRIVACY
 
 
-def schools_list(rows: list[tuple[str, str | None]]) -> str:
-    """/schools: name and time zone per line."""
+def schools_list(
+    rows: list[tuple[str, str | None]], total: int | None = None, page: int = 0, pages: int = 1
+) -> str:
+    """/schools: name and time zone per line; a long list a page at a time."""
     if not rows:
         return NO_SCHOOLS
-    lines = [f"• {escape(name)}" + (f" ({zone_city(tz)})" if tz else "") for name, tz in rows]
-    return f"<b>Школы ({len(rows)})</b>\n" + "\n".join(lines)
+    lines = [
+        f"• {escape(clip(name, 120))}" + (f" ({zone_city(tz)})" if tz else "") for name, tz in rows
+    ]
+    where = f", стр. {page + 1}/{pages}" if pages > 1 else ""
+    return f"<b>Школы ({total if total is not None else len(rows)}{where})</b>\n" + "\n".join(lines)
 
 
 # --- plan import in chat -----------------------------------------------------------------

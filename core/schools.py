@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
@@ -85,6 +86,31 @@ async def list_schools(session: AsyncSession) -> list[SchoolInfo]:
         select(School).where(School.merged_into_id.is_(None)).order_by(School.name)
     )
     return [_info(s) for s in rows]
+
+
+SCHOOLS_PAGE = 25  # lines of /schools in one message (names clipped): under Telegram's 4,096
+
+
+@dataclass(frozen=True)
+class SchoolPage:
+    """One page of /schools: its schools, which page it is, of how many, of how many schools."""
+
+    schools: list[SchoolInfo]
+    page: int
+    pages: int
+    total: int
+
+
+async def school_page(session: AsyncSession, page: int, size: int = SCHOOLS_PAGE) -> SchoolPage:
+    """One page of the active schools by name; a page past the end shows the last."""
+    active = School.merged_into_id.is_(None)
+    total = int(await session.scalar(select(func.count()).select_from(School).where(active)) or 0)
+    pages = max(1, -(-total // size))
+    page = min(max(page, 0), pages - 1)
+    rows = await session.scalars(
+        select(School).where(active).order_by(School.name).offset(page * size).limit(size)
+    )
+    return SchoolPage([_info(s) for s in rows], page, pages, total)
 
 
 async def find_school(session: AsyncSession, ref: str) -> SchoolInfo:

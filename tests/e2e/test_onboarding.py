@@ -240,3 +240,25 @@ async def test_a_switched_off_person_opening_a_link_is_told_plainly(world: World
         roles = await load_memberships(session, user_id)
     assert uses == 0  # a refused person uses nothing up
     assert [m.role for m in roles] == [Role.CURATOR]  # no observer role was added
+
+
+@ON_BOTH
+async def test_a_regions_schools_are_listed_a_page_at_a_time(world: World) -> None:
+    long_tail = " имени выдающегося земляка, Героя Советского Союза, с углублённым изучением" * 3
+    for number in range(1, 61):
+        await world.add_school(f"МАОУ «СОШ № {number:03d}»{long_tail}")
+    olga = await world.participant("Ольга")
+    await olga.join(await world.invite(Role.COORDINATOR))
+    await olga.expect_reply("координатор")
+    await olga.send("/schools")
+    first = await olga.expect_reply("Школы (60, стр. 1/3)")
+    assert len(first.text) < 4096 and first.text.count("•") == 25
+    assert "СОШ № 001" in first.text and "СОШ № 026" not in first.text
+    assert first.buttons == ["▶️"]
+    await olga.press("▶️", first)
+    second = await olga.expect_edit()
+    assert "стр. 2/3" in second.text and "СОШ № 026" in second.text
+    assert second.buttons == ["◀️", "▶️"]
+    await olga.press("▶️", second)
+    last = await olga.expect_edit()
+    assert last.text.count("•") == 10 and last.buttons == ["◀️"]
