@@ -10,7 +10,7 @@ from aiogram import Bot
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, Message, User
+from aiogram.types import Chat, Message, MessageEntity, PhotoSize, Update, User
 
 from tests.moment import test_moment
 
@@ -57,3 +57,26 @@ class RecordingSession(BaseSession):
 
     def sent_texts(self) -> list[str]:
         return [m.text for m in self.requests if isinstance(m, SendMessage)]
+
+
+def private_update(
+    person: User, update_id: int, text: str | None = None, *, photo: bool = False
+) -> Update:
+    """A message from `person` in their private chat: text (a leading command marked as one as
+    Telegram does) or a photo."""
+    entities = (
+        [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        if text and text.startswith("/")
+        else None
+    )
+    sizes = [PhotoSize(file_id="p1", file_unique_id="u1", width=90, height=90)] if photo else None
+    message = Message(
+        message_id=update_id,
+        date=test_moment(),
+        chat=Chat(id=person.id, type="private"),
+        from_user=person,
+        text=text,
+        entities=entities,
+        photo=sizes,
+    )
+    return Update(update_id=update_id, message=message)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram import Bot
-from aiogram.types import Chat, Message, MessageEntity, PhotoSize, Update, User
+from aiogram.types import User
 
 from bot import texts
 from bot.app import build_dispatcher
@@ -15,27 +15,7 @@ from core.clock import ManualClock
 from core.invitations import create_invitation
 from core.roles import Role
 from core.schools import add_school
-from tests.dispatcher.recording import RecordingSession
-from tests.moment import test_moment
-
-
-def _message(person: User, update_id: int, text: str | None = None, photo: bool = False) -> Update:
-    entities = (
-        [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
-        if text and text.startswith("/")
-        else None
-    )
-    sizes = [PhotoSize(file_id="p1", file_unique_id="u1", width=90, height=90)] if photo else None
-    message = Message(
-        message_id=update_id,
-        date=test_moment(),
-        chat=Chat(id=person.id, type="private"),
-        from_user=person,
-        text=text,
-        entities=entities,
-        photo=sizes,
-    )
-    return Update(update_id=update_id, message=message)
+from tests.dispatcher.recording import RecordingSession, private_update
 
 
 @pytest.mark.parametrize(
@@ -65,9 +45,9 @@ async def test_free_text_and_a_stray_photo_are_answered_for_the_role(
     dp = build_dispatcher(session_factory, clock, Settings(bot_token="42:TEST", _env_file=None))
     person = User(id=777, is_bot=False, first_name="Ольга", language_code="ru")
 
-    await dp.feed_update(bot, _message(person, 1, f"/start {created.code}"))
-    await dp.feed_update(bot, _message(person, 2, "Здравствуйте, когда сдавать отчёт?"))
-    await dp.feed_update(bot, _message(person, 3, photo=True))
+    await dp.feed_update(bot, private_update(person, 1, f"/start {created.code}"))
+    await dp.feed_update(bot, private_update(person, 2, "Здравствуйте, когда сдавать отчёт?"))
+    await dp.feed_update(bot, private_update(person, 3, photo=True))
 
     _, answer, on_photo = recording.sent_texts()
     assert answer == texts.free_text_answer(frozenset({role}))

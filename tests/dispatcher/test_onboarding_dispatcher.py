@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aiogram import Bot
-from aiogram.types import Chat, Message, MessageEntity, Update, User
+from aiogram.types import Update, User
 from sqlalchemy import func, select
 
 from bot.app import build_dispatcher
@@ -16,28 +16,13 @@ from core.roles import Role
 from core.schools import add_school
 from core.updates import already_handled, mark_handled, prune_handled
 from db.models import HandledUpdate, InvitationRedemption, Membership, School
-from tests.dispatcher.recording import RecordingSession
-from tests.moment import test_moment
+from tests.dispatcher.recording import RecordingSession, private_update
 
 ALICE = User(id=555, is_bot=False, first_name="Алиса", language_code="ru")
 
 
 def _update(update_id: int, text: str) -> Update:
-    command = text.split()[0]
-    entities = (
-        [MessageEntity(type="bot_command", offset=0, length=len(command))]
-        if text.startswith("/")
-        else None
-    )
-    message = Message(
-        message_id=update_id,
-        date=test_moment(),
-        chat=Chat(id=ALICE.id, type="private"),
-        from_user=ALICE,
-        text=text,
-        entities=entities,
-    )
-    return Update(update_id=update_id, message=message)
+    return private_update(ALICE, update_id, text)
 
 
 async def test_redeeming_an_invitation_through_the_dispatcher(session_factory) -> None:
