@@ -21,8 +21,10 @@ from core import audit
 from core.activities import period_fields
 from core.clock import Clock
 from core.deadlines import kept_dates
-from core.errors import NotFound
+from core.dto import UserContext
+from core.errors import NotFound, Refused
 from core.periods import Terms
+from core.permissions import may_attach_schools
 from core.plain_text import printable
 from core.roles import Role
 from core.schools import validate_timezone
@@ -107,10 +109,14 @@ async def import_plan(
     source_file: str | None = None,
     source_sha256: str | None = None,
     actor_user_id: int | None = None,
+    actor: UserContext | None = None,
 ) -> ImportReport:
     """Create the plan or update the plan with the same title; never commits by itself.
 
-    The draft's texts lose their control characters first (in place)."""
+    With `actor` (a person in chat), re-importing a plan that exists is theirs only if they
+    may change who takes part in it (`may_attach_schools`): else Refused("plan_not_yours").
+    The command line (an operator) passes none. The draft's texts lose their control
+    characters first (in place)."""
     validate_timezone(timezone)
     _printable(draft)
     if plan_title(draft.title) != draft.title:  # a draft made another way than interpret()
@@ -118,6 +124,8 @@ async def import_plan(
         draft.title = plan_title(draft.title)
     now = clock.now()
     plan = await plan_of_draft(session, draft)
+    if plan is not None and actor is not None and not may_attach_schools(actor, plan.id):
+        raise Refused("plan_not_yours")
     created = plan is None
     if plan is None:
         plan = Plan(

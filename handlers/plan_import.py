@@ -24,7 +24,7 @@ from core import plan_schools
 from core.activities import activity_brief, set_activity_period
 from core.clock import Clock
 from core.dto import UserContext
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound, Refused
 from core.import_diff import import_diff
 from core.permissions import may_attach_schools
 from core.plan_import import file_digest, import_plan, plan_terms
@@ -114,6 +114,7 @@ async def receive_file(
         await message.answer(texts.import_file_error(exc.code, exc.rows))
         return
     diff = await import_diff(session, draft)
+    # Told before the preview, not after it; `import_plan` itself refuses the same at storing.
     if diff.plan_id is not None and not may_attach_schools(user_ctx, diff.plan_id):
         await message.answer(texts.import_not_yours(draft.title))
         return
@@ -150,20 +151,21 @@ async def confirm(
         return
     await query.answer()
     draft, raw = await _load(bot, session, data["file_id"], data["name"], message)
-    existing = (await import_diff(session, draft)).plan_id
-    if existing is not None and not may_attach_schools(user_ctx, existing):
+    try:
+        report = await import_plan(
+            session,
+            clock,
+            draft,
+            timezone=settings.default_timezone,
+            source_file=data["name"],
+            source_sha256=file_digest(raw),
+            actor_user_id=user_ctx.user_id,
+            actor=user_ctx,
+        )
+    except Refused:
         await state.clear()
         await message.answer(texts.import_not_yours(draft.title))
         return
-    report = await import_plan(
-        session,
-        clock,
-        draft,
-        timezone=settings.default_timezone,
-        source_file=data["name"],
-        source_sha256=file_digest(raw),
-        actor_user_id=user_ctx.user_id,
-    )
     done = texts.import_done(
         report.created,
         report.counts,

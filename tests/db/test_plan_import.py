@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from core.clock import ManualClock
+from core.dto import MembershipInfo, UserContext
+from core.errors import Refused
 from core.plan_import import import_plan
+from core.roles import Role
 from core.states import AssignmentStatus
 from db.models import (
     Activity,
@@ -303,3 +307,44 @@ async def test_a_titles_empty_placeholder_is_cleaned_the_original_kept(session_f
         plan = await session.get(Plan, third.plan_id)
         assert plan is not None and plan.title == "План работы на год"
         assert plan.settings["title_as_written"] == "План работы ( ) на год “ ”"
+
+
+async def test_a_person_re_imports_only_a_plan_they_may_change(session_factory) -> None:
+    clock = ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
+    async with session_factory() as session, session.begin():
+        first = await import_plan(
+            session, clock, interpret(read_text(seed_text("001"))), timezone="Asia/Yekaterinburg"
+        )
+        other = await import_plan(
+            session, clock, interpret(read_text(seed_text("000"))), timezone="Asia/Yekaterinburg"
+        )
+    plan_id, other_id = first.plan_id, other.plan_id
+
+    def coordinator_of(plan: int) -> UserContext:
+        role = MembershipInfo(Role.COORDINATOR, None, None, plan, None, None, None)
+        return UserContext(7, "Ольга", True, (role,))
+
+    changed = interpret(read_text(_modified_001()))
+    async with session_factory() as session:
+        before = await _count(session, Activity)
+    with pytest.raises(Refused):
+        async with session_factory() as session, session.begin():
+            # Another plan's coordinator: refused, nothing stored.
+            await import_plan(
+                session, clock, changed, timezone="Asia/Yekaterinburg",
+                actor=coordinator_of(other_id),
+            )  # fmt: skip
+    async with session_factory() as session:
+        assert await _count(session, Activity) == before
+    async with session_factory() as session, session.begin():
+        report = await import_plan(
+            session, clock, changed, timezone="Asia/Yekaterinburg", actor=coordinator_of(plan_id)
+        )
+    assert report.plan_id == plan_id and not report.created
+    # A new plan is anyone's who may import at all (the chat lets admins and coordinators).
+    async with session_factory() as session, session.begin():
+        fresh = await import_plan(
+            session, clock, interpret(read_text(seed_text("002"))), timezone="Asia/Yekaterinburg",
+            actor=coordinator_of(other_id),
+        )  # fmt: skip
+    assert fresh.created
