@@ -414,11 +414,14 @@ async def _people(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _plan(settings: Settings, args: argparse.Namespace) -> int:
-    from core.settings import SettingError
+    from core.settings import PLAN_KEYS, TERM_KEYS, SettingError
 
     try:
         print(await _with_session(settings, lambda s: cli_admin.plans(s, args, settings.clock())))
     except SettingError as exc:
+        if exc.key not in PLAN_KEYS + TERM_KEYS:
+            keys = ", ".join(PLAN_KEYS + TERM_KEYS)
+            raise CliError(cli_texts.NO_SETTING.format(key=exc.key, keys=keys)) from None
         raise CliError(cli_texts.BAD_SETTING.format(key=exc.key, value=args.value)) from None
     return 0
 

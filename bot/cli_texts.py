@@ -240,6 +240,7 @@ BAD_SINCE = "--since: нужно ГГГГ-ММ-ДД или ГГГГ-ММ-ДДTЧ
 BAD_ROLE = "неизвестная роль {value!r}: можно curator, coordinator, observer или admin"
 BAD_DURATION = "неверный срок {value!r}: например 30m, 12h, 14d, 2w"
 BAD_SETTING = "неверное значение {key}: {value!r}"
+NO_SETTING = "нет настройки {key}; есть: {keys}"
 DOCX_ONLY = "--school, --aggregate и --template — только для --format docx"
 NO_TEMPLATE = "нет файла шаблона отчёта: {path}"
 NO_DIRECTION = "в плане нет направления {code!r}"
@@ -305,6 +306,32 @@ def day_off_effect(effect: str) -> str:
     if deputy:
         return f"заместителю, польз. {deputy.group(1)}"
     return _EFFECTS.get(effect, effect)
+
+
+# --- the import preview (bot/preview.py) ------------------------------------------------
+
+PERIOD_KINDS = {  # core/periods.KINDS
+    "date": "дата",
+    "deadline": "срок",
+    "month": "месяц",
+    "range": "промежуток",
+    "term": "четверть/полугодие",
+    "academic_year": "учебный год",
+    "years": "несколько лет",
+    "recurring": "регулярно",
+    "list": "несколько сроков",
+    "relative": "относительный",
+    "unknown": "не понят",
+}
+FIELD_NAMES = {  # core/plan_import._TRACKED
+    "title": "название",
+    "period_text": "срок в файле",
+    "start_date": "начало",
+    "due_date": "срок",
+    "responsible_text": "ответственные",
+    "expected_result": "результат",
+    "note": "примечание",
+}
 
 
 # --- schools, people, plans, invitations -------------------------------------------------
