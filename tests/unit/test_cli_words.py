@@ -35,7 +35,9 @@ IANA = re.compile(r"\b(Europe|Asia|America|Africa|Australia|Pacific|Atlantic|Ind
 CYRILLIC = re.compile(r"[а-яё]", re.I)
 
 
-def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> Iterator[tuple]:
+def _commands(
+    parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, ...]]:
     """Every command path of the parser: (), ("db",), ("db", "upgrade"), ..."""
     yield path
     for action in parser._actions:
