@@ -627,7 +627,10 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
                 else ""
             )
             kind = cli_texts.REMINDER_KINDS.get(str(row["kind"]), str(row["kind"]))
-            print(f"{row['utc']}  {row['local']}  {who:<11} {kind:<14} {item}{moved}")
+            when = cli_texts.reminder_time(
+                datetime.fromisoformat(str(row["utc"])), str(row["timezone"])
+            )
+            print(f"{when:<36} {who:<11} {kind:<14} {item}{moved}")
         print(cli_texts.REMINDERS_COUNT.format(count=len(rows)))
         if skipped:
             print(cli_texts.REMINDERS_DAYS_OFF)
@@ -792,14 +795,18 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
             )
         )
         return 0
+    from bot.texts import document_time, zone_label
+
+    zone = settings.default_timezone  # the one time rule: local time, the zone named once
     for line in lines:
         who = f"#{line.actor_user_id}" if line.actor_user_id else cli_texts.AUDIT_SYSTEM
         change = json.dumps(line.after, ensure_ascii=False) if line.after else ""
         print(
-            f"{line.at:%Y-%m-%d %H:%M:%S}  {who:>14}  {line.action:<22} "
+            f"{document_time(line.at, zone)}  {who:>14}  {line.action:<22} "
             f"{line.entity_type}:{line.entity_id}  {change}"
         )
-    print(cli_texts.AUDIT_COUNT.format(count=len(lines)), file=sys.stderr)
+    said = cli_texts.AUDIT_COUNT.format(count=len(lines))
+    print(f"{said} (время{zone_label(zone)})" if lines else said, file=sys.stderr)
     return 0
 
 

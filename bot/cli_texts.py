@@ -300,6 +300,16 @@ _EFFECTS = {
 }
 
 
+def reminder_time(moment: datetime, zone: str) -> str:
+    """ "06.11.2020 09:00 по Екатеринбургу (04:00 UTC)": when a reminder goes, on the clock of
+    the person it goes to."""
+    from datetime import UTC
+
+    from bot.texts import document_time, zone_label
+
+    return f"{document_time(moment, zone)}{zone_label(zone)} ({moment.astimezone(UTC):%H:%M} UTC)"
+
+
 def day_off_effect(effect: str) -> str:
     """What a day off does to reminders, in Russian (core says it in English for JSON)."""
     deputy = re.fullmatch(r"to deputy user (\d+)", effect)
