@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NoReturn
@@ -137,14 +138,8 @@ class RussianParser(argparse.ArgumentParser):
         return _FORMATTERS[base](prog=self.prog)  # type: ignore[no-any-return]
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(_stderr())
+        self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: {ERROR}: {argparse_ru(message)}\n")
-
-
-def _stderr() -> Any:
-    import sys
-
-    return sys.stderr
 
 
 METAVARS = {

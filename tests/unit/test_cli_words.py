@@ -172,3 +172,14 @@ def test_what_the_commands_say_is_russian(tmp_path: Path) -> None:
         r"\tдо \d\d\.\d\d\.\d{4} \d\d:\d\d по Екатеринбургу$", by[("invite", "--list")]
     )
     assert "нет школы «Лицей № 9»" in by[("invite", "--school", "Лицей № 9")]
+
+
+def test_every_error_key_raised_has_its_russian() -> None:
+    raised = set()
+    for path in [*(ROOT / "core").glob("*.py"), ROOT / "bot" / "cli_admin.py"]:
+        source = path.read_text(encoding="utf-8")
+        raised |= set(
+            re.findall(r"(?:NotFound|InvalidInput)\(\s*f?\"[^\"]*\",\s*\"(\w+)\"", source)
+        )
+    assert {"school_not_found", "plan_not_found", "unknown_zone"} <= raised
+    assert raised <= set(cli_texts.DOMAIN_ERRORS), raised - set(cli_texts.DOMAIN_ERRORS)
