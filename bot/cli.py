@@ -16,7 +16,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import cli_admin
+from bot import cli_admin, cli_texts
+from bot.cli_texts import RussianParser
 from bot.logs import configure_logging
 from bot.settings import Settings
 from core.codes import parse_duration_seconds
@@ -26,13 +27,7 @@ from db.engine import build_engine, build_session_factory
 from db.migrate import check, current_revision, upgrade
 from ops.logs import configure_log_format
 
-NO_TOKEN = (
-    "BOT_TOKEN is not set: create a bot with @BotFather in Telegram (/newbot), then put "
-    "BOT_TOKEN=<token> into the environment or into a .env file in the current directory; "
-    "for MAX put MAX_TOKEN=<token> there (a bot made on business.max.ru; both tokens: one "
-    "process serves both messengers) "
-    "(to try Kurator without a token: python -m bot sandbox)."
-)
+NO_TOKEN = cli_texts.NO_TOKEN
 
 EXIT_USAGE = 2
 
@@ -42,138 +37,152 @@ class CliError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Kurator Telegram bot")
+    parser = RussianParser(prog=cli_texts.PROG, description="Куратор: бот для Telegram и MAX")
     parser.add_argument(
-        "--webhook", action="store_true", help="serve a webhook (WEBHOOK_URL) instead of polling"
+        "--webhook", action="store_true", help="принимать обновления по вебхуку (WEBHOOK_URL)"
     )
-    sub = parser.add_subparsers(dest="command")
-    sub.add_parser("run", help="run the bot by long polling (the default)")
+    sub = parser.add_subparsers(dest="command", title="команды", metavar="КОМАНДА")
+    sub.add_parser("run", help="запустить бота (опрос long polling; по умолчанию)")
 
-    db = sub.add_parser("db", help="database migrations").add_subparsers(
-        dest="db_command", required=True
+    db = sub.add_parser("db", help="база данных и её миграции").add_subparsers(
+        dest="db_command", required=True, title="команды", metavar="КОМАНДА"
     )
-    db.add_parser("upgrade", help="migrate the database to the newest schema")
-    db.add_parser("check", help="fail if the models and the migrations differ")
-    db.add_parser("current", help="print the schema revision")
-    db_backup = db.add_parser("backup", help="online backup of the SQLite database to PATH")
-    db_backup.add_argument("path", type=Path)
-    db_restore = db.add_parser("restore", help="replace the SQLite database by a backup")
-    db_restore.add_argument("path", type=Path)
+    db.add_parser("upgrade", help="обновить схему базы до новейшей")
+    db.add_parser("check", help="проверить, что модели и миграции совпадают")
+    db.add_parser("current", help="показать версию схемы")
+    db_backup = db.add_parser("backup", help="копия базы SQLite в ПУТЬ без остановки бота")
+    db_backup.add_argument("path", type=Path, help="куда записать копию")
+    db_restore = db.add_parser("restore", help="заменить базу SQLite копией")
+    db_restore.add_argument("path", type=Path, help="файл копии")
 
-    school = sub.add_parser("school", help="manage schools").add_subparsers(
-        dest="school_command", required=True
+    school = sub.add_parser("school", help="школы").add_subparsers(
+        dest="school_command", required=True, title="команды", metavar="КОМАНДА"
     )
-    add = school.add_parser("add", help="add a school")
-    add.add_argument("name")
-    add.add_argument("--short", dest="short_name")
-    add.add_argument("--municipality")
-    add.add_argument("--timezone", help="IANA name, e.g. Asia/Yekaterinburg")
-    school.add_parser("list", help="list schools")
+    add = school.add_parser("add", help="добавить школу")
+    add.add_argument("name", help="полное название школы")
+    add.add_argument("--short", dest="short_name", help="краткое название")
+    add.add_argument("--municipality", help="муниципалитет")
+    add.add_argument("--timezone", help=ZONE_HELP)
+    school.add_parser("list", help="список школ")
     cli_admin.add_school_verbs(school)
     cli_admin.add_parsers(sub)
-    status = sub.add_parser("status", help="the status counts table").add_subparsers(
-        dest="status_command", required=True
+    status = sub.add_parser("status", help="таблица счётчиков состояния").add_subparsers(
+        dest="status_command", required=True, title="команды", metavar="КОМАНДА"
     )
-    status.add_parser("rebuild", help="recount every plan (after loading data by SQL)")
-    status.add_parser("check", help="compare the counts with a full recount; 1 if they differ")
+    status.add_parser("rebuild", help="пересчитать все планы (после загрузки данных SQL)")
+    status.add_parser("check", help="сравнить счётчики с полным пересчётом; 1, если расходятся")
 
-    invite = sub.add_parser("invite", help="create, list or revoke invitations")
-    invite.add_argument("--school", help="school id, name or short name")
-    invite.add_argument("--plan", help="a coordinator of this plan only (id or title)")
-    invite.add_argument("--direction", help="with --plan: of this direction only (its code)")
-    invite.add_argument("--role", default="curator", help="curator, coordinator, observer or admin")
+    invite = sub.add_parser("invite", help="создать, показать или отозвать приглашения")
+    invite.add_argument("--school", help="школа: номер (id), название или краткое название")
+    invite.add_argument("--plan", help="координатор только этого плана (номер или название)")
+    invite.add_argument("--direction", help="вместе с --plan: только этого направления (код)")
     invite.add_argument(
-        "--expires", default="14d", help="lifetime: 30m, 12h, 14d, 2w (default 14d)"
+        "--role", default="curator", help="curator, coordinator, observer или admin"
     )
     invite.add_argument(
-        "--uses", type=int, default=1, help="how many people may use it (default 1)"
+        "--expires", default="14d", help="срок действия: 30m, 12h, 14d, 2w (по умолчанию 14d)"
     )
-    invite.add_argument("--list", action="store_true", help="list active invitations")
-    invite.add_argument("--revoke", type=int, metavar="ID", help="revoke invitation ID")
+    invite.add_argument(
+        "--uses", type=int, default=1, help="сколько человек может войти (по умолчанию 1)"
+    )
+    invite.add_argument("--list", action="store_true", help="список действующих приглашений")
+    invite.add_argument("--revoke", type=int, metavar="ID", help="отозвать приглашение ID")
 
-    imp = sub.add_parser("import", help="import a plan (DOCX, XLSX, CSV or text)")
-    imp.add_argument("file")
-    imp.add_argument("--plan", help="plan title (default: from the document)")
-    imp.add_argument("--year", help="academic year, e.g. 2020/2021 (default: from the document)")
-    imp.add_argument("--timezone", help="IANA zone of the plan (default: DEFAULT_TIMEZONE)")
-    imp.add_argument("--dry-run", action="store_true", help="show the preview, store nothing")
+    imp = sub.add_parser("import", help="импортировать план (DOCX, XLSX, PDF, CSV или текст)")
+    imp.add_argument("file", help="файл плана")
+    imp.add_argument("--plan", help="название плана (по умолчанию — из документа)")
+    imp.add_argument("--year", help="учебный год, например 2020/2021 (по умолчанию — из документа)")
+    imp.add_argument("--timezone", help=ZONE_HELP + " (по умолчанию — DEFAULT_TIMEZONE)")
+    imp.add_argument("--dry-run", action="store_true", help="показать разбор, ничего не сохранять")
     imp.add_argument(
-        "--yes", action="store_true", help="store even when rows are removed (no question)"
+        "--yes", action="store_true", help="сохранить, даже если пункты исключаются (не спрашивать)"
     )
     imp.add_argument(
-        "--details", type=int, default=20, help="list at most N rows and schools of each change"
+        "--details",
+        type=int,
+        default=20,
+        help="показать не больше N строк и школ каждого изменения",
     )
-    imp.add_argument("--json", action="store_true", help="print the preview as JSON")
+    imp.add_argument("--json", action="store_true", help="разбор в JSON")
 
-    rem = sub.add_parser("reminders", help="reminders").add_subparsers(
-        dest="rem_command", required=True
+    rem = sub.add_parser("reminders", help="напоминания").add_subparsers(
+        dest="rem_command", required=True, title="команды", metavar="КОМАНДА"
     )
-    rem_plan = rem.add_parser("plan", help="list the reminders the database would send in a window")
-    rem_plan.add_argument("--from", dest="since", required=True, help="YYYY-MM-DD (UTC midnight)")
-    rem_plan.add_argument("--to", dest="until", required=True, help="YYYY-MM-DD (exclusive)")
-    rem_plan.add_argument("--json", action="store_true")
+    rem_plan = rem.add_parser("plan", help="какие напоминания база отправит в окне дат")
+    rem_plan.add_argument("--from", dest="since", required=True, help="ГГГГ-ММ-ДД (с полуночи UTC)")
+    rem_plan.add_argument("--to", dest="until", required=True, help="ГГГГ-ММ-ДД (не включая)")
+    rem_plan.add_argument("--json", action="store_true", help="JSON вместо строк")
 
-    rep = sub.add_parser("report", help="write the XLSX or DOCX report of a plan")
-    rep.add_argument("plan", help="plan id or part of its title")
-    rep.add_argument("--out", required=True, help="where to write the .xlsx or .docx")
+    rep = sub.add_parser("report", help="записать отчёт по плану в XLSX или DOCX")
+    rep.add_argument("plan", help="номер плана или часть его названия")
+    rep.add_argument("--out", required=True, help="куда записать .xlsx или .docx")
     rep.add_argument(
-        "--format", choices=("xlsx", "docx"), help="default: from the --out suffix, else xlsx"
+        "--format",
+        choices=("xlsx", "docx"),
+        help="по умолчанию — по расширению --out, иначе xlsx",
     )
-    rep.add_argument("--school", help="DOCX: one school's own report (id, number or name)")
+    rep.add_argument("--school", help="DOCX: отчёт одной школы (номер, id или название)")
     rep.add_argument(
-        "--aggregate", action="store_true", help="DOCX: one line per activity, all schools"
+        "--aggregate", action="store_true", help="DOCX: одна строка на мероприятие, все школы"
     )
-    rep.add_argument("--template", help="DOCX: template file (default: REPORT_TEMPLATE)")
+    rep.add_argument("--template", help="DOCX: файл шаблона (по умолчанию — REPORT_TEMPLATE)")
 
-    evi = sub.add_parser("evidence", help="write the ZIP of a plan's accepted evidence")
-    evi.add_argument("plan", help="plan id or part of its title")
-    evi.add_argument("--out", required=True, help="where to write the .zip (parts: .partN.zip)")
-    evi.add_argument("--school", help="one school (id, number or name)")
-    evi.add_argument("--item", help="one item of the plan, by its number (e.g. 2.1)")
-    evi.add_argument("--part-mb", type=float, default=None, help="largest part (default 49)")
+    evi = sub.add_parser("evidence", help="записать ZIP с принятыми материалами плана")
+    evi.add_argument("plan", help="номер плана или часть его названия")
+    evi.add_argument("--out", required=True, help="куда записать .zip (части: .partN.zip)")
+    evi.add_argument("--school", help="одна школа (номер, id или название)")
+    evi.add_argument("--item", help="один пункт плана, по номеру (например 2.1)")
+    evi.add_argument(
+        "--part-mb", type=float, default=None, help="наибольшая часть, МБ (по умолчанию 49)"
+    )
 
-    periods = sub.add_parser("periods", help="parse period phrases from stdin, one per line")
-    periods.add_argument("--year", help="academic year of the plan, e.g. 2020/2021 or 2020")
+    periods = sub.add_parser("periods", help="разобрать сроки со стандартного ввода, по строке")
+    periods.add_argument("--year", help="учебный год плана, например 2020/2021 или 2020")
 
-    aud = sub.add_parser("audit", help="print or export the audit log")
-    aud.add_argument("--plan", help="plan id or title")
-    aud.add_argument("--user", help="the acting person's account: 123 (Telegram) or max:123")
-    aud.add_argument("--since", help="YYYY-MM-DD or YYYY-MM-DDTHH:MM (default time zone)")
-    aud.add_argument("--limit", type=int)
-    aud.add_argument("--json", action="store_true", help="JSON instead of lines")
+    aud = sub.add_parser("audit", help="показать или выгрузить журнал действий")
+    aud.add_argument("--plan", help="номер или название плана")
+    aud.add_argument("--user", help="кто действовал: 123 (Telegram) или max:123")
+    aud.add_argument("--since", help="ГГГГ-ММ-ДД или ГГГГ-ММ-ДДTЧЧ:ММ (часовой пояс по умолчанию)")
+    aud.add_argument("--limit", type=int, help="не больше N записей")
+    aud.add_argument("--json", action="store_true", help="JSON вместо строк")
     box = sub.add_parser(
         "sandbox",
-        help="try Kurator in the terminal, no token needed",
+        help="попробовать Куратора в терминале, без токена",
         description=(
-            "The Telegram (or MAX) emulator, the bot and a seed plan in one process, with four "
-            "people (a coordinator, two curators, an observer) chatting from this terminal. "
-            "Nothing leaves the computer; no token is needed. See docs/sandbox.md."
+            "Эмулятор Telegram (или MAX), бот и пробный план в одном процессе; четыре человека "
+            "(координатор, два куратора, наблюдатель) переписываются с ботом из этого терминала. "
+            "Ничего не уходит с компьютера, токен не нужен. См. docs/sandbox.md."
         ),
         epilog=SANDBOX_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    box.add_argument("--plan", type=Path, help="plan file to import (default: seed plan 001)")
-    box.add_argument("--db", type=Path, help="SQLite file to use (default: a new temporary one)")
-    box.add_argument("--script", type=Path, help="read the lines from FILE, print the transcript")
+    box.add_argument(
+        "--plan", type=Path, help="файл плана для импорта (по умолчанию — пробный план 001)"
+    )
+    box.add_argument("--db", type=Path, help="файл SQLite (по умолчанию — новый временный)")
+    box.add_argument("--script", type=Path, help="читать строки из ФАЙЛА и напечатать переписку")
     box.add_argument(
         "--messenger",
         default="telegram",
-        help="where the four people chat: telegram (default), max (the MAX emulator), or both "
-        "(coordinator and curator2 in Telegram, curator1 and observer in MAX)",
+        help="где переписываются четверо: telegram (по умолчанию), max (эмулятор MAX) или both "
+        "(координатор и curator2 в Telegram, curator1 и наблюдатель в MAX)",
     )
     box.add_argument(
         "--start",
-        help="sandbox clock at start, 'YYYY-MM-DD HH:MM' in the plan's zone (default: 09:00 on "
-        "the first Monday of November of the plan's school year, 2020-11-02 for seed plan 001)",
+        help="часы песочницы при запуске, 'ГГГГ-ММ-ДД ЧЧ:ММ' по времени плана (по умолчанию "
+        "09:00 первого понедельника ноября учебного года плана; для плана 001 — 2020-11-02)",
     )
-    emu = sub.add_parser("emulator", help="run the Telegram Bot API emulator")
-    emu.add_argument("--host", default="127.0.0.1")
-    emu.add_argument("--port", type=int, default=8081)
+    emu = sub.add_parser("emulator", help="запустить эмулятор Telegram Bot API")
+    emu.add_argument("--host", default="127.0.0.1", help="адрес (по умолчанию 127.0.0.1)")
+    emu.add_argument("--port", type=int, default=8081, help="порт (по умолчанию 8081)")
     emu.add_argument(
-        "--token", action="append", default=[], help="bot token to accept (repeatable)"
+        "--token", action="append", default=[], help="токен бота, который принимать (можно не раз)"
     )
-    emu.add_argument("--username", default="kurator_test_bot")
+    emu.add_argument("--username", default="kurator_test_bot", help="имя бота")
     return parser
+
+
+ZONE_HELP = "часовой пояс: город (Екатеринбург) или имя зоны"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -182,7 +191,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+        fields = [".".join(str(p) for p in e["loc"]).upper() for e in exc.errors()]
+        print(cli_texts.config_error(fields), file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level)
     configure_log_format(settings)  # LOG_FORMAT=json (ops/logs.py)
@@ -199,24 +209,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         handler = _COMMANDS[command]
         settings = asyncio.run(_on_sandbox_clock(settings))
         return asyncio.run(handler(settings, args))
-    except (CliError, DomainError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except CliError as exc:
+        print(cli_texts.error_line(str(exc)), file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(cli_texts.error_line(cli_texts.domain_error(exc)), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
 
 
-SANDBOX_HELP = """in the chat (type them at the prompt):
-  /as coordinator | curator1 | curator2 | observer   speak as someone else
-  /clock +3d | +2h | +30m | 2020-11-09 09:00         move the clock; reminders fire on the way
-  /file PATH ...   /photos PATH ...                  send files or photos
-  2   ✅ Принять   /press 3.2                         press a button (3.2: message 3, button 2)
+SANDBOX_HELP = """в чате (пишутся в строке ввода):
+  /as coordinator | curator1 | curator2 | observer   говорить от имени другого
+  /clock +3d | +2h | +30m | 2020-11-09 09:00         перевести часы; напоминания приходят по пути
+  /file ПУТЬ ...   /photos ПУТЬ ...                  отправить файлы или фото
+  2   ✅ Принять   /press 3.2                         нажать кнопку (3.2: сообщение 3, кнопка 2)
   /who   /help   /quit
-anything else goes to the bot as the current person, as in the messenger.
-examples:
+всё остальное уходит боту от текущего человека, как в мессенджере.
+примеры:
   python -m bot sandbox
   python -m bot sandbox --messenger max
-  python -m bot sandbox --messenger both   (Ольга, Борис in Telegram; Алиса, Иван in MAX)
+  python -m bot sandbox --messenger both   (Ольга, Борис в Telegram; Алиса, Иван в MAX)
   python -m bot sandbox --start "2020-11-09 08:55"
   python -m bot sandbox --script story.txt > transcript.txt"""
 
@@ -240,7 +253,7 @@ def _sandbox(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.WARNING)  # the transcript is the output
     plan = args.plan or DEFAULT_PLAN
     if not plan.is_file():
-        raise CliError(f"no plan file {plan}")
+        raise CliError(cli_texts.NO_PLAN_FILE.format(path=plan))
     if args.start is None:
         start = plan_start(plan)
     else:
@@ -249,9 +262,9 @@ def _sandbox(args: argparse.Namespace) -> int:
                 tzinfo=ZoneInfo(PLAN_ZONE)
             )
         except ValueError:
-            raise CliError(f"--start: expected YYYY-MM-DD HH:MM, got {args.start!r}") from None
+            raise CliError(cli_texts.BAD_START.format(value=args.start)) from None
     if args.script is not None and not args.script.is_file():
-        raise CliError(f"no script file {args.script}")
+        raise CliError(cli_texts.NO_SCRIPT_FILE.format(path=args.script))
     home = Path(tempfile.mkdtemp(prefix="kurator-sandbox-"))
     db_path = args.db or home / "sandbox.sqlite3"
     return asyncio.run(run_sandbox(plan, db_path, home / "files", start, args.script, messenger))
@@ -271,10 +284,10 @@ def run_bot(settings: Settings, *, webhook: bool = False) -> int:
         )
     if webhook or settings.webhook_url:
         if settings.bot_token is None:
-            print("--webhook is Telegram's: MAX is served by long polling", file=sys.stderr)
+            print(cli_texts.WEBHOOK_TELEGRAM_ONLY, file=sys.stderr)
             return EXIT_USAGE
         if not settings.webhook_url:
-            print("--webhook needs WEBHOOK_URL, the public https URL of this bot", file=sys.stderr)
+            print(cli_texts.WEBHOOK_NEEDS_URL, file=sys.stderr)
             return EXIT_USAGE
         asyncio.run(_serve_webhook(Application(settings)))
         return 0
@@ -306,16 +319,18 @@ async def _on_sandbox_clock(settings: Settings) -> Settings:
         await engine.dispose()
     if moment is None:
         return settings
-    from bot.texts import zone_label
     from core.clock import ManualClock
 
     local = moment.astimezone(ZoneInfo(settings.default_timezone))
-    print(
-        f"База песочницы: время песочницы {local:%d.%m.%Y %H:%M}"
-        f"{zone_label(settings.default_timezone)}.",
-        file=sys.stderr,
-    )
+    print(cli_texts.sandbox_db(local, settings.default_timezone), file=sys.stderr)
     return settings.model_copy(update={"clock_offset_seconds": offset_of(ManualClock(moment))})
+
+
+def _zone(text: str | None) -> str | None:
+    """The zone a person typed: a city ("Екатеринбург") or an IANA name; None for none."""
+    from core.settings import parse_zone
+
+    return parse_zone(text) if text else None
 
 
 async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -336,22 +351,27 @@ async def _db(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if args.db_command == "backup":
                 pages = await asyncio.to_thread(backup.backup, settings.database_url, args.path)
-                print(f"backup written to {args.path} ({pages} pages)")
+                print(cli_texts.BACKUP_WRITTEN.format(path=args.path, pages=pages))
                 return 0
             await asyncio.to_thread(backup.restore, args.path, settings.database_url)
         except backup.BackupError as exc:
-            raise CliError(str(exc)) from None
+            raise CliError(cli_texts.BACKUP_ERRORS[exc.key].format(**exc.params)) from None
     engine = build_engine(settings.database_url)
     try:
         if args.db_command in ("upgrade", "restore"):
             await upgrade(engine)  # a backup from an older release is brought up to date
-            print(f"database at revision {await current_revision(engine)}")
+            print(cli_texts.DB_REVISION.format(revision=await current_revision(engine)))
         elif args.db_command == "check":
+            from alembic.util import AutogenerateDiffsDetected
+
             await upgrade(engine)
-            await check(engine)
-            print("models and migrations agree")
+            try:
+                await check(engine)
+            except AutogenerateDiffsDetected as exc:
+                raise CliError(cli_texts.DB_DIFFER.format(diffs=exc.diffs)) from None
+            print(cli_texts.DB_AGREE)
         else:
-            print(await current_revision(engine) or "empty")
+            print(await current_revision(engine) or cli_texts.DB_EMPTY)
     finally:
         await engine.dispose()
     return 0
@@ -370,13 +390,15 @@ async def _school(settings: Settings, args: argparse.Namespace) -> int:
                 name=args.name,
                 short_name=args.short_name,
                 municipality=args.municipality,
-                timezone=args.timezone,
+                timezone=_zone(args.timezone),
             ),
         )
-        print(f"school {school.id}: {school.name}")
+        print(cli_texts.SCHOOL_LINE.format(id=school.id, name=school.name))
     elif args.school_command == "list":
+        from bot.texts import zone_city
+
         for school in await _with_session(settings, list_schools):
-            print(f"{school.id}\t{school.name}\t{school.timezone or '-'}")
+            print(f"{school.id}\t{school.name}\t{zone_city(school.timezone) or '-'}")
     else:
         print(
             await _with_session(
@@ -392,16 +414,20 @@ async def _people(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _plan(settings: Settings, args: argparse.Namespace) -> int:
-    from core.settings import SettingError
+    from core.settings import PLAN_KEYS, TERM_KEYS, SettingError
 
     try:
         print(await _with_session(settings, lambda s: cli_admin.plans(s, args, settings.clock())))
     except SettingError as exc:
-        raise CliError(f"bad value for {exc.key}: {args.value!r}") from None
+        if exc.key not in PLAN_KEYS + TERM_KEYS:
+            keys = ", ".join(PLAN_KEYS + TERM_KEYS)
+            raise CliError(cli_texts.NO_SETTING.format(key=exc.key, keys=keys)) from None
+        raise CliError(cli_texts.BAD_SETTING.format(key=exc.key, value=args.value)) from None
     return 0
 
 
 async def _invite(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.texts import ROLE_NAMES
     from core.invitations import (
         create_invitation,
         invitation_link,
@@ -411,22 +437,32 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     from core.schools import find_school
 
     clock = settings.clock()
+    zone = settings.default_timezone
     if args.list:
         for inv in await _with_session(settings, lambda s: list_invitations(s, clock)):
             print(
-                f"{inv.id}\t{inv.role.value}\t{inv.school_name or '-'}\t"
-                f"{inv.uses}/{inv.max_uses}\texpires {inv.expires_at:%Y-%m-%d %H:%M} UTC"
+                cli_texts.INVITE_LINE.format(
+                    id=inv.id,
+                    role=ROLE_NAMES[inv.role],
+                    school=inv.school_name or "-",
+                    used=inv.uses,
+                    uses=inv.max_uses,
+                    until=cli_texts.until(inv.expires_at, zone),
+                )
             )
         return 0
     if args.revoke is not None:
         await _with_session(settings, lambda s: revoke_invitation(s, clock, args.revoke))
-        print(f"invitation {args.revoke} revoked")
+        print(cli_texts.INVITE_REVOKED.format(id=args.revoke))
         return 0
     try:
         role = parse_role(args.role)
+    except ValueError:
+        raise CliError(cli_texts.BAD_ROLE.format(value=args.role)) from None
+    try:
         ttl = timedelta(seconds=parse_duration_seconds(args.expires))
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
+    except ValueError:
+        raise CliError(cli_texts.BAD_DURATION.format(value=args.expires)) from None
     usernames = await _bot_usernames(settings)
 
     async def create(session: AsyncSession) -> Any:
@@ -444,10 +480,10 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
                     )
                 )
                 if direction is None:
-                    raise CliError(f"the plan has no direction {args.direction!r}")
+                    raise CliError(cli_texts.NO_DIRECTION.format(code=args.direction))
                 direction_id = direction.id
         elif args.direction:
-            raise CliError("--direction needs --plan")
+            raise CliError(cli_texts.DIRECTION_NEEDS_PLAN)
         return await create_invitation(
             session,
             clock,
@@ -463,9 +499,13 @@ async def _invite(settings: Settings, args: argparse.Namespace) -> int:
     for messenger, name in usernames.items():  # the same code opens Kurator in each
         print(invitation_link(name, created.code, messenger))
     print(
-        f"invitation {created.id}: {created.role.value}"
-        f"{' of ' + created.school_name if created.school_name else ''}, "
-        f"{created.max_uses} use(s), expires {created.expires_at:%Y-%m-%d %H:%M} UTC",
+        cli_texts.INVITE_CREATED.format(
+            id=created.id,
+            role=ROLE_NAMES[created.role],
+            school=f", {created.school_name}" if created.school_name else "",
+            uses=created.max_uses,
+            until=cli_texts.until(created.expires_at, zone),
+        ),
         file=sys.stderr,
     )
     return 0
@@ -488,15 +528,12 @@ async def _bot_usernames(settings: Settings) -> dict[str, str]:
         finally:
             await bot.session.close()
         if not me.username:
-            raise CliError("the bot has no username")
+            raise CliError(cli_texts.NO_USERNAME)
         names[TELEGRAM] = me.username
     if settings.max_bot_username:
         names[MAX] = settings.max_bot_username.lstrip("@")
     if not names:
-        raise CliError(
-            "set BOT_USERNAME (or BOT_TOKEN) or MAX_BOT_USERNAME so the invitation link can "
-            "name the bot"
-        )
+        raise CliError(cli_texts.NEEDS_USERNAME)
     return names
 
 
@@ -510,7 +547,7 @@ def _periods(args: argparse.Namespace) -> int:
     if args.year:
         year = parse_academic_year(args.year)
         if year is None:
-            raise CliError(f"bad --year {args.year!r}; use e.g. 2020/2021")
+            raise CliError(cli_texts.BAD_YEAR.format(value=args.year))
     context = PeriodContext(academic_year=year)
     for line in sys.stdin:
         text = line.rstrip("\n").replace("\\n", "\n")
@@ -526,14 +563,14 @@ async def _run_emulator(args: argparse.Namespace) -> int:
     for token in args.token or ["123456:TEST-token"]:
         emu.add_bot(token, args.username)
     async with EmulatorServer(emu, host=args.host, port=args.port) as server:
-        print(f"Bot API emulator at {server.url} (TELEGRAM_API_URL={server.url})", flush=True)
+        print(cli_texts.EMULATOR_AT.format(url=server.url), flush=True)
         await asyncio.Event().wait()
     return 0
 
 
 def _read_file(path: Path, limit: int, too_big: str) -> bytes:
     if not path.is_file():
-        raise CliError(f"no such file: {path}")
+        raise CliError(cli_texts.NO_FILE.format(path=path))
     if path.stat().st_size > limit:
         raise CliError(too_big)
     return path.read_bytes()
@@ -550,9 +587,9 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
         since = datetime.fromisoformat(args.since).replace(tzinfo=UTC)
         until = datetime.fromisoformat(args.until).replace(tzinfo=UTC)
     except ValueError:
-        raise CliError("dates must look like 2020-11-01") from None
+        raise CliError(cli_texts.BAD_DATES) from None
     if until <= since:
-        raise CliError("--to must be after --from")
+        raise CliError(cli_texts.BAD_WINDOW)
 
     async def load(session: AsyncSession) -> Any:
         found = await preview(session, since, until, settings.default_timezone)
@@ -582,17 +619,25 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
         print(json.dumps(rows + days, ensure_ascii=False, indent=1))
     else:
         for row in rows:
-            item, who = str(row["item"])[:70], f"user {row['recipient_user_id']}"
+            item = str(row["item"])[:70]
+            who = cli_texts.REMINDER_WHO.format(user_id=row["recipient_user_id"])
             moved = (
-                f"  (moved from {row['moved_from']}: {row['why']})" if "moved_from" in row else ""
+                cli_texts.REMINDERS_MOVED.format(moved_from=row["moved_from"], why=row["why"])
+                if "moved_from" in row
+                else ""
             )
-            print(f"{row['utc']}  {row['local']}  {who:<11} {row['kind']:<12} {item}{moved}")
-        print(f"{len(rows)} reminder(s)")
+            kind = cli_texts.REMINDER_KINDS.get(str(row["kind"]), str(row["kind"]))
+            when = cli_texts.reminder_time(
+                datetime.fromisoformat(str(row["utc"])), str(row["timezone"])
+            )
+            print(f"{when:<36} {who:<11} {kind:<14} {item}{moved}")
+        print(cli_texts.REMINDERS_COUNT.format(count=len(rows)))
         if skipped:
-            print("Days off in the window:")
+            print(cli_texts.REMINDERS_DAYS_OFF)
             for d in skipped:
                 where = f"  [{d['plan'][:40]}]" if d.get("plan") else ""
-                print(f"  {d['days']:<22} {d['why'][:60]} -> {d['effect']}{where}")
+                effect = cli_texts.day_off_effect(d["effect"])
+                print(f"  {d['days']:<22} {d['why'][:60]} -> {effect}{where}")
     return 0
 
 
@@ -606,11 +651,11 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     out = Path(args.out)
     kind = args.format or ("docx" if out.suffix.lower() == ".docx" else "xlsx")
     if kind == "xlsx" and (args.school or args.aggregate or args.template):
-        raise CliError("--school, --aggregate and --template are for --format docx")
+        raise CliError(cli_texts.DOCX_ONLY)
     chosen = args.template or settings.report_template
     template = Path(chosen) if chosen else None
     if template is not None and not await asyncio.to_thread(template.is_file):
-        raise CliError(f"report template not found: {template}")
+        raise CliError(cli_texts.NO_TEMPLATE.format(path=template))
 
     async def write(session: AsyncSession) -> PlanReport:
         plan = await find_plan(session, args.plan)
@@ -632,13 +677,18 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
     report = await _with_session(settings, write)
     counts = report.status.counts if report.status else None
     if counts:
-        numbers = (
-            f"total {counts.total}, accepted {counts.accepted}, submitted {counts.submitted}, "
-            f"open {counts.open}, overdue {counts.overdue}"
+        print(
+            cli_texts.REPORT_NUMBERS.format(
+                title=report.title,
+                total=counts.total,
+                accepted=counts.accepted,
+                submitted=counts.submitted,
+                open=counts.open,
+                overdue=counts.overdue,
+            )
         )
-        print(f"{report.title}: {numbers}")
     size = (await asyncio.to_thread(out.stat)).st_size
-    print(f"written {args.out} ({size} bytes)")
+    print(cli_texts.WRITTEN.format(path=args.out, size=size))
     return 0
 
 
@@ -658,10 +708,12 @@ async def _evidence(settings: Settings, args: argparse.Namespace) -> int:
     found, title, zone = await _with_session(settings, entries)
     limit = int((args.part_mb or settings.evidence_part_mb) * 1000 * 1000)
     paths, plan = await write_archive(found, Path(args.out), zone, limit)
-    print(f"{title}: {len(found)} files, {len(plan.missing)} missing (listed in the index)")
+    print(
+        cli_texts.EVIDENCE_NUMBERS.format(title=title, files=len(found), missing=len(plan.missing))
+    )
     for path in paths:
         size = (await asyncio.to_thread(path.stat)).st_size
-        print(f"written {path} ({size} bytes)")
+        print(cli_texts.WRITTEN.format(path=path, size=size))
     return 0
 
 
@@ -673,7 +725,7 @@ async def _status(settings: Settings, args: argparse.Namespace) -> int:
 
     if args.status_command == "rebuild":
         written = await _with_session(settings, lambda session: session.run_sync(rebuild))
-        print(f"status counts rebuilt: {written} rows")
+        print(cli_texts.STATUS_REBUILT.format(rows=written))
         return 0
 
     async def compare(session: AsyncSession) -> list[str]:
@@ -686,14 +738,14 @@ async def _status(settings: Settings, args: argparse.Namespace) -> int:
             (c.plan_id, c.direction_id, c.section, c.school_id): c.numbers
             for c in await scan_cells(session, everything, now, zone)
         }
-        return [f"{key}: kept {kept.get(key)}, counted {found.get(key)}"
+        return [cli_texts.STATUS_ROW.format(key=key, kept=kept.get(key), counted=found.get(key))
                 for key in sorted(kept.keys() | found.keys(), key=str)
                 if kept.get(key) != found.get(key)]  # fmt: skip
 
     wrong = await _with_session(settings, compare)
     for line in wrong[:50]:
         print(line)
-    print("status counts agree with a full recount" if not wrong else f"{len(wrong)} differ")
+    print(cli_texts.STATUS_DIFFER.format(count=len(wrong)) if wrong else cli_texts.STATUS_AGREE)
     return 1 if wrong else 0
 
 
@@ -709,7 +761,7 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
         try:
             since = datetime.fromisoformat(args.since)
         except ValueError:
-            raise CliError(f"--since: expected YYYY-MM-DD[THH:MM], got {args.since!r}") from None
+            raise CliError(cli_texts.BAD_SINCE.format(value=args.since)) from None
         if since.tzinfo is None:
             since = since.replace(tzinfo=ZoneInfo(settings.default_timezone))
 
@@ -743,14 +795,18 @@ async def _audit(settings: Settings, args: argparse.Namespace) -> int:
             )
         )
         return 0
+    from bot.texts import document_time, zone_label
+
+    zone = settings.default_timezone  # the one time rule: local time, the zone named once
     for line in lines:
-        who = f"#{line.actor_user_id}" if line.actor_user_id else "system"
+        who = f"#{line.actor_user_id}" if line.actor_user_id else cli_texts.AUDIT_SYSTEM
         change = json.dumps(line.after, ensure_ascii=False) if line.after else ""
         print(
-            f"{line.at:%Y-%m-%d %H:%M:%S}  {who:>14}  {line.action:<22} "
+            f"{document_time(line.at, zone)}  {who:>14}  {line.action:<22} "
             f"{line.entity_type}:{line.entity_id}  {change}"
         )
-    print(f"{len(lines)} entries", file=sys.stderr)
+    said = cli_texts.AUDIT_COUNT.format(count=len(lines))
+    print(f"{said} (время{zone_label(zone)})" if lines else said, file=sys.stderr)
     return 0
 
 
@@ -771,7 +827,6 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     from core.import_diff import import_diff
     from core.periods import parse_academic_year
     from core.plan_import import file_digest, import_plan, plan_terms
-    from importer.errors import FILE_ERRORS
     from importer.files import MAX_FILE_BYTES, ImportFileError, load_plan
 
     path = Path(args.file)
@@ -779,8 +834,9 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
     if args.year:
         year = parse_academic_year(args.year)
         if year is None:
-            raise CliError(f"bad --year {args.year!r}; use e.g. 2020/2021")
-    data = await asyncio.to_thread(_read_file, path, MAX_FILE_BYTES, FILE_ERRORS["too_big"])
+            raise CliError(cli_texts.BAD_YEAR.format(value=args.year))
+    too_big = texts.import_file_error("too_big")
+    data = await asyncio.to_thread(_read_file, path, MAX_FILE_BYTES, too_big)
     try:
         draft = load_plan(data, path.name, title=args.plan, academic_year=year)
         # A plan imported before may have its own term boundaries: read the file with them.
@@ -788,10 +844,8 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
         if terms is not None:
             draft = load_plan(data, path.name, title=args.plan, academic_year=year, terms=terms)
     except ImportFileError as exc:
-        raise CliError(
-            f"{FILE_ERRORS[exc.code]} ({exc.detail})" if exc.detail else FILE_ERRORS[exc.code]
-        ) from None
-    timezone = args.timezone or settings.default_timezone
+        raise CliError(texts.import_file_error(exc.code, exc.rows)) from None
+    timezone = _zone(args.timezone) or settings.default_timezone
     diff = await _with_session(settings, lambda s: import_diff(s, draft))
     if args.json:
         document = draft.to_json()

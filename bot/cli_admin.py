@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import cli_texts as words
 from bot.settings import Settings
 from core.clock import Clock
 from core.roles import parse_role
@@ -17,98 +18,112 @@ EVERYTHING = Scope(all_plans=True)  # the terminal is the administrator's
 Session = Callable[[Settings, Callable[[AsyncSession], Awaitable[Any]]], Awaitable[Any]]
 
 
-ACCOUNT_HELP = "the account: 123 (Telegram id) or max:123 (MAX user id)"
+ACCOUNT_HELP = "учётная запись: 123 (номер в Telegram) или max:123 (номер в MAX)"
+COMMANDS = {"title": "команды", "metavar": "КОМАНДА"}
 
 
 def add_parsers(sub: Any) -> None:
     """Register `people` and `plan` commands and the extra `school` verbs."""
-    people = sub.add_parser("people", help="people and roles").add_subparsers(
-        dest="people_command", required=True
+    people = sub.add_parser("people", help="люди и роли").add_subparsers(
+        dest="people_command", required=True, **COMMANDS
     )
-    listing = people.add_parser("list", help="list people")
-    listing.add_argument("--search")
-    listing.add_argument("--role")
-    listing.add_argument("--school", help="school id, name or short name")
-    for verb in ("activate", "deactivate"):
-        people.add_parser(verb, help=f"{verb} a person").add_argument("account", help=ACCOUNT_HELP)
-    role = people.add_parser("role", help="change (or with 'none' remove) a person's school roles")
+    listing = people.add_parser("list", help="список людей")
+    listing.add_argument("--search", help="часть имени")
+    listing.add_argument("--role", help="curator, coordinator, observer или admin")
+    listing.add_argument("--school", help=SCHOOL_HELP)
+    for verb, said in (("activate", "включить"), ("deactivate", "отключить")):
+        people.add_parser(verb, help=f"{said} человека").add_argument("account", help=ACCOUNT_HELP)
+    role = people.add_parser("role", help="сменить роли человека в школе (none — снять)")
     role.add_argument("account", help=ACCOUNT_HELP)
-    role.add_argument("role")
-    move = people.add_parser("move", help="move a person's school roles to another school")
+    role.add_argument("role", help="curator, coordinator, observer, admin или none")
+    move = people.add_parser("move", help="перенести роли человека в другую школу")
     move.add_argument("account", help=ACCOUNT_HELP)
-    move.add_argument("--school", required=True)
+    move.add_argument("--school", required=True, help=SCHOOL_HELP)
 
-    plan = sub.add_parser("plan", help="plans: list, archive, settings, schools").add_subparsers(
-        dest="plan_command", required=True
+    plan = sub.add_parser("plan", help="планы: список, архив, настройки, школы").add_subparsers(
+        dest="plan_command", required=True, **COMMANDS
     )
-    plan.add_parser("list", help="list plans")
-    archive = plan.add_parser("archive", help="archive a finished plan (or --undo)")
-    archive.add_argument("plan")
-    archive.add_argument("--undo", action="store_true")
-    setting = plan.add_parser("set", help="set a reminder setting: lead_days, hour, quiet, ...")
-    setting.add_argument("plan")
-    setting.add_argument("key")
-    setting.add_argument("value")
+    plan.add_parser("list", help="список планов")
+    archive = plan.add_parser("archive", help="убрать законченный план в архив (или --undo)")
+    archive.add_argument("plan", help=PLAN_HELP)
+    archive.add_argument("--undo", action="store_true", help="вернуть из архива")
+    setting = plan.add_parser("set", help="настройка напоминаний: lead_days, hour, quiet, …")
+    setting.add_argument("plan", help=PLAN_HELP)
+    setting.add_argument("key", help="lead_days, hour, quiet, overdue_days, …")
+    setting.add_argument("value", help="новое значение")
     for kind, end in (("holidays", "remove"), ("pause", "lift")):
         verb = plan.add_parser(
             kind,
-            help=f"{'school holidays' if kind == 'holidays' else 'pauses'} of a plan: "
-            f"add SPAN TITLE, list, {end} ID",
+            help=f"{'каникулы' if kind == 'holidays' else 'паузы'} плана: "
+            f"add ДНИ НАЗВАНИЕ, list, {end} ID",
         )
-        verb.add_argument("plan")
-        verb.add_argument("action", choices=("add", "list", end))
-        verb.add_argument("what", nargs="?", help="2020-10-26..2020-11-03, or the id to " + end)
-        verb.add_argument("title", nargs="?", default="", help="name (holidays) or reason (pause)")
-        verb.add_argument("--school", help="only this school of the plan")
-    move = plan.add_parser("deadline", help="move an item's due date (all schools, or --school)")
-    move.add_argument("plan")
-    move.add_argument("item", help="the item's number in the plan (e.g. 2.3) or its id")
-    move.add_argument("date", help="the new due date, e.g. 2020-11-20")
-    move.add_argument("--school", help="only this school")
-    move.add_argument("--reason")
-    attach = plan.add_parser("attach", help="make a school take part in a plan")
-    attach.add_argument("plan")
-    attach.add_argument("--school", required=True)
-    attach.add_argument("--direction", help="only this direction (its code, e.g. 2)")
+        verb.add_argument("plan", help=PLAN_HELP)
+        verb.add_argument("action", choices=("add", "list", end), help="что сделать")
+        verb.add_argument("what", nargs="?", help=f"2020-10-26..2020-11-03 или номер для {end}")
+        verb.add_argument(
+            "title", nargs="?", default="", help="название (каникулы) или причина (пауза)"
+        )
+        verb.add_argument("--school", help="только эта школа плана")
+    move = plan.add_parser("deadline", help="перенести срок пункта (всем школам или --school)")
+    move.add_argument("plan", help=PLAN_HELP)
+    move.add_argument("item", help="номер пункта в плане (например 2.3) или его id")
+    move.add_argument("date", help="новый срок, например 2020-11-20")
+    move.add_argument("--school", help="только эта школа")
+    move.add_argument("--reason", help="причина")
+    attach = plan.add_parser("attach", help="подключить школу к плану")
+    attach.add_argument("plan", help=PLAN_HELP)
+    attach.add_argument("--school", required=True, help=SCHOOL_HELP)
+    attach.add_argument("--direction", help="только это направление (его код, например 2)")
     detach = plan.add_parser(
-        "detach", help="a school no longer takes part (open items cancelled, work kept)"
+        "detach", help="отключить школу от плана (открытые пункты снимаются, работа остаётся)"
     )
-    detach.add_argument("plan")
-    detach.add_argument("--school", required=True)
-    detach.add_argument("--direction", help="only this direction (its code, e.g. 2)")
-    detach.add_argument("--yes", action="store_true", help="do it (else: only say what it does)")
+    detach.add_argument("plan", help=PLAN_HELP)
+    detach.add_argument("--school", required=True, help=SCHOOL_HELP)
+    detach.add_argument("--direction", help="только это направление (его код, например 2)")
+    detach.add_argument(
+        "--yes", action="store_true", help="отключить (без него — только сказать, что будет)"
+    )
+
+
+SCHOOL_HELP = "школа: номер (id), название или краткое название"
+PLAN_HELP = "номер плана или часть его названия"
 
 
 def add_school_verbs(school: Any) -> None:
-    rename = school.add_parser("rename", help="rename a school")
-    rename.add_argument("school")
-    rename.add_argument("name")
-    zone = school.add_parser("timezone", help="set a school's time zone")
-    zone.add_argument("school")
-    zone.add_argument("timezone")
-    merge = school.add_parser("merge", help="fold a duplicate school into another")
-    merge.add_argument("duplicate")
-    merge.add_argument("--into", required=True)
+    """Register `school rename|timezone|merge`."""
+    rename = school.add_parser("rename", help="переименовать школу")
+    rename.add_argument("school", help=SCHOOL_HELP)
+    rename.add_argument("name", help="новое название")
+    zone = school.add_parser("timezone", help="задать часовой пояс школы")
+    zone.add_argument("school", help=SCHOOL_HELP)
+    zone.add_argument("timezone", help="город (Екатеринбург) или имя зоны")
+    merge = school.add_parser("merge", help="слить школу-дубль с другой школой")
+    merge.add_argument("duplicate", help="школа-дубль: " + SCHOOL_HELP)
+    merge.add_argument("--into", required=True, help="с какой школой: " + SCHOOL_HELP)
 
 
 async def school_verb(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
+    from bot.texts import zone_city
     from core.schools import find_school, merge_schools, rename_school
+    from core.settings import parse_zone
 
     school = await find_school(
         session, args.school if args.school_command != "merge" else args.duplicate
     )
     if args.school_command == "rename":
         renamed = await rename_school(session, clock, school.id, name=args.name, timezone=None)
-        return f"school {school.id}: {renamed.name}"
+        return words.SCHOOL_LINE.format(id=school.id, name=renamed.name)
     if args.school_command == "timezone":
-        changed = await rename_school(session, clock, school.id, name=None, timezone=args.timezone)
-        return f"school {school.id}: {changed.timezone}"
+        zone = parse_zone(args.timezone)
+        changed = await rename_school(session, clock, school.id, name=None, timezone=zone)
+        return words.SCHOOL_ZONE.format(id=school.id, city=zone_city(changed.timezone))
     target = await find_school(session, args.into)
     moved = await merge_schools(session, clock, school.id, target.id)
-    return f"school {school.id} merged into {target.id}: {moved} assignments moved"
+    return words.SCHOOL_MERGED.format(id=school.id, into=target.id, moved=moved)
 
 
 async def people(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
+    from bot.texts import ROLE_NAMES
     from core import admin
     from core.schools import find_school
 
@@ -124,32 +139,32 @@ async def people(session: AsyncSession, args: argparse.Namespace, clock: Clock) 
         lines = []
         for p in rows:
             roles = ", ".join(
-                r.role.value + (f"@{r.school_id}" if r.school_id else "") for r in p.roles
+                ROLE_NAMES[r.role] + (f"@{r.school_id}" if r.school_id else "") for r in p.roles
             )
             state = (
                 "inactive"
                 if not p.active
                 else "blocked"
                 if p.blocked
-                else "never started"
+                else "never_started"
                 if not p.started
                 else "ok"
             )
-            lines.append(f"{p.accounts}\t{p.name}\t{roles or '-'}\t{state}")
-        return "\n".join(lines) or "nobody"
+            lines.append(f"{p.accounts}\t{p.name}\t{roles or '-'}\t{words.PERSON_STATES[state]}")
+        return "\n".join(lines) or words.NOBODY
     user_id = await admin.by_account(session, args.account)
     if args.people_command in ("activate", "deactivate"):
         await admin.set_active(
             session, clock, EVERYTHING, None, user_id, args.people_command == "activate"
         )
-        return f"{args.account}: {args.people_command}d"
+        return words.PERSON_ACTIVE[args.people_command == "activate"].format(account=args.account)
     if args.people_command == "role":
         role = None if args.role == "none" else parse_role(args.role)
         count = await admin.change_role(session, clock, EVERYTHING, None, user_id, role)
-        return f"{args.account}: {count} roles changed"
+        return words.ROLES_CHANGED.format(account=args.account, count=count)
     school = await find_school(session, args.school)
     count = await admin.move_to_school(session, clock, EVERYTHING, None, user_id, school.id)
-    return f"{args.account}: {count} roles moved to school {school.id}"
+    return words.ROLES_MOVED.format(account=args.account, school=school.id, count=count)
 
 
 async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -> str:
@@ -161,12 +176,8 @@ async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -
 
     if args.plan_command == "list":
         rows = await plans_in_scope(session, EVERYTHING)
-        return (
-            "\n".join(
-                f"{p.plan_id}\t{p.title[:100]}" + ("\t(archived)" if p.archived else "")
-                for p in rows
-            )
-            or "no plans"
+        return "\n".join(words.plan_line(p.plan_id, p.title, p.archived) for p in rows) or (
+            words.NO_PLANS
         )
     plan = await find_plan(session, args.plan)
     if args.plan_command == "archive":
@@ -178,7 +189,7 @@ async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -
             plan_id=plan.id,
             archived=not args.undo,
         )
-        return f"plan {plan.id}: {'back from the archive' if args.undo else 'archived'}"
+        return words.PLAN_ARCHIVED[not args.undo].format(id=plan.id)
     if args.plan_command == "set":
         await set_plan_setting(
             session,
@@ -189,7 +200,7 @@ async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -
             key=args.key,
             text=args.value,
         )
-        return f"plan {plan.id}: {args.key} = {args.value}"
+        return words.PLAN_SET.format(id=plan.id, key=args.key, value=args.value)
     if args.plan_command in ("holidays", "pause"):
         return await _time_off(session, args, clock, plan.id)
     if args.plan_command == "deadline":
@@ -201,7 +212,7 @@ async def plans(session: AsyncSession, args: argparse.Namespace, clock: Clock) -
         )
         return texts.detach_result(school.name, done.cancelled, done.kept, done=args.yes)
     added = await attach_school(session, clock, plan.id, school.id, args.direction)
-    return f"plan {plan.id}: school {school.id} takes part ({added} new items)"
+    return words.PLAN_ATTACHED.format(id=plan.id, school=school.id, added=added)
 
 
 async def _time_off(
@@ -218,28 +229,38 @@ async def _time_off(
         return "\n".join(
             f"{r.id}\t{r.first:%d.%m.%Y}–{r.last:%d.%m.%Y}\t{r.title}"
             + (f"\t{r.school}" if r.school else "")
-            + ("\t(прошли)" if r.last < today else "")
+            + (f"\t{words.BREAKS_PAST}" if r.last < today else "")
             for r in rows
-        ) or ("каникул нет" if args.plan_command == "holidays" else "пауз нет")
+        ) or (words.NO_HOLIDAYS if args.plan_command == "holidays" else words.NO_PAUSES)
     if args.action in ("remove", "lift"):
         if not (args.what or "").isdigit():
-            raise InvalidInput(f"give the id to {args.action} (see: list)")
+            raise InvalidInput(f"give the id to {args.action} (see: list)", "give_id")
         row = await timeoff.lift(session, clock, int(args.what), today, None)
-        return f"{row.kind} {row.id}: " + ("removed" if args.action == "remove" else "lifted")
+        said = words.BREAK_KINDS.get(row.kind, row.kind)
+        return f"{said} {row.id}: {words.BREAK_ENDED[args.action]}"
     if not args.what:
-        raise InvalidInput("give the days, e.g. 2020-10-26..2020-11-03")
+        raise InvalidInput("give the days, e.g. 2020-10-26..2020-11-03", "give_days")
     try:
         first, last, _ = timeoff.parse_span(args.what, today)
     except InvalidInput:
         raise InvalidInput(
-            f"cannot read the days {args.what!r}; e.g. 2020-10-26..2020-11-03"
+            f"cannot read the days {args.what!r}; e.g. 2020-10-26..2020-11-03",
+            "bad_days",
+            value=args.what,
         ) from None
     school_id = (await find_school(session, args.school)).id if args.school else None
     row = await timeoff.add_break(
         session, clock, plan_id, args.plan_command, first, last, args.title, school_id=school_id
     )
-    where = f", school {row.school_id}" if row.school_id else ""
-    return f"{row.kind} {row.id}: {row.first}..{row.last} {row.title}{where}"
+    where = words.BREAK_SCHOOL.format(school=row.school_id) if row.school_id else ""
+    return words.BREAK_ADDED.format(
+        kind=words.BREAK_KINDS.get(row.kind, row.kind),
+        id=row.id,
+        first=row.first,
+        last=row.last,
+        title=row.title,
+        where=where,
+    )
 
 
 async def _move_deadline(
@@ -248,6 +269,7 @@ async def _move_deadline(
     """`plan deadline PLAN ITEM DATE [--school S] [--reason R]`."""
     from datetime import date
 
+    from bot.texts import DEADLINE_ERRORS
     from core import deadlines
     from core.errors import InvalidInput, NotFound
     from core.schools import find_school
@@ -255,7 +277,9 @@ async def _move_deadline(
     try:
         day = date.fromisoformat(args.date)
     except ValueError:
-        raise InvalidInput(f"dates look like 2020-11-20, not {args.date!r}") from None
+        raise InvalidInput(
+            f"dates look like 2020-11-20, not {args.date!r}", "bad_date", value=args.date
+        ) from None
     activity_id = await deadlines.find_activity(session, plan_id, args.item)
     school_id = (await find_school(session, args.school)).id if args.school else None
     try:
@@ -263,6 +287,9 @@ async def _move_deadline(
             session, clock, None, activity_id, day, school_id, args.reason
         )
     except deadlines.DeadlineError as exc:
-        raise NotFound(f"cannot move: {exc.code}") from None
-    where = f"school {school_id}" if school_id else "all schools"
-    return f"item {activity_id} ({change.title[:60]}): due {day} for {where}; {count} item(s) moved"
+        reason = DEADLINE_ERRORS.get(exc.code, exc.code).rstrip(".")
+        raise NotFound(f"cannot move: {exc.code}", "deadline", reason=reason) from None
+    where = words.DEADLINE_SCHOOL.format(school=school_id) if school_id else words.DEADLINE_ALL
+    return words.DEADLINE_MOVED.format(
+        id=activity_id, title=change.title[:60], day=day, where=where, count=count
+    )

@@ -389,7 +389,7 @@ def fix_not_understood(today: date) -> str:
 FIX_DONE = "Готово: все строки просмотрены."
 FIX_STOPPED = "Хорошо, остальные строки можно уточнить позже."
 
-_REASONS = {
+IMPORT_REASONS = {
     "needs_date": "срок не указан или не распознан",
     "typo_fixed": "исправлена опечатка",
     "clamped_day": "такого дня нет, взят последний день месяца",
@@ -449,7 +449,7 @@ def import_preview(draft: PlanDraft, diff: ImportDiff | None = None) -> str:
     if flagged:
         lines.append(f"\n<b>Требуют внимания: {len(flagged)}</b>")
         for row in flagged[:10]:
-            reasons = ", ".join(_REASONS.get(r, r) for r in row["reasons"])
+            reasons = ", ".join(IMPORT_REASONS.get(r, r) for r in row["reasons"])
             lines.append(
                 f"• {escape(clip(row['title'], 80))} — {_source(row['source'])}"
                 f"{pdf_page(row.get('page'))}: {reasons}"
@@ -595,8 +595,8 @@ def import_done(
 def fix_prompt(index: int, total: int, brief: ActivityBrief, today: date) -> str:
     """One flagged row: what it says and what to send."""
     reasons = (
-        ", ".join(_REASONS.get(f, f) for f in brief.flags if f in _REASONS)
-        or _REASONS["needs_date"]
+        ", ".join(IMPORT_REASONS.get(f, f) for f in brief.flags if f in IMPORT_REASONS)
+        or IMPORT_REASONS["needs_date"]
     )
     number = f"№ {escape(brief.number)} " if brief.number else ""
     understood = f"{_date(brief.start)} – {_date(brief.due)}" if brief.due else "нет даты"

@@ -147,7 +147,11 @@ def parse_account(text: str) -> tuple[str, int]:
         prefix.lower()
     )
     if messenger is None or not number.lstrip("-").isdigit():
-        raise InvalidInput(f"не понимаю «{text}»: нужен номер в Telegram (123) или max:123")
+        raise InvalidInput(
+            f"не понимаю «{text}»: нужен номер в Telegram (123) или max:123",
+            "account_format",
+            text=text,
+        )
     return messenger, int(number)
 
 
@@ -160,7 +164,9 @@ async def by_account(session: AsyncSession, account: str) -> int:
         )
     )
     if user_id is None:
-        raise NotFound(f"нет человека с учётной записью {account}")
+        raise NotFound(
+            f"нет человека с учётной записью {account}", "account_unknown", account=account
+        )
     return user_id
 
 
@@ -170,7 +176,7 @@ async def person(session: AsyncSession, scope: Scope, user_id: int) -> PersonLin
     for found in await _people(session, [user_id]):
         if schools is None or any(_may_manage(scope, schools, r) for r in found.roles):
             return found
-    raise NotFound(f"no person {user_id} in scope")
+    raise NotFound(f"no person {user_id} in scope", "person_not_found", id=user_id)
 
 
 async def _managed_roles(
@@ -197,7 +203,7 @@ async def set_active(
     """Deactivate (no reminders, no access) or reactivate a person."""
     _, managed = await _managed_roles(session, scope, user_id)
     if not managed and not scope.all_plans:
-        raise NotFound(f"no person {user_id} in scope")
+        raise NotFound(f"no person {user_id} in scope", "person_not_found", id=user_id)
     if actor_user_id == user_id:
         raise InvalidInput("self")
     user = await session.get(User, user_id)

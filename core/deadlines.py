@@ -133,7 +133,9 @@ async def find_activity(session: AsyncSession, plan_id: int, ref: str) -> int:
         activity = await session.get(Activity, int(ref))
         found = [activity.id] if activity and activity.plan_id == plan_id else []
     if len(found) != 1:
-        raise NotFound(f"no single item {ref!r} in plan {plan_id}")
+        raise NotFound(
+            f"no single item {ref!r} in plan {plan_id}", "item_not_found", ref=ref, plan=plan_id
+        )
     return found[0]
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
-    """Base of expected failures that a user or operator should be told about."""
+    """Base of expected failures that a user or operator should be told about.
+
+    The message is English, for logs; `key` (kept as `text_key`) and `params` let a reader say
+    it in its own words (the CLI's bot/cli_texts.DOMAIN_ERRORS), as in
+    NotFound(msg, "school_not_found", ref=x)."""
 
     code = "error"
+
+    def __init__(self, message: str = "", key: str | None = None, **params: Any) -> None:
+        super().__init__(message)
+        self.text_key, self.params = key, params
 
 
 class NotFound(DomainError):
@@ -27,7 +37,7 @@ class Refused(DomainError):
     code = "refused"
 
     def __init__(self, reason: str, detail: str | None = None) -> None:
-        super().__init__(reason)
+        super().__init__(reason, reason)
         self.reason, self.detail = reason, detail
 
 

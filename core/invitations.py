@@ -58,16 +58,18 @@ async def create_invitation(
 ) -> CreatedInvitation:
     """A new invitation; the returned code is the only copy."""
     if max_uses < 1:
-        raise InvalidInput("the use limit must be at least 1")
+        raise InvalidInput("the use limit must be at least 1", "invitation_uses")
     if ttl <= timedelta(0):
-        raise InvalidInput("the expiry must be in the future")
+        raise InvalidInput("the expiry must be in the future", "invitation_past")
     if role in (Role.CURATOR, Role.OBSERVER) and school_id is None:
-        raise InvalidInput(f"a {role.value} invitation needs a school")
+        raise InvalidInput(
+            f"a {role.value} invitation needs a school", "invitation_needs_school", role=role
+        )
     school_name = None
     if school_id is not None:
         school = await session.get(School, school_id)
         if school is None:
-            raise NotFound(f"no school with id {school_id}")
+            raise NotFound(f"no school with id {school_id}", "school_id_not_found", id=school_id)
         school_name = school.name
     code = new_code()
     now = clock.now()
@@ -141,7 +143,9 @@ async def revoke_invitation(
     """Make an invitation unusable from now on."""
     invitation = await session.get(Invitation, invitation_id)
     if invitation is None:
-        raise NotFound(f"no invitation with id {invitation_id}")
+        raise NotFound(
+            f"no invitation with id {invitation_id}", "invitation_not_found", id=invitation_id
+        )
     if invitation.revoked_at is None:
         invitation.revoked_at = clock.now()
         audit.record(

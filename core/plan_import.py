@@ -559,7 +559,7 @@ async def attach_school(
     has that it had not (by the import's rule of who takes part in each row)."""
     plan = await session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"no plan {plan_id}")
+        raise NotFound(f"no plan {plan_id}", "plan_not_found", id=plan_id)
     if await session.get(PlanSchool, (plan_id, school_id)) is None:
         session.add(PlanSchool(plan_id=plan_id, school_id=school_id))
     if direction_code is not None:
@@ -591,7 +591,7 @@ async def detach_school(
     cancelled, work handed in stays. With `dry_run` only says what it would do."""
     plan = await session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"no plan {plan_id}")
+        raise NotFound(f"no plan {plan_id}", "plan_not_found", id=plan_id)
     links = select(DirectionSchool).where(DirectionSchool.school_id == school_id)
     if direction_code is not None:
         direction = await _direction(session, plan_id, direction_code)
@@ -644,7 +644,12 @@ async def _direction(session: AsyncSession, plan_id: int, code: str) -> Directio
         select(Direction).where(Direction.plan_id == plan_id, Direction.code == code)
     )
     if direction is None:
-        raise NotFound(f"plan {plan_id} has no direction {code!r}")
+        raise NotFound(
+            f"plan {plan_id} has no direction {code!r}",
+            "plan_no_direction",
+            plan=plan_id,
+            code=code,
+        )
     return direction
 
 

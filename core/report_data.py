@@ -119,7 +119,10 @@ async def find_plan(session: AsyncSession, ref: str) -> Plan:
     key = ref.casefold()
     matches = [p for p in await session.scalars(select(Plan)) if key in p.title.casefold()]
     if len(matches) != 1:
-        raise NotFound(f"{len(matches)} plans match {ref!r}; use the plan id")
+        why = "plan_ambiguous" if matches else "plan_no_match"
+        raise NotFound(
+            f"{len(matches)} plans match {ref!r}; use the plan id", why, ref=ref, count=len(matches)
+        )
     return matches[0]
 
 
@@ -130,11 +133,16 @@ async def report_scope(
     have it. `user` None: the command line, the whole plan (or the school's part)."""
     plan = await session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"no plan {plan_id}")
+        raise NotFound(f"no plan {plan_id}", "plan_not_found", id=plan_id)
     in_plan = school_id is None or bool(await schools_in_plan(session, plan_id, {school_id}))
     if user is None:
         if not in_plan:
-            raise NotFound(f"school {school_id} is not in plan {plan_id}")
+            raise NotFound(
+                f"school {school_id} is not in plan {plan_id}",
+                "school_not_in_plan",
+                school=school_id,
+                plan=plan_id,
+            )
         return Scope.of_plan(plan_id)
     if not may_report(user, plan_id, school_id, in_plan):
         raise NotFound("not in scope")
@@ -178,7 +186,7 @@ async def report_head(
     reader may see; None: the whole plan)."""
     plan = await session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"no plan {plan_id}")
+        raise NotFound(f"no plan {plan_id}", "plan_not_found", id=plan_id)
     scope = scope or Scope.of_plan(plan_id)
     if school_id is not None:
         scope = _one_school(scope, plan_id, school_id)

@@ -43,7 +43,9 @@ def validate_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(
-            f"unknown time zone {name!r}; use an IANA name such as Asia/Yekaterinburg"
+            f"unknown time zone {name!r}; use an IANA name such as Asia/Yekaterinburg",
+            "unknown_zone",
+            zone=name,
         ) from None
     return name
 
@@ -60,12 +62,14 @@ async def add_school(
     """Create a school; names are unique."""
     name = " ".join(name.split())
     if not name:
-        raise InvalidInput("school name is empty")
+        raise InvalidInput("school name is empty", "school_name_empty")
     if timezone is not None:
         validate_timezone(timezone)
     exists = await session.scalar(select(School.id).where(School.name == name))
     if exists is not None:
-        raise InvalidInput(f"school {name!r} already exists (id {exists})")
+        raise InvalidInput(
+            f"school {name!r} already exists (id {exists})", "school_exists", name=name, id=exists
+        )
     number = _NUMBER_RE.search(short_name or name)
     school = School(
         name=name,
@@ -127,8 +131,8 @@ async def find_school(session: AsyncSession, ref: str) -> SchoolInfo:
     if len(matches) == 1:
         return _info(matches[0])
     if not matches:
-        raise NotFound(f"no school matches {ref!r}")
-    raise InvalidInput(f"{ref!r} matches several schools; use the id")
+        raise NotFound(f"no school matches {ref!r}", "school_not_found", ref=ref)
+    raise InvalidInput(f"{ref!r} matches several schools; use the id", "school_ambiguous", ref=ref)
 
 
 async def rename_school(
@@ -137,7 +141,7 @@ async def rename_school(
     """Change a school's name and/or time zone (names stay unique)."""
     school = await session.get(School, school_id)
     if school is None or school.merged_into_id is not None:
-        raise NotFound(f"no school {school_id}")
+        raise NotFound(f"no school {school_id}", "school_id_not_found", id=school_id)
     before = {"name": school.name, "timezone": school.timezone}
     if name is not None:
         name = " ".join(name.split())
@@ -145,7 +149,9 @@ async def rename_school(
             select(School.id).where(School.name == name, School.id != school_id)
         )
         if not name or clash is not None:
-            raise InvalidInput(f"school name {name!r} is empty or taken")
+            raise InvalidInput(
+                f"school name {name!r} is empty or taken", "school_name_taken", name=name
+            )
         school.name = name
     if timezone is not None:
         school.timezone = validate_timezone(timezone)
@@ -175,10 +181,10 @@ async def merge_schools(
     submissions move to it. The duplicate row remains, marked as merged, for old references.
     """
     if duplicate_id == into_id:
-        raise InvalidInput("a school cannot be merged into itself")
+        raise InvalidInput("a school cannot be merged into itself", "merge_into_itself")
     duplicate, target = await session.get(School, duplicate_id), await session.get(School, into_id)
     if duplicate is None or target is None or duplicate.merged_into_id or target.merged_into_id:
-        raise NotFound("both schools must exist and not be merged already")
+        raise NotFound("both schools must exist and not be merged already", "merge_missing")
     theirs = {
         a.activity_id: a
         for a in await session.scalars(select(Assignment).where(Assignment.school_id == into_id))

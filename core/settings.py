@@ -43,7 +43,7 @@ class SettingError(InvalidInput):
     """A value that does not fit its setting; `key` says which."""
 
     def __init__(self, key: str) -> None:
-        super().__init__(key)
+        super().__init__(key, "setting", setting=key)
         self.key = key
 
 
@@ -75,7 +75,7 @@ def parse_zone(text: str) -> str:
             return validate_timezone(candidate)
         except InvalidInput:
             continue
-    raise InvalidInput(raw)
+    raise InvalidInput(raw, "unknown_zone", zone=raw)
 
 
 def parse_value(key: str, text: str) -> Any:

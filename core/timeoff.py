@@ -141,9 +141,14 @@ async def add_break(
         raise InvalidInput("span")
     plan = await session.get(Plan, plan_id)
     if plan is None:
-        raise NotFound(f"no plan {plan_id}")
+        raise NotFound(f"no plan {plan_id}", "plan_not_found", id=plan_id)
     if school_id is not None and await session.get(PlanSchool, (plan_id, school_id)) is None:
-        raise NotFound(f"school {school_id} does not take part in plan {plan_id}")
+        raise NotFound(
+            f"school {school_id} does not take part in plan {plan_id}",
+            "school_not_in_plan",
+            school=school_id,
+            plan=plan_id,
+        )
     title = " ".join(title.split())[:200] or ("каникулы" if kind == HOLIDAYS else "пауза")
     row = TimeOff(
         plan_id=plan_id,
@@ -172,7 +177,7 @@ async def lift(
     """Remove holidays; end a pause today (its summary follows) or drop one not yet begun."""
     row = await session.get(TimeOff, break_id)
     if row is None or row.removed_at is not None:
-        raise NotFound(f"no holidays or pause {break_id}")
+        raise NotFound(f"no holidays or pause {break_id}", "break_not_found", id=break_id)
     before = {"first": row.starts_on.isoformat(), "last": row.ends_on.isoformat()}
     if row.kind == PAUSE and row.starts_on <= today <= row.ends_on:
         row.ends_on = today - timedelta(days=1)  # over as of today: the summary comes now
@@ -228,7 +233,7 @@ async def break_plan(session: AsyncSession, break_id: int) -> int:
     """The plan a holidays or pause entry belongs to (for permission checks)."""
     row = await session.get(TimeOff, break_id)
     if row is None or row.removed_at is not None:
-        raise NotFound(f"no holidays or pause {break_id}")
+        raise NotFound(f"no holidays or pause {break_id}", "break_not_found", id=break_id)
     return row.plan_id
 
 

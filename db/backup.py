@@ -11,7 +11,12 @@ from db.engine import is_sqlite
 
 
 class BackupError(Exception):
-    """A backup or restore that cannot be done; the message says why and what to do."""
+    """A backup or restore that cannot be done; the message says why and what to do (English,
+    for logs); `key` and `params` let the CLI say it in Russian (bot/cli_texts.BACKUP_ERRORS)."""
+
+    def __init__(self, message: str, key: str, **params: object) -> None:
+        super().__init__(message)
+        self.key, self.params = key, params
 
 
 def sqlite_path(url: str) -> Path:
@@ -19,11 +24,12 @@ def sqlite_path(url: str) -> Path:
     if not is_sqlite(url):
         raise BackupError(
             "db backup/restore handle the SQLite default; for PostgreSQL use "
-            "pg_dump -Fc and pg_restore (see docs/deploy.md)"
+            "pg_dump -Fc and pg_restore (see docs/deploy.md)",
+            "postgres",
         )
     database = make_url(url).database
     if not database or database == ":memory:":
-        raise BackupError("an in-memory database cannot be backed up")
+        raise BackupError("an in-memory database cannot be backed up", "memory")
     return Path(database)
 
 
@@ -31,9 +37,9 @@ def backup(url: str, target: Path) -> int:
     """Copy the live database to `target` page by page while the bot runs; returns its pages."""
     source = sqlite_path(url)
     if not source.exists():
-        raise BackupError(f"no database file {source}")
+        raise BackupError(f"no database file {source}", "no_database", path=source)
     if target.exists():
-        raise BackupError(f"{target} exists; choose a new file")
+        raise BackupError(f"{target} exists; choose a new file", "exists", path=target)
     target.parent.mkdir(parents=True, exist_ok=True)
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)  # consistent snapshot even with concurrent writers (WAL)
@@ -45,7 +51,7 @@ def backup(url: str, target: Path) -> int:
 def restore(source: Path, url: str) -> None:
     """Replace the database with a backup (stop the bot first); the backup is checked before."""
     if not source.exists():
-        raise BackupError(f"no backup file {source}")
+        raise BackupError(f"no backup file {source}", "no_backup", path=source)
     _check(source)
     target = sqlite_path(url)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -57,9 +63,15 @@ def _check(path: Path) -> None:
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
             if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise BackupError(f"{path} is damaged (integrity check failed)")
+                raise BackupError(
+                    f"{path} is damaged (integrity check failed)", "damaged", path=path
+                )
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{path} is not a SQLite database: {exc}") from None
+        raise BackupError(
+            f"{path} is not a SQLite database: {exc}", "not_sqlite", path=path
+        ) from None
     if "alembic_version" not in tables:
-        raise BackupError(f"{path} is not a Kurator database (no schema version)")
+        raise BackupError(
+            f"{path} is not a Kurator database (no schema version)", "not_kurator", path=path
+        )

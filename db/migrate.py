@@ -31,11 +31,14 @@ async def _at_head(engine: AsyncEngine) -> bool:
     return bool(found == HEAD)
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic config pointing at our migrations, optionally bound to a connection."""
+def alembic_config(connection: Connection | None = None, *, quiet: bool = False) -> Config:
+    """An Alembic config pointing at our migrations, optionally bound to a connection; `quiet`
+    keeps Alembic's own English lines off stdout (the CLI says the result in Russian)."""
+    from argparse import Namespace
+
     from alembic.config import Config
 
-    cfg = Config()
+    cfg = Config(cmd_opts=Namespace(quiet=True) if quiet else None)
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
         cfg.attributes["connection"] = connection
@@ -86,7 +89,7 @@ async def check(engine: AsyncEngine) -> None:
     def run(conn: Connection) -> None:
         from alembic import command
 
-        command.check(alembic_config(conn))
+        command.check(alembic_config(conn, quiet=True))
 
     async with engine.connect() as conn:
         await conn.run_sync(run)

@@ -101,9 +101,9 @@ async def test_round_trip_with_a_row_in_every_table(
     saved = tmp_path / "backups" / "kurator-2020-11-02.sqlite3"
     done = _cli(db_url, "backup", str(saved))
     assert done.returncode == 0, done.stderr
-    assert "backup written" in done.stdout
+    assert "копия записана" in done.stdout
     again = _cli(db_url, "backup", str(saved))
-    assert again.returncode == 1 and "exists" in again.stderr  # never overwrites a backup
+    assert again.returncode == 1 and "уже есть" in again.stderr  # never overwrites a backup
 
     async with session_factory() as session, session.begin():
         for table in reversed(Base.metadata.sorted_tables):
@@ -119,6 +119,6 @@ def test_refusals_are_clear(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite3"
     junk.write_bytes(b"not a database at all" * 100)
     result = _cli(f"sqlite+aiosqlite:///{tmp_path / 'k.sqlite3'}", "restore", str(junk))
-    assert result.returncode == 1 and "not a SQLite database" in result.stderr
+    assert result.returncode == 1 and "не база SQLite" in result.stderr
     with pytest.raises(BackupError, match="pg_dump"):
         backup("postgresql+asyncpg://u@localhost/kurator", tmp_path / "x")

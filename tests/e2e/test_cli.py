@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 
+from bot import texts
 from bot.settings import Settings
 from core.clock import ManualClock
 from emulator import EmulatorClient
@@ -66,7 +67,8 @@ async def test_db_commands(settings: Settings) -> None:
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head and head in (await run_cli(settings, "db", "upgrade")).stdout
-    assert "agree" in (await run_cli(settings, "db", "check")).stdout
+    checked = (await run_cli(settings, "db", "check")).stdout
+    assert checked.strip() == "модели и миграции совпадают"  # no Alembic line in English
     assert (await run_cli(settings, "db", "current")).stdout.strip() == head
 
 
@@ -79,29 +81,33 @@ async def test_school_and_invite_errors_are_clear(settings: Settings) -> None:
         "--timezone",
         "Asia/Yekaterinburg",
     )
+    await run_cli(settings, "school", "add", "Лицей № 3", "--timezone", "Омск")  # a city too
     listing = (await run_cli(settings, "school", "list")).stdout
-    assert "НОШ № 95" in listing and "Asia/Yekaterinburg" in listing
+    assert "НОШ № 95" in listing and "\tЕкатеринбург" in listing and "\tОмск" in listing
+    assert "Asia/" not in listing
 
     cases = {
-        ("school", "add", "Школа", "--timezone", "Mars/Olympus"): "unknown time zone",
-        ("school", "add", "МБОУ «НОШ № 95 г. Челябинска»"): "already exists",
-        ("invite", "--school", "Лицей № 1"): "no school matches",
-        ("invite", "--role", "director"): "unknown role",
-        ("invite", "--school", "1", "--expires", "soon"): "bad duration",
-        ("invite", "--role", "curator"): "needs a school",
-        ("invite", "--revoke", "99"): "no invitation",
+        ("school", "add", "Школа", "--timezone", "Mars/Olympus"): "не знаю часовой пояс",
+        ("school", "add", "МБОУ «НОШ № 95 г. Челябинска»"): "уже есть",
+        ("invite", "--school", "Лицей № 1"): "нет школы «Лицей № 1»",
+        ("invite", "--role", "director"): "неизвестная роль",
+        ("invite", "--school", "1", "--expires", "soon"): "неверный срок",
+        ("invite", "--role", "curator"): "нужна школа",
+        ("invite", "--revoke", "99"): "нет приглашения",
     }
     for args, fragment in cases.items():
         result = await run_cli(settings, *args, check=False)
         assert result.returncode == 1, (args, result.stderr)
-        assert fragment in result.stderr, (args, result.stderr)
+        assert result.stderr.startswith("ошибка: ") and fragment in result.stderr, (args, result)
 
 
 async def test_invite_list_shows_active_invitations(settings: Settings) -> None:
     await run_cli(settings, "school", "add", "Лицей № 82")
     await run_cli(settings, "invite", "--school", "Лицей № 82", "--uses", "5")
     listing = (await run_cli(settings, "invite", "--list")).stdout
-    assert "curator\tЛицей № 82\t0/5" in listing
+    # The expiry on the one time rule: local time, its zone named as a city.
+    assert "куратор\tЛицей № 82\t0/5\tдо " in listing, listing
+    assert listing.rstrip().endswith(texts.zone_label(settings.default_timezone)), listing
 
 
 async def test_periods_command_prints_one_json_object_per_line(settings: Settings) -> None:
@@ -120,4 +126,4 @@ async def test_periods_command_prints_one_json_object_per_line(settings: Setting
     assert rows[1]["kind"] == "list" and len(rows[1]["parts"]) == 2
     assert rows[2]["kind"] == "relative" and "needs_date" in rows[2]["flags"]
     bad = await run_cli(settings, "periods", "--year", "2020/2023", check=False, stdin="")
-    assert bad.returncode == 1 and "bad --year" in bad.stderr
+    assert bad.returncode == 1 and "неверный --year" in bad.stderr

@@ -93,7 +93,7 @@ async def test_archive_holds_what_curators_sent_and_lists_what_is_missing(
     _, _, plan_id = await _world(world)
     out = tmp_path / "materials.zip"
     result = await world.cli("evidence", str(plan_id), "--out", str(out))
-    assert "3 files, 1 missing" in result.stdout
+    assert "файлов 3, не хватает 1" in result.stdout
     files, index = await asyncio.to_thread(_read, [out])
     assert sorted(files.values()) == sorted([FIRST, SECOND])
     folders = {name.rsplit("/", 1)[0] for name in files}

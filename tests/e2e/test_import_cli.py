@@ -100,16 +100,16 @@ def _nested_archive() -> bytes:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("truncated.docx", lambda: seed_docx("001")[:3000], "damaged"),
-        ("plan.odt", lambda: b"PK\x03\x04 plan", "unsupported file type"),
-        ("plan.pdf", lambda: b"%PDF-1.7 plan", "damaged"),
-        ("scan.pdf", lambda: (PLANS / "scanned.pdf").read_bytes(), "scan without a text layer"),
-        ("locked.pdf", lambda: (PLANS / "locked.pdf").read_bytes(), "needs a password"),
-        ("bomb.pdf", lambda: (PLANS / "bomb.pdf").read_bytes(), "unpacks to too much data"),
-        ("empty.docx", lambda: b"", "empty"),
-        ("huge.txt", lambda: b"a" * (30 * 1024 * 1024), "larger than 20 MB"),
-        ("nested.docx", _nested_archive, "embedded archive"),
-        ("letter.txt", lambda: "Письмо без таблицы".encode(), "no plan table"),
+        ("truncated.docx", lambda: seed_docx("001")[:3000], "повреждён"),
+        ("plan.odt", lambda: b"PK\x03\x04 plan", "тип файла не подходит"),
+        ("plan.pdf", lambda: b"%PDF-1.7 plan", "повреждён"),
+        ("scan.pdf", lambda: (PLANS / "scanned.pdf").read_bytes(), "это скан"),
+        ("locked.pdf", lambda: (PLANS / "locked.pdf").read_bytes(), "только по паролю"),
+        ("bomb.pdf", lambda: (PLANS / "bomb.pdf").read_bytes(), "слишком большой объём"),
+        ("empty.docx", lambda: b"", "Файл пустой"),
+        ("huge.txt", lambda: b"a" * (30 * 1024 * 1024), "больше 20 МБ"),
+        ("nested.docx", _nested_archive, "вложенный архив"),
+        ("letter.txt", lambda: "Письмо без таблицы".encode(), "не нашлось таблицы плана"),
     ],
 )
 async def test_malformed_files_get_a_message_and_store_nothing(
@@ -133,11 +133,11 @@ async def test_reimport_keeps_an_attached_school_and_asks_before_removing(
     await run_cli(settings, "import", str(plan))
     await run_cli(settings, "school", "add", "МАОУ «Лицей № 2»")
     attached = await run_cli(settings, "plan", "attach", "1", "--school", "МАОУ «Лицей № 2»")
-    assert "(23 new items)" in attached.stdout
+    assert "(новых пунктов: 23)" in attached.stdout
     again = await run_cli(settings, "import", str(plan))
     assert "Добавлено: 0, изменено: 0, убрано: 0" in again.stdout
     assert (
-        "(0 new items)"
+        "(новых пунктов: 0)"
         in (await run_cli(settings, "plan", "attach", "1", "--school", "МАОУ «Лицей № 2»")).stdout
     )  # still there: nothing to give back
     async with session_factory() as session:

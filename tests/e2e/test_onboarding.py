@@ -30,7 +30,7 @@ async def _invite(world: World, *args: str) -> tuple[str, int]:
     hosts = [m.group(1).split("/")[0] for m in links if m]
     assert hosts == (["t.me", "max.ru"] if world.messenger == MAX else ["t.me"])
     (code,) = {m.group(2) for m in links if m}  # the same code opens Kurator in both
-    found = re.search(r"invitation (\d+):", result.stderr)
+    found = re.search(r"приглашение (\d+):", result.stderr)
     assert found, result.stderr
     invitation_id = int(found.group(1))
     return code, invitation_id

@@ -218,14 +218,15 @@ async def test_xlsx_report_in_chat_and_cli_agree_with_the_database(world: World,
     title = next(t for t in expected if t.startswith("ДОРОЖНАЯ КАРТА"))
     total, accepted, submitted, open_, _ = expected[title]  # the CLI's "overdue" uses today
     assert (
-        f"total {total}, accepted {accepted}, submitted {submitted}, open {open_}" in result.stdout
+        f"всего {total}, принято {accepted}, на проверке {submitted}, открыто {open_}"
+        in result.stdout
     )
     book = openpyxl.load_workbook(io.BytesIO(await asyncio.to_thread(out.read_bytes)))
     assert book["Сводка"]["A1"].value == title
     # The counts /status reads agree with a full recount, and can be rebuilt from scratch.
-    assert "agree" in (await world.cli("status", "check")).stdout
-    assert "rebuilt" in (await world.cli("status", "rebuild")).stdout
-    assert "agree" in (await world.cli("status", "check")).stdout
+    assert "совпадают" in (await world.cli("status", "check")).stdout
+    assert "пересчитана" in (await world.cli("status", "rebuild")).stdout
+    assert "совпадают" in (await world.cli("status", "check")).stdout
 
 
 async def test_progress_chart_is_a_png_with_the_summary(world: World) -> None:

@@ -116,7 +116,7 @@ async def test_holidays_and_transfers_send_nothing_on_days_off_and_remind_before
     added = await world.cli(
         "plan", "holidays", str(plan_id), "add", "2024-10-28..2024-11-01", "осенние"
     )
-    assert "2024-10-28..2024-11-01 осенние" in added.stdout
+    assert "каникулы 1: 28.10.2024–01.11.2024 осенние" in added.stdout, added.stdout
     listed = await world.cli("plan", "holidays", str(plan_id), "list")
     assert "осенние" in listed.stdout
     await _run_until(world, datetime(2024, 11, 12, 12, 0, tzinfo=UTC))
@@ -147,7 +147,7 @@ async def test_holidays_and_transfers_send_nothing_on_days_off_and_remind_before
     moved = [r for r in rows if r.get("moved_from")]
     assert moved and all(r["why"] for r in moved)
     text = await world.cli("reminders", "plan", "--from", "2024-10-24", "--to", "2024-11-06")
-    assert "Days off in the window:" in text.stdout and "moved from" in text.stdout
+    assert "Выходные дни в окне:" in text.stdout and "перенесено с" in text.stdout
 
 
 @ON_BOTH
