@@ -391,6 +391,7 @@ def plan_line(plan_id: int, title: str, archived: bool) -> str:
 
 DOMAIN_ERRORS: dict[str, str] = {
     "school_not_found": "нет школы «{ref}»",
+    "seminar_empty_topic": "тема семинара пустая",
     "school_ambiguous": "«{ref}» подходит к нескольким школам: укажите номер (id)",
     "school_id_not_found": "нет школы с номером {id}",
     "school_name_empty": "название школы пустое",

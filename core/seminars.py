@@ -249,7 +249,7 @@ def _starts(when: When, zone: str) -> tuple[date, datetime | None]:
 def _clean_topic(topic: str) -> str:
     topic = " ".join(topic.split())
     if not topic:
-        raise InvalidInput("empty topic")
+        raise InvalidInput("empty topic", "seminar_empty_topic")
     return topic[:MAX_TOPIC]
 
 

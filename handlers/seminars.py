@@ -222,7 +222,7 @@ async def _edit(
         await message.answer(texts.SEMINAR_GONE)
         return
     except InvalidInput as exc:
-        if str(exc) == "empty topic":
+        if exc.text_key == "seminar_empty_topic":
             await message.answer(texts.SEMINAR_EMPTY_TOPIC)
             return
         await state.clear()
