@@ -20,7 +20,7 @@ from core.permissions import may_report
 from core.reminder_policy import resolve_zone
 from core.scope import Scope, scope_of, visible
 from core.states import AssignmentStatus
-from core.status import DEPARTMENT, NO_SECTION, PlanStatus, plan_status
+from core.status import DEPARTMENT, NO_SECTION, NO_STAGE, PlanStatus, plan_status
 from core.when import local_moment
 from db.models import (
     Activity,
@@ -35,7 +35,6 @@ from db.models import (
 )
 
 NO_DIRECTION = "Без направления"  # the /status wording for work outside any direction
-NO_STAGE = "Вне этапов"  # a road map's rows before its first stage
 
 HANDED_IN = (AssignmentStatus.SUBMITTED, AssignmentStatus.ACCEPTED)
 REMOVED_MARK = "(исключено из плана)"  # after the title of an activity a re-import removed

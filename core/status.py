@@ -60,6 +60,8 @@ class SchoolStatus:
 
 
 NO_SECTION = "Без раздела"
+NO_STAGE = "Вне этапов"  # a road map's rows before its first stage
+SECTION, STAGE = "Раздел", "Этап"  # what a plan without directions is summed by
 
 
 @dataclass
@@ -76,6 +78,7 @@ class PlanStatus:
     directions: list[DirectionStatus] = field(default_factory=list)
     behind: list[SchoolStatus] = field(default_factory=list)
     sections: list[SectionStatus] = field(default_factory=list)  # plans without directions
+    group_kind: str = SECTION  # what `sections` are: the plan's sections, else its stages
 
 
 def _visible(scope: Scope) -> ColumnElement[bool]:
@@ -218,30 +221,51 @@ async def assemble(session: AsyncSession, cells: list[Cell], behind: int = 3) ->
         status.behind = [s for s in rows if s.counts.overdue or s.counts.open][:behind]
     undirected = [p for p in plans.values() if all(d.direction_id is None for d in p.directions)]
     if undirected:
-        await _add_sections(session, by_plan, undirected)
+        await _add_groups(session, by_plan, undirected)
     return sorted(plans.values(), key=lambda p: (p.title, p.plan_id))
 
 
-async def _add_sections(
+async def _add_groups(
     session: AsyncSession, by_plan: dict[int, list[Cell]], plans: list[PlanStatus]
 ) -> None:
-    """Plans without directions are summed by the sections of the plan, in document order."""
+    """Plans without directions are summed by their sections in document order, else by their
+    stages (a road map's "I этап …") in theirs: the rule of the reports' summaries."""
+    ids = [p.plan_id for p in plans]
     order = {
         (plan_id, section): position
         for plan_id, section, position in await session.execute(
             select(Activity.plan_id, Activity.section, func.min(Activity.position))
-            .where(Activity.plan_id.in_([p.plan_id for p in plans]))
+            .where(Activity.plan_id.in_(ids))
             .group_by(Activity.plan_id, Activity.section)
         )
     }
+    stages = {
+        stage.id: stage
+        for stage in await session.scalars(select(Stage).where(Stage.plan_id.in_(ids)))
+    }
     for plan in plans:
-        sums: dict[str | None, list[int]] = defaultdict(lambda: [0] * 5)
-        for cell in by_plan[plan.plan_id]:
-            _add(sums[cell.section], cell.numbers)
-        if all(section is None for section in sums):
-            continue  # a plan without any section keeps its one line
-        for section in sorted(sums, key=lambda s: (order.get((plan.plan_id, s), 0), s or "")):
-            plan.sections.append(SectionStatus(section or NO_SECTION, Counts(*sums[section])))
+        cells = by_plan[plan.plan_id]
+        if any(cell.section for cell in cells):
+            sections: dict[str | None, list[int]] = defaultdict(lambda: [0] * 5)
+            for cell in cells:
+                _add(sections[cell.section], cell.numbers)
+            for section in sorted(
+                sections, key=lambda s: (order.get((plan.plan_id, s), 0), s or "")
+            ):
+                plan.sections.append(
+                    SectionStatus(section or NO_SECTION, Counts(*sections[section]))
+                )
+        elif any(cell.stage_id for cell in cells):
+            plan.group_kind = STAGE
+            by_stage: dict[int | None, list[int]] = defaultdict(lambda: [0] * 5)
+            for cell in cells:
+                _add(by_stage[cell.stage_id], cell.numbers)
+            for stage_id in sorted(
+                by_stage, key=lambda i: stages[i].position if i in stages else 1 << 30
+            ):
+                title = stages[stage_id].title if stage_id in stages else NO_STAGE
+                plan.sections.append(SectionStatus(title, Counts(*by_stage[stage_id])))
+        # A plan with neither keeps its one line.
 
 
 async def scan_cells(
@@ -257,6 +281,7 @@ async def scan_cells(
             Activity.section,
             Assignment.school_id,
             School.name,
+            Activity.stage_id,
             *_sums(overdue),
         )
         .where(*_base(scope))
@@ -267,6 +292,7 @@ async def scan_cells(
             Activity.section,
             Assignment.school_id,
             School.name,
+            Activity.stage_id,
         )
     )
     return [
@@ -277,7 +303,8 @@ async def scan_cells(
             row[3],
             row[4],
             row[5],
-            (int(row[6]), int(row[7]), int(row[8]), int(row[9]), int(row[10])),
+            (int(row[7]), int(row[8]), int(row[9]), int(row[10]), int(row[11])),
+            row[6],
         )
         for row in rows
     ]

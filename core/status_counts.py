@@ -20,7 +20,7 @@ OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
 
 @dataclass(frozen=True)
 class Cell:
-    """Counts of one plan's work in one direction, section and school."""
+    """Counts of one plan's work in one direction, section, stage and school."""
 
     plan_id: int
     title: str
@@ -29,6 +29,7 @@ class Cell:
     school_id: int | None
     school_name: str | None
     numbers: tuple[int, int, int, int, int]  # total, accepted, submitted, open, overdue
+    stage_id: int | None = None
 
 
 async def counted_cells(
@@ -79,6 +80,7 @@ async def counted_cells(
             row.school_id or None,
             name,
             (row.total, row.accepted, row.submitted, row.open, row.overdue),
+            row.stage_id or None,
         )
         for row, title, _plan_zone, name, _school_zone in rows
     ]
@@ -89,6 +91,7 @@ _COUNT_COLUMNS = (
     StatusCount.plan_id,
     StatusCount.direction_id,
     StatusCount.section,
+    StatusCount.stage_id,
     StatusCount.school_id,
     StatusCount.total,
     StatusCount.accepted,
@@ -108,6 +111,7 @@ class _Row:
     plan_id: int
     direction_id: int
     section: str
+    stage_id: int
     school_id: int
     total: int
     accepted: int
@@ -145,27 +149,37 @@ async def _refresh_overdue(session: AsyncSession, today: date, rows: list[_Row])
     if 0 in schools:
         match.append(Assignment.school_id.is_(None))
     found = {
-        (plan_id, direction_id or 0, section or "", school_id or 0): (int(late), first_due)
-        for plan_id, direction_id, section, school_id, late, first_due in await session.execute(
-            select(
-                Activity.plan_id,
-                Activity.direction_id,
-                Activity.section,
-                Assignment.school_id,
-                func.coalesce(func.sum(case((Assignment.due_date < today, 1), else_=0)), 0),
-                type_coerce(
-                    func.min(case((Assignment.due_date >= today, Assignment.due_date))), Date
-                ),
-            )
-            .join(Activity, Activity.id == Assignment.activity_id)
-            .where(
-                Activity.plan_id.in_(plans),
-                Activity.cancelled_at.is_(None),
-                Assignment.status.in_(OPEN),
-                or_(*match),
-            )
-            .group_by(
-                Activity.plan_id, Activity.direction_id, Activity.section, Assignment.school_id
+        (plan_id, direction_id or 0, section or "", stage_id or 0, school_id or 0): (
+            int(late),
+            first_due,
+        )
+        for plan_id, direction_id, section, stage_id, school_id, late, first_due in (
+            await session.execute(
+                select(
+                    Activity.plan_id,
+                    Activity.direction_id,
+                    Activity.section,
+                    Activity.stage_id,
+                    Assignment.school_id,
+                    func.coalesce(func.sum(case((Assignment.due_date < today, 1), else_=0)), 0),
+                    type_coerce(
+                        func.min(case((Assignment.due_date >= today, Assignment.due_date))), Date
+                    ),
+                )
+                .join(Activity, Activity.id == Assignment.activity_id)
+                .where(
+                    Activity.plan_id.in_(plans),
+                    Activity.cancelled_at.is_(None),
+                    Assignment.status.in_(OPEN),
+                    or_(*match),
+                )
+                .group_by(
+                    Activity.plan_id,
+                    Activity.direction_id,
+                    Activity.section,
+                    Activity.stage_id,
+                    Assignment.school_id,
+                )
             )
         )
     }
@@ -175,7 +189,7 @@ async def _refresh_overdue(session: AsyncSession, today: date, rows: list[_Row])
     changes = []
     for row in rows:
         row.overdue, row.stale_after = found.get(
-            (row.plan_id, row.direction_id, row.section, row.school_id), (0, None)
+            (row.plan_id, row.direction_id, row.section, row.stage_id, row.school_id), (0, None)
         )
         row.fresh_on = today
         changes.append(

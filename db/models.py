@@ -201,9 +201,10 @@ class Assignment(Base):
 
 
 class StatusCount(Base):
-    """Counts of one plan's work per direction, section and school, kept by db.status_counts.
+    """Counts of one plan's work per direction, section, stage and school, kept by
+    db.status_counts.
 
-    NULL direction, section and school are stored as 0, '' and 0 so that a key is plain
+    NULL direction, section, stage and school are stored as 0, '' 0 and 0 so that a key is plain
     equality. `overdue` counts open work due before `fresh_on`; it holds for any later day up
     to `stale_after` (the earliest open due date on or after `fresh_on`).
     """
@@ -215,6 +216,7 @@ class StatusCount(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"))
     direction_id: Mapped[int] = mapped_column(Integer, default=0)
     section: Mapped[str] = mapped_column(Text, default="")
+    stage_id: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     school_id: Mapped[int] = mapped_column(Integer, default=0, index=True)
     total: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)

@@ -22,7 +22,7 @@ from db.models import Activity, Assignment, Plan, StatusCount
 OPEN = (AssignmentStatus.OPEN, AssignmentStatus.RETURNED)
 _DIRTY = "status_counts_dirty"
 _KEY_FIELDS = ("status", "due_date", "school_id", "activity_id")
-_PLAN_FIELDS = ("direction_id", "section", "cancelled_at", "plan_id")
+_PLAN_FIELDS = ("direction_id", "section", "stage_id", "cancelled_at", "plan_id")
 ALL = None  # "every school of the plan"
 
 
@@ -131,6 +131,7 @@ def _recount_plan(session: Session, plan_id: int, schools: set[int | None] | Non
         select(
             Activity.direction_id,
             Activity.section,
+            Activity.stage_id,
             Assignment.school_id,
             func.count(Assignment.id),
             count_if(Assignment.status == AssignmentStatus.ACCEPTED),
@@ -140,13 +141,14 @@ def _recount_plan(session: Session, plan_id: int, schools: set[int | None] | Non
         .select_from(Assignment)
         .join(Activity, Activity.id == Assignment.activity_id)
         .where(*where)
-        .group_by(Activity.direction_id, Activity.section, Assignment.school_id)
+        .group_by(Activity.direction_id, Activity.section, Activity.stage_id, Assignment.school_id)
     ).all()
     values = [
         {
             "plan_id": plan_id,
             "direction_id": direction_id or 0,
             "section": section or "",
+            "stage_id": stage_id or 0,
             "school_id": school_id or 0,
             "total": total,
             "accepted": accepted,
@@ -156,7 +158,7 @@ def _recount_plan(session: Session, plan_id: int, schools: set[int | None] | Non
             "fresh_on": None,  # overdue is counted by the first reader of the day
             "stale_after": None,
         }
-        for direction_id, section, school_id, total, accepted, submitted, open_ in rows
+        for direction_id, section, stage_id, school_id, total, accepted, submitted, open_ in rows
     ]
     if values:
         session.execute(insert(StatusCount), values)

@@ -22,6 +22,8 @@ from core.nudges import NudgeRefused, nudge_school
 from core.reminder_policy import local_today
 from core.roles import Role
 from core.status import (
+    STAGE,
+    PlanStatus,
     chart_parts,
     direction_schools,
     overdue_by_school,
@@ -32,6 +34,13 @@ from core.status import (
 )
 
 ANY_ROLE = HasRole(*Role)
+
+
+def _parts_word(plan: PlanStatus, staged: bool) -> str | None:
+    """What the plan without directions is split into, for the drill-down's button."""
+    if plan.group_kind == STAGE or (staged and not plan.sections):
+        return "этапы"
+    return "разделы" if plan.sections else None
 
 
 async def show_status(
@@ -47,7 +56,7 @@ async def show_status(
             texts.status_buttons(
                 p.title,
                 [(d.direction_id, d.code) for d in p.directions],
-                "разделы" if p.sections else "этапы" if p.plan_id in staged else None,
+                _parts_word(p, p.plan_id in staged),
                 several,
             ),
         )

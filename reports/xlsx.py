@@ -158,8 +158,10 @@ class XlsxReport:
 def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:
     """The title, when it was made, and the counts by direction, stage or section (all known
     before the first row, so the columns are sized before they are written)."""
-    # A plan without directions is summed by its sections ("1. Организационная работа").
-    first = "Раздел" if report.status is not None and report.status.sections else "Направление"
+    # A plan without directions is summed by its sections ("1. Организационная работа"), else
+    # by its stages ("I этап …"), as the Word report's summary.
+    status = report.status
+    first = status.group_kind if status is not None and status.sections else "Направление"
     head = [first, "Всего", "Принято", "На проверке", "Открыто", "Просрочено", "Принято, %"]
     rows: list[list[Any]] = []
     if report.status is not None:

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from sqlalchemy import select, update
 
@@ -273,15 +274,34 @@ async def test_in_a_group_the_bot_keeps_personal_answers_to_itself(world: World)
     await olga.expect_reply("Всего")
 
 
-async def test_status_buttons_of_a_road_map_say_stages(world: World) -> None:
-    """Seed 001 has stages and no directions: its drill-down button says so, not "Без
-    направления", and opens the plan's schools."""
+async def test_a_road_map_is_summed_by_its_stages(world: World, tmp_path) -> None:
+    """Seed 001 has stages and no directions: /status and the XLSX summary sum it by stage in
+    the plan's order (as the Word report does), not one "Без направления" line; its drill-down
+    button says "этапы" and opens the plan's schools."""
     from tests.e2e.test_curator_flows import _setup
 
     _, olga, _ = await _setup(world)
     await olga.send("/status")
     summary = await olga.expect_reply("Всего")
+    lines = summary.text.splitlines()
+    stages = [line.split(" — ")[0] for line in lines if "этап." in line]
+    assert stages == [
+        "I этап. Организационно-подготовительный",
+        "II этап. Деятельностный",
+        "III этап. Рефлексивный",
+    ]
+    assert "Без направления" not in summary.text
     assert summary.buttons[:2] == ["📈", "🏫 Школы — все этапы"]
+
+    out = tmp_path / "report.xlsx"
+    await world.cli("report", "1", "--out", str(out))
+    book = openpyxl.load_workbook(out, read_only=True)
+    rows = [r for r in book["Сводка"].iter_rows(values_only=True) if r and r[0]]
+    head = next(r for r in rows if r[0] == "Этап")
+    body = rows[rows.index(head) + 1 :]
+    assert [r[0] for r in body] == [*stages, "Итого"]
+    assert sum(r[1] for r in body[:-1]) == body[-1][1] > 0
+
     await olga.press("🏫 Школы — все этапы", summary)
     schools = await olga.expect_reply()
     assert "1. МАОУ «СОШ № 21 г. Челябинска»" in schools.text
