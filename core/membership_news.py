@@ -20,7 +20,6 @@ from core.people import Recipient, coordinator_recipients, coordinators_of_schoo
 from core.roles import Role
 from db.models import Invitation, Membership, Plan, School, User
 
-
 JOIN_WINDOW = timedelta(minutes=15)
 
 
