@@ -64,9 +64,10 @@ def family(kind: str) -> str:
 
 
 def merges(kind: str) -> bool:
-    """Only item reminders and escalations list several rows in one message; any other row
-    (a seminar, a notice) is its own message, so two at one moment cannot hide each other."""
-    return family(kind) in ("assignment", "escalation")
+    """Only item reminders, escalations and joinings (a quarter hour's) list several rows in one
+    message; any other row (a seminar, a notice) is its own message, so two at one moment
+    cannot hide each other."""
+    return family(kind) in ("assignment", "escalation", MEMBER_JOINED)
 
 
 async def _items(session: AsyncSession, rows: list[OutboxMessage]) -> list[dict[str, Any]]:
@@ -158,7 +159,8 @@ async def render(
         text, markup = await render_timeoff(session, rows[0], today, zone.key)
         return Rendered(text, markup)  # type: ignore[arg-type]
     if kind == MEMBER_JOINED:
-        return Rendered(texts.member_joined(await membership_news.joined(session, target_of(rows))))
+        ids = [int(r.target_id or 0) for r in rows]
+        return Rendered(texts.members_joined(await membership_news.joined(session, ids)))
     if kind == MEMBER_LEFT:
         return Rendered(texts.member_left(await membership_news.left(session, target_of(rows))))
     if kind in NOTICE_KINDS:

@@ -2283,20 +2283,36 @@ def away_uncovered(name: str, first: date, last: date, today: date) -> str:
     )
 
 
+MAX_JOINED_LINES = 30  # a quarter hour of a region's onboarding stays one readable message
+
+
 def _school_and_plan(school: str | None, plan: str | None) -> str:
     return ", ".join(escape(part) for part in (school, plan and f"«{plan}»") if part)
 
 
-def member_joined(view: Any) -> str:
-    """To coordinators and the inviter: who joined by an invitation, in which role, where."""
-    verb = by_gender(view.name, "присоединился", "присоединилась", "присоединяется")
+def _joined_line(view: Any) -> str:
     where = _school_and_plan(view.school, view.plan)
-    name = escape(view.name or "Новый участник")
-    return (
-        f"<b>👋 {name}</b> {verb} по приглашению: {ROLE_NAMES[view.role]}"
-        + (f", {where}" if where else "")
-        + "."
+    return f"{escape(view.name or 'Новый участник')} — {ROLE_NAMES[view.role]}" + (
+        f", {where}" if where else ""
     )
+
+
+def members_joined(views: list[Any]) -> str:
+    """To coordinators and the inviter: who joined by invitations (a quarter hour's, in one)."""
+    if len(views) == 1:
+        view = views[0]
+        verb = by_gender(view.name, "присоединился", "присоединилась", "присоединяется")
+        where = _school_and_plan(view.school, view.plan)
+        name = escape(view.name or "Новый участник")
+        return (
+            f"<b>👋 {name}</b> {verb} по приглашению: {ROLE_NAMES[view.role]}"
+            + (f", {where}" if where else "")
+            + "."
+        )
+    lines = [f"• {_joined_line(view)}" for view in views[:MAX_JOINED_LINES]]
+    if len(views) > MAX_JOINED_LINES:
+        lines.append(f"…и ещё {len(views) - MAX_JOINED_LINES} — все в /people.")
+    return f"<b>👋 По приглашениям присоединились ({len(views)}):</b>\n" + "\n".join(lines)
 
 
 def member_left(view: Any) -> str:

@@ -1,12 +1,15 @@
 """Coordinators learn who joined by an invitation and who left with /forget.
 
 Both notices are outbox rows queued in the act's own transaction; the row carries ids only, so
-a person who joins and at once asks to be forgotten is never named in a later message.
+a person who joins and at once asks to be forgotten is never named in a later message. Joinings
+are due at the end of their quarter hour: a school's or a region's onboarding reaches a
+coordinator as one list per quarter hour, not a message per person.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +19,15 @@ from core.notices import MEMBER_JOINED, MEMBER_LEFT, queue_notice
 from core.people import Recipient, coordinator_recipients, coordinators_of_schools, recipient
 from core.roles import Role
 from db.models import Invitation, Membership, Plan, School, User
+
+JOIN_WINDOW = timedelta(minutes=15)
+
+
+def window_end(moment: datetime) -> datetime:
+    """The end of the quarter hour `moment` falls in (a moment on the boundary starts the next)."""
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    passed = (moment - epoch) // JOIN_WINDOW
+    return epoch + (passed + 1) * JOIN_WINDOW
 
 
 @dataclass(frozen=True)
@@ -58,7 +70,7 @@ async def tell_joined(
             people.append(inviter)
     await queue_notice(
         session, clock, MEMBER_JOINED, "membership", membership.id, people,
-        event="joined", skip_user_id=membership.user_id,
+        event="joined", skip_user_id=membership.user_id, at=window_end(clock.now()),
     )  # fmt: skip
 
 
@@ -80,16 +92,22 @@ async def _places(session: AsyncSession, membership: Membership) -> tuple[str | 
     return (school.name if school else None), (plan.title if plan else None)
 
 
-async def joined(session: AsyncSession, membership_id: int) -> Joined:
-    """The joining as it stands now; LookupError once the role or the person is gone."""
-    membership = await session.get(Membership, membership_id)
-    if membership is None or membership.revoked_at is not None:
-        raise LookupError(f"membership {membership_id} is gone")
-    user = await session.get(User, membership.user_id)
-    if user is None or user.forgotten_at is not None:
-        raise LookupError(f"the person of membership {membership_id} is gone")
-    school, plan = await _places(session, membership)
-    return Joined(user.full_name, membership.role, school, plan)
+async def joined(session: AsyncSession, membership_ids: list[int]) -> list[Joined]:
+    """The joinings as they stand now, in order; a role taken back or a person forgotten since
+    is left out, and LookupError when none is left."""
+    found = []
+    for membership_id in membership_ids:
+        membership = await session.get(Membership, membership_id)
+        if membership is None or membership.revoked_at is not None:
+            continue
+        user = await session.get(User, membership.user_id)
+        if user is None or user.forgotten_at is not None:
+            continue
+        school, plan = await _places(session, membership)
+        found.append(Joined(user.full_name, membership.role, school, plan))
+    if not found:
+        raise LookupError(f"memberships {membership_ids} are gone")
+    return found
 
 
 async def left(session: AsyncSession, membership_id: int) -> Left:

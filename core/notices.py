@@ -8,6 +8,8 @@ people's words: the text is read from the database when the message is built.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,8 +63,10 @@ async def queue_notice(
     event: str,
     skip_user_id: int | None = None,
     payload: dict[str, object] | None = None,
+    at: datetime | None = None,
 ) -> None:
-    """One outbox row per recipient (not the actor); `event` makes the key unique per act."""
+    """One outbox row per recipient (not the actor), due now or `at`; `event` makes the key
+    unique per act."""
     now = clock.now()
     rows = [
         OutboxMessage(
@@ -73,7 +77,7 @@ async def queue_notice(
             recipient_user_id=person.user_id,
             messenger=person.messenger,
             chat_id=person.chat_id,
-            scheduled_at=now,
+            scheduled_at=at or now,
             not_after=None,
             payload=dict(payload or {}),
             status=OutboxStatus.PENDING,

@@ -237,7 +237,13 @@ class OutboxSender:
             zone = ZoneInfo(valid[0].payload.get("tz") or "Europe/Moscow")
             try:
                 rendered = await self.render(session, valid, now, zone)
-            except Exception as exc:  # what it was about is gone; retrying cannot help
+            except LookupError as exc:  # what it was about is gone: nothing left to say
+                log.info("outbox rows %s dropped: %s", [r.id for r in valid], exc)
+                for row in valid:
+                    row.status, row.last_error = OutboxStatus.CANCELLED, f"gone: {exc}"[:500]
+                    row.claimed_by = row.claimed_until = None
+                return 0
+            except Exception as exc:  # a fault in building it; retrying cannot help
                 log.exception("outbox rows %s cannot be rendered", [r.id for r in valid])
                 for row in valid:
                     row.status, row.last_error = OutboxStatus.FAILED, f"render: {exc!r}"[:500]

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.reminder_render import render
 from core.clock import ManualClock
 from core.invitations import create_invitation
+from core.membership_news import window_end
 from core.people import mark_blocked
 from core.plan_import import import_plan
 from core.privacy import FORGOTTEN_NAME, forget
@@ -233,43 +232,49 @@ async def test_coordinators_hear_who_joined_by_invitation_and_who_left_with_forg
     alice = await world.participant("Алиса", "Кураторова")
     await alice.join(made.code)
     await alice.expect_reply("куратор")
-    # The school's coordinator and the admin who made the link are told, by her name and gender.
-    for person in (olga, admin):
-        told = (await person.expect_reply("по приглашению")).text
-        assert "Алиса Кураторова присоединилась по приглашению: куратор" in told
-        assert "СОШ № 21" in told
-
     boris = await world.participant("Борис", "Второй")
     await boris.join(await world.invite(Role.CURATOR, other))
     await boris.expect_reply("куратор")
-    assert "Борис Второй присоединился" in (await olga.expect_reply("по приглашению")).text
+    # A quarter hour's joinings come as one message at its end, not one per person.
+    await olga.expect_silence()
+    await _quarter_hour_later(world)
+    told = (await olga.expect_reply("По приглашениям присоединились (2)")).text
+    assert "• Алиса Кураторова — куратор, МАОУ «СОШ № 21 г. Челябинска»" in told
+    assert "• Борис Второй — куратор, МАОУ «СОШ № 3»" in told
+    # The admin who made Alice's link hears of her alone: by her name and gender.
+    told = (await admin.expect_reply("по приглашению")).text
+    assert "Алиса Кураторова присоединилась по приглашению: куратор" in told
 
     await alice.send("/forget")
     await alice.press("Да, удалить", await alice.expect_reply("Удалить ваши данные?"))
     assert "данные удалены" in (await alice.expect_edit()).text
-    left = (await olga.expect_reply("удалил свои данные")).text
+    left = (await olga.expect_reply("удалил свои данные")).text  # at once, not at the hour
     assert "СОШ № 21" in left and "не осталось кураторов" in left
     assert "Алиса" not in left  # she asked to be forgotten: not named
+    await admin.expect_silence()  # no school of the admin's
+
+    # Someone who joins and is forgotten before the quarter hour ends is never named.
+    carol = await world.participant("Светлана", "Недолгая")
+    await carol.join(await world.invite(Role.CURATOR, other))
+    await carol.expect_reply("куратор")
+    await carol.send("/forget")
+    await carol.press("Да, удалить", await carol.expect_reply("Удалить ваши данные?"))
+    await carol.expect_edit()
+    assert "СОШ № 3" in (await olga.expect_reply("удалил свои данные")).text
+    await _quarter_hour_later(world)
+    await olga.expect_silence()
     async with world.app.session_factory() as session:
-        kinds = [
-            (row.kind, row.recipient_user_id)
-            for row in await session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.kind.in_(("member_joined", "member_left"))
-                )
-            )
-        ]
-    # The admin (no school) hears only of the link they made; nobody hears of themselves.
-    assert sorted(k for k, _ in kinds) == ["member_joined"] * 3 + ["member_left"]
-    # Had her joining still waited in the outbox, it could no longer be written: never named.
-    async with world.app.session_factory() as session:
-        joined_rows = list(
+        rows = list(
             await session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.kind == "member_joined",
-                    OutboxMessage.recipient_user_id == admin_id,
-                )
+                select(OutboxMessage).where(OutboxMessage.kind == "member_joined")
             )
         )
-        with pytest.raises(LookupError):
-            await render(session, joined_rows, world.clock.now(), ZoneInfo("Asia/Yekaterinburg"))
+    # Olga's list of two, the admin's one, Olga's of Светлана (dropped unsent).
+    assert sorted(row.status.value for row in rows) == ["cancelled", "sent", "sent", "sent"]
+
+
+async def _quarter_hour_later(world: World) -> None:
+    """Move the clock to the end of the quarter hour and send what is due (no planning)."""
+    world.clock.set(window_end(world.clock.now()))  # type: ignore[attr-defined]
+    await world.app.reminders.deliver()
+    await world.app.settled()
