@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import audit
 from core.clock import Clock
 from core.dto import SchoolInfo
 from core.errors import InvalidInput, NotFound
+from core.scope import Scope, schools_visible
 from db.models import (
     Assignment,
     DirectionSchool,
@@ -105,9 +106,15 @@ class SchoolPage:
     total: int
 
 
-async def school_page(session: AsyncSession, page: int, size: int = SCHOOLS_PAGE) -> SchoolPage:
-    """One page of the active schools by name; a page past the end shows the last."""
-    active = School.merged_into_id.is_(None)
+async def school_page(
+    session: AsyncSession, scope: Scope, page: int, size: int = SCHOOLS_PAGE
+) -> SchoolPage:
+    """One page of the active schools the person may see, by name; a page past the end shows
+    the last."""
+    active = and_(
+        School.merged_into_id.is_(None),
+        schools_visible(scope, School.id, PlanSchool, DirectionSchool),
+    )
     total = int(await session.scalar(select(func.count()).select_from(School).where(active)) or 0)
     pages = max(1, -(-total // size))
     page = min(max(page, 0), pages - 1)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, literal, or_
+from sqlalchemy import and_, literal, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from core.dto import UserContext
@@ -185,3 +185,32 @@ def _school_conditions(
             parts.append(direction_id == d)
         out.append(and_(*parts))
     return out
+
+
+def schools_visible(
+    scope: Scope, school_id: Any, plan_schools: Any, direction_schools: Any
+) -> ColumnElement[bool]:
+    """SQL condition: the school is one the person may see listed: every school for admins and
+    coordinators of every plan; else the schools taking part in the plans (directions) they
+    review, and their own. `plan_schools` and `direction_schools` are the (plan, school) and
+    (direction, school) tables."""
+    if scope.all_plans:
+        return literal(True)
+    conditions: list[ColumnElement[bool]] = []
+    whole = sorted(p for p, d in scope.reviews if d is None)
+    if whole:
+        conditions.append(
+            school_id.in_(select(plan_schools.school_id).where(plan_schools.plan_id.in_(whole)))
+        )
+    directions = sorted(d for _, d in scope.reviews if d is not None)
+    if directions:
+        conditions.append(
+            school_id.in_(
+                select(direction_schools.school_id).where(
+                    direction_schools.direction_id.in_(directions)
+                )
+            )
+        )
+    if scope.school_ids:
+        conditions.append(school_id.in_(sorted(scope.school_ids)))
+    return or_(*conditions) if conditions else literal(False)

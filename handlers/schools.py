@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards, texts
 from bot.callbacks import SchoolsPage
 from bot.filters import HasRole
+from core.dto import UserContext
 from core.roles import Role
 from core.schools import SchoolPage, school_page
+from core.scope import scope_of
 
 
 def _view(found: SchoolPage) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -20,19 +22,19 @@ def _view(found: SchoolPage) -> tuple[str, InlineKeyboardMarkup | None]:
     return text, keyboards.schools_pages(found.page, found.pages)
 
 
-async def show_schools(message: Message, session: AsyncSession) -> None:
-    """/schools: every school with its time zone, a page at a time."""
-    text, markup = _view(await school_page(session, 0))
+async def show_schools(message: Message, session: AsyncSession, user_ctx: UserContext) -> None:
+    """/schools: the schools the person oversees (every one for admins), a page at a time."""
+    text, markup = _view(await school_page(session, scope_of(user_ctx), 0))
     await message.answer(text, reply_markup=markup)
 
 
 async def turn_page(
-    query: CallbackQuery, callback_data: SchoolsPage, session: AsyncSession
+    query: CallbackQuery, callback_data: SchoolsPage, session: AsyncSession, user_ctx: UserContext
 ) -> None:
     """◀️ ▶️: the same message shows another page."""
     await query.answer()
     if isinstance(query.message, Message):
-        text, markup = _view(await school_page(session, callback_data.page))
+        text, markup = _view(await school_page(session, scope_of(user_ctx), callback_data.page))
         await query.message.edit_text(text, reply_markup=markup)
 
 

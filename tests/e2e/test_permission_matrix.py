@@ -62,6 +62,7 @@ ACTIONS: dict[str, list[dict[str, Any]]] = {
     "msgr": [{"messenger": "max"}, {"messenger": "icq"}],
     "my": [{"view": v} for v in ("open", "overdue", "week", "done")],
     "it": [{}],
+    "sch": [{}],  # a page of /schools: managers only
     "ia": [
         {"action": a} for a in ("done", "tomorrow", "later3", "help", "history", "comments", "move")
     ],
