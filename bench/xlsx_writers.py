@@ -111,7 +111,7 @@ def floor_xlsxwriter(out: Path, schools: int, activities: int, constant: bool) -
         column += 1
         fill = fills[state]
         grid.write_string(line, column, state, fill)
-        at += 1
+        at += 1  # noqa: SIM113 (a counter beside the one of the matrix's lines)
         details.write_string(at, 0, school, wrap)
         details.write_string(at, 2, title, wrap)
         details.write_string(at, 3, WORDS[state].format(days=days), fill)
@@ -312,8 +312,10 @@ async def main(schools: int, activities: int, as_json: bool) -> None:
         if "error" in f:
             print(f"floor {writer}: not measured ({f['error']})")
         else:
-            print(f"floor {writer}: {f['s']:.2f} s ({f['wall_s']:.2f} s with the interpreter), "
-                  f"peak RSS {f['peak_mb']:.0f} MB, {f['cells']} cells, {f['kib']} KiB")  # fmt: skip
+            print(
+                f"floor {writer}: {f['s']:.2f} s ({f['wall_s']:.2f} s with the interpreter), "
+                f"peak RSS {f['peak_mb']:.0f} MB, {f['cells']} cells, {f['kib']} KiB"
+            )
     r = figures["report"]
     print(
         f"report: {r['s']:.2f} s ({r['wall_s']:.2f} s with the interpreter), peak RSS "

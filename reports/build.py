@@ -30,12 +30,19 @@ async def _stream(
     progress: Progress | None,
 ) -> PlanReport:
     done = 0
-    async for rows in report_rows(session, report, default_zone):
-        await asyncio.to_thread(writer.add, rows)
-        done += len(rows)
-        if progress is not None:
-            await progress(done, max(report.total, done))
-    await asyncio.to_thread(writer.save)
+    try:
+        async for rows in report_rows(session, report, default_zone):
+            await asyncio.to_thread(writer.add, rows)
+            done += len(rows)
+            if progress is not None:
+                await progress(done, max(report.total, done))
+        await asyncio.to_thread(writer.save)
+    except BaseException:
+        # A report that failed (or was cancelled) leaves no temporary files and no half file.
+        discard = getattr(writer, "discard", None)
+        if discard is not None:
+            discard()
+        raise
     return report
 
 
