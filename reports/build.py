@@ -30,15 +30,24 @@ async def _stream(
     progress: Progress | None,
 ) -> PlanReport:
     done = 0
+    # The next chunk is read while the last one is written: SQLite works outside the GIL.
+    writing: asyncio.Future[None] | None = None
     try:
         async for rows in report_rows(session, report, default_zone):
-            await asyncio.to_thread(writer.add, rows)
+            if writing is not None:
+                await writing
+            writing = asyncio.ensure_future(asyncio.to_thread(writer.add, rows))
             done += len(rows)
             if progress is not None:
                 await progress(done, max(report.total, done))
+        if writing is not None:
+            await writing
         await asyncio.to_thread(writer.save)
     except BaseException:
-        # A report that failed (or was cancelled) leaves no temporary files and no half file.
+        # A report that failed (or was cancelled) leaves no temporary files and no half file,
+        # once the chunk being written is done with them.
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])
         discard = getattr(writer, "discard", None)
         if discard is not None:
             discard()

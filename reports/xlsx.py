@@ -6,6 +6,7 @@ import errno
 import os
 import shutil
 import tempfile
+from datetime import date
 from itertools import groupby
 from operator import attrgetter
 from pathlib import Path
@@ -27,6 +28,7 @@ from reports.sheet_columns import (
     wrapped,
 )
 
+EXCEL_EPOCH = date(1899, 12, 30).toordinal()  # day 0 of a workbook's dates (from March 1900)
 FILLS = {  # by the dashboard's letter of the item's state (core/matrix.py)
     matrix.ACCEPTED: "C6EFCE",  # green
     matrix.SUBMITTED: "FFEB9C",  # yellow
@@ -152,7 +154,8 @@ class XlsxReport:
         grid = self.matrix.sheet.write_string
         column = self.column
         details = self.details
-        text, dated = details.sheet.write_string, details.sheet.write_datetime
+        text, number_at = details.sheet.write_string, details.sheet.write_number
+        dated = details.sheet.write_datetime
         wrap, top, day, at_time = self.wrap, self.top, self.date, self.moment
         _, number, title, status, _, _, _, comment, files = details.columns
         details.columns[0].note(school)
@@ -170,10 +173,11 @@ class XlsxReport:
             text(at, 2, row.title, wrap)
             status.note(words)
             text(at, 3, words, fill)
+            # A day is the number a date cell holds (write_datetime works it out per cell).
             if row.due:
-                dated(at, 4, row.due, day)
+                number_at(at, 4, row.due.toordinal() - EXCEL_EPOCH, day)
             if row.plan_due:
-                dated(at, 5, row.plan_due, day)
+                number_at(at, 5, row.plan_due.toordinal() - EXCEL_EPOCH, day)
             if row.submitted:
                 dated(at, 6, local(row.submitted), at_time)
             if row.comment:

@@ -187,3 +187,10 @@ def test_across_file_systems_the_report_is_copied_then_renamed_into_place(
     assert [p.name for p in folder.iterdir()] == ["report.xlsx"]
     assert list(system_temp.iterdir()) == []
     assert openpyxl.load_workbook(folder / "report.xlsx")["Подробно"]["A2"].value == SCHOOL
+
+
+def test_dates_are_date_cells_shown_as_days(book: openpyxl.Workbook) -> None:
+    # Written as the day's number with the date format (faster than a datetime per cell).
+    for sheet, column in (("Подробно", "E"), ("Просрочено", "D")):
+        cell = book[sheet][f"{column}2"]
+        assert cell.value == datetime(2026, 11, 20) and cell.number_format == "dd.mm.yyyy"
