@@ -10,7 +10,7 @@ and the build inside an event loop (the loop's longest hold). Prints the report'
 ratio of the chosen writer's floor measured in the same run, peak RSS, and what the time
 depends on.
 
-    python bench/xlsx_writers.py [--small] [--schools 1000] [--activities 200] [--json]
+    python bench/xlsx_writers.py [--small] [--rounds 3] [--schools 1000] [--activities 200] [--json]
 """
 
 from __future__ import annotations
@@ -284,7 +284,15 @@ def depends_on(schools: int, activities: int) -> dict[str, Any]:
     }
 
 
-async def main(schools: int, activities: int, as_json: bool) -> None:
+def _best(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of a few runs (the least disturbed), with the least CPU of them all."""
+    best = dict(min(runs, key=lambda r: r["s"]))
+    best["cpu_s"] = min(r["cpu_s"] for r in runs)
+    best["rounds"] = len(runs)
+    return best
+
+
+async def main(schools: int, activities: int, as_json: bool, rounds: int = 1) -> None:
     from reports.build import write_xlsx
 
     figures: dict[str, Any] = {"depends_on": depends_on(schools, activities)}
@@ -303,8 +311,15 @@ async def main(schools: int, activities: int, as_json: bool) -> None:
         engine, factory, plan_id = await region(url, schools, activities)
         await engine.dispose()
         out = Path(folder) / "report.xlsx"
-        report = _run("--report", url, str(plan_id), str(out))
-        figures["report"] = {**report, "kib": out.stat().st_size // 1024}
+        # The report and the chosen writer's floor alternate, so both meet the same weather.
+        chosen_runs = [floors["xlsxwriter_constant_memory"]]
+        reports = [_run("--report", url, str(plan_id), str(out))]
+        for _ in range(rounds - 1):
+            chosen_runs.append(_run("--floor", "xlsxwriter_constant_memory", *sizes))
+            reports.append(_run("--report", url, str(plan_id), str(out)))
+        lag = floors["xlsxwriter_constant_memory"]["loop_max_lag_ms"]
+        floors["xlsxwriter_constant_memory"] = {**_best(chosen_runs), "loop_max_lag_ms": lag}
+        figures["report"] = {**_best(reports), "kib": out.stat().st_size // 1024}
         figures["report_cli_s"] = _cli(url, plan_id, Path(folder) / "cli.xlsx")
         engine, factory = _factory(url)
         async with factory() as session:
@@ -370,6 +385,9 @@ if __name__ == "__main__":
     parser.add_argument("--activities", type=int, default=200)
     parser.add_argument("--small", action="store_true", help="100 schools x 50 activities")
     parser.add_argument("--json", action="store_true", help="print one JSON object of figures")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="report and floor alternated, the best of each"
+    )
     parser.add_argument("--floor", choices=WRITERS, help=argparse.SUPPRESS)
     parser.add_argument("--in-thread", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--report", nargs=3, help=argparse.SUPPRESS)
@@ -381,4 +399,4 @@ if __name__ == "__main__":
     elif args.report:
         _report_child(args.report[0], int(args.report[1]), args.report[2])
     else:
-        asyncio.run(main(args.schools, args.activities, args.json))
+        asyncio.run(main(args.schools, args.activities, args.json, args.rounds))

@@ -66,11 +66,17 @@ async def write_xlsx(
 ) -> PlanReport:
     """Write the plan's XLSX report (what `scope` sees of it) to `path`; memory stays at one
     chunk of rows."""
-    from reports.xlsx import XlsxReport  # XlsxWriter is loaded by the first report, not at start
-
     report = await report_head(session, plan_id, now, default_zone, scope=scope)
-    writer = await asyncio.to_thread(XlsxReport, report, path)
+    writer = await asyncio.to_thread(_xlsx, report, path)
     return await _stream(session, report, writer, default_zone, progress)
+
+
+def _xlsx(report: PlanReport, path: Path) -> _Writer:
+    # XlsxWriter and the texts are loaded by the first report, in the worker: an import on the
+    # event loop would hold it.
+    from reports.xlsx import XlsxReport
+
+    return XlsxReport(report, path)
 
 
 async def write_docx(
