@@ -43,7 +43,9 @@ REMOVED_MARK = "(исключено из плана)"  # after the title of an a
 MISSING_MARK = " ⚠"  # after a file name: Telegram no longer gives the file, no copy was kept
 
 
-@dataclass(frozen=True)
+# Not frozen: a region's report makes 200,000 of them, and a frozen one costs four times as much
+# to make. Nothing changes a row once made.
+@dataclass(slots=True)
 class ReportRow:
     school: str
     activity_id: int

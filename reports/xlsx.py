@@ -42,9 +42,9 @@ FILLS = {  # by the dashboard's letter of the item's state (core/matrix.py)
 class XlsxReport:
     """The workbook written as rows arrive, school by school, then saved to `path`.
 
-    XlsxWriter in constant-memory mode: each sheet's finished rows go to a temporary file, so a
-    region's 200,000 rows never sit in memory, and it writes several times faster than
-    openpyxl (which still reads imported plans)."""
+    XlsxWriter in constant-memory mode: each sheet's finished rows go to a temporary file (in
+    the system's temporary folder), so a region's 200,000 rows never sit in memory. Why not
+    its in-memory mode or a Rust-backed writer: docs/performance.md ("The region XLSX")."""
 
     def __init__(self, report: PlanReport, path: Path) -> None:
         import xlsxwriter  # loaded by the first report, not at start-up
