@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
@@ -674,6 +675,12 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
             school_id=school_id,
         )
 
+    if kind == "xlsx":
+        from reports import xlsx  # noqa: F401 (loaded before the freeze below)
+
+    # What is loaded by now lives as long as this process: the garbage collector's full passes
+    # need not walk it again while 200,000 rows come and go (8% of a region's report).
+    gc.freeze()
     report = await _with_session(settings, write)
     counts = report.status.counts if report.status else None
     if counts:

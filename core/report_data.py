@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -41,7 +42,9 @@ REMOVED_MARK = "(исключено из плана)"  # after the title of an a
 MISSING_MARK = " ⚠"  # after a file name: Telegram no longer gives the file, no copy was kept
 
 
-@dataclass(frozen=True)
+# Not frozen: a region's report makes 200,000 of them, and a frozen one costs four times as much
+# to make. Nothing changes a row once made.
+@dataclass(slots=True)
 class ReportRow:
     school: str
     activity_id: int
@@ -313,6 +316,7 @@ async def report_rows(
     plan order: a region's report never holds more than one chunk in memory."""
     plan = await session.get(Plan, report.plan_id)
     assert plan is not None
+    plan_timezone = plan.timezone
     latest = (
         select(func.max(Submission.id))
         .where(Submission.assignment_id == Assignment.id)
@@ -320,7 +324,25 @@ async def report_rows(
         .scalar_subquery()
     )
     position = {a_id: index for index, (a_id, _, _) in enumerate(report.activities)}
-    todays: dict[str, date] = {}
+    # An activity's number, title (marked if removed) and date come from the head, read once,
+    # not with each of its 1,000 schools' rows.
+    about = {
+        a_id: (number, title, report.details[a_id].due if a_id in report.details else None)
+        for a_id, number, title in report.activities
+    }
+    # A region's report has 200,000 rows but a few zones, directions and dates: what follows
+    # from them is worked out once each (the rows are built on the event loop).
+    todays: dict[str, tuple[ZoneInfo, date]] = {}
+    states: dict[tuple[AssignmentStatus, date | None, date | None, date], ItemState] = {}
+    seen = report.scope or Scope.of_plan(report.plan_id)
+    evidence: dict[tuple[int | None, int | None], bool] = {}
+
+    def sees(direction_id: int | None, school_id: int | None) -> bool:
+        key = (direction_id, school_id)
+        if key not in evidence:
+            evidence[key] = seen.sees_evidence(report.plan_id, direction_id, school_id)
+        return evidence[key]
+
     for start in range(0, len(report.schools), schools_per_chunk):
         chunk = report.schools[start : start + schools_per_chunk]
         ids = {i for i, _ in chunk if i is not None}
@@ -333,16 +355,12 @@ async def report_rows(
                     Assignment.school_id,
                     School.timezone,
                     Assignment.activity_id,
-                    Activity.number,
-                    Activity.title,
-                    Activity.due_date,
                     Assignment.status,
                     Assignment.due_date,
                     Assignment.submitted_at,
                     Submission.id,
                     Submission.comment,
                     Activity.direction_id,
-                    Activity.cancelled_at,
                 )
                 .join(Activity, Activity.id == Assignment.activity_id)
                 .outerjoin(School, School.id == Assignment.school_id)
@@ -351,41 +369,49 @@ async def report_rows(
             )
         ).all()
         # Comments and files only where the reader may see evidence (never an observer's).
-        seen = report.scope or Scope.of_plan(report.plan_id)
-        found: list[Any] = [
-            r if seen.sees_evidence(report.plan_id, r[11], r[0]) else (*r[:9], None, None, *r[11:])
-            for r in read
-        ]
-        files = await _files(session, {r[9] for r in found if r[9] is not None})
+        found: list[Any] = [r if sees(r[8], r[0]) else (*r[:6], None, None, r[8]) for r in read]
+        files = await _files(session, {r[6] for r in found if r[6] is not None})
         label = dict(chunk)
         order = {school_id: index for index, (school_id, _) in enumerate(chunk)}
-        rows = []
-        for (
-            school_id, school_zone, activity_id, number, title, plan_due, status, due, submitted,
-            submission_id, comment, _, cancelled,
-        ) in sorted(found, key=lambda r: (order[r[0]], position.get(r[2], 0))):  # fmt: skip
-            zone = school_zone or plan.timezone or default_zone
-            if zone not in todays:
-                todays[zone] = report.generated.astimezone(ZoneInfo(zone)).date()
-            today = todays[zone]
-            handed_in = local_date(submitted, ZoneInfo(zone))
-            rows.append(
-                ReportRow(
-                    school=label[school_id],
-                    activity_id=activity_id,
-                    number=number,
-                    title=removed_title(title, cancelled),
-                    status=status,
-                    due=due,
-                    submitted=submitted,
-                    comment=comment,
-                    files=tuple(files.get(submission_id, ())) if submission_id else (),
-                    state=item_state(status, due, handed_in, today),
-                    plan_due=plan_due if plan_due != due else None,
-                    handed_in=handed_in,
+
+        def build(found: list[Any], files: dict[int, list[str]], label: dict[Any, str],
+                  order: dict[Any, int]) -> list[ReportRow]:  # fmt: skip
+            rows = []
+            for (
+                school_id, school_zone, activity_id, status, due, submitted, submission_id,
+                comment, _,
+            ) in sorted(found, key=lambda f: (order[f[0]], position.get(f[2], 0))):  # fmt: skip
+                number, title, plan_due = about[activity_id]
+                zone = school_zone or plan_timezone or default_zone
+                if zone not in todays:
+                    info = ZoneInfo(zone)
+                    todays[zone] = (info, report.generated.astimezone(info).date())
+                info, today = todays[zone]
+                handed_in = local_date(submitted, info) if submitted is not None else None
+                key = (status, due, handed_in, today)
+                state = states.get(key)
+                if state is None:
+                    state = states[key] = item_state(status, due, handed_in, today)
+                rows.append(
+                    ReportRow(
+                        school=label[school_id],
+                        activity_id=activity_id,
+                        number=number,
+                        title=title,
+                        status=status,
+                        due=due,
+                        submitted=submitted,
+                        comment=comment,
+                        files=tuple(files.get(submission_id, ())) if submission_id else (),
+                        state=state,
+                        plan_due=plan_due if plan_due != due else None,
+                        handed_in=handed_in,
+                    )
                 )
-            )
-        yield rows
+            return rows
+
+        # Rows are built in a worker thread: 2,000 of them would hold the event loop.
+        yield await asyncio.to_thread(build, found, files, label, order)
 
 
 async def _files(session: AsyncSession, submission_ids: set[int]) -> dict[int, list[str]]:

@@ -30,12 +30,28 @@ async def _stream(
     progress: Progress | None,
 ) -> PlanReport:
     done = 0
-    async for rows in report_rows(session, report, default_zone):
-        await asyncio.to_thread(writer.add, rows)
-        done += len(rows)
-        if progress is not None:
-            await progress(done, max(report.total, done))
-    await asyncio.to_thread(writer.save)
+    # The next chunk is read while the last one is written: SQLite works outside the GIL.
+    writing: asyncio.Future[None] | None = None
+    try:
+        async for rows in report_rows(session, report, default_zone):
+            if writing is not None:
+                await writing
+            writing = asyncio.ensure_future(asyncio.to_thread(writer.add, rows))
+            done += len(rows)
+            if progress is not None:
+                await progress(done, max(report.total, done))
+        if writing is not None:
+            await writing
+        await asyncio.to_thread(writer.save)
+    except BaseException:
+        # A report that failed (or was cancelled) leaves no temporary files and no half file,
+        # once the chunk being written is done with them.
+        if writing is not None and not writing.done():
+            await asyncio.wait([writing])
+        discard = getattr(writer, "discard", None)
+        if discard is not None:
+            discard()
+        raise
     return report
 
 
@@ -50,11 +66,17 @@ async def write_xlsx(
 ) -> PlanReport:
     """Write the plan's XLSX report (what `scope` sees of it) to `path`; memory stays at one
     chunk of rows."""
-    from reports.xlsx import XlsxReport  # XlsxWriter is loaded by the first report, not at start
-
     report = await report_head(session, plan_id, now, default_zone, scope=scope)
-    writer = await asyncio.to_thread(XlsxReport, report, path)
+    writer = await asyncio.to_thread(_xlsx, report, path)
     return await _stream(session, report, writer, default_zone, progress)
+
+
+def _xlsx(report: PlanReport, path: Path) -> _Writer:
+    # XlsxWriter and the texts are loaded by the first report, in the worker: an import on the
+    # event loop would hold it.
+    from reports.xlsx import XlsxReport
+
+    return XlsxReport(report, path)
 
 
 async def write_docx(

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
+import tempfile
+from datetime import date
 from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from bot.texts import LETTER_NAMES, state_words, zone_label, zoned
 from core import matrix
 from core.filenames import shorten
+from core.item_state import ItemState
 from core.report_data import PlanReport, ReportRow
 from reports.sheet_columns import (
     HEADER_LIMIT,
@@ -21,6 +28,7 @@ from reports.sheet_columns import (
     wrapped,
 )
 
+EXCEL_EPOCH = date(1899, 12, 30).toordinal()  # day 0 of a workbook's dates (from March 1900)
 FILLS = {  # by the dashboard's letter of the item's state (core/matrix.py)
     matrix.ACCEPTED: "C6EFCE",  # green
     matrix.SUBMITTED: "FFEB9C",  # yellow
@@ -34,19 +42,24 @@ FILLS = {  # by the dashboard's letter of the item's state (core/matrix.py)
 class XlsxReport:
     """The workbook written as rows arrive, school by school, then saved to `path`.
 
-    XlsxWriter in constant-memory mode: each sheet's finished rows go to a temporary file, so a
-    region's 200,000 rows never sit in memory, and it writes several times faster than
-    openpyxl (which still reads imported plans)."""
+    XlsxWriter in constant-memory mode: each sheet's finished rows go to a temporary file (in
+    the system's temporary folder), so a region's 200,000 rows never sit in memory. Why not
+    its in-memory mode or a Rust-backed writer: docs/performance.md ("The region XLSX")."""
 
     def __init__(self, report: PlanReport, path: Path) -> None:
         import xlsxwriter  # loaded by the first report, not at start-up
 
         self.report, self.path = report, path
+        # Everything is written in the system's temporary folder and moved into place whole
+        # when saved: nothing half-written, and nothing but the report, is ever beside it.
+        handle, name = tempfile.mkstemp(suffix=".xlsx", dir=tempfile.gettempdir())
+        os.close(handle)
+        self.part = Path(name)
         self.book = xlsxwriter.Workbook(
-            str(path),
+            name,
             {
                 "constant_memory": True,
-                "tmpdir": str(path.parent),
+                "tmpdir": tempfile.gettempdir(),
                 # People's text is written as typed: "=…" never a formula, "+7 900…" never a
                 # number, "http://…" never a link.
                 "strings_to_formulas": False,
@@ -54,7 +67,15 @@ class XlsxReport:
                 "strings_to_urls": False,
             },
         )
-        book = self.book
+        try:
+            self._start()
+        except BaseException:
+            self.discard()
+            raise
+
+    def _start(self) -> None:
+        """The formats, the summary and every sheet's header."""
+        report, book = self.report, self.book
         self.bold = book.add_format({"bold": True})
         # Every cell at the top: a row grown by a wrapped title keeps its cells level.
         self.top = book.add_format({"valign": "top"})
@@ -72,6 +93,7 @@ class XlsxReport:
                 "valign": "top",
             }
         )
+        self.looks: dict[ItemState, tuple[str, Any, str]] = {}
         self.today = report.local(report.generated).date()
         head = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
@@ -110,49 +132,119 @@ class XlsxReport:
 
     def add(self, rows: list[ReportRow]) -> None:
         """Append rows that come school by school (each school's rows together)."""
-        for _school, group in groupby(rows, key=lambda r: r.school):
+        for _school, group in groupby(rows, key=attrgetter("school")):
             self._school(list(group))
 
+    def _look(self, state: ItemState) -> tuple[str, Any, str]:
+        """The matrix's word, the fill and the status words of a state (a region has a few
+        hundred distinct states in 200,000 rows: each is worked out once)."""
+        look = self.looks.get(state)
+        if look is None:
+            letter = matrix.letter(state)
+            look = (LETTER_NAMES[letter], self.fills[letter], state_words(state))
+            self.looks[state] = look
+        return look
+
     def _school(self, rows: list[ReportRow]) -> None:
+        # The hottest loop of a region's report (200,000 rows): methods and formats are looked
+        # up once per school, each state's words once per report.
+        school = rows[0].school
         line = self.matrix.next()
-        self.matrix.string(line, 0, rows[0].school, self.wrap)
+        self.matrix.string(line, 0, school, self.wrap)
+        grid = self.matrix.sheet.write_string
+        column = self.column
         details = self.details
+        text, number_at = details.sheet.write_string, details.sheet.write_number
+        dated = details.sheet.write_datetime
+        wrap, top, day, at_time = self.wrap, self.top, self.date, self.moment
+        _, number, title, status, _, _, _, comment, files = details.columns
+        details.columns[0].note(school)
+        looks, look_up, local = self.looks, self._look, self.report.local
+        at = details.row
         for row in rows:
-            letter = matrix.letter(row.state)
-            fill = self.fills[letter]
-            self.matrix.sheet.write_string(
-                line, self.column[row.activity_id], LETTER_NAMES[letter], fill
-            )
-            at = details.next()
-            details.string(at, 0, row.school, self.wrap)
+            name, fill, words = looks.get(row.state) or look_up(row.state)
+            grid(line, column[row.activity_id], name, fill)
+            at += 1
+            text(at, 0, school, wrap)
             if row.number:
-                details.string(at, 1, row.number, self.top)
-            details.string(at, 2, row.title, self.wrap)
-            details.string(at, 3, state_words(row.state), fill)
+                number.note(row.number)
+                text(at, 1, row.number, top)
+            title.note(row.title)
+            text(at, 2, row.title, wrap)
+            status.note(words)
+            text(at, 3, words, fill)
+            # A day is the number a date cell holds (write_datetime works it out per cell).
             if row.due:
-                details.sheet.write_datetime(at, 4, row.due, self.date)
+                number_at(at, 4, row.due.toordinal() - EXCEL_EPOCH, day)
             if row.plan_due:
-                details.sheet.write_datetime(at, 5, row.plan_due, self.date)
+                number_at(at, 5, row.plan_due.toordinal() - EXCEL_EPOCH, day)
             if row.submitted:
-                details.sheet.write_datetime(at, 6, self.report.local(row.submitted), self.moment)
+                dated(at, 6, local(row.submitted), at_time)
             if row.comment:
-                details.string(at, 7, row.comment, self.wrap)
+                comment.note(row.comment)
+                text(at, 7, row.comment, wrap)
             if row.files:
-                details.string(at, 8, ", ".join(row.files), self.wrap)
-        for row in sorted((r for r in rows if r.overdue), key=lambda r: r.due or self.today):
+                joined = ", ".join(row.files)
+                files.note(joined)
+                text(at, 8, joined, wrap)
+        details.row = at
+        late = [r for r in rows if r.overdue]
+        if not late:
+            return
+        for row in sorted(late, key=lambda r: r.due or self.today):
             at = self.late.next()
-            self.late.string(at, 0, row.school, self.wrap)
+            self.late.string(at, 0, school, wrap)
             if row.number:
-                self.late.string(at, 1, row.number, self.top)
-            self.late.string(at, 2, row.title, self.wrap)
+                self.late.string(at, 1, row.number, top)
+            self.late.string(at, 2, row.title, wrap)
             if row.due:
                 self.late.sheet.write_datetime(at, 3, row.due, self.late_date)
-                self.late.sheet.write_number(at, 4, row.state.days, self.top)
+                self.late.sheet.write_number(at, 4, row.state.days, top)
 
     def save(self) -> None:
+        """Size the columns, finish the workbook and move it into place whole."""
         for sheet in (self.matrix, self.details, self.late):
             sheet.size()
-        self.book.close()
+        try:
+            self.book.close()
+            move_into_place(self.part, self.path)
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Drop a report that failed: its temporary files go, nothing is left at `path`."""
+        for sheet in self.book.worksheets():
+            handle = getattr(sheet, "row_data_fh", None)
+            if handle is not None and not handle.closed:
+                handle.close()
+            name = getattr(sheet, "row_data_filename", None)
+            if name:
+                Path(name).unlink(missing_ok=True)
+        self.book.fileclosed = True  # no "close() may be required" warning when it is dropped
+        self.part.unlink(missing_ok=True)
+
+
+def move_into_place(part: Path, path: Path) -> None:
+    """Put the finished file `part` at `path` in one step: a reader never sees it half-written.
+    Across file systems a rename cannot do that, so it is copied beside `path` under a hidden
+    name first (the only moment anything but the report is there) and renamed over it."""
+    try:
+        os.replace(part, path)
+        return
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            raise
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(handle)
+    try:
+        shutil.copyfile(part, name)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:

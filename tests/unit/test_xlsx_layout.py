@@ -3,6 +3,11 @@ wrapped at words and as tall as their lines, landscape pages as wide as the shee
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import os
+import tempfile
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -13,6 +18,7 @@ from core.item_state import ItemState, State
 from core.report_data import PlanReport, ReportRow
 from core.states import AssignmentStatus
 from core.status import Counts, PlanStatus, SectionStatus
+from reports import build
 from reports.sheet_columns import LINE, units, wrapped
 from reports.xlsx import XlsxReport
 
@@ -23,7 +29,7 @@ LONG = (
 SCHOOL = "Муниципальное автономное общеобразовательное учреждение «СОШ № 21 г. Челябинска»"
 
 
-def _report(tmp_path: Path) -> Path:
+def _sample() -> tuple[PlanReport, list[ReportRow]]:
     counts = Counts(total=3, accepted=1, submitted=1, open=1, overdue=1)
     report = PlanReport(
         plan_id=1,
@@ -34,8 +40,6 @@ def _report(tmp_path: Path) -> Path:
         activities=[(1, "1.1", LONG), (2, "1.2", "Совещание"), (3, None, "Отчёт")],
         zone="Asia/Yekaterinburg",
     )
-    out = tmp_path / "report.xlsx"
-    writer = XlsxReport(report, out)
     due = date(2026, 11, 20)
     rows = [
         ReportRow(SCHOOL, 1, "1.1", LONG, AssignmentStatus.ACCEPTED, due,
@@ -47,6 +51,13 @@ def _report(tmp_path: Path) -> Path:
                   datetime(2026, 11, 20, 4, 0, tzinfo=UTC), None, (),
                   ItemState(State.SUBMITTED_ON_TIME)),
     ]  # fmt: skip
+    return report, rows
+
+
+def _report(tmp_path: Path) -> Path:
+    report, rows = _sample()
+    out = tmp_path / "report.xlsx"
+    writer = XlsxReport(report, out)
     writer.add(rows)
     writer.save()
     return out
@@ -112,3 +123,74 @@ def test_the_summary_title_spans_the_table_and_its_row_holds_it(book: openpyxl.W
     head = [c.value for c in summary[4]]
     assert head[3] == "На проверке" and _width(summary, 4) >= units("На проверке", bold=True)
     assert [c.value for c in summary[6]][:2] == ["Итого", 3]
+
+
+@pytest.fixture
+def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The system's temporary folder, for this test alone (to see what is left in it)."""
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_a_report_leaves_only_itself_in_its_folder_and_nothing_in_temp(
+    tmp_path: Path, system_temp: Path
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    report, rows = _sample()
+    writer = XlsxReport(report, folder / "report.xlsx")
+    # While it is written, its temporary files are in the system's folder, not beside it.
+    writer.add(rows)
+    assert list(folder.iterdir()) == [] and list(system_temp.iterdir())
+    writer.save()
+    assert [p.name for p in folder.iterdir()] == ["report.xlsx"]
+    assert list(system_temp.iterdir()) == []
+    assert openpyxl.load_workbook(folder / "report.xlsx").sheetnames[0] == "Сводка"
+
+
+def test_a_failed_report_leaves_nothing_half_written(
+    tmp_path: Path, system_temp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report, rows = _sample()
+
+    async def failing(*_: object) -> AsyncIterator[list[ReportRow]]:
+        yield rows[:2]
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(build, "report_rows", failing)
+    out = tmp_path / "report.xlsx"
+    out.write_bytes(b"yesterday's report")  # kept whole: never replaced by a half file
+    writer = XlsxReport(report, out)
+    with pytest.raises(RuntimeError):
+        asyncio.run(build._stream(None, report, writer, "UTC", None))  # type: ignore[arg-type]
+    assert out.read_bytes() == b"yesterday's report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx", "system-temp"]
+    assert list(system_temp.iterdir()) == []
+
+
+def test_across_file_systems_the_report_is_copied_then_renamed_into_place(
+    tmp_path: Path, system_temp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    replace = os.replace
+
+    def across(source: str | Path, target: str | Path) -> None:
+        if Path(source).parent == system_temp:  # the temp folder is on another disk
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", across)
+    _report(folder)
+    assert [p.name for p in folder.iterdir()] == ["report.xlsx"]
+    assert list(system_temp.iterdir()) == []
+    assert openpyxl.load_workbook(folder / "report.xlsx")["Подробно"]["A2"].value == SCHOOL
+
+
+def test_dates_are_date_cells_shown_as_days(book: openpyxl.Workbook) -> None:
+    # Written as the day's number with the date format (faster than a datetime per cell).
+    for sheet, column in (("Подробно", "E"), ("Просрочено", "D")):
+        cell = book[sheet][f"{column}2"]
+        assert cell.value == datetime(2026, 11, 20) and cell.number_format == "dd.mm.yyyy"
