@@ -134,9 +134,9 @@ class OutboxSender:
         """Send every due row, each messenger in its own lane; returns how many went out."""
         if len(self.bots) == 1:
             return await self._drain(next(iter(self.bots)))
-        # A lane waiting for its messenger's budget must not hold the other's rows: sent in
-        # turn, two messengers shared one pace (MAX's rows sorted first, Telegram's went at
-        # half its limit). A failing lane does not cut the other short; its error is raised.
+        # A lane waiting for its messenger's budget must not hold the other's rows: in one
+        # loop, MAX's rows (sorted first) held Telegram's, and the two took turns at one
+        # limit. A failing lane does not cut the other short; its error is raised after.
         lanes = await asyncio.gather(*map(self._drain, self.bots), return_exceptions=True)
         for lane in lanes:
             if isinstance(lane, BaseException):
