@@ -7,9 +7,9 @@ Half the curators read Kurator in Telegram, half in MAX; every one has one remin
 Prints, per messenger, the messages (and for MAX every request) per second against the limit,
 the busiest five seconds, the 429 answers (goal 0), and reminders lost and doubled (goal 0).
 `--rate R` sets both bots' rates and the emulators' limits to R/s: on a machine where the
-processes cannot send 30/s it shows the shared budget binding.
+processes cannot send 30/s it shows the shared budget binding. `--processes 1` runs one.
 
-    python bench/shared_pacing.py [--count 3000] [--small] [--rate 30] [--json]
+    python bench/shared_pacing.py [--count 3000] [--small] [--rate 30] [--processes 2] [--json]
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ async def _settle(arrived: Callable[[], int], expected: int, database_url: str) 
         await engine.dispose()
 
 
-async def run(count: int, rate: float) -> list[Result]:
+async def run(count: int, rate: float, processes: int = 2) -> list[Result]:
     burst = max(1, int(rate))
     telegram = Emulator(RateLimits(global_per_second=rate, global_burst=burst))
     max_emu = MaxEmulator(MaxRateLimits(requests_per_second=rate, requests_burst=burst))
@@ -160,7 +160,9 @@ async def run(count: int, rate: float) -> list[Result]:
         }
         await asyncio.gather(
             running.spawn("bot-0", **both),
-            running.spawn("bot-1", **both, MAX_POLLING="false"),  # one process polls MAX
+            *(  # one process polls MAX
+                running.spawn(f"bot-{n}", **both, MAX_POLLING="false") for n in range(1, processes)
+            ),
         )
         tg_chats = [
             telegram.chats.get(i)
@@ -253,18 +255,26 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=3000, help="reminders in all (half each)")
     parser.add_argument("--small", action="store_true", help="300 reminders: a quick check")
     parser.add_argument("--rate", type=float, default=30.0, help="each bot's limit per second")
+    parser.add_argument("--processes", type=int, default=2, help="bot processes (1 or more)")
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args()
     reason = missing_servers()
     if reason:
         raise SystemExit(reason)
     count = 300 if args.small else args.count
-    results = asyncio.run(run(count, args.rate))
+    results = asyncio.run(run(count, args.rate, args.processes))
     if args.json:
-        found = {"processes": 2, "reminders": count, "messengers": [asdict(r) for r in results]}
+        found = {
+            "processes": args.processes,
+            "reminders": count,
+            "messengers": [asdict(r) for r in results],
+        }
         print(json.dumps(found))
         return
-    print(f"{count} reminders, two processes sharing pacing over Redis, limits {args.rate:g}/s")
+    print(
+        f"{count} reminders, {args.processes} process(es) sharing pacing over Redis, "
+        f"limits {args.rate:g}/s"
+    )
     for r in results:
         what = "requests" if r.messenger == "max" else "messages"
         print(
