@@ -25,6 +25,7 @@ from core.item_state import State
 from core.plain_text import printable
 from core.report_data import PlanReport, ReportRow
 from reports.layout import Columns, ColumnText
+from reports.output import move_into_place
 
 TEMPLATE = Path(__file__).parent / "templates" / "report.docx"
 PLACEHOLDERS = re.compile(r"\{\{(title|date|period)\}\}")
@@ -108,7 +109,8 @@ class DocxReport:
         self.activities: dict[int, _Activity] = defaultdict(_Activity)
         # Where the table goes: random for each report, so no plan's text can be taken for it.
         self.marker = f"KURATOR-TABLE-{secrets.token_hex(16)}"
-        self._folder = tempfile.TemporaryDirectory(dir=path.parent)
+        # Its parts are made in the system's temporary folder, never beside the output.
+        self._folder = tempfile.TemporaryDirectory(prefix="kurator-docx-")
         self._rows: IO[str] = open(  # noqa: SIM115 - closed in save()
             Path(self._folder.name) / "rows.xml", "w", encoding="utf-8"
         )
@@ -187,18 +189,26 @@ class DocxReport:
             self._write(cells, FILL_OVERDUE if t.overdue else None)
 
     def save(self) -> None:
-        """Build the head from the template, splice the table in, write `path`."""
-        if self.aggregated:
-            self._aggregated_rows()
-        self._rows.close()
-        head = Path(self._folder.name) / "head.docx"
-        room = self._head(head)
+        """Build the head from the template, splice the table in, move the document to `path`
+        whole."""
         try:
+            if self.aggregated:
+                self._aggregated_rows()
+            self._rows.close()
+            head = Path(self._folder.name) / "head.docx"
+            room = self._head(head)
             widths = self.columns.widths(room)
             columns = tuple(zip(COLUMNS, widths, strict=True))
-            _splice(head, Path(self._rows.name), self.path, columns, self.marker)
+            whole = Path(self._folder.name) / "report.docx"
+            _splice(head, Path(self._rows.name), whole, columns, self.marker)
+            move_into_place(whole, self.path)
         finally:
-            self._folder.cleanup()
+            self.discard()
+
+    def discard(self) -> None:
+        """Drop the report's parts (after `save`, or when it failed): nothing is left at `path`."""
+        self._rows.close()
+        self._folder.cleanup()
 
     def _head(self, path: Path) -> int:
         """Write the head with the table's marker; the width (twips) the tables may take."""

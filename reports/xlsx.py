@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import errno
 import os
-import shutil
 import tempfile
 from datetime import date
 from itertools import groupby
@@ -17,6 +15,7 @@ from core import matrix
 from core.filenames import shorten
 from core.item_state import ItemState
 from core.report_data import PlanReport, ReportRow
+from reports.output import move_into_place
 from reports.sheet_columns import (
     HEADER_LIMIT,
     LINE,
@@ -223,28 +222,6 @@ class XlsxReport:
                 Path(name).unlink(missing_ok=True)
         self.book.fileclosed = True  # no "close() may be required" warning when it is dropped
         self.part.unlink(missing_ok=True)
-
-
-def move_into_place(part: Path, path: Path) -> None:
-    """Put the finished file `part` at `path` in one step: a reader never sees it half-written.
-    Across file systems a rename cannot do that, so it is copied beside `path` under a hidden
-    name first (the only moment anything but the report is there) and renamed over it."""
-    try:
-        os.replace(part, path)
-        return
-    except OSError as error:
-        if error.errno != errno.EXDEV:
-            raise
-    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(handle)
-    try:
-        shutil.copyfile(part, name)
-        os.replace(name, path)
-    except BaseException:
-        Path(name).unlink(missing_ok=True)
-        raise
-    finally:
-        part.unlink(missing_ok=True)
 
 
 def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:

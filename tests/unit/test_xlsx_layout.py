@@ -7,9 +7,11 @@ import asyncio
 import errno
 import os
 import tempfile
+import zipfile
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -19,6 +21,7 @@ from core.report_data import PlanReport, ReportRow
 from core.states import AssignmentStatus
 from core.status import Counts, PlanStatus, SectionStatus
 from reports import build
+from reports.docx_report import DocxReport
 from reports.sheet_columns import LINE, units, wrapped
 from reports.xlsx import XlsxReport
 
@@ -134,24 +137,39 @@ def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+# Both kinds of report are made in the system's temporary folder and moved into place whole.
+WRITERS = pytest.mark.parametrize(
+    ("writer_of", "suffix"), [(XlsxReport, ".xlsx"), (DocxReport, ".docx")], ids=["xlsx", "docx"]
+)
+
+
+@WRITERS
 def test_a_report_leaves_only_itself_in_its_folder_and_nothing_in_temp(
-    tmp_path: Path, system_temp: Path
+    tmp_path: Path, system_temp: Path, writer_of: Any, suffix: str
 ) -> None:
     folder = tmp_path / "out"
     folder.mkdir()
     report, rows = _sample()
-    writer = XlsxReport(report, folder / "report.xlsx")
+    writer = writer_of(report, folder / f"report{suffix}")
     # While it is written, its temporary files are in the system's folder, not beside it.
     writer.add(rows)
     assert list(folder.iterdir()) == [] and list(system_temp.iterdir())
     writer.save()
-    assert [p.name for p in folder.iterdir()] == ["report.xlsx"]
+    assert [p.name for p in folder.iterdir()] == [f"report{suffix}"]
     assert list(system_temp.iterdir()) == []
-    assert openpyxl.load_workbook(folder / "report.xlsx").sheetnames[0] == "Сводка"
+    if suffix == ".xlsx":
+        assert openpyxl.load_workbook(folder / "report.xlsx").sheetnames[0] == "Сводка"
+    else:
+        assert zipfile.ZipFile(folder / "report.docx").testzip() is None
 
 
+@WRITERS
 def test_a_failed_report_leaves_nothing_half_written(
-    tmp_path: Path, system_temp: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    system_temp: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    writer_of: Any,
+    suffix: str,
 ) -> None:
     report, rows = _sample()
 
@@ -160,13 +178,13 @@ def test_a_failed_report_leaves_nothing_half_written(
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(build, "report_rows", failing)
-    out = tmp_path / "report.xlsx"
+    out = tmp_path / f"report{suffix}"
     out.write_bytes(b"yesterday's report")  # kept whole: never replaced by a half file
-    writer = XlsxReport(report, out)
+    writer = writer_of(report, out)
     with pytest.raises(RuntimeError):
         asyncio.run(build._stream(None, report, writer, "UTC", None))  # type: ignore[arg-type]
     assert out.read_bytes() == b"yesterday's report"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx", "system-temp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"report{suffix}", "system-temp"]
     assert list(system_temp.iterdir()) == []
 
 
