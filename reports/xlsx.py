@@ -239,8 +239,9 @@ def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:
             for d in report.status.directions
         ]
         for label, c in [*groups, ("Итого", report.status.counts)]:
+            # The share as a fraction shown "7 %": a spreadsheet's percent, summable and sortable.
             rows.append([label, c.total, c.accepted, c.submitted, c.open, c.overdue,
-                         c.share(c.accepted)])  # fmt: skip
+                         c.share(c.accepted) / 100])  # fmt: skip
     labels = Column(first, 24, 60)
     for row in rows:
         labels.note(row[0])
@@ -254,10 +255,18 @@ def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:
     sheet.merge_range(0, 0, 0, len(head) - 1, report.title, title)
     generated = report.local(report.generated)
     sheet.write_string(1, 0, f"Сформирован: {generated:%d.%m.%Y %H:%M}{zone_label(report.zone)}")
-    sheet.write_row(3, 0, head, bold)
+    # Numbers stand right-aligned: so do their headers, each above its own column.
+    sheet.write_string(3, 0, head[0], bold)
+    sheet.write_row(3, 1, head[1:], book.add_format({"bold": True, "align": "right"}))
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
     bold_wrap = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    share = {"num_format": '0"\u00a0"%', "valign": "top"}  # "7 %", the space kept to the number
+    plain_share = book.add_format(share)
+    bold_share = book.add_format({**share, "bold": True})
+    top = book.add_format({"valign": "top"})
+    bold_top = book.add_format({"bold": True, "valign": "top"})
     for at, row in enumerate(rows, 4):
         last = at == 3 + len(rows)
         sheet.write_string(at, 0, row[0], bold_wrap if last else wrap)
-        sheet.write_row(at, 1, row[1:], bold if last else None)
+        sheet.write_row(at, 1, row[1:-1], bold_top if last else top)
+        sheet.write_number(at, len(row) - 1, row[-1], bold_share if last else plain_share)

@@ -126,6 +126,10 @@ def test_the_summary_title_spans_the_table_and_its_row_holds_it(book: openpyxl.W
     head = [c.value for c in summary[4]]
     assert head[3] == "На проверке" and _width(summary, 4) >= units("На проверке", bold=True)
     assert [c.value for c in summary[6]][:2] == ["Итого", 3]
+    # Number headers stand over their right-aligned numbers; the share is a percent ("33 %").
+    assert all(c.alignment.horizontal == "right" for c in summary[4][1:7])
+    share = summary[6][6]
+    assert "%" in share.number_format and 0 <= share.value <= 1
 
 
 @pytest.fixture
