@@ -300,9 +300,9 @@ def reminder_time(moment: datetime, zone: str) -> str:
     the person it goes to."""
     from datetime import UTC
 
-    from bot.texts import document_time, zone_label
+    from bot.texts import named_time
 
-    return f"{document_time(moment, zone)}{zone_label(zone)} ({moment.astimezone(UTC):%H:%M} UTC)"
+    return f"{named_time(moment, zone)} ({moment.astimezone(UTC):%H:%M} UTC)"
 
 
 def day_off_effect(effect: str) -> str:
@@ -378,9 +378,9 @@ INVITE_LINE = "{id}\t{role}\t{school}\t{used}/{uses}\tдо {until}"
 
 def until(moment: datetime, zone: str) -> str:
     """ "05.12.2026 18:00 по Москве": an expiry on the one time rule, its zone named as a city."""
-    from bot.texts import document_time, zone_label
+    from bot.texts import named_time
 
-    return f"{document_time(moment, zone)}{zone_label(zone)}"
+    return named_time(moment, zone)
 
 
 def plan_line(plan_id: int, title: str, archived: bool) -> str:

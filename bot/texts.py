@@ -93,6 +93,11 @@ def document_time(moment: datetime, zone: str) -> str:
     return f"{local_moment(moment, zone):%d.%m.%Y %H:%M}"
 
 
+def named_time(moment: datetime, zone: str) -> str:
+    """ "19.11.2026 09:00 по Екатеринбургу": one moment on its own, its zone named beside it."""
+    return f"{document_time(moment, zone)}{zone_label(zone)}"
+
+
 def zoned(words: str, zone: str) -> str:
     """ "Отправлено (по Екатеринбургу)": a column or list of times with its zone named."""
     return f"{words} ({zone_label(zone).strip()})" if zone else words

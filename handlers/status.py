@@ -198,13 +198,9 @@ async def send_chart(
         await query.answer(texts.CHART_UNAVAILABLE, show_alert=True)
         return
     await query.answer()  # drawing takes a moment: the button stops spinning first
-    from reports.chart import Bar, progress_png  # matplotlib loads with the first chart
+    from reports.chart import bars_of, progress_png  # matplotlib loads with the first chart
 
-    bars = [
-        Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue)
-        for label, c in chart.parts
-    ]
-    png = await asyncio.to_thread(progress_png, chart.title, bars)
+    png = await asyncio.to_thread(progress_png, chart.title, bars_of(chart.parts))
     today = local_today(clock.now(), settings.default_timezone)
     await query.message.answer_photo(
         BufferedInputFile(png, document_name(texts.CHART_FILE, "png", chart.title, day=today)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -12,6 +13,9 @@ matplotlib.use("Agg")  # no display anywhere this runs
 
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from core.status import Counts
 
 MAX_BARS = 25
 COLOURS = {"accepted": "#2e7d32", "submitted": "#f9a825", "open": "#90a4ae", "overdue": "#c62828"}
@@ -30,6 +34,13 @@ class Bar:
     submitted: int
     open_in_time: int
     overdue: int
+
+
+def bars_of(parts: list[tuple[str, Counts]]) -> list[Bar]:
+    """A bar per (label, counts): accepted, on review, open in time, overdue."""
+    return [
+        Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue) for label, c in parts
+    ]
 
 
 def limit_bars(bars: list[Bar], limit: int = MAX_BARS) -> list[Bar]:

@@ -56,7 +56,7 @@ async def draw_chart(database_url: str) -> bytes:
     from core.scope import Scope
     from core.status import chart_parts
     from db.engine import build_engine, build_session_factory
-    from reports.chart import Bar, progress_png
+    from reports.chart import bars_of, progress_png
 
     engine = build_engine(database_url)
     try:
@@ -69,9 +69,7 @@ async def draw_chart(database_url: str) -> bytes:
         await engine.dispose()
     if chart is None:
         sys.exit("В базе песочницы нет плана 1.")
-    bars = [Bar(label, c.accepted, c.submitted, c.open - c.overdue, c.overdue)
-            for label, c in chart.parts]  # fmt: skip
-    return progress_png(chart.title, bars)
+    return progress_png(chart.title, bars_of(chart.parts))
 
 
 def main() -> None:

@@ -357,11 +357,7 @@ async def _card(r: _Request) -> dict[str, Any]:
         "comment": card.last_comment,
         "reviewComment": card.review_comment,
         "submittedBy": found.submitted_by,
-        "submittedAt": (
-            texts.document_time(found.submitted_at, zone) + texts.zone_label(zone)
-            if found.submitted_at
-            else None
-        ),
+        "submittedAt": (texts.named_time(found.submitted_at, zone) if found.submitted_at else None),
         "files": [
             {
                 "name": f.name,
