@@ -99,3 +99,66 @@ async def test_the_report_shows_progress_then_the_file(world: World) -> None:
     assert document.raw["document"]["file_name"].endswith(".xlsx")
     deleted = await olga._next_of("delete", None)  # the progress message goes once done
     assert deleted is not None and deleted["message"]["message_id"] == progress.message_id
+
+
+async def _document(world: World, person: FakeUser, button: str) -> bytes:
+    await person.send("/report")
+    await person.press(button, await person.expect_reply("в каком виде"))
+    document = await person.expect_reply()
+    while document.raw.get("document") is None:  # the progress first ("⏳ Готовлю отчёт…")
+        assert "Готовлю" in document.text
+        document = await person.expect_reply()
+    file = await world.app.bot.get_file(document.raw["document"]["file_id"])
+    assert file.file_path is not None
+    data = await world.app.bot.download_file(file.file_path)
+    assert data is not None
+    return data.read()
+
+
+def _cells(data: bytes) -> list[list[tuple[Any, ...]]]:
+    """Every sheet's cells with their fills and number formats, as a reader sees them."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return [
+        [(c.coordinate, c.value, c.fill.fgColor.rgb, c.number_format) for row in s for c in row]
+        for s in book.worksheets
+    ]
+
+
+def _paragraphs(data: bytes) -> list[str]:
+    import io
+
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return [p.text for p in document.paragraphs] + cells
+
+
+async def test_a_big_report_is_written_in_a_process_of_its_own_and_reads_the_same(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reports import build
+
+    _, olga = await _people(world)
+    started: list[str] = []
+    start = build.ProcessSink.start
+
+    async def counted(kind: str, arguments: tuple[Any, ...]) -> build.ProcessSink:
+        started.append(kind)
+        return await start(kind, arguments)
+
+    monkeypatch.setattr(build.ProcessSink, "start", counted)
+    kinds = ("📊 Таблица XLSX", "📄 Word: по школам")
+    in_thread = [await _document(world, olga, button) for button in kinds]
+    assert started == []  # a small report: written in a thread, quicker than a process's start
+    monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 1)  # as big as a region's
+    in_process = [await _document(world, olga, button) for button in kinds]
+    assert started == ["xlsx", "docx"]
+    assert _cells(in_process[0]) == _cells(in_thread[0])
+    assert len(_cells(in_thread[0])[2]) > 20  # the details, cell by cell
+    assert _paragraphs(in_process[1]) == _paragraphs(in_thread[1])
+    assert any("Приказ" in p or "№" in p for p in _paragraphs(in_thread[1]))

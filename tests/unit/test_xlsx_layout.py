@@ -138,6 +138,7 @@ def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "system-temp"
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))  # a report's own process finds it too
     return folder
 
 
@@ -168,12 +169,14 @@ def test_a_report_leaves_only_itself_in_its_folder_and_nothing_in_temp(
 
 
 @WRITERS
+@pytest.mark.parametrize("sink", [build.ThreadSink, build.ProcessSink], ids=["thread", "process"])
 def test_a_failed_report_leaves_nothing_half_written(
     tmp_path: Path,
     system_temp: Path,
     monkeypatch: pytest.MonkeyPatch,
     writer_of: Any,
     suffix: str,
+    sink: Any,
 ) -> None:
     report, rows = _sample()
 
@@ -184,9 +187,13 @@ def test_a_failed_report_leaves_nothing_half_written(
     monkeypatch.setattr(build, "report_rows", failing)
     out = tmp_path / f"report{suffix}"
     out.write_bytes(b"yesterday's report")  # kept whole: never replaced by a half file
-    writer = writer_of(report, out)
-    with pytest.raises(RuntimeError):
-        asyncio.run(build._stream(None, report, writer, "UTC", None))  # type: ignore[arg-type]
+
+    async def run() -> None:
+        writer = await sink.start(suffix[1:], (report, out))
+        await build._stream(None, report, writer, "UTC", None)  # type: ignore[arg-type]
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        asyncio.run(run())
     assert out.read_bytes() == b"yesterday's report"
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"report{suffix}", "system-temp"]
     assert list(system_temp.iterdir()) == []
