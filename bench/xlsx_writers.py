@@ -362,7 +362,8 @@ async def main(schools: int, activities: int, as_json: bool, rounds: int = 1) ->
     split = (
         f" (reading {r['cpu_reading_s']:.2f} s, peak {r['peak_reading_mb']:.0f} MB; writing "
         f"in its own process {r['cpu_writing_s']:.2f} s, peak {r['peak_writing_mb']:.0f} MB)"
-        if r.get("cpu_writing_s") else ""
+        if r.get("cpu_writing_s")
+        else ""
     )
     print(
         f"report: {r['s']:.2f} s, CPU {r['cpu_s']:.2f} s{split} ({r['wall_s']:.2f} s with the "
