@@ -233,11 +233,13 @@ def _report_child(url: str, plan_id: int, out: str) -> None:
         return seconds, cpu
 
     seconds, cpu = asyncio.run(build())
-    writer = resource.getrusage(resource.RUSAGE_CHILDREN)  # the report's own process, if any
-    writer_cpu, writer_mb = writer.ru_utime + writer.ru_stime, writer.ru_maxrss / 1024
-    figures = {"s": seconds, "cpu_s": cpu + writer_cpu, "cpu_reading_s": cpu}
-    figures.update(cpu_writing_s=writer_cpu, peak_mb=max(_peak_mb(), writer_mb))
-    figures.update(peak_reading_mb=_peak_mb(), peak_writing_mb=writer_mb)
+    # A region's report is read and written in processes of its own (the reader's and the
+    # writer's CPU add up here; the peak is the largest of them).
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    child_cpu, child_mb = children.ru_utime + children.ru_stime, children.ru_maxrss / 1024
+    figures = {"s": seconds, "cpu_s": cpu + child_cpu, "cpu_here_s": cpu}
+    figures.update(cpu_processes_s=child_cpu, peak_mb=max(_peak_mb(), child_mb))
+    figures.update(peak_here_mb=_peak_mb(), peak_processes_mb=child_mb)
     print(json.dumps(figures))
 
 

@@ -227,6 +227,22 @@ async def report_head(
     return report
 
 
+async def report_size(
+    session: AsyncSession, plan_id: int, scope: Scope | None = None, school_id: int | None = None
+) -> int:
+    """How many rows `report_head`'s report would have: one query, to choose where to make it."""
+    scope = scope or Scope.of_plan(plan_id)
+    if school_id is not None:
+        scope = _one_school(scope, plan_id, school_id)
+    found = await session.scalar(
+        select(func.count())
+        .select_from(Assignment)
+        .join(Activity, Activity.id == Assignment.activity_id)
+        .where(*_counted(plan_id, scope))
+    )
+    return found or 0
+
+
 def _in_report() -> ColumnElement[bool]:
     """Activities a report lists: the plan's, and those removed from it that hold work handed
     in (archived, marked as removed, never dropped with the work)."""

@@ -8,14 +8,16 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from core.report_data import PlanReport, ReportRow, report_head, report_rows
+from core.report_data import PlanReport, ReportRow, report_head, report_rows, report_size
 from core.scope import Scope
+from reports.worker import frame
 
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
 # From this many rows a report is written in a process of its own: there the writer never
@@ -92,8 +94,6 @@ class ProcessSink:
         return sink
 
     async def _send(self, message: tuple[Any, ...]) -> None:
-        from reports.worker import frame
-
         assert self.child.stdin is not None
         try:
             # A chunk's pickle takes a dozen milliseconds: not on the event loop.
@@ -103,14 +103,7 @@ class ProcessSink:
             await self._answer()  # the child stopped: its error says why
 
     async def _answer(self) -> None:
-        from reports.worker import HEADER, unpickled
-
-        assert self.child.stdout is not None
-        try:
-            head = await self.child.stdout.readexactly(HEADER.size)
-            answer = unpickled(await self.child.stdout.readexactly(HEADER.unpack(head)[0]))
-        except asyncio.IncompleteReadError:
-            answer = ("error", f"the report's process ended ({await self.child.wait()})")
+        answer = await answer_of(self.child)
         await self.child.wait()
         if answer[0] != "ok":
             raise RuntimeError(f"report not written: {answer[1]}")
@@ -128,17 +121,39 @@ class ProcessSink:
         # The end of its input before "save" makes the child discard what it wrote and exit.
         if self.child.returncode is None and self.child.stdin is not None:
             self.child.stdin.close()
-            try:
-                await asyncio.wait_for(self.child.wait(), 10)
-            except TimeoutError:
-                self.child.kill()
-                await self.child.wait()
+        await _ended(self.child)
 
 
-async def _sink(report: PlanReport, kind: str, arguments: tuple[Any, ...]) -> _Sink:
-    if report.total >= PROCESS_FROM_ROWS:
-        return await ProcessSink.start(kind, arguments)
-    return await ThreadSink.start(kind, arguments)
+async def worker_process() -> asyncio.subprocess.Process:
+    """A new `python -m reports.worker`, its stdin and stdout ours (its start, about half a
+    second, runs while the caller goes on)."""
+    path = os.environ.get("PYTHONPATH")
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "reports.worker",
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{path}" if path else ROOT},
+    )  # fmt: skip
+
+
+async def answer_of(child: asyncio.subprocess.Process) -> tuple[Any, ...]:
+    """The child's next frame; an "error" one if it ended without a word."""
+    from reports.worker import HEADER, unpickled
+
+    assert child.stdout is not None
+    try:
+        head = await child.stdout.readexactly(HEADER.size)
+        return unpickled(await child.stdout.readexactly(HEADER.unpack(head)[0]))
+    except asyncio.IncompleteReadError:
+        return ("error", f"the report's process ended ({await child.wait()})")
+
+
+async def _ended(child: asyncio.subprocess.Process, seconds: float = 10) -> None:
+    """Wait for a child told to stop; one that does not in `seconds` is killed."""
+    try:
+        await asyncio.wait_for(child.wait(), seconds)
+    except TimeoutError:
+        child.kill()
+        await child.wait()
 
 
 async def _stream(
@@ -163,6 +178,94 @@ async def _stream(
     return report
 
 
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to make: which, of what, for whom (`scope`), and where its file goes."""
+
+    kind: str  # "xlsx" or "docx"
+    plan_id: int
+    now: datetime
+    default_zone: str
+    path: Path
+    scope: Scope | None = None
+    school_id: int | None = None  # a school's own report
+    template: Path | None = None  # the Word report's head
+    aggregated: bool = False  # the Word report by activity, not by school
+
+    def arguments(self, report: PlanReport) -> tuple[Any, ...]:
+        """What the kind's writer is made with (reports/worker.writer_of)."""
+        if self.kind == "xlsx":
+            return (report, self.path)
+        school = report.schools[0][1] if self.school_id is not None and report.schools else None
+        return (report, self.path, self.template, self.aggregated, school)
+
+
+async def build_here(
+    session: AsyncSession, job: ReportJob, progress: Progress | None, big: bool = False
+) -> PlanReport:
+    """Make the report reading in this process; the writer in a thread, or in a process of its
+    own for a big report (`big`: known so before the head, so that process starts at once)."""
+    child = await worker_process() if big else None
+    try:
+        report = await report_head(
+            session, job.plan_id, job.now, job.default_zone, job.school_id, job.scope
+        )
+        sink: _Sink
+        if child is not None or report.total >= PROCESS_FROM_ROWS:
+            sink = ProcessSink(child or await worker_process())
+            child = None
+            await sink._send(("start", job.kind, job.arguments(report)))
+        else:
+            sink = await ThreadSink.start(job.kind, job.arguments(report))
+    finally:
+        if child is not None:  # the head failed: the writer's process is not needed
+            assert child.stdin is not None
+            child.stdin.close()
+            await _ended(child)
+    return await _stream(session, report, sink, job.default_zone, progress)
+
+
+async def _made(session: AsyncSession, job: ReportJob, progress: Progress | None) -> PlanReport:
+    """A big report is read and written in processes of their own, the bot's process only
+    waits (its event loop is never held); a small one, or one over a database only this
+    process can reach (SQLite in memory), is made here."""
+    url = shared_url(session)
+    if url is None or await report_size(session, job.plan_id, job.scope, job.school_id) < (
+        PROCESS_FROM_ROWS
+    ):
+        return await build_here(session, job, progress)
+    child = await worker_process()
+    assert child.stdin is not None
+    try:
+        child.stdin.write(frame(("build", url, job)))
+        await child.stdin.drain()
+        while (answer := await answer_of(child))[0] == "progress":
+            if progress is not None:
+                await progress(answer[1], answer[2])
+    except BaseException:
+        # Given up (or cancelled): the child is told to stop, and discards what it made.
+        if child.returncode is None:
+            child.terminate()
+        await asyncio.shield(_ended(child))
+        raise
+    await child.wait()
+    if answer[0] != "ok":
+        raise RuntimeError(f"report not written: {answer[1]}")
+    report: PlanReport = answer[1]
+    return report
+
+
+def shared_url(session: AsyncSession) -> str | None:
+    """The session's database as a URL another process can open, or None (SQLite in memory)."""
+    bind = session.bind
+    if bind is None:
+        return None
+    url = bind.url if isinstance(bind, AsyncEngine) else bind.engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
 async def write_xlsx(
     session: AsyncSession,
     plan_id: int,
@@ -174,9 +277,8 @@ async def write_xlsx(
 ) -> PlanReport:
     """Write the plan's XLSX report (what `scope` sees of it) to `path`; memory stays at one
     chunk of rows."""
-    report = await report_head(session, plan_id, now, default_zone, scope=scope)
-    sink = await _sink(report, "xlsx", (report, path))
-    return await _stream(session, report, sink, default_zone, progress)
+    job = ReportJob("xlsx", plan_id, now, default_zone, path, scope)
+    return await _made(session, job, progress)
 
 
 async def write_docx(
@@ -194,7 +296,7 @@ async def write_docx(
 ) -> PlanReport:
     """Write the plan's DOCX report (per school, or one line per activity when `aggregated`;
     only `school_id`'s items for a school's own report; what `scope` sees) to `path`."""
-    report = await report_head(session, plan_id, now, default_zone, school_id, scope)
-    school = report.schools[0][1] if school_id is not None and report.schools else None
-    sink = await _sink(report, "docx", (report, path, template, aggregated, school))
-    return await _stream(session, report, sink, default_zone, progress)
+    job = ReportJob(
+        "docx", plan_id, now, default_zone, path, scope, school_id, template, aggregated
+    )
+    return await _made(session, job, progress)

@@ -1,17 +1,21 @@
-"""A big report written in a process of its own: the bot's process reads the rows and sends
-them here, so the writer never shares the bot's interpreter lock (its event loop is never held)
-and the reading runs on another core beside the writing.
+"""A big report made in processes of its own, so the bot's event loop is never held: a reader
+and a writer, each on its own core, neither sharing the bot's interpreter lock.
 
-The two sides speak in frames over the child's stdin and stdout: a length and a pickle. The bot
-sends ("start", kind, arguments), then ("add", rows) as they are read, then ("save",); the child
-answers ("ok",) once the file is in place, or ("error", text) and exits. An end of input before
-"save" (the bot gave up or was cancelled) discards everything: no temporary file survives.
+Each speaks in frames over its stdin and stdout: a length and a pickle. The reader is sent
+("build", database URL, job); it reads the rows with an engine of its own, answers ("progress",
+done, total) as it goes and ("ok", the report's head) when the file is in place; SIGTERM stops
+it and discards what it made. The writer it starts is sent ("start", kind, arguments), then
+("add", rows) as they are read, then ("save",); it answers ("ok",) once the file is in place.
+Either answers ("error", text) and exits when something fails; the writer discards everything
+when its input ends before "save" (the reader gave up or was stopped).
 
     python -m reports.worker   (started by reports.build, never by hand)
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import pickle
 import struct
@@ -59,12 +63,48 @@ def writer_of(kind: str, arguments: tuple[Any, ...]) -> Any:
     raise ValueError(f"unknown report kind {kind!r}")
 
 
+def send(outbox: IO[bytes], message: tuple[Any, ...]) -> None:
+    """One frame to the other side, at once."""
+    outbox.write(frame(message))
+    outbox.flush()
+
+
+def read(url: str, job: Any, outbox: IO[bytes]) -> None:
+    """The reader: make `job`'s report from the database at `url` (its writer in a process of
+    its own), telling the progress; SIGTERM cancels it (what was made is discarded)."""
+    import signal
+
+    from db.engine import build_engine, build_session_factory
+    from reports.build import build_here
+
+    async def progress(done: int, total: int) -> None:
+        send(outbox, ("progress", done, total))
+
+    async def made() -> Any:
+        engine = build_engine(url)
+        try:
+            async with build_session_factory(engine)() as session:
+                return await build_here(session, job, progress, big=True)
+        finally:
+            await engine.dispose()
+
+    async def main() -> Any:
+        work = asyncio.ensure_future(made())
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, work.cancel)
+        return await work
+
+    send(outbox, ("ok", asyncio.run(main())))
+
+
 def serve(inbox: IO[bytes], outbox: IO[bytes]) -> int:
-    """Build one report from the frames on `inbox`; the answer goes to `outbox`."""
+    """Make one report from the frames on `inbox`; the answers go to `outbox`."""
     writer = None
     try:
         first = read_frame(inbox)
         if first is None:
+            return 0
+        if first[0] == "build":
+            read(first[1], first[2], outbox)
             return 0
         _, kind, arguments = first
         writer = writer_of(kind, arguments)
@@ -78,17 +118,17 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> int:
             elif message[0] == "save":
                 writer.save()
                 writer = None
-                outbox.write(frame(("ok",)))
-                outbox.flush()
+                send(outbox, ("ok",))
                 return 0
         writer.discard()  # the bot stopped sending before "save"
         return 0
     except BaseException as error:  # told to the bot, which raises it there
         if writer is not None:
             writer.discard()
-        traceback.print_exc(file=sys.stderr)
-        outbox.write(frame(("error", f"{type(error).__name__}: {error}")))
-        outbox.flush()
+        if not isinstance(error, asyncio.CancelledError):  # a stopped report is no failure
+            traceback.print_exc(file=sys.stderr)
+        with contextlib.suppress(OSError):  # unless nobody is listening any more
+            send(outbox, ("error", f"{type(error).__name__}: {error}"))
         return 1
 
 

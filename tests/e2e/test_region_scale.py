@@ -145,20 +145,94 @@ async def test_a_big_report_is_written_in_a_process_of_its_own_and_reads_the_sam
 
     _, olga = await _people(world)
     started: list[str] = []
-    start = build.ProcessSink.start
+    start = build.worker_process
 
-    async def counted(kind: str, arguments: tuple[Any, ...]) -> build.ProcessSink:
-        started.append(kind)
-        return await start(kind, arguments)
+    async def counted() -> Any:
+        started.append("report")
+        return await start()
 
-    monkeypatch.setattr(build.ProcessSink, "start", counted)
+    monkeypatch.setattr(build, "worker_process", counted)
     kinds = ("📊 Таблица XLSX", "📄 Word: по школам")
     in_thread = [await _document(world, olga, button) for button in kinds]
     assert started == []  # a small report: written in a thread, quicker than a process's start
     monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 1)  # as big as a region's
     in_process = [await _document(world, olga, button) for button in kinds]
-    assert started == ["xlsx", "docx"]
+    # Each read in a process of its own (which writes it in another): the bot's loop only waits.
+    assert started == ["report", "report"]
     assert _cells(in_process[0]) == _cells(in_thread[0])
     assert len(_cells(in_thread[0])[2]) > 20  # the details, cell by cell
     assert _paragraphs(in_process[1]) == _paragraphs(in_thread[1])
     assert any("Приказ" in p or "№" in p for p in _paragraphs(in_thread[1]))
+
+
+async def _plan_id(world: World) -> int:
+    async with world.app.session_factory() as session:
+        plan_id = await session.scalar(select(Activity.plan_id).limit(1))
+    assert plan_id is not None
+    return plan_id
+
+
+@pytest.fixture
+def processes(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> tuple[list[Any], Any]:
+    """Every report made in processes of their own, the processes the bot started, and the
+    system's temporary folder they all use (to see what is left in it)."""
+    from reports import build
+
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 1)
+    children: list[Any] = []
+    start = build.worker_process
+
+    async def kept() -> Any:
+        children.append(await start())
+        return children[-1]
+
+    monkeypatch.setattr(build, "worker_process", kept)
+    return children, folder
+
+
+async def test_a_report_failing_in_its_process_says_why_and_leaves_nothing(
+    world: World, processes: tuple[list[Any], Any], tmp_path: Any
+) -> None:
+    from reports.build import write_docx
+
+    await _people(world)
+    children, temp = processes
+    out = tmp_path / "report.docx"
+    async with world.app.session_factory() as session:
+        with pytest.raises(RuntimeError, match="report not written"):  # the template is gone
+            await write_docx(
+                session, await _plan_id(world), world.clock.now(), "Europe/Moscow", out,
+                template=tmp_path / "no-such-template.docx",
+            )  # fmt: skip
+    assert len(children) == 1 and children[0].returncode is not None
+    assert not out.exists() and list(temp.iterdir()) == []
+
+
+async def test_a_report_given_up_stops_its_processes_and_leaves_nothing(
+    world: World, processes: tuple[list[Any], Any], tmp_path: Any
+) -> None:
+    from reports.build import write_xlsx
+
+    await _people(world)
+    children, temp = processes
+    out = tmp_path / "report.xlsx"
+    begun = asyncio.Event()
+
+    async def progress(done: int, total: int) -> None:
+        begun.set()
+        await asyncio.Event().wait()  # whoever waits gives up here
+
+    async with world.app.session_factory() as session:
+        plan_id = await _plan_id(world)
+        work = asyncio.ensure_future(
+            write_xlsx(session, plan_id, world.clock.now(), "Europe/Moscow", out, progress)
+        )
+        await begun.wait()
+        work.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await work
+    assert len(children) == 1 and children[0].returncode is not None
+    assert not out.exists() and list(temp.iterdir()) == []
