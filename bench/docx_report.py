@@ -30,13 +30,16 @@ from reports.build import write_docx
 ROOT = Path(__file__).resolve().parents[1]
 
 
-# The child reports its own peak (VmHWM) when it exits: ru_maxrss of a child would start at
-# this process's size (Linux keeps it across fork and exec).
+# The child reports its own peak (VmHWM) when it exits, or its report processes' if larger (a
+# region's report is read and written in processes of its own: reports/worker.py). ru_maxrss
+# of a child starts at its parent's size (Linux keeps it across fork and exec): an upper bound.
 _RUN = (
-    "import atexit, runpy, sys\n"
+    "import atexit, resource, runpy, sys\n"
     "def peak():\n"
     "    status = open('/proc/self/status').read()\n"
-    "    print('PEAK_KB', status.split('VmHWM:')[1].split()[0], file=sys.stderr)\n"
+    "    own = int(status.split('VmHWM:')[1].split()[0])\n"
+    "    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "    print('PEAK_KB', max(own, children), file=sys.stderr)\n"
     "atexit.register(peak)\n"
     "sys.argv = ['bot', *sys.argv[1:]]\n"
     "runpy.run_module('bot', run_name='__main__')\n"

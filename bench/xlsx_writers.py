@@ -5,8 +5,9 @@ writer's floor writes the cells the report writes for it (the matrix, a details 
 title, status and date per item, the overdue rows) with the same formats and nothing else,
 each in its own process: XlsxWriter in constant-memory mode, XlsxWriter in memory,
 rustpy-xlsxwriter (if installed: rows at once, fills only as conditional formats). Then the
-report: its build in a process of its own, `python -m bot report` as a coordinator runs it,
-and the build inside an event loop (the loop's longest hold). Prints the report's time as a
+report: its build from a process of its own (which reads and writes a region's in two more,
+reports/worker.py: their CPU is summed), `python -m bot report` as a coordinator runs it, and
+the build from inside an event loop (the loop's longest hold). Prints the report's time as a
 ratio of the chosen writer's floor measured in the same run, peak RSS, and what the time
 depends on.
 

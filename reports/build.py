@@ -192,6 +192,12 @@ class ReportJob:
     template: Path | None = None  # the Word report's head
     aggregated: bool = False  # the Word report by activity, not by school
 
+    @property
+    def writes_each_row(self) -> bool:
+        """The writer's work grows with the rows (not a Word report's tally by activity, whose
+        rows would cost more on their way to another process than they take to count)."""
+        return not (self.kind == "docx" and self.aggregated)
+
     def arguments(self, report: PlanReport) -> tuple[Any, ...]:
         """What the kind's writer is made with (reports/worker.writer_of)."""
         if self.kind == "xlsx":
@@ -204,14 +210,15 @@ async def build_here(
     session: AsyncSession, job: ReportJob, progress: Progress | None, big: bool = False
 ) -> PlanReport:
     """Make the report reading in this process; the writer in a thread, or in a process of its
-    own for a big report (`big`: known so before the head, so that process starts at once)."""
-    child = await worker_process() if big else None
+    own for a big report whose writing grows with its rows (`big`: known so before the head, so
+    that process starts at once)."""
+    child = await worker_process() if big and job.writes_each_row else None
     try:
         report = await report_head(
             session, job.plan_id, job.now, job.default_zone, job.school_id, job.scope
         )
         sink: _Sink
-        if child is not None or report.total >= PROCESS_FROM_ROWS:
+        if child is not None or (job.writes_each_row and report.total >= PROCESS_FROM_ROWS):
             sink = ProcessSink(child or await worker_process())
             child = None
             await sink._send(("start", job.kind, job.arguments(report)))

@@ -152,16 +152,18 @@ async def test_a_big_report_is_written_in_a_process_of_its_own_and_reads_the_sam
         return await start()
 
     monkeypatch.setattr(build, "worker_process", counted)
-    kinds = ("📊 Таблица XLSX", "📄 Word: по школам")
+    kinds = ("📊 Таблица XLSX", "📄 Word: по школам", "📄 Word: сводный по мероприятиям")
     in_thread = [await _document(world, olga, button) for button in kinds]
     assert started == []  # a small report: written in a thread, quicker than a process's start
     monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 1)  # as big as a region's
     in_process = [await _document(world, olga, button) for button in kinds]
-    # Each read in a process of its own (which writes it in another): the bot's loop only waits.
-    assert started == ["report", "report"]
+    # Each read in a process of its own (written in another, but for the tally by activity): the
+    # bot's loop only waits.
+    assert started == ["report"] * 3
     assert _cells(in_process[0]) == _cells(in_thread[0])
     assert len(_cells(in_thread[0])[2]) > 20  # the details, cell by cell
     assert _paragraphs(in_process[1]) == _paragraphs(in_thread[1])
+    assert _paragraphs(in_process[2]) == _paragraphs(in_thread[2])
     assert any("Приказ" in p or "№" in p for p in _paragraphs(in_thread[1]))
 
 
