@@ -1,0 +1,169 @@
+"""Big reports are read and written in processes of their own (reports/worker.py): the same
+document as from a thread, a failure said, nothing left when one fails or is given up.
+
+The clock is pinned to a day of the plan: a report's making does not depend on the moment, so
+CI's fixed moments need not run these again."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.clock import ManualClock
+from db.models import Activity
+from emulator import FakeUser
+from tests.e2e import test_curator_flows as curator
+from tests.harness import World
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(datetime(2020, 11, 2, 6, 0, tzinfo=UTC))
+
+
+async def _people(world: World) -> tuple[FakeUser, FakeUser]:
+    alice, olga, _ = await curator._setup(world)  # a curator, a coordinator, seed 001
+    return alice, olga
+
+
+async def _document(world: World, person: FakeUser, button: str) -> bytes:
+    await person.send("/report")
+    await person.press(button, await person.expect_reply("в каком виде"))
+    document = await person.expect_reply()
+    while document.raw.get("document") is None:  # the progress first ("⏳ Готовлю отчёт…")
+        assert "Готовлю" in document.text
+        document = await person.expect_reply()
+    file = await world.app.bot.get_file(document.raw["document"]["file_id"])
+    assert file.file_path is not None
+    data = await world.app.bot.download_file(file.file_path)
+    assert data is not None
+    return data.read()
+
+
+def _cells(data: bytes) -> list[list[tuple[Any, ...]]]:
+    """Every sheet's cells with their fills and number formats, as a reader sees them."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return [
+        [(c.coordinate, c.value, c.fill.fgColor.rgb, c.number_format) for row in s for c in row]
+        for s in book.worksheets
+    ]
+
+
+def _paragraphs(data: bytes) -> list[str]:
+    import io
+
+    import docx
+
+    document = docx.Document(io.BytesIO(data))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return [p.text for p in document.paragraphs] + cells
+
+
+async def test_a_big_report_is_written_in_a_process_of_its_own_and_reads_the_same(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reports import build
+
+    _, olga = await _people(world)
+    started: list[str] = []
+    start = build.worker_process
+
+    async def counted() -> Any:
+        started.append("report")
+        return await start()
+
+    monkeypatch.setattr(build, "worker_process", counted)
+    kinds = ("📊 Таблица XLSX", "📄 Word: по школам", "📄 Word: сводный по мероприятиям")
+    in_thread = [await _document(world, olga, button) for button in kinds]
+    assert started == []  # a small report: written in a thread, quicker than a process's start
+    monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 1)  # as big as a region's
+    in_process = [await _document(world, olga, button) for button in kinds]
+    # Each read in a process of its own (written in another, but for the tally by activity): the
+    # bot's loop only waits.
+    assert started == ["report"] * 3
+    assert _cells(in_process[0]) == _cells(in_thread[0])
+    assert len(_cells(in_thread[0])[2]) > 20  # the details, cell by cell
+    assert _paragraphs(in_process[1]) == _paragraphs(in_thread[1])
+    assert _paragraphs(in_process[2]) == _paragraphs(in_thread[2])
+    assert any("Приказ" in p or "№" in p for p in _paragraphs(in_thread[1]))
+
+
+async def _plan_id(world: World) -> int:
+    async with world.app.session_factory() as session:
+        plan_id = await session.scalar(select(Activity.plan_id).limit(1))
+    assert plan_id is not None
+    return plan_id
+
+
+@pytest.fixture
+def processes(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> tuple[list[Any], Any]:
+    """Every report made in processes of their own, the processes the bot started, and the
+    system's temporary folder they all use (to see what is left in it)."""
+    from reports import build
+
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 1)
+    children: list[Any] = []
+    start = build.worker_process
+
+    async def kept() -> Any:
+        children.append(await start())
+        return children[-1]
+
+    monkeypatch.setattr(build, "worker_process", kept)
+    return children, folder
+
+
+async def test_a_report_failing_in_its_process_says_why_and_leaves_nothing(
+    world: World, processes: tuple[list[Any], Any], tmp_path: Any
+) -> None:
+    from reports.build import write_docx
+
+    await _people(world)
+    children, temp = processes
+    out = tmp_path / "report.docx"
+    async with world.app.session_factory() as session:
+        with pytest.raises(RuntimeError, match="report not written"):  # the template is gone
+            await write_docx(
+                session, await _plan_id(world), world.clock.now(), "Europe/Moscow", out,
+                template=tmp_path / "no-such-template.docx",
+            )  # fmt: skip
+    assert len(children) == 1 and children[0].returncode is not None
+    assert not out.exists() and list(temp.iterdir()) == []
+
+
+async def test_a_report_given_up_stops_its_processes_and_leaves_nothing(
+    world: World, processes: tuple[list[Any], Any], tmp_path: Any
+) -> None:
+    from reports.build import write_xlsx
+
+    await _people(world)
+    children, temp = processes
+    out = tmp_path / "report.xlsx"
+    begun = asyncio.Event()
+
+    async def progress(done: int, total: int) -> None:
+        begun.set()
+        await asyncio.Event().wait()  # whoever waits gives up here
+
+    async with world.app.session_factory() as session:
+        plan_id = await _plan_id(world)
+        work = asyncio.ensure_future(
+            write_xlsx(session, plan_id, world.clock.now(), "Europe/Moscow", out, progress)
+        )
+        await begun.wait()
+        work.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await work
+    assert len(children) == 1 and children[0].returncode is not None
+    assert not out.exists() and list(temp.iterdir()) == []
