@@ -1,165 +1,34 @@
-"""Reports built without holding the event loop: rows are read a few schools at a time and
-the document is written in a worker thread or, for a big report, in a process of its own
+"""Reports made without holding the event loop: rows are read a few schools at a time and
+written in a worker thread or, for a big report, read and written in processes of its own
 (`reports/worker.py`), with progress for whoever waits."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from core.report_data import PlanReport, ReportRow, report_head, report_rows, report_size
+from core.report_data import PlanReport, report_head, report_rows, report_size
 from core.scope import Scope
+from reports.sinks import ProcessSink, Sink, ThreadSink, answer_of, ended, finished, worker_process
 from reports.worker import frame
 
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
-# From this many rows a report is written in a process of its own: there the writer never
-# shares the bot's interpreter lock, and the rows are read on one core while written on
-# another. A smaller report is quicker in a thread than a process's start (about 0.5 s).
+# From this many rows a report is read and written in processes of its own: they never share
+# the bot's interpreter lock, and the rows are read on one core while written on another. A
+# smaller report is quicker in a thread than two processes' start (about 0.7 s each).
 PROCESS_FROM_ROWS = 20_000
-ROOT = str(Path(__file__).resolve().parents[1])  # where `reports` is imported from, for the child
-
-
-class _Writer(Protocol):
-    def add(self, rows: list[ReportRow]) -> None: ...
-    def save(self) -> None: ...
-    def discard(self) -> None: ...
-
-
-class _Sink(Protocol):
-    """Where the rows go: a writer in a thread of this process or in a process of its own."""
-
-    async def add(self, rows: list[ReportRow]) -> None: ...
-    async def save(self) -> None: ...
-    async def discard(self) -> None: ...
-
-
-class ThreadSink:
-    """The writer in a worker thread of this process, a chunk written while the next is read
-    (SQLite reads outside the interpreter lock)."""
-
-    def __init__(self, writer: _Writer) -> None:
-        self.writer = writer
-        self.writing: asyncio.Future[None] | None = None
-
-    @classmethod
-    async def start(cls, kind: str, arguments: tuple[Any, ...]) -> ThreadSink:
-        from reports.worker import writer_of
-
-        # The writer's libraries load in the thread: an import on the event loop would hold it.
-        return cls(await asyncio.to_thread(writer_of, kind, arguments))
-
-    async def add(self, rows: list[ReportRow]) -> None:
-        if self.writing is not None:
-            await self.writing
-        self.writing = asyncio.ensure_future(asyncio.to_thread(self.writer.add, rows))
-
-    async def save(self) -> None:
-        if self.writing is not None:
-            await self.writing
-        await asyncio.to_thread(self.writer.save)
-
-    async def discard(self) -> None:
-        # Once the chunk being written is done with the temporary files.
-        if self.writing is not None and not self.writing.done():
-            await asyncio.wait([self.writing])
-        self.writer.discard()
-
-
-class ProcessSink:
-    """The writer in a child process (`python -m reports.worker`), fed the rows through a pipe;
-    the pipe's buffer keeps the reading at most a chunk or two ahead of the writing."""
-
-    def __init__(self, child: asyncio.subprocess.Process) -> None:
-        self.child = child
-
-    @classmethod
-    async def start(cls, kind: str, arguments: tuple[Any, ...]) -> ProcessSink:
-        root = ROOT
-        path = os.environ.get("PYTHONPATH")
-        child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "reports.worker",
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": f"{root}{os.pathsep}{path}" if path else root},
-        )  # fmt: skip
-        sink = cls(child)
-        await sink._send(("start", kind, arguments))
-        return sink
-
-    async def _send(self, message: tuple[Any, ...]) -> None:
-        assert self.child.stdin is not None
-        try:
-            # A chunk's pickle takes a dozen milliseconds: not on the event loop.
-            self.child.stdin.write(await asyncio.to_thread(frame, message))
-            await self.child.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError):
-            await self._answer()  # the child stopped: its error says why
-
-    async def _answer(self) -> None:
-        answer = await answer_of(self.child)
-        await self.child.wait()
-        if answer[0] != "ok":
-            raise RuntimeError(f"report not written: {answer[1]}")
-
-    async def add(self, rows: list[ReportRow]) -> None:
-        await self._send(("add", rows))
-
-    async def save(self) -> None:
-        await self._send(("save",))
-        assert self.child.stdin is not None
-        self.child.stdin.close()
-        await self._answer()
-
-    async def discard(self) -> None:
-        # The end of its input before "save" makes the child discard what it wrote and exit.
-        if self.child.returncode is None and self.child.stdin is not None:
-            self.child.stdin.close()
-        await _ended(self.child)
-
-
-async def worker_process() -> asyncio.subprocess.Process:
-    """A new `python -m reports.worker`, its stdin and stdout ours (its start, about half a
-    second, runs while the caller goes on)."""
-    path = os.environ.get("PYTHONPATH")
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "reports.worker",
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{path}" if path else ROOT},
-    )  # fmt: skip
-
-
-async def answer_of(child: asyncio.subprocess.Process) -> tuple[Any, ...]:
-    """The child's next frame; an "error" one if it ended without a word."""
-    from reports.worker import HEADER, unpickled
-
-    assert child.stdout is not None
-    try:
-        head = await child.stdout.readexactly(HEADER.size)
-        return unpickled(await child.stdout.readexactly(HEADER.unpack(head)[0]))
-    except asyncio.IncompleteReadError:
-        return ("error", f"the report's process ended ({await child.wait()})")
-
-
-async def _ended(child: asyncio.subprocess.Process, seconds: float = 10) -> None:
-    """Wait for a child told to stop; one that does not in `seconds` is killed."""
-    try:
-        await asyncio.wait_for(child.wait(), seconds)
-    except TimeoutError:
-        child.kill()
-        await child.wait()
 
 
 async def _stream(
     session: AsyncSession,
     report: PlanReport,
-    sink: _Sink,
+    sink: Sink,
     default_zone: str,
     progress: Progress | None,
 ) -> PlanReport:
@@ -212,23 +81,24 @@ async def build_here(
     """Make the report reading in this process; the writer in a thread, or in a process of its
     own for a big report whose writing grows with its rows (`big`: known so before the head, so
     that process starts at once)."""
-    child = await worker_process() if big and job.writes_each_row else None
+    spare = await worker_process() if big and job.writes_each_row else None
     try:
         report = await report_head(
             session, job.plan_id, job.now, job.default_zone, job.school_id, job.scope
         )
-        sink: _Sink
-        if child is not None or (job.writes_each_row and report.total >= PROCESS_FROM_ROWS):
-            sink = ProcessSink(child or await worker_process())
-            child = None
-            await sink._send(("start", job.kind, job.arguments(report)))
+        if big:
+            # The head may have recounted what became overdue: kept, and no lock held on the
+            # counts while the rows are read (a reader's session is its own, never committed).
+            await session.commit()
+        sink: Sink
+        if spare is not None or (job.writes_each_row and report.total >= PROCESS_FROM_ROWS):
+            child, spare = spare, None
+            sink = await ProcessSink.start(job.kind, job.arguments(report), child)
         else:
             sink = await ThreadSink.start(job.kind, job.arguments(report))
     finally:
-        if child is not None:  # the head failed: the writer's process is not needed
-            assert child.stdin is not None
-            child.stdin.close()
-            await _ended(child)
+        if spare is not None:  # the head failed: the writer's process is not needed
+            await asyncio.shield(ProcessSink(spare).discard())
     return await _stream(session, report, sink, job.default_zone, progress)
 
 
@@ -253,22 +123,23 @@ async def _made(session: AsyncSession, job: ReportJob, progress: Progress | None
         # Given up (or cancelled): the child is told to stop, and discards what it made.
         if child.returncode is None:
             child.terminate()
-        await asyncio.shield(_ended(child))
+        await asyncio.shield(ended(child))
         raise
-    await child.wait()
-    if answer[0] != "ok":
-        raise RuntimeError(f"report not written: {answer[1]}")
+    await finished(child, answer)
     report: PlanReport = answer[1]
     return report
 
 
 def shared_url(session: AsyncSession) -> str | None:
-    """The session's database as a URL another process can open, or None (SQLite in memory)."""
+    """The session's database as a URL another process can open and see the same data in, or
+    None: SQLite in memory, or a session bound to a connection (its transaction unseen)."""
     bind = session.bind
-    if bind is None:
+    if not isinstance(bind, AsyncEngine):
         return None
-    url = bind.url if isinstance(bind, AsyncEngine) else bind.engine.url
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+    url = bind.url
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if url.get_backend_name() == "sqlite" and (in_memory or url.query.get("mode") == "memory"):
         return None
     return url.render_as_string(hide_password=False)
 

@@ -6,8 +6,9 @@ Each speaks in frames over its stdin and stdout: a length and a pickle. The read
 done, total) as it goes and ("ok", the report's head) when the file is in place; SIGTERM stops
 it and discards what it made. The writer it starts is sent ("start", kind, arguments), then
 ("add", rows) as they are read, then ("save",); it answers ("ok",) once the file is in place.
-Either answers ("error", text) and exits when something fails; the writer discards everything
-when its input ends before "save" (the reader gave up or was stopped).
+Either answers ("error", text, the error if it pickles) and exits when something fails; the
+writer discards everything when its input ends before "save" (the reader gave up or was
+stopped) or when it is sent SIGTERM.
 
     python -m reports.worker   (started by reports.build, never by hand)
 """
@@ -18,12 +19,21 @@ import asyncio
 import contextlib
 import gc
 import pickle
+import signal
 import struct
 import sys
 import traceback
 from typing import IO, Any
 
 HEADER = struct.Struct("!I")  # a frame's length in bytes
+
+
+class ReportFailed(RuntimeError):
+    """A report's process failed: what it said (the error's kind and text)."""
+
+    def __init__(self, said: str) -> None:
+        super().__init__(f"report not written: {said}")
+        self.said = said
 
 
 def frame(message: tuple[Any, ...]) -> bytes:
@@ -72,8 +82,6 @@ def send(outbox: IO[bytes], message: tuple[Any, ...]) -> None:
 def read(url: str, job: Any, outbox: IO[bytes]) -> None:
     """The reader: make `job`'s report from the database at `url` (its writer in a process of
     its own), telling the progress; SIGTERM cancels it (what was made is discarded)."""
-    import signal
-
     from db.engine import build_engine, build_session_factory
     from reports.build import build_here
 
@@ -98,6 +106,9 @@ def read(url: str, job: Any, outbox: IO[bytes]) -> None:
 
 def serve(inbox: IO[bytes], outbox: IO[bytes]) -> int:
     """Make one report from the frames on `inbox`; the answers go to `outbox`."""
+    # Stopped by a signal (a service's stop reaches every process of its group), the writer
+    # still discards its temporary files: SIGTERM becomes an exit through the cleanup below.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     writer = None
     try:
         first = read_frame(inbox)
@@ -122,14 +133,29 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> int:
                 return 0
         writer.discard()  # the bot stopped sending before "save"
         return 0
-    except BaseException as error:  # told to the bot, which raises it there
+    except BaseException as error:  # told to whoever started this process, raised there
         if writer is not None:
             writer.discard()
-        if not isinstance(error, asyncio.CancelledError):  # a stopped report is no failure
+        stopped = isinstance(error, asyncio.CancelledError | SystemExit)
+        if not stopped and not isinstance(error, ReportFailed):  # said once, where it happened
             traceback.print_exc(file=sys.stderr)
+        said = error.said if isinstance(error, ReportFailed) else f"{type(error).__name__}: {error}"
         with contextlib.suppress(OSError):  # unless nobody is listening any more
-            send(outbox, ("error", f"{type(error).__name__}: {error}"))
-        return 1
+            send(outbox, ("error", said, _picklable(error)))
+        return error.code if isinstance(error, SystemExit) and isinstance(error.code, int) else 1
+
+
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    sys.exit(128 + signum)
+
+
+def _picklable(error: BaseException) -> BaseException | None:
+    """`error` itself if it crosses the pipe and comes back whole (a domain error does), else
+    None: its text is said anyway."""
+    try:
+        return pickle.loads(pickle.dumps(error))  # type: ignore[no-any-return]
+    except Exception:  # any failure to pickle: the text alone is sent
+        return None
 
 
 if __name__ == "__main__":

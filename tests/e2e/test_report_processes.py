@@ -70,11 +70,11 @@ def _paragraphs(data: bytes) -> list[str]:
 async def test_a_big_report_is_written_in_a_process_of_its_own_and_reads_the_same(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reports import build
+    from reports import build, sinks
 
     _, olga = await _people(world)
     started: list[str] = []
-    start = build.worker_process
+    start = sinks.worker_process
 
     async def counted() -> Any:
         started.append("report")
@@ -107,14 +107,14 @@ async def _plan_id(world: World) -> int:
 def processes(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> tuple[list[Any], Any]:
     """Every report made in processes of their own, the processes the bot started, and the
     system's temporary folder they all use (to see what is left in it)."""
-    from reports import build
+    from reports import build, sinks
 
     folder = tmp_path / "system-temp"
     folder.mkdir()
     monkeypatch.setenv("TMPDIR", str(folder))
     monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 1)
     children: list[Any] = []
-    start = build.worker_process
+    start = sinks.worker_process
 
     async def kept() -> Any:
         children.append(await start())
@@ -142,7 +142,7 @@ async def test_a_report_failing_in_its_process_says_why_and_leaves_nothing(
     assert not out.exists() and list(temp.iterdir()) == []
 
 
-async def test_a_report_given_up_stops_its_processes_and_leaves_nothing(
+async def test_a_report_given_up_stops_its_processes_and_leaves_no_part_of_itself(
     world: World, processes: tuple[list[Any], Any], tmp_path: Any
 ) -> None:
     from reports.build import write_xlsx
@@ -166,4 +166,23 @@ async def test_a_report_given_up_stops_its_processes_and_leaves_nothing(
         with pytest.raises(asyncio.CancelledError):
             await work
     assert len(children) == 1 and children[0].returncode is not None
-    assert not out.exists() and list(temp.iterdir()) == []
+    assert list(temp.iterdir()) == []
+    # A small plan may be finished before the stop arrives: then its file is whole, never half.
+    if out.exists():
+        assert _cells(out.read_bytes())
+
+
+async def test_a_plan_gone_before_its_reader_starts_is_not_found_as_in_the_bot(
+    world: World, processes: tuple[list[Any], Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.errors import NotFound
+    from reports import build
+    from reports.build import write_xlsx
+
+    monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 0)  # even an empty report goes to a reader
+    children, temp = processes
+    async with world.app.session_factory() as session:
+        with pytest.raises(NotFound) as caught:  # the handler's "not in your scope" answer
+            await write_xlsx(session, 424242, world.clock.now(), "UTC", tmp_path / "r.xlsx")
+    assert caught.value.text_key == "plan_not_found" and len(children) == 1
+    assert list(temp.iterdir()) == []

@@ -9,6 +9,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from core.item_state import ItemState, State
 from core.report_data import PlanReport, ReportRow
 from core.states import AssignmentStatus
 from core.status import Counts, PlanStatus, SectionStatus
-from reports import build
+from reports import build, sinks
 from reports.docx_report import DocxReport
 from reports.sheet_columns import LINE, units, wrapped
 from reports.xlsx import XlsxReport
@@ -169,7 +170,7 @@ def test_a_report_leaves_only_itself_in_its_folder_and_nothing_in_temp(
 
 
 @WRITERS
-@pytest.mark.parametrize("sink", [build.ThreadSink, build.ProcessSink], ids=["thread", "process"])
+@pytest.mark.parametrize("sink", [sinks.ThreadSink, sinks.ProcessSink], ids=["thread", "process"])
 def test_a_failed_report_leaves_nothing_half_written(
     tmp_path: Path,
     system_temp: Path,
@@ -197,6 +198,31 @@ def test_a_failed_report_leaves_nothing_half_written(
     assert out.read_bytes() == b"yesterday's report"
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"report{suffix}", "system-temp"]
     assert list(system_temp.iterdir()) == []
+
+
+@WRITERS
+def test_a_writer_stopped_by_a_signal_leaves_nothing(
+    tmp_path: Path, system_temp: Path, writer_of: Any, suffix: str
+) -> None:
+    """A service's stop signals every process of its group: the writer's still cleans up."""
+    import signal
+
+    report, rows = _sample()
+    out = tmp_path / f"report{suffix}"
+
+    async def run() -> int:
+        sink = await sinks.ProcessSink.start(suffix[1:], (report, out))
+        assert sink.child.stdin is not None
+        # Sent whole only once the child has read most of it (far more than a pipe holds): by
+        # then it has made its writer, whose temporary files exist.
+        sink.child.stdin.transport.set_write_buffer_limits(0)
+        many = [replace(r, comment=f"Комментарий {i:06} " * 8) for i, r in enumerate(rows * 2000)]
+        await sink.add(many)
+        sink.child.send_signal(signal.SIGTERM)
+        return await sink.child.wait()
+
+    assert asyncio.run(run()) == 128 + signal.SIGTERM
+    assert not out.exists() and list(system_temp.iterdir()) == []
 
 
 def test_across_file_systems_the_report_is_copied_then_renamed_into_place(
