@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.report_data import PlanReport, report_head, report_rows, report_size
 from core.scope import Scope
+from reports.frames import frame
 from reports.sinks import ProcessSink, Sink, ThreadSink, answer_of, ended, finished, worker_process
-from reports.worker import frame
 
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
 # From this many rows a report is read and written in processes of its own: they never share

@@ -11,9 +11,22 @@ from typing import Any, Protocol
 
 from core.errors import DomainError
 from core.report_data import ReportRow
-from reports.worker import ReportFailed, frame
+from reports.frames import HEADER, ReportFailed, frame, unpickled
 
 ROOT = str(Path(__file__).resolve().parents[1])  # where `reports` is imported from, for a child
+
+
+def writer_of(kind: str, arguments: tuple[Any, ...]) -> Any:
+    """The in-process writer of a report kind (only these two: nothing else is built here)."""
+    if kind == "xlsx":
+        from reports.xlsx import XlsxReport
+
+        return XlsxReport(*arguments)
+    if kind == "docx":
+        from reports.docx_report import DocxReport
+
+        return DocxReport(*arguments)
+    raise ValueError(f"unknown report kind {kind!r}")
 
 
 class _Writer(Protocol):
@@ -40,8 +53,6 @@ class ThreadSink:
 
     @classmethod
     async def start(cls, kind: str, arguments: tuple[Any, ...]) -> ThreadSink:
-        from reports.worker import writer_of
-
         # The writer's libraries load in the thread: an import on the event loop would hold it.
         return cls(await asyncio.to_thread(writer_of, kind, arguments))
 
@@ -144,8 +155,6 @@ async def finished(child: asyncio.subprocess.Process, answer: tuple[Any, ...]) -
 
 async def answer_of(child: asyncio.subprocess.Process) -> tuple[Any, ...]:
     """The child's next frame; an "error" one if it ended without a word."""
-    from reports.worker import HEADER, unpickled
-
     assert child.stdout is not None
     try:
         head = await child.stdout.readexactly(HEADER.size)

@@ -18,65 +18,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import pickle
 import signal
-import struct
 import sys
 import traceback
 from typing import IO, Any
 
-HEADER = struct.Struct("!I")  # a frame's length in bytes
-
-
-class ReportFailed(RuntimeError):
-    """A report's process failed: what it said (the error's kind and text)."""
-
-    def __init__(self, said: str) -> None:
-        super().__init__(f"report not written: {said}")
-        self.said = said
-
-
-def frame(message: tuple[Any, ...]) -> bytes:
-    """`message` as one frame: its length, then its pickle."""
-    body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    return HEADER.pack(len(body)) + body
-
-
-def read_frame(stream: IO[bytes]) -> tuple[Any, ...] | None:
-    """The next message from a blocking stream, or None at its end."""
-    head = stream.read(HEADER.size)
-    if len(head) < HEADER.size:
-        return None
-    (size,) = HEADER.unpack(head)
-    body = stream.read(size)
-    if len(body) < size:
-        return None
-    return unpickled(body)
-
-
-def unpickled(body: bytes) -> tuple[Any, ...]:
-    """A frame's message (only ever from the other side of our own pipe)."""
-    message: tuple[Any, ...] = pickle.loads(body)
-    return message
-
-
-def writer_of(kind: str, arguments: tuple[Any, ...]) -> Any:
-    """The in-process writer of a report kind (only these two: nothing else is built here)."""
-    if kind == "xlsx":
-        from reports.xlsx import XlsxReport
-
-        return XlsxReport(*arguments)
-    if kind == "docx":
-        from reports.docx_report import DocxReport
-
-        return DocxReport(*arguments)
-    raise ValueError(f"unknown report kind {kind!r}")
-
-
-def send(outbox: IO[bytes], message: tuple[Any, ...]) -> None:
-    """One frame to the other side, at once."""
-    outbox.write(frame(message))
-    outbox.flush()
+from reports.frames import ReportFailed, picklable, read_frame, send
+from reports.sinks import writer_of
 
 
 def read(url: str, job: Any, outbox: IO[bytes]) -> None:
@@ -141,21 +89,12 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> int:
             traceback.print_exc(file=sys.stderr)
         said = error.said if isinstance(error, ReportFailed) else f"{type(error).__name__}: {error}"
         with contextlib.suppress(OSError):  # unless nobody is listening any more
-            send(outbox, ("error", said, _picklable(error)))
+            send(outbox, ("error", said, picklable(error)))
         return error.code if isinstance(error, SystemExit) and isinstance(error.code, int) else 1
 
 
 def _exit_on_signal(signum: int, _frame: Any) -> None:
     sys.exit(128 + signum)
-
-
-def _picklable(error: BaseException) -> BaseException | None:
-    """`error` itself if it crosses the pipe and comes back whole (a domain error does), else
-    None: its text is said anyway."""
-    try:
-        return pickle.loads(pickle.dumps(error))  # type: ignore[no-any-return]
-    except Exception:  # any failure to pickle: the text alone is sent
-        return None
 
 
 if __name__ == "__main__":
