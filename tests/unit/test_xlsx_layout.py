@@ -249,3 +249,15 @@ def test_dates_are_date_cells_shown_as_days(book: openpyxl.Workbook) -> None:
     for sheet, column in (("Подробно", "E"), ("Просрочено", "D")):
         cell = book[sheet][f"{column}2"]
         assert cell.value == datetime(2026, 11, 20) and cell.number_format == "dd.mm.yyyy"
+
+
+def test_rows_cross_to_a_report_process_whole() -> None:
+    import pickle
+
+    from reports.frames import frame, read_frame
+
+    report, rows = _sample()
+    import io
+
+    back = read_frame(io.BytesIO(frame(("add", rows))))
+    assert back == ("add", rows) and pickle.loads(pickle.dumps(report)).title == report.title
