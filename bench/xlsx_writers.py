@@ -363,9 +363,10 @@ async def main(schools: int, activities: int, as_json: bool, rounds: int = 1) ->
             )
     r = figures["report"]
     split = (
-        f" (reading {r['cpu_reading_s']:.2f} s, peak {r['peak_reading_mb']:.0f} MB; writing "
-        f"in its own process {r['cpu_writing_s']:.2f} s, peak {r['peak_writing_mb']:.0f} MB)"
-        if r.get("cpu_writing_s")
+        f" (the caller {r['cpu_here_s']:.2f} s, peak {r['peak_here_mb']:.0f} MB; the report's "
+        f"reader and writer processes {r['cpu_processes_s']:.2f} s, the larger's peak "
+        f"{r['peak_processes_mb']:.0f} MB)"
+        if r.get("cpu_processes_s")
         else ""
     )
     print(
