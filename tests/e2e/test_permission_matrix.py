@@ -326,7 +326,40 @@ def test_every_callback_prefix_is_covered() -> None:
     assert set(_prefixes()) == set(ACTIONS), "add the new callback to ACTIONS"
 
 
-async def test_no_forged_button_reaches_another_plan_school_or_role(world: World) -> None:
+# Who presses, at whose objects: (person, target, look for secrets, only, skip). Each case is a
+# test of its own, so the workers share them.
+CASES: dict[str, tuple[str, str, bool, frozenset[str] | None, frozenset[str]]] = {
+    **{
+        f"{who} / plan B": (who, "foreign", True, None, frozenset())
+        for who in ("coordinator", "curator", "observer", "switched_off", "nobody")
+    },
+    # Their own school's objects: an observer may look but not change (answering the own
+    # school's seminar is what an observer may do); a switched-off person may do neither.
+    "observer / own school": ("observer", "own", False, None, frozenset({"rsvp"})),
+    "switched-off / own school": ("switched_off", "own", False, None, frozenset()),
+    # A plan coordinator and an admin who also curates one of the plan's schools.
+    "coordinator / admin": ("coordinator", "boss", False, frozenset({"pp", "pe", "pr", "pm"}),
+                            frozenset()),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(CASES))
+async def test_no_forged_button_reaches_another_plan_school_or_role(
+    world: World, case: str
+) -> None:
+    people, targets = await _matrix(world)
+    who, target, check_secrets, only, skip = CASES[case]
+    problems = await _press_everything(
+        world, people[who], targets[target], check_secrets, only=only, skip=skip
+    )
+    found = [f"{case}: {problem[:300]}" for problem in problems]
+    assert not found, "\n".join(found)
+
+
+async def _matrix(world: World) -> tuple[dict[str, FakeUser], dict[str, dict[str, int]]]:
+    """Two plans, two schools, people of every role and a switched-off one, and every kind of
+    object of each plan: the people by name, and the ids to forge (plan B's, school A's, and
+    school A's with the admin as the user)."""
     own_school = await world.add_school("Школа А")
     foreign_school = await world.add_school("Тайная гимназия Б")
     async with world.app.session_factory() as session, session.begin():
@@ -405,32 +438,14 @@ async def test_no_forged_button_reaches_another_plan_school_or_role(world: World
         theirs, foreign_school, submissions[0], foreign_user, foreign_ctx_question, invitation.id
     )
     own = targets(mine, own_school, submissions[1], curator_user, own_question, own_invitation.id)
-    problems: dict[str, list[str]] = {}
-    for name, person in (
-        ("coordinator of plan A", coordinator),
-        ("curator of school A", curator),
-        ("observer of school A", observer),
-        ("switched-off curator", switched_off),
-        ("no role", nobody),
-    ):
-        problems[name + " / plan B"] = await _press_everything(world, person, foreign, True)
-    # Their own school's objects: an observer may look but not change; a switched-off
-    # person may do neither.
-    # (Answering the own school's seminar is what an observer may do.)
-    problems["observer / own school"] = await _press_everything(
-        world, observer, own, False, skip=frozenset({"rsvp"})
-    )
-    problems["switched-off / own school"] = await _press_everything(world, switched_off, own, False)
-    # A plan coordinator and an admin who also curates one of the plan's schools.
-    problems["coordinator / admin"] = await _press_everything(
-        world,
-        coordinator,
-        {**own, "user_id": boss_user},
-        False,
-        only=frozenset({"pp", "pe", "pr", "pm"}),
-    )
-    found = [f"{who}: {problem[:300]}" for who, items in problems.items() for problem in items]
-    assert not found, "\n".join(found)
+    people = {
+        "coordinator": coordinator,
+        "curator": curator,
+        "observer": observer,
+        "switched_off": switched_off,
+        "nobody": nobody,
+    }
+    return people, {"foreign": foreign, "own": own, "boss": {**own, "user_id": boss_user}}
 
 
 async def _time_off(
