@@ -68,7 +68,7 @@ class ReportJob:
         return not (self.kind == "docx" and self.aggregated)
 
     def arguments(self, report: PlanReport) -> tuple[Any, ...]:
-        """What the kind's writer is made with (reports/worker.writer_of)."""
+        """What the kind's writer is made with (reports/sinks.writer_of)."""
         if self.kind == "xlsx":
             return (report, self.path)
         school = report.schools[0][1] if self.school_id is not None and report.schools else None
