@@ -8,8 +8,11 @@ Prints, per messenger, the messages (and for MAX every request) per second again
 the busiest five seconds, the 429 answers (goal 0), and reminders lost and doubled (goal 0).
 `--rate R` sets both bots' rates and the emulators' limits to R/s: on a machine where the
 processes cannot send 30/s it shows the shared budget binding. `--processes 1` runs one.
+`--latency MS` makes every answer of both emulators take that long (a real network's round
+trip, which loopback hides); `--concurrency N` sets SEND_CONCURRENCY (1: one send at a time).
 
-    python bench/shared_pacing.py [--count 3000] [--small] [--rate 30] [--processes 2] [--json]
+    python bench/shared_pacing.py [--count 3000] [--small] [--rate 30] [--processes 2]
+        [--latency 0] [--concurrency 8] [--json]
 """
 
 from __future__ import annotations
@@ -120,10 +123,13 @@ async def _settle(arrived: Callable[[], int], expected: int, database_url: str) 
         await engine.dispose()
 
 
-async def run(count: int, rate: float, processes: int = 2) -> list[Result]:
+async def run(
+    count: int, rate: float, processes: int = 2, latency: float = 0.0, concurrency: int = 8
+) -> list[Result]:
     burst = max(1, int(rate))
     telegram = Emulator(RateLimits(global_per_second=rate, global_burst=burst))
     max_emu = MaxEmulator(MaxRateLimits(requests_per_second=rate, requests_burst=burst))
+    telegram.latency = max_emu.latency = latency
     telegram.add_bot(TOKEN, "kurator_bench_bot")
     max_emu.add_bot(MAX_TOKEN, "kurator_bench_bot")
     sent: dict[str, list[float]] = {"telegram": [], "max": [], "max requests": []}
@@ -157,6 +163,7 @@ async def run(count: int, rate: float, processes: int = 2) -> list[Result]:
             "MAX_API_URL": max_server.url,
             "SEND_RATE": str(rate),
             "MAX_REQUEST_RATE": str(rate),
+            "SEND_CONCURRENCY": str(concurrency),
         }
         await asyncio.gather(
             running.spawn("bot-0", **both),
@@ -256,16 +263,22 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="300 reminders: a quick check")
     parser.add_argument("--rate", type=float, default=30.0, help="each bot's limit per second")
     parser.add_argument("--processes", type=int, default=2, help="bot processes (1 or more)")
+    parser.add_argument("--latency", type=float, default=0.0, help="ms each answer takes")
+    parser.add_argument("--concurrency", type=int, default=8, help="SEND_CONCURRENCY")
     parser.add_argument("--json", action="store_true", help="one JSON object")
     args = parser.parse_args()
     reason = missing_servers()
     if reason:
         raise SystemExit(reason)
     count = 300 if args.small else args.count
-    results = asyncio.run(run(count, args.rate, args.processes))
+    results = asyncio.run(
+        run(count, args.rate, args.processes, args.latency / 1000, args.concurrency)
+    )
     if args.json:
         found = {
             "processes": args.processes,
+            "latency_ms": args.latency,
+            "concurrency": args.concurrency,
             "reminders": count,
             "messengers": [asdict(r) for r in results],
         }
@@ -273,7 +286,8 @@ def main() -> None:
         return
     print(
         f"{count} reminders, {args.processes} process(es) sharing pacing over Redis, "
-        f"limits {args.rate:g}/s"
+        f"limits {args.rate:g}/s, answers {args.latency:g} ms, "
+        f"{args.concurrency} chat(s) at once per lane"
     )
     for r in results:
         what = "requests" if r.messenger == "max" else "messages"

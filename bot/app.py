@@ -37,7 +37,7 @@ from bot.polling import ConfirmingDispatcher
 from bot.reminder_render import render
 from bot.settings import Settings
 from core.clock import Clock
-from db.engine import build_engine, build_session_factory
+from db.engine import build_engine, build_session_factory, is_sqlite
 from db.migrate import upgrade
 from handlers import build_routers
 from messengers import MAX, TELEGRAM
@@ -296,6 +296,7 @@ class Application:
             worker=worker,
             claim_ttl=timedelta(seconds=settings.outbox_claim_seconds),
             more=self.bots,
+            concurrency=1 if is_sqlite(settings.database_url) else settings.send_concurrency,
         )
         self.reminders = ReminderService(
             self.session_factory, sender, self.clock, settings.default_timezone

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # MAX requests/s of the bot in all (every request counts: sends, edits, answers, polling).
     max_request_rate: float = Field(default=30.0, gt=0)
     outbox_claim_seconds: int = Field(default=300, ge=5)  # a dead worker's claim expires after
+    # Chats one process sends to at once, per messenger (PostgreSQL; on SQLite one at a time).
+    send_concurrency: int = Field(default=8, ge=1, le=64)
     # Tests and the sandbox only: the processes they start read the moment the test chose.
     clock_offset_seconds: float = Field(default=0.0)
     # Work a person waits for (a report) shows "Готовлю… N%" once it lasts longer than this.

@@ -134,6 +134,8 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
         return web.json_response(exc.body(), status=exc.code)
     if after is not None:
         await _spoil_answer(emu, request, after)
+    if emu.latency:
+        await asyncio.sleep(emu.latency)
     return web.json_response({"ok": True, "result": result})
 
 

@@ -178,6 +178,9 @@ class Emulator:
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
         self.faults = FaultPlan()
+        # Seconds every Bot API answer takes on its way back (a real network's round trip;
+        # 0 on loopback): shows what a sender that waits for each answer in turn would lose.
+        self.latency = 0.0
         self.fault_rng = random.Random()
         self.stats = Stats()
         self.changed = asyncio.Condition()

@@ -11,12 +11,15 @@ dropped connection, a crash) stays counted, and the next send of that step waits
 times longer for its answer: an answer that was merely slow then arrives, and the copy the
 first send may have made is the only extra one. A worker stops using a claim once half its
 TTL has passed and hands the rest back, so a slow worker never sends a row another worker has
-taken over.
+taken over. A lane sends to up to `concurrency` chats at once (a chat's own rows one after
+another, in order), so a burst is bound by the messenger's limit rather than by one request's
+round trip; on SQLite, whose writers queue anyway, it sends one row at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
@@ -118,6 +121,7 @@ class OutboxSender:
         rng: random.Random | None = None,
         claim_ttl: timedelta = CLAIM_TTL,
         more: Mapping[str, Bot] | None = None,
+        concurrency: int = 1,
     ) -> None:
         self.session_factory = session_factory
         self.bot = bot
@@ -129,6 +133,7 @@ class OutboxSender:
         self.worker = worker
         self.rng = rng or random.Random()
         self.claim_ttl = claim_ttl
+        self.concurrency = concurrency
 
     async def drain(self) -> int:
         """Send every due row, each messenger in its own lane; returns how many went out."""
@@ -152,13 +157,36 @@ class OutboxSender:
                 return sent
             rows.sort(key=_group_key)
             groups = [list(group) for _, group in groupby(rows, key=_group_key)]
-            for index, group in enumerate(groups):
+            if self.concurrency == 1:
+                sent += await self._line(groups)
+                continue
+            # One line per chat (the sort keeps a chat's groups together and in order).
+            lines = [list(line) for _, line in groupby(groups, key=lambda g: g[0].chat_id)]
+            gate = asyncio.Semaphore(self.concurrency)
+            # A line that fails does not cut the others short: their sends finish and are
+            # recorded, then the first error is raised.
+            results = await asyncio.gather(
+                *(self._line(line, gate) for line in lines), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+            sent += sum(cast(list[int], results))
+
+    async def _line(
+        self, groups: list[list[OutboxMessage]], gate: asyncio.Semaphore | None = None
+    ) -> int:
+        """Deliver these groups one after another; a claim running out hands the rest back."""
+        sent = 0
+        for index, group in enumerate(groups):
+            async with gate or contextlib.nullcontext():
                 if self._claim_running_out(group[0]):
                     # Slower than planned (a busy machine): hand the rest back rather than
                     # send under a claim that may expire and be taken by another worker.
                     await self._release([row.id for rest in groups[index:] for row in rest])
                     break
                 sent += await self._deliver(group)
+        return sent
 
     def _claim_running_out(self, row: OutboxMessage) -> bool:
         until = row.claimed_until

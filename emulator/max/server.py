@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -193,6 +194,8 @@ async def bot_api(request: web.Request) -> web.StreamResponse:
     record.response = result
     _remember(emu, bot, record)
     request.app[WEBHOOKS_KEY].ensure(bot)
+    if emu.latency:
+        await asyncio.sleep(emu.latency)
     return web.json_response(result)
 
 

@@ -257,6 +257,8 @@ class MaxEmulator:
         uploads: UploadPolicy | None = None,
         webhooks: WebhookPolicy | None = None,
     ) -> None:
+        # Seconds every answer takes on its way back (a real network's round trip; 0 here).
+        self.latency = 0.0
         self.limits = limits or MaxRateLimits()
         self.clock = clock or SystemClock()
         self.monotonic = monotonic
