@@ -20,11 +20,12 @@ class ChatProgress:
         chat_id: int,
         render: Callable[[int], str],
         *,
+        waiting: Callable[[], str] | None = None,
         after: float = 2.0,
         every: float = 3.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.bot, self.chat_id, self.render = bot, chat_id, render
+        self.bot, self.chat_id, self.render, self.waiting = bot, chat_id, render, waiting
         self.after, self.every, self.monotonic = after, every, monotonic
         self.started = monotonic()
         self.shown_at: float | None = None
@@ -32,20 +33,23 @@ class ChatProgress:
         self.percent = -1
 
     async def __call__(self, done: int, total: int) -> None:
+        """`total` below 0: the work waits for its turn (said by `waiting`)."""
         now = self.monotonic()
-        percent = min(99, 100 * done // total) if total else 0
+        percent = min(99, 100 * done // total) if total > 0 else -2 if total < 0 else 0
         if now - self.started < self.after or percent == self.percent:
             return
-        if self.shown_at is not None and now - self.shown_at < self.every:
+        # The first percent after waiting is shown at once: the turn came.
+        if self.shown_at is not None and now - self.shown_at < self.every and self.percent != -2:
             return
         self.percent, self.shown_at = percent, now
+        text = self.waiting() if percent == -2 and self.waiting else self.render(max(percent, 0))
         try:
             if self.message_id is None:
-                sent = await self.bot.send_message(self.chat_id, self.render(percent))
+                sent = await self.bot.send_message(self.chat_id, text)
                 self.message_id = sent.message_id
             else:
                 await self.bot.edit_message_text(
-                    self.render(percent), chat_id=self.chat_id, message_id=self.message_id
+                    text, chat_id=self.chat_id, message_id=self.message_id
                 )
         except TelegramAPIError:
             pass  # progress is a courtesy: the work goes on without it

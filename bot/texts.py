@@ -1451,6 +1451,14 @@ def report_progress(title: str, percent: int) -> str:
     return f"⏳ Готовлю отчёт «{escape(clip(title, 200))}»… {percent}%"
 
 
+def report_waiting(title: str) -> str:
+    """A big report waiting while others are made (reports/build.BIG_AT_ONCE)."""
+    return (
+        f"⏳ Отчёт «{escape(clip(title, 200))}» в очереди: сейчас готовятся другие большие "
+        "отчёты. Начну, как только освободится место."
+    )
+
+
 REPORT_BUTTONS = {
     "xlsx": "📊 Таблица XLSX",
     "docx": "📄 Word: по школам",

@@ -73,6 +73,7 @@ async def make_report(
         bot,
         chat_id,
         partial(texts.report_progress, texts.REPORT_KIND[kind]),
+        waiting=partial(texts.report_waiting, texts.REPORT_KIND[kind]),
         after=settings.progress_after_seconds,
     )
     now = clock.now()

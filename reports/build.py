@@ -5,7 +5,9 @@ written in a worker thread or, for a big report, read and written in processes o
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +25,39 @@ Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
 # the bot's interpreter lock, and the rows are read on one core while written on another. A
 # smaller report is quicker in a thread than two processes' start (about 0.7 s each).
 PROCESS_FROM_ROWS = 20_000
+# Big reports made at once by one bot process (each takes two processes of about 65 MB and up
+# to two cores); the next waits its turn, and whoever waits is told so.
+BIG_AT_ONCE = 2
+WAITING = -1  # a progress's total while the report waits for its turn
+_turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@contextlib.asynccontextmanager
+async def _turn(progress: Progress | None) -> AsyncIterator[None]:
+    """Hold one of this event loop's BIG_AT_ONCE turns; `progress(0, WAITING)` while waiting."""
+    loop = asyncio.get_running_loop()
+    gate = _turns.get(loop)
+    if gate is None:
+        gate = _turns[loop] = asyncio.Semaphore(BIG_AT_ONCE)
+    telling = None
+    if gate.locked() and progress is not None:
+        telling = asyncio.create_task(_tell_waiting(progress))
+    try:
+        async with gate:
+            if telling is not None:
+                telling.cancel()
+            yield
+    finally:
+        if telling is not None:
+            telling.cancel()
+
+
+async def _tell_waiting(progress: Progress) -> None:
+    while True:  # the progress itself decides when a line is worth showing
+        await progress(0, WAITING)
+        await asyncio.sleep(1)
 
 
 async def _stream(
@@ -104,28 +139,29 @@ async def build_here(
 
 async def _made(session: AsyncSession, job: ReportJob, progress: Progress | None) -> PlanReport:
     """A big report is read and written in processes of their own, the bot's process only
-    waits (its event loop is never held); a small one, or one over a database only this
-    process can reach (SQLite in memory), is made here."""
+    waits (its event loop is never held), BIG_AT_ONCE at a time; a small one, or one over a
+    database only this process can reach (SQLite in memory), is made here."""
     url = shared_url(session)
     if url is None or await report_size(session, job.plan_id, job.scope, job.school_id) < (
         PROCESS_FROM_ROWS
     ):
         return await build_here(session, job, progress)
-    child = await worker_process()
-    assert child.stdin is not None
-    try:
-        child.stdin.write(frame(("build", url, job)))
-        await child.stdin.drain()
-        while (answer := await answer_of(child))[0] == "progress":
-            if progress is not None:
-                await progress(answer[1], answer[2])
-    except BaseException:
-        # Given up (or cancelled): the child is told to stop, and discards what it made.
-        if child.returncode is None:
-            child.terminate()
-        await asyncio.shield(ended(child))
-        raise
-    await finished(child, answer)
+    async with _turn(progress):
+        child = await worker_process()
+        assert child.stdin is not None
+        try:
+            child.stdin.write(frame(("build", url, job)))
+            await child.stdin.drain()
+            while (answer := await answer_of(child))[0] == "progress":
+                if progress is not None:
+                    await progress(answer[1], answer[2])
+        except BaseException:
+            # Given up (or cancelled): the child is told to stop, and discards what it made.
+            if child.returncode is None:
+                child.terminate()
+            await asyncio.shield(ended(child))
+            raise
+        await finished(child, answer)
     report: PlanReport = answer[1]
     return report
 

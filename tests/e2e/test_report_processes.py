@@ -186,3 +186,70 @@ async def test_a_plan_gone_before_its_reader_starts_is_not_found_as_in_the_bot(
             await write_xlsx(session, 424242, world.clock.now(), "UTC", tmp_path / "r.xlsx")
     assert caught.value.text_key == "plan_not_found" and len(children) == 1
     assert list(temp.iterdir()) == []
+
+
+async def test_big_reports_beyond_the_limit_wait_their_turn_and_say_so(
+    world: World, processes: tuple[list[Any], Any], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reports import build
+    from reports.build import WAITING, write_xlsx
+
+    monkeypatch.setattr(build, "BIG_AT_ONCE", 1)
+    await _people(world)
+    children, _ = processes
+    plan_id = await _plan_id(world)
+    first_running, let_go, second_waits = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    seen: list[int] = []
+
+    async def first_progress(done: int, total: int) -> None:
+        first_running.set()
+        await let_go.wait()  # the first report holds the only turn until let go
+
+    async def second_progress(done: int, total: int) -> None:
+        seen.append(total)
+        if total == WAITING:
+            second_waits.set()
+
+    async def report(name: str, progress: Any) -> None:
+        async with world.app.session_factory() as session:
+            await write_xlsx(
+                session, plan_id, world.clock.now(), "Europe/Moscow", tmp_path / name, progress
+            )
+
+    first = asyncio.ensure_future(report("first.xlsx", first_progress))
+    await first_running.wait()
+    second = asyncio.ensure_future(report("second.xlsx", second_progress))
+    await second_waits.wait()
+    assert len(children) == 1  # the second report's processes are not started while it waits
+    let_go.set()
+    await asyncio.gather(first, second)
+    assert len(children) == 2
+    assert seen[0] == WAITING and seen[-1] > 0  # it was told it waits, then how far it got
+    assert _cells((tmp_path / "second.xlsx").read_bytes()) == _cells(
+        (tmp_path / "first.xlsx").read_bytes()
+    )
+
+
+async def test_the_chat_is_told_a_report_waits_then_sees_its_progress(world: World) -> None:
+    from bot import texts
+    from bot.progress import ChatProgress
+    from reports.build import WAITING
+
+    _, olga = await _people(world)
+    ticks = iter([0.0, 5.0, 6.0, 7.0, 20.0])  # the moments the progress is called at
+    progress = ChatProgress(
+        world.app.bot,
+        olga.id,
+        lambda percent: texts.report_progress("таблица", percent),
+        waiting=lambda: texts.report_waiting("таблица"),
+        after=2.0,
+        monotonic=lambda: next(ticks),
+    )  # started at 0.0
+    await progress(0, WAITING)  # 5 s in: still waiting, said once
+    await progress(0, WAITING)  # 6 s: the same line, not repeated
+    waiting = await olga.expect_reply("в очереди")
+    await progress(10, 100)  # 7 s: the turn came, shown at once (not after `every`)
+    assert (await olga.expect_edit()).text == texts.report_progress("таблица", 10)
+    await progress(50, 100)  # 20 s
+    assert (await olga.expect_edit()).text == texts.report_progress("таблица", 50)
+    assert "таблица" in waiting.text
