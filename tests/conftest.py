@@ -209,6 +209,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not moments or "moment_at" not in metafunc.fixturenames:
         return
     cluster = metafunc.definition.get_closest_marker("cluster") is not None
+    if metafunc.definition.get_closest_marker("any_moment") is not None:
+        return
     if not cluster and not _uses_default_clock(metafunc.definition._fixtureinfo):
         return
     chosen = moments[:1] if cluster else moments
@@ -220,10 +222,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     leave out the stories' MAX runs where they would only repeat.
 
     `moment`: every test on the default `clock` fixture (a module that pins its own clock to a
-    date of its plan does not depend on the moment, nor does a story's MAX run) and every
-    multi-process test. A story's MAX run keeps its pinned moment, so it runs at the first of
-    KURATOR_TEST_MOMENTS only; and it differs from its Telegram run above the database, so on
-    PostgreSQL only the one marked `max_postgres` runs.
+    date of its plan does not depend on the moment, nor does a story's MAX run, nor a test
+    marked `any_moment`) and every multi-process test. A story's MAX run keeps its pinned
+    moment, so it runs at the first of KURATOR_TEST_MOMENTS only; and it differs from its
+    Telegram run above the database, so on PostgreSQL only the one marked `max_postgres` runs.
     """
     first: str | None = next(iter(listed_moments()), None)
     left_out = []
@@ -236,6 +238,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         smoke = item.get_closest_marker("max_postgres") is not None
         if in_max and (repeated or (POSTGRES and not smoke)):
             left_out.append(item)
+        if item.get_closest_marker("any_moment") is not None:
+            continue  # its outcome cannot depend on the day or the hour: run once
         if (_uses_default_clock(info) and not in_max) or item.get_closest_marker("cluster"):
             item.add_marker(pytest.mark.moment)
     if left_out:

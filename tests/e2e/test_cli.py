@@ -7,6 +7,8 @@ import os
 import signal
 import sys
 
+import pytest
+
 from bot import texts
 from bot.settings import Settings
 from core.clock import ManualClock
@@ -60,6 +62,7 @@ async def test_bot_process_serves_updates_from_the_emulator(
     assert TOKEN not in err.decode()  # the token never reaches the logs
 
 
+@pytest.mark.any_moment
 async def test_db_commands(settings: Settings) -> None:
     from alembic.script import ScriptDirectory
 
@@ -72,6 +75,7 @@ async def test_db_commands(settings: Settings) -> None:
     assert (await run_cli(settings, "db", "current")).stdout.strip() == head
 
 
+@pytest.mark.any_moment
 async def test_school_and_invite_errors_are_clear(settings: Settings) -> None:
     await run_cli(
         settings,
@@ -110,6 +114,7 @@ async def test_invite_list_shows_active_invitations(settings: Settings) -> None:
     assert listing.rstrip().endswith(texts.zone_label(settings.default_timezone)), listing
 
 
+@pytest.mark.any_moment
 async def test_periods_command_prints_one_json_object_per_line(settings: Settings) -> None:
     import json
 
