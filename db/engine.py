@@ -25,7 +25,11 @@ def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine with per-backend settings (SQLite: WAL, foreign keys, busy timeout)."""
     kwargs: dict[str, Any] = {"echo": echo}
     if not is_sqlite(url):
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+        # Kept: 10. At most 40: the updates in flight (setWebhook's max_connections, 40, each
+        # holding one while it works) and the sender's lanes (2 x SEND_CONCURRENCY, each a few
+        # milliseconds per message) meet in a burst; a wait for a connection past its timeout
+        # would fail a send already accepted and repeat it.
+        kwargs.update(pool_size=10, max_overflow=30, pool_pre_ping=True, pool_recycle=1800)
     elif ":memory:" not in url:
         # Enough kept connections for the updates handled at once (bot/polling.py), the
         # sender and the scheduler: an overflow connection is a new thread and four PRAGMAs,

@@ -76,6 +76,9 @@ async def make_report(
         waiting=partial(texts.report_waiting, texts.REPORT_KIND[kind]),
         after=settings.progress_after_seconds,
     )
+    # Only read so far: the transaction ends here, so no connection is held while a big report
+    # waits for its turn and is made in processes of its own.
+    await session.commit()
     now = clock.now()
     suffix = "xlsx" if kind == "xlsx" else "docx"
     with tempfile.TemporaryDirectory() as folder:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from core.report_data import PlanReport, report_head, report_rows, report_size
 from core.scope import Scope
 from reports.frames import frame
 from reports.sinks import ProcessSink, Sink, ThreadSink, answer_of, ended, finished, worker_process
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
 # From this many rows a report is read and written in processes of its own: they never share
@@ -41,23 +44,32 @@ async def _turn(progress: Progress | None) -> AsyncIterator[None]:
     gate = _turns.get(loop)
     if gate is None:
         gate = _turns[loop] = asyncio.Semaphore(BIG_AT_ONCE)
+    turn = asyncio.Event()
     telling = None
     if gate.locked() and progress is not None:
-        telling = asyncio.create_task(_tell_waiting(progress))
+        telling = asyncio.create_task(_tell_waiting(progress, turn))
     try:
         async with gate:
             if telling is not None:
-                telling.cancel()
+                # Its line in flight is finished, not cut: the chat's message is then edited
+                # into the progress rather than left behind saying "в очереди".
+                turn.set()
+                await telling
             yield
     finally:
-        if telling is not None:
-            telling.cancel()
+        if telling is not None and not telling.done():
+            telling.cancel()  # given up while waiting
 
 
-async def _tell_waiting(progress: Progress) -> None:
-    while True:  # the progress itself decides when a line is worth showing
-        await progress(0, WAITING)
-        await asyncio.sleep(1)
+async def _tell_waiting(progress: Progress, turn: asyncio.Event) -> None:
+    while not turn.is_set():  # the progress itself decides when a line is worth showing
+        try:
+            await progress(0, WAITING)
+        except Exception:  # a courtesy: the report goes on without it
+            log.exception("a waiting report's progress failed")
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(turn.wait(), 1)
 
 
 async def _stream(

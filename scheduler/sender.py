@@ -168,9 +168,11 @@ class OutboxSender:
             results = await asyncio.gather(
                 *(self._line(line, gate) for line in lines), return_exceptions=True
             )
-            for result in results:
-                if isinstance(result, BaseException):
-                    raise result
+            failed = [r for r in results if isinstance(r, BaseException)]
+            for extra in failed[1:]:  # the first is raised; the others are not lost
+                log.error("outbox lane %s: a line failed too", messenger, exc_info=extra)
+            if failed:
+                raise failed[0]
             sent += sum(cast(list[int], results))
 
     async def _line(
