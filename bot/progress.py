@@ -10,6 +10,8 @@ from collections.abc import Callable
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 
+_WAITING = -2  # the percent shown while the work waits for its turn
+
 
 class ChatProgress:
     """Progress of one piece of work in one chat; call it with (done, total)."""
@@ -35,14 +37,17 @@ class ChatProgress:
     async def __call__(self, done: int, total: int) -> None:
         """`total` below 0: the work waits for its turn (said by `waiting`)."""
         now = self.monotonic()
-        percent = min(99, 100 * done // total) if total > 0 else -2 if total < 0 else 0
+        percent = min(99, 100 * done // total) if total > 0 else _WAITING if total < 0 else 0
         if now - self.started < self.after or percent == self.percent:
             return
         # The first percent after waiting is shown at once: the turn came.
-        if self.shown_at is not None and now - self.shown_at < self.every and self.percent != -2:
+        recent = self.shown_at is not None and now - self.shown_at < self.every
+        if recent and self.percent != _WAITING:
             return
         self.percent, self.shown_at = percent, now
-        text = self.waiting() if percent == -2 and self.waiting else self.render(max(percent, 0))
+        text = (
+            self.waiting() if percent == _WAITING and self.waiting else self.render(max(percent, 0))
+        )
         try:
             if self.message_id is None:
                 sent = await self.bot.send_message(self.chat_id, text)

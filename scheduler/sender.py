@@ -19,7 +19,6 @@ round trip; on SQLite, whose writers queue anyway, it sends one row at a time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import random
@@ -157,11 +156,13 @@ class OutboxSender:
                 return sent
             rows.sort(key=_group_key)
             groups = [list(group) for _, group in groupby(rows, key=_group_key)]
-            if self.concurrency == 1:
-                sent += await self._line(groups)
-                continue
-            # One line per chat (the sort keeps a chat's groups together and in order).
-            lines = [list(line) for _, line in groupby(groups, key=lambda g: g[0].chat_id)]
+            # One line per chat (the sort keeps a chat's groups together and in order); one
+            # sending at a time is one line of everything, in the same order.
+            lines = (
+                [list(line) for _, line in groupby(groups, key=lambda g: g[0].chat_id)]
+                if self.concurrency > 1
+                else [groups]
+            )
             gate = asyncio.Semaphore(self.concurrency)
             # A line that fails does not cut the others short: their sends finish and are
             # recorded, then the first error is raised.
@@ -175,13 +176,11 @@ class OutboxSender:
                 raise failed[0]
             sent += sum(cast(list[int], results))
 
-    async def _line(
-        self, groups: list[list[OutboxMessage]], gate: asyncio.Semaphore | None = None
-    ) -> int:
+    async def _line(self, groups: list[list[OutboxMessage]], gate: asyncio.Semaphore) -> int:
         """Deliver these groups one after another; a claim running out hands the rest back."""
         sent = 0
         for index, group in enumerate(groups):
-            async with gate or contextlib.nullcontext():
+            async with gate:
                 if self._claim_running_out(group[0]):
                     # Slower than planned (a busy machine): hand the rest back rather than
                     # send under a claim that may expire and be taken by another worker.
