@@ -334,13 +334,21 @@ def _zone(text: str | None) -> str | None:
     return parse_zone(text) if text else None
 
 
-async def _with_session(settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
-    """Migrate, run `work` in one transaction, dispose the engine."""
+async def _with_session(
+    settings: Settings, work: Callable[[AsyncSession], Awaitable[Any]], commits: bool = False
+) -> Any:
+    """Migrate, run `work` in one transaction (`commits`: `work` may commit on its way, as a
+    big report does after its head), dispose the engine."""
     engine = build_engine(settings.database_url)
     try:
         await upgrade(engine)
-        async with build_session_factory(engine)() as session, session.begin():
-            return await work(session)
+        async with build_session_factory(engine)() as session:
+            if commits:
+                done = await work(session)
+                await session.commit()
+                return done
+            async with session.begin():
+                return await work(session)
     finally:
         await engine.dispose()
 
@@ -662,7 +670,9 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
         plan = await find_plan(session, args.plan)
         now = settings.clock().now()
         if kind == "xlsx":
-            return await write_xlsx(session, plan.id, now, settings.default_timezone, out)
+            return await write_xlsx(
+                session, plan.id, now, settings.default_timezone, out, alone=True
+            )
         school_id = (await find_school(session, args.school)).id if args.school else None
         return await write_docx(
             session,
@@ -673,15 +683,18 @@ async def _report(settings: Settings, args: argparse.Namespace) -> int:
             template=template,
             aggregated=args.aggregate,
             school_id=school_id,
+            alone=True,
         )
 
     if kind == "xlsx":
         from reports import xlsx  # noqa: F401 (loaded before the freeze below)
 
     # What is loaded by now lives as long as this process: the garbage collector's full passes
-    # need not walk it again while 200,000 rows come and go (8% of a region's report).
+    # need not walk it again while 200,000 rows come and go, or are kept until the save (a
+    # fifth of a region's report), as in a report's own process (reports/worker.py).
     gc.freeze()
-    report = await _with_session(settings, write)
+    gc.set_threshold(50_000, 50, 50)
+    report = await _with_session(settings, write, commits=True)
     counts = report.status.counts if report.status else None
     if counts:
         print(

@@ -56,6 +56,11 @@ class ItemState:
         """Handed in after its date."""
         return self.state in HANDED_IN_LATE
 
+    def __reduce__(self) -> tuple[type[ItemState], tuple[State, int]]:
+        # Pickled as its two fields: a frozen slotted dataclass's own way costs a region's
+        # report 0.4 s on its way to the writer's process (reports/worker.py).
+        return (ItemState, (self.state, self.days))
+
 
 def item_state(
     status: AssignmentStatus, due: date | None, handed_in: date | None, today: date

@@ -1,6 +1,7 @@
 """Reports made without holding the event loop: rows are read a few schools at a time and
-written in a worker thread or, for a big report, read and written in processes of its own
-(`reports/worker.py`), with progress for whoever waits."""
+written in a worker thread or, for a big report, in processes of its own (`reports/worker.py`:
+a reader that writes an XLSX report itself with the Rust-backed writer, else feeds a writer's
+process), with progress for whoever waits."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.report_data import PlanReport, report_head, report_rows, report_size
 from core.scope import Scope
+from reports import xlsx_rust
 from reports.frames import frame
 from reports.sinks import ProcessSink, Sink, ThreadSink, answer_of, ended, finished, worker_process
 
@@ -31,6 +33,7 @@ PROCESS_FROM_ROWS = 20_000
 # Big reports made at once by one bot process (each takes two processes of about 65 MB and up
 # to two cores); the next waits its turn, and whoever waits is told so.
 BIG_AT_ONCE = 2
+BIG_CHUNK = 50  # schools a report's own process reads at once (10,000 rows in a region)
 WAITING = -1  # a progress's total while the report waits for its turn
 _turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
     weakref.WeakKeyDictionary()
@@ -78,14 +81,18 @@ async def _stream(
     sink: Sink,
     default_zone: str,
     progress: Progress | None,
+    schools: int = 10,
 ) -> PlanReport:
+    """Read the report's rows, `schools` schools at a time, into `sink`, and save it."""
     done = 0
     try:
-        async for rows in report_rows(session, report, default_zone):
-            await sink.add(rows)
-            done += len(rows)
-            if progress is not None:
-                await progress(done, max(report.total, done))
+        # Closed when left: the chunk being read ahead is finished before the session goes on.
+        async with contextlib.aclosing(report_rows(session, report, default_zone, schools)) as read:
+            async for rows in read:
+                await sink.add(rows)
+                done += len(rows)
+                if progress is not None:
+                    await progress(done, max(report.total, done))
         await sink.save()
     except BaseException:
         # A report that failed (or was cancelled) leaves no temporary files and no half file.
@@ -128,7 +135,10 @@ async def build_here(
     """Make the report reading in this process; the writer in a thread, or in a process of its
     own for a big report whose writing grows with its rows (`big`: known so before the head, so
     that process starts at once)."""
-    spare = await worker_process() if big and job.writes_each_row else None
+    # The writer's process starts while the head is read; not for an XLSX report, which the
+    # Rust-backed writer makes right here if it can (it writes faster than the rows are read and
+    # takes them at once: another process would only add their trip through a pipe).
+    spare = await worker_process() if big and job.writes_each_row and job.kind != "xlsx" else None
     try:
         report = await report_head(
             session, job.plan_id, job.now, job.default_zone, job.school_id, job.scope
@@ -138,7 +148,11 @@ async def build_here(
             # counts while the rows are read (a reader's session is its own, never committed).
             await session.commit()
         sink: Sink
-        if spare is not None or (job.writes_each_row and report.total >= PROCESS_FROM_ROWS):
+        if big and job.kind == "xlsx" and xlsx_rust.fits(report):
+            sink = await ThreadSink.start(job.kind, job.arguments(report), own_process=True)
+        elif spare is not None or (
+            job.writes_each_row and (big or report.total >= PROCESS_FROM_ROWS)
+        ):
             child, spare = spare, None
             sink = await ProcessSink.start(job.kind, job.arguments(report), child)
         else:
@@ -146,17 +160,25 @@ async def build_here(
     finally:
         if spare is not None:  # the head failed: the writer's process is not needed
             await asyncio.shield(ProcessSink(spare).discard())
-    return await _stream(session, report, sink, job.default_zone, progress)
+    # In a report's own process, bigger chunks: fewer queries, nothing else on its event loop.
+    schools = BIG_CHUNK if big else 10
+    return await _stream(session, report, sink, job.default_zone, progress, schools)
 
 
-async def _made(session: AsyncSession, job: ReportJob, progress: Progress | None) -> PlanReport:
+async def _made(
+    session: AsyncSession, job: ReportJob, progress: Progress | None, alone: bool = False
+) -> PlanReport:
     """A big report is read and written in processes of their own, the bot's process only
     waits (its event loop is never held), BIG_AT_ONCE at a time; a small one, or one over a
-    database only this process can reach (SQLite in memory), is made here."""
+    database only this process can reach (SQLite in memory), is made here. `alone`: this
+    process makes nothing else (the command line, whose session is its own and not in a
+    transaction's block: the head is committed), so a big one is read right here."""
     url = shared_url(session)
-    if url is None or await report_size(session, job.plan_id, job.scope, job.school_id) < (
-        PROCESS_FROM_ROWS
-    ):
+    size = await report_size(session, job.plan_id, job.scope, job.school_id)
+    if alone and url is not None and size >= PROCESS_FROM_ROWS:
+        # As a reader process does, in the caller's session (its own): the head committed.
+        return await build_here(session, job, progress, big=True)
+    if url is None or size < PROCESS_FROM_ROWS:
         return await build_here(session, job, progress)
     async with _turn(progress):
         child = await worker_process()
@@ -200,11 +222,12 @@ async def write_xlsx(
     path: Path,
     progress: Progress | None = None,
     scope: Scope | None = None,
+    alone: bool = False,
 ) -> PlanReport:
-    """Write the plan's XLSX report (what `scope` sees of it) to `path`; memory stays at one
-    chunk of rows."""
+    """Write the plan's XLSX report (what `scope` sees of it) to `path` (`alone`: this process
+    makes nothing else, as `_made` says)."""
     job = ReportJob("xlsx", plan_id, now, default_zone, path, scope)
-    return await _made(session, job, progress)
+    return await _made(session, job, progress, alone)
 
 
 async def write_docx(
@@ -219,10 +242,11 @@ async def write_docx(
     aggregated: bool = False,
     school_id: int | None = None,
     scope: Scope | None = None,
+    alone: bool = False,
 ) -> PlanReport:
     """Write the plan's DOCX report (per school, or one line per activity when `aggregated`;
     only `school_id`'s items for a school's own report; what `scope` sees) to `path`."""
     job = ReportJob(
         "docx", plan_id, now, default_zone, path, scope, school_id, template, aggregated
     )
-    return await _made(session, job, progress)
+    return await _made(session, job, progress, alone)

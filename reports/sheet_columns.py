@@ -64,6 +64,13 @@ class Column:
         return max(self.floor(), min(units(self.longest), self.most))
 
 
+def header_height(columns: list[Column]) -> float:
+    """The header row's height in points. The header is written first (constant memory), before
+    the widths are known: it is as tall as it would be at the narrowest widths, so it never
+    overlaps the first row."""
+    return LINE * max(len(wrapped(c.header, c.floor(), bold=True)) for c in columns) + 3
+
+
 class Sheet:
     """A worksheet written row by row whose columns are sized from what was written."""
 
@@ -71,10 +78,7 @@ class Sheet:
         self.sheet = book.add_worksheet(title)
         self.columns = columns
         self.row = 0
-        # The header is written first (constant memory), before the widths are known: it is
-        # as tall as it would be at the narrowest widths, so it never overlaps the first row.
-        lines = max(len(wrapped(c.header, c.floor(), bold=True)) for c in columns)
-        self.sheet.set_row(0, LINE * lines + 3)
+        self.sheet.set_row(0, header_height(columns))
         self.sheet.write_row(0, 0, [c.header for c in columns], header_style)
         print_setup(self.sheet)
 

@@ -16,11 +16,16 @@ from reports.frames import HEADER, ReportFailed, frame, unpickled
 ROOT = str(Path(__file__).resolve().parents[1])  # where `reports` is imported from, for a child
 
 
-def writer_of(kind: str, arguments: tuple[Any, ...]) -> Any:
-    """The in-process writer of a report kind (only these two: nothing else is built here)."""
+def writer_of(kind: str, arguments: tuple[Any, ...], own_process: bool = False) -> Any:
+    """The writer of a report kind (only these two: nothing else is built here). In a process
+    of its own an XLSX report is written by the Rust-backed writer where it fits (it holds the
+    interpreter lock while it writes, so never in a thread of the bot)."""
     if kind == "xlsx":
+        from reports import xlsx_rust
         from reports.xlsx import XlsxReport
 
+        if own_process and xlsx_rust.fits(arguments[0]):
+            return xlsx_rust.RustXlsxReport(*arguments)
         return XlsxReport(*arguments)
     if kind == "docx":
         from reports.docx_report import DocxReport
@@ -52,9 +57,12 @@ class ThreadSink:
         self.writing: asyncio.Future[None] | None = None
 
     @classmethod
-    async def start(cls, kind: str, arguments: tuple[Any, ...]) -> ThreadSink:
+    async def start(
+        cls, kind: str, arguments: tuple[Any, ...], own_process: bool = False
+    ) -> ThreadSink:
+        """A writer of `kind` (`own_process`: this is a report's own process, not the bot's)."""
         # The writer's libraries load in the thread: an import on the event loop would hold it.
-        return cls(await asyncio.to_thread(writer_of, kind, arguments))
+        return cls(await asyncio.to_thread(writer_of, kind, arguments, own_process))
 
     async def add(self, rows: list[ReportRow]) -> None:
         if self.writing is not None:

@@ -4,7 +4,9 @@ and a writer, each on its own core, neither sharing the bot's interpreter lock.
 Each speaks in frames over its stdin and stdout: a length and a pickle. The reader is sent
 ("build", database URL, job); it reads the rows with an engine of its own, answers ("progress",
 done, total) as it goes and ("ok", the report's head) when the file is in place; SIGTERM stops
-it and discards what it made. The writer it starts is sent ("start", kind, arguments), then
+it and discards what it made. An XLSX report it writes itself where the Rust-backed writer fits
+(reports/xlsx_rust.py: faster than the reading, so a pipe would only add the rows' trip);
+otherwise it starts a writer, which is sent ("start", kind, arguments), then
 ("add", rows) as they are read, then ("save",); it answers ("ok",) once the file is in place.
 Either answers ("error", text, the error if it pickles) and exits when something fails; the
 writer discards everything when its input ends before "save" (the reader gave up or was
@@ -62,15 +64,16 @@ def serve(inbox: IO[bytes], outbox: IO[bytes]) -> int:
         first = read_frame(inbox)
         if first is None:
             return 0
+        # Everything loaded so far lives as long as the process: the collector need not walk it
+        # again, and the rows that come and go (or are kept until the save) make no cycles
+        # worth a pass per chunk.
+        gc.freeze()
+        gc.set_threshold(50_000, 50, 50)
         if first[0] == "build":
             read(first[1], first[2], outbox)
             return 0
         _, kind, arguments = first
-        writer = writer_of(kind, arguments)
-        # Everything loaded so far lives as long as the process: the collector need not walk it
-        # again, and the rows that come and go make no cycles worth a pass per chunk.
-        gc.freeze()
-        gc.set_threshold(50_000, 50, 50)
+        writer = writer_of(kind, arguments, own_process=True)
         while (message := read_frame(inbox)) is not None:
             if message[0] == "add":
                 writer.add(message[1])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from operator import attrgetter
@@ -27,6 +28,7 @@ from reports.sheet_columns import (
     wrapped,
 )
 
+SHARE = '0"\u00a0"%'  # a share shown "7 %", the space kept to the number
 EXCEL_EPOCH = date(1899, 12, 30).toordinal()  # day 0 of a workbook's dates (from March 1900)
 FILLS = {  # by the dashboard's letter of the item's state (core/matrix.py)
     matrix.ACCEPTED: "C6EFCE",  # green
@@ -36,6 +38,29 @@ FILLS = {  # by the dashboard's letter of the item's state (core/matrix.py)
     matrix.OVERDUE: "FFC7CE",  # red
     matrix.NOT_APPLICABLE: "EDEDED",
 }
+
+
+def matrix_columns(report: PlanReport) -> list[Column]:
+    """The matrix's columns: the school, then an activity each."""
+    return [Column("Школа", 24, 50)] + [
+        Column(shorten(f"{n or ''} {t}", HEADER_LIMIT), 18, 18) for _, n, t in report.activities
+    ]
+
+
+def details_columns(report: PlanReport) -> list[Column]:
+    """The details sheet's columns: a row per school and activity."""
+    return [
+        Column("Школа", 20, 40), Column("№", 4, 8), Column("Мероприятие", 30, 60),
+        Column("Статус", 12, 44), Column("Срок", 11, 11), Column("Срок по плану", 11, 11),
+        Column(zoned("Отправлено", report.zone), 16, 16), Column("Комментарий", 20, 50),
+        Column("Файлы (⚠ — копия не сохранена)", 24, 50),
+    ]  # fmt: skip
+
+
+def late_columns() -> list[Column]:
+    """The overdue sheet's columns."""
+    return [Column("Школа", 20, 40), Column("№", 4, 8), Column("Мероприятие", 30, 60),
+            Column("Срок", 11, 11), Column("Дней просрочки", 9, 9)]  # fmt: skip
 
 
 class XlsxReport:
@@ -75,7 +100,6 @@ class XlsxReport:
     def _start(self) -> None:
         """The formats, the summary and every sheet's header."""
         report, book = self.report, self.book
-        self.bold = book.add_format({"bold": True})
         # Every cell at the top: a row grown by a wrapped title keeps its cells level.
         self.top = book.add_format({"valign": "top"})
         self.date = book.add_format({"num_format": "dd.mm.yyyy", "valign": "top"})
@@ -96,37 +120,13 @@ class XlsxReport:
         self.today = report.local(report.generated).date()
         head = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
-        _summary(book, book.add_worksheet("Сводка"), report, self.bold)
-        self.matrix = Sheet(
-            book,
-            "Матрица",
-            [Column("Школа", 24, 50)]
-            + [
-                Column(shorten(f"{n or ''} {t}", HEADER_LIMIT), 18, 18)
-                for _, n, t in report.activities
-            ],
-            head,
-        )
+        _summary(book, book.add_worksheet("Сводка"), report)
+        self.matrix = Sheet(book, "Матрица", matrix_columns(report), head)
         self.matrix.sheet.freeze_panes(1, 1)
         self.column = {a_id: index for index, (a_id, _, _) in enumerate(report.activities, 1)}
-        sent = zoned("Отправлено", report.zone)
-        self.details = Sheet(
-            book,
-            "Подробно",
-            [Column("Школа", 20, 40), Column("№", 4, 8), Column("Мероприятие", 30, 60),
-             Column("Статус", 12, 44), Column("Срок", 11, 11), Column("Срок по плану", 11, 11),
-             Column(sent, 16, 16), Column("Комментарий", 20, 50),
-             Column("Файлы (⚠ — копия не сохранена)", 24, 50)],
-            head,
-        )  # fmt: skip
+        self.details = Sheet(book, "Подробно", details_columns(report), head)
         self.details.sheet.freeze_panes(1, 0)
-        self.late = Sheet(
-            book,
-            "Просрочено",
-            [Column("Школа", 20, 40), Column("№", 4, 8), Column("Мероприятие", 30, 60),
-             Column("Срок", 11, 11), Column("Дней просрочки", 9, 9)],
-            head,
-        )  # fmt: skip
+        self.late = Sheet(book, "Просрочено", late_columns(), head)
         self.late.sheet.freeze_panes(1, 0)
 
     def add(self, rows: list[ReportRow]) -> None:
@@ -224,7 +224,18 @@ class XlsxReport:
         self.part.unlink(missing_ok=True)
 
 
-def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:
+@dataclass
+class Summary:
+    """The summary sheet's table: the head, a row per direction, stage or section and the
+    total last (the share a fraction), the columns' widths and the title row's height."""
+
+    head: list[str]
+    rows: list[list[Any]]
+    widths: list[float]
+    title_height: float
+
+
+def summary_of(report: PlanReport) -> Summary:
     """The title, when it was made, and the counts by direction, stage or section (all known
     before the first row, so the columns are sized before they are written)."""
     # A plan without directions is summed by its sections ("1. Организационная работа"), else
@@ -245,28 +256,40 @@ def _summary(book: Any, sheet: Any, report: PlanReport, bold: Any) -> None:
     labels = Column(first, 24, 60)
     for row in rows:
         labels.note(row[0])
-    widths = [labels.width()] + [units(h, bold=True) + 1 for h in head[1:]]
-    for index, width in enumerate(widths):
-        sheet.set_column(index, index, round(width, 1))
+    widths = [round(w, 1) for w in [labels.width()] + [units(h, bold=True) + 1 for h in head[1:]]]
+    lines = len(wrapped(report.title, sum(widths) * POINTS / 14, bold=True))
+    # In whole pixels (3/4 of a point), as a spreadsheet shows a row's height.
+    return Summary(head, rows, widths, round((lines * LINE * 14 / POINTS + 3) / 0.75) * 0.75)
+
+
+def generated_line(report: PlanReport) -> str:
+    """ "Сформирован: 01.12.2020 09:00 (по Екатеринбургу)"."""
+    generated = report.local(report.generated)
+    return f"Сформирован: {generated:%d.%m.%Y %H:%M}{zone_label(report.zone)}"
+
+
+def _summary(book: Any, sheet: Any, report: PlanReport) -> None:
+    """The summary sheet: the title across the table, when it was made, the counts."""
+    summary = summary_of(report)
+    head, rows = summary.head, summary.rows
+    for index, width in enumerate(summary.widths):
+        sheet.set_column(index, index, width)
     print_setup(sheet, repeat_header=False)
     title = book.add_format({"bold": True, "font_size": 14, "text_wrap": True, "valign": "top"})
-    lines = len(wrapped(report.title, sum(widths) * POINTS / 14, bold=True))
-    sheet.set_row(0, lines * LINE * 14 / POINTS + 3)
+    sheet.set_row(0, summary.title_height)
     sheet.merge_range(0, 0, 0, len(head) - 1, report.title, title)
-    generated = report.local(report.generated)
-    sheet.write_string(1, 0, f"Сформирован: {generated:%d.%m.%Y %H:%M}{zone_label(report.zone)}")
-    # Numbers stand right-aligned: so do their headers, each above its own column.
-    sheet.write_string(3, 0, head[0], bold)
-    sheet.write_row(3, 1, head[1:], book.add_format({"bold": True, "align": "right"}))
     wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    sheet.merge_range(1, 0, 1, len(head) - 1, generated_line(report), wrap)
+    # Headers centred over their columns, as an official form's (over text and numbers alike).
+    sheet.write_row(3, 0, head, book.add_format({"bold": True, "align": "center", "valign": "top"}))
     bold_wrap = book.add_format({"bold": True, "text_wrap": True, "valign": "top"})
-    share = {"num_format": '0"\u00a0"%', "valign": "top"}  # "7 %", the space kept to the number
-    plain_share = book.add_format(share)
-    bold_share = book.add_format({**share, "bold": True})
+    share = book.add_format({"num_format": SHARE, "valign": "top"})
     top = book.add_format({"valign": "top"})
     bold_top = book.add_format({"bold": True, "valign": "top"})
+    # The total in bold, its share as every share (the Rust-backed writer, reports/xlsx_rust.py,
+    # cannot make a column's number format bold in one row: the two writers' files are alike).
     for at, row in enumerate(rows, 4):
         last = at == 3 + len(rows)
         sheet.write_string(at, 0, row[0], bold_wrap if last else wrap)
         sheet.write_row(at, 1, row[1:-1], bold_top if last else top)
-        sheet.write_number(at, len(row) - 1, row[-1], bold_share if last else plain_share)
+        sheet.write_number(at, len(row) - 1, row[-1], share)

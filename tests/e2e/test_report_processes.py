@@ -18,6 +18,7 @@ from db.models import Activity
 from emulator import FakeUser
 from tests.e2e import test_curator_flows as curator
 from tests.harness import World
+from tests.xlsx_look import look
 
 
 @pytest.fixture
@@ -44,17 +45,19 @@ async def _document(world: World, person: FakeUser, button: str) -> bytes:
     return data.read()
 
 
-def _cells(data: bytes) -> list[list[tuple[Any, ...]]]:
-    """Every sheet's cells with their fills and number formats, as a reader sees them."""
+def _cells(data: bytes) -> dict[str, Any]:
+    """Every sheet's cells with their looks (a fill whether the cell's own or a conditional
+    rule's), widths and page setup, as a reader sees them."""
+    return look(data)
+
+
+def _fills_by_rule(data: bytes) -> bool:
+    """Whether the matrix is coloured by conditional rules (the Rust-backed writer's way)."""
     import io
 
     import openpyxl
 
-    book = openpyxl.load_workbook(io.BytesIO(data))
-    return [
-        [(c.coordinate, c.value, c.fill.fgColor.rgb, c.number_format) for row in s for c in row]
-        for s in book.worksheets
-    ]
+    return bool(openpyxl.load_workbook(io.BytesIO(data))["Матрица"].conditional_formatting)
 
 
 def _paragraphs(data: bytes) -> list[str]:
@@ -86,11 +89,12 @@ async def test_a_big_report_is_written_in_a_process_of_its_own_and_reads_the_sam
     assert started == []  # a small report: written in a thread, quicker than a process's start
     monkeypatch.setattr(build, "PROCESS_FROM_ROWS", 1)  # as big as a region's
     in_process = [await _document(world, olga, button) for button in kinds]
-    # Each read in a process of its own (written in another, but for the tally by activity): the
-    # bot's loop only waits.
+    # Each read in a process of its own (the XLSX written there by the Rust-backed writer, a Word
+    # report in another process, but for the tally by activity): the bot's loop only waits.
     assert started == ["report"] * 3
+    assert _fills_by_rule(in_process[0]) and not _fills_by_rule(in_thread[0])
     assert _cells(in_process[0]) == _cells(in_thread[0])
-    assert len(_cells(in_thread[0])[2]) > 20  # the details, cell by cell
+    assert len(_cells(in_thread[0])["Подробно"]["cells"]) > 20  # the details, cell by cell
     assert _paragraphs(in_process[1]) == _paragraphs(in_thread[1])
     assert _paragraphs(in_process[2]) == _paragraphs(in_thread[2])
     assert any("Приказ" in p or "№" in p for p in _paragraphs(in_thread[1]))

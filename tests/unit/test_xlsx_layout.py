@@ -25,6 +25,7 @@ from reports import build, sinks
 from reports.docx_report import DocxReport
 from reports.sheet_columns import LINE, units, wrapped
 from reports.xlsx import XlsxReport
+from reports.xlsx_rust import RustXlsxReport
 
 LONG = (
     "Организация и проведение диагностических работ по функциональной грамотности обучающихся "
@@ -58,18 +59,23 @@ def _sample() -> tuple[PlanReport, list[ReportRow]]:
     return report, rows
 
 
-def _report(tmp_path: Path) -> Path:
+def _report(tmp_path: Path, writer_of: Any = XlsxReport) -> Path:
     report, rows = _sample()
     out = tmp_path / "report.xlsx"
-    writer = XlsxReport(report, out)
+    writer = writer_of(report, out)
     writer.add(rows)
     writer.save()
     return out
 
 
-@pytest.fixture
-def book(tmp_path: Path) -> openpyxl.Workbook:
-    return openpyxl.load_workbook(_report(tmp_path))
+# The same workbook from either writer: XlsxWriter's (a thread of the bot, or the fallback) and
+# the Rust-backed one (a big report's own process).
+XLSX_WRITERS = [XlsxReport, RustXlsxReport]
+
+
+@pytest.fixture(params=XLSX_WRITERS, ids=["xlsxwriter", "rust"])
+def book(tmp_path: Path, request: pytest.FixtureRequest) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(_report(tmp_path, request.param))
 
 
 def _width(sheet: object, column: int) -> float:
@@ -127,8 +133,9 @@ def test_the_summary_title_spans_the_table_and_its_row_holds_it(book: openpyxl.W
     head = [c.value for c in summary[4]]
     assert head[3] == "На проверке" and _width(summary, 4) >= units("На проверке", bold=True)
     assert [c.value for c in summary[6]][:2] == ["Итого", 3]
-    # Number headers stand over their right-aligned numbers; the share is a percent ("33 %").
-    assert all(c.alignment.horizontal == "right" for c in summary[4][1:7])
+    # The header in bold, centred over its columns; the total in bold; the share a percent.
+    assert all(c.font.b and c.alignment.horizontal == "center" for c in summary[4])
+    assert all(c.font.b for c in summary[6][:6])
     share = summary[6][6]
     assert "%" in share.number_format and 0 <= share.value <= 1
 
@@ -149,7 +156,11 @@ WRITERS = pytest.mark.parametrize(
 )
 
 
-@WRITERS
+@pytest.mark.parametrize(
+    ("writer_of", "suffix"),
+    [(XlsxReport, ".xlsx"), (RustXlsxReport, ".xlsx"), (DocxReport, ".docx")],
+    ids=["xlsx", "rust-xlsx", "docx"],
+)
 def test_a_report_leaves_only_itself_in_its_folder_and_nothing_in_temp(
     tmp_path: Path, system_temp: Path, writer_of: Any, suffix: str
 ) -> None:
