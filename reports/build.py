@@ -30,8 +30,9 @@ Progress = Callable[[int, int], Awaitable[None]]  # rows done, rows in all
 # the bot's interpreter lock, and the rows are read on one core while written on another. A
 # smaller report is quicker in a thread than two processes' start (about 0.7 s each).
 PROCESS_FROM_ROWS = 20_000
-# Big reports made at once by one bot process (each takes two processes of about 65 MB and up
-# to two cores); the next waits its turn, and whoever waits is told so.
+# Big reports made at once by one bot process (a region's XLSX takes one process of about 115 MB,
+# a Word report two of about 65 MB, each up to a core); the next waits its turn, and whoever
+# waits is told so.
 BIG_AT_ONCE = 2
 BIG_CHUNK = 50  # schools a report's own process reads at once (10,000 rows in a region)
 WAITING = -1  # a progress's total while the report waits for its turn
