@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from core.report_data import PlanReport, report_head, report_rows, report_size
 from core.scope import Scope
-from reports import xlsx_rust
 from reports.frames import frame
 from reports.sinks import ProcessSink, Sink, ThreadSink, answer_of, ended, finished, worker_process
 
@@ -146,10 +145,11 @@ async def build_here(
         )
         if big:
             # The head may have recounted what became overdue: kept, and no lock held on the
-            # counts while the rows are read (a reader's session is its own, never committed).
+            # counts while the rows are read (the session is the reader's own, or the command
+            # line's, not in a transaction's block).
             await session.commit()
         sink: Sink
-        if big and job.kind == "xlsx" and xlsx_rust.fits(report):
+        if big and job.kind == "xlsx" and _rust_fits(report):
             sink = await ThreadSink.start(job.kind, job.arguments(report), own_process=True)
         elif spare is not None or (
             job.writes_each_row and (big or report.total >= PROCESS_FROM_ROWS)
@@ -161,9 +161,17 @@ async def build_here(
     finally:
         if spare is not None:  # the head failed: the writer's process is not needed
             await asyncio.shield(ProcessSink(spare).discard())
-    # In a report's own process, bigger chunks: fewer queries, nothing else on its event loop.
-    schools = BIG_CHUNK if big else 10
+    # Written right here in a report's own process: bigger chunks, fewer queries (nothing else on
+    # its event loop, and none of them pickled for a pipe).
+    schools = BIG_CHUNK if big and isinstance(sink, ThreadSink) else 10
     return await _stream(session, report, sink, job.default_zone, progress, schools)
+
+
+def _rust_fits(report: PlanReport) -> bool:
+    """Whether the Rust-backed writer makes this XLSX report (loaded by the first big one)."""
+    from reports import xlsx_rust
+
+    return xlsx_rust.fits(report)
 
 
 async def _made(

@@ -66,16 +66,16 @@ class ThreadSink:
 
     async def add(self, rows: list[ReportRow]) -> None:
         if self.writing is not None:
-            await self.writing
+            await asyncio.shield(self.writing)
         self.writing = asyncio.ensure_future(asyncio.to_thread(self.writer.add, rows))
 
     async def save(self) -> None:
         if self.writing is not None:
-            await self.writing
-        # Kept as the work in hand: a cancel during the save waits for it before discarding (the
-        # finished file may then stay at its place, the caller's to drop).
+            await asyncio.shield(self.writing)
+        # Kept as the work in hand, and shielded: a cancel cannot stop the thread, so `discard`
+        # waits for it (the finished file may then stay at its place, the caller's to drop).
         self.writing = asyncio.ensure_future(asyncio.to_thread(self.writer.save))
-        await self.writing
+        await asyncio.shield(self.writing)
 
     async def discard(self) -> None:
         # Once the chunk being written is done with the temporary files.

@@ -1,5 +1,6 @@
 """A big report made in processes of its own, so the bot's event loop is never held: a reader
-and a writer, each on its own core, neither sharing the bot's interpreter lock.
+(which writes an XLSX report itself) and, for a Word report or XLSX's fallback, a writer, each
+on its own core, neither sharing the bot's interpreter lock.
 
 Each speaks in frames over its stdin and stdout: a length and a pickle. The reader is sent
 ("build", database URL, job); it reads the rows with an engine of its own, answers ("progress",

@@ -67,8 +67,9 @@ class XlsxReport:
     """The workbook written as rows arrive, school by school, then saved to `path`.
 
     XlsxWriter in constant-memory mode: each sheet's finished rows go to a temporary file (in
-    the system's temporary folder), so a region's 200,000 rows never sit in memory. Why not
-    its in-memory mode or a Rust-backed writer: docs/performance.md ("The region XLSX")."""
+    the system's temporary folder), so a region's 200,000 rows never sit in memory. Small
+    reports and the fallback; a big one is written by reports/xlsx_rust.py, the same workbook
+    (docs/performance.md, "The region XLSX")."""
 
     def __init__(self, report: PlanReport, path: Path) -> None:
         import xlsxwriter  # loaded by the first report, not at start-up

@@ -42,8 +42,11 @@ from reports.xlsx import (
     summary_of,
 )
 
+CELL_LIMIT = (
+    32_767  # characters a cell holds (XlsxWriter cuts a longer text there; this refuses it)
+)
 SAMPLE_DAYS = (0, 1, 2, 3, 5, 10, 11, 21, 100, 365)  # days in a state's words, to learn its rule
-WILDCARDS = frozenset("*?~")  # what a spreadsheet's SEARCH reads as a pattern, not as itself
+SPECIAL = frozenset('*?~"')  # SEARCH("…")'s patterns and the quote that would end its text
 
 
 def fill_rules(samples: Iterable[tuple[str, str]]) -> list[tuple[str, str]] | None:
@@ -64,7 +67,7 @@ def fill_rules(samples: Iterable[tuple[str, str]]) -> list[tuple[str, str]] | No
                 if other != text and _digits_apart(text, other):
                     start = os.path.commonprefix([text, other])  # noqa: RUF071 (texts, not paths)
                     key = min(key, start.rstrip(" ,"), key=len)
-            if keys.setdefault(key, letter) != letter or not key or WILDCARDS & set(key):
+            if keys.setdefault(key, letter) != letter or not key or SPECIAL & set(key):
                 return None
     rules = sorted(keys.items(), key=lambda rule: (-len(rule[0]), rule[0]))
     for text, letter in samples:
@@ -159,10 +162,11 @@ class RustXlsxReport:
                 comment.note(row.comment)
             joined = None
             if row.files:
-                joined = ", ".join(row.files)
+                joined = ", ".join(row.files)[:CELL_LIMIT]
                 files.note(joined)
             keep((school, row.number or None, row.title, words, row.due, row.plan_due,
-                  local(row.submitted) if row.submitted else None, row.comment or None,
+                  local(row.submitted) if row.submitted else None,
+                  row.comment[:CELL_LIMIT] if row.comment else None,
                   joined))  # fmt: skip
         late = [r for r in rows if r.overdue]
         for row in sorted(late, key=lambda r: r.due or self.today):
@@ -188,30 +192,29 @@ class RustXlsxReport:
     def _write(self) -> None:
         import rustpy_xlsxwriter as rx
 
-        def style(*, bold: bool = False, wrap: bool = False, fill: str | None = None,
-                  number: str | None = None, size: float | None = None) -> Any:  # fmt: skip
+        def style(*, bold: bool = False, wrap: bool = False, number: str | None = None,
+                  size: float | None = None) -> Any:  # fmt: skip
             # Every cell at the top: a row grown by a wrapped title keeps its cells level.
             look = rx.Format().set_align("top")
             if bold:
                 look = look.set_bold()
             if wrap:
                 look = look.set_text_wrap()
-            if fill:
-                look = look.set_background_color(f"#{fill}").set_pattern("solid")
             if number:
                 look = look.set_num_format(number)
             if size:
                 look = look.set_font_size(size)
             return look
 
+        def fill(colour: str) -> Any:
+            return rx.Format().set_background_color(f"#{colour}").set_pattern("solid")
+
         def rules(found: list[tuple[str, str]] | None) -> list[dict[str, Any]]:
             assert found is not None  # fits() said so
             return [
-                {"type": "text", "criteria": "contains", "value": text,
-                 "format": rx.Format().set_background_color(f"#{FILLS[letter]}")
-                 .set_pattern("solid")}
-                for text, letter in found
-            ]  # fmt: skip
+                {"type": "text", "criteria": "contains", "value": text, "format": fill(FILLS[mark])}
+                for text, mark in found
+            ]
 
         report = self.report
         summary = summary_of(report)
@@ -248,7 +251,9 @@ class RustXlsxReport:
                 "Сводка": {summary.head[0]: wrap, summary.head[-1]: style(number=SHARE)},
                 "Матрица": [wrap] + [top] * len(report.activities),
                 "Подробно": [wrap, top, wrap, top, day, day, moment, wrap, wrap],
-                "Просрочено": [wrap, top, wrap, style(number="dd.mm.yyyy", fill=FILLS["o"]), top],
+                # A column's format is the whole column's style: the overdue date's fill is a rule
+                # (on the written rows only), as every fill here.
+                "Просрочено": [wrap, top, wrap, day, top],
             },
             header_format={name: head for name in sheets},
             # In memory: its constant-memory rows repeat the last row given a format.
@@ -278,6 +283,16 @@ class RustXlsxReport:
             conditional_formats={
                 "Матрица": {c.header: matrix_rules for c in self.matrix[1:]},
                 "Подробно": {"Статус": rules(STATUS_RULES)},
+                "Просрочено": {
+                    "Срок": [
+                        {
+                            "type": "cell",
+                            "criteria": ">",
+                            "value": 0,
+                            "format": fill(FILLS[matrix.OVERDUE]),
+                        }
+                    ]
+                },
             },
         )
 

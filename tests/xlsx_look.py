@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,30 +27,41 @@ def _colour(fill: Any, rule: bool = False) -> str | None:
     return None
 
 
-def _rules(sheet: Any) -> list[tuple[tuple[int, int, int, int], str, str | None]]:
-    """(range, text, fill) of each "contains" rule, in priority order."""
+def _rules(sheet: Any) -> list[tuple[tuple[int, int, int, int], str | None, str | None]]:
+    """(range, text, fill) of each rule, in priority order: "contains" this text, or (None) any
+    positive number (a date)."""
     found = []
     for ranges, rules in sheet.conditional_formatting._cf_rules.items():
         for rule in rules:
             text = rule.text
-            if text is None and rule.formula:
+            if rule.type == "cellIs":
+                assert (rule.operator, rule.formula) == ("greaterThan", ["0"]), rule.formula
+            elif text is None and rule.formula:
                 match = SEARCH.search(rule.formula[0])
                 text = match.group("text") if match else None
-            assert rule.type == "containsText" and text is not None, rule.type
+                assert rule.type == "containsText" and text is not None, rule.type
             for cells in str(ranges.sqref).split():
                 found.append((rule.priority, range_boundaries(cells), text,
                               _colour(rule.dxf.fill if rule.dxf else None, rule=True)))  # fmt: skip
     return [(bounds, text, fill) for _, bounds, text, fill in sorted(found, key=lambda r: r[0])]
 
 
-def fill_of(cell: Any, rules: list[tuple[tuple[int, int, int, int], str, str | None]]) -> Any:
+def fill_of(
+    cell: Any, rules: list[tuple[tuple[int, int, int, int], str | None, str | None]]
+) -> Any:
     """The fill a reader sees: the cell's own, else the first conditional rule that holds."""
     own = _colour(cell.fill)
-    if own is not None or not isinstance(cell.value, str):
+    if own is not None:
         return own
+    value = cell.value
     for (left, top, right, bottom), text, fill in rules:
-        inside = left <= cell.column <= right and top <= cell.row <= bottom
-        if inside and text.casefold() in cell.value.casefold():
+        if not (left <= cell.column <= right and top <= cell.row <= bottom):
+            continue
+        if text is None:
+            holds = isinstance(value, datetime | int | float) and not isinstance(value, bool)
+        else:
+            holds = isinstance(value, str) and text.casefold() in value.casefold()
+        if holds:
             return fill
     return None
 
@@ -78,14 +90,25 @@ def look(source: Path | bytes) -> dict[str, Any]:
         sheets[sheet.title] = {
             "cells": cells,
             "widths": {k: round(v.width, 1) for k, v in sheet.column_dimensions.items() if v.width},
+            # A column's own fill shows on its empty cells too (none is meant to have one).
+            "column_fills": {
+                k: _colour(v.fill) for k, v in sheet.column_dimensions.items() if _colour(v.fill)
+            },
             "heights": {k: v.height for k, v in sheet.row_dimensions.items() if v.height},
             "merged": sorted(str(r) for r in sheet.merged_cells.ranges),
             "frozen": sheet.freeze_panes,
             "titles": sheet.print_title_rows,
-            "page": (setup.orientation, str(setup.paperSize), setup.fitToWidth,
-                     setup.fitToHeight, sheet.sheet_properties.pageSetUpPr.fitToPage),
-            "margins": tuple(round(getattr(sheet.page_margins, side), 2)
-                             for side in ("left", "right", "top", "bottom")),
+            "page": (
+                setup.orientation,
+                str(setup.paperSize),
+                setup.fitToWidth,
+                setup.fitToHeight,
+                sheet.sheet_properties.pageSetUpPr.fitToPage,
+            ),
+            "margins": tuple(
+                round(getattr(sheet.page_margins, side), 2)
+                for side in ("left", "right", "top", "bottom")
+            ),
             "footer": sheet.oddFooter.center.text,
-        }  # fmt: skip
+        }
     return sheets

@@ -272,3 +272,41 @@ def test_rows_cross_to_a_report_process_whole() -> None:
 
     back = read_frame(io.BytesIO(frame(("add", rows))))
     assert back == ("add", rows) and pickle.loads(pickle.dumps(report)).title == report.title
+
+
+def test_a_cancel_during_the_save_waits_for_the_write_before_discarding() -> None:
+    """A thread cannot be stopped: given up while saving, the sink lets the write end before it
+    discards (else the write would put back what was discarded)."""
+    import threading
+
+    order: list[str] = []
+    saving, release = threading.Event(), threading.Event()
+
+    class SlowWriter:
+        def add(self, rows: list[ReportRow]) -> None:
+            order.append("added")
+
+        def save(self) -> None:
+            saving.set()
+            release.wait(60)
+            order.append("saved")
+
+        def discard(self) -> None:
+            order.append("discarded")
+
+    async def run() -> None:
+        sink = sinks.ThreadSink(SlowWriter())
+        saved = asyncio.ensure_future(sink.save())
+        await asyncio.to_thread(saving.wait, 60)
+        saved.cancel()
+        discarding = asyncio.ensure_future(sink.discard())
+        for _ in range(5):  # turns of the loop, not time: the discard goes as far as it can
+            await asyncio.sleep(0)
+        assert order == []
+        release.set()
+        await discarding
+        with pytest.raises(asyncio.CancelledError):
+            await saved
+
+    asyncio.run(run())
+    assert order == ["saved", "discarded"]
