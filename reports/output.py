@@ -9,6 +9,13 @@ import tempfile
 from pathlib import Path
 
 
+def temporary_part(suffix: str) -> Path:
+    """A new empty file in the system's temporary folder, where a report is made."""
+    handle, name = tempfile.mkstemp(suffix=suffix, dir=tempfile.gettempdir())
+    os.close(handle)
+    return Path(name)
+
+
 def move_into_place(part: Path, path: Path) -> None:
     """Put the finished file `part` at `path` in one step: a reader never sees it half-written.
     Across file systems a rename cannot do that, so it is copied beside `path` under a hidden

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -16,7 +15,7 @@ from core import matrix
 from core.filenames import shorten
 from core.item_state import ItemState
 from core.report_data import PlanReport, ReportRow
-from reports.output import move_into_place
+from reports.output import move_into_place, temporary_part
 from reports.sheet_columns import (
     HEADER_LIMIT,
     LINE,
@@ -77,11 +76,9 @@ class XlsxReport:
         self.report, self.path = report, path
         # Everything is written in the system's temporary folder and moved into place whole
         # when saved: nothing half-written, and nothing but the report, is ever beside it.
-        handle, name = tempfile.mkstemp(suffix=".xlsx", dir=tempfile.gettempdir())
-        os.close(handle)
-        self.part = Path(name)
+        self.part = temporary_part(".xlsx")
         self.book = xlsxwriter.Workbook(
-            name,
+            str(self.part),
             {
                 "constant_memory": True,
                 "tmpdir": tempfile.gettempdir(),

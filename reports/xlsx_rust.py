@@ -19,7 +19,7 @@ no rule tells apart) `fits` says no and the XlsxWriter report is made instead.
 from __future__ import annotations
 
 import os
-import tempfile
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import groupby
 from operator import attrgetter
@@ -30,7 +30,7 @@ from bot.texts import LETTER_NAMES, state_words
 from core import matrix
 from core.item_state import ItemState, State
 from core.report_data import PlanReport, ReportRow
-from reports.output import move_into_place
+from reports.output import move_into_place, temporary_part
 from reports.sheet_columns import Column, header_height
 from reports.xlsx import (
     FILLS,
@@ -46,6 +46,7 @@ CELL_LIMIT = (
     32_767  # characters a cell holds (XlsxWriter cuts a longer text there; this refuses it)
 )
 SAMPLE_DAYS = (0, 1, 2, 3, 5, 10, 11, 21, 100, 365)  # days in a state's words, to learn its rule
+NUMBER = re.compile(r"\d+")
 SPECIAL = frozenset('*?~"')  # SEARCH("…")'s patterns and the quote that would end its text
 
 
@@ -79,11 +80,7 @@ def fill_rules(samples: Iterable[tuple[str, str]]) -> list[tuple[str, str]] | No
 
 def _digits_apart(one: str, other: str) -> bool:
     """Whether two texts differ only in their numbers ("на 2 дн." and "на 10 дн.")."""
-    return _letters(one) == _letters(other)
-
-
-def _letters(text: str) -> str:
-    return "".join("#" if c.isdigit() else c for c in text).replace("##", "#").replace("##", "#")
+    return NUMBER.sub("#", one) == NUMBER.sub("#", other)
 
 
 def state_samples() -> list[tuple[str, str]]:
@@ -127,9 +124,7 @@ class RustXlsxReport:
         self.late_rows: list[tuple[Any, ...]] = []
         self.looks: dict[ItemState, tuple[str, str]] = {}
         self.today = report.local(report.generated).date()
-        handle, name = tempfile.mkstemp(suffix=".xlsx", dir=tempfile.gettempdir())
-        os.close(handle)
-        self.part = Path(name)
+        self.part = temporary_part(".xlsx")
 
     def add(self, rows: list[ReportRow]) -> None:
         """Keep rows that come school by school (each school's rows together)."""
